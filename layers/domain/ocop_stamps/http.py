@@ -1,0 +1,82 @@
+"""What every API function shares: the resolver, the one error shape, the caller's identity.
+
+Error shape (every 4xx/5xx of every route)::
+
+    {"error": {"code": "not_found", "message": "...", "message_vi": "...", "details": [...]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from .auth import Principal
+from .errors import DomainError
+from .models import bind_tables
+from .responses import error_response, json_response
+from .settings import get_settings
+
+logger = Logger()
+
+
+def _details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        out.append({"field": ".".join(loc) or "body", "problem": str(err.get("msg", "invalid"))})
+    return out
+
+
+def make_resolver(title: str, docs_path: str | None, description: str) -> APIGatewayHttpResolver:
+    """A resolver with validation, the error shape, and Swagger UI at ``docs_path``."""
+    bind_tables(get_settings())
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def _domain(exc: DomainError) -> Response[str]:
+        return json_response(exc.status, exc.body())
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[str]:
+        details = _details(exc)
+        fields = ", ".join(d["field"] for d in details[:5])
+        return error_response(
+            422,
+            "invalid_request",
+            f"Some fields are missing or invalid: {fields}. See details.",
+            f"Một số trường bị thiếu hoặc không hợp lệ: {fields}. Xem chi tiết.",
+            details,
+        )
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[str]:
+        return error_response(404, "route_not_found", "No such route.", "Không có đường dẫn này.")
+
+    @app.exception_handler(Exception)
+    def _crash(exc: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return error_response(
+            500,
+            "internal_error",
+            "Something went wrong on our side; nothing was changed by a half-done step. Try again.",
+            "Hệ thống gặp lỗi; không có thay đổi dở dang nào được lưu. Vui lòng thử lại.",
+        )
+
+    if docs_path:
+        app.enable_swagger(
+            path=docs_path,
+            title=title,
+            description=description,
+            version="1.0.0",
+            security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+            security=[{"bearer": []}],
+        )
+    return app
+
+
+def principal(app: APIGatewayHttpResolver) -> Principal:
+    return Principal.from_event(app.current_event.raw_event)

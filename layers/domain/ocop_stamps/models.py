@@ -1,0 +1,197 @@
+"""pynamodb models: the shape of every item, keyed exactly as in infra/template.yaml.
+
+The catalog is one table holding producers, products, lots, batches and counters under
+``pk``/``sk`` prefixes, with ``gsi1`` listing a producer's things. Stamps and scans have
+tables of their own because their traffic is of another order.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from .settings import Settings
+
+
+class _Meta:
+    region: str | None = None
+
+
+class Gsi1(GlobalSecondaryIndex["CatalogItem"]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class CatalogItem(Model):
+    """Base for everything in the catalog table."""
+
+    class Meta(_Meta):
+        table_name = "ocop-catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    created_at = UnicodeAttribute(null=True)
+    demo = BooleanAttribute(default=False)
+
+
+class ProducerItem(CatalogItem):
+    producer_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    producer_kind = UnicodeAttribute()
+    owner = UnicodeAttribute(null=True)
+    tax_code = UnicodeAttribute(null=True)
+    address = MapAttribute[str, str]()
+    phone = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="active")
+
+
+class ProductItem(CatalogItem):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    producer_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    group = UnicodeAttribute()
+    gtin = UnicodeAttribute(null=True)
+    image_url = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    ocop = MapAttribute[str, object](null=True)
+    repeat_threshold = NumberAttribute(default=10)
+
+
+class LotItem(CatalogItem):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    lot_id = UnicodeAttribute()
+    lot_code = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    producer_id = UnicodeAttribute()
+    production_date = UnicodeAttribute()
+    expiry_date = UnicodeAttribute()
+    quantity = NumberAttribute()
+    unit = UnicodeAttribute()
+    origin = MapAttribute[str, object]()
+    certifications = UnicodeSetAttribute(null=True)
+
+
+class LotCodeClaim(CatalogItem):
+    """Makes a lot code unique per producer: written in the same transaction as the lot."""
+
+    lot_id = UnicodeAttribute()
+
+
+class Activation(MapAttribute[str, object]):
+    first = NumberAttribute()
+    last = NumberAttribute()
+    lot_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class BatchItem(CatalogItem):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    batch_no = NumberAttribute()
+    product_id = UnicodeAttribute()
+    producer_id = UnicodeAttribute()
+    size = NumberAttribute()
+    key_version = NumberAttribute()
+    note = UnicodeAttribute(null=True)
+    # Activation ranges live on the batch so one read answers "which lot is serial s
+    # in?". Optimistic locking on ``revision`` keeps concurrent activations disjoint.
+    activations = ListAttribute[Activation](of=Activation, default=list)
+    revision = NumberAttribute(default=0)
+
+
+class CounterItem(CatalogItem):
+    value = NumberAttribute(default=0)
+
+
+class StampItem(Model):
+    """Per-stamp state, created lazily by the first scan (never at issue time)."""
+
+    class Meta(_Meta):
+        table_name = "ocop-stamps"
+
+    code = UnicodeAttribute(hash_key=True)
+    batch_no = NumberAttribute()
+    serial = NumberAttribute()
+    scan_count = NumberAttribute(default=0)
+    first_scan_at = UnicodeAttribute(null=True)
+    first_province = UnicodeAttribute(null=True)
+    last_scan_at = UnicodeAttribute(null=True)
+
+
+class ByLot(GlobalSecondaryIndex["ScanItem"]):
+    class Meta:
+        index_name = "by_lot"
+        projection = AllProjection()
+
+    lot_id = UnicodeAttribute(hash_key=True)
+    scan_key = UnicodeAttribute(range_key=True)
+
+
+class ScanItem(Model):
+    """One line of the verification log. ``scan_key`` = ISO time + '#' + scan number."""
+
+    class Meta(_Meta):
+        table_name = "ocop-scans"
+
+    code = UnicodeAttribute(hash_key=True)
+    scan_key = UnicodeAttribute(range_key=True)
+    by_lot = ByLot()
+    lot_id = UnicodeAttribute(null=True)
+    scanned_at = UnicodeAttribute()
+    verdict = UnicodeAttribute()
+    verdicts = ListAttribute[str](of=UnicodeAttribute)
+    reason = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()
+    country = UnicodeAttribute(null=True)
+    province = UnicodeAttribute(null=True)
+    client_hash = UnicodeAttribute(null=True)
+    ua_family = UnicodeAttribute(null=True)
+    batch_no = NumberAttribute(null=True)
+    serial = NumberAttribute(null=True)
+    scan_no = NumberAttribute(null=True)
+    product_id = UnicodeAttribute(null=True)
+    producer_id = UnicodeAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    CatalogItem,
+    ProducerItem,
+    ProductItem,
+    LotItem,
+    LotCodeClaim,
+    BatchItem,
+    CounterItem,
+    StampItem,
+    ScanItem,
+)
+
+
+def bind_tables(settings: Settings) -> None:
+    """Point every model at the configured table names (env decides, not import order)."""
+    for model in ALL_MODELS:
+        if issubclass(model, CatalogItem):
+            model.Meta.table_name = settings.catalog_table
+    StampItem.Meta.table_name = settings.stamps_table
+    ScanItem.Meta.table_name = settings.scans_table
+    for model in ALL_MODELS:
+        model._connection = None  # connections remember the table name they were made for

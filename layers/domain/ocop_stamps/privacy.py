@@ -1,0 +1,56 @@
+"""What a scan may keep about the person scanning: a salted hash, a coarse place, a UA family.
+
+No raw IP address or full user-agent string ever reaches storage (DESIGN.md, Scan).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+_UA_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("bot", r"bot|crawler|spider|curl|wget|python-requests|httpie"),
+        ("zalo", r"zalo"),
+        ("facebook", r"fban|fbav|fb_iab"),
+        ("samsung-internet", r"samsungbrowser"),
+        ("coc-coc", r"coc_coc|coccoc"),
+        ("edge", r"edg/"),
+        ("firefox", r"firefox|fxios"),
+        ("chrome", r"chrome|crios"),
+        ("safari", r"safari"),
+    )
+)
+
+
+def client_hash(salt: bytes, address: str | None) -> str | None:
+    if not address:
+        return None
+    return hmac.new(salt, address.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def ua_family(user_agent: str | None) -> str | None:
+    if not user_agent:
+        return None
+    ua = user_agent[:512]
+    mobile = "mobile" if re.search(r"mobile|android|iphone|ipad", ua, re.IGNORECASE) else "desktop"
+    for name, pattern in _UA_FAMILIES:
+        if pattern.search(ua):
+            return name if name == "bot" else f"{name}-{mobile}"
+    return f"other-{mobile}"
+
+
+_REGION = re.compile(r"^[A-Za-z0-9-]{1,10}$")
+
+
+def coarse_place(headers: dict[str, str]) -> tuple[str | None, str | None]:
+    """Country and province codes from the edge's viewer headers, when present and sane."""
+    country = headers.get("cloudfront-viewer-country")
+    region = headers.get("cloudfront-viewer-country-region")
+    country = country.upper() if country and re.fullmatch(r"[A-Za-z]{2}", country) else None
+    region = region.upper() if region and _REGION.match(region) else None
+    if country and region and not region.startswith(country + "-"):
+        region = f"{country}-{region}"
+    return country, region

@@ -1,0 +1,163 @@
+"""Request and response schemas: every input is validated here before domain code runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+from .gs1 import normalize_gtin
+from .vocabulary import VN_TZ
+
+MAX_BATCH_SIZE = 1_000_000
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+ShortText = Annotated[str, Field(min_length=1, max_length=100)]
+LongText = Annotated[str, Field(max_length=2000)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
+EntityId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,48}$")]
+
+
+def today_vn() -> dt.date:
+    return dt.datetime.now(VN_TZ).date()
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ProducerKind(StrEnum):
+    household = "household"
+    cooperative = "cooperative"
+    enterprise = "enterprise"
+    individual = "individual"
+
+
+class OcopGroup(StrEnum):
+    """The six product groups of Decision 148/QĐ-TTg."""
+
+    food = "food"
+    beverage = "beverage"
+    herbal = "herbal"
+    textile_garment = "textile_garment"
+    souvenir_furniture_decor = "souvenir_furniture_decor"
+    community_tourism = "community_tourism"
+
+
+class Address(Strict):
+    hamlet: ShortText | None = None
+    commune: ShortText | None = None
+    district: ShortText | None = None
+    province: ShortText
+    street: Text | None = None
+
+
+class ProducerIn(Strict):
+    producer_id: Slug | None = Field(default=None, description="Optional stable id; generated when absent.")
+    name: Text
+    kind: ProducerKind
+    owner: Text | None = None
+    tax_code: Annotated[str, Field(pattern=r"^[0-9]{10}(-[0-9]{3})?$")] | None = Field(
+        default=None, description="Business registration / tax number (10 digits, optional -NNN branch)."
+    )
+    address: Address
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None
+    demo: bool = False
+
+
+class OcopRating(Strict):
+    stars: int = Field(ge=3, le=5)
+    certificate_no: ShortText
+    issuing_body: Text
+    decision_date: dt.date
+    valid_until: dt.date | None = Field(default=None, description="Defaults to 36 months after the decision.")
+
+    @model_validator(mode="after")
+    def _dates(self) -> OcopRating:
+        if self.decision_date > today_vn():
+            raise ValueError("decision_date is in the future")
+        if self.valid_until is None:
+            d = self.decision_date
+            try:
+                self.valid_until = d.replace(year=d.year + 3)
+            except ValueError:  # 29 February
+                self.valid_until = d.replace(year=d.year + 3, day=28)
+        if self.valid_until <= self.decision_date:
+            raise ValueError("valid_until must be after decision_date")
+        return self
+
+
+class ProductIn(Strict):
+    producer_id: EntityId
+    name: Text
+    name_en: Text | None = None
+    group: OcopGroup
+    gtin: str | None = Field(default=None, description="GTIN-8/12/13/14 with a valid check digit.")
+    image_url: HttpUrl | None = None
+    description: LongText | None = None
+    ocop: OcopRating | None = None
+    repeat_threshold: int = Field(default=10, ge=1, le=10_000, description="Scans after which a stamp reads `repeat`.")
+    demo: bool = False
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, v: str | None) -> str | None:
+        return None if v is None else normalize_gtin(v)
+
+
+class Origin(Strict):
+    area_name: Text | None = None
+    commune: ShortText | None = None
+    district: ShortText | None = None
+    province: ShortText
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    harvest_date: dt.date | None = None
+
+
+class LotIn(Strict):
+    product_id: EntityId
+    lot_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]{1,20}$")] = Field(
+        description="The producer's own lot code (GS1 AI 10: up to 20 characters)."
+    )
+    production_date: dt.date
+    expiry_date: dt.date
+    quantity: int = Field(gt=0, le=100_000_000)
+    unit: Annotated[str, Field(min_length=1, max_length=20)] = "unit"
+    origin: Origin
+    certifications: list[ShortText] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _dates(self) -> LotIn:
+        if self.production_date > today_vn():
+            raise ValueError("production_date is in the future")
+        if self.expiry_date <= self.production_date:
+            raise ValueError("expiry_date must be after production_date")
+        harvest = self.origin.harvest_date
+        if harvest is not None and harvest > self.production_date:
+            raise ValueError("origin.harvest_date must not be after production_date")
+        return self
+
+
+class BatchIn(Strict):
+    product_id: EntityId
+    size: int = Field(ge=1, le=MAX_BATCH_SIZE, description="Number of stamps, 1 to 1,000,000.")
+    note: Text | None = None
+
+
+class ActivationIn(Strict):
+    first_serial: int = Field(ge=1, le=MAX_BATCH_SIZE)
+    last_serial: int = Field(ge=1, le=MAX_BATCH_SIZE)
+    lot_id: EntityId
+
+    @model_validator(mode="after")
+    def _range(self) -> ActivationIn:
+        if self.last_serial < self.first_serial:
+            raise ValueError("last_serial must not be smaller than first_serial")
+        return self
+
+
+def jsonable(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_none=True)

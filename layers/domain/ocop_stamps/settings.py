@@ -1,0 +1,67 @@
+"""The environment as a model: every function reads its configuration here, once.
+
+A plain dataclass rather than pydantic on purpose: the public scan function must start
+fast, and pydantic alone costs ~110 ms of import there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+_ENV = {
+    "catalog_table": "CATALOG_TABLE",
+    "stamps_table": "STAMPS_TABLE",
+    "scans_table": "SCANS_TABLE",
+    "idempotency_table": "IDEMPOTENCY_TABLE",
+    "public_base_url": "PUBLIC_BASE_URL",
+    "code_keys_parameter": "CODE_KEYS_PARAMETER",
+    "code_keys": "OCOP_CODE_KEYS",
+    "code_keys_file": "OCOP_CODE_KEYS_FILE",
+    "ip_hash_salt_parameter": "IP_HASH_SALT_PARAMETER",
+    "ip_hash_salt": "OCOP_IP_HASH_SALT",
+    "cache_seconds": "OCOP_CACHE_SECONDS",
+    "csv_max_rows": "OCOP_CSV_MAX_ROWS",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    catalog_table: str = "ocop-catalog"
+    stamps_table: str = "ocop-stamps"
+    scans_table: str = "ocop-scans"
+    idempotency_table: str = "ocop-idempotency"
+    public_base_url: str = "http://127.0.0.1:3000"
+    # Where the code keys live: an SSM SecureString when deployed, a JSON string or a
+    # file locally. Never in the repository.
+    code_keys_parameter: str = ""
+    code_keys: str = ""
+    code_keys_file: str = ""
+    ip_hash_salt_parameter: str = ""
+    ip_hash_salt: str = ""
+    cache_seconds: float = 60.0
+    # 50,000 CSV rows are ~4 MB: inside Lambda's 6 MB response limit with room to spare.
+    csv_max_rows: int = 50_000
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(_ENV[f.name])
+            if not raw:
+                continue
+            try:
+                values[f.name] = float(raw) if f.type == "float" else int(raw) if f.type == "int" else raw
+            except ValueError:
+                raise ValueError(f"{_ENV[f.name]}={raw!r} is not a number") from None
+        settings = cls(**values)  # type: ignore[arg-type]
+        if settings.cache_seconds < 0 or settings.csv_max_rows < 1:
+            raise ValueError("OCOP_CACHE_SECONDS must be >= 0 and OCOP_CSV_MAX_ROWS >= 1")
+        return cls(**{**values, "public_base_url": settings.public_base_url.rstrip("/")})  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

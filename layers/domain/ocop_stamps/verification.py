@@ -1,0 +1,198 @@
+"""Verifying a scan: decode, look up, judge, count and log -- in at most three requests warm.
+
+1. The code is decoded with no I/O; a malformed or forged code is answered ``unknown``
+   without reading anything (the attempt is still logged).
+2. Batch, product, producer and lot come from a short per-process cache. A serial the
+   cached batch shows as unbound is re-read once, so a fresh activation counts at once.
+3. One UpdateItem bumps the stamp's counter (creating it on first scan); one PutItem
+   appends the scan to the verification log, keyed by the scan number so a retry
+   rewrites the same record instead of adding another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets as pysecrets
+from dataclasses import dataclass
+from typing import Any
+
+from . import repository as repo
+from .codes import InvalidCode, decode, group, normalize
+from .ids import iso, utc_now
+from .labels import label_url
+from .models import BatchItem, ScanItem
+from .privacy import client_hash, coarse_place, ua_family
+from .ranges import lot_of_serial
+from .secrets import code_keys, ip_hash_salt
+from .settings import get_settings
+from .ttlcache import TtlCache
+from .verdicts import MESSAGES, StampFacts, judge
+from .views import lot_view, producer_view, product_view
+from .vocabulary import VN_TZ, Verdict
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What the request tells about the scan; nothing here is stored raw."""
+
+    source_ip: str | None = None
+    user_agent: str | None = None
+    headers: dict[str, str] | None = None
+    channel: str = "qr"
+
+
+_batches: TtlCache[BatchItem | None] = TtlCache(60)
+_master: TtlCache[dict[str, Any] | None] = TtlCache(60)
+
+
+def reset_cache() -> None:
+    _batches.clear()
+    _master.clear()
+
+
+def _cached(kind: str, key: str, load: Any) -> dict[str, Any] | None:
+    def fetch() -> dict[str, Any] | None:
+        item = load(key)
+        return None if item is None else _VIEWS[kind](item)
+
+    return _master.get((kind, key), fetch)
+
+
+_VIEWS = {"product": product_view, "producer": producer_view, "lot": lot_view}
+
+
+def _batch_for(batch_no: int, serial: int) -> tuple[BatchItem | None, str | None]:
+    batch = _batches.get(batch_no, lambda: repo.get_batch(batch_no))
+    if batch is None:
+        return None, None
+    lot_id = lot_of_serial(batch, serial)
+    if lot_id is None and batch.activations is not None:
+        # Activations only ever add ranges: a cached "bound" is safe, a cached "unbound"
+        # may be stale -- read once more so a fresh activation shows at once.
+        fresh = repo.get_batch(batch_no, consistent=True)
+        if fresh is not None:
+            _batches.put(batch_no, fresh)
+            batch, lot_id = fresh, lot_of_serial(fresh, serial)
+    return batch, lot_id
+
+
+def _message(verdict: Verdict) -> dict[str, str]:
+    vi, en = MESSAGES[verdict]
+    return {"vi": vi, "en": en}
+
+
+def verify(raw_code: str, ctx: ScanContext, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The answer to one scan; every call appends exactly one record to the log."""
+    settings = get_settings()
+    _batches.seconds = _master.seconds = settings.cache_seconds
+    now = now or utc_now()
+    stamp_time = iso(now)
+    headers = ctx.headers or {}
+    country, province = coarse_place(headers)
+    record = ScanItem(
+        scanned_at=stamp_time,
+        channel=ctx.channel,
+        country=country,
+        province=province,
+        client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
+        ua_family=ua_family(ctx.user_agent),
+    )
+    try:
+        stamp = decode(code_keys(), raw_code)
+    except InvalidCode as exc:
+        return _unknown(raw_code, exc.reason, record, stamp_time)
+    code = _canonical(raw_code)
+    batch, lot_id = _batch_for(stamp.batch, stamp.serial)
+    if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
+        return _unknown(raw_code, "no such batch or serial", record, stamp_time)
+
+    product = _cached("product", batch.product_id, repo.get_product) or {}
+    producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
+    lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
+    counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
+    scan_no = int(counted.scan_count)
+    facts = StampFacts(
+        activated=lot is not None,
+        scan_count=scan_no,
+        repeat_threshold=int(product.get("repeat_threshold", 10)),
+        expiry_date=dt.date.fromisoformat(lot["expiry_date"]) if lot else None,
+    )
+    verdicts = judge(facts, now.astimezone(VN_TZ).date())
+
+    record.code = code
+    record.scan_key = f"{stamp_time}#{scan_no:010d}"
+    record.verdict = verdicts[0].value
+    record.verdicts = [v.value for v in verdicts]
+    record.batch_no = stamp.batch
+    record.serial = stamp.serial
+    record.scan_no = scan_no
+    record.lot_id = lot_id
+    record.product_id = batch.product_id
+    record.producer_id = batch.producer_id
+    repo.record_scan(record)
+
+    return {
+        "code": code,
+        "code_display": group(code),
+        "label_url": label_url(settings.public_base_url, code),
+        "verdict": verdicts[0].value,
+        "verdicts": [v.value for v in verdicts],
+        "message": _message(verdicts[0]),
+        "scanned_at": stamp_time,
+        "scan": {
+            "count": scan_no,
+            "first_scanned_at": counted.first_scan_at,
+            "first_province": counted.first_province,
+        },
+        "stamp": {"batch_id": str(stamp.batch), "serial": stamp.serial},
+        "product": _public_product(product),
+        "producer": _public_producer(producer),
+        "lot": _public_lot(lot) if lot else None,
+    }
+
+
+def _canonical(raw: str) -> str:
+    return normalize(raw)
+
+
+def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str) -> dict[str, Any]:
+    shown = normalize(raw_code)[:32] or "-"
+    record.code = shown
+    record.scan_key = f"{stamp_time}#u{pysecrets.token_hex(5)}"
+    record.verdict = Verdict.unknown.value
+    record.verdicts = [Verdict.unknown.value]
+    record.reason = reason
+    repo.record_scan(record)
+    typo = reason in ("wrong length", "character outside the code alphabet", "check symbol mismatch")
+    return {
+        "code": shown,
+        "verdict": Verdict.unknown.value,
+        "verdicts": [Verdict.unknown.value],
+        "message": _message(Verdict.unknown),
+        "hint": "check_code" if typo else "not_issued",
+        "scanned_at": stamp_time,
+    }
+
+
+def _public_product(p: dict[str, Any]) -> dict[str, Any]:
+    keys = ("product_id", "name", "name_en", "group", "gtin", "image_url", "description", "ocop", "demo")
+    return {k: p.get(k) for k in keys if p.get(k) is not None}
+
+
+def _public_producer(p: dict[str, Any]) -> dict[str, Any]:
+    keys = ("producer_id", "name", "kind", "address", "phone", "demo")
+    return {k: p.get(k) for k in keys if p.get(k) is not None}
+
+
+def _public_lot(lot: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "lot_id",
+        "lot_code",
+        "production_date",
+        "expiry_date",
+        "quantity",
+        "unit",
+        "origin",
+        "certifications",
+    )
+    return {k: lot.get(k) for k in keys if lot.get(k) not in (None, [])}

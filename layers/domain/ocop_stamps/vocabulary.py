@@ -1,0 +1,23 @@
+"""Stable words of the public contract, importable without pydantic (hot path)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+VN_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+
+class Verdict(StrEnum):
+    """The public verdict vocabulary (DESIGN.md): stable strings, most serious first."""
+
+    unknown = "unknown"
+    recalled = "recalled"
+    void = "void"
+    expired = "expired"
+    not_activated = "not_activated"
+    repeat = "repeat"
+    genuine = "genuine"
+
+
+SEVERITY = {v: i for i, v in enumerate(Verdict)}
