@@ -1,0 +1,51 @@
+# The two commands: `make dev` (local stack on http://127.0.0.1:3000 with demo data) and
+# `make test` (everything CI runs). Both install what they need on a fresh machine.
+
+PYENV_312 := /root/.pyenv/versions/3.12.1/bin/python3.12
+PYTHON ?= $(firstword $(wildcard $(PYENV_312)) $(shell command -v python3.12 2>/dev/null) $(shell command -v python3 2>/dev/null))
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 3000
+
+include infra/sam.mk
+
+.PHONY: venv dev test unit lint format typecheck bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "need python3.12 (or python3) on PATH" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+dev: venv
+	$(PY) -m ocop_local serve --host $(HOST) --port $(PORT)
+
+test: venv sam-venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -q
+	$(MAKE) --no-print-directory lint-template
+
+unit: venv
+	$(VENV)/bin/pytest -q -m "not slow"
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: venv
+	$(VENV)/bin/mypy layers/domain/ocop_stamps infra/local/ocop_local
+
+bench: venv
+	$(PY) tests/perf/bench.py
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache
