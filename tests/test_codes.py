@@ -1,0 +1,148 @@
+"""The code scheme: the contract printed on every label (DESIGN.md, "Code")."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ocop_stamps import codes
+from ocop_stamps.codes import ALPHABET, CodeKeys, InvalidCode, decode, encode, encode_many
+
+KEYS = CodeKeys({1: bytes.fromhex("00112233445566778899aabbccddeeff"), 2: bytes(range(32))})
+batches = st.integers(1, codes.MAX_BATCH)
+serials = st.integers(1, codes.MAX_SERIAL)
+versions = st.sampled_from([1, 2])
+
+
+@given(versions, batches, serials)
+def test_given_any_stamp_when_encoded_then_it_decodes_to_the_same_version_batch_and_serial(v, b, s):
+    code = encode(KEYS, b, s, version=v)
+    assert len(code) == 16 and set(code) <= set(ALPHABET)
+    assert decode(KEYS, code) == codes.StampId(v, b, s)
+
+
+@given(versions, batches, serials, st.sampled_from(["lower", "hyphens", "spaces", "o-for-0"]))
+def test_given_a_code_typed_loosely_when_decoded_then_it_is_still_recognised(v, b, s, style):
+    code = encode(KEYS, b, s, version=v)
+    typed = {
+        "lower": code.lower(),
+        "hyphens": codes.group(code),
+        "spaces": " ".join(codes.group(code).split("-")),
+        "o-for-0": code.replace("0", "O").replace("1", "l"),
+    }[style]
+    assert decode(KEYS, typed) == codes.StampId(v, b, s)
+
+
+@given(st.tuples(versions, batches, serials), st.tuples(versions, batches, serials))
+def test_given_two_different_stamps_when_encoded_then_their_codes_differ(a, b):
+    if a != b:
+        assert encode(KEYS, a[1], a[2], version=a[0]) != encode(KEYS, b[1], b[2], version=b[0])
+
+
+def test_given_many_stamps_across_batches_and_key_versions_then_no_two_codes_collide():
+    seen = set()
+    for v in (1, 2):
+        for b in (1, 2, 3, 1000, codes.MAX_BATCH):
+            seen.update(encode_many(KEYS, b, 1, 20_000, version=v))
+    assert len(seen) == 2 * 5 * 20_000
+
+
+@settings(max_examples=200)
+@given(versions, batches, serials, st.integers(0, 15), st.integers(1, 31))
+def test_given_any_single_character_substitution_then_the_check_symbol_rejects_it(v, b, s, pos, delta):
+    code = encode(KEYS, b, s, version=v)
+    wrong = ALPHABET[(ALPHABET.index(code[pos]) + delta) % 32]
+    typo = code[:pos] + wrong + code[pos + 1 :]
+    with pytest.raises(InvalidCode) as err:
+        decode(KEYS, typo)
+    assert err.value.reason == "check symbol mismatch"
+
+
+@settings(max_examples=200)
+@given(versions, batches, serials, st.integers(0, 14))
+def test_given_any_adjacent_transposition_then_the_check_symbol_rejects_it(v, b, s, pos):
+    code = encode(KEYS, b, s, version=v)
+    if code[pos] == code[pos + 1]:
+        return  # swapping equal characters changes nothing
+    swapped = code[:pos] + code[pos + 1] + code[pos] + code[pos + 2 :]
+    with pytest.raises(InvalidCode) as err:
+        decode(KEYS, swapped)
+    assert err.value.reason == "check symbol mismatch"
+
+
+def test_every_substitution_and_transposition_of_one_code_exhaustively():
+    code = encode(KEYS, 42, 4242)
+    for pos in range(16):
+        for ch in ALPHABET:
+            if ch != code[pos]:
+                with pytest.raises(InvalidCode):
+                    decode(KEYS, code[:pos] + ch + code[pos + 1 :])
+    for pos in range(15):
+        if code[pos] != code[pos + 1]:
+            with pytest.raises(InvalidCode):
+                decode(KEYS, code[:pos] + code[pos + 1] + code[pos] + code[pos + 2 :])
+
+
+@given(st.text(alphabet=ALPHABET, min_size=15, max_size=15))
+def test_given_a_random_code_with_a_valid_check_symbol_then_it_is_almost_never_accepted(body):
+    digits = [ALPHABET.index(c) for c in body]
+    forged = body + ALPHABET[codes.check_symbol(digits)]
+    # 26 tag bits: a random forgery passes with odds 2^-26; hypothesis' few hundred
+    # tries never should. (Forgeries that name an unknown key version fail earlier.)
+    with pytest.raises(InvalidCode):
+        decode(KEYS, forged)
+
+
+def test_given_codes_of_one_batch_then_holding_them_reveals_no_pattern_in_the_next():
+    run = encode_many(KEYS, 7, 1, 1000)
+    # Consecutive serials share no visible structure beyond the version character.
+    shared = [sum(a == b for a, b in zip(x[1:], y[1:], strict=True)) for x, y in zip(run, run[1:], strict=False)]
+    assert max(shared) < 8 and sum(shared) / len(shared) < 1.5
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "wrong length"),
+        ("ABC", "wrong length"),
+        ("1" * 17, "wrong length"),
+        ("1234567890ABCDE!", "character outside the code alphabet"),
+        ("123456789OABCDEU", "character outside the code alphabet"),
+        ("x" * 100, "too long"),
+    ],
+)
+def test_given_a_malformed_code_then_it_is_rejected_with_a_reason(raw, reason):
+    with pytest.raises(InvalidCode) as err:
+        decode(KEYS, raw)
+    assert err.value.reason == reason
+
+
+def test_given_a_code_of_a_key_version_we_do_not_hold_then_it_is_rejected():
+    other = CodeKeys({5: bytes(16)})
+    code = encode(other, 1, 1)
+    with pytest.raises(InvalidCode):
+        decode(KEYS, code)
+
+
+def test_given_a_rotated_key_then_codes_of_the_old_version_still_decode():
+    old = CodeKeys({1: bytes.fromhex("00112233445566778899aabbccddeeff")})
+    printed = encode(old, 9, 99)
+    assert printed[0] == "1"
+    assert KEYS.current == 2 and encode(KEYS, 9, 99)[0] == "2"
+    assert decode(KEYS, printed) == codes.StampId(1, 9, 99)
+
+
+@given(versions, batches, st.integers(1, codes.MAX_SERIAL - 300), st.integers(0, 300))
+@settings(max_examples=50)
+def test_bulk_encoding_is_identical_to_single_encoding(v, b, first, count):
+    bulk = encode_many(KEYS, b, first, count, version=v)
+    assert bulk == [encode(KEYS, b, s, version=v) for s in range(first, first + count)]
+
+
+def test_given_out_of_range_batch_or_serial_then_encoding_refuses():
+    for b, s in [(0, 1), (1, 0), (codes.MAX_BATCH + 1, 1), (1, codes.MAX_SERIAL + 1)]:
+        with pytest.raises(ValueError):
+            encode(KEYS, b, s)
+    with pytest.raises(ValueError):
+        encode_many(KEYS, 1, codes.MAX_SERIAL, 2)
