@@ -1,0 +1,481 @@
+"""The SAM template (infra/template.yaml): routes, authorization, runtime, least privilege,
+table key schemas, and that both linters accept it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
+TEMPLATE_DIR = TEMPLATE_PATH.parent
+SAM_VENV = ROOT / ".venv-sam"
+SAM = SAM_VENV / "bin" / "sam"
+SAM_PYTHON = SAM_VENV / "bin" / "python"
+
+try:
+    from ocop_local import template as cfn
+except ModuleNotFoundError:  # not installed into the venv: import it from the source tree
+    sys.path.insert(0, str(ROOT / "infra" / "local"))
+    from ocop_local import template as cfn
+
+PUBLIC_SCAN = "PublicScanFunction"
+PRODUCER_API = "ProducerApiFunction"
+ADMIN_API = "AdminApiFunction"
+INSPECTOR_API = "InspectorApiFunction"
+FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API)
+
+EXPECTED_ROUTES = {
+    "GET /v/{code}": PUBLIC_SCAN,
+    "POST /producers": ADMIN_API,
+    "POST /products": ADMIN_API,
+    "POST /lots": PRODUCER_API,
+    "POST /batches": PRODUCER_API,
+    "GET /batches/{batch_id}": PRODUCER_API,
+    "GET /batches/{batch_id}/codes.csv": PRODUCER_API,
+    "POST /batches/{batch_id}/activations": PRODUCER_API,
+    "GET /scans": INSPECTOR_API,
+    "GET /docs/producer": PRODUCER_API,
+    "GET /docs/admin": ADMIN_API,
+    "GET /docs/inspector": INSPECTOR_API,
+}
+
+CODE_KEYS_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${CodeKeysParameterName}"
+SALT_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${IpHashSaltParameterName}"
+CATALOG_RW = ("GetItem", "PutItem", "UpdateItem", "Query", "ConditionCheckItem")
+
+# Every (action, resource) a function may use; resources by logical id or Sub string.
+EXPECTED_GRANTS = {
+    PUBLIC_SCAN: {
+        ("dynamodb:GetItem", "CatalogTable"),
+        ("dynamodb:UpdateItem", "StampsTable"),
+        ("dynamodb:PutItem", "ScansTable"),
+        ("ssm:GetParameter", CODE_KEYS_ARN),
+        ("ssm:GetParameter", SALT_ARN),
+    },
+    PRODUCER_API: {
+        *{(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},
+        *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+        ("ssm:GetParameter", CODE_KEYS_ARN),
+    },
+    ADMIN_API: {(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},
+    INSPECTOR_API: {
+        ("dynamodb:Query", "ScansTable"),
+        ("dynamodb:Query", "${ScansTable.Arn}/index/*"),
+        ("dynamodb:GetItem", "CatalogTable"),
+    },
+}
+
+
+def _keys(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"AttributeName": name, "KeyType": kind} for name, kind in pairs]
+
+
+EXPECTED_TABLES: dict[str, dict[str, Any]] = {
+    "CatalogTable": {
+        "KeySchema": _keys(("pk", "HASH"), ("sk", "RANGE")),
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "gsi1",
+                "KeySchema": _keys(("gsi1pk", "HASH"), ("gsi1sk", "RANGE")),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    },
+    "StampsTable": {"KeySchema": _keys(("code", "HASH"))},
+    "ScansTable": {
+        "KeySchema": _keys(("code", "HASH"), ("scan_key", "RANGE")),
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "by_lot",
+                "KeySchema": _keys(("lot_id", "HASH"), ("scan_key", "RANGE")),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    },
+    "IdempotencyTable": {"KeySchema": _keys(("id", "HASH"))},
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return cfn.load_template(TEMPLATE_PATH)
+
+
+@pytest.fixture(scope="module")
+def routes(template: dict[str, Any]) -> list[cfn.Route]:
+    return cfn.http_routes(template)
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def _sam_env() -> dict[str, str]:
+    return {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "ap-southeast-1"}
+
+
+def _cfn_lint_command() -> list[str]:
+    beside = Path(sys.executable).with_name("cfn-lint")
+    found = str(beside) if beside.exists() else shutil.which("cfn-lint")
+    if found is None:
+        pytest.fail("cfn-lint is not installed (pip install -e '.[dev]')")
+    return [found]
+
+
+# --- linters ------------------------------------------------------------------------------
+def test_given_the_template_when_cfn_lint_runs_then_it_reports_no_error_or_warning() -> None:
+    result = subprocess.run([*_cfn_lint_command(), str(TEMPLATE_PATH)], capture_output=True, text=True, timeout=300)
+
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+@pytest.mark.skipif(not SAM.exists(), reason="no .venv-sam/bin/sam: run `make sam-venv` first")
+def test_given_the_template_when_sam_validate_lint_runs_then_it_is_valid() -> None:
+    result = subprocess.run(
+        [str(SAM), "validate", "--lint", "--template", str(TEMPLATE_PATH), "--region", "ap-southeast-1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_sam_env(),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not SAM_PYTHON.exists(), reason="no .venv-sam (aws-sam-translator): run `make sam-venv`")
+def test_given_the_sam_transform_when_cfn_lint_checks_its_output_then_no_cycle_or_error(tmp_path: Path) -> None:
+    transformed = tmp_path / "transformed.json"
+    with transformed.open("w") as out:
+        subprocess.run(
+            [str(SAM_PYTHON), cfn.__file__, "sam-transform", str(TEMPLATE_PATH)],
+            stdout=out,
+            check=True,
+            timeout=300,
+            env=_sam_env(),
+        )
+
+    result = subprocess.run([*_cfn_lint_command(), str(transformed)], capture_output=True, text=True, timeout=300)
+
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+# --- the loader -----------------------------------------------------------------------------
+def test_given_short_tags_when_loaded_then_they_read_as_the_long_form(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  A:\n"
+        "    Type: X\n"
+        "    Properties:\n"
+        "      Ref: !Ref B\n"
+        "      Att: !GetAtt B.Arn\n"
+        "      Sub: !Sub [ '${x}-1', { x: !Ref C } ]\n"
+        "      If: !If [ Cond, !Equals [ a, b ], !Ref AWS::NoValue ]\n"
+        "      Date: 2024-01-31\n"
+    )
+
+    props = cfn.load_template(path)["Resources"]["A"]["Properties"]
+
+    assert props == {
+        "Ref": {"Ref": "B"},
+        "Att": {"Fn::GetAtt": ["B", "Arn"]},
+        "Sub": {"Fn::Sub": ["${x}-1", {"x": {"Ref": "C"}}]},
+        "If": {"Fn::If": ["Cond", {"Fn::Equals": ["a", "b"]}, {"Ref": "AWS::NoValue"}]},
+        "Date": "2024-01-31",
+    }
+
+
+# --- routes and authorization ------------------------------------------------------------
+def test_given_the_template_when_routes_are_read_then_each_expected_route_exists_once_on_its_function(
+    routes: list[cfn.Route],
+) -> None:
+    counts = Counter(route.route_key for route in routes)
+    served_by = {route.route_key: route.function_id for route in routes}
+
+    assert {key: counts[key] for key in EXPECTED_ROUTES} == dict.fromkeys(EXPECTED_ROUTES, 1)
+    assert {key: served_by[key] for key in EXPECTED_ROUTES} == EXPECTED_ROUTES
+    assert [key for key, n in counts.items() if n > 1] == []
+
+
+def test_given_the_routes_when_auth_is_read_then_only_the_scan_page_and_docs_are_public(
+    routes: list[cfn.Route],
+) -> None:
+    public = sorted(route.route_key for route in routes if not route.authorized)
+    should_be_public = sorted(
+        route.route_key for route in routes if route.path == "/v/{code}" or route.path.startswith("/docs/")
+    )
+
+    assert public == should_be_public
+    assert public == sorted(["GET /v/{code}", "GET /docs/producer", "GET /docs/admin", "GET /docs/inspector"])
+
+
+def test_given_the_api_when_its_authorizer_is_read_then_it_is_the_cognito_jwt_authorizer_everywhere(
+    template: dict[str, Any],
+) -> None:
+    auth = template["Resources"]["HttpApi"]["Properties"]["Auth"]
+    jwt = auth["Authorizers"]["CognitoJwt"]
+    explicit = {
+        event["Properties"].get("Auth", {}).get("Authorizer")
+        for function in _resources(template, "AWS::Serverless::Function").values()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "HttpApi"
+    }
+
+    assert auth["DefaultAuthorizer"] == "CognitoJwt"
+    assert jwt["IdentitySource"] == "$request.header.Authorization"
+    assert jwt["JwtConfiguration"] == {
+        "issuer": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
+        "audience": [{"Ref": "UserPoolClient"}],
+    }
+    assert explicit <= {None, "NONE", "CognitoJwt"}
+
+
+def test_given_the_user_pool_when_read_then_only_admins_create_users_and_tenancy_attributes_exist(
+    template: dict[str, Any],
+) -> None:
+    pool = template["Resources"]["UserPool"]["Properties"]
+    client = template["Resources"]["UserPoolClient"]["Properties"]
+    groups = {g["Properties"]["GroupName"] for g in _resources(template, "AWS::Cognito::UserPoolGroup").values()}
+    custom = {a["Name"]: a for a in pool["Schema"]}
+
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    for name in ("producer_id", "provinces"):
+        assert (custom[name]["AttributeDataType"], custom[name]["Mutable"]) == ("String", True)
+    assert client["GenerateSecret"] is False
+    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    # a producer must not be able to rewrite its own producer_id or an inspector its provinces
+    assert [a for a in client["WriteAttributes"] if a.startswith("custom:")] == []
+    assert groups == {"admin", "producer", "inspector"}
+
+
+# --- functions ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_given_a_function_when_its_runtime_is_read_then_python_3_12_or_newer_on_the_domain_layer(
+    template: dict[str, Any], function_id: str
+) -> None:
+    props = cfn.function_properties(template, function_id)
+    match = re.fullmatch(r"python3\.(\d+)", props["Runtime"])
+
+    assert match and int(match.group(1)) >= 12, props["Runtime"]
+    assert {"Ref": "DomainLayer"} in props["Layers"]
+    assert props["Handler"] == "app.lambda_handler"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Timeout"] <= 29  # the HTTP API gives up on an integration after 30 s
+
+
+def test_given_the_functions_when_read_then_exactly_the_four_audiences_exist(template: dict[str, Any]) -> None:
+    assert set(_resources(template, "AWS::Serverless::Function")) == set(FUNCTIONS)
+
+
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_given_a_function_when_its_code_uri_is_resolved_then_the_folder_has_an_app_module(
+    template: dict[str, Any], function_id: str
+) -> None:
+    code_uri = template["Resources"][function_id]["Properties"]["CodeUri"]
+    folder = (TEMPLATE_DIR / code_uri).resolve()
+
+    assert folder.parent == ROOT / "functions"
+    assert (folder / "app.py").is_file(), f"{folder}/app.py is missing"
+
+
+def test_given_the_domain_layer_when_read_then_it_builds_for_python_3_12_arm64_without_boto3(
+    template: dict[str, Any],
+) -> None:
+    layer = template["Resources"]["DomainLayer"]
+    folder = (TEMPLATE_DIR / layer["Properties"]["ContentUri"]).resolve()
+    requirements = {
+        re.split(r"[\[<>=!~; ]", line.strip(), maxsplit=1)[0].lower()
+        for line in (folder / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    }
+
+    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+    assert layer["Metadata"]["BuildArchitecture"] == "arm64"
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert (folder / "ocop_stamps" / "__init__.py").is_file()
+    assert requirements == {"aws-lambda-powertools", "pydantic", "pynamodb", "cryptography", "numpy"}
+
+
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_given_a_function_when_its_environment_is_resolved_then_it_names_tables_and_its_service(
+    template: dict[str, Any], routes: list[cfn.Route], function_id: str
+) -> None:
+    env = cfn.function_environment(template, function_id)
+    code_dir = next(route.code_dir for route in routes if route.function_id == function_id)
+
+    assert {k: env[k] for k in ("CATALOG_TABLE", "STAMPS_TABLE", "SCANS_TABLE")} == {
+        "CATALOG_TABLE": "CatalogTable",
+        "STAMPS_TABLE": "StampsTable",
+        "SCANS_TABLE": "ScansTable",
+    }
+    assert env["CODE_KEYS_PARAMETER"] == "/ocop/code-keys"
+    assert env["PUBLIC_BASE_URL"] == ""
+    assert env["POWERTOOLS_SERVICE_NAME"] == code_dir
+    assert env["POWERTOOLS_LOG_LEVEL"] == env["LOG_LEVEL"] == "INFO"
+    assert ("IP_HASH_SALT_PARAMETER" in env) == (function_id == PUBLIC_SCAN)
+    assert ("IDEMPOTENCY_TABLE" in env) == (function_id == PRODUCER_API)
+
+
+def _refers_to(value: Any, logical_id: str) -> bool:
+    if isinstance(value, dict):
+        if value.get("Ref") == logical_id or logical_id in str(value.get("Fn::GetAtt", "")):
+            return True
+        if isinstance(sub := value.get("Fn::Sub"), str | list) and f"${{{logical_id}" in str(sub):
+            return True
+        return any(_refers_to(v, logical_id) for v in value.values())
+    if isinstance(value, list):
+        return any(_refers_to(v, logical_id) for v in value)
+    return False
+
+
+def test_given_the_functions_when_read_then_none_refers_to_the_api_outside_its_events(
+    template: dict[str, Any],
+) -> None:
+    # The generated API's body names every function's ARN: a function that names the API
+    # back (say, its URL in the environment) is a circular dependency CloudFormation refuses.
+    offenders = [
+        function_id
+        for function_id in FUNCTIONS
+        if _refers_to(
+            {k: v for k, v in cfn.function_properties(template, function_id).items() if k != "Events"}, "HttpApi"
+        )
+    ]
+
+    assert offenders == []
+
+
+# --- least privilege ---------------------------------------------------------------------------
+def _statements(template: dict[str, Any], function_id: str) -> list[dict[str, Any]]:
+    policies = template["Resources"][function_id]["Properties"].get("Policies", [])
+    assert all(isinstance(p, dict) and set(p) <= {"Version", "Statement"} for p in policies), (
+        f"{function_id}: only explicit Statement policies, no managed or SAM template policies"
+    )
+    return [statement for policy in policies for statement in policy["Statement"]]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _resource_label(resource: Any) -> str:
+    if isinstance(resource, dict):
+        if "Fn::GetAtt" in resource and resource["Fn::GetAtt"][1:] == ["Arn"]:
+            return resource["Fn::GetAtt"][0]
+        if isinstance(resource.get("Fn::Sub"), str):
+            return resource["Fn::Sub"]
+        if "Ref" in resource:
+            return resource["Ref"]
+    return str(resource)
+
+
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_given_a_function_policy_when_read_then_no_wildcard_action_or_resource(
+    template: dict[str, Any], function_id: str
+) -> None:
+    statements = _statements(template, function_id)
+    wide = [
+        statement
+        for statement in statements
+        if statement.get("Effect") != "Allow"
+        or "NotAction" in statement
+        or "NotResource" in statement
+        or any(action == "*" or action.endswith(":*") for action in _as_list(statement["Action"]))
+        or any(resource == "*" for resource in _as_list(statement["Resource"]))
+    ]
+
+    assert statements
+    assert wide == []
+
+
+@pytest.mark.parametrize("function_id", FUNCTIONS)
+def test_given_a_function_policy_when_read_then_it_grants_exactly_what_its_job_needs(
+    template: dict[str, Any], function_id: str
+) -> None:
+    grants = {
+        (action, _resource_label(resource))
+        for statement in _statements(template, function_id)
+        for action in _as_list(statement["Action"])
+        for resource in _as_list(statement["Resource"])
+    }
+
+    assert grants == EXPECTED_GRANTS[function_id]
+
+
+# --- tables ------------------------------------------------------------------------------------
+def test_given_the_template_when_table_definitions_are_read_then_key_schemas_are_exactly_the_design(
+    template: dict[str, Any],
+) -> None:
+    definitions = cfn.table_definitions(template)
+    shapes = {
+        table: {k: v for k, v in d.items() if k in ("KeySchema", "GlobalSecondaryIndexes", "StreamSpecification")}
+        for table, d in definitions.items()
+    }
+
+    assert shapes == EXPECTED_TABLES
+    for table, definition in definitions.items():
+        keyed = {k["AttributeName"] for k in definition["KeySchema"]} | {
+            k["AttributeName"] for index in definition.get("GlobalSecondaryIndexes", []) for k in index["KeySchema"]
+        }
+        assert definition["AttributeDefinitions"] == [
+            {"AttributeName": a["AttributeName"], "AttributeType": "S"} for a in definition["AttributeDefinitions"]
+        ], table
+        assert {a["AttributeName"] for a in definition["AttributeDefinitions"]} == keyed, table
+        assert definition["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_given_the_tables_when_read_then_data_is_encrypted_retained_and_recoverable(
+    template: dict[str, Any],
+) -> None:
+    tables = _resources(template, "AWS::DynamoDB::Table")
+    kept = ("CatalogTable", "StampsTable", "ScansTable")
+
+    assert all(t["Properties"]["BillingMode"] == "PAY_PER_REQUEST" for t in tables.values())
+    assert all(t["Properties"]["SSESpecification"] == {"SSEEnabled": True} for t in tables.values())
+    assert [(t, tables[t]["DeletionPolicy"], tables[t]["UpdateReplacePolicy"]) for t in kept] == [
+        (t, "Retain", "Retain") for t in kept
+    ]
+    for table in ("CatalogTable", "ScansTable"):
+        assert tables[table]["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert cfn.time_to_live_attributes(template) == {"IdempotencyTable": "expiration"}
+
+
+def test_given_table_definitions_when_created_in_moto_then_dynamodb_accepts_them(template: dict[str, Any]) -> None:
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+
+    with moto.mock_aws():
+        client = boto3.client("dynamodb", region_name="ap-southeast-1")
+        for logical_id, definition in cfn.table_definitions(template).items():
+            client.create_table(TableName=logical_id, **definition)
+        scans = client.describe_table(TableName="ScansTable")["Table"]
+
+    assert scans["KeySchema"] == EXPECTED_TABLES["ScansTable"]["KeySchema"]
+    assert scans["GlobalSecondaryIndexes"][0]["IndexName"] == "by_lot"
+    assert scans["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+
+
+# --- outputs -----------------------------------------------------------------------------------
+def test_given_the_template_when_outputs_are_read_then_api_url_pool_client_and_tables_are_there(
+    template: dict[str, Any],
+) -> None:
+    assert {
+        "ApiUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "CatalogTableName",
+        "StampsTableName",
+        "ScansTableName",
+        "IdempotencyTableName",
+    } <= set(template["Outputs"])
