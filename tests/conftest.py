@@ -11,7 +11,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
 from ocop_local import backend
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,3 +109,117 @@ def invoke(function: str, event: dict[str, Any]) -> tuple[int, dict[str, str], s
 def invoke_json(function: str, event: dict[str, Any]) -> tuple[int, Any]:
     status, _, body = invoke(function, event)
     return status, json.loads(body) if body else None
+
+
+def sample(name: str, **replace: str) -> dict[str, Any]:
+    """A sample event from events/, with placeholders (PRODUCT_ID, LOT_ID, CODE, ...) filled."""
+    text = (EVENTS / f"{name}.json").read_text(encoding="utf-8")
+    for placeholder, value in replace.items():
+        text = text.replace(placeholder, value)
+    return json.loads(text)
+
+
+def with_body(event: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    body = json.loads(event["body"])
+    body.update(fields)
+    event["body"] = json.dumps(body, ensure_ascii=False)
+    return event
+
+
+def as_producer(event: dict[str, Any], producer_id: str) -> dict[str, Any]:
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["custom:producer_id"] = producer_id
+    return event
+
+
+def for_batch(event: dict[str, Any], batch_id: str) -> dict[str, Any]:
+    event["pathParameters"] = {"batch_id": batch_id}
+    event["rawPath"] = event["rawPath"].replace("/batches/1", f"/batches/{batch_id}")
+    return event
+
+
+class Shop:
+    """A producer with one product, one lot and one issued batch, made through the API."""
+
+    def __init__(self, producer_id: str = "hoan-hoa", size: int = 1000) -> None:
+        status, self.producer = invoke_json(
+            "admin_api", with_body(sample("admin-create-producer"), producer_id=producer_id)
+        )
+        assert status == 201, self.producer
+        self.producer_id = producer_id
+        status, self.product = invoke_json(
+            "admin_api", with_body(sample("admin-create-product"), producer_id=producer_id)
+        )
+        assert status == 201, self.product
+        self.product_id = self.product["product_id"]
+        self.lot = self.new_lot("HH-2026-11")
+        self.batch = self.issue(size)
+        self.batch_id = self.batch["batch_id"]
+
+    def event(self, name: str, **replace: str) -> dict[str, Any]:
+        event = sample(name, PRODUCT_ID=self.product_id, **replace)
+        return as_producer(event, self.producer_id)
+
+    def new_lot(self, lot_code: str, **fields: Any) -> dict[str, Any]:
+        status, lot = invoke_json(
+            "producer_api", with_body(self.event("producer-create-lot"), lot_code=lot_code, **fields)
+        )
+        assert status == 201, lot
+        return lot
+
+    def issue(self, size: int, key: str | None = None) -> dict[str, Any]:
+        event = with_body(self.event("producer-issue-batch"), size=size)
+        if key is None:
+            del event["headers"]["idempotency-key"]
+        else:
+            event["headers"]["idempotency-key"] = key
+        status, batch = invoke_json("producer_api", event)
+        assert status == 201, batch
+        return batch
+
+    def activate(
+        self, first: int, last: int, lot_id: str | None = None, batch_id: str | None = None
+    ) -> tuple[int, Any]:
+        event = with_body(
+            for_batch(self.event("producer-activate", LOT_ID=lot_id or self.lot["lot_id"]), batch_id or self.batch_id),
+            first_serial=first,
+            last_serial=last,
+        )
+        return invoke_json("producer_api", event)
+
+    def csv(self, first: int = 1, last: int = 100, batch_id: str | None = None) -> tuple[int, dict[str, str], str]:
+        event = for_batch(self.event("producer-codes-csv"), batch_id or self.batch_id)
+        event["queryStringParameters"] = {"from": str(first), "to": str(last)}
+        return invoke("producer_api", event)
+
+    def codes(self, first: int = 1, last: int = 100, batch_id: str | None = None) -> list[str]:
+        status, _, body = self.csv(first, last, batch_id)
+        assert status == 200, body
+        return [line.split(",")[1] for line in body.splitlines()[1:]]
+
+
+def scan(code: str, *, html: bool = False, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    event = sample("public-scan-html" if html else "public-scan-json", CODE=code)
+    event["headers"].update(headers or {})
+    status, _resp_headers, body = invoke("public_scan", event)
+    return status, (body if html else json.loads(body))
+
+
+@pytest.fixture
+def shop(aws: None) -> Shop:
+    return Shop()
+
+
+@pytest.fixture
+def ddb_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every AWS API call made through botocore (pynamodb and boto3 alike), as (service, operation)."""
+    from botocore.client import BaseClient
+
+    calls: list[tuple[str, str]] = []
+    original = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        calls.append((self.meta.service_model.service_name, operation_name))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    return calls

@@ -15,8 +15,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ocop_stamps import catalog, issuing
 from ocop_stamps.http import make_resolver, principal
 from ocop_stamps.idempotency import idempotency_config, issue_once
+from ocop_stamps.labels import public_base_url
 from ocop_stamps.responses import json_response
 from ocop_stamps.schemas import ActivationIn, BatchIn, LotIn
+from ocop_stamps.settings import get_settings
 
 logger = Logger(service="producer-api")
 app = make_resolver(
@@ -61,7 +63,8 @@ def get_codes_csv(
     }
     if hi < int(batch.size):
         headers["Link"] = f'</batches/{batch_id}/codes.csv?from={hi + 1}>; rel="next"'
-    body = "".join(issuing.iter_csv(batch, lo, hi))
+    base = public_base_url(get_settings().public_base_url, app.current_event.raw_event)
+    body = "".join(issuing.iter_csv(batch, lo, hi, base))
     return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body, headers=headers)
 
 

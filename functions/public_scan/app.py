@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from ocop_stamps.labels import public_base_url
 from ocop_stamps.models import bind_tables
 from ocop_stamps.responses import json_response
 from ocop_stamps.scan_page import render
@@ -39,7 +40,7 @@ def scan(code: str) -> Response[str]:
         headers=headers,
         channel="typed" if query.get("ch") == "typed" else "qr",
     )
-    result = verify(code, ctx)
+    result = verify(code, ctx, public_base_url(get_settings().public_base_url, event.raw_event))
     status = 404 if result["verdict"] == "unknown" else 200
     if _wants_json(headers.get("accept", "")):
         return json_response(status, result, NO_STORE)

@@ -108,13 +108,12 @@ def csv_range(batch: BatchItem, first: int | None, last: int | None) -> tuple[in
     return first, last
 
 
-def iter_csv(batch: BatchItem, first: int, last: int, chunk: int = 10_000) -> Iterator[str]:
+def iter_csv(batch: BatchItem, first: int, last: int, base_url: str, chunk: int = 10_000) -> Iterator[str]:
     """The CSV manifest, in chunks of text -- memory stays flat whatever the range."""
     keys = code_keys()
-    base = get_settings().public_base_url
     batch_id = str(int(batch.batch_no))
     tail = f",{batch_id},{batch.product_id}\r\n"
-    url_prefix = label_url(base, "")
+    url_prefix = label_url(base_url, "")
     yield CSV_HEADER
     version = int(batch.key_version)
     for start in range(first, last + 1, chunk):

@@ -6,6 +6,24 @@ are the bytes the service answers to (DESIGN.md, "Label URL").
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def label_url(base_url: str, code: str) -> str:
     return f"{base_url}/v/{code}"
+
+
+def public_base_url(configured: str, event: dict[str, Any]) -> str:
+    """The configured PUBLIC_BASE_URL; failing that, the API's own address from the request.
+
+    The template cannot hand a function its own API's URL (that would be a circular
+    dependency), so an empty PublicBaseUrl falls back to the domain the request came in
+    on. Labels are a contract for years: set PublicBaseUrl to a domain you own before
+    printing anything.
+    """
+    if configured:
+        return configured
+    ctx = event.get("requestContext") or {}
+    headers = event.get("headers") or {}
+    scheme = headers.get("x-forwarded-proto", "https")
+    return f"{scheme}://{ctx.get('domainName', 'localhost')}"

@@ -32,7 +32,7 @@ class Settings:
     stamps_table: str = "ocop-stamps"
     scans_table: str = "ocop-scans"
     idempotency_table: str = "ocop-idempotency"
-    public_base_url: str = "http://127.0.0.1:3000"
+    public_base_url: str = ""  # empty: the API's own domain (see labels.public_base_url)
     # Where the code keys live: an SSM SecureString when deployed, a JSON string or a
     # file locally. Never in the repository.
     code_keys_parameter: str = ""

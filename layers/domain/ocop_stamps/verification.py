@@ -81,7 +81,7 @@ def _message(verdict: Verdict) -> dict[str, str]:
     return {"vi": vi, "en": en}
 
 
-def verify(raw_code: str, ctx: ScanContext, now: dt.datetime | None = None) -> dict[str, Any]:
+def verify(raw_code: str, ctx: ScanContext, base_url: str, now: dt.datetime | None = None) -> dict[str, Any]:
     """The answer to one scan; every call appends exactly one record to the log."""
     settings = get_settings()
     _batches.seconds = _master.seconds = settings.cache_seconds
@@ -134,7 +134,7 @@ def verify(raw_code: str, ctx: ScanContext, now: dt.datetime | None = None) -> d
     return {
         "code": code,
         "code_display": group(code),
-        "label_url": label_url(settings.public_base_url, code),
+        "label_url": label_url(base_url, code),
         "verdict": verdicts[0].value,
         "verdicts": [v.value for v in verdicts],
         "message": _message(verdicts[0]),
