@@ -27,8 +27,21 @@ def _details(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p != "body"]
-        out.append({"field": ".".join(loc) or "body", "problem": str(err.get("msg", "invalid"))})
+        problem = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append({"field": ".".join(loc) or "body", "problem": problem})
     return out
+
+
+def _summary(details: list[dict[str, Any]]) -> tuple[str, str]:
+    """One sentence a person can act on: the cross-field rule itself, or the fields to fix."""
+    if len(details) == 1 and details[0]["field"] == "body":
+        problem = details[0]["problem"]
+        return f"The request is not valid: {problem}.", f"Yêu cầu không hợp lệ: {problem}."
+    fields = ", ".join(d["field"] for d in details[:5])
+    return (
+        f"Some fields are missing or invalid: {fields}. See details.",
+        f"Một số trường bị thiếu hoặc không hợp lệ: {fields}. Xem chi tiết.",
+    )
 
 
 def make_resolver(title: str, docs_path: str | None, description: str) -> APIGatewayHttpResolver:
@@ -43,14 +56,7 @@ def make_resolver(title: str, docs_path: str | None, description: str) -> APIGat
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[str]:
         details = _details(exc)
-        fields = ", ".join(d["field"] for d in details[:5])
-        return error_response(
-            422,
-            "invalid_request",
-            f"Some fields are missing or invalid: {fields}. See details.",
-            f"Một số trường bị thiếu hoặc không hợp lệ: {fields}. Xem chi tiết.",
-            details,
-        )
+        return error_response(422, "invalid_request", *_summary(details), details)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:
