@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
 from ocop_local import backend
 
 ROOT = Path(__file__).resolve().parents[1]

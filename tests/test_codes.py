@@ -7,6 +7,7 @@ import itertools
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from ocop_stamps import codes
 from ocop_stamps.codes import ALPHABET, CodeKeys, InvalidCode, decode, encode, encode_many
 

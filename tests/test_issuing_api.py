@@ -7,7 +7,6 @@ import io
 import threading
 
 from conftest import TEST_KEYS, Shop, for_batch, invoke, invoke_json, sample, with_body
-
 from ocop_stamps.codes import decode
 from ocop_stamps.secrets import parse_code_keys
 
@@ -121,7 +120,7 @@ def test_given_another_producers_batch_then_it_is_not_found_whatever_the_route(s
     assert status == 404
     status, _, _ = shop.csv(1, 10, batch_id=other.batch_id)
     assert status == 404
-    status, body = shop.activate(1, 10, batch_id=other.batch_id)
+    status, _body = shop.activate(1, 10, batch_id=other.batch_id)
     assert status == 404
 
 

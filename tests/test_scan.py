@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import boto3
-from conftest import Shop, invoke, sample, scan, with_body
 
+from conftest import Shop, invoke, sample, scan, with_body
 from ocop_stamps import verification
 from ocop_stamps.codes import CodeKeys, encode
 
@@ -172,5 +172,5 @@ def test_given_a_scan_then_no_raw_ip_or_user_agent_is_stored(shop: Shop):
 def test_given_edge_location_headers_then_the_scan_keeps_a_coarse_place(shop: Shop):
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
-    status, body = scan(code)
+    _status, body = scan(code)
     assert body["scan"]["first_province"] == "VN-69"

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from ocop_stamps import scanlog
 from ocop_stamps.http import make_resolver, principal
 from ocop_stamps.responses import json_response

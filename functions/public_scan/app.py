@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from ocop_stamps.labels import public_base_url
 from ocop_stamps.models import bind_tables
 from ocop_stamps.responses import json_response
