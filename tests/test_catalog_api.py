@@ -83,6 +83,7 @@ def test_given_a_lot_whose_expiry_is_before_production_then_422_and_no_lot_exist
     status, body = invoke_json("producer_api", event)
     assert status == 422
     assert "expiry_date must be after production_date" in body["error"]["details"][0]["problem"]
+    assert body["error"]["message_vi"] == "Yêu cầu không hợp lệ: hạn sử dụng phải sau ngày sản xuất."
     assert not [op for _, op in ddb_calls if op in ("PutItem", "TransactWriteItems")]
 
 

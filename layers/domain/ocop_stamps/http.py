@@ -18,6 +18,7 @@ from .auth import Principal
 from .errors import DomainError
 from .models import bind_tables
 from .responses import error_response, json_response
+from .schemas import RULES_VI
 from .settings import get_settings
 
 logger = Logger()
@@ -36,7 +37,7 @@ def _summary(details: list[dict[str, Any]]) -> tuple[str, str]:
     """One sentence a person can act on: the cross-field rule itself, or the fields to fix."""
     if len(details) == 1 and details[0]["field"] == "body":
         problem = details[0]["problem"]
-        return f"The request is not valid: {problem}.", f"Yêu cầu không hợp lệ: {problem}."
+        return f"The request is not valid: {problem}.", f"Yêu cầu không hợp lệ: {RULES_VI.get(problem, problem)}."
     fields = ", ".join(d["field"] for d in details[:5])
     return (
         f"Some fields are missing or invalid: {fields}. See details.",

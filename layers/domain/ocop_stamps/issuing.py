@@ -28,10 +28,7 @@ _ACTIVATION_ATTEMPTS = 5
 def batch_view(batch: BatchItem) -> dict[str, Any]:
     batch_id = str(int(batch.batch_no))
     size = int(batch.size)
-    ranges = [
-        {"first_serial": int(a.first), "last_serial": int(a.last), "lot_id": a.lot_id, "activated_at": a.at}
-        for a in batch.activations
-    ]
+    ranges = [_activation_view(a) for a in batch.activations]
     return {
         "batch_id": batch_id,
         "product_id": batch.product_id,
@@ -43,7 +40,7 @@ def batch_view(batch: BatchItem) -> dict[str, Any]:
         "note": batch.note,
         "created_at": batch.created_at,
         "activations": ranges,
-        "activated_count": sum(r["last_serial"] - r["first_serial"] + 1 for r in ranges),
+        "activated_count": sum(int(a.last) - int(a.first) + 1 for a in batch.activations),
         "codes_csv": f"/batches/{batch_id}/codes.csv",
     }
 

@@ -159,7 +159,7 @@ class ScanItem(Model):
     lot_id = UnicodeAttribute(null=True)
     scanned_at = UnicodeAttribute()
     verdict = UnicodeAttribute()
-    verdicts = ListAttribute[str](of=UnicodeAttribute)
+    verdicts = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]  # pynamodb's stub is too narrow
     reason = UnicodeAttribute(null=True)
     channel = UnicodeAttribute()
     country = UnicodeAttribute(null=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
+from pynamodb.expressions.update import Action
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -153,7 +154,7 @@ def _page(results: Any, limit: int) -> Page:
 def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | None) -> StampItem:
     """+1 on the stamp's counter, creating its item on first scan; returns the new state."""
     stamp = StampItem(code)
-    actions = [
+    actions: list[Action] = [
         StampItem.scan_count.add(1),
         StampItem.batch_no.set(batch_no),
         StampItem.serial.set(serial),

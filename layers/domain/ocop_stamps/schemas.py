@@ -159,5 +159,13 @@ class ActivationIn(Strict):
         return self
 
 
-def jsonable(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json", exclude_none=True)
+# Cross-field rules above, in Vietnamese, for error messages shown to producers.
+RULES_VI = {
+    "decision_date is in the future": "ngày quyết định nằm ở tương lai",
+    "valid_until must be after decision_date": "ngày hết hiệu lực phải sau ngày quyết định",
+    "production_date is in the future": "ngày sản xuất nằm ở tương lai",
+    "expiry_date must be after production_date": "hạn sử dụng phải sau ngày sản xuất",
+    "origin.harvest_date must not be after production_date": "ngày thu hoạch không được sau ngày sản xuất",
+    "last_serial must not be smaller than first_serial": "last_serial không được nhỏ hơn first_serial",
+}
+

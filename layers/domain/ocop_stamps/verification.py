@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets as pysecrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,7 @@ def reset_cache() -> None:
     _master.clear()
 
 
-def _cached(kind: str, key: str, load: Any) -> dict[str, Any] | None:
+def _cached(kind: str, key: str, load: Callable[[str], Any]) -> dict[str, Any] | None:
     def fetch() -> dict[str, Any] | None:
         item = load(key)
         return None if item is None else _VIEWS[kind](item)
@@ -58,7 +59,11 @@ def _cached(kind: str, key: str, load: Any) -> dict[str, Any] | None:
     return _master.get((kind, key), fetch)
 
 
-_VIEWS = {"product": product_view, "producer": producer_view, "lot": lot_view}
+_VIEWS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "product": product_view,
+    "producer": producer_view,
+    "lot": lot_view,
+}
 
 
 def _batch_for(batch_no: int, serial: int) -> tuple[BatchItem | None, str | None]:
