@@ -76,7 +76,6 @@ def _counting() -> list[tuple[str, str]]:
 
 def bench_requests() -> dict[str, Any]:
     from conftest import Shop, scan
-
     from ocop_local import backend
     from ocop_stamps import verification
 

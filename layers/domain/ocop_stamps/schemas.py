@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -168,4 +168,3 @@ RULES_VI = {
     "origin.harvest_date must not be after production_date": "ngày thu hoạch không được sau ngày sản xuất",
     "last_serial must not be smaller than first_serial": "last_serial không được nhỏ hơn first_serial",
 }
-
