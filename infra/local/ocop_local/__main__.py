@@ -1,0 +1,198 @@
+"""``python -m ocop_local serve``: the whole API on 127.0.0.1, demo data loaded.
+``python -m ocop_local token ROLE``: a local bearer token for curl.
+
+    serve [--host 127.0.0.1] [--port 3000] [--no-demo] [--state-dir .local] [--allow-remote]
+    token {admin,producer,inspector} [--producer-id ID] [--provinces A,B] [--ttl-seconds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from . import backend, demo, server, tokens
+from .template import Route, http_routes, load_template
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be for copy and paste: relative to here when inside."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def banner(
+    base_url: str,
+    routes: Sequence[Route],
+    tokens_file: Path,
+    summary: demo.DemoSummary | None,
+    data_backend: str,
+) -> str:
+    tok = _shown(tokens_file)
+    default_state = tokens.default_state_dir().resolve()
+    state_arg = "" if tokens_file.parent.resolve() == default_state else f" --state-dir {_shown(tokens_file.parent)}"
+    lines = [
+        "",
+        "OCOP tem truy xuất — máy chủ cục bộ / local stack",
+        f"  Địa chỉ / Base URL:     {base_url}",
+        f"  Dữ liệu / Data:         {data_backend}",
+        "",
+        "Tuyến / Routes (infra/template.yaml):",
+    ]
+    for r in routes:
+        access = "JWT" if r.authorized else "public"
+        lines.append(f"  {r.method:<5} {r.path:<36} {access:<7} {r.function_id}")
+    lines.append("")
+    if summary is not None:
+        labels = {
+            "genuine": "chính hãng / genuine",
+            "not_activated": "chưa kích hoạt / not activated",
+            "expired": "hết hạn / expired",
+            "mistyped": "gõ sai mã / mistyped",
+        }
+        lines.append("Thử quét tem / Try a stamp (trình duyệt / browser, or add -H 'Accept: application/json'):")
+        for kind, url in summary.stamps.items():
+            lines.append(f"  {labels.get(kind, kind):<32} {url}")
+        lines.append(f"  Đợt tem / Batches: {', '.join(summary.batches)}   (producer token: {summary.producer_id})")
+        if summary.reused:
+            lines.append("  (dữ liệu demo đã có sẵn / demo data was already there)")
+        lines.append("")
+    else:
+        lines += ["Không nạp dữ liệu demo / no demo data (--no-demo).", ""]
+    first_batch = next(iter(summary.batches), "1") if summary else "1"
+    py_token = f'python3 -c \'import json; print(json.load(open("{tok}"))["producer"])\''
+    lines += [
+        f"Mã xác thực / Tokens: {tok}  (admin, producer, inspector; 30 ngày / days)",
+        f'  curl -H "Authorization: Bearer $(jq -r .producer {tok})" {base_url}/batches/{first_batch}',
+        "  không có jq / without jq:",
+        f'  curl -H "Authorization: Bearer $({py_token})" {base_url}/batches/{first_batch}',
+        f"  token khác / another token: .venv/bin/python -m ocop_local token producer --producer-id tam-hoa{state_arg}",
+        f"Tài liệu API / API docs: {base_url}/docs/producer  {base_url}/docs/admin  {base_url}/docs/inspector",
+        "",
+        "Dừng / Stop: Ctrl-C",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _stop_on_sigterm() -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def serve(args: argparse.Namespace) -> int:
+    if not _is_loopback(args.host) and not args.allow_remote:
+        print(
+            f"Từ chối / refused: --host {args.host} is not a loopback address. The local stack has demo "
+            "tokens and no real authentication; add --allow-remote if you really mean it.",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("ocop_local").setLevel(logging.INFO)
+    state_dir = Path(args.state_dir) if args.state_dir else tokens.default_state_dir()
+    template = load_template()
+    routes = http_routes(template)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    data_backend = (
+        f"DynamoDB at {endpoint}" if endpoint else "moto (trong bộ nhớ / in memory, mất khi dừng / reset on stop)"
+    )
+    _stop_on_sigterm()
+    with backend.moto_backend():
+        # Bound before the demo loads, so a busy port fails at once (werkzeug says so and exits 1).
+        http = server.new_server(_Placeholder(), args.host, args.port)  # type: ignore[arg-type]
+        base_url = server.base_url_of(http)
+        try:
+            env = server.local_environment(template, base_url, state_dir)
+            server.apply_local_environment(env)
+            app = server.make_app(template, state_dir=state_dir)
+            http.app = app
+            backend.create_tables(template)
+            tokens_file = tokens.write_dev_tokens(state_dir / tokens.DEV_TOKENS_FILE, state_dir=state_dir)
+            summary = None if args.no_demo else demo.load_demo(app, state_dir=state_dir)
+            print(banner(base_url, routes, tokens_file, summary, data_backend), flush=True)
+            http.serve_forever()  # returns on Ctrl-C or SIGTERM (werkzeug swallows the interrupt)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            http.server_close()
+    print("\nĐã dừng / stopped.", flush=True)
+    return 0
+
+
+class _Placeholder:
+    """The app until the real one is in place. The socket is bound before the demo loads but
+    nothing is accepted until ``serve_forever``: early requests wait, then meet the real app."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+        return [b'{"message":"Service Unavailable"}']
+
+
+def token(args: argparse.Namespace) -> int:
+    producer_id = args.producer_id
+    provinces = [p for p in (args.provinces or "").split(",") if p.strip()]
+    if args.role == "producer" and not producer_id:
+        producer_id = demo.DEMO_PRODUCER
+        print(f"(--producer-id not given: using the demo producer {producer_id})", file=sys.stderr)
+    if args.role == "inspector" and not provinces:
+        provinces = demo.demo_provinces()
+    print(
+        tokens.issue_token(
+            args.role,
+            producer_id=producer_id,
+            provinces=provinces,
+            ttl_seconds=args.ttl_seconds,
+            state_dir=args.state_dir,
+        )
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ocop_local", description="The OCOP stamps local stack.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the template's HTTP API on 127.0.0.1 with demo data")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=3000)
+    s.add_argument("--no-demo", action="store_true", help="start with empty tables")
+    s.add_argument("--state-dir", default=None, help="keys and tokens (default: .local at the repository root)")
+    s.add_argument("--allow-remote", action="store_true", help="allow a host that is not loopback")
+    s.set_defaults(func=serve)
+    t = sub.add_parser("token", help="print a bearer token signed with the local key")
+    t.add_argument("role", choices=tokens.ROLES)
+    t.add_argument("--producer-id", default=None)
+    t.add_argument("--provinces", default=None, help="comma-separated, for an inspector")
+    t.add_argument("--ttl-seconds", type=int, default=tokens.DEV_TTL_SECONDS)
+    t.add_argument("--state-dir", default=None)
+    t.set_defaults(func=token)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
