@@ -86,8 +86,19 @@ def _message(verdict: Verdict) -> dict[str, str]:
     return {"vi": vi, "en": en}
 
 
-def verify(raw_code: str, ctx: ScanContext, base_url: str, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The answer to one scan; every call appends exactly one record to the log."""
+def verify(
+    raw_code: str,
+    ctx: ScanContext,
+    base_url: str,
+    now: dt.datetime | None = None,
+    *,
+    expected_gtin: str | None = None,
+) -> dict[str, Any]:
+    """The answer to one scan; every call appends exactly one record to the log.
+
+    ``expected_gtin`` (GTIN-14, from a GS1 Digital Link) must be the GTIN of the code's
+    product; otherwise the answer is ``unknown`` and the stamp's counter is not touched.
+    """
     settings = get_settings()
     _batches.seconds = _master.seconds = settings.cache_seconds
     now = now or utc_now()
@@ -112,6 +123,8 @@ def verify(raw_code: str, ctx: ScanContext, base_url: str, now: dt.datetime | No
         return _unknown(raw_code, "no such batch or serial", record, stamp_time)
 
     product = _cached("product", batch.product_id, repo.get_product) or {}
+    if expected_gtin is not None and product.get("gtin") != expected_gtin:
+        return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
     counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
