@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from .gs1 import normalize_gtin
 
-def label_url(base_url: str, code: str) -> str:
+
+def label_url(base_url: str, code: str, gtin: str | None = None) -> str:
+    """The URL in a stamp's QR: ``{base}/v/{code}``, or the GS1 Digital Link
+    ``{base}/01/{gtin14}/21/{code}`` when the product has a GTIN.
+
+    The GTIN's check digit is verified (``ValueError`` otherwise) and it is printed as
+    GTIN-14. ``label_url(base, "", gtin)`` is the prefix every code of a product shares:
+    bulk writers (CSV, print files) append codes to it, so they stay byte-identical.
+    """
+    if gtin:
+        return f"{base_url}/01/{normalize_gtin(gtin)}/21/{code}"
     return f"{base_url}/v/{code}"
 
 
