@@ -35,6 +35,11 @@ FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API)
 
 EXPECTED_ROUTES = {
     "GET /v/{code}": PUBLIC_SCAN,
+    "GET /v": PUBLIC_SCAN,
+    "GET /v/{code}/report": PUBLIC_SCAN,
+    "POST /v/{code}/report": PUBLIC_SCAN,
+    "ANY /01/{dl+}": PUBLIC_SCAN,
+    "GET /.well-known/gs1resolver": PUBLIC_SCAN,
     "POST /producers": ADMIN_API,
     "POST /products": ADMIN_API,
     "POST /lots": PRODUCER_API,
@@ -208,16 +213,34 @@ def test_given_the_template_when_routes_are_read_then_each_expected_route_exists
     assert [key for key, n in counts.items() if n > 1] == []
 
 
-def test_given_the_routes_when_auth_is_read_then_only_the_scan_page_and_docs_are_public(
+# The consumer's pages and the GS1 resolver: public, and all on the public function.
+CONSUMER_ROUTES = ["GET /v/{code}", "GET /v", "GET /v/{code}/report", "POST /v/{code}/report"]
+RESOLVER_ROUTES = ["ANY /01/{dl+}", "GET /.well-known/gs1resolver"]
+
+
+def test_given_the_routes_when_auth_is_read_then_only_the_consumer_pages_resolver_and_docs_are_public(
     routes: list[cfn.Route],
 ) -> None:
     public = sorted(route.route_key for route in routes if not route.authorized)
     should_be_public = sorted(
-        route.route_key for route in routes if route.path == "/v/{code}" or route.path.startswith("/docs/")
+        route.route_key for route in routes if route.function_id == PUBLIC_SCAN or route.path.startswith("/docs/")
     )
 
     assert public == should_be_public
-    assert public == sorted(["GET /v/{code}", "GET /docs/producer", "GET /docs/admin", "GET /docs/inspector"])
+    assert public == sorted(
+        [*CONSUMER_ROUTES, *RESOLVER_ROUTES, "GET /docs/producer", "GET /docs/admin", "GET /docs/inspector"]
+    )
+
+
+def test_given_the_public_routes_when_throttling_is_read_then_each_has_its_own_limit(
+    template: dict[str, Any],
+) -> None:
+    settings = template["Resources"]["HttpApi"]["Properties"]["RouteSettings"]
+
+    for key in [*CONSUMER_ROUTES, *RESOLVER_ROUTES]:
+        assert settings[key]["ThrottlingRateLimit"] <= settings[key]["ThrottlingBurstLimit"], key
+    # reports write to the log: far below the scan page's limit
+    assert settings["POST /v/{code}/report"]["ThrottlingRateLimit"] < settings["GET /v/{code}"]["ThrottlingRateLimit"]
 
 
 def test_given_the_api_when_its_authorizer_is_read_then_it_is_the_cognito_jwt_authorizer_everywhere(

@@ -1,51 +1,205 @@
-"""Public scan: anyone opening a stamp's URL gets the verdict, as HTML or JSON.
+"""Public pages: a stamp's verdict (HTML or JSON), a typed code, reports of fakes, and the
+GS1 Digital Link resolver.
 
-The hot path: it imports only what a scan needs and answers in at most three
-DynamoDB requests on a warm function.
+The hot path: it imports only what a scan needs (no pydantic, numpy or boto3) and answers
+a scan in at most three DynamoDB requests on a warm function. Forms are read with the
+standard library.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ocop_stamps import digital_link as dl
+from ocop_stamps import scan_page
+from ocop_stamps.errors import DomainError
 from ocop_stamps.labels import public_base_url
 from ocop_stamps.models import bind_tables
-from ocop_stamps.responses import json_response
-from ocop_stamps.scan_page import render
+from ocop_stamps.reports import report_key, submit_report
+from ocop_stamps.responses import error_response, json_response
 from ocop_stamps.settings import get_settings
 from ocop_stamps.verification import ScanContext, verify
+from ocop_stamps.web import (
+    CORS,
+    HTML,
+    LINKSET,
+    NO_STORE,
+    PUBLIC_DAY,
+    choose_lang,
+    lowered,
+    read_form,
+    wants,
+    wants_json,
+)
 
 logger = Logger(service="public-scan")
 bind_tables(get_settings())
-app = APIGatewayHttpResolver()  # one route, path only: no body to validate
-NO_STORE = {"Cache-Control": "no-store", "Vary": "Accept"}
+app = APIGatewayHttpResolver()  # paths and small forms only: validated by hand, no pydantic here
+PAGE_HEADERS = {**NO_STORE, **scan_page.HTML_HEADERS}
 
 
-def _wants_json(accept: str) -> bool:
-    return "application/json" in accept.lower()
+@app.exception_handler(DomainError)
+def _domain(exc: DomainError) -> Response[str]:
+    return json_response(exc.status, exc.body(), NO_STORE)
 
 
-@app.get("/v/<code>")
-def scan(code: str) -> Response[str]:
+def _request() -> tuple[dict[str, str], dict[str, str]]:
     event = app.current_event
-    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
-    query = event.query_string_parameters or {}
-    ctx = ScanContext(
-        source_ip=event.request_context.http.source_ip,
+    return lowered(event.headers), dict(event.query_string_parameters or {})
+
+
+def _context(headers: dict[str, str], channel: str) -> ScanContext:
+    return ScanContext(
+        source_ip=app.current_event.request_context.http.source_ip,
         user_agent=headers.get("user-agent"),
         headers=headers,
-        channel="typed" if query.get("ch") == "typed" else "qr",
+        channel=channel,
     )
-    result = verify(code, ctx, public_base_url(get_settings().public_base_url, event.raw_event))
+
+
+def _base() -> str:
+    return public_base_url(get_settings().public_base_url, app.current_event.raw_event)
+
+
+def _html(status: int, body: str, extra: dict[str, str] | None = None) -> Response[str]:
+    return Response(status_code=status, content_type=HTML, body=body, headers={**PAGE_HEADERS, **(extra or {})})
+
+
+def _answer_scan(
+    code: str, channel: str, path: str | None, expected_gtin: str | None = None, extra: dict[str, str] | None = None
+) -> Response[str]:
+    headers, query = _request()
+    result = verify(code, _context(headers, channel), _base(), expected_gtin=expected_gtin)
     status = 404 if result["verdict"] == "unknown" else 200
-    if _wants_json(headers.get("accept", "")):
-        return json_response(status, result, NO_STORE)
-    return Response(status_code=status, content_type="text/html; charset=utf-8", body=render(result), headers=NO_STORE)
+    if wants_json(headers.get("accept", "")):
+        return json_response(status, result, {**NO_STORE, **(extra or {})})
+    lang = choose_lang(query, headers)
+    return _html(status, scan_page.render(result, lang, path=path), {"Content-Language": lang, **(extra or {})})
+
+
+# --- a stamp's page -------------------------------------------------------------------------
+@app.get("/v/<code>")
+def scan(code: str) -> Response[str]:
+    _, query = _request()
+    return _answer_scan(code, "typed" if query.get("ch") == "typed" else "qr", None)
+
+
+@app.get("/v")
+def typed_code() -> Response[str]:
+    """The form to type a code (``/v``), and its answer (``/v?code=…``), counted as ``typed``."""
+    headers, query = _request()
+    code = (query.get("code") or "").strip()
+    lang = choose_lang(query, headers)
+    if not code:
+        if wants_json(headers.get("accept", "")):
+            return error_response(400, "missing_code", "Give ?code=….", "Hãy cho tham số ?code=….")
+        return _html(200, scan_page.render_lookup(lang))
+    return _answer_scan(code[:64], "typed", f"/v?code={quote(code[:64], safe='')}")
+
+
+# --- reports of suspected fakes -------------------------------------------------------------
+@app.post("/v/<code>/report")
+def report(code: str) -> Response[str]:
+    headers, query = _request()
+    key = report_key(code)
+    form = read_form(app.current_event.decoded_body, headers.get("content-type", ""))
+    as_json = "application/json" in headers.get("content-type", "") or wants_json(headers.get("accept", ""))
+    lang = choose_lang({**query, **({"lang": form["lang"]} if form and "lang" in form else {})}, headers)
+    if form is None:
+        if as_json:
+            return error_response(400, "bad_request", "Unreadable form.", "Không đọc được biểu mẫu.")
+        return _html(400, scan_page.render_report_form(key, lang, invalid=True))
+    try:
+        saved = submit_report(key, form.get("where"), form.get("note"), _context(headers, "web"))
+    except DomainError:
+        if as_json:
+            raise
+        return _html(400, scan_page.render_report_form(key, lang, invalid=True))
+    if as_json:
+        return json_response(201, saved, NO_STORE)
+    see = f"{scan_page.code_path(key)}/report?sent=1&{scan_page.lang_query(lang)}"
+    return Response(status_code=303, body="", headers={"Location": see, **NO_STORE})
+
+
+@app.get("/v/<code>/report")
+def report_page(code: str) -> Response[str]:
+    headers, query = _request()
+    key = report_key(code)
+    lang = choose_lang(query, headers)
+    if query.get("sent") == "1":
+        return _html(200, scan_page.render_report_thanks(key, lang))
+    return _html(200, scan_page.render_report_form(key, lang))
+
+
+# --- GS1 Digital Link resolver --------------------------------------------------------------
+def _bad_link(message: str) -> Response[str]:
+    headers, query = _request()
+    extra = {**CORS, **NO_STORE}
+    if wants_json(headers.get("accept", "")) or wants(headers.get("accept", ""), LINKSET):
+        vi = "Đường dẫn không đúng cú pháp GS1 Digital Link."
+        return json_response(400, {"error": {"code": "bad_digital_link", "message": message, "message_vi": vi}}, extra)
+    return Response(
+        status_code=400,
+        content_type=HTML,
+        body=scan_page.render_bad_link(choose_lang(query, headers)),
+        headers={**extra, **scan_page.HTML_HEADERS},
+    )
+
+
+def _not_found() -> Response[str]:
+    body = {"error": {"code": "not_found", "message": "No stamp with this code for this GTIN."}}
+    body["error"]["message_vi"] = "Không có tem nào với mã này cho mã GTIN này."
+    return json_response(404, body, {**CORS, **NO_STORE})
+
+
+@app.route("/01/.+", method=["GET", "HEAD", "OPTIONS"])
+def digital_link() -> Response[str]:
+    event = app.current_event
+    method = event.request_context.http.method.upper()
+    if method == "OPTIONS":
+        return Response(status_code=204, body="", headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
+    try:
+        link = dl.parse_path(event.raw_event.get("rawPath") or event.path)
+    except dl.BadLink as exc:
+        return _bad_link(str(exc))
+    headers, query = _request()
+    base = _base()
+    anchor = base + link.path()
+    if link.serial is None:  # a GTIN (and lot) without a stamp: this resolver serves stamps only
+        return _not_found()
+    extra = {**CORS, "Link": dl.link_header(anchor, base, link.serial)}
+    link_type = dl.link_type_name(query.get("linkType", "")) if "linkType" in query else None
+    accept = headers.get("accept", "")
+    if method == "HEAD" or link_type is not None or wants(accept, LINKSET):
+        # Metadata and redirects never count as a scan: only the page (or its JSON) does.
+        if dl.stamp_gtin(link.serial) != link.gtin:
+            return _not_found()
+        cache = {"Cache-Control": "public, max-age=300", "Vary": "Accept"}
+        if method == "HEAD":
+            return Response(status_code=200, body="", content_type=HTML, headers={**extra, **NO_STORE})
+        if link_type == "linkset" or (link_type is None and wants(accept, LINKSET)):
+            body = json.dumps(dl.linkset(anchor, base, link.serial), ensure_ascii=False, separators=(",", ":"))
+            return Response(status_code=200, content_type=LINKSET, body=body, headers={**extra, **cache})
+        target = dl.redirect_target(base, link.serial, link_type or dl.DEFAULT_LINK_TYPE, query)
+        return Response(status_code=307, body="", headers={**extra, **cache, "Location": target})
+    return _answer_scan(link.serial, "qr", link.path(), expected_gtin=link.gtin, extra=extra)
+
+
+@app.route("/01/.+", method=["POST", "PUT", "PATCH", "DELETE"])
+def digital_link_other() -> Response[str]:
+    return Response(status_code=405, body="", headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
+
+
+@app.get("/.well-known/gs1resolver")
+def resolver_description() -> Response[str]:
+    return json_response(200, dl.resolver_description(_base()), {**CORS, **PUBLIC_DAY})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

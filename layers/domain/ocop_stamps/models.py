@@ -171,6 +171,10 @@ class ScanItem(Model):
     scan_no = NumberAttribute(null=True)
     product_id = UnicodeAttribute(null=True)
     producer_id = UnicodeAttribute(null=True)
+    # A consumer's report of a suspected fake (kind "report", verdict "report"); scans leave these out.
+    kind = UnicodeAttribute(null=True)
+    report_where = UnicodeAttribute(null=True)
+    report_note = UnicodeAttribute(null=True)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

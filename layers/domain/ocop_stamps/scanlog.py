@@ -29,6 +29,9 @@ def scan_view(s: ScanItem) -> dict[str, Any]:
         "client_hash": s.client_hash,
         "ua_family": s.ua_family,
         "reason": s.reason,
+        "kind": s.kind,
+        "report_where": s.report_where,
+        "report_note": s.report_note,
     }
     return {k: (int(v) if isinstance(v, float) else v) for k, v in view.items() if v is not None}
 
