@@ -31,7 +31,9 @@ PUBLIC_SCAN = "PublicScanFunction"
 PRODUCER_API = "ProducerApiFunction"
 ADMIN_API = "AdminApiFunction"
 INSPECTOR_API = "InspectorApiFunction"
-FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API)
+LABEL_WORKER = "LabelWorkerFunction"  # not behind the API: fed by the label-jobs queue
+API_FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API)
+FUNCTIONS = (*API_FUNCTIONS, LABEL_WORKER)
 
 EXPECTED_ROUTES = {
     "GET /v/{code}": PUBLIC_SCAN,
@@ -47,6 +49,16 @@ EXPECTED_ROUTES = {
     "GET /batches/{batch_id}": PRODUCER_API,
     "GET /batches/{batch_id}/codes.csv": PRODUCER_API,
     "POST /batches/{batch_id}/activations": PRODUCER_API,
+    "POST /batches/{batch_id}/print-files": PRODUCER_API,
+    "GET /print-jobs/{job_id}": PRODUCER_API,
+    "POST /batches/{batch_id}/voids": PRODUCER_API,
+    "GET /batches/{batch_id}/epcis": PRODUCER_API,
+    "GET /lots/{lot_id}": PRODUCER_API,
+    "POST /lots/{lot_id}/recall": PRODUCER_API,
+    "POST /lots/{lot_id}/recall/lift": PRODUCER_API,
+    "GET /lots/{lot_id}/epcis": PRODUCER_API,
+    "GET /lots/{lot_id}/trace": PRODUCER_API,
+    "POST /products/{product_id}/ocop-rating": ADMIN_API,
     "GET /scans": INSPECTOR_API,
     "GET /docs/producer": PRODUCER_API,
     "GET /docs/admin": ADMIN_API,
@@ -70,6 +82,17 @@ EXPECTED_GRANTS = {
         *{(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},
         *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
         ("ssm:GetParameter", CODE_KEYS_ARN),
+        ("sqs:SendMessage", "LabelJobsQueue"),
+        ("s3:GetObject", "${PrintFilesBucket.Arn}/print-jobs/*"),
+    },
+    LABEL_WORKER: {
+        ("dynamodb:GetItem", "CatalogTable"),
+        ("dynamodb:UpdateItem", "CatalogTable"),
+        ("ssm:GetParameter", CODE_KEYS_ARN),
+        *{
+            (f"s3:{a}", "${PrintFilesBucket.Arn}/print-jobs/*")
+            for a in ("PutObject", "GetObject", "AbortMultipartUpload")
+        },
     },
     ADMIN_API: {(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},
     INSPECTOR_API: {
@@ -295,10 +318,15 @@ def test_given_a_function_when_its_runtime_is_read_then_python_3_12_or_newer_on_
     assert {"Ref": "DomainLayer"} in props["Layers"]
     assert props["Handler"] == "app.lambda_handler"
     assert props["Architectures"] == ["arm64"]
-    assert props["Timeout"] <= 29  # the HTTP API gives up on an integration after 30 s
+    if function_id in API_FUNCTIONS:
+        assert props["Timeout"] <= 29  # the HTTP API gives up on an integration after 30 s
+    else:  # queue workers: far from Lambda's 15 minutes
+        assert props["Timeout"] <= 300
 
 
-def test_given_the_functions_when_read_then_exactly_the_four_audiences_exist(template: dict[str, Any]) -> None:
+def test_given_the_functions_when_read_then_exactly_the_four_audiences_and_the_label_worker_exist(
+    template: dict[str, Any],
+) -> None:
     assert set(_resources(template, "AWS::Serverless::Function")) == set(FUNCTIONS)
 
 
@@ -328,7 +356,14 @@ def test_given_the_domain_layer_when_read_then_it_builds_for_python_3_12_arm64_w
     assert layer["Metadata"]["BuildArchitecture"] == "arm64"
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert (folder / "ocop_stamps" / "__init__.py").is_file()
-    assert requirements == {"aws-lambda-powertools", "pydantic", "pynamodb", "cryptography", "numpy"}
+    assert requirements == {
+        "aws-lambda-powertools",
+        "pydantic",
+        "pynamodb",
+        "cryptography",
+        "numpy",
+        *("segno", "reportlab", "pillow", "fontpkg-noto-sans"),  # print files
+    }
 
 
 @pytest.mark.parametrize("function_id", FUNCTIONS)
@@ -336,7 +371,7 @@ def test_given_a_function_when_its_environment_is_resolved_then_it_names_tables_
     template: dict[str, Any], routes: list[cfn.Route], function_id: str
 ) -> None:
     env = cfn.function_environment(template, function_id)
-    code_dir = next(route.code_dir for route in routes if route.function_id == function_id)
+    code_dir = Path(template["Resources"][function_id]["Properties"]["CodeUri"]).name
 
     assert {k: env[k] for k in ("CATALOG_TABLE", "STAMPS_TABLE", "SCANS_TABLE")} == {
         "CATALOG_TABLE": "CatalogTable",
@@ -502,3 +537,35 @@ def test_given_the_template_when_outputs_are_read_then_api_url_pool_client_and_t
         "ScansTableName",
         "IdempotencyTableName",
     } <= set(template["Outputs"])
+
+
+# --- print files (issue 3) ---------------------------------------------------------------------
+def test_given_the_print_files_bucket_when_read_then_it_is_private_encrypted_tls_only_and_expires_files(
+    template: dict[str, Any],
+) -> None:
+    bucket = template["Resources"]["PrintFilesBucket"]["Properties"]
+    policy = template["Resources"]["PrintFilesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    rules = bucket["LifecycleConfiguration"]["Rules"]
+
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert [(r["Prefix"], r["ExpirationInDays"]) for r in rules] == [("print-jobs/", 7)]
+    assert policy[0]["Effect"] == "Deny" and policy[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_given_the_label_jobs_queue_when_read_then_failed_chunks_retry_then_land_in_the_dead_letter_queue(
+    template: dict[str, Any],
+) -> None:
+    queue = template["Resources"]["LabelJobsQueue"]["Properties"]
+    worker = template["Resources"][LABEL_WORKER]["Properties"]
+    event = worker["Events"]["LabelJobs"]
+    env = cfn.function_environment(template, LABEL_WORKER)
+
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["LabelJobsDeadLetterQueue", "Arn"]}
+    assert int(env["PRINT_MAX_RECEIVES"]) == queue["RedrivePolicy"]["maxReceiveCount"] >= 2
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["LabelJobsQueue", "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert cfn.function_environment(template, PRODUCER_API)["PRINT_QUEUE_URL"] == "LabelJobsQueue"

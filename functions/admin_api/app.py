@@ -9,10 +9,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps import catalog
+from ocop_stamps import catalog, lifecycle
 from ocop_stamps.http import make_resolver, principal
+from ocop_stamps.labels import public_base_url
 from ocop_stamps.responses import json_response
-from ocop_stamps.schemas import ProducerIn, ProductIn
+from ocop_stamps.schemas import ProducerIn, ProductIn, RatingIn
+from ocop_stamps.settings import get_settings
 
 logger = Logger(service="admin-api")
 app = make_resolver("OCOP stamps — admin API", "/docs/admin", "Register producers and OCOP products.")
@@ -28,6 +30,14 @@ def create_producer(body: ProducerIn) -> Response[str]:
 def create_product(body: ProductIn) -> Response[str]:
     principal(app).require("admin")
     return json_response(201, catalog.register_product(body))
+
+
+@app.post("/products/<product_id>/ocop-rating", summary="Record, renew, downgrade or withdraw an OCOP rating")
+def change_rating(product_id: str, body: RatingIn) -> Response[str]:
+    who = principal(app)
+    who.require("admin")
+    base = public_base_url(get_settings().public_base_url, app.current_event.raw_event)
+    return json_response(201, lifecycle.rate(product_id, body, who.subject, base))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

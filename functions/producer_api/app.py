@@ -1,6 +1,8 @@
 """Producer API: lots, batches of stamp codes, CSV manifests and activations.
 
-Every route acts for the producer named in the caller's token and sees nothing else.
+Every route acts for the producer named in the caller's token and sees nothing else;
+lot and batch read routes (history, trace) are also open to admins and inspectors, and
+a recall may be issued or lifted by an admin.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps import catalog, issuing
+from ocop_stamps import catalog, history, issuing, lifecycle, print_jobs, trace
 from ocop_stamps.http import make_resolver, principal
 from ocop_stamps.idempotency import idempotency_config, issue_once
 from ocop_stamps.labels import public_base_url
+from ocop_stamps.print_schemas import PrintFilesIn
 from ocop_stamps.responses import json_response
-from ocop_stamps.schemas import ActivationIn, BatchIn, LotIn
+from ocop_stamps.schemas import ActivationIn, BatchIn, LiftIn, LotIn, RecallIn, VoidIn
 from ocop_stamps.settings import get_settings
+from ocop_stamps.views import history as stored_history
+from ocop_stamps.views import lot_view
 
 logger = Logger(service="producer-api")
+# Lot and batch histories are evidence: inspectors and admins read them too.
+READERS = ("producer", "admin", "inspector")
 app = make_resolver(
     "OCOP stamps — producer API",
     "/docs/producer",
@@ -39,7 +46,7 @@ def create_lot(body: LotIn) -> Response[str]:
 def create_batch(body: BatchIn) -> Response[str]:
     producer_id = principal(app).own_producer_id()
     key = app.current_event.headers.get("idempotency-key")
-    batch = issue_once(producer_id, key, body)
+    batch = issue_once(producer_id, key, body, _base_url())
     return json_response(201, batch, {"Location": f"/batches/{batch['batch_id']}"})
 
 
@@ -64,15 +71,84 @@ def get_codes_csv(
     }
     if hi < int(batch.size):
         headers["Link"] = f'</batches/{batch_id}/codes.csv?from={hi + 1}>; rel="next"'
-    base = public_base_url(get_settings().public_base_url, app.current_event.raw_event)
-    body = "".join(issuing.iter_csv(batch, lo, hi, base))
+    body = "".join(issuing.iter_csv(batch, lo, hi, _base_url()))
     return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body, headers=headers)
 
 
 @app.post("/batches/<batch_id>/activations", summary="Bind a range of serials to a lot (kích hoạt)")
 def create_activation(batch_id: str, body: ActivationIn) -> Response[str]:
     producer_id = principal(app).own_producer_id()
-    return json_response(201, issuing.activate(producer_id, batch_id, body))
+    return json_response(201, issuing.activate(producer_id, batch_id, body, _base_url()))
+
+
+@app.post("/batches/<batch_id>/voids", summary="Void stamps: one code, or a range of serials (hủy tem)")
+def create_void(batch_id: str, body: VoidIn) -> Response[str]:
+    producer_id = principal(app).own_producer_id()
+    return json_response(201, lifecycle.void(producer_id, batch_id, body, _base_url()))
+
+
+@app.get("/batches/<batch_id>/epcis", summary="The batch's lifecycle as an EPCIS 2.0 JSON-LD document")
+def get_batch_epcis(batch_id: str) -> Response[str]:
+    batch = issuing.own_batch(principal(app).scope(*READERS), batch_id)
+    doc = history.epcis_document(batch.pk, f"{_base_url()}/batches/{batch_id}/epcis")
+    return json_response(200, doc, {"Content-Type": "application/ld+json; charset=utf-8"})
+
+
+@app.get("/lots/<lot_id>", summary="A lot with its origin, process steps and recall state")
+def get_lot(lot_id: str) -> Response[str]:
+    lot = catalog.own_lot(principal(app).scope(*READERS), lot_id)
+    view = lot_view(lot)
+    view["recall_history"] = stored_history(lot.recall_history)
+    return json_response(200, view)
+
+
+@app.post("/lots/<lot_id>/recall", summary="Recall a lot (thu hồi): every scan of its stamps says so")
+def recall_lot(lot_id: str, body: RecallIn) -> Response[str]:
+    who = principal(app)
+    return json_response(201, lifecycle.recall(who.scope("producer", "admin"), lot_id, body, who.subject, _base_url()))
+
+
+@app.post("/lots/<lot_id>/recall/lift", summary="Lift a lot's recall; both steps stay in its history")
+def lift_recall(lot_id: str, body: LiftIn) -> Response[str]:
+    who = principal(app)
+    return json_response(201, lifecycle.lift(who.scope("producer", "admin"), lot_id, body, who.subject, _base_url()))
+
+
+@app.get("/lots/<lot_id>/epcis", summary="The lot's lifecycle as an EPCIS 2.0 JSON-LD document")
+def get_lot_epcis(lot_id: str) -> Response[str]:
+    lot = catalog.own_lot(principal(app).scope(*READERS), lot_id)
+    doc = history.epcis_document(lot.pk, f"{_base_url()}/lots/{lot_id}/epcis")
+    return json_response(200, doc, {"Content-Type": "application/ld+json; charset=utf-8"})
+
+
+@app.get("/lots/<lot_id>/trace", summary="One step back, one step forward: the lot for a provincial portal")
+def get_lot_trace(lot_id: str) -> Response[str]:
+    return json_response(200, trace.lot_trace(principal(app).scope(*READERS), lot_id))
+
+
+@app.post(
+    "/batches/<batch_id>/print-files",
+    summary="Print files (PDF sheets, SVG or PNG ZIP): in the response up to 2,000 labels, else a job (202)",
+)
+def create_print_files(batch_id: str, body: PrintFilesIn):  # type: ignore[no-untyped-def]  # binary body: no response model
+    producer_id = principal(app).own_producer_id()
+    result = print_jobs.request_print_files(producer_id, batch_id, body, _base_url())
+    if isinstance(result, print_jobs.PrintFile):
+        headers = {
+            "Content-Disposition": f'attachment; filename="{result.file_name}"',
+            "X-Label-Count": str(result.labels),
+        }
+        return Response(status_code=200, content_type=result.content_type, body=result.body, headers=headers)
+    return json_response(202, result, {"Location": result["status_url"]})
+
+
+@app.get("/print-jobs/<job_id>", summary="A print job's progress, and its download link when done")
+def get_print_job(job_id: str) -> Response[str]:
+    return json_response(200, print_jobs.get_job(principal(app).own_producer_id(), job_id))
+
+
+def _base_url() -> str:
+    return public_base_url(get_settings().public_base_url, app.current_event.raw_event)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

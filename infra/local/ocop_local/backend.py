@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,6 +80,31 @@ def create_tables(template: dict[str, Any] | None = None) -> list[str]:
     return made
 
 
+_MOTO_LOCK = threading.RLock()
+
+
+def _serialize_moto() -> None:
+    """One request at a time into moto's in-memory back end.
+
+    moto copies a table's state around TransactWriteItems without a lock, so two threads
+    writing at once can crash it ("dictionary changed size during iteration"). DynamoDB
+    itself needs no such lock; this only keeps the local stack and the threaded tests
+    honest about *our* concurrency (conditions, counters) rather than moto's.
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    if getattr(BotocoreStubber.__call__, "_ocop_locked", False):
+        return
+    original = BotocoreStubber.__call__
+
+    def locked(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        with _MOTO_LOCK:
+            return original(self, event_name, request, **kwargs)
+
+    locked._ocop_locked = True  # type: ignore[attr-defined]
+    BotocoreStubber.__call__ = locked  # type: ignore[method-assign]
+
+
 @contextmanager
 def moto_backend() -> Iterator[None]:
     """moto in-process, unless AWS_ENDPOINT_URL_DYNAMODB points at another DynamoDB."""
@@ -87,6 +113,7 @@ def moto_backend() -> Iterator[None]:
         return
     from moto import mock_aws
 
+    _serialize_moto()
     with mock_aws():
         yield
 
@@ -101,3 +128,41 @@ def apply_environment(env: dict[str, str]) -> None:
     domain_secrets.reset_caches()
     verification.reset_cache()
     bind_tables(get_settings())
+
+
+# Print files (issue 3): the bucket and queues of the template, made in moto.
+PRINT_BUCKET_NAME = "ocop-print-files"  # S3 names are lower case; the logical id is not
+
+
+def create_print_resources(template: dict[str, Any] | None = None) -> dict[str, str]:
+    """The print-files bucket, the label-jobs queue and its dead-letter queue, with the
+    template's visibility timeout and maxReceiveCount; returns the environment that
+    points the functions at them (``PRINT_BUCKET``, ``PRINT_QUEUE_URL``, ...)."""
+    import boto3
+
+    template = template or load_template()
+    resources = template["Resources"]
+    region = os.environ.get("AWS_DEFAULT_REGION", REGION)
+    s3 = boto3.client("s3", region_name=region)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if PRINT_BUCKET_NAME not in existing:
+        s3.create_bucket(Bucket=PRINT_BUCKET_NAME, CreateBucketConfiguration={"LocationConstraint": region})
+    sqs = boto3.client("sqs", region_name=region)
+    dlq_props = resources["LabelJobsDeadLetterQueue"]["Properties"]
+    dlq_url = sqs.create_queue(
+        QueueName="LabelJobsDeadLetterQueue",
+        Attributes={"MessageRetentionPeriod": str(dlq_props["MessageRetentionPeriod"])},
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    props = resources["LabelJobsQueue"]["Properties"]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": int(props["RedrivePolicy"]["maxReceiveCount"])}
+    queue_url = sqs.create_queue(
+        QueueName="LabelJobsQueue",
+        Attributes={"VisibilityTimeout": str(props["VisibilityTimeout"]), "RedrivePolicy": json.dumps(redrive)},
+    )["QueueUrl"]
+    return {
+        "PRINT_BUCKET": PRINT_BUCKET_NAME,
+        "PRINT_QUEUE_URL": queue_url,
+        "PRINT_DEAD_LETTER_QUEUE_URL": dlq_url,
+        "PRINT_MAX_RECEIVES": str(redrive["maxReceiveCount"]),
+    }

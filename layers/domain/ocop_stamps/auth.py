@@ -58,6 +58,14 @@ class Principal:
                 f"Chức năng này chỉ dành cho tài khoản {' hoặc '.join(_VI_ROLE[r] for r in roles)}.",
             )
 
+    def scope(self, *roles: str) -> str | None:
+        """For reads open to several roles: None (everything) for admins and inspectors
+        allowed here, the caller's own producer id for a producer."""
+        self.require(*roles)
+        if self.groups.intersection({"admin", "inspector"}.intersection(roles)):
+            return None
+        return self.own_producer_id()
+
     def own_producer_id(self) -> str:
         """The producer this caller acts for; a producer token without one is refused."""
         self.require("producer")

@@ -57,11 +57,15 @@ def register_product(data: ProductIn) -> dict[str, Any]:
         producer_id=data.producer_id,
         name=data.name,
         name_en=data.name_en,
+        brand=data.brand,
         group=data.group.value,
         gtin=data.gtin,
         image_url=str(data.image_url) if data.image_url else None,
         description=data.description,
         ocop=data.ocop.model_dump(mode="json") if data.ocop else None,
+        ocop_history=[{"action": "record", **data.ocop.model_dump(mode="json"), "at": iso(utc_now())}]
+        if data.ocop
+        else [],
         repeat_threshold=data.repeat_threshold,
     )
     repo.create(item)
@@ -79,9 +83,10 @@ def own_product(producer_id: str, product_id: str) -> ProductItem:
     return product
 
 
-def own_lot(producer_id: str, lot_id: str) -> LotItem:
-    lot = repo.get_lot(lot_id)
-    if lot is None or lot.producer_id != producer_id:
+def own_lot(producer_id: str | None, lot_id: str, *, consistent: bool = False) -> LotItem:
+    """The lot, if it is this producer's (any lot for producer_id None: admins, inspectors)."""
+    lot = repo.get_lot_consistent(lot_id) if consistent else repo.get_lot(lot_id)
+    if lot is None or (producer_id is not None and lot.producer_id != producer_id):
         raise NotFound(
             f"Lot '{lot_id}' is not one of your lots.",
             f"Lô '{lot_id}' không thuộc các lô sản xuất của bạn.",
@@ -110,6 +115,8 @@ def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
         unit=data.unit,
         origin=data.origin.model_dump(mode="json", exclude_none=True),
         certifications=set(data.certifications) or None,
+        standards=set(data.standards) or None,
+        process_steps=[step.model_dump(mode="json", exclude_none=True) for step in data.process_steps],
     )
     claim = LotCodeClaim(
         repo.producer_key(producer_id),

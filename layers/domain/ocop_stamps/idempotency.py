@@ -44,9 +44,9 @@ def _layer() -> DynamoDBPersistenceLayer:
     return _persistence
 
 
-def issue_once(producer_id: str, key: str | None, body: BatchIn) -> dict[str, Any]:
+def issue_once(producer_id: str, key: str | None, body: BatchIn, base_url: str) -> dict[str, Any]:
     if key is None:
-        return issue_batch(producer_id, body)
+        return issue_batch(producer_id, body, base_url)
     if not _KEY.match(key):
         raise BadRequest(
             "Idempotency-Key must be 8 to 128 visible ASCII characters (a UUID is ideal).",
@@ -55,7 +55,7 @@ def issue_once(producer_id: str, key: str | None, body: BatchIn) -> dict[str, An
 
     @idempotent_function(data_keyword_argument="request", config=idempotency_config, persistence_store=_layer())
     def _issue(request: dict[str, Any]) -> dict[str, Any]:
-        return issue_batch(producer_id, BatchIn.model_validate(request["request"]))
+        return issue_batch(producer_id, BatchIn.model_validate(request["request"]), base_url)
 
     try:
         return _issue(request={"producer_id": producer_id, "key": key, "request": body.model_dump(mode="json")})

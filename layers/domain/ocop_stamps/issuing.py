@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from . import epcis
 from . import repository as repo
 from .catalog import own_lot, own_product
 from .codes import encode_many
 from .errors import BadRequest, Conflict, NotFound
+from .history import event_item
 from .ids import iso, utc_now
 from .labels import label_url
 from .models import Activation, BatchItem
 from .schemas import ActivationIn, BatchIn
 from .secrets import code_keys
 from .settings import get_settings
+from .views import lot_view, plain
 
 CSV_HEADER = "serial,code,label_url,batch_id,product_id\r\n"
 _ACTIVATION_ATTEMPTS = 5
@@ -45,16 +48,20 @@ def batch_view(batch: BatchItem) -> dict[str, Any]:
     }
 
 
-def issue_batch(producer_id: str, data: BatchIn) -> dict[str, Any]:
-    """Reserve the next batch number and store the batch: 1 read, 2 writes, whatever the size."""
+def issue_batch(producer_id: str, data: BatchIn, base_url: str) -> dict[str, Any]:
+    """Reserve the next batch number, store the batch and its commissioning event.
+
+    1 read + 2 writes (the counter, then one transaction), whatever the size.
+    """
     product = own_product(producer_id, data.product_id)
     keys = code_keys()
     batch_no = repo.reserve_batch_number()
+    moment = utc_now()
     batch = BatchItem(
         repo.batch_key(batch_no),
         repo.PROFILE,
         kind="batch",
-        created_at=iso(utc_now()),
+        created_at=iso(moment),
         gsi1pk=repo.producer_key(producer_id),
         gsi1sk=f"BATCH#{batch_no:010d}",
         batch_no=batch_no,
@@ -64,9 +71,21 @@ def issue_batch(producer_id: str, data: BatchIn) -> dict[str, Any]:
         key_version=keys.current,
         note=data.note,
         activations=[],
+        voids=[],
+        recalls={},
         revision=0,
     )
-    repo.create(batch)
+    event = epcis.commissioning(
+        base_url=base_url,
+        batch_no=batch_no,
+        size=data.size,
+        key_version=keys.current,
+        product_id=product.product_id,
+        producer_id=producer_id,
+        gtin=product.gtin,
+        moment=moment,
+    )
+    repo.create_batch(batch, [event_item(batch.pk, event)])
     return batch_view(batch)
 
 
@@ -76,9 +95,10 @@ def parse_batch_id(batch_id: str) -> int:
     return int(batch_id)
 
 
-def own_batch(producer_id: str, batch_id: str, *, consistent: bool = False) -> BatchItem:
+def own_batch(producer_id: str | None, batch_id: str, *, consistent: bool = False) -> BatchItem:
+    """The batch, if it is this producer's (any batch for producer_id None: admins, inspectors)."""
     batch = repo.get_batch(parse_batch_id(batch_id), consistent=consistent)
-    if batch is None or batch.producer_id != producer_id:
+    if batch is None or (producer_id is not None and batch.producer_id != producer_id):
         raise NotFound(
             f"Batch {batch_id} is not one of your batches.",
             f"Đợt cấp tem {batch_id} không thuộc các đợt cấp tem của bạn.",
@@ -105,12 +125,29 @@ def csv_range(batch: BatchItem, first: int | None, last: int | None) -> tuple[in
     return first, last
 
 
-def iter_csv(batch: BatchItem, first: int, last: int, base_url: str, chunk: int = 10_000) -> Iterator[str]:
-    """The CSV manifest, in chunks of text -- memory stays flat whatever the range."""
+def batch_gtin(batch: BatchItem) -> str | None:
+    """The GTIN of the batch's product, if it has one: its labels then carry a GS1 Digital Link."""
+    product = repo.get_product(batch.product_id)
+    return product.gtin if product is not None and product.gtin else None
+
+
+_LOOKUP = "lookup"
+
+
+def iter_csv(
+    batch: BatchItem, first: int, last: int, base_url: str, chunk: int = 10_000, *, gtin: str | None = _LOOKUP
+) -> Iterator[str]:
+    """The CSV manifest, in chunks of text -- memory stays flat whatever the range.
+
+    Label URLs come from ``labels.label_url`` (GS1 Digital Link when the product has a
+    GTIN, read once here unless the caller passes it), exactly as print files print them.
+    """
     keys = code_keys()
     batch_id = str(int(batch.batch_no))
     tail = f",{batch_id},{batch.product_id}\r\n"
-    url_prefix = label_url(base_url, "")
+    if gtin == _LOOKUP:
+        gtin = batch_gtin(batch)
+    url_prefix = label_url(base_url, "", gtin)
     yield CSV_HEADER
     version = int(batch.key_version)
     for start in range(first, last + 1, chunk):
@@ -122,10 +159,10 @@ def iter_csv(batch: BatchItem, first: int, last: int, base_url: str, chunk: int 
         )
 
 
-def activate(producer_id: str, batch_id: str, data: ActivationIn) -> dict[str, Any]:
+def activate(producer_id: str, batch_id: str, data: ActivationIn, base_url: str) -> dict[str, Any]:
     """Bind serials first..last of a batch to a lot; all or nothing, never overlapping."""
-    lot = own_lot(producer_id, data.lot_id)
     for _ in range(_ACTIVATION_ATTEMPTS):
+        lot = own_lot(producer_id, data.lot_id, consistent=True)
         batch = own_batch(producer_id, batch_id, consistent=True)
         if lot.product_id != batch.product_id:
             raise Conflict(
@@ -148,16 +185,36 @@ def activate(producer_id: str, batch_id: str, data: ActivationIn) -> dict[str, A
                     f"Sê-ri {int(existing.first)}–{int(existing.last)} của đợt {batch_id} đã được gắn với "
                     f"lô {existing.lot_id}; hãy chọn khoảng sê-ri khác.",
                 )
-        new = Activation(first=data.first_serial, last=data.last_serial, lot_id=data.lot_id, at=iso(utc_now()))
+        moment = utc_now()
+        new = Activation(first=data.first_serial, last=data.last_serial, lot_id=data.lot_id, at=iso(moment))
+        product = repo.get_product(batch.product_id)
+        event = epcis.packing(
+            base_url=base_url,
+            batch_no=int(batch.batch_no),
+            key_version=int(batch.key_version),
+            first=data.first_serial,
+            last=data.last_serial,
+            lot=lot_view(lot),
+            gtin=product.gtin if product else None,
+            moment=moment,
+        )
+        recall = plain(lot.recall) if lot.recall else None
+        on_batch = recall_entry(recall) if recall and recall.get("status") == "recalled" else None
         try:
-            repo.append_activation(batch, new)
+            repo.bind_range(batch, new, lot, on_batch, [event_item(batch.pk, event), event_item(lot.pk, event)])
         except repo.StaleRevision:
-            continue  # someone activated meanwhile: read again and re-check overlaps
+            continue  # the batch or the lot changed meanwhile: read again and re-check
+        batch.activations.append(new)
         return {"batch": batch_view(batch), "activation": _activation_view(new)}
     raise Conflict(
         "The batch is being changed by another request; try again in a moment.",
         "Đợt cấp tem đang được cập nhật bởi yêu cầu khác; vui lòng thử lại sau giây lát.",
     )
+
+
+def recall_entry(recall: dict[str, Any]) -> dict[str, Any]:
+    """What a batch keeps of a recalled lot: enough for the scan page, nothing more."""
+    return {k: recall[k] for k in ("reason", "message_vi", "message_en", "at") if recall.get(k)}
 
 
 def _activation_view(a: Activation) -> dict[str, Any]:

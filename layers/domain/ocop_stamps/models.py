@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
@@ -70,8 +71,12 @@ class ProductItem(CatalogItem):
     gtin = UnicodeAttribute(null=True)
     image_url = UnicodeAttribute(null=True)
     description = UnicodeAttribute(null=True)
+    brand = UnicodeAttribute(null=True)
     ocop = MapAttribute[str, object](null=True)
     repeat_threshold = NumberAttribute(default=10)
+    # Every rating step (record, renew, downgrade, withdraw) appended; never rewritten.
+    ocop_history = ListAttribute[MapAttribute[str, object]](of=MapAttribute, default=list)
+    revision = NumberAttribute(default=0)
 
 
 class LotItem(CatalogItem):
@@ -88,6 +93,15 @@ class LotItem(CatalogItem):
     unit = UnicodeAttribute()
     origin = MapAttribute[str, object]()
     certifications = UnicodeSetAttribute(null=True)
+    standards = UnicodeSetAttribute(null=True)
+    process_steps = ListAttribute[MapAttribute[str, object]](of=MapAttribute, default=list)
+    # Batches with stamps bound to this lot: a recall must reach each of them.
+    batch_nos = NumberSetAttribute(null=True)
+    # Current recall state ({"status": "recalled"|"lifted", reason, message, at, by}) and
+    # every step of it, appended.
+    recall = MapAttribute[str, object](null=True)
+    recall_history = ListAttribute[MapAttribute[str, object]](of=MapAttribute, default=list)
+    revision = NumberAttribute(default=0)
 
 
 class LotCodeClaim(CatalogItem):
@@ -100,6 +114,14 @@ class Activation(MapAttribute[str, object]):
     first = NumberAttribute()
     last = NumberAttribute()
     lot_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class VoidRange(MapAttribute[str, object]):
+    first = NumberAttribute()
+    last = NumberAttribute()
+    reason = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
     at = UnicodeAttribute()
 
 
@@ -116,7 +138,19 @@ class BatchItem(CatalogItem):
     # Activation ranges live on the batch so one read answers "which lot is serial s
     # in?". Optimistic locking on ``revision`` keeps concurrent activations disjoint.
     activations = ListAttribute[Activation](of=Activation, default=list)
+    voids = ListAttribute[VoidRange](of=VoidRange, default=list)
+    # lot_id -> {"reason", "message", "at"} for every recalled lot bound in this batch:
+    # the scan reads the batch fresh, so a recall or a void shows on the very next scan.
+    recalls = MapAttribute[str, object](default=dict)
     revision = NumberAttribute(default=0)
+
+
+class EventItem(CatalogItem):
+    """One EPCIS 2.0 event in the append-only history of a lot, batch or product."""
+
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    epcis = UnicodeAttribute()  # the event as JSON, exactly as it will be served
 
 
 class CounterItem(CatalogItem):
@@ -185,6 +219,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     LotCodeClaim,
     BatchItem,
     CounterItem,
+    EventItem,
     StampItem,
     ScanItem,
 )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -17,6 +17,7 @@ from .models import (
     Activation,
     BatchItem,
     CounterItem,
+    EventItem,
     LotCodeClaim,
     LotItem,
     ProducerItem,
@@ -121,20 +122,127 @@ def reserve_batch_number() -> int:
     return int(counter.value)
 
 
-def append_activation(batch: BatchItem, activation: Activation) -> None:
-    """Add a range to the batch if nobody changed it since we read it (optimistic lock)."""
+def _tx() -> TransactWrite:
+    return TransactWrite(connection=Connection())
+
+
+def _commit(build: Any, stale: type[Exception] = Exception) -> None:
+    """Run one transaction; a failed condition becomes ``StaleRevision`` (re-read, re-check)."""
     try:
-        batch.update(
-            actions=[
-                BatchItem.activations.set(BatchItem.activations.append([activation])),
-                BatchItem.revision.add(1),
-            ],
+        with _tx() as tx:
+            build(tx)
+    except TransactWriteError as exc:
+        if _is_conditional_failure(exc):
+            raise StaleRevision(str(exc)) from exc
+        raise
+
+
+def _save_events(tx: TransactWrite, events: list[EventItem]) -> None:
+    for event in events:
+        tx.save(event, condition=EventItem.sk.does_not_exist())  # history is append-only
+
+
+def create_batch(batch: BatchItem, events: list[EventItem]) -> None:
+    """The batch and its commissioning event, both or neither (one request)."""
+    try:
+        _commit(lambda tx: (tx.save(batch, condition=BatchItem.pk.does_not_exist()), _save_events(tx, events)))
+    except StaleRevision as exc:
+        raise AlreadyExists(batch.pk) from exc
+
+
+def bind_range(
+    batch: BatchItem,
+    activation: Activation,
+    lot: LotItem,
+    recall_entry: dict[str, Any] | None,
+    events: list[EventItem],
+) -> None:
+    """Range onto the batch, batch onto the lot, the packing event: one transaction.
+
+    Conditions on both revisions: a concurrent activation of the batch, or a recall of
+    the lot, makes this fail as ``StaleRevision`` and the caller re-reads.
+    """
+    batch_actions: list[Action] = [
+        BatchItem.activations.set(BatchItem.activations.append([activation])),
+        BatchItem.revision.add(1),
+    ]
+    if recall_entry is not None:  # binding stamps to a lot already recalled: they read recalled at once
+        batch_actions.append(BatchItem.recalls[lot.lot_id].set(recall_entry))  # type: ignore[index,attr-defined]
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(batch, actions=batch_actions, condition=BatchItem.revision == batch.revision)
+        tx.update(
+            lot,
+            actions=[LotItem.batch_nos.add({int(batch.batch_no)}), LotItem.revision.add(1)],
+            condition=LotItem.revision == lot.revision,
+        )
+        _save_events(tx, events)
+
+    _commit(build)
+
+
+def add_voids(batch: BatchItem, voids: list[Any], events: list[EventItem]) -> None:
+    def build(tx: TransactWrite) -> None:
+        tx.update(
+            batch,
+            actions=[BatchItem.voids.set(BatchItem.voids.append(voids)), BatchItem.revision.add(1)],
             condition=BatchItem.revision == batch.revision,
         )
-    except UpdateError as exc:
-        if _is_conditional_failure(exc):
-            raise StaleRevision(batch.pk) from exc
-        raise
+        _save_events(tx, events)
+
+    _commit(build)
+
+
+def set_recall(
+    lot: LotItem, state: dict[str, Any], batch_entry: dict[str, Any] | None, events: list[EventItem]
+) -> None:
+    """Recall (``batch_entry`` given) or lift (None) a lot, on the lot and on each of its batches."""
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(
+            lot,
+            actions=[
+                LotItem.recall.set(state),
+                LotItem.recall_history.set(LotItem.recall_history.append([state])),
+                LotItem.revision.add(1),
+            ],
+            condition=LotItem.revision == lot.revision,
+        )
+        for batch_no in sorted(lot.batch_nos or ()):
+            path: Any = BatchItem.recalls[lot.lot_id]  # type: ignore[index]  # raw map: a path by key
+            action = path.set(batch_entry) if batch_entry is not None else path.remove()
+            tx.update(BatchItem(batch_key(int(batch_no)), PROFILE), actions=[action])
+        _save_events(tx, events)
+
+    _commit(build)
+
+
+def set_rating(product: ProductItem, ocop: dict[str, Any], entry: dict[str, Any], events: list[EventItem]) -> None:
+    def build(tx: TransactWrite) -> None:
+        tx.update(
+            product,
+            actions=[
+                ProductItem.ocop.set(ocop),
+                ProductItem.ocop_history.set(ProductItem.ocop_history.append([entry])),
+                ProductItem.revision.add(1),
+            ],
+            condition=ProductItem.revision == product.revision,
+        )
+        _save_events(tx, events)
+
+    _commit(build)
+
+
+def events_of(pk: str, limit: int = 1000) -> list[EventItem]:
+    """The history of one lot, batch or product, oldest first."""
+    return list(EventItem.query(pk, EventItem.sk.startswith("EVENT#"), limit=limit))
+
+
+def get_lot_consistent(lot_id: str) -> LotItem | None:
+    try:
+        return LotItem.get(lot_key(lot_id), PROFILE, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 @dataclass

@@ -283,8 +283,20 @@ _LOOK = {
 
 
 # --- helpers -----------------------------------------------------------------------------
+_SCRIPT_SCHEME = re.compile(r"(?i)\b(java|vb)(script\s*):")
+
+
 def _e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """HTML-escaped text; a ``javascript:`` in data shows as written but never appears as such."""
+    text = escape("" if value is None else str(value), quote=True)
+    return _SCRIPT_SCHEME.sub(r"\1\2&#58;", text)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 def _t(key: str, lang: str, **values: str) -> str:
@@ -433,7 +445,7 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         key = "typo" if typo else "unknown"
         return _banner(key, _t(key, lang), [p(_t(key + "_d", lang))], verdict)
     if verdict == "genuine":
-        seen = _t("checked_n", lang, n=count) if scan.get("count", 1) > 1 else _t("checked_first", lang)
+        seen = _t("checked_n", lang, n=count) if _int(scan.get("count"), 1) > 1 else _t("checked_first", lang)
         body = [p(_t("genuine_d", lang)), p(seen)]
         title = _t("genuine", lang)
     elif verdict == "repeat":
@@ -452,8 +464,9 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         when = _t("on_date", lang, date=_e(fmt_date(info.get("recalled_at"), lang))) if info.get("recalled_at") else ""
         why = _t("reason", lang, reason=_e(info["reason"])) if info.get("reason") else ""
         body = [p(_t("recalled_d", lang, when=when, why=why))]
-        if info.get("message"):
-            body.append(p(_t("recall_msg", lang)) + f"<blockquote>{_e(info['message'])}</blockquote>")
+        message = info.get("message_en") if lang == "en" and info.get("message_en") else info.get("message")
+        if message:
+            body.append(p(_t("recall_msg", lang)) + f"<blockquote>{_e(message)}</blockquote>")
         body.append(p(f"<strong>{_t('recalled_todo', lang)}</strong>"))
         title = _t("recalled", lang)
     elif verdict == "expired":
@@ -467,7 +480,7 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     if others:
         names = "; ".join(_t(v, lang, n=count) for v in others)
         body.append(p(f"{_t('also', lang)} {names}."))
-    if verdict != "genuine" and verdict != "repeat" and scan.get("count", 0) > 1:
+    if verdict != "genuine" and verdict != "repeat" and _int(scan.get("count")) > 1:
         body.append(p(_t("checked_n", lang, n=count)))
     return _banner(verdict if verdict in _LOOK else "unknown", title, body, verdict)
 
@@ -483,10 +496,7 @@ def _ocop(ocop: dict[str, Any], lang: str) -> list[str]:
         until = ocop.get("valid_until")
         when = _t("until", lang, date=_e(fmt_date(until, lang))) if until else ""
         return [_row(_t("ocop", lang), f"<span class=note>{_t('ocop_lapsed', lang, when=when)}</span>")]
-    try:
-        stars = max(0, min(5, int(ocop.get("stars", 0))))
-    except (TypeError, ValueError):
-        stars = 0
+    stars = max(0, min(5, _int(ocop.get("stars"))))
     label = _t("stars_label", lang, n=str(stars))
     validity = ""
     if ocop.get("decision_date") or ocop.get("valid_until"):

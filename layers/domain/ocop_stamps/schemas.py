@@ -93,6 +93,7 @@ class ProductIn(Strict):
     producer_id: EntityId
     name: Text
     name_en: Text | None = None
+    brand: Text | None = None
     group: OcopGroup
     gtin: str | None = Field(default=None, description="GTIN-8/12/13/14 with a valid check digit.")
     image_url: HttpUrl | None = None
@@ -117,6 +118,16 @@ class Origin(Strict):
     harvest_date: dt.date | None = None
 
 
+class ProcessStep(Strict):
+    """One step of production (TCVN 12850: who, what, where, when, why)."""
+
+    step: Text = Field(description="What was done, e.g. 'Thu hoạch', 'Sấy khô', 'Đóng gói'.")
+    who: Text | None = None
+    where: Text | None = None
+    when: dt.date | dt.datetime
+    why: Text | None = None
+
+
 class LotIn(Strict):
     product_id: EntityId
     lot_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]{1,20}$")] = Field(
@@ -128,6 +139,10 @@ class LotIn(Strict):
     unit: Annotated[str, Field(min_length=1, max_length=20)] = "unit"
     origin: Origin
     certifications: list[ShortText] = Field(default_factory=list, max_length=20)
+    standards: list[ShortText] = Field(
+        default_factory=list, max_length=20, description="Standards applied, e.g. TCVN 12850:2019."
+    )
+    process_steps: list[ProcessStep] = Field(default_factory=list, max_length=50)
 
     @model_validator(mode="after")
     def _dates(self) -> LotIn:
@@ -159,6 +174,74 @@ class ActivationIn(Strict):
         return self
 
 
+class VoidReason(StrEnum):
+    damaged = "damaged"
+    lost = "lost"
+    destroyed = "destroyed"
+    misprinted = "misprinted"
+    other = "other"
+
+
+class VoidIn(Strict):
+    """Void one stamp (by its code, or first_serial = last_serial) or a range of serials."""
+
+    code: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    first_serial: int | None = Field(default=None, ge=1, le=MAX_BATCH_SIZE)
+    last_serial: int | None = Field(default=None, ge=1, le=MAX_BATCH_SIZE)
+    reason: VoidReason
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> VoidIn:
+        if (self.code is None) == (self.first_serial is None):
+            raise ValueError("give either code or first_serial (with last_serial), not both")
+        if self.first_serial is not None:
+            self.last_serial = self.first_serial if self.last_serial is None else self.last_serial
+            if self.last_serial < self.first_serial:
+                raise ValueError("last_serial must not be smaller than first_serial")
+        elif self.last_serial is not None:
+            raise ValueError("give either code or first_serial (with last_serial), not both")
+        return self
+
+
+class RecallIn(Strict):
+    reason: Annotated[str, Field(min_length=3, max_length=500)] = Field(description="Why (for inspectors).")
+    message_vi: Annotated[str, Field(min_length=3, max_length=1000)] = Field(
+        description="What consumers see on the scan page, in Vietnamese."
+    )
+    message_en: Annotated[str, Field(min_length=3, max_length=1000)] | None = None
+
+
+class LiftIn(Strict):
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
+
+
+class RatingAction(StrEnum):
+    record = "record"
+    renew = "renew"
+    downgrade = "downgrade"
+    withdraw = "withdraw"
+
+
+class RatingIn(Strict):
+    """A step in a product's OCOP rating: a new decision, or its withdrawal."""
+
+    action: RatingAction
+    rating: OcopRating | None = None
+    reason: Annotated[str, Field(min_length=3, max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> RatingIn:
+        if self.action is RatingAction.withdraw:
+            if self.reason is None:
+                raise ValueError("a withdrawal needs a reason")
+            if self.rating is not None:
+                raise ValueError("a withdrawal takes no rating")
+        elif self.rating is None:
+            raise ValueError("record, renew and downgrade need a rating")
+        return self
+
+
 # Cross-field rules above, in Vietnamese, for error messages shown to producers.
 RULES_VI = {
     "decision_date is in the future": "ngày quyết định nằm ở tương lai",
@@ -167,4 +250,8 @@ RULES_VI = {
     "expiry_date must be after production_date": "hạn sử dụng phải sau ngày sản xuất",
     "origin.harvest_date must not be after production_date": "ngày thu hoạch không được sau ngày sản xuất",
     "last_serial must not be smaller than first_serial": "last_serial không được nhỏ hơn first_serial",
+    "give either code or first_serial (with last_serial), not both": "hãy cho mã tem hoặc khoảng sê-ri, không cả hai",
+    "a withdrawal needs a reason": "thu hồi chứng nhận cần có lý do",
+    "a withdrawal takes no rating": "thu hồi chứng nhận không kèm hạng sao",
+    "record, renew and downgrade need a rating": "ghi nhận, gia hạn hoặc hạ hạng cần thông tin hạng sao",
 }

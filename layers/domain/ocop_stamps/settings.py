@@ -23,6 +23,11 @@ _ENV = {
     "ip_hash_salt": "OCOP_IP_HASH_SALT",
     "cache_seconds": "OCOP_CACHE_SECONDS",
     "csv_max_rows": "OCOP_CSV_MAX_ROWS",
+    "print_bucket": "PRINT_BUCKET",
+    "print_queue_url": "PRINT_QUEUE_URL",
+    "print_max_receives": "PRINT_MAX_RECEIVES",
+    "print_chunk_labels": "OCOP_PRINT_CHUNK_LABELS",
+    "s3_presign_endpoint": "OCOP_S3_PRESIGN_ENDPOINT",
 }
 
 
@@ -43,6 +48,14 @@ class Settings:
     cache_seconds: float = 60.0
     # 50,000 CSV rows are ~4 MB: inside Lambda's 6 MB response limit with room to spare.
     csv_max_rows: int = 50_000
+    # print files (issue 3): the private bucket, the label-jobs queue, its maxReceiveCount
+    # (the worker marks a job failed on a chunk's last try), labels per chunk, and locally
+    # the address presigned download links point at (the local server serves them).
+    print_bucket: str = ""
+    print_queue_url: str = ""
+    print_max_receives: int = 3
+    print_chunk_labels: int = 5_000
+    s3_presign_endpoint: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -28,7 +28,7 @@ from .secrets import code_keys, ip_hash_salt
 from .settings import get_settings
 from .ttlcache import TtlCache
 from .verdicts import MESSAGES, StampFacts, judge
-from .views import lot_view, producer_view, product_view
+from .views import lot_view, plain, producer_view, product_view
 from .vocabulary import VN_TZ, Verdict
 
 
@@ -42,12 +42,13 @@ class ScanContext:
     channel: str = "qr"
 
 
-_batches: TtlCache[BatchItem | None] = TtlCache(60)
+# Master data that changes rarely (names, addresses, dates) is cached briefly; the batch
+# is read fresh on every scan because it carries what must show at once: activations,
+# voids and the recalls of its lots.
 _master: TtlCache[dict[str, Any] | None] = TtlCache(60)
 
 
 def reset_cache() -> None:
-    _batches.clear()
     _master.clear()
 
 
@@ -67,18 +68,27 @@ _VIEWS: dict[str, Callable[[Any], dict[str, Any]]] = {
 
 
 def _batch_for(batch_no: int, serial: int) -> tuple[BatchItem | None, str | None]:
-    batch = _batches.get(batch_no, lambda: repo.get_batch(batch_no))
-    if batch is None:
-        return None, None
-    lot_id = lot_of_serial(batch, serial)
-    if lot_id is None and batch.activations is not None:
-        # Activations only ever add ranges: a cached "bound" is safe, a cached "unbound"
-        # may be stale -- read once more so a fresh activation shows at once.
-        fresh = repo.get_batch(batch_no, consistent=True)
-        if fresh is not None:
-            _batches.put(batch_no, fresh)
-            batch, lot_id = fresh, lot_of_serial(fresh, serial)
-    return batch, lot_id
+    batch = repo.get_batch(batch_no, consistent=True)
+    return (batch, lot_of_serial(batch, serial)) if batch is not None else (None, None)
+
+
+def _void_of(batch: BatchItem, serial: int) -> dict[str, Any] | None:
+    for v in batch.voids:
+        if int(v.first) <= serial <= int(v.last):
+            return {"reason": v.reason, "voided_at": v.at}
+    return None
+
+
+def _recall_of(batch: BatchItem, lot_id: str | None) -> dict[str, Any] | None:
+    entry = (plain(batch.recalls) if batch.recalls else {}).get(lot_id) if lot_id else None
+    if not entry:
+        return None
+    return {
+        "reason": entry.get("reason"),
+        "message": entry.get("message_vi"),
+        "message_en": entry.get("message_en"),
+        "recalled_at": entry.get("at"),
+    }
 
 
 def _message(verdict: Verdict) -> dict[str, str]:
@@ -100,7 +110,7 @@ def verify(
     product; otherwise the answer is ``unknown`` and the stamp's counter is not touched.
     """
     settings = get_settings()
-    _batches.seconds = _master.seconds = settings.cache_seconds
+    _master.seconds = settings.cache_seconds
     now = now or utc_now()
     stamp_time = iso(now)
     headers = ctx.headers or {}
@@ -129,11 +139,15 @@ def verify(
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
     counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
     scan_no = int(counted.scan_count)
+    voided = _void_of(batch, stamp.serial)
+    recalled = _recall_of(batch, lot_id)
     facts = StampFacts(
         activated=lot is not None,
         scan_count=scan_no,
         repeat_threshold=int(product.get("repeat_threshold", 10)),
         expiry_date=dt.date.fromisoformat(lot["expiry_date"]) if lot else None,
+        recalled=recalled is not None,
+        void=voided is not None,
     )
     verdicts = judge(facts, now.astimezone(VN_TZ).date())
 
@@ -149,7 +163,7 @@ def verify(
     record.producer_id = batch.producer_id
     repo.record_scan(record)
 
-    return {
+    result = {
         "code": code,
         "code_display": group(code),
         "label_url": label_url(base_url, code),
@@ -167,6 +181,11 @@ def verify(
         "producer": _public_producer(producer),
         "lot": _public_lot(lot) if lot else None,
     }
+    if recalled:
+        result["recall"] = {k: v for k, v in recalled.items() if v}
+    if voided:
+        result["void"] = voided
+    return result
 
 
 def _canonical(raw: str) -> str:
@@ -193,7 +212,7 @@ def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str) -> d
 
 
 def _public_product(p: dict[str, Any]) -> dict[str, Any]:
-    keys = ("product_id", "name", "name_en", "group", "gtin", "image_url", "description", "ocop", "demo")
+    keys = ("product_id", "name", "name_en", "brand", "group", "gtin", "image_url", "description", "ocop", "demo")
     return {k: p.get(k) for k in keys if p.get(k) is not None}
 
 
@@ -212,5 +231,7 @@ def _public_lot(lot: dict[str, Any]) -> dict[str, Any]:
         "unit",
         "origin",
         "certifications",
+        "standards",
+        "process_steps",
     )
     return {k: lot.get(k) for k in keys if lot.get(k) not in (None, [])}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from .models import LotItem, ProducerItem, ProductItem
+from .vocabulary import VN_TZ
 
 
 def producer_view(p: ProducerItem) -> dict[str, Any]:
@@ -14,7 +16,7 @@ def producer_view(p: ProducerItem) -> dict[str, Any]:
         "kind": p.producer_kind,
         "owner": p.owner,
         "tax_code": p.tax_code,
-        "address": dict(p.address.as_dict()) if p.address else {},
+        "address": plain(p.address) if p.address else {},
         "phone": p.phone,
         "status": p.status,
         "demo": p.demo,
@@ -22,7 +24,32 @@ def producer_view(p: ProducerItem) -> dict[str, Any]:
     }
 
 
+def plain(value: Any) -> dict[str, Any]:
+    """A stored map as a dict, whether pynamodb hands back a MapAttribute or a dict."""
+    return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value)
+
+
+def history(values: Any) -> list[dict[str, Any]]:
+    return [plain(v) for v in values or []]
+
+
+def rating_status(ocop: dict[str, Any] | None, today: dt.date | None = None) -> str | None:
+    """valid, lapsed (past valid_until) or withdrawn; None when never rated."""
+    if not ocop:
+        return None
+    if ocop.get("withdrawn"):
+        return "withdrawn"
+    today = today or dt.datetime.now(VN_TZ).date()
+    valid_until = ocop.get("valid_until")
+    if valid_until and today > dt.date.fromisoformat(str(valid_until)):
+        return "lapsed"
+    return "valid"
+
+
 def product_view(p: ProductItem) -> dict[str, Any]:
+    ocop = plain(p.ocop) if p.ocop else None
+    if ocop:
+        ocop["status"] = rating_status(ocop)
     return {
         "product_id": p.product_id,
         "producer_id": p.producer_id,
@@ -32,7 +59,8 @@ def product_view(p: ProductItem) -> dict[str, Any]:
         "gtin": p.gtin,
         "image_url": p.image_url,
         "description": p.description,
-        "ocop": p.ocop.as_dict() if p.ocop else None,
+        "brand": p.brand,
+        "ocop": ocop,
         "repeat_threshold": int(p.repeat_threshold),
         "demo": p.demo,
         "created_at": p.created_at,
@@ -49,7 +77,10 @@ def lot_view(lot: LotItem) -> dict[str, Any]:
         "expiry_date": lot.expiry_date,
         "quantity": int(lot.quantity),
         "unit": lot.unit,
-        "origin": lot.origin.as_dict() if lot.origin else {},
+        "origin": plain(lot.origin) if lot.origin else {},
         "certifications": sorted(lot.certifications or []),
+        "standards": sorted(lot.standards or []),
+        "process_steps": history(lot.process_steps),
+        "recall": plain(lot.recall) if lot.recall else None,
         "created_at": lot.created_at,
     }
