@@ -308,6 +308,8 @@ def test_given_the_producer_dev_token_when_it_asks_for_another_producers_batch_t
         ("genuine", 200, "genuine"),
         ("not_activated", 200, "not_activated"),
         ("expired", 200, "expired"),
+        ("recalled", 200, "recalled"),
+        ("void", 200, "void"),
         ("mistyped", 404, "unknown"),
     ],
 )
@@ -318,7 +320,8 @@ def test_given_the_demo_when_a_printed_stamp_url_is_opened_as_json_then_the_verd
 
     response = requests.get(url, headers={"Accept": "application/json"}, timeout=30)
 
-    assert url.startswith(local_stack.base_url + "/v/")
+    # The main demo product has a GTIN: its labels carry a GS1 Digital Link, others /v/{code}.
+    assert url.startswith((local_stack.base_url + "/v/", local_stack.base_url + "/01/08939999000017/21/"))
     assert response.status_code == status
     assert response.json()["verdict"] == verdict
 
@@ -491,7 +494,7 @@ def test_given_make_dev_when_it_starts_then_the_printed_stamp_urls_answer_and_si
         text = "".join(printed)
         genuine = re.search(r"genuine\s+(http://\S+)", text)
         assert genuine, text
-        assert genuine.group(1).startswith(f"http://127.0.0.1:{port}/v/")
+        assert genuine.group(1).startswith((f"http://127.0.0.1:{port}/v/", f"http://127.0.0.1:{port}/01/"))
         assert "jq -r .producer" in text and "python3 -c" in text
         answer = requests.get(genuine.group(1), headers={"Accept": "application/json"}, timeout=30)
         assert answer.json()["verdict"] == "genuine"

@@ -66,6 +66,8 @@ def banner(
             "genuine": "chính hãng / genuine",
             "not_activated": "chưa kích hoạt / not activated",
             "expired": "hết hạn / expired",
+            "recalled": "bị thu hồi / recalled",
+            "void": "tem đã hủy / void",
             "mistyped": "gõ sai mã / mistyped",
         }
         lines.append("Thử quét tem / Try a stamp (trình duyệt / browser, or add -H 'Accept: application/json'):")

@@ -39,6 +39,8 @@ DECISION_DATE = "2024-06-15"
 MAIN_BATCH_SIZE = 300
 MAIN_CURRENT = (1, 100)
 MAIN_EXPIRED = (101, 120)
+MAIN_RECALLED = (121, 130)  # bound to a lot that the demo then recalls
+MAIN_VOID = 2  # a stamp of the current lot, voided as damaged
 OTHER_BATCH_SIZE = 100
 OTHER_CURRENT = (1, 60)
 _UNITS = {"herbal": "hộp", "food": "gói", "beverage": "chai", "souvenir_furniture_decor": "chiếc"}
@@ -279,7 +281,7 @@ def _main_stamps(
     batch_id: str,
     summary: DemoSummary,
 ) -> None:
-    """The stamps to try: one genuine, one past expiry, one never activated, one mistyped."""
+    """The stamps to try: genuine, past expiry, recalled, void, never activated, mistyped."""
     expired_lot = _create_lot(
         api,
         token,
@@ -299,7 +301,48 @@ def _main_stamps(
         summary.stamps["expired"] = _codes(api, token, batch_id, first, first)[0]["label_url"]
     else:
         log.warning("the API refused to bind stamps to an expired lot (%s): %s", status, answer)
-    unbound = MAIN_EXPIRED[1] + 1
+    recalled_lot = _create_lot(
+        api,
+        token,
+        lot_body(
+            producer,
+            product,
+            product_id,
+            production=_today() - dt.timedelta(days=40),
+            expiry=_today() + dt.timedelta(days=300),
+        ),
+    )
+    first, last = MAIN_RECALLED
+    bound, _ = api.call(
+        "POST",
+        f"/batches/{batch_id}/activations",
+        token,
+        {"first_serial": first, "last_serial": last, "lot_id": recalled_lot["lot_id"]},
+        tolerate=(409,),
+    )
+    recalled, _ = api.call(
+        "POST",
+        f"/lots/{recalled_lot['lot_id']}/recall",
+        token,
+        {
+            "reason": "Mẫu kiểm nghiệm không đạt (dữ liệu minh họa)",
+            "message_vi": "Lô hàng này bị thu hồi. Vui lòng ngừng sử dụng và mang trả nơi mua. (demo)",
+            "message_en": "This lot is recalled. Please stop using it and return it where you bought it. (demo)",
+        },
+        tolerate=(409,),
+    )
+    if bound in (200, 201) and recalled in (200, 201, 409):
+        summary.stamps["recalled"] = _codes(api, token, batch_id, first, first)[0]["label_url"]
+    voided, _ = api.call(
+        "POST",
+        f"/batches/{batch_id}/voids",
+        token,
+        {"first_serial": MAIN_VOID, "reason": "damaged", "note": "Tem rách khi dán (demo)"},
+        tolerate=(409,),
+    )
+    if voided in (200, 201):
+        summary.stamps["void"] = _codes(api, token, batch_id, MAIN_VOID, MAIN_VOID)[0]["label_url"]
+    unbound = MAIN_RECALLED[1] + 1
     summary.stamps["not_activated"] = _codes(api, token, batch_id, unbound, unbound)[0]["label_url"]
     code = genuine["code"]
     summary.stamps["mistyped"] = genuine["label_url"][: -len(code)] + mistype(code)
