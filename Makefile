@@ -10,7 +10,7 @@ PORT ?= 3000
 
 include infra/sam.mk
 
-.PHONY: venv dev test unit lint format typecheck bench clean
+.PHONY: venv dev test unit lint format typecheck bench clean browser
 
 venv: $(VENV)/.installed
 
@@ -24,11 +24,19 @@ $(VENV)/.installed: pyproject.toml
 dev: venv
 	$(PY) -m ocop_local serve --host $(HOST) --port $(PORT)
 
-test: venv sam-venv
+test: venv sam-venv browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest -q
 	$(MAKE) --no-print-directory lint-template
+
+# Headless Chromium from Debian for the consumer-page browser tests (Playwright drives it
+# with executable_path; no browser download). Without root or apt the tests skip, saying why.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "make browser: no /usr/bin/chromium and no root to apt-get it: browser tests will be skipped" >&2; fi
 
 unit: venv
 	$(VENV)/bin/pytest -q -m "not slow"

@@ -186,17 +186,18 @@ def test_given_a_repeat_then_the_count_first_date_and_province_and_what_to_do_ar
     text = Page(render(REPEAT)).visible
 
     assert "14 lần" in text
-    assert "Lần kiểm tra đầu tiên: 09:30 20/11/2026 tại Cao Bằng." in text  # 02:30 UTC = 09:30 in Vietnam
+    assert "Lần kiểm tra đầu tiên: 09:30, 20/11/2026 tại Cao Bằng." in text  # 02:30 UTC = 09:30 in Vietnam
     assert "đừng mua" in text and "gửi báo cáo" in text
-    assert "First checked 09:30 20/11/2026 in Cao Bằng." in Page(render(REPEAT, "en")).visible
+    assert "First checked 09:30, 20/11/2026 in Cao Bằng." in Page(render(REPEAT, "en")).visible
 
 
 def test_given_a_recall_then_the_producers_message_date_and_advice_are_shown() -> None:
     text = Page(render(RECALLED)).visible
 
     assert "Ngừng sử dụng lô TH-2026-11." in text
-    assert "ngày 08:00 22/11/2026" in text
+    assert "thu hồi lô hàng này ngày 22/11/2026." in text
     assert "liên hệ nhà sản xuất" in text
+    assert "contamination" not in text  # the recall's reason is for inspectors
 
 
 def test_given_a_recall_with_an_english_message_then_the_english_page_shows_it() -> None:
@@ -253,7 +254,7 @@ def test_given_a_genuine_scan_then_every_field_of_the_circular_is_on_the_page() 
         "UBND tỉnh Cao Bằng",
         "15/06/2024 – 15/06/2027",  # validity
         "Giết mổ",  # process steps, oldest first
-        "15:00 30/10/2026 — Hun khói",
+        "15:00, 30/10/2026 — Hun khói",
     ):
         assert shown in text, shown
     assert text.index("Giết mổ") < text.index("Hun khói") < text.index("Đóng gói")

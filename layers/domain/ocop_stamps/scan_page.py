@@ -343,7 +343,12 @@ def fmt_date(value: Any, lang: str = "vi") -> str:
         return text
     if moment.tzinfo is not None:
         moment = moment.astimezone(VN_TZ)
-    return moment.strftime("%H:%M %d/%m/%Y")
+    return moment.strftime("%H:%M, %d/%m/%Y")
+
+
+def fmt_day(value: Any) -> str:
+    """The day (in Vietnam) of a date or a moment, ``dd/mm/yyyy``."""
+    return fmt_date(value)[-10:] if value else ""
 
 
 def _iso_attr(value: Any) -> str:
@@ -455,15 +460,15 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         title, body = _t("not_activated", lang), [p(_t("not_activated_d", lang))]
     elif verdict == "void":
         info = result.get("void") or {}
-        when = _t("on_date", lang, date=_e(fmt_date(info.get("voided_at"), lang))) if info.get("voided_at") else ""
+        when = _t("on_date", lang, date=_e(fmt_day(info.get("voided_at")))) if info.get("voided_at") else ""
         reason = info.get("reason")
         why = _t("reason", lang, reason=_pick(VOID_REASON.get(str(reason)), lang, reason)) if reason else ""
         title, body = _t("void", lang), [p(_t("void_d", lang, when=when, why=why))]
     elif verdict == "recalled":
         info = result.get("recall") or {}
-        when = _t("on_date", lang, date=_e(fmt_date(info.get("recalled_at"), lang))) if info.get("recalled_at") else ""
-        why = _t("reason", lang, reason=_e(info["reason"])) if info.get("reason") else ""
-        body = [p(_t("recalled_d", lang, when=when, why=why))]
+        when = _t("on_date", lang, date=_e(fmt_day(info.get("recalled_at")))) if info.get("recalled_at") else ""
+        # the recall's reason is written for inspectors; consumers get the producer's notice
+        body = [p(_t("recalled_d", lang, when=when, why=""))]
         message = info.get("message_en") if lang == "en" and info.get("message_en") else info.get("message")
         if message:
             body.append(p(_t("recall_msg", lang)) + f"<blockquote>{_e(message)}</blockquote>")
