@@ -91,7 +91,9 @@ def drain(
         if not messages:
             break
         delivered += len(messages)
-        context = LocalLambdaContext(function_name=WORKER_ID, memory_limit_in_mb=2048, timeout_seconds=300, region=region)
+        context = LocalLambdaContext(
+            function_name=WORKER_ID, memory_limit_in_mb=2048, timeout_seconds=300, region=region
+        )
         try:
             result = handler(sqs_event(messages, arn, region), context) or {}
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
