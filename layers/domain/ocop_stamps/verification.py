@@ -227,6 +227,7 @@ def _public_lot(lot: dict[str, Any]) -> dict[str, Any]:
         "lot_code",
         "production_date",
         "expiry_date",
+        "shelf_life_days",
         "quantity",
         "unit",
         "origin",

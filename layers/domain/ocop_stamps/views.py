@@ -76,6 +76,7 @@ def lot_view(lot: LotItem) -> dict[str, Any]:
         "production_date": lot.production_date,
         "expiry_date": lot.expiry_date,
         "quantity": int(lot.quantity),
+        "shelf_life_days": (dt.date.fromisoformat(lot.expiry_date) - dt.date.fromisoformat(lot.production_date)).days,
         "unit": lot.unit,
         "origin": plain(lot.origin) if lot.origin else {},
         "certifications": sorted(lot.certifications or []),
