@@ -498,8 +498,8 @@ def _ocop(ocop: dict[str, Any], lang: str) -> list[str]:
     if status == "withdrawn":
         return [_row(_t("ocop", lang), f"<span class=note>{_t('ocop_withdrawn', lang)}</span>")]
     if status != "valid":
-        until = ocop.get("valid_until")
-        when = _t("until", lang, date=_e(fmt_date(until, lang))) if until else ""
+        lapsed_on = ocop.get("valid_until")
+        when = _t("until", lang, date=_e(fmt_date(lapsed_on, lang))) if lapsed_on else ""
         return [_row(_t("ocop", lang), f"<span class=note>{_t('ocop_lapsed', lang, when=when)}</span>")]
     stars = max(0, min(5, _int(ocop.get("stars"))))
     label = _t("stars_label", lang, n=str(stars))
