@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from . import backend, demo, server, tokens
+from . import backend, demo, jobs, server, tokens
 from .template import Route, http_routes, load_template
 
 
@@ -130,6 +130,14 @@ def serve(args: argparse.Namespace) -> int:
             app = server.make_app(template, state_dir=state_dir)
             http.app = app
             backend.create_tables(template)
+            # print jobs: moto bucket and queues, presigned links served by this server,
+            # the label worker's own handler fed from the queue by a background thread
+            print_env = backend.create_print_resources(template)
+            print_env["OCOP_S3_PRESIGN_ENDPOINT"] = f"{base_url}{jobs.DOWNLOAD_PREFIX}"
+            server.apply_local_environment({**env, **print_env})
+            http.app = jobs.with_downloads(app)
+            poller = jobs.WorkerPoller(jobs.worker_handler(template), print_env["PRINT_QUEUE_URL"])
+            poller.start()
             tokens_file = tokens.write_dev_tokens(state_dir / tokens.DEV_TOKENS_FILE, state_dir=state_dir)
             summary = None if args.no_demo else demo.load_demo(app, state_dir=state_dir)
             print(banner(base_url, routes, tokens_file, summary, data_backend), flush=True)
