@@ -1,8 +1,13 @@
 """Secrets held outside the code: the stamp code keys and the client-address salt.
 
-Deployed, both are SSM SecureString parameters read once per cold start. Locally they
-come from an environment variable or a file under ``.local/`` that the dev setup
-creates; the repository never holds them.
+Deployed, both are SSM SecureString parameters read through the Powertools parameters
+utility and cached for ``SECRET_MAX_AGE`` seconds, so a rotation (a new key version
+added to the parameter) reaches every warm function within five minutes without a
+redeploy. Locally they come from an environment variable or a file under ``.local/``
+that the dev setup creates; the repository never holds them.
+
+Rotation never breaks printed labels: a code carries its key version, and every
+version ever used stays in the parameter; only ``current`` (or the newest) issues.
 """
 
 from __future__ import annotations
@@ -14,18 +19,20 @@ from pathlib import Path
 from .codes import CodeKeys
 from .settings import Settings, get_settings
 
+SECRET_MAX_AGE = 300
+
 
 class SecretMissing(RuntimeError):
     pass
 
 
 def _ssm_value(name: str) -> str:
-    import boto3
+    from aws_lambda_powertools.utilities import parameters
 
-    resp = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)
-    return str(resp["Parameter"]["Value"])
+    return str(parameters.get_parameter(name, decrypt=True, max_age=SECRET_MAX_AGE))
 
 
+@lru_cache(maxsize=8)
 def parse_code_keys(text: str) -> CodeKeys:
     """``{"1": "<hex>", "2": "<hex>", "current": 2}`` -> CodeKeys (current defaults to newest)."""
     data = json.loads(text)
@@ -34,13 +41,19 @@ def parse_code_keys(text: str) -> CodeKeys:
     return CodeKeys(keys, current=None if current is None else int(current))
 
 
-def load_code_keys(settings: Settings) -> CodeKeys:
+@lru_cache(maxsize=4)
+def _file_text(path: str, mtime_ns: int) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def code_keys_text(settings: Settings) -> str:
     if settings.code_keys:
-        return parse_code_keys(settings.code_keys)
+        return settings.code_keys
     if settings.code_keys_file:
-        return parse_code_keys(Path(settings.code_keys_file).read_text(encoding="utf-8"))
+        path = Path(settings.code_keys_file)
+        return _file_text(str(path), path.stat().st_mtime_ns)
     if settings.code_keys_parameter:
-        return parse_code_keys(_ssm_value(settings.code_keys_parameter))
+        return _ssm_value(settings.code_keys_parameter)
     raise SecretMissing("no code keys: set OCOP_CODE_KEYS, OCOP_CODE_KEYS_FILE or CODE_KEYS_PARAMETER")
 
 
@@ -52,18 +65,22 @@ def load_ip_hash_salt(settings: Settings) -> bytes:
     raise SecretMissing("no client-address salt: set OCOP_IP_HASH_SALT or IP_HASH_SALT_PARAMETER")
 
 
-@lru_cache(maxsize=1)
 def code_keys() -> CodeKeys:
-    return load_code_keys(get_settings())
+    """The keys in force now (parsed once per distinct parameter value)."""
+    return parse_code_keys(code_keys_text(get_settings()))
 
 
-@lru_cache(maxsize=1)
 def ip_hash_salt() -> bytes:
     return load_ip_hash_salt(get_settings())
 
 
 def reset_caches() -> None:
     """Forget cached settings and secrets (tests, key rotation in the local stack)."""
-    code_keys.cache_clear()
-    ip_hash_salt.cache_clear()
     get_settings.cache_clear()
+    _file_text.cache_clear()
+    try:
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
+    except ImportError:  # pragma: no cover
+        pass
