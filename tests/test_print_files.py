@@ -364,3 +364,32 @@ def test_given_another_producers_job_when_polled_then_404(small_chunks: Shop) ->
 
     assert status == 404
     assert body["error"]["message_vi"]
+
+
+def test_given_make_dev_when_a_done_jobs_link_is_opened_then_the_local_server_serves_the_file(
+    small_chunks: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from werkzeug.test import Client
+
+    monkeypatch.setenv("OCOP_S3_PRESIGN_ENDPOINT", f"http://localhost{jobs.DOWNLOAD_PREFIX}")
+    get_settings.cache_clear()
+    job = start(small_chunks, format="svg_zip", first_serial=1, last_serial=60)
+    run_worker()
+    link = poll(small_chunks, job["job_id"])["download_url"]
+    assert link.startswith(f"http://localhost{jobs.DOWNLOAD_PREFIX}/")
+    gateway_calls: list[str] = []
+
+    def gateway(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        gateway_calls.append(environ["PATH_INFO"])
+        start_response("404 Not Found", [])
+        return [b""]
+
+    client = Client(jobs.with_downloads(gateway))
+    response = client.get(link.removeprefix("http://localhost"))
+    forged = client.get(link.removeprefix("http://localhost").split("?")[0])
+
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) == 61
+    assert forged.status_code == 403
+    assert client.get("/batches/1").status_code == 404 and gateway_calls == ["/batches/1"]

@@ -25,11 +25,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from segno import consts
 from segno import encoder as _enc
 
+_CAPACITY: dict[int, dict[int, int]] = consts.SYMBOL_CAPACITY  # type: ignore[assignment]
+_ECC: dict[int, dict[int, Any]] = consts.ECC  # type: ignore[assignment]
 ERROR_LEVELS = {"M": consts.ERROR_LEVEL_M, "Q": consts.ERROR_LEVEL_Q, "H": consts.ERROR_LEVEL_H}
 _BOOST_ORDER = [consts.ERROR_LEVEL_L, consts.ERROR_LEVEL_M, consts.ERROR_LEVEL_Q, consts.ERROR_LEVEL_H]
 _ERROR_NAMES = {v: k for k, v in {"L": consts.ERROR_LEVEL_L, **ERROR_LEVELS}.items()}
@@ -78,10 +81,10 @@ def choose_version(data_length: int, error: str = "M", *, boost: bool = True) ->
     level = ERROR_LEVELS[error]
     for version in range(1, 41):
         need = 4 + _count_bits(version) + 8 * data_length
-        if consts.SYMBOL_CAPACITY[version][level] >= need:
+        if _CAPACITY[version][level] >= need:
             if boost:
                 for better in _BOOST_ORDER[_BOOST_ORDER.index(level) + 1 :]:
-                    if consts.SYMBOL_CAPACITY[version][better] >= need:
+                    if _CAPACITY[version][better] >= need:
                         level = better
                     else:
                         break
@@ -144,7 +147,7 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
         info_values.append(arr[info_index])
     assert info_index is not None
     # codewords
-    capacity = consts.SYMBOL_CAPACITY[version][level]
+    capacity = _CAPACITY[version][level]
     header = [0, 1, 0, 0] + [(data_length >> k) & 1 for k in reversed(range(_count_bits(version)))]
     used = len(header) + 8 * data_length
     terminator = min(capacity - used, 4)
@@ -156,7 +159,7 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
     first_pad = (used + terminator + padding) // 8
     pad = np.array([0xEC if k % 2 == 0 else 0x11 for k in range(data_cw - first_pad)], dtype=np.uint8)
     blocks: list[tuple[int, int]] = []
-    for ec in consts.ECC[version][level]:
+    for ec in _ECC[version][level]:
         blocks += [(ec.num_data, ec.num_total - ec.num_data)] * ec.num_blocks
     # final message = data codewords interleaved across blocks, then ecc likewise
     data_cols: list[list[int]] = []
