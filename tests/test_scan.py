@@ -93,7 +93,7 @@ def test_given_a_malformed_code_then_404_unknown_with_no_lookup_but_the_attempt_
     status, body = scan(typo)
     assert status == 404
     assert body["verdict"] == "unknown" and body["hint"] == "check_code"
-    assert ddb_calls == [("dynamodb", "PutItem")]  # the log line, nothing read
+    assert ddb_calls == [("dynamodb", "UpdateItem"), ("dynamodb", "PutItem")]  # rate counter + log line, nothing read
 
 
 def test_given_a_forged_code_with_a_valid_check_symbol_then_unknown_without_a_lookup(shop: Shop, ddb_calls):
@@ -102,7 +102,7 @@ def test_given_a_forged_code_with_a_valid_check_symbol_then_unknown_without_a_lo
     ddb_calls.clear()
     status, body = scan(forged)
     assert status == 404 and body["verdict"] == "unknown" and body["hint"] == "not_issued"
-    assert ddb_calls == [("dynamodb", "PutItem")]
+    assert ddb_calls == [("dynamodb", "UpdateItem"), ("dynamodb", "PutItem")]
 
 
 def test_given_a_serial_beyond_the_batch_then_unknown(shop: Shop):
@@ -174,3 +174,22 @@ def test_given_edge_location_headers_then_the_scan_keeps_a_coarse_place(shop: Sh
     code = shop.codes(1, 1)[0]
     _status, body = scan(code)
     assert body["scan"]["first_province"] == "VN-69"
+
+
+def test_given_a_client_guessing_codes_then_it_is_slowed_but_its_genuine_scans_are_not(shop: Shop, monkeypatch):
+    from ocop_stamps.settings import get_settings
+
+    monkeypatch.setenv("OCOP_UNKNOWN_LIMIT", "5")
+    get_settings.cache_clear()
+    shop.activate(1, 10)
+    genuine = shop.codes(1, 1)[0]
+    answers = [scan(f"ABCD-EFGH-JKMN-PQ{i:02d}")[0] for i in range(8)]
+    assert answers[:5] == [404] * 5
+    assert answers[5:] == [429] * 3
+    event = sample("public-scan-json", CODE="ABCD-EFGH-JKMN-PQ99")
+    status, headers, body = invoke("public_scan", event)
+    assert status == 429 and 0 < int(headers["retry-after"]) <= 600
+    assert scan(genuine)[1]["verdict"] == "genuine"  # the same client, a real label: never slowed
+    log = boto3.client("dynamodb").scan(TableName="ocop-scans")["Items"]
+    assert sum(1 for i in log if i["verdict"]["S"] == "unknown") == 9  # every attempt is evidence
+    get_settings.cache_clear()

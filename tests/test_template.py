@@ -506,7 +506,9 @@ def test_given_the_tables_when_read_then_data_is_encrypted_retained_and_recovera
     ]
     for table in ("CatalogTable", "ScansTable"):
         assert tables[table]["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    assert cfn.time_to_live_attributes(template) == {"IdempotencyTable": "expiration"}
+    ttl = cfn.time_to_live_attributes(template)
+    assert ttl["IdempotencyTable"] == "expiration"
+    assert ttl["StampsTable"] == "expires_at"  # only the unknown-lookup rate counters carry it
 
 
 def test_given_table_definitions_when_created_in_moto_then_dynamodb_accepts_them(template: dict[str, Any]) -> None:

@@ -78,6 +78,9 @@ def _answer_scan(
     headers, query = _request()
     result = verify(code, _context(headers, channel), _base(), expected_gtin=expected_gtin)
     status = 404 if result["verdict"] == "unknown" else 200
+    if result.get("retry_after"):  # too many unknown codes from this client: slow down
+        status = 429
+        extra = {**(extra or {}), "Retry-After": str(result["retry_after"])}
     if wants_json(headers.get("accept", "")):
         return json_response(status, result, {**NO_STORE, **(extra or {})})
     lang = choose_lang(query, headers)

@@ -172,13 +172,35 @@ class StampItem(Model):
     last_scan_at = UnicodeAttribute(null=True)
 
 
+class RateItem(Model):
+    """A counter of unknown-code lookups per client hash and window (slows enumeration)."""
+
+    class Meta(_Meta):
+        table_name = "ocop-stamps"
+
+    code = UnicodeAttribute(hash_key=True)  # "~rate#{client_hash}#{window}": never a code
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)  # epoch seconds, DynamoDB TTL
+
+
 class ByLot(GlobalSecondaryIndex["ScanItem"]):
     class Meta:
         index_name = "by_lot"
         projection = AllProjection()
 
-    lot_id = UnicodeAttribute(hash_key=True)
+    lot_shard = UnicodeAttribute(hash_key=True)
     scan_key = UnicodeAttribute(range_key=True)
+
+
+def _scan_index(name: str, shard_attribute: str) -> GlobalSecondaryIndex[ScanItem]:
+    """A sharded inspector index on the Scans table (keys written by scan_keys.fill)."""
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    attrs = {
+        "Meta": meta,
+        shard_attribute: UnicodeAttribute(hash_key=True),
+        "scan_key": UnicodeAttribute(range_key=True),
+    }
+    return type(f"Index_{name}", (GlobalSecondaryIndex,), attrs)()  # type: ignore[no-any-return]
 
 
 class ScanItem(Model):
@@ -190,6 +212,20 @@ class ScanItem(Model):
     code = UnicodeAttribute(hash_key=True)
     scan_key = UnicodeAttribute(range_key=True)
     by_lot = ByLot()
+    # inspector indexes (issue 6): sharded partition keys, see scan_keys.py and docs/DATA-MODEL.md
+    by_batch = _scan_index("by_batch", "batch_shard")
+    by_product = _scan_index("by_product", "product_shard")
+    by_producer = _scan_index("by_producer", "producer_shard")
+    by_province = _scan_index("by_province", "province_shard")
+    by_verdict = _scan_index("by_verdict", "verdict_shard")
+    lot_shard = UnicodeAttribute(null=True)
+    batch_shard = UnicodeAttribute(null=True)
+    product_shard = UnicodeAttribute(null=True)
+    producer_shard = UnicodeAttribute(null=True)
+    province_shard = UnicodeAttribute(null=True)
+    verdict_shard = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # epoch seconds: DynamoDB TTL (evidence retention)
+    salt_version = UnicodeAttribute(null=True)  # which salt made client_hash (rotated)
     lot_id = UnicodeAttribute(null=True)
     scanned_at = UnicodeAttribute()
     verdict = UnicodeAttribute()
@@ -221,6 +257,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CounterItem,
     EventItem,
     StampItem,
+    RateItem,
     ScanItem,
 )
 
@@ -231,6 +268,7 @@ def bind_tables(settings: Settings) -> None:
         if issubclass(model, CatalogItem):
             model.Meta.table_name = settings.catalog_table
     StampItem.Meta.table_name = settings.stamps_table
+    RateItem.Meta.table_name = settings.stamps_table
     ScanItem.Meta.table_name = settings.scans_table
     for model in ALL_MODELS:
         model._connection = None  # connections remember the table name they were made for

@@ -22,6 +22,7 @@ from .models import (
     LotItem,
     ProducerItem,
     ProductItem,
+    RateItem,
     ScanItem,
     StampItem,
 )
@@ -275,7 +276,20 @@ def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | 
     return stamp
 
 
+def count_unknown(client_hash: str, window: int, expires_at: int) -> int:
+    """+1 on this client's unknown lookups in this window; the new count."""
+    item = RateItem(f"~rate#{client_hash}#{window}")
+    item.update(actions=[RateItem.hits.add(1), RateItem.expires_at.set(expires_at)])
+    return int(item.hits)
+
+
 def record_scan(scan: ScanItem) -> None:
+    """One PutItem: the record with its inspector index keys, TTL and salt version."""
+    from . import scan_keys
+    from .settings import get_settings
+
+    settings = get_settings()
+    scan_keys.fill(scan, retention_days=settings.scan_retention_days, salt_version=settings.ip_hash_salt_version)
     scan.save()
 
 

@@ -23,11 +23,18 @@ _ENV = {
     "ip_hash_salt": "OCOP_IP_HASH_SALT",
     "cache_seconds": "OCOP_CACHE_SECONDS",
     "csv_max_rows": "OCOP_CSV_MAX_ROWS",
+    "unknown_limit": "OCOP_UNKNOWN_LIMIT",
+    "unknown_window_seconds": "OCOP_UNKNOWN_WINDOW_SECONDS",
     "print_bucket": "PRINT_BUCKET",
     "print_queue_url": "PRINT_QUEUE_URL",
     "print_max_receives": "PRINT_MAX_RECEIVES",
     "print_chunk_labels": "OCOP_PRINT_CHUNK_LABELS",
     "s3_presign_endpoint": "OCOP_S3_PRESIGN_ENDPOINT",
+    "alerts_table": "ALERTS_TABLE",
+    "alerts_topic_arn": "ALERTS_TOPIC_ARN",
+    "console_base_url": "CONSOLE_BASE_URL",
+    "scan_retention_days": "OCOP_SCAN_RETENTION_DAYS",
+    "ip_hash_salt_version": "OCOP_IP_HASH_SALT_VERSION",
 }
 
 
@@ -48,6 +55,10 @@ class Settings:
     cache_seconds: float = 60.0
     # 50,000 CSV rows are ~4 MB: inside Lambda's 6 MB response limit with room to spare.
     csv_max_rows: int = 50_000
+    # Unknown-code lookups one client may make per window before answers say "slow down"
+    # (429). A person mistyping a label makes a handful; a script guessing makes thousands.
+    unknown_limit: int = 30
+    unknown_window_seconds: int = 600
     # print files (issue 3): the private bucket, the label-jobs queue, its maxReceiveCount
     # (the worker marks a job failed on a chunk's last try), labels per chunk, and locally
     # the address presigned download links point at (the local server serves them).
@@ -56,6 +67,13 @@ class Settings:
     print_max_receives: int = 3
     print_chunk_labels: int = 5_000
     s3_presign_endpoint: str = ""
+    # inspectors (issue 6): alerts store and topic, where alert links point, how long scan
+    # records are kept as evidence (DynamoDB TTL on expires_at), which salt hashed addresses
+    alerts_table: str = "ocop-alerts"
+    alerts_topic_arn: str = ""
+    console_base_url: str = ""
+    scan_retention_days: int = 1827
+    ip_hash_salt_version: str = "1"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

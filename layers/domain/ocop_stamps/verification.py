@@ -126,15 +126,15 @@ def verify(
     try:
         stamp = decode(code_keys(), raw_code)
     except InvalidCode as exc:
-        return _unknown(raw_code, exc.reason, record, stamp_time)
+        return _unknown(raw_code, exc.reason, record, stamp_time, now)
     code = _canonical(raw_code)
     batch, lot_id = _batch_for(stamp.batch, stamp.serial)
     if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
-        return _unknown(raw_code, "no such batch or serial", record, stamp_time)
+        return _unknown(raw_code, "no such batch or serial", record, stamp_time, now)
 
     product = _cached("product", batch.product_id, repo.get_product) or {}
     if expected_gtin is not None and product.get("gtin") != expected_gtin:
-        return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time)
+        return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time, now)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
     counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
@@ -192,7 +192,23 @@ def _canonical(raw: str) -> str:
     return normalize(raw)
 
 
-def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str) -> dict[str, Any]:
+def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str, now: dt.datetime) -> dict[str, Any]:
+    """Answer and log a code we did not issue; past the client's limit, ask it to slow down.
+
+    Only unknown lookups count against the limit (one UpdateItem on a short-lived counter
+    per client hash and window), so genuine scans are never slowed, while someone
+    guessing codes is held to ``unknown_limit`` tries per window -- and every try is
+    still logged as evidence for inspectors.
+    """
+    settings = get_settings()
+    retry_after = 0
+    if record.client_hash and settings.unknown_limit > 0:
+        epoch = int(now.timestamp())
+        window = epoch // settings.unknown_window_seconds
+        end = (window + 1) * settings.unknown_window_seconds
+        if repo.count_unknown(record.client_hash, window, end + 3600) > settings.unknown_limit:
+            retry_after = end - epoch
+            reason = f"{reason}; rate limited"
     shown = normalize(raw_code)[:32] or "-"
     record.code = shown
     record.scan_key = f"{stamp_time}#u{pysecrets.token_hex(5)}"
@@ -200,8 +216,8 @@ def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str) -> d
     record.verdicts = [Verdict.unknown.value]
     record.reason = reason
     repo.record_scan(record)
-    typo = reason in ("wrong length", "character outside the code alphabet", "check symbol mismatch")
-    return {
+    typo = reason.startswith(("wrong length", "character outside the code alphabet", "check symbol mismatch"))
+    result: dict[str, Any] = {
         "code": shown,
         "verdict": Verdict.unknown.value,
         "verdicts": [Verdict.unknown.value],
@@ -209,6 +225,10 @@ def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str) -> d
         "hint": "check_code" if typo else "not_issued",
         "scanned_at": stamp_time,
     }
+    if retry_after:
+        result["retry_after"] = retry_after
+        result["hint"] = "slow_down"
+    return result
 
 
 def _public_product(p: dict[str, Any]) -> dict[str, Any]:
