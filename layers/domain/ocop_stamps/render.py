@@ -166,8 +166,12 @@ def write_pdf(
     out: BinaryIO, chunks: Iterable[Stamps], sheet: Sheet, info: LabelText, *, cut_marks: bool = False, error: str = "M"
 ) -> int:
     """Sheets of labels for every stamp of ``chunks``; returns the number of labels."""
+    from reportlab import rl_config
     from reportlab.pdfgen import canvas as rl_canvas
 
+    # Binary Flate streams: ReportLab's default ASCII85 wrapping runs in pure Python here
+    # (no rl_accel wheel) and took half the time, for 25 % bigger files.
+    rl_config.useA85 = 0
     font = _register_font()
     k = PT_PER_MM
     page_h = sheet.page_h
@@ -328,6 +332,31 @@ def png_module_px(lay: LabelLayout, dpi: int) -> int:
     return px
 
 
+def _glyphs(font: Any) -> dict[str, tuple[Any, float, int, int]]:
+    """Each character a code can show, rendered once as a coverage mask: (mask, advance,
+    top, left). Drawing the code from these is much faster than laying out the string
+    for every label."""
+    from PIL import Image, ImageDraw
+
+    out = {}
+    for ch in "0123456789ABCDEFGHJKMNPQRSTVWXYZ-":
+        left, top, right, bottom = font.getbbox(ch, anchor="ls")
+        mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+        ImageDraw.Draw(mask).text((-left, -top), ch, font=font, fill=255, anchor="ls")
+        out[ch] = (mask, float(font.getlength(ch)), int(top), int(left))
+    return out
+
+
+def _paste_text(
+    img: Any, glyphs: dict[str, tuple[Any, float, int, int]], text: str, cx: float, baseline: float
+) -> None:
+    x = cx - sum(glyphs[ch][1] for ch in text) / 2
+    for ch in text:
+        mask, advance, top, left = glyphs[ch]
+        img.paste(0, (round(x) + left, round(baseline) + top), mask)
+        x += advance
+
+
 def iter_png(
     chunks: Iterable[Stamps], sheet: Sheet, info: LabelText, *, dpi: int = 300, error: str = "M"
 ) -> Iterator[tuple[int, bytes]]:
@@ -368,12 +397,13 @@ def iter_png(
         qx = round(lay.qr.x * scale) + QUIET_ZONE * px
         qy = round(lay.qr.y * scale) + QUIET_ZONE * px
         cx, cy = (lay.code.x + lay.code.w / 2) * scale, (lay.code.y + lay.code.h * 0.8) * scale
-        block = np.ones((px, px), dtype=np.uint8)
+        light = np.array([255, 0], dtype=np.uint8)  # module 0 -> white, 1 -> black
+        glyphs = _glyphs(code_font)
         for serial, code, matrix in zip(chunk.serials, chunk.codes, matrices, strict=True):
             img = base.copy()
-            qr_img = Image.fromarray((255 * (1 - np.kron(matrix, block))).astype(np.uint8), "L")
+            qr_img = Image.fromarray(light[matrix].repeat(px, axis=0).repeat(px, axis=1), "L")
             img.paste(qr_img, (qx, qy))
-            ImageDraw.Draw(img).text((cx, cy), group(code), font=code_font, fill=0, anchor="ms")
+            _paste_text(img, glyphs, group(code), cx, cy)
             buf = io.BytesIO()
-            img.save(buf, "PNG", dpi=(dpi, dpi), compress_level=6)
+            img.save(buf, "PNG", dpi=(dpi, dpi), compress_level=1)
             yield serial, buf.getvalue()
