@@ -49,10 +49,24 @@ def test_given_unknown_codes_then_their_attempts_are_in_the_log_too(aws):
     assert body["items"][0]["reason"] == "check symbol mismatch"
 
 
-def test_given_neither_or_both_filters_then_400(aws):
-    assert _log()[0] == 400
-    status, body = _log(code="X", lot="lot_x")
-    assert status == 400 and "exactly one" in body["error"]["message"]
+def test_given_no_filter_then_a_national_inspector_reads_every_scan_newest_first(shop: Shop):
+    shop.activate(1, 10)
+    for code in shop.codes(1, 3):
+        scan(code)
+    scan("ABCD-EFGH-JKMN-PQRS")
+    status, body = _log()
+    assert status == 200
+    assert len(body["items"]) == 4
+    assert [i["scanned_at"] for i in body["items"]] == sorted((i["scanned_at"] for i in body["items"]), reverse=True)
+
+
+def test_given_code_and_lot_together_then_both_must_match(shop: Shop):
+    shop.activate(1, 10)
+    code = shop.codes(1, 1)[0]
+    scan(code)
+    assert len(_log(code=code, lot=shop.lot["lot_id"])[1]["items"]) == 1
+    status, body = _log(code=code, lot="lot_other")
+    assert status == 200 and body["items"] == []
 
 
 def test_given_a_tampered_cursor_then_400_asks_to_start_again(aws):

@@ -32,8 +32,10 @@ PRODUCER_API = "ProducerApiFunction"
 ADMIN_API = "AdminApiFunction"
 INSPECTOR_API = "InspectorApiFunction"
 LABEL_WORKER = "LabelWorkerFunction"  # not behind the API: fed by the label-jobs queue
+ANOMALY_DETECTOR = "AnomalyDetectorFunction"  # not behind the API: fed by the Scans table's stream
 API_FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API)
-FUNCTIONS = (*API_FUNCTIONS, LABEL_WORKER)
+SCAN_LOG_DRAIN = "ScanLogDrainFunction"  # not behind the API: fed by the scan fallback queue
+FUNCTIONS = (*API_FUNCTIONS, LABEL_WORKER, ANOMALY_DETECTOR, SCAN_LOG_DRAIN)
 
 EXPECTED_ROUTES = {
     "GET /v/{code}": PUBLIC_SCAN,
@@ -60,6 +62,13 @@ EXPECTED_ROUTES = {
     "GET /lots/{lot_id}/trace": PRODUCER_API,
     "POST /products/{product_id}/ocop-rating": ADMIN_API,
     "GET /scans": INSPECTOR_API,
+    "GET /scans.csv": INSPECTOR_API,
+    "GET /alerts": INSPECTOR_API,
+    "GET /alerts/{alert_id}": INSPECTOR_API,
+    "POST /alerts/{alert_id}/status": INSPECTOR_API,
+    "POST /field-checks": INSPECTOR_API,
+    "GET /summary": INSPECTOR_API,
+    "GET /summary/chart.svg": INSPECTOR_API,
     "GET /docs/producer": PRODUCER_API,
     "GET /docs/admin": ADMIN_API,
     "GET /docs/inspector": INSPECTOR_API,
@@ -73,6 +82,7 @@ CATALOG_RW = ("GetItem", "PutItem", "UpdateItem", "Query", "ConditionCheckItem")
 EXPECTED_GRANTS = {
     PUBLIC_SCAN: {
         ("dynamodb:GetItem", "CatalogTable"),
+        ("sqs:SendMessage", "ScanFallbackQueue"),  # a scan DynamoDB refused is queued, never lost
         ("dynamodb:UpdateItem", "StampsTable"),
         ("dynamodb:PutItem", "ScansTable"),
         ("ssm:GetParameter", CODE_KEYS_ARN),
@@ -84,6 +94,10 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", CODE_KEYS_ARN),
         ("sqs:SendMessage", "LabelJobsQueue"),
         ("s3:GetObject", "${PrintFilesBucket.Arn}/print-jobs/*"),
+    },
+    SCAN_LOG_DRAIN: {
+        ("dynamodb:UpdateItem", "StampsTable"),
+        ("dynamodb:PutItem", "ScansTable"),
     },
     LABEL_WORKER: {
         ("dynamodb:GetItem", "CatalogTable"),
@@ -99,6 +113,21 @@ EXPECTED_GRANTS = {
         ("dynamodb:Query", "ScansTable"),
         ("dynamodb:Query", "${ScansTable.Arn}/index/*"),
         ("dynamodb:GetItem", "CatalogTable"),
+        ("dynamodb:PutItem", "CatalogTable"),  # field checks: an EPCIS event next to the lot
+        *{
+            (f"dynamodb:{a}", r)
+            for a in ("GetItem", "UpdateItem", "Query")
+            for r in ("AlertsTable", "${AlertsTable.Arn}/index/*")
+        },
+    },
+    ANOMALY_DETECTOR: {
+        ("dynamodb:Query", "ScansTable"),
+        ("dynamodb:GetItem", "CatalogTable"),
+        *{
+            (f"dynamodb:{a}", "AlertsTable")
+            for a in ("GetItem", "BatchGetItem", "PutItem", "UpdateItem", "ConditionCheckItem")
+        },
+        ("sns:Publish", "AlertsTopic"),
     },
 }
 
@@ -121,16 +150,29 @@ EXPECTED_TABLES: dict[str, dict[str, Any]] = {
     "StampsTable": {"KeySchema": _keys(("code", "HASH"))},
     "ScansTable": {
         "KeySchema": _keys(("code", "HASH"), ("scan_key", "RANGE")),
+        # inspector filters (issue 6): sharded partition keys "{value}#{0..7}", time-ordered sort key
         "GlobalSecondaryIndexes": [
             {
-                "IndexName": "by_lot",
-                "KeySchema": _keys(("lot_id", "HASH"), ("scan_key", "RANGE")),
+                "IndexName": f"by_{name}",
+                "KeySchema": _keys((f"{name}_shard", "HASH"), ("scan_key", "RANGE")),
                 "Projection": {"ProjectionType": "ALL"},
             }
+            for name in ("lot", "batch", "product", "producer", "province", "verdict")
         ],
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     },
     "IdempotencyTable": {"KeySchema": _keys(("id", "HASH"))},
+    "AlertsTable": {
+        "KeySchema": _keys(("pk", "HASH"), ("sk", "RANGE")),
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": f"queue_by_{name}",
+                "KeySchema": _keys((f"queue_{name}", "HASH"), ("queue_sk", "RANGE")),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for name in ("province", "type")
+        ],
+    },
 }
 
 
@@ -497,7 +539,7 @@ def test_given_the_tables_when_read_then_data_is_encrypted_retained_and_recovera
     template: dict[str, Any],
 ) -> None:
     tables = _resources(template, "AWS::DynamoDB::Table")
-    kept = ("CatalogTable", "StampsTable", "ScansTable")
+    kept = ("CatalogTable", "StampsTable", "ScansTable", "AlertsTable")
 
     assert all(t["Properties"]["BillingMode"] == "PAY_PER_REQUEST" for t in tables.values())
     assert all(t["Properties"]["SSESpecification"] == {"SSEEnabled": True} for t in tables.values())
@@ -509,6 +551,8 @@ def test_given_the_tables_when_read_then_data_is_encrypted_retained_and_recovera
     ttl = cfn.time_to_live_attributes(template)
     assert ttl["IdempotencyTable"] == "expiration"
     assert ttl["StampsTable"] == "expires_at"  # only the unknown-lookup rate counters carry it
+    assert ttl["ScansTable"] == "expires_at"  # evidence retention (ScanRetentionDays, 5 years by default)
+    assert ttl["AlertsTable"] == "expires_at"  # the detector's markers and burst counters only
 
 
 def test_given_table_definitions_when_created_in_moto_then_dynamodb_accepts_them(template: dict[str, Any]) -> None:
@@ -571,3 +615,35 @@ def test_given_the_label_jobs_queue_when_read_then_failed_chunks_retry_then_land
     assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["LabelJobsQueue", "Arn"]}
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert cfn.function_environment(template, PRODUCER_API)["PRINT_QUEUE_URL"] == "LabelJobsQueue"
+
+
+# --- inspectors (issue 6) ----------------------------------------------------------------------
+def test_given_the_anomaly_detector_when_read_then_it_reads_the_scan_stream_with_partial_failures_and_a_dlq(
+    template: dict[str, Any],
+) -> None:
+    detector = template["Resources"][ANOMALY_DETECTOR]["Properties"]
+    event = detector["Events"]["ScanStream"]
+    env = cfn.function_environment(template, ANOMALY_DETECTOR)
+
+    assert event["Type"] == "DynamoDB"
+    assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["ScansTable", "StreamArn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["Properties"]["BisectBatchOnFunctionError"] is True
+    assert 0 < event["Properties"]["MaximumRetryAttempts"] <= 10
+    assert event["Properties"]["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["AnomalyDetectorDeadLetterQueue", "Arn"]},
+    }
+    assert env["ALERTS_TABLE"] == "AlertsTable" and env["ALERTS_TOPIC_ARN"] == "AlertsTopic"
+
+
+def test_given_the_alerts_topic_when_read_then_an_email_subscription_exists_only_when_an_address_is_given(
+    template: dict[str, Any],
+) -> None:
+    subscription = template["Resources"]["AlertsEmailSubscription"]
+
+    assert template["Resources"]["AlertsTopic"]["Type"] == "AWS::SNS::Topic"
+    assert subscription["Condition"] == "HasAlertEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlertEmail"}
+    assert template["Parameters"]["AlertEmail"]["Default"] == ""
+    assert template["Parameters"]["ScanRetentionDays"]["Default"] == 1827

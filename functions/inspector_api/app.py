@@ -1,4 +1,4 @@
-"""Inspector API: the verification log of one code or one lot, newest first."""
+"""Inspector API: the verification log (filters, CSV), alerts, field checks, summaries."""
 
 from __future__ import annotations
 
@@ -6,27 +6,177 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps import scanlog
+from ocop_stamps import alerts, field_checks, scan_query, summary
 from ocop_stamps.http import make_resolver, principal
+from ocop_stamps.inspector_schemas import AlertStatusChange, FieldCheck
+from ocop_stamps.labels import public_base_url
 from ocop_stamps.responses import json_response
+from ocop_stamps.settings import get_settings
 
 logger = Logger(service="inspector-api")
-app = make_resolver("OCOP stamps — inspector API", "/docs/inspector", "Read verification logs.")
+app = make_resolver(
+    "OCOP stamps — inspector API",
+    "/docs/inspector",
+    "Verification logs (filters, CSV export), the alert queue, field checks, summaries and charts.",
+)
+
+Text = Annotated[str | None, Query(max_length=64)]
+Id = Annotated[str | None, Query(max_length=48, pattern=r"^[A-Za-z0-9_-]+$")]
+MAX_EXPORT_ROWS = 20_000  # ~4 MB of CSV: inside Lambda's 6 MB response with room to spare
 
 
-@app.get("/scans", summary="Verification log of one code or one lot, newest first")
+def _scope() -> scan_query.Scope:
+    return scan_query.Scope.of(principal(app))
+
+
+def _filters(**kw: Any) -> scan_query.Filters:
+    kw["since"], kw["until"] = kw.pop("from_"), kw.pop("to")
+    return scan_query.make_filters(**kw)
+
+
+@app.get(
+    "/scans",
+    summary="Verification log, newest first: filter by code, batch, lot, product, producer, province, verdict, time",
+)
 def list_scans(
-    code: Annotated[str | None, Query(max_length=64)] = None,
-    lot: Annotated[str | None, Query(max_length=48, pattern=r"^[A-Za-z0-9_-]+$")] = None,
+    code: Text = None,
+    batch: Annotated[str | None, Query(max_length=10, pattern=r"^[0-9]+$")] = None,
+    lot: Id = None,
+    product: Id = None,
+    producer: Annotated[str | None, Query(max_length=64)] = None,
+    province: Text = None,
+    verdict: Annotated[str | None, Query(max_length=20)] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    to: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    cursor: Annotated[str | None, Query(max_length=8192)] = None,
 ) -> Response[str]:
-    principal(app).require("inspector", "admin")
-    return json_response(200, scanlog.list_scans(code=code, lot=lot, limit=limit, cursor=cursor))
+    scope = _scope()
+    filters = _filters(
+        code=code,
+        batch=batch,
+        lot=lot,
+        product=product,
+        producer=producer,
+        province=province,
+        verdict=verdict,
+        from_=from_,
+        to=to,
+    )
+    page = scan_query.query(filters, scope, limit, cursor)
+    return json_response(200, {"items": [scan_query.view(s) for s in page.items], "next_cursor": page.next_cursor})
+
+
+@app.get("/scans.csv", summary="The same query as CSV (UTF-8 with BOM), up to 20,000 rows; Link rel=next for more")
+def export_scans(
+    code: Text = None,
+    batch: Annotated[str | None, Query(max_length=10, pattern=r"^[0-9]+$")] = None,
+    lot: Id = None,
+    product: Id = None,
+    producer: Annotated[str | None, Query(max_length=64)] = None,
+    province: Text = None,
+    verdict: Annotated[str | None, Query(max_length=20)] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    to: Annotated[str | None, Query(max_length=40)] = None,
+    rows: Annotated[int, Query(ge=1, le=MAX_EXPORT_ROWS)] = MAX_EXPORT_ROWS,
+    cursor: Annotated[str | None, Query(max_length=8192)] = None,
+) -> Response[str]:
+    scope = _scope()
+    filters = _filters(
+        code=code,
+        batch=batch,
+        lot=lot,
+        product=product,
+        producer=producer,
+        province=province,
+        verdict=verdict,
+        from_=from_,
+        to=to,
+    )
+    chunks, state = scan_query.export_csv(filters, scope, rows, cursor)
+    body = "".join(chunks)
+    headers = {"Content-Disposition": 'attachment; filename="scans.csv"', "X-Row-Count": str(state["rows"])}
+    if state["next_cursor"]:
+        params = dict(app.current_event.query_string_parameters or {})
+        params["cursor"] = state["next_cursor"]
+        from urllib.parse import urlencode
+
+        headers["Link"] = f'</scans.csv?{urlencode(params)}>; rel="next"'
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body, headers=headers)
+
+
+@app.get("/alerts", summary="The alert queue, newest first, by status, type and province")
+def list_alerts(
+    status: Annotated[str, Query(max_length=20)] = "open",
+    type: Annotated[str | None, Query(max_length=40)] = None,
+    province: Text = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=8192)] = None,
+) -> Response[str]:
+    scope = _scope()
+    code = None
+    if province:
+        from ocop_stamps.provinces import to_code
+
+        code = to_code(province) or province
+    return json_response(
+        200, alerts.list_alerts(scope, status=status, kind=type, province=code, limit=limit, cursor=cursor)
+    )
+
+
+@app.get("/alerts/<alert_id>", summary="One alert with its history")
+def get_alert(alert_id: Annotated[str, Path(max_length=40, pattern=r"^al_[0-9a-f]+$")]) -> Response[str]:
+    return json_response(200, alerts.view(alerts.get_alert(alert_id, _scope())))
+
+
+@app.post("/alerts/<alert_id>/status", summary="Acknowledge, resolve or dismiss an alert (with a note)")
+def change_alert_status(
+    alert_id: Annotated[str, Path(max_length=40, pattern=r"^al_[0-9a-f]+$")],
+    body: Annotated[AlertStatusChange, Body()],
+) -> Response[str]:
+    who = principal(app)
+    scope = scan_query.Scope.of(who)
+    updated = alerts.change_status(alert_id, body.status, body.note, who.subject, scope)
+    return json_response(200, alerts.view(updated))
+
+
+@app.post("/field-checks", summary="Record a field check (kiểm tra thực địa) in the lot's EPCIS history")
+def record_field_check(body: Annotated[FieldCheck, Body()]) -> Response[str]:
+    who = principal(app)
+    scope = scan_query.Scope.of(who)
+    base = public_base_url(get_settings().public_base_url, app.current_event.raw_event)
+    data = body.model_dump(mode="json")
+    return json_response(201, field_checks.record_check(data, who.subject, scope, base))
+
+
+@app.get("/summary", summary="Scans per day by verdict, top provinces, open alerts by type")
+def get_summary(
+    producer: Annotated[str | None, Query(max_length=64)] = None,
+    product: Id = None,
+    days: Annotated[int, Query(ge=1, le=summary.MAX_DAYS)] = 30,
+) -> Response[str]:
+    return json_response(200, summary.summarize(_scope(), producer=producer, product=product, days=days))
+
+
+@app.get("/summary/chart.svg", summary="The summary as a small SVG chart (verdicts, provinces or alerts)")
+def get_summary_chart(
+    chart: Annotated[str, Query(max_length=20)] = "verdicts",
+    producer: Annotated[str | None, Query(max_length=64)] = None,
+    product: Id = None,
+    days: Annotated[int, Query(ge=1, le=summary.MAX_DAYS)] = 30,
+) -> Response[str]:
+    data = summary.summarize(_scope(), producer=producer, product=product, days=days)
+    svg = summary.chart(data, chart)
+    return Response(
+        status_code=200,
+        content_type="image/svg+xml; charset=utf-8",
+        body=svg,
+        headers={"Cache-Control": "private, max-age=60", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -23,6 +23,7 @@ TABLES = {
     "StampsTable": ("STAMPS_TABLE", "ocop-stamps"),
     "ScansTable": ("SCANS_TABLE", "ocop-scans"),
     "IdempotencyTable": ("IDEMPOTENCY_TABLE", "ocop-idempotency"),
+    "AlertsTable": ("ALERTS_TABLE", "ocop-alerts"),
 }
 REGION = "ap-southeast-1"
 
@@ -54,6 +55,8 @@ def base_environment(public_base_url: str = "http://127.0.0.1:3000") -> dict[str
             "POWERTOOLS_SERVICE_NAME": "ocop-local",
             "POWERTOOLS_METRICS_NAMESPACE": "ocop-local",
             "POWERTOOLS_TRACE_DISABLED": "1",
+            # moto's DynamoDB Streams endpoint has no account-id form (current botocore asks for one)
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         }
     )
     if "AWS_ENDPOINT_URL_DYNAMODB" not in os.environ:
@@ -166,3 +169,20 @@ def create_print_resources(template: dict[str, Any] | None = None) -> dict[str, 
         "PRINT_DEAD_LETTER_QUEUE_URL": dlq_url,
         "PRINT_MAX_RECEIVES": str(redrive["maxReceiveCount"]),
     }
+
+
+# Inspectors (issue 6): the alerts topic and the detector's dead-letter queue, made in moto.
+def create_alert_resources() -> dict[str, str]:
+    """The SNS topic new alerts go to, and a queue subscribed to it so the local stack
+    and tests can read what inspectors would have been sent; returns the environment."""
+    import boto3
+
+    region = os.environ.get("AWS_DEFAULT_REGION", REGION)
+    sns = boto3.client("sns", region_name=region)
+    sqs = boto3.client("sqs", region_name=region)
+    topic_arn = sns.create_topic(Name="AlertsTopic")["TopicArn"]
+    inbox_url = sqs.create_queue(QueueName="AlertsInbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+    dlq_url = sqs.create_queue(QueueName="AnomalyDetectorDeadLetterQueue")["QueueUrl"]
+    return {"ALERTS_TOPIC_ARN": topic_arn, "ALERTS_INBOX_URL": inbox_url, "ANOMALY_DLQ_URL": dlq_url}

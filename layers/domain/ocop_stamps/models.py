@@ -225,6 +225,8 @@ class ScanItem(Model):
     province_shard = UnicodeAttribute(null=True)
     verdict_shard = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # epoch seconds: DynamoDB TTL (evidence retention)
+    producer_province = UnicodeAttribute(null=True)  # as in the producer's address
+    jurisdiction = UnicodeAttribute(null=True)  # VN-xx: where scanned if known, else the producer's province
     salt_version = UnicodeAttribute(null=True)  # which salt made client_hash (rotated)
     lot_id = UnicodeAttribute(null=True)
     scanned_at = UnicodeAttribute()

@@ -17,7 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from . import repository as repo
+from . import scan_fallback
 from .codes import InvalidCode, decode, group, normalize
 from .ids import iso, utc_now
 from .labels import label_url
@@ -30,6 +33,8 @@ from .ttlcache import TtlCache
 from .verdicts import MESSAGES, StampFacts, judge
 from .views import lot_view, plain, producer_view, product_view
 from .vocabulary import VN_TZ, Verdict
+
+logger = Logger(child=True)  # the function's Powertools logger: structured, correlated
 
 
 @dataclass(frozen=True)
@@ -137,13 +142,17 @@ def verify(
         return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time, now)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
-    counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
-    scan_no = int(counted.scan_count)
+    try:
+        counted: Any = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
+        scan_no: int | None = int(counted.scan_count)
+    except Exception:  # retries exhausted: answer anyway, count later (scan_fallback)
+        logger.exception("stamp counter write failed; the scan goes to the fallback queue")
+        counted, scan_no = None, None
     voided = _void_of(batch, stamp.serial)
     recalled = _recall_of(batch, lot_id)
     facts = StampFacts(
         activated=lot is not None,
-        scan_count=scan_no,
+        scan_count=scan_no or 0,  # unknown count: claim no repeat rather than guess
         repeat_threshold=int(product.get("repeat_threshold", 10)),
         expiry_date=dt.date.fromisoformat(lot["expiry_date"]) if lot else None,
         recalled=recalled is not None,
@@ -152,7 +161,7 @@ def verify(
     verdicts = judge(facts, now.astimezone(VN_TZ).date())
 
     record.code = code
-    record.scan_key = f"{stamp_time}#{scan_no:010d}"
+    record.scan_key = f"{stamp_time}#{scan_no:010d}" if scan_no else f"{stamp_time}#p{pysecrets.token_hex(5)}"
     record.verdict = verdicts[0].value
     record.verdicts = [v.value for v in verdicts]
     record.batch_no = stamp.batch
@@ -161,7 +170,8 @@ def verify(
     record.lot_id = lot_id
     record.product_id = batch.product_id
     record.producer_id = batch.producer_id
-    repo.record_scan(record)
+    record.producer_province = (producer.get("address") or {}).get("province")  # inspector scope fallback
+    _write_log(record, count_pending=scan_no is None)
 
     result = {
         "code": code,
@@ -173,8 +183,8 @@ def verify(
         "scanned_at": stamp_time,
         "scan": {
             "count": scan_no,
-            "first_scanned_at": counted.first_scan_at,
-            "first_province": counted.first_province,
+            "first_scanned_at": counted.first_scan_at if counted else None,
+            "first_province": counted.first_province if counted else None,
         },
         "stamp": {"batch_id": str(stamp.batch), "serial": stamp.serial},
         "product": _public_product(product),
@@ -186,6 +196,20 @@ def verify(
     if voided:
         result["void"] = voided
     return result
+
+
+def _write_log(record: ScanItem, *, count_pending: bool) -> None:
+    """Append the log line; if DynamoDB still fails after botocore's retries, queue it."""
+    if not count_pending:
+        try:
+            repo.record_scan(record)
+            return
+        except Exception:
+            logger.exception("scan log write failed; the scan goes to the fallback queue")
+    try:
+        scan_fallback.send(record, count_pending=count_pending)
+    except Exception:  # both DynamoDB and SQS down: the answer stands, the loss is logged loudly
+        logger.exception("scan lost: neither the log table nor the fallback queue took it")
 
 
 def _canonical(raw: str) -> str:
@@ -206,7 +230,12 @@ def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str, now:
         epoch = int(now.timestamp())
         window = epoch // settings.unknown_window_seconds
         end = (window + 1) * settings.unknown_window_seconds
-        if repo.count_unknown(record.client_hash, window, end + 3600) > settings.unknown_limit:
+        try:
+            hits = repo.count_unknown(record.client_hash, window, end + 3600)
+        except Exception:  # the limiter is a brake, not a gate: never fail a lookup over it
+            logger.exception("unknown-lookup counter failed")
+            hits = 0
+        if hits > settings.unknown_limit:
             retry_after = end - epoch
             reason = f"{reason}; rate limited"
     shown = normalize(raw_code)[:32] or "-"
@@ -215,7 +244,7 @@ def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str, now:
     record.verdict = Verdict.unknown.value
     record.verdicts = [Verdict.unknown.value]
     record.reason = reason
-    repo.record_scan(record)
+    _write_log(record, count_pending=False)
     typo = reason.startswith(("wrong length", "character outside the code alphabet", "check symbol mismatch"))
     result: dict[str, Any] = {
         "code": shown,

@@ -1,0 +1,41 @@
+"""Request bodies of the inspector API (issue 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AlertStatusChange(_Body):
+    status: Literal["acknowledged", "resolved", "dismissed"]
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class FieldCheck(_Body):
+    lot_id: str = Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9_-]+$")
+    date: dt.date
+    place: str = Field(min_length=1, max_length=200, description="Where: shop, market, warehouse (free text)")
+    province: str = Field(min_length=2, max_length=40, description="Province name or ISO 3166-2 code (VN-69)")
+    codes: list[str] = Field(default_factory=list, max_length=100, description="Stamp codes checked, if any")
+    result: Literal["pass", "fail", "suspect"]
+    note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("date")
+    @classmethod
+    def not_in_future(cls, value: dt.date) -> dt.date:
+        if value > dt.date.today() + dt.timedelta(days=1):
+            raise ValueError("the check date is in the future")
+        return value
+
+    @field_validator("codes")
+    @classmethod
+    def short_codes(cls, value: list[str]) -> list[str]:
+        if any(len(c) > 40 for c in value):
+            raise ValueError("a code is at most 40 characters")
+        return value
