@@ -138,6 +138,13 @@ def serve(args: argparse.Namespace) -> int:
             http.app = jobs.with_downloads(app)
             poller = jobs.WorkerPoller(jobs.worker_handler(template), print_env["PRINT_QUEUE_URL"])
             poller.start()
+            # scans DynamoDB refused: queued by the public function, written by the drain
+            fallback_env = backend.create_scan_fallback_queue(template)
+            server.apply_local_environment({**env, **print_env, **fallback_env})
+            drain_poller = jobs.WorkerPoller(
+                jobs.worker_handler(template, "ScanLogDrainFunction"), fallback_env["SCAN_FALLBACK_QUEUE_URL"]
+            )
+            drain_poller.start()
             tokens_file = tokens.write_dev_tokens(state_dir / tokens.DEV_TOKENS_FILE, state_dir=state_dir)
             summary = None if args.no_demo else demo.load_demo(app, state_dir=state_dir)
             print(banner(base_url, routes, tokens_file, summary, data_backend), flush=True)

@@ -186,3 +186,21 @@ def create_alert_resources() -> dict[str, str]:
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
     dlq_url = sqs.create_queue(QueueName="AnomalyDetectorDeadLetterQueue")["QueueUrl"]
     return {"ALERTS_TOPIC_ARN": topic_arn, "ALERTS_INBOX_URL": inbox_url, "ANOMALY_DLQ_URL": dlq_url}
+
+
+def create_scan_fallback_queue(template: dict[str, Any] | None = None) -> dict[str, str]:
+    """The queue scans go to when DynamoDB refuses them, with its dead-letter queue."""
+    import boto3
+
+    template = template or load_template()
+    resources = template["Resources"]
+    sqs = boto3.client("sqs", region_name=os.environ.get("AWS_DEFAULT_REGION", REGION))
+    dlq_url = sqs.create_queue(QueueName="ScanFallbackDeadLetterQueue")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    props = resources["ScanFallbackQueue"]["Properties"]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(props["RedrivePolicy"]["maxReceiveCount"])}
+    url = sqs.create_queue(
+        QueueName="ScanFallbackQueue",
+        Attributes={"VisibilityTimeout": str(props["VisibilityTimeout"]), "RedrivePolicy": json.dumps(redrive)},
+    )["QueueUrl"]
+    return {"SCAN_FALLBACK_QUEUE_URL": url}

@@ -34,8 +34,9 @@ DOWNLOAD_PREFIX = "/_local/s3"
 WORKER_ID = "LabelWorkerFunction"
 
 
-def worker_handler(template: dict[str, Any]) -> Callable[[dict[str, Any], Any], Any]:
-    props = function_properties(template, WORKER_ID)
+def worker_handler(template: dict[str, Any], function_id: str = WORKER_ID) -> Callable[[dict[str, Any], Any], Any]:
+    """The handler of a queue-fed function of the template (the label worker by default)."""
+    props = function_properties(template, function_id)
     folder = (default_template_path().resolve().parent / props["CodeUri"]).resolve()
     return load_handler(Path(folder), props["Handler"])
 

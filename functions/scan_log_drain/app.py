@@ -1,0 +1,33 @@
+"""Scan-log drain: writes scans that DynamoDB refused at scan time (see ocop_stamps.scan_fallback).
+
+Powertools batch processing reports each failed message back to SQS, which redelivers
+it; after the queue's maxReceiveCount it moves to the dead-letter queue for a person.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ocop_stamps.models import bind_tables
+from ocop_stamps.scan_fallback import replay
+from ocop_stamps.settings import get_settings
+
+logger = Logger(service="scan-log-drain")
+processor = BatchProcessor(event_type=EventType.SQS)
+bind_tables(get_settings())
+
+
+def record_handler(record: SQSRecord) -> None:
+    written = replay(json.loads(record.body))
+    logger.info("pending scan written", extra={"code": written.code, "scan_key": written.scan_key})
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
