@@ -1,0 +1,162 @@
+"""The Scans table's DynamoDB stream on the local stack: the anomaly detector fed as deployed.
+
+* ``StreamReader`` reads moto's stream (``dynamodbstreams`` DescribeStream, GetShardIterator,
+  GetRecords) shard by shard from the trim horizon, remembering where it stopped.
+* ``drain`` hands the records to the detector's own ``lambda_handler`` in the event shape
+  the DynamoDB event source sends (``eventSourceARN``, ``dynamodb.NewImage``,
+  ``SequenceNumber`` ...), in batches. Records the handler reports in
+  ``batchItemFailures`` are delivered again from the first failed one (Lambda's
+  checkpoint), up to ``max_attempts``; after that the batch's description goes to the
+  dead-letter queue, like the event source's OnFailure destination.
+* ``StreamPoller`` runs ``drain`` in a background thread of ``make dev``.
+
+With current botocore, moto's stream endpoint needs ``AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled``
+(``backend.base_environment`` sets it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .lambda_context import LocalLambdaContext
+from .server import load_handler
+from .template import default_template_path, function_properties
+
+log = logging.getLogger("ocop_local.streams")
+DETECTOR_ID = "AnomalyDetectorFunction"
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def detector_handler(template: dict[str, Any]) -> Handler:
+    props = function_properties(template, DETECTOR_ID)
+    folder = (default_template_path().resolve().parent / props["CodeUri"]).resolve()
+    return load_handler(Path(folder), props["Handler"])
+
+
+def _region() -> str:
+    return os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1")
+
+
+class StreamReader:
+    """Where we are in each shard of one table's stream."""
+
+    def __init__(self, table_name: str) -> None:
+        import boto3
+
+        self.table_name = table_name
+        ddb = boto3.client("dynamodb", region_name=_region())
+        self.stream_arn: str = ddb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+        self.streams = boto3.client("dynamodbstreams", region_name=_region())
+        self.iterators: dict[str, str | None] = {}
+
+    def _shards(self) -> list[str]:
+        desc = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        return [s["ShardId"] for s in desc.get("Shards", [])]
+
+    def read(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """New records since the last read, oldest first, in the Lambda event shape."""
+        out: list[dict[str, Any]] = []
+        for shard in self._shards():
+            if shard not in self.iterators:
+                self.iterators[shard] = self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            iterator = self.iterators[shard]
+            if iterator is None:
+                continue
+            resp = self.streams.get_records(ShardIterator=iterator, Limit=limit)
+            self.iterators[shard] = resp.get("NextShardIterator")
+            out += [lambda_record(r, self.stream_arn) for r in resp.get("Records", [])]
+        return out
+
+
+def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record as the DynamoDB event source hands it to Lambda."""
+    ddb = dict(record["dynamodb"])
+    created = ddb.get("ApproximateCreationDateTime")
+    if isinstance(created, dt.datetime):
+        ddb["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion", _region()),
+        "dynamodb": ddb,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def drain(
+    handler: Handler,
+    reader: StreamReader,
+    *,
+    batch_size: int = 100,
+    max_attempts: int = 3,
+    dead_letter_url: str | None = None,
+) -> dict[str, int]:
+    """Everything new on the stream through the handler; returns counts."""
+    records = reader.read()
+    stats = {"records": len(records), "batches": 0, "failed": 0}
+    for start in range(0, len(records), batch_size):
+        batch = records[start : start + batch_size]
+        for attempt in range(1, max_attempts + 1):
+            stats["batches"] += 1
+            context = LocalLambdaContext(function_name=DETECTOR_ID, memory_limit_in_mb=512, timeout_seconds=60)
+            response = handler({"Records": batch}, context) or {}
+            failures = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])]
+            if not failures:
+                break
+            sequence = [r["dynamodb"]["SequenceNumber"] for r in batch]
+            first = min(sequence.index(f) for f in failures if f in sequence)
+            batch = batch[first:]  # the checkpoint: retry from the first failed record
+            if attempt == max_attempts:
+                stats["failed"] += len(batch)
+                log.warning("anomaly detector gave up on %d stream records", len(batch))
+                if dead_letter_url:
+                    _dead_letter(dead_letter_url, reader.stream_arn, batch)
+    return stats
+
+
+def _dead_letter(queue_url: str, stream_arn: str, batch: list[dict[str, Any]]) -> None:
+    import boto3
+
+    seqs = [r["dynamodb"]["SequenceNumber"] for r in batch]
+    body = {
+        "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": DETECTOR_ID},
+        "DDBStreamBatchInfo": {
+            "streamArn": stream_arn,
+            "startSequenceNumber": seqs[0],
+            "endSequenceNumber": seqs[-1],
+            "batchSize": len(batch),
+        },
+    }
+    boto3.client("sqs", region_name=_region()).send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
+
+
+class StreamPoller(threading.Thread):
+    """``drain`` in the background, as the DynamoDB event source does when deployed."""
+
+    def __init__(self, handler: Handler, reader: StreamReader, dead_letter_url: str | None = None) -> None:
+        super().__init__(name="anomaly-detector-poller", daemon=True)
+        self.handler, self.reader, self.dead_letter_url = handler, reader, dead_letter_url
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                drain(self.handler, self.reader, dead_letter_url=self.dead_letter_url)
+            except Exception:
+                log.exception("anomaly detector poller")
+            self.stopping.wait(1.0)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=10)
