@@ -18,7 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from . import backend, demo, jobs, server, tokens
+from . import backend, demo, jobs, server, streams, tokens
 from .template import Route, http_routes, load_template
 
 
@@ -138,6 +138,15 @@ def serve(args: argparse.Namespace) -> int:
             http.app = jobs.with_downloads(app)
             poller = jobs.WorkerPoller(jobs.worker_handler(template), print_env["PRINT_QUEUE_URL"])
             poller.start()
+            # inspectors (issue 6): the alerts topic in moto, and the anomaly detector's own
+            # handler fed from moto's DynamoDB stream of the Scans table
+            alert_env = backend.create_alert_resources()
+            server.apply_local_environment({**env, **print_env, **alert_env})
+            streams.StreamPoller(
+                streams.detector_handler(template),
+                streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans")),
+                alert_env["ANOMALY_DLQ_URL"],
+            ).start()
             # scans DynamoDB refused: queued by the public function, written by the drain
             fallback_env = backend.create_scan_fallback_queue(template)
             server.apply_local_environment({**env, **print_env, **fallback_env})
