@@ -92,5 +92,9 @@ def submit_report(
             record.lot_id = lot_of_serial(batch, stamp.serial)
             record.product_id = batch.product_id
             record.producer_id = batch.producer_id
+            # the inspector's province scope falls back to the producer's province, as for scans
+            producer = repo.get_producer(batch.producer_id)
+            if producer is not None and producer.address:
+                record.producer_province = producer.address.as_dict().get("province")
     repo.record_scan(record)
     return {"report_id": record.scan_key, "code": code, "received_at": stamp_time}
