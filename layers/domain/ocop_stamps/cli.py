@@ -203,6 +203,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--to", dest="last", type=int)
     c.add_argument("-o", "--output")
     c.set_defaults(func=cmd_csv)
+    from .cli_inspector import add_commands  # inspectors (issue 6): scans, export, alerts, alert
+
+    add_commands(sub)
     return p
 
 
