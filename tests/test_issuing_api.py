@@ -92,7 +92,8 @@ def test_given_a_batch_when_downloading_its_csv_then_each_row_is_a_decodable_cod
     for row in rows:
         stamp = decode(KEYS, row["code"])
         assert (stamp.batch, stamp.serial) == (int(shop.batch_id), int(row["serial"]))
-        assert row["label_url"] == f"https://tem.example.vn/v/{row['code']}"
+        # the sample product has a GTIN: its labels carry the GS1 Digital Link (labels.label_url)
+        assert row["label_url"] == f"https://tem.example.vn/01/08930000000019/21/{row['code']}"
         assert row["product_id"] == shop.product_id and row["batch_id"] == shop.batch_id
     assert len({r["code"] for r in rows}) == 1000
 

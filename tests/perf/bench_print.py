@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -132,11 +131,15 @@ def decodability(n: int) -> tuple[int, int]:
 
 
 def peak_memory(fmt: str, total: int) -> tuple[float, float, int]:
-    """(max RSS MB, seconds, bytes) of rendering ``total`` labels in a fresh process."""
+    """(peak RSS MB, seconds, bytes) of rendering ``total`` labels in a fresh process.
+
+    VmHWM, not getrusage: Linux carries ru_maxrss across exec, so a child would report
+    its parent's peak."""
     code = (
         f"import json,resource,sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_print as b; "
         f"t, size = b.render_job({fmt!r}, {total}); "
-        "print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, t, size]))"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]; "
+        "print(json.dumps([int(hwm) / 1024, t, size]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
     rss, seconds, size = json.loads(out.stdout.strip().splitlines()[-1])
@@ -162,8 +165,6 @@ def main() -> None:
         for total in (10_010, 100_100) if not quick else (1001,):
             rss, seconds, size = peak_memory(fmt, total)
             print(f"{fmt} {total} labels: peak RSS {rss:.0f} MB, {seconds:.1f} s, {size / 1e6:.1f} MB file")
-    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"(this process: {self_rss:.0f} MB)")
 
 
 if __name__ == "__main__":
