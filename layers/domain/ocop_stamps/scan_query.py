@@ -168,7 +168,7 @@ def plan(filters: Filters, scope: Scope) -> Plan:
 
 
 def _conditions(filters: Filters, scope: Scope, key_filter: str) -> tuple[Any, Any]:
-    range_cond = None
+    range_cond: Any = None
     if filters.since and filters.until:
         range_cond = ScanItem.scan_key.between(filters.since, filters.until)
     elif filters.since:
@@ -270,9 +270,9 @@ def query(filters: Filters, scope: Scope, limit: int, cursor: str | None = None)
             start = {"code": {"S": code}, "scan_key": {"S": scan_key}}
             if p.index is not None:
                 start[shard_attr] = {"S": part}
-        items = store.query_scans(p.index, part, range_cond, filter_cond, limit, start)
-        fetched[part] = items.items
-        exhausted[part] = items.exhausted
+        result = store.query_scans(p.index, part, range_cond, filter_cond, limit, start)
+        fetched[part] = result.items
+        exhausted[part] = result.exhausted
     merged = sorted(
         ((item, part) for part, items in fetched.items() for item in items),
         key=lambda pair: _sort_key(pair[0]),
