@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ocop_stamps import catalog, lifecycle
-from ocop_stamps.http import make_resolver, principal
+from ocop_stamps.http import make_resolver, principal, role_gate
 from ocop_stamps.labels import public_base_url
 from ocop_stamps.responses import json_response
 from ocop_stamps.schemas import ProducerIn, ProductIn, RatingIn
@@ -40,6 +40,14 @@ def change_rating(product_id: str, body: RatingIn) -> Response[str]:
     return json_response(201, lifecycle.rate(product_id, body, who.subject, base))
 
 
+# Who may call what, checked before validation (ocop_stamps.http.role_gate).
+ROUTE_ROLES: dict[str, tuple[str, ...]] = {
+    "POST /producers": ("admin",),
+    "POST /products": ("admin",),
+    "POST /products/{product_id}/ocop-rating": ("admin",),
+}
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return role_gate(event, ROUTE_ROLES) or app.resolve(event, context)

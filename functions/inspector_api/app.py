@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ocop_stamps import alerts, field_checks, scan_query, summary
-from ocop_stamps.http import make_resolver, principal
+from ocop_stamps.http import make_resolver, principal, role_gate
 from ocop_stamps.inspector_schemas import AlertStatusChange, FieldCheck
 from ocop_stamps.labels import public_base_url
 from ocop_stamps.responses import json_response
@@ -179,6 +179,22 @@ def get_summary_chart(
     )
 
 
+# Who may call what, checked before validation (ocop_stamps.http.role_gate).
+ROUTE_ROLES: dict[str, tuple[str, ...]] = {
+    key: ("inspector", "admin")
+    for key in (
+        "GET /scans",
+        "GET /scans.csv",
+        "GET /alerts",
+        "GET /alerts/{alert_id}",
+        "POST /alerts/{alert_id}/status",
+        "POST /field-checks",
+        "GET /summary",
+        "GET /summary/chart.svg",
+    )
+}
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return role_gate(event, ROUTE_ROLES) or app.resolve(event, context)

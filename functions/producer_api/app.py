@@ -16,7 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ocop_stamps import catalog, history, issuing, lifecycle, print_jobs, trace
-from ocop_stamps.http import make_resolver, principal
+from ocop_stamps.http import make_resolver, principal, role_gate
 from ocop_stamps.idempotency import idempotency_config, issue_once
 from ocop_stamps.labels import public_base_url
 from ocop_stamps.print_schemas import PrintFilesIn
@@ -151,7 +151,26 @@ def _base_url() -> str:
     return public_base_url(get_settings().public_base_url, app.current_event.raw_event)
 
 
+# Who may call what, checked before validation (ocop_stamps.http.role_gate).
+ROUTE_ROLES: dict[str, tuple[str, ...]] = {
+    "POST /lots": ("producer",),
+    "POST /batches": ("producer",),
+    "GET /batches/{batch_id}": ("producer",),
+    "GET /batches/{batch_id}/codes.csv": ("producer",),
+    "POST /batches/{batch_id}/activations": ("producer",),
+    "POST /batches/{batch_id}/voids": ("producer",),
+    "POST /batches/{batch_id}/print-files": ("producer",),
+    "GET /print-jobs/{job_id}": ("producer",),
+    "GET /batches/{batch_id}/epcis": READERS,
+    "GET /lots/{lot_id}": READERS,
+    "GET /lots/{lot_id}/epcis": READERS,
+    "GET /lots/{lot_id}/trace": READERS,
+    "POST /lots/{lot_id}/recall": ("producer", "admin"),
+    "POST /lots/{lot_id}/recall/lift": ("producer", "admin"),
+}
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency_config.register_lambda_context(context)
-    return app.resolve(event, context)
+    return role_gate(event, ROUTE_ROLES) or app.resolve(event, context)

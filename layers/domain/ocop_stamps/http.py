@@ -7,6 +7,7 @@ Error shape (every 4xx/5xx of every route)::
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -87,3 +88,25 @@ def make_resolver(title: str, docs_path: str | None, description: str) -> APIGat
 
 def principal(app: APIGatewayHttpResolver) -> Principal:
     return Principal.from_event(app.current_event.raw_event)
+
+
+def role_gate(event: dict[str, Any], rules: dict[str, tuple[str, ...]]) -> dict[str, Any] | None:
+    """Refuse a caller whose role a route is not for, before anything else runs.
+
+    Powertools validates the body before a route function runs, so without this a
+    caller of the wrong role would be told what a valid body looks like (422) before
+    being refused. Route functions still check role and tenant themselves.
+    """
+    roles = rules.get(str(event.get("routeKey", "")))
+    if roles is None:
+        return None
+    try:
+        Principal.from_event(event).require(*roles)
+    except DomainError as exc:
+        return {
+            "statusCode": exc.status,
+            "headers": {"Content-Type": "application/json; charset=utf-8"},
+            "body": json.dumps(exc.body(), ensure_ascii=False),
+            "isBase64Encoded": False,
+        }
+    return None
