@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from conftest import Shop, claims, http_event, invoke
-
 from ocop_local.template import http_routes, load_template
 
 ADMIN, PRODUCER, INSPECTOR = "admin", "producer", "inspector"
