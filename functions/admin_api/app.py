@@ -21,19 +21,19 @@ app = make_resolver("OCOP stamps — admin API", "/docs/admin", "Register produc
 
 
 @app.post("/producers", summary="Register a producer (chủ thể OCOP)")
-def create_producer(body: ProducerIn) -> Response[str]:
+def create_producer(body: ProducerIn) -> Response[Any]:
     principal(app).require("admin")
     return json_response(201, catalog.register_producer(body))
 
 
 @app.post("/products", summary="Register a product with its OCOP rating")
-def create_product(body: ProductIn) -> Response[str]:
+def create_product(body: ProductIn) -> Response[Any]:
     principal(app).require("admin")
     return json_response(201, catalog.register_product(body))
 
 
 @app.post("/products/<product_id>/ocop-rating", summary="Record, renew, downgrade or withdraw an OCOP rating")
-def change_rating(product_id: str, body: RatingIn) -> Response[str]:
+def change_rating(product_id: str, body: RatingIn) -> Response[Any]:
     who = principal(app)
     who.require("admin")
     base = public_base_url(get_settings().public_base_url, app.current_event.raw_event)

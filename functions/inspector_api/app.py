@@ -54,7 +54,7 @@ def list_scans(
     to: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=8192)] = None,
-) -> Response[str]:
+) -> Response[Any]:
     scope = _scope()
     filters = _filters(
         code=code,
@@ -116,7 +116,7 @@ def list_alerts(
     province: Text = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=8192)] = None,
-) -> Response[str]:
+) -> Response[Any]:
     scope = _scope()
     code = None
     if province:
@@ -129,7 +129,7 @@ def list_alerts(
 
 
 @app.get("/alerts/<alert_id>", summary="One alert with its history")
-def get_alert(alert_id: Annotated[str, Path(max_length=40, pattern=r"^al_[0-9a-f]+$")]) -> Response[str]:
+def get_alert(alert_id: Annotated[str, Path(max_length=40, pattern=r"^al_[0-9a-f]+$")]) -> Response[Any]:
     return json_response(200, alerts.view(alerts.get_alert(alert_id, _scope())))
 
 
@@ -137,7 +137,7 @@ def get_alert(alert_id: Annotated[str, Path(max_length=40, pattern=r"^al_[0-9a-f
 def change_alert_status(
     alert_id: Annotated[str, Path(max_length=40, pattern=r"^al_[0-9a-f]+$")],
     body: Annotated[AlertStatusChange, Body()],
-) -> Response[str]:
+) -> Response[Any]:
     who = principal(app)
     scope = scan_query.Scope.of(who)
     updated = alerts.change_status(alert_id, body.status, body.note, who.subject, scope)
@@ -145,7 +145,7 @@ def change_alert_status(
 
 
 @app.post("/field-checks", summary="Record a field check (kiểm tra thực địa) in the lot's EPCIS history")
-def record_field_check(body: Annotated[FieldCheck, Body()]) -> Response[str]:
+def record_field_check(body: Annotated[FieldCheck, Body()]) -> Response[Any]:
     who = principal(app)
     scope = scan_query.Scope.of(who)
     base = public_base_url(get_settings().public_base_url, app.current_event.raw_event)
@@ -158,7 +158,7 @@ def get_summary(
     producer: Annotated[str | None, Query(max_length=64)] = None,
     product: Id = None,
     days: Annotated[int, Query(ge=1, le=summary.MAX_DAYS)] = 30,
-) -> Response[str]:
+) -> Response[Any]:
     return json_response(200, summary.summarize(_scope(), producer=producer, product=product, days=days))
 
 

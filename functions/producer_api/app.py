@@ -37,13 +37,13 @@ app = make_resolver(
 
 
 @app.post("/lots", summary="Register a production lot (lô sản xuất)")
-def create_lot(body: LotIn) -> Response[str]:
+def create_lot(body: LotIn) -> Response[Any]:
     producer_id = principal(app).own_producer_id()
     return json_response(201, catalog.register_lot(producer_id, body))
 
 
 @app.post("/batches", summary="Issue a batch of 1 to 1,000,000 stamp codes (idempotent with Idempotency-Key)")
-def create_batch(body: BatchIn) -> Response[str]:
+def create_batch(body: BatchIn) -> Response[Any]:
     producer_id = principal(app).own_producer_id()
     key = app.current_event.headers.get("idempotency-key")
     batch = issue_once(producer_id, key, body, _base_url())
@@ -51,7 +51,7 @@ def create_batch(body: BatchIn) -> Response[str]:
 
 
 @app.get("/batches/<batch_id>", summary="A batch and its activations")
-def get_batch(batch_id: str) -> Response[str]:
+def get_batch(batch_id: str) -> Response[Any]:
     producer_id = principal(app).own_producer_id()
     return json_response(200, issuing.batch_view(issuing.own_batch(producer_id, batch_id)))
 
@@ -76,26 +76,26 @@ def get_codes_csv(
 
 
 @app.post("/batches/<batch_id>/activations", summary="Bind a range of serials to a lot (kích hoạt)")
-def create_activation(batch_id: str, body: ActivationIn) -> Response[str]:
+def create_activation(batch_id: str, body: ActivationIn) -> Response[Any]:
     producer_id = principal(app).own_producer_id()
     return json_response(201, issuing.activate(producer_id, batch_id, body, _base_url()))
 
 
 @app.post("/batches/<batch_id>/voids", summary="Void stamps: one code, or a range of serials (hủy tem)")
-def create_void(batch_id: str, body: VoidIn) -> Response[str]:
+def create_void(batch_id: str, body: VoidIn) -> Response[Any]:
     producer_id = principal(app).own_producer_id()
     return json_response(201, lifecycle.void(producer_id, batch_id, body, _base_url()))
 
 
 @app.get("/batches/<batch_id>/epcis", summary="The batch's lifecycle as an EPCIS 2.0 JSON-LD document")
-def get_batch_epcis(batch_id: str) -> Response[str]:
+def get_batch_epcis(batch_id: str) -> Response[Any]:
     batch = issuing.own_batch(principal(app).scope(*READERS), batch_id)
     doc = history.epcis_document(batch.pk, f"{_base_url()}/batches/{batch_id}/epcis")
     return json_response(200, doc, {"Content-Type": "application/ld+json; charset=utf-8"})
 
 
 @app.get("/lots/<lot_id>", summary="A lot with its origin, process steps and recall state")
-def get_lot(lot_id: str) -> Response[str]:
+def get_lot(lot_id: str) -> Response[Any]:
     lot = catalog.own_lot(principal(app).scope(*READERS), lot_id)
     view = lot_view(lot)
     view["recall_history"] = stored_history(lot.recall_history)
@@ -103,26 +103,26 @@ def get_lot(lot_id: str) -> Response[str]:
 
 
 @app.post("/lots/<lot_id>/recall", summary="Recall a lot (thu hồi): every scan of its stamps says so")
-def recall_lot(lot_id: str, body: RecallIn) -> Response[str]:
+def recall_lot(lot_id: str, body: RecallIn) -> Response[Any]:
     who = principal(app)
     return json_response(201, lifecycle.recall(who.scope("producer", "admin"), lot_id, body, who.subject, _base_url()))
 
 
 @app.post("/lots/<lot_id>/recall/lift", summary="Lift a lot's recall; both steps stay in its history")
-def lift_recall(lot_id: str, body: LiftIn) -> Response[str]:
+def lift_recall(lot_id: str, body: LiftIn) -> Response[Any]:
     who = principal(app)
     return json_response(201, lifecycle.lift(who.scope("producer", "admin"), lot_id, body, who.subject, _base_url()))
 
 
 @app.get("/lots/<lot_id>/epcis", summary="The lot's lifecycle as an EPCIS 2.0 JSON-LD document")
-def get_lot_epcis(lot_id: str) -> Response[str]:
+def get_lot_epcis(lot_id: str) -> Response[Any]:
     lot = catalog.own_lot(principal(app).scope(*READERS), lot_id)
     doc = history.epcis_document(lot.pk, f"{_base_url()}/lots/{lot_id}/epcis")
     return json_response(200, doc, {"Content-Type": "application/ld+json; charset=utf-8"})
 
 
 @app.get("/lots/<lot_id>/trace", summary="One step back, one step forward: the lot for a provincial portal")
-def get_lot_trace(lot_id: str) -> Response[str]:
+def get_lot_trace(lot_id: str) -> Response[Any]:
     return json_response(200, trace.lot_trace(principal(app).scope(*READERS), lot_id))
 
 
@@ -143,7 +143,7 @@ def create_print_files(batch_id: str, body: PrintFilesIn):  # type: ignore[no-un
 
 
 @app.get("/print-jobs/<job_id>", summary="A print job's progress, and its download link when done")
-def get_print_job(job_id: str) -> Response[str]:
+def get_print_job(job_id: str) -> Response[Any]:
     return json_response(200, print_jobs.get_job(principal(app).own_producer_id(), job_id))
 
 

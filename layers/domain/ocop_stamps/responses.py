@@ -17,7 +17,7 @@ def error_response(status: int, code: str, message: str, message_vi: str, detail
     return json_response(status, {"error": err})
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(
         status_code=status,
         content_type=JSON,
