@@ -108,7 +108,11 @@ EXPECTED_GRANTS = {
             for a in ("PutObject", "GetObject", "AbortMultipartUpload")
         },
     },
-    ADMIN_API: {(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},
+    ADMIN_API: {
+        *{(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},
+        # onboarding a producer creates its sign-in account in this stack's user pool only
+        *{(f"cognito-idp:{a}", "UserPool") for a in ("AdminCreateUser", "AdminAddUserToGroup", "AdminDeleteUser")},
+    },
     INSPECTOR_API: {
         ("dynamodb:Query", "ScansTable"),
         ("dynamodb:Query", "${ScansTable.Arn}/index/*"),

@@ -55,8 +55,9 @@ log = logging.getLogger("ocop_local")
 
 API_ID = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # the HTTP API request payload quota
-# Parameter names of SSM secrets: locally the keys and salt come from files under .local/.
-SSM_SECRET_VARIABLES = ("CODE_KEYS_PARAMETER", "IP_HASH_SALT_PARAMETER")
+# Parameter names of SSM secrets: locally the keys and salt come from files under .local/;
+# and there is no Cognito user pool locally (tokens are signed by a local key instead).
+SSM_SECRET_VARIABLES = ("CODE_KEYS_PARAMETER", "IP_HASH_SALT_PARAMETER", "USER_POOL_ID")
 _TEXT_TYPES = (
     "application/json",
     "application/xml",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import accounts
 from . import repository as repo
 from .errors import Conflict, NotFound
 from .ids import iso, new_id, utc_now
@@ -28,14 +29,24 @@ def register_producer(data: ProducerIn) -> dict[str, Any]:
         address=data.address.model_dump(exclude_none=True),
         phone=data.phone,
     )
+    taken = Conflict(f"A producer with id '{producer_id}' already exists.", f"Đã có chủ thể với mã '{producer_id}'.")
+    account = None
+    if data.account_email:
+        if repo.get_producer(producer_id) is not None:
+            raise taken  # before making an account for it
+        account = accounts.create_producer_user(producer_id, data.account_email)
     try:
         repo.create(item)
-    except repo.AlreadyExists:
-        raise Conflict(
-            f"A producer with id '{producer_id}' already exists.",
-            f"Đã có chủ thể với mã '{producer_id}'.",
-        ) from None
-    return producer_view(item)
+    except Exception as exc:
+        if account and account.get("status") == "invited":
+            accounts.delete_user(data.account_email or "")  # no account without its producer
+        if isinstance(exc, repo.AlreadyExists):
+            raise taken from None
+        raise
+    view = producer_view(item)
+    if account:
+        view["account"] = account
+    return view
 
 
 def register_product(data: ProductIn) -> dict[str, Any]:

@@ -65,6 +65,10 @@ class ProducerIn(Strict):
     address: Address
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None
     demo: bool = False
+    account_email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
+        default=None,
+        description="Creates the producer's sign-in account (Cognito user in group producer, invited by email).",
+    )
 
 
 class OcopRating(Strict):
