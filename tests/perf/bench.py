@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,19 +76,26 @@ def _counting() -> list[tuple[str, str]]:
     return calls
 
 
-def bench_requests() -> dict[str, Any]:
-    from conftest import Shop, scan
+@contextmanager
+def moto_world() -> Iterator[list[tuple[str, str]]]:
+    """moto with the template's tables and the domain pointed at them; yields the AWS call log."""
     from ocop_local import backend
-    from ocop_stamps import verification
 
     env = backend.base_environment("https://tem.example.vn")
     env.update({"OCOP_CODE_KEYS": KEYS, "OCOP_IP_HASH_SALT": "bench"})
     os.environ.update(env)
-    out: dict[str, Any] = {}
     with backend.moto_backend():
         backend.apply_environment({})
         backend.create_tables()
-        calls = _counting()
+        yield _counting()
+
+
+def bench_requests() -> dict[str, Any]:
+    from conftest import Shop, scan
+    from ocop_stamps import verification
+
+    out: dict[str, Any] = {}
+    with moto_world() as calls:
         shop = Shop()
         for size in (10, 1_000_000):
             calls.clear()

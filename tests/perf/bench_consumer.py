@@ -57,20 +57,13 @@ def bench_render(n: int = 2000) -> dict[str, Any]:
 
 
 def bench_handler() -> dict[str, Any]:
-    from bench import _counting
+    from bench import moto_world
 
     from conftest import Shop, invoke, sample
-    from ocop_local import backend
     from ocop_stamps import verification
 
-    env = backend.base_environment("https://tem.example.vn")
-    env.update({"OCOP_CODE_KEYS": KEYS, "OCOP_IP_HASH_SALT": "bench"})
-    os.environ.update(env)
     out: dict[str, Any] = {}
-    with backend.moto_backend():
-        backend.apply_environment({})
-        backend.create_tables()
-        calls = _counting()
+    with moto_world() as calls:
         shop = Shop()
         shop.activate(1, 300)
         codes = shop.codes(1, 201)
