@@ -145,8 +145,13 @@ def _save_events(tx: TransactWrite, events: list[EventItem]) -> None:
 
 def create_batch(batch: BatchItem, events: list[EventItem]) -> None:
     """The batch and its commissioning event, both or neither (one request)."""
+
+    def build(tx: TransactWrite) -> None:
+        tx.save(batch, condition=BatchItem.pk.does_not_exist())
+        _save_events(tx, events)
+
     try:
-        _commit(lambda tx: (tx.save(batch, condition=BatchItem.pk.does_not_exist()), _save_events(tx, events)))
+        _commit(build)
     except StaleRevision as exc:
         raise AlreadyExists(batch.pk) from exc
 
