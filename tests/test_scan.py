@@ -193,3 +193,40 @@ def test_given_a_client_guessing_codes_then_it_is_slowed_but_its_genuine_scans_a
     log = boto3.client("dynamodb").scan(TableName="ocop-scans")["Items"]
     assert sum(1 for i in log if i["verdict"]["S"] == "unknown") == 9  # every attempt is evidence
     get_settings.cache_clear()
+
+
+def test_given_a_scan_page_when_switching_language_then_the_same_scan_is_shown_not_counted_again(shop: Shop):
+    import re
+    from urllib.parse import parse_qs, unquote, urlparse
+
+    shop.activate(1, 10)
+    code = shop.codes(1, 1)[0]
+    status, page = scan(code, html=True)
+    assert status == 200
+    link = re.search(r'class=lang href="([^"]+)"', page)
+    assert link, "the page offers a language switch"
+    query = parse_qs(urlparse(link.group(1).replace("&amp;", "&")).query)
+    assert query["lang"] == ["en"] and query["view"]
+    event = sample("public-scan-html", CODE=code)
+    event["queryStringParameters"] = {"lang": "en", "view": unquote(query["view"][0])}
+    for _ in range(3):
+        status, _, english = invoke("public_scan", event)
+        assert status == 200 and "<html lang=en>" in english
+    stamps = boto3.client("dynamodb").get_item(TableName="ocop-stamps", Key={"code": {"S": code}})["Item"]
+    assert stamps["scan_count"]["N"] == "1"  # switching language three times counted nothing
+    log = boto3.client("dynamodb").query(
+        TableName="ocop-scans", KeyConditionExpression="code = :c", ExpressionAttributeValues={":c": {"S": code}}
+    )["Items"]
+    assert len(log) == 1
+
+
+def test_given_a_forged_or_foreign_view_token_then_the_request_counts_as_a_scan(shop: Shop):
+    shop.activate(1, 10)
+    first, second = shop.codes(1, 2)
+    token = scan(first)[1]["view_token"]
+    for bad in (token[:-2] + "xx", token):  # tampered; or valid but for another code
+        event = sample("public-scan-json", CODE=second)
+        event["queryStringParameters"] = {"view": bad}
+        invoke("public_scan", event)
+    stamps = boto3.client("dynamodb").get_item(TableName="ocop-stamps", Key={"code": {"S": second}})["Item"]
+    assert stamps["scan_count"]["N"] == "2"

@@ -76,7 +76,9 @@ def _answer_scan(
     code: str, channel: str, path: str | None, expected_gtin: str | None = None, extra: dict[str, str] | None = None
 ) -> Response[str]:
     headers, query = _request()
-    result = verify(code, _context(headers, channel), _base(), expected_gtin=expected_gtin)
+    result = verify(
+        code, _context(headers, channel), _base(), expected_gtin=expected_gtin, view_token=query.get("view")
+    )
     status = 404 if result["verdict"] == "unknown" else 200
     if result.get("retry_after"):  # too many unknown codes from this client: slow down
         status = 429

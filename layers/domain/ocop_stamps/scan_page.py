@@ -674,7 +674,10 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
         title = _t(verdict, lang, n=_e((result.get("scan") or {}).get("count", "")))
     else:
         title = _e(msg.get(lang) or msg.get("vi") or verdict)
-    return page(title, "".join(parts), lang, path if path is not None else (code_path(code) if code else "/v"))
+    switch = path if path is not None else (code_path(code) if code else "/v")
+    if result.get("view_token"):  # the other language shows this same scan, not a new one
+        switch = _with_query(switch, "view=" + quote(str(result["view_token"]), safe=""))
+    return page(title, "".join(parts), lang, switch)
 
 
 # --- the other pages ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from . import repository as repo
-from . import scan_fallback
+from . import scan_fallback, view_tokens
 from .codes import InvalidCode, decode, group, normalize
 from .ids import iso, utc_now
 from .labels import label_url
@@ -108,8 +108,13 @@ def verify(
     now: dt.datetime | None = None,
     *,
     expected_gtin: str | None = None,
+    view_token: str | None = None,
 ) -> dict[str, Any]:
     """The answer to one scan; every call appends exactly one record to the log.
+
+    ``view_token`` (from this scan's own page, see ``view_tokens``) re-shows a scan just
+    made -- in the other language, say -- without counting or logging it again; an
+    invalid or stale token is ignored and the request counts as a scan.
 
     ``expected_gtin`` (GTIN-14, from a GS1 Digital Link) must be the GTIN of the code's
     product; otherwise the answer is ``unknown`` and the stamp's counter is not touched.
@@ -142,12 +147,17 @@ def verify(
         return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time, now)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
-    try:
-        counted: Any = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
-        scan_no: int | None = int(counted.scan_count)
-    except Exception:  # retries exhausted: answer anyway, count later (scan_fallback)
-        logger.exception("stamp counter write failed; the scan goes to the fallback queue")
-        counted, scan_no = None, None
+    seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token else None
+    counted: Any = None
+    scan_no: int | None = None
+    if seen is not None:  # the same scan shown again: nothing counted, nothing logged
+        scan_no, stamp_time = int(seen["c"]), str(seen["t"])
+    else:
+        try:
+            counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
+            scan_no = int(counted.scan_count)
+        except Exception:  # retries exhausted: answer anyway, count later (scan_fallback)
+            logger.exception("stamp counter write failed; the scan goes to the fallback queue")
     voided = _void_of(batch, stamp.serial)
     recalled = _recall_of(batch, lot_id)
     facts = StampFacts(
@@ -171,9 +181,10 @@ def verify(
     record.product_id = batch.product_id
     record.producer_id = batch.producer_id
     record.producer_province = (producer.get("address") or {}).get("province")  # inspector scope fallback
-    _write_log(record, count_pending=scan_no is None)
+    if seen is None:
+        _write_log(record, count_pending=scan_no is None)
 
-    result = {
+    result: dict[str, Any] = {
         "code": code,
         "code_display": group(code),
         "label_url": label_url(base_url, code),
@@ -183,8 +194,8 @@ def verify(
         "scanned_at": stamp_time,
         "scan": {
             "count": scan_no,
-            "first_scanned_at": counted.first_scan_at if counted else None,
-            "first_province": counted.first_province if counted else None,
+            "first_scanned_at": counted.first_scan_at if counted else (seen or {}).get("f"),
+            "first_province": counted.first_province if counted else (seen or {}).get("p"),
         },
         "stamp": {"batch_id": str(stamp.batch), "serial": stamp.serial},
         "product": _public_product(product),
@@ -195,6 +206,12 @@ def verify(
         result["recall"] = {k: v for k, v in recalled.items() if v}
     if voided:
         result["void"] = voided
+    if scan_no:
+        scan = result["scan"]
+        result["view_token"] = view_tokens.sign(
+            ip_hash_salt(),
+            {"k": code, "c": scan_no, "t": stamp_time, "f": scan["first_scanned_at"], "p": scan["first_province"]},
+        )
     return result
 
 
