@@ -150,25 +150,34 @@ def create_print_resources(template: dict[str, Any] | None = None) -> dict[str, 
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if PRINT_BUCKET_NAME not in existing:
         s3.create_bucket(Bucket=PRINT_BUCKET_NAME, CreateBucketConfiguration={"LocationConstraint": region})
-    sqs = boto3.client("sqs", region_name=region)
-    dlq_props = resources["LabelJobsDeadLetterQueue"]["Properties"]
-    dlq_url = sqs.create_queue(
-        QueueName="LabelJobsDeadLetterQueue",
-        Attributes={"MessageRetentionPeriod": str(dlq_props["MessageRetentionPeriod"])},
-    )["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    props = resources["LabelJobsQueue"]["Properties"]
-    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": int(props["RedrivePolicy"]["maxReceiveCount"])}
-    queue_url = sqs.create_queue(
-        QueueName="LabelJobsQueue",
-        Attributes={"VisibilityTimeout": str(props["VisibilityTimeout"]), "RedrivePolicy": json.dumps(redrive)},
-    )["QueueUrl"]
+    queue_url, dlq_url, receives = _queue_with_dead_letters(resources, "LabelJobsQueue", "LabelJobsDeadLetterQueue")
     return {
         "PRINT_BUCKET": PRINT_BUCKET_NAME,
         "PRINT_QUEUE_URL": queue_url,
         "PRINT_DEAD_LETTER_QUEUE_URL": dlq_url,
-        "PRINT_MAX_RECEIVES": str(redrive["maxReceiveCount"]),
+        "PRINT_MAX_RECEIVES": str(receives),
     }
+
+
+def _queue_with_dead_letters(resources: dict[str, Any], queue: str, dead_letters: str) -> tuple[str, str, int]:
+    """A template queue and its dead-letter queue in moto, with the template's visibility
+    timeout, retention and maxReceiveCount; returns (queue URL, DLQ URL, maxReceiveCount)."""
+    import boto3
+
+    sqs = boto3.client("sqs", region_name=os.environ.get("AWS_DEFAULT_REGION", REGION))
+    dlq_props = resources[dead_letters]["Properties"]
+    dlq_url = sqs.create_queue(
+        QueueName=dead_letters, Attributes={"MessageRetentionPeriod": str(dlq_props["MessageRetentionPeriod"])}
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    props = resources[queue]["Properties"]
+    receives = int(props["RedrivePolicy"]["maxReceiveCount"])
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": receives}
+    url = sqs.create_queue(
+        QueueName=queue,
+        Attributes={"VisibilityTimeout": str(props["VisibilityTimeout"]), "RedrivePolicy": json.dumps(redrive)},
+    )["QueueUrl"]
+    return url, dlq_url, receives
 
 
 # Inspectors (issue 6): the alerts topic and the detector's dead-letter queue, made in moto.
@@ -190,17 +199,6 @@ def create_alert_resources() -> dict[str, str]:
 
 def create_scan_fallback_queue(template: dict[str, Any] | None = None) -> dict[str, str]:
     """The queue scans go to when DynamoDB refuses them, with its dead-letter queue."""
-    import boto3
-
-    template = template or load_template()
-    resources = template["Resources"]
-    sqs = boto3.client("sqs", region_name=os.environ.get("AWS_DEFAULT_REGION", REGION))
-    dlq_url = sqs.create_queue(QueueName="ScanFallbackDeadLetterQueue")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    props = resources["ScanFallbackQueue"]["Properties"]
-    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(props["RedrivePolicy"]["maxReceiveCount"])}
-    url = sqs.create_queue(
-        QueueName="ScanFallbackQueue",
-        Attributes={"VisibilityTimeout": str(props["VisibilityTimeout"]), "RedrivePolicy": json.dumps(redrive)},
-    )["QueueUrl"]
+    resources = (template or load_template())["Resources"]
+    url, _, _ = _queue_with_dead_letters(resources, "ScanFallbackQueue", "ScanFallbackDeadLetterQueue")
     return {"SCAN_FALLBACK_QUEUE_URL": url}
