@@ -5,6 +5,7 @@ GS1-Conformant Resolver standard; nothing but the page itself counts as a scan."
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlencode
 
 import boto3
@@ -51,7 +52,8 @@ def test_given_a_label_digital_link_then_the_consumer_page_and_one_scan_counted(
     assert _stamp_count(stamp) == 1
     assert headers["cache-control"] == "no-store"
     assert f'<{BASE}/01/{GTIN14}/21/{stamp}?linkType=linkset>; rel="linkset"' in headers["link"]
-    assert f'href="/01/{GTIN14}/21/{stamp}?lang=en"' in body  # the switch stays on the label's URL
+    # the switch stays on the label's URL and shows this same scan again (view token)
+    assert re.search(rf'href="/01/{GTIN14}/21/{stamp}\?view=[^"&]+&amp;lang=en"', body)
 
 
 def test_given_a_digital_link_with_its_lot_and_accept_json_then_the_verdict_as_json(shop: Shop, stamp: str):
