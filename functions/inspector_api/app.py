@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -26,6 +27,13 @@ app = make_resolver(
 
 Text = Annotated[str | None, Query(max_length=64)]
 Id = Annotated[str | None, Query(max_length=48, pattern=r"^[A-Za-z0-9_-]+$")]
+# The log's filters, declared once: /scans and /scans.csv take exactly the same ones.
+BatchNo = Annotated[str | None, Query(max_length=10, pattern=r"^[0-9]+$")]
+ProducerId = Annotated[str | None, Query(max_length=64)]
+VerdictName = Annotated[str | None, Query(max_length=20)]
+Since = Annotated[str | None, Query(alias="from", max_length=40)]
+Until = Annotated[str | None, Query(max_length=40)]
+Cursor = Annotated[str | None, Query(max_length=8192)]
 MAX_EXPORT_ROWS = 20_000  # ~4 MB of CSV: inside Lambda's 6 MB response with room to spare
 
 
@@ -44,16 +52,16 @@ def _filters(**kw: Any) -> scan_query.Filters:
 )
 def list_scans(
     code: Text = None,
-    batch: Annotated[str | None, Query(max_length=10, pattern=r"^[0-9]+$")] = None,
+    batch: BatchNo = None,
     lot: Id = None,
     product: Id = None,
-    producer: Annotated[str | None, Query(max_length=64)] = None,
+    producer: ProducerId = None,
     province: Text = None,
-    verdict: Annotated[str | None, Query(max_length=20)] = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    to: Annotated[str | None, Query(max_length=40)] = None,
+    verdict: VerdictName = None,
+    from_: Since = None,
+    to: Until = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=8192)] = None,
+    cursor: Cursor = None,
 ) -> Response[Any]:
     scope = _scope()
     filters = _filters(
@@ -74,16 +82,16 @@ def list_scans(
 @app.get("/scans.csv", summary="The same query as CSV (UTF-8 with BOM), up to 20,000 rows; Link rel=next for more")
 def export_scans(
     code: Text = None,
-    batch: Annotated[str | None, Query(max_length=10, pattern=r"^[0-9]+$")] = None,
+    batch: BatchNo = None,
     lot: Id = None,
     product: Id = None,
-    producer: Annotated[str | None, Query(max_length=64)] = None,
+    producer: ProducerId = None,
     province: Text = None,
-    verdict: Annotated[str | None, Query(max_length=20)] = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    to: Annotated[str | None, Query(max_length=40)] = None,
+    verdict: VerdictName = None,
+    from_: Since = None,
+    to: Until = None,
     rows: Annotated[int, Query(ge=1, le=MAX_EXPORT_ROWS)] = MAX_EXPORT_ROWS,
-    cursor: Annotated[str | None, Query(max_length=8192)] = None,
+    cursor: Cursor = None,
 ) -> Response[str]:
     scope = _scope()
     filters = _filters(
@@ -103,8 +111,6 @@ def export_scans(
     if state["next_cursor"]:
         params = dict(app.current_event.query_string_parameters or {})
         params["cursor"] = state["next_cursor"]
-        from urllib.parse import urlencode
-
         headers["Link"] = f'</scans.csv?{urlencode(params)}>; rel="next"'
     return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body, headers=headers)
 
@@ -115,7 +121,7 @@ def list_alerts(
     type: Annotated[str | None, Query(max_length=40)] = None,
     province: Text = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=8192)] = None,
+    cursor: Cursor = None,
 ) -> Response[Any]:
     scope = _scope()
     code = None
@@ -155,7 +161,7 @@ def record_field_check(body: Annotated[FieldCheck, Body()]) -> Response[Any]:
 
 @app.get("/summary", summary="Scans per day by verdict, top provinces, open alerts by type")
 def get_summary(
-    producer: Annotated[str | None, Query(max_length=64)] = None,
+    producer: ProducerId = None,
     product: Id = None,
     days: Annotated[int, Query(ge=1, le=summary.MAX_DAYS)] = 30,
 ) -> Response[Any]:
@@ -165,7 +171,7 @@ def get_summary(
 @app.get("/summary/chart.svg", summary="The summary as a small SVG chart (verdicts, provinces or alerts)")
 def get_summary_chart(
     chart: Annotated[str, Query(max_length=20)] = "verdicts",
-    producer: Annotated[str | None, Query(max_length=64)] = None,
+    producer: ProducerId = None,
     product: Id = None,
     days: Annotated[int, Query(ge=1, le=summary.MAX_DAYS)] = 30,
 ) -> Response[str]:
