@@ -14,11 +14,11 @@ include infra/sam.mk
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml cli/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python3.12 (or python3) on PATH" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' -e ./cli
 	@touch $@
 
 dev: venv

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from ocop_stamps.codes import CodeKeys, encode
+from ocop_stamps.codes.scheme import CodeKeys, encode
 
 if TYPE_CHECKING:
     from local_stack_fixtures import LocalStack

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from ocop_stamps import cli
+from ocop_stamps_cli import main as cli
 
 
 class Stub(BaseHTTPRequestHandler):

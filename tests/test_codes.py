@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocop_stamps import codes
-from ocop_stamps.codes import ALPHABET, CodeKeys, InvalidCode, decode, encode, encode_many
+from ocop_stamps.codes import scheme as codes
+from ocop_stamps.codes.scheme import ALPHABET, CodeKeys, InvalidCode, decode, encode, encode_many
 
 KEYS = CodeKeys({1: bytes.fromhex("00112233445566778899aabbccddeeff"), 2: bytes(range(32))})
 batches = st.integers(1, codes.MAX_BATCH)

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from ocop_stamps import scan_page
-from ocop_stamps.scan_page import CSS, render, safe_http_url
-from ocop_stamps.web import choose_lang, read_form, wants
+from ocop_stamps.pages import scan_page
+from ocop_stamps.pages.negotiation import choose_lang, read_form, wants
+from ocop_stamps.pages.scan_page import CSS, render, safe_http_url
 
 GENUINE: dict[str, Any] = {
     "code": "1ABCDEFGHJKMNPQR",

@@ -11,8 +11,8 @@ import boto3
 import pytest
 
 from conftest import Shop, invoke, invoke_json, sample
-from ocop_stamps import verification
-from ocop_stamps.scan_page import CSS_HASH
+from ocop_stamps.pages.scan_page import CSS_HASH
+from ocop_stamps.scanning import verification
 
 
 def _stamp_count(code: str) -> int:

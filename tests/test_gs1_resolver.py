@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from conftest import Shop, invoke, sample
-from ocop_stamps import digital_link as dl
+from ocop_stamps.scanning import digital_link as dl
 
 GTIN14 = "08930000000019"  # the sample product's GTIN-13 8930000000019, as GTIN-14
 OTHER_GTIN = "08930000000026"  # a valid check digit, another product

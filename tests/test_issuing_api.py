@@ -7,8 +7,8 @@ import io
 import threading
 
 from conftest import TEST_KEYS, Shop, for_batch, invoke, invoke_json, sample, with_body
-from ocop_stamps.codes import decode
-from ocop_stamps.secrets import parse_code_keys
+from ocop_stamps.codes.scheme import decode
+from ocop_stamps.storage.parameters import parse_code_keys
 
 KEYS = parse_code_keys(TEST_KEYS)
 

@@ -201,7 +201,7 @@ def test_given_each_verdict_then_the_public_handler_answers_it(shop: Shop):
 
 
 def test_given_a_rating_downgraded_then_renewed_then_withdrawn_then_the_scan_follows_each_step(shop: Shop):
-    from ocop_stamps import verification
+    from ocop_stamps.scanning import verification
 
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
@@ -255,7 +255,7 @@ def test_given_a_rating_downgraded_then_renewed_then_withdrawn_then_the_scan_fol
 
 
 def test_given_a_rating_past_its_validity_then_it_reads_lapsed(shop: Shop):
-    from ocop_stamps import verification
+    from ocop_stamps.scanning import verification
 
     shop.activate(1, 10)
     rate(
@@ -339,7 +339,8 @@ def test_given_a_batch_then_its_epcis_document_starts_with_commissioning(shop: S
 
 
 def test_given_rating_changes_then_they_are_epcis_events_of_the_product(shop: Shop):
-    from ocop_stamps import history, repository
+    from ocop_stamps.epcis import history
+    from ocop_stamps.storage import repository
 
     rate(shop.product_id, {"action": "withdraw", "reason": "Hết hiệu lực"})
     doc = history.epcis_document(repository.product_key(shop.product_id), "urn:test")

@@ -21,10 +21,12 @@ from PIL import Image
 
 from conftest import FakeContext, Shop, as_producer, for_batch, invoke, invoke_json, load_handler, sample, with_body
 from ocop_local import backend, jobs
-from ocop_stamps import print_jobs, print_store, qr, render, sheets
-from ocop_stamps.codes import ALPHABET, group
-from ocop_stamps.labels import label_url
-from ocop_stamps.settings import get_settings
+from ocop_stamps.codes.labels import label_url
+from ocop_stamps.codes.scheme import ALPHABET, group
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.printing import jobs as print_jobs
+from ocop_stamps.printing import qr, render, sheets
+from ocop_stamps.storage import printing as print_store
 
 BASE = "https://tem.example.vn"
 GTIN14 = "08930000000019"  # the sample product's GTIN-13 8930000000019 as GTIN-14

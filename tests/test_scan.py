@@ -7,8 +7,8 @@ import datetime as dt
 import boto3
 
 from conftest import Shop, invoke, sample, scan, with_body
-from ocop_stamps import verification
-from ocop_stamps.codes import CodeKeys, encode
+from ocop_stamps.codes.scheme import CodeKeys, encode
+from ocop_stamps.scanning import verification
 
 
 def test_given_an_activated_stamp_when_scanned_then_genuine_with_product_producer_rating_and_lot(shop: Shop):
@@ -59,7 +59,7 @@ def test_given_a_lot_past_its_expiry_then_expired(shop: Shop):
 
 
 def test_given_several_problems_then_all_are_returned_most_serious_first():
-    from ocop_stamps.verdicts import StampFacts, judge
+    from ocop_stamps.scanning.verdicts import StampFacts, judge
 
     facts = StampFacts(activated=False, scan_count=50, repeat_threshold=10, recalled=True, void=True)
     assert [v.value for v in judge(facts, dt.date(2026, 1, 1))] == ["recalled", "void", "not_activated", "repeat"]
@@ -106,7 +106,7 @@ def test_given_a_forged_code_with_a_valid_check_symbol_then_unknown_without_a_lo
 
 
 def test_given_a_serial_beyond_the_batch_then_unknown(shop: Shop):
-    from ocop_stamps.secrets import code_keys
+    from ocop_stamps.storage.parameters import code_keys
 
     beyond = encode(code_keys(), int(shop.batch_id), 1001)
     status, body = scan(beyond)
@@ -177,7 +177,7 @@ def test_given_edge_location_headers_then_the_scan_keeps_a_coarse_place(shop: Sh
 
 
 def test_given_a_client_guessing_codes_then_it_is_slowed_but_its_genuine_scans_are_not(shop: Shop, monkeypatch):
-    from ocop_stamps.settings import get_settings
+    from ocop_stamps.core.settings import get_settings
 
     monkeypatch.setenv("OCOP_UNKNOWN_LIMIT", "5")
     get_settings.cache_clear()

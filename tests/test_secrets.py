@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 from conftest import Shop, scan
-from ocop_stamps import secrets
-from ocop_stamps.codes import decode
+from ocop_stamps.codes.scheme import decode
+from ocop_stamps.storage import parameters as secrets
 
 OLD = "11" * 16
 NEW = "22" * 32

@@ -9,12 +9,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps import catalog, lifecycle
-from ocop_stamps.http import make_resolver, principal, role_gate
-from ocop_stamps.labels import public_base_url
-from ocop_stamps.responses import json_response
-from ocop_stamps.schemas import ProducerIn, ProductIn, RatingIn
-from ocop_stamps.settings import get_settings
+from ocop_stamps.api.resolver import make_resolver, principal, role_gate
+from ocop_stamps.api.responses import json_response
+from ocop_stamps.catalog import ratings
+from ocop_stamps.catalog import registry as catalog
+from ocop_stamps.catalog.schemas import ProducerIn, ProductIn, RatingIn
+from ocop_stamps.codes.labels import public_base_url
+from ocop_stamps.core.settings import get_settings
 
 logger = Logger(service="admin-api")
 app = make_resolver("OCOP stamps — admin API", "/docs/admin", "Register producers and OCOP products.")
@@ -37,10 +38,10 @@ def change_rating(product_id: str, body: RatingIn) -> Response[Any]:
     who = principal(app)
     who.require("admin")
     base = public_base_url(get_settings().public_base_url, app.current_event.raw_event)
-    return json_response(201, lifecycle.rate(product_id, body, who.subject, base))
+    return json_response(201, ratings.rate(product_id, body, who.subject, base))
 
 
-# Who may call what, checked before validation (ocop_stamps.http.role_gate).
+# Who may call what, checked before validation (ocop_stamps.api.resolver.role_gate).
 ROUTE_ROLES: dict[str, tuple[str, ...]] = {
     "POST /producers": ("admin",),
     "POST /products": ("admin",),

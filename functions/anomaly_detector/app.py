@@ -19,13 +19,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps import anomalies
-from ocop_stamps.models import bind_tables
-from ocop_stamps.settings import get_settings
+from ocop_stamps.api.startup import start
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.inspection import detector as anomalies
 
 logger = Logger(service="anomaly-detector")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-bind_tables(get_settings())
+start()
 
 
 class OutOfOrder(Exception):

@@ -11,12 +11,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps import alerts, field_checks, scan_query, summary
-from ocop_stamps.http import make_resolver, principal, role_gate
-from ocop_stamps.inspector_schemas import AlertStatusChange, FieldCheck
-from ocop_stamps.labels import public_base_url
-from ocop_stamps.responses import json_response
-from ocop_stamps.settings import get_settings
+from ocop_stamps.api.resolver import make_resolver, principal, role_gate
+from ocop_stamps.api.responses import json_response
+from ocop_stamps.codes.labels import public_base_url
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.inspection import alerts, field_checks, summary
+from ocop_stamps.inspection import queries as scan_query
+from ocop_stamps.inspection.schemas import AlertStatusChange, FieldCheck
 
 logger = Logger(service="inspector-api")
 app = make_resolver(
@@ -126,7 +127,7 @@ def list_alerts(
     scope = _scope()
     code = None
     if province:
-        from ocop_stamps.provinces import to_code
+        from ocop_stamps.core.provinces import to_code
 
         code = to_code(province) or province
     return json_response(
@@ -185,7 +186,7 @@ def get_summary_chart(
     )
 
 
-# Who may call what, checked before validation (ocop_stamps.http.role_gate).
+# Who may call what, checked before validation (ocop_stamps.api.resolver.role_gate).
 ROUTE_ROLES: dict[str, tuple[str, ...]] = {
     key: ("inspector", "admin")
     for key in (

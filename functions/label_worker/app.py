@@ -17,13 +17,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps import print_jobs
-from ocop_stamps.models import bind_tables
-from ocop_stamps.settings import get_settings
+from ocop_stamps.api.startup import start
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.printing import jobs as print_jobs
 
 logger = Logger(service="label-worker")
 processor = BatchProcessor(event_type=EventType.SQS)
-bind_tables(get_settings())
+start()
 
 
 def record_handler(record: SQSRecord) -> str:

@@ -15,16 +15,24 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps import catalog, history, issuing, lifecycle, print_jobs, trace
-from ocop_stamps.http import make_resolver, principal, role_gate
-from ocop_stamps.idempotency import idempotency_config, issue_once
-from ocop_stamps.labels import public_base_url
-from ocop_stamps.print_schemas import PrintFilesIn
-from ocop_stamps.responses import json_response
-from ocop_stamps.schemas import ActivationIn, BatchIn, LiftIn, LotIn, RecallIn, VoidIn
-from ocop_stamps.settings import get_settings
-from ocop_stamps.views import history as stored_history
-from ocop_stamps.views import lot_view
+from ocop_stamps.api.resolver import make_resolver, principal, role_gate
+from ocop_stamps.api.responses import json_response
+from ocop_stamps.catalog import registry as catalog
+from ocop_stamps.catalog.schemas import LotIn
+from ocop_stamps.catalog.views import history as stored_history
+from ocop_stamps.catalog.views import lot_view
+from ocop_stamps.codes.labels import public_base_url
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.epcis import history
+from ocop_stamps.issuing import activation
+from ocop_stamps.issuing import batches as issuing
+from ocop_stamps.issuing.idempotency import idempotency_config, issue_once
+from ocop_stamps.issuing.schemas import ActivationIn, BatchIn
+from ocop_stamps.lifecycle import recalls, voids
+from ocop_stamps.lifecycle.schemas import LiftIn, RecallIn, VoidIn
+from ocop_stamps.printing import jobs as print_jobs
+from ocop_stamps.printing.schemas import PrintFilesIn
+from ocop_stamps.traceability import trace
 
 logger = Logger(service="producer-api")
 # Lot and batch histories are evidence: inspectors and admins read them too.
@@ -78,13 +86,13 @@ def get_codes_csv(
 @app.post("/batches/<batch_id>/activations", summary="Bind a range of serials to a lot (kích hoạt)")
 def create_activation(batch_id: str, body: ActivationIn) -> Response[Any]:
     producer_id = principal(app).own_producer_id()
-    return json_response(201, issuing.activate(producer_id, batch_id, body, _base_url()))
+    return json_response(201, activation.activate(producer_id, batch_id, body, _base_url()))
 
 
 @app.post("/batches/<batch_id>/voids", summary="Void stamps: one code, or a range of serials (hủy tem)")
 def create_void(batch_id: str, body: VoidIn) -> Response[Any]:
     producer_id = principal(app).own_producer_id()
-    return json_response(201, lifecycle.void(producer_id, batch_id, body, _base_url()))
+    return json_response(201, voids.void(producer_id, batch_id, body, _base_url()))
 
 
 @app.get("/batches/<batch_id>/epcis", summary="The batch's lifecycle as an EPCIS 2.0 JSON-LD document")
@@ -105,13 +113,13 @@ def get_lot(lot_id: str) -> Response[Any]:
 @app.post("/lots/<lot_id>/recall", summary="Recall a lot (thu hồi): every scan of its stamps says so")
 def recall_lot(lot_id: str, body: RecallIn) -> Response[Any]:
     who = principal(app)
-    return json_response(201, lifecycle.recall(who.scope("producer", "admin"), lot_id, body, who.subject, _base_url()))
+    return json_response(201, recalls.recall(who.scope("producer", "admin"), lot_id, body, who.subject, _base_url()))
 
 
 @app.post("/lots/<lot_id>/recall/lift", summary="Lift a lot's recall; both steps stay in its history")
 def lift_recall(lot_id: str, body: LiftIn) -> Response[Any]:
     who = principal(app)
-    return json_response(201, lifecycle.lift(who.scope("producer", "admin"), lot_id, body, who.subject, _base_url()))
+    return json_response(201, recalls.lift(who.scope("producer", "admin"), lot_id, body, who.subject, _base_url()))
 
 
 @app.get("/lots/<lot_id>/epcis", summary="The lot's lifecycle as an EPCIS 2.0 JSON-LD document")
@@ -151,7 +159,7 @@ def _base_url() -> str:
     return public_base_url(get_settings().public_base_url, app.current_event.raw_event)
 
 
-# Who may call what, checked before validation (ocop_stamps.http.role_gate).
+# Who may call what, checked before validation (ocop_stamps.api.resolver.role_gate).
 ROUTE_ROLES: dict[str, tuple[str, ...]] = {
     "POST /lots": ("producer",),
     "POST /batches": ("producer",),

@@ -17,16 +17,13 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps import digital_link as dl
-from ocop_stamps import scan_page
-from ocop_stamps.errors import DomainError
-from ocop_stamps.labels import public_base_url
-from ocop_stamps.models import bind_tables
-from ocop_stamps.reports import report_key, submit_report
-from ocop_stamps.responses import error_response, json_response
-from ocop_stamps.settings import get_settings
-from ocop_stamps.verification import ScanContext, verify
-from ocop_stamps.web import (
+from ocop_stamps.api.responses import error_response, json_response
+from ocop_stamps.api.startup import start
+from ocop_stamps.codes.labels import public_base_url
+from ocop_stamps.core.errors import DomainError
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.pages import scan_page
+from ocop_stamps.pages.negotiation import (
     CORS,
     HTML,
     LINKSET,
@@ -38,9 +35,12 @@ from ocop_stamps.web import (
     wants,
     wants_json,
 )
+from ocop_stamps.scanning import digital_link as dl
+from ocop_stamps.scanning.reports import report_key, submit_report
+from ocop_stamps.scanning.verification import ScanContext, verify
 
 logger = Logger(service="public-scan")
-bind_tables(get_settings())
+start()
 app = APIGatewayHttpResolver()  # paths and small forms only: validated by hand, no pydantic here
 PAGE_HEADERS = {**NO_STORE, **scan_page.HTML_HEADERS}
 

@@ -1,4 +1,4 @@
-"""Scan-log drain: writes scans that DynamoDB refused at scan time (see ocop_stamps.scan_fallback).
+"""Scan-log drain: writes scans that DynamoDB refused at scan time (see ocop_stamps.scanning.fallback).
 
 Powertools batch processing reports each failed message back to SQS, which redelivers
 it; after the queue's maxReceiveCount it moves to the dead-letter queue for a person.
@@ -14,13 +14,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps.models import bind_tables
-from ocop_stamps.scan_fallback import replay
-from ocop_stamps.settings import get_settings
+from ocop_stamps.api.startup import start
+from ocop_stamps.scanning.fallback import replay
 
 logger = Logger(service="scan-log-drain")
 processor = BatchProcessor(event_type=EventType.SQS)
-bind_tables(get_settings())
+start()
 
 
 def record_handler(record: SQSRecord) -> None:

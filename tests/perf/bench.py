@@ -41,8 +41,8 @@ def machine() -> str:
 
 
 def bench_csv(n: int = 1_000_000) -> dict[str, Any]:
-    from ocop_stamps import issuing
-    from ocop_stamps.models import BatchItem
+    from ocop_stamps.issuing import batches as issuing
+    from ocop_stamps.storage.models import BatchItem
 
     batch = BatchItem(
         "BATCH#7", "PROFILE", kind="batch", batch_no=7, product_id="prd_demo", producer_id="p", size=n, key_version=1
@@ -92,7 +92,7 @@ def moto_world() -> Iterator[list[tuple[str, str]]]:
 
 def bench_requests() -> dict[str, Any]:
     from conftest import Shop, scan
-    from ocop_stamps import verification
+    from ocop_stamps.scanning import verification
 
     out: dict[str, Any] = {}
     with moto_world() as calls:

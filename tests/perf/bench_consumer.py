@@ -28,7 +28,7 @@ KEYS = json.dumps({"1": "00112233445566778899aabbccddeeff"})
 def bench_weight() -> dict[str, Any]:
     from test_consumer_page import BANNERS
 
-    from ocop_stamps.scan_page import render
+    from ocop_stamps.pages.scan_page import render
 
     out = {}
     for name, (res, _vi, _en) in BANNERS.items():
@@ -40,7 +40,7 @@ def bench_weight() -> dict[str, Any]:
 def bench_render(n: int = 2000) -> dict[str, Any]:
     from test_consumer_page import GENUINE, REPEAT
 
-    from ocop_stamps.scan_page import render
+    from ocop_stamps.pages.scan_page import render
 
     out = {}
     for name, res in (("genuine", GENUINE), ("repeat", REPEAT)):
@@ -60,7 +60,7 @@ def bench_handler() -> dict[str, Any]:
     from bench import moto_world
 
     from conftest import Shop, invoke, sample
-    from ocop_stamps import verification
+    from ocop_stamps.scanning import verification
 
     out: dict[str, Any] = {}
     with moto_world() as calls:

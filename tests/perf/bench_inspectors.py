@@ -39,9 +39,9 @@ def _env() -> None:
 def _record(i: int, lot: str, moment: float, *, code: str | None = None, scan_no: int = 1) -> Any:
     import datetime as dt
 
-    from ocop_stamps import scan_keys
-    from ocop_stamps.ids import iso
-    from ocop_stamps.models import ScanItem
+    from ocop_stamps.core.ids import iso
+    from ocop_stamps.storage import keys as scan_keys
+    from ocop_stamps.storage.models import ScanItem
 
     at = iso(dt.datetime.fromtimestamp(moment, dt.UTC))
     code = code or f"C{i:015d}"
@@ -67,7 +67,7 @@ def _record(i: int, lot: str, moment: float, *, code: str | None = None, scan_no
 
 
 def load_lot(n: int) -> float:
-    from ocop_stamps.models import ScanItem
+    from ocop_stamps.storage.models import ScanItem
 
     start = time.perf_counter()
     now = time.time() - n * 0.01
@@ -82,7 +82,7 @@ def bench_detector(m: int) -> dict[str, Any]:
 
     from conftest import FakeContext, load_handler
     from ocop_local import streams
-    from ocop_stamps import repository as repo
+    from ocop_stamps.storage import repository as repo
 
     handler = load_handler("anomaly_detector").lambda_handler
     reader = streams.StreamReader("ocop-scans")
@@ -128,7 +128,7 @@ def bench_detector(m: int) -> dict[str, Any]:
 
 
 def bench_query(n: int) -> dict[str, Any]:
-    from ocop_stamps import scan_query
+    from ocop_stamps.inspection import queries as scan_query
 
     scope = scan_query.Scope(None)
     filters = scan_query.make_filters(lot="lot_hot")

@@ -1,7 +1,7 @@
 """Print-file benchmarks (issue 3), not tests: ``.venv/bin/python tests/perf/bench_print.py``.
 
-- QR symbols/s: segno with its mask search, segno with a fixed mask, ocop_stamps.qr;
-- decodability: N symbols from ocop_stamps.qr rendered and decoded by zxing-cpp;
+- QR symbols/s: segno with its mask search, segno with a fixed mask, ocop_stamps.printing.qr;
+- decodability: N symbols from ocop_stamps.printing.qr rendered and decoded by zxing-cpp;
 - labels/s on one core for PDF sheets, SVG ZIP and PNG ZIP (a job chunk's work: codes,
   URLs, QR, layout, file, ZIP fragment);
 - peak memory (max RSS) rendering 10,000 and 100,000 labels as a job would, chunk by
@@ -40,8 +40,8 @@ class CountingSink:
 def spec(fmt: str, total: int, preset: str = "a4-65", dpi: int = 300) -> object:
     from dataclasses import asdict
 
-    from ocop_stamps.print_jobs import JobSpec
-    from ocop_stamps.sheets import PRESETS
+    from ocop_stamps.printing.jobs import JobSpec
+    from ocop_stamps.printing.sheets import PRESETS
 
     return JobSpec(
         producer_id="bench",
@@ -65,8 +65,8 @@ def spec(fmt: str, total: int, preset: str = "a4-65", dpi: int = 300) -> object:
 
 def render_job(fmt: str, total: int) -> tuple[float, int]:
     """Every chunk of a job into one streamed ZIP; (seconds, bytes)."""
-    from ocop_stamps.print_jobs import _write_entries
-    from ocop_stamps.zipstream import ZipWriter
+    from ocop_stamps.printing.jobs import _write_entries
+    from ocop_stamps.printing.zipstream import ZipWriter
 
     s = spec(fmt, total)
     sink = CountingSink()
@@ -82,7 +82,7 @@ def render_job(fmt: str, total: int) -> tuple[float, int]:
 def qr_rates(n: int) -> dict[str, float]:
     import segno
 
-    from ocop_stamps import qr
+    from ocop_stamps.printing import qr
 
     rng = random.Random(1)
     urls = [
@@ -112,7 +112,7 @@ def decodability(n: int) -> tuple[int, int]:
     import zxingcpp
     from PIL import Image
 
-    from ocop_stamps import qr
+    from ocop_stamps.printing import qr
 
     rng = random.Random(2)
     urls = [f"{BASE}/v/" + "".join(rng.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(16)) for _ in range(n)]

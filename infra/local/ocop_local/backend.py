@@ -123,10 +123,10 @@ def moto_backend() -> Iterator[None]:
 
 def apply_environment(env: dict[str, str]) -> None:
     os.environ.update(env)
-    from ocop_stamps import secrets as domain_secrets
-    from ocop_stamps import verification
-    from ocop_stamps.models import bind_tables
-    from ocop_stamps.settings import get_settings
+    from ocop_stamps.core.settings import get_settings
+    from ocop_stamps.scanning import verification
+    from ocop_stamps.storage import parameters as domain_secrets
+    from ocop_stamps.storage.models import bind_tables
 
     domain_secrets.reset_caches()
     verification.reset_cache()

@@ -1,0 +1,112 @@
+"""What every API function shares: the resolver, the one error shape, the caller's identity.
+
+Error shape (every 4xx/5xx of every route)::
+
+    {"error": {"code": "not_found", "message": "...", "message_vi": "...", "details": [...]}}
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from ocop_stamps.api.responses import error_response, json_response
+from ocop_stamps.core.auth import Principal
+from ocop_stamps.core.errors import DomainError
+from ocop_stamps.core.schema import RULES_VI
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.storage.models import bind_tables
+
+logger = Logger()
+
+
+def _details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        problem = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append({"field": ".".join(loc) or "body", "problem": problem})
+    return out
+
+
+def _summary(details: list[dict[str, Any]]) -> tuple[str, str]:
+    """One sentence a person can act on: the cross-field rule itself, or the fields to fix."""
+    if len(details) == 1 and details[0]["field"] == "body":
+        problem = details[0]["problem"]
+        return f"The request is not valid: {problem}.", f"Yêu cầu không hợp lệ: {RULES_VI.get(problem, problem)}."
+    fields = ", ".join(d["field"] for d in details[:5])
+    return (
+        f"Some fields are missing or invalid: {fields}. See details.",
+        f"Một số trường bị thiếu hoặc không hợp lệ: {fields}. Xem chi tiết.",
+    )
+
+
+def make_resolver(title: str, docs_path: str | None, description: str) -> APIGatewayHttpResolver:
+    """A resolver with validation, the error shape, and Swagger UI at ``docs_path``."""
+    bind_tables(get_settings())
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def _domain(exc: DomainError) -> Response[str]:
+        return json_response(exc.status, exc.body())
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[str]:
+        details = _details(exc)
+        return error_response(422, "invalid_request", *_summary(details), details)
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[str]:
+        return error_response(404, "route_not_found", "No such route.", "Không có đường dẫn này.")
+
+    @app.exception_handler(Exception)
+    def _crash(exc: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return error_response(
+            500,
+            "internal_error",
+            "Something went wrong on our side; nothing was changed by a half-done step. Try again.",
+            "Hệ thống gặp lỗi; không có thay đổi dở dang nào được lưu. Vui lòng thử lại.",
+        )
+
+    if docs_path:
+        app.enable_swagger(
+            path=docs_path,
+            title=title,
+            description=description,
+            version="1.0.0",
+            security_schemes={"bearer": HTTPBearer(bearerFormat="JWT")},
+            security=[{"bearer": []}],
+        )
+    return app
+
+
+def principal(app: APIGatewayHttpResolver) -> Principal:
+    return Principal.from_event(app.current_event.raw_event)
+
+
+def role_gate(event: dict[str, Any], rules: dict[str, tuple[str, ...]]) -> dict[str, Any] | None:
+    """Refuse a caller whose role a route is not for, before anything else runs.
+
+    Powertools validates the body before a route function runs, so without this a
+    caller of the wrong role would be told what a valid body looks like (422) before
+    being refused. Route functions still check role and tenant themselves.
+    """
+    roles = rules.get(str(event.get("routeKey", "")))
+    if roles is None:
+        return None
+    try:
+        Principal.from_event(event).require(*roles)
+    except DomainError as exc:
+        return {
+            "statusCode": exc.status,
+            "headers": {"Content-Type": "application/json; charset=utf-8"},
+            "body": json.dumps(exc.body(), ensure_ascii=False),
+            "isBase64Encoded": False,
+        }
+    return None

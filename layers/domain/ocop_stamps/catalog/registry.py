@@ -1,0 +1,146 @@
+"""Registering producers, products and lots -- the master data a scan shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocop_stamps.catalog.schemas import LotIn, ProducerIn, ProductIn
+from ocop_stamps.catalog.views import lot_view, producer_view, product_view
+from ocop_stamps.core.errors import Conflict, NotFound
+from ocop_stamps.core.ids import iso, new_id, utc_now
+from ocop_stamps.storage import accounts
+from ocop_stamps.storage import repository as repo
+from ocop_stamps.storage.models import LotCodeClaim, LotItem, ProducerItem, ProductItem
+
+
+def register_producer(data: ProducerIn) -> dict[str, Any]:
+    producer_id = data.producer_id or new_id("pro")
+    item = ProducerItem(
+        repo.producer_key(producer_id),
+        repo.PROFILE,
+        kind="producer",
+        created_at=iso(utc_now()),
+        demo=data.demo,
+        producer_id=producer_id,
+        name=data.name,
+        producer_kind=data.kind.value,
+        owner=data.owner,
+        tax_code=data.tax_code,
+        address=data.address.model_dump(exclude_none=True),
+        phone=data.phone,
+    )
+    taken = Conflict(f"A producer with id '{producer_id}' already exists.", f"Đã có chủ thể với mã '{producer_id}'.")
+    account = None
+    if data.account_email:
+        if repo.get_producer(producer_id) is not None:
+            raise taken  # before making an account for it
+        account = accounts.create_producer_user(producer_id, data.account_email)
+    try:
+        repo.create(item)
+    except Exception as exc:
+        if account and account.get("status") == "invited":
+            accounts.delete_user(data.account_email or "")  # no account without its producer
+        if isinstance(exc, repo.AlreadyExists):
+            raise taken from None
+        raise
+    view = producer_view(item)
+    if account:
+        view["account"] = account
+    return view
+
+
+def register_product(data: ProductIn) -> dict[str, Any]:
+    if repo.get_producer(data.producer_id) is None:
+        raise NotFound(
+            f"Producer '{data.producer_id}' is not registered; register it first (POST /producers).",
+            f"Chưa có chủ thể '{data.producer_id}'; hãy đăng ký chủ thể trước (POST /producers).",
+        )
+    product_id = new_id("prd")
+    item = ProductItem(
+        repo.product_key(product_id),
+        repo.PROFILE,
+        kind="product",
+        created_at=iso(utc_now()),
+        demo=data.demo,
+        gsi1pk=repo.producer_key(data.producer_id),
+        gsi1sk=f"PRODUCT#{product_id}",
+        product_id=product_id,
+        producer_id=data.producer_id,
+        name=data.name,
+        name_en=data.name_en,
+        brand=data.brand,
+        group=data.group.value,
+        gtin=data.gtin,
+        image_url=str(data.image_url) if data.image_url else None,
+        description=data.description,
+        ocop=data.ocop.model_dump(mode="json") if data.ocop else None,
+        ocop_history=[{"action": "record", **data.ocop.model_dump(mode="json"), "at": iso(utc_now())}]
+        if data.ocop
+        else [],
+        repeat_threshold=data.repeat_threshold,
+    )
+    repo.create(item)
+    return product_view(item)
+
+
+def own_product(producer_id: str, product_id: str) -> ProductItem:
+    """The product, if it is this producer's; otherwise the same 404 as a missing one."""
+    product = repo.get_product(product_id)
+    if product is None or product.producer_id != producer_id:
+        raise NotFound(
+            f"Product '{product_id}' is not one of your products.",
+            f"Sản phẩm '{product_id}' không thuộc danh mục sản phẩm của bạn.",
+        )
+    return product
+
+
+def own_lot(producer_id: str | None, lot_id: str, *, consistent: bool = False) -> LotItem:
+    """The lot, if it is this producer's (any lot for producer_id None: admins, inspectors)."""
+    lot = repo.get_lot_consistent(lot_id) if consistent else repo.get_lot(lot_id)
+    if lot is None or (producer_id is not None and lot.producer_id != producer_id):
+        raise NotFound(
+            f"Lot '{lot_id}' is not one of your lots.",
+            f"Lô '{lot_id}' không thuộc các lô sản xuất của bạn.",
+        )
+    return lot
+
+
+def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
+    own_product(producer_id, data.product_id)
+    lot_id = new_id("lot")
+    now = iso(utc_now())
+    lot = LotItem(
+        repo.lot_key(lot_id),
+        repo.PROFILE,
+        kind="lot",
+        created_at=now,
+        gsi1pk=repo.producer_key(producer_id),
+        gsi1sk=f"LOT#{lot_id}",
+        lot_id=lot_id,
+        lot_code=data.lot_code,
+        product_id=data.product_id,
+        producer_id=producer_id,
+        production_date=data.production_date.isoformat(),
+        expiry_date=data.expiry_date.isoformat(),
+        quantity=data.quantity,
+        unit=data.unit,
+        origin=data.origin.model_dump(mode="json", exclude_none=True),
+        certifications=set(data.certifications) or None,
+        standards=set(data.standards) or None,
+        process_steps=[step.model_dump(mode="json", exclude_none=True) for step in data.process_steps],
+    )
+    claim = LotCodeClaim(
+        repo.producer_key(producer_id),
+        f"LOTCODE#{data.lot_code}",
+        kind="lot_code",
+        created_at=now,
+        lot_id=lot_id,
+    )
+    try:
+        repo.create_lot(lot, claim)
+    except repo.AlreadyExists:
+        raise Conflict(
+            f"You already have a lot with code '{data.lot_code}'; lot codes are unique per producer.",
+            f"Bạn đã có lô mang mã '{data.lot_code}'; mã lô không được trùng.",
+        ) from None
+    return lot_view(lot)

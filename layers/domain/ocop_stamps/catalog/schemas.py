@@ -1,0 +1,170 @@
+"""Request bodies of the catalog: producers, products, lots and OCOP ratings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, HttpUrl, field_validator, model_validator
+
+from ocop_stamps.codes.gs1 import normalize_gtin
+from ocop_stamps.core.schema import EntityId, LongText, ShortText, Slug, Strict, Text, today_vn
+
+
+class ProducerKind(StrEnum):
+    household = "household"
+    cooperative = "cooperative"
+    enterprise = "enterprise"
+    individual = "individual"
+
+
+class OcopGroup(StrEnum):
+    """The six product groups of Decision 148/QĐ-TTg."""
+
+    food = "food"
+    beverage = "beverage"
+    herbal = "herbal"
+    textile_garment = "textile_garment"
+    souvenir_furniture_decor = "souvenir_furniture_decor"
+    community_tourism = "community_tourism"
+
+
+class Address(Strict):
+    hamlet: ShortText | None = None
+    commune: ShortText | None = None
+    district: ShortText | None = None
+    province: ShortText
+    street: Text | None = None
+
+
+class ProducerIn(Strict):
+    producer_id: Slug | None = Field(default=None, description="Optional stable id; generated when absent.")
+    name: Text
+    kind: ProducerKind
+    owner: Text | None = None
+    tax_code: Annotated[str, Field(pattern=r"^[0-9]{10}(-[0-9]{3})?$")] | None = Field(
+        default=None, description="Business registration / tax number (10 digits, optional -NNN branch)."
+    )
+    address: Address
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None
+    demo: bool = False
+    account_email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
+        default=None,
+        description="Creates the producer's sign-in account (Cognito user in group producer, invited by email).",
+    )
+
+
+class OcopRating(Strict):
+    stars: int = Field(ge=3, le=5)
+    certificate_no: ShortText
+    issuing_body: Text
+    decision_date: dt.date
+    valid_until: dt.date | None = Field(default=None, description="Defaults to 36 months after the decision.")
+
+    @model_validator(mode="after")
+    def _dates(self) -> OcopRating:
+        if self.decision_date > today_vn():
+            raise ValueError("decision_date is in the future")
+        if self.valid_until is None:
+            d = self.decision_date
+            try:
+                self.valid_until = d.replace(year=d.year + 3)
+            except ValueError:  # 29 February
+                self.valid_until = d.replace(year=d.year + 3, day=28)
+        if self.valid_until <= self.decision_date:
+            raise ValueError("valid_until must be after decision_date")
+        return self
+
+
+class ProductIn(Strict):
+    producer_id: EntityId
+    name: Text
+    name_en: Text | None = None
+    brand: Text | None = None
+    group: OcopGroup
+    gtin: str | None = Field(default=None, description="GTIN-8/12/13/14 with a valid check digit.")
+    image_url: HttpUrl | None = None
+    description: LongText | None = None
+    ocop: OcopRating | None = None
+    repeat_threshold: int = Field(default=10, ge=1, le=10_000, description="Scans after which a stamp reads `repeat`.")
+    demo: bool = False
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, v: str | None) -> str | None:
+        return None if v is None else normalize_gtin(v)
+
+
+class Origin(Strict):
+    area_name: Text | None = None
+    commune: ShortText | None = None
+    district: ShortText | None = None
+    province: ShortText
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    harvest_date: dt.date | None = None
+
+
+class ProcessStep(Strict):
+    """One step of production (TCVN 12850: who, what, where, when, why)."""
+
+    step: Text = Field(description="What was done, e.g. 'Thu hoạch', 'Sấy khô', 'Đóng gói'.")
+    who: Text | None = None
+    where: Text | None = None
+    when: dt.date | dt.datetime
+    why: Text | None = None
+
+
+class LotIn(Strict):
+    product_id: EntityId
+    lot_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]{1,20}$")] = Field(
+        description="The producer's own lot code (GS1 AI 10: up to 20 characters)."
+    )
+    production_date: dt.date
+    expiry_date: dt.date
+    quantity: int = Field(gt=0, le=100_000_000)
+    unit: Annotated[str, Field(min_length=1, max_length=20)] = "unit"
+    origin: Origin
+    certifications: list[ShortText] = Field(default_factory=list, max_length=20)
+    standards: list[ShortText] = Field(
+        default_factory=list, max_length=20, description="Standards applied, e.g. TCVN 12850:2019."
+    )
+    process_steps: list[ProcessStep] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _dates(self) -> LotIn:
+        if self.production_date > today_vn():
+            raise ValueError("production_date is in the future")
+        if self.expiry_date <= self.production_date:
+            raise ValueError("expiry_date must be after production_date")
+        harvest = self.origin.harvest_date
+        if harvest is not None and harvest > self.production_date:
+            raise ValueError("origin.harvest_date must not be after production_date")
+        return self
+
+
+class RatingAction(StrEnum):
+    record = "record"
+    renew = "renew"
+    downgrade = "downgrade"
+    withdraw = "withdraw"
+
+
+class RatingIn(Strict):
+    """A step in a product's OCOP rating: a new decision, or its withdrawal."""
+
+    action: RatingAction
+    rating: OcopRating | None = None
+    reason: Annotated[str, Field(min_length=3, max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> RatingIn:
+        if self.action is RatingAction.withdraw:
+            if self.reason is None:
+                raise ValueError("a withdrawal needs a reason")
+            if self.rating is not None:
+                raise ValueError("a withdrawal takes no rating")
+        elif self.rating is None:
+            raise ValueError("record, renew and downgrade need a rating")
+        return self

@@ -1,0 +1,87 @@
+"""Plain-dict views of catalog items: what the API and the scan page show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ocop_stamps.core.vocabulary import VN_TZ
+from ocop_stamps.storage.models import LotItem, ProducerItem, ProductItem
+
+
+def producer_view(p: ProducerItem) -> dict[str, Any]:
+    return {
+        "producer_id": p.producer_id,
+        "name": p.name,
+        "kind": p.producer_kind,
+        "owner": p.owner,
+        "tax_code": p.tax_code,
+        "address": plain(p.address) if p.address else {},
+        "phone": p.phone,
+        "status": p.status,
+        "demo": p.demo,
+        "created_at": p.created_at,
+    }
+
+
+def plain(value: Any) -> dict[str, Any]:
+    """A stored map as a dict, whether pynamodb hands back a MapAttribute or a dict."""
+    return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value)
+
+
+def history(values: Any) -> list[dict[str, Any]]:
+    return [plain(v) for v in values or []]
+
+
+def rating_status(ocop: dict[str, Any] | None, today: dt.date | None = None) -> str | None:
+    """valid, lapsed (past valid_until) or withdrawn; None when never rated."""
+    if not ocop:
+        return None
+    if ocop.get("withdrawn"):
+        return "withdrawn"
+    today = today or dt.datetime.now(VN_TZ).date()
+    valid_until = ocop.get("valid_until")
+    if valid_until and today > dt.date.fromisoformat(str(valid_until)):
+        return "lapsed"
+    return "valid"
+
+
+def product_view(p: ProductItem) -> dict[str, Any]:
+    ocop = plain(p.ocop) if p.ocop else None
+    if ocop:
+        ocop["status"] = rating_status(ocop)
+    return {
+        "product_id": p.product_id,
+        "producer_id": p.producer_id,
+        "name": p.name,
+        "name_en": p.name_en,
+        "group": p.group,
+        "gtin": p.gtin,
+        "image_url": p.image_url,
+        "description": p.description,
+        "brand": p.brand,
+        "ocop": ocop,
+        "repeat_threshold": int(p.repeat_threshold),
+        "demo": p.demo,
+        "created_at": p.created_at,
+    }
+
+
+def lot_view(lot: LotItem) -> dict[str, Any]:
+    return {
+        "lot_id": lot.lot_id,
+        "lot_code": lot.lot_code,
+        "product_id": lot.product_id,
+        "producer_id": lot.producer_id,
+        "production_date": lot.production_date,
+        "expiry_date": lot.expiry_date,
+        "quantity": int(lot.quantity),
+        "shelf_life_days": (dt.date.fromisoformat(lot.expiry_date) - dt.date.fromisoformat(lot.production_date)).days,
+        "unit": lot.unit,
+        "origin": plain(lot.origin) if lot.origin else {},
+        "certifications": sorted(lot.certifications or []),
+        "standards": sorted(lot.standards or []),
+        "process_steps": history(lot.process_steps),
+        "recall": plain(lot.recall) if lot.recall else None,
+        "created_at": lot.created_at,
+    }

@@ -1,0 +1,522 @@
+"""The anomaly detector: scan records from the Scans table's stream in, alerts out.
+
+For each new scan record (stream INSERT), in stream order:
+
+1. decide which rules fire (``rules_for``): repeat scans over the 24-hour or 7-day
+   threshold (per product), the same code seen in two places faster than travel allows,
+   a burst of ``unknown`` codes from one client hash or one place (enumeration), any scan
+   of a ``void``, ``recalled``, ``expired`` or ``not_activated`` stamp, a consumer report;
+2. write, in ONE DynamoDB transaction: a marker ``SEEN#{code}/{scan_key}`` that must not
+   exist yet, the daily counters (summaries), the burst counters, and every alert --
+   created if new (condition: absent), else one more occurrence (condition: present).
+
+The marker makes the whole record idempotent: a stream record delivered twice fails the
+marker's condition and changes nothing -- no second alert, no second count. Alerts are
+one per (type, subject, window), so a thousand scans of a recalled lot in a day are one
+alert with 1,000 occurrences. New alerts are published to SNS after the commit
+(at most once: a lost notification still leaves the alert in the queue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ocop_stamps.core.cache import TtlCache
+from ocop_stamps.core.provinces import NO_PLACE, name_of
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.vocabulary import VN_TZ
+from ocop_stamps.storage import inspection as store
+from ocop_stamps.storage import repository as repo
+from ocop_stamps.storage.keys import SHARDS, shard_of
+
+STATUS_VERDICTS = ("void", "recalled", "expired", "not_activated")
+ALERT_TYPES = (
+    "repeat_24h",
+    "repeat_7d",
+    "impossible_travel",
+    "unknown_burst",
+    "void_scanned",
+    "recalled_scanned",
+    "expired_scanned",
+    "not_activated_scanned",
+    "consumer_report",
+)
+MARKER_DAYS = 8  # longer than the stream's 24 h retention and the retry window
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Rules:
+    repeat_24h: int = 3
+    repeat_7d: int = 10  # a product's own repeat_threshold wins
+    travel_minutes: int = 60
+    burst_client: int = 20
+    burst_place: int = 100
+    burst_window_seconds: int = 600
+
+    @classmethod
+    def from_env(cls) -> Rules:
+        return cls(
+            repeat_24h=_env_int("OCOP_REPEAT_24H", 3),
+            repeat_7d=_env_int("OCOP_REPEAT_7D", 10),
+            travel_minutes=_env_int("OCOP_TRAVEL_MINUTES", 60),
+            burst_client=_env_int("OCOP_BURST_CLIENT", 20),
+            burst_place=_env_int("OCOP_BURST_PLACE", 100),
+            burst_window_seconds=_env_int("OCOP_BURST_WINDOW_SECONDS", 600),
+        )
+
+
+@dataclass
+class Candidate:
+    type: str
+    subject: str
+    window: str
+    summary_vi: str
+    summary_en: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def alert_id(self) -> str:
+        return alert_id(self.type, self.subject, self.window)
+
+
+def alert_id(kind: str, subject: str, window: str) -> str:
+    return "al_" + hashlib.sha256(f"{kind}|{subject}|{window}".encode()).hexdigest()[:20]
+
+
+def _moment(iso_utc: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
+
+
+def vn_day(iso_utc: str) -> str:
+    return _moment(iso_utc).astimezone(VN_TZ).date().isoformat()
+
+
+def _iso(moment: dt.datetime) -> str:
+    u = moment.astimezone(dt.UTC)
+    return u.strftime("%Y-%m-%dT%H:%M:%S.") + f"{u.microsecond // 1000:03d}Z"
+
+
+def _place(scan: dict[str, Any]) -> str | None:
+    return scan.get("province") or scan.get("country") or None
+
+
+_products: TtlCache[dict[str, Any] | None] = TtlCache(60)
+
+
+def _product_threshold(product_id: str | None, default: int) -> int:
+    if not product_id:
+        return default
+
+    def load() -> dict[str, Any] | None:
+        item = repo.get_product(product_id)
+        return None if item is None else {"repeat_threshold": int(item.repeat_threshold or default)}
+
+    found = _products.get(("product", product_id), load)
+    return int(found["repeat_threshold"]) if found else default
+
+
+# --- rules -------------------------------------------------------------------------------------
+def rules_for(
+    scan: dict[str, Any], rules: Rules, bursts: dict[str, int], history: Callable[[str, str], list[Any]]
+) -> list[Candidate]:
+    """The alerts one scan record raises or adds to. ``bursts`` holds the unknown-code
+    counts including this scan; ``history(code, since)`` the code's earlier scans."""
+    code = scan["code"]
+    at = scan["scanned_at"]
+    day = vn_day(at)
+    verdicts = set(scan.get("verdicts") or [scan.get("verdict")])
+    place_name = name_of(scan.get("jurisdiction"))
+    out: list[Candidate] = []
+
+    if scan.get("kind") == "report":
+        where = scan.get("report_where") or ""
+        out.append(
+            Candidate(
+                "consumer_report",
+                f"code:{code}",
+                day,
+                f"Người tiêu dùng báo nghi tem giả: mã {code}, nơi mua: {where} ({place_name}).",
+                f"A consumer reported a suspected fake: code {code}, bought at: {where}.",
+                {"where": where, "note": scan.get("report_note")},
+            )
+        )
+        return out
+
+    for verdict in STATUS_VERDICTS:
+        if verdict not in verdicts:
+            continue
+        subject, vi_subject = {
+            "recalled": (f"lot:{scan.get('lot_id')}", f"lô {scan.get('lot_id')}"),
+            "expired": (f"lot:{scan.get('lot_id')}", f"lô {scan.get('lot_id')}"),
+            "void": (f"batch:{scan.get('batch_no')}", f"đợt tem {scan.get('batch_no')}"),
+            "not_activated": (f"batch:{scan.get('batch_no')}", f"đợt tem {scan.get('batch_no')}"),
+        }[verdict]
+        vi_state = {
+            "void": "đã hủy",
+            "recalled": "thuộc lô bị thu hồi",
+            "expired": "đã hết hạn",
+            "not_activated": "chưa kích hoạt",
+        }[verdict]
+        out.append(
+            Candidate(
+                f"{verdict}_scanned",
+                subject,
+                day,
+                f"Tem {vi_state} vẫn được quét: mã {code} ({vi_subject}, {place_name}).",
+                f"A {verdict.replace('_', ' ')} stamp was scanned: code {code} ({subject}).",
+                {"verdict": verdict},
+            )
+        )
+
+    if "unknown" in verdicts:
+        client_hash = scan.get("client_hash")
+        if client_hash and bursts.get(f"client:{client_hash}", 0) >= rules.burst_client:
+            n = bursts[f"client:{client_hash}"]
+            out.append(
+                Candidate(
+                    "unknown_burst",
+                    f"client:{client_hash}",
+                    day,
+                    f"Dò mã: một máy đã thử {n} mã không tồn tại trong {rules.burst_window_seconds // 60} phút.",
+                    f"Enumeration: one client tried {n} codes that do not exist within {rules.burst_window_seconds // 60} minutes.",
+                    {"count": n, "client_hash": client_hash},
+                )
+            )
+        place = scan.get("province")
+        if place and bursts.get(f"place:{place}", 0) >= rules.burst_place:
+            n = bursts[f"place:{place}"]
+            out.append(
+                Candidate(
+                    "unknown_burst",
+                    f"place:{place}",
+                    day,
+                    f"Dò mã: {n} mã không tồn tại được thử từ {name_of(place)} trong {rules.burst_window_seconds // 60} phút.",
+                    f"Enumeration: {n} codes that do not exist were tried from {place} within {rules.burst_window_seconds // 60} minutes.",
+                    {"count": n, "place": place},
+                )
+            )
+        return out
+
+    scan_no = int(scan.get("scan_no") or 0)
+    if scan.get("batch_no") is None or scan_no < 2:
+        return out  # a first scan: nothing to repeat, nowhere to have travelled from
+    moment = _moment(at)
+    earlier = [s for s in history(code, _iso(moment - dt.timedelta(days=7))) if s.scan_key < scan["scan_key"]]
+    earlier = [s for s in earlier if getattr(s, "kind", None) != "report"]
+    in_24h = 1 + sum(1 for s in earlier if s.scan_key >= _iso(moment - dt.timedelta(hours=24)))
+    in_7d = 1 + len(earlier)
+    if in_24h >= rules.repeat_24h:
+        out.append(
+            Candidate(
+                "repeat_24h",
+                f"code:{code}",
+                day,
+                f"Mã {code} được quét {in_24h} lần trong 24 giờ (ngưỡng {rules.repeat_24h}).",
+                f"Code {code} scanned {in_24h} times within 24 hours (threshold {rules.repeat_24h}).",
+                {"count": in_24h, "threshold": rules.repeat_24h},
+            )
+        )
+    threshold_7d = _product_threshold(scan.get("product_id"), rules.repeat_7d)
+    if in_7d >= threshold_7d:
+        year, week, _ = moment.astimezone(VN_TZ).isocalendar()
+        out.append(
+            Candidate(
+                "repeat_7d",
+                f"code:{code}",
+                f"{year}-W{week:02d}",
+                f"Mã {code} được quét {in_7d} lần trong 7 ngày (ngưỡng {threshold_7d}).",
+                f"Code {code} scanned {in_7d} times within 7 days (threshold {threshold_7d}).",
+                {"count": in_7d, "threshold": threshold_7d},
+            )
+        )
+    here = _place(scan)
+    if here and earlier:
+        last = earlier[0]
+        there = getattr(last, "province", None) or getattr(last, "country", None)
+        minutes = (moment - _moment(last.scanned_at)).total_seconds() / 60
+        if there and there != here and minutes < rules.travel_minutes:
+            out.append(
+                Candidate(
+                    "impossible_travel",
+                    f"code:{code}",
+                    day,
+                    f"Mã {code} được quét ở {name_of(there)} rồi ở {name_of(here)} chỉ sau {minutes:.0f} phút.",
+                    f"Code {code} scanned in {there} then in {here} only {minutes:.0f} minutes apart.",
+                    {"from": there, "to": here, "minutes": int(minutes)},
+                )
+            )
+    return out
+
+
+# --- writing one record ------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    processed: bool  # False: this record had been processed before (no change made)
+    new_alerts: list[dict[str, Any]] = field(default_factory=list)
+    alert_ids: list[str] = field(default_factory=list)
+
+
+def _stats_ops(scan: dict[str, Any], day: str, shard: int) -> list[dict[str, Any]]:
+    verdict = scan.get("verdict") or "unknown"
+    province = scan.get("jurisdiction") or NO_PLACE
+    scopes = ["all", f"province:{province}"]
+    if scan.get("producer_id"):
+        scopes.append(f"producer:{scan['producer_id']}")
+    if scan.get("product_id"):
+        scopes.append(f"product:{scan['product_id']}")
+    ops = []
+    for scope in scopes:
+        ops.append(
+            {
+                "Update": {
+                    "TableName": store.table(),
+                    "Key": store.to_ddb({"pk": f"STATS#{scope}#{shard}", "sk": day}),
+                    "UpdateExpression": "ADD #v :one, #p :one, #t :one SET #s = :scope",
+                    "ExpressionAttributeNames": {
+                        "#v": f"v:{verdict}",
+                        "#p": f"p:{province}",
+                        "#t": "total",
+                        "#s": "scope",
+                    },
+                    "ExpressionAttributeValues": store.to_ddb({":one": 1, ":scope": scope}),
+                }
+            }
+        )
+    return ops
+
+
+def _burst_keys(scan: dict[str, Any], rules: Rules) -> list[tuple[str, str]]:
+    if scan.get("verdict") != "unknown":
+        return []
+    epoch = int(_moment(scan["scanned_at"]).timestamp())
+    window = str(epoch // rules.burst_window_seconds)
+    keys = []
+    if scan.get("client_hash"):
+        keys.append((f"BURST#client#{scan['client_hash']}", window))
+    if scan.get("province"):
+        keys.append((f"BURST#place#{scan['province']}", window))
+    return keys
+
+
+def _alert_item(c: Candidate, scan: dict[str, Any], now: str) -> dict[str, Any]:
+    province = scan.get("jurisdiction") or NO_PLACE
+    return {
+        "pk": f"ALERT#{c.alert_id}",
+        "sk": "ALERT",
+        "kind": "alert",
+        "alert_id": c.alert_id,
+        "type": c.type,
+        "subject": c.subject,
+        "window": c.window,
+        "status": "open",
+        "province": province,
+        "code": scan.get("code"),
+        "lot_id": scan.get("lot_id"),
+        "batch_no": scan.get("batch_no"),
+        "product_id": scan.get("product_id"),
+        "producer_id": scan.get("producer_id"),
+        "raised_at": now,
+        "first_seen": scan["scanned_at"],
+        "last_seen": scan["scanned_at"],
+        "last_scan": f"{scan['code']}/{scan['scan_key']}",
+        "occurrences": 1,
+        "summary_vi": c.summary_vi,
+        "summary_en": c.summary_en,
+        "detail": c.detail,
+        "history": [{"status": "open", "at": now, "by": "detector", "note": c.summary_vi}],
+        "queue_province": f"open#{province}",
+        "queue_type": f"open#{c.type}",
+        "queue_sk": f"{now}#{c.alert_id}",
+    }
+
+
+def _alert_ops(
+    candidates: list[Candidate], existing: set[str], scan: dict[str, Any], now: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    ops, new = [], []
+    seen: set[str] = set()
+    for c in candidates:
+        if c.alert_id in seen:
+            continue
+        seen.add(c.alert_id)
+        key = store.to_ddb({"pk": f"ALERT#{c.alert_id}", "sk": "ALERT"})
+        if c.alert_id in existing:
+            ops.append(
+                {
+                    "Update": {
+                        "TableName": store.table(),
+                        "Key": key,
+                        "UpdateExpression": "ADD occurrences :one SET last_seen = :at, last_scan = :ls, detail = :d",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": store.to_ddb(
+                            {
+                                ":one": 1,
+                                ":at": scan["scanned_at"],
+                                ":ls": f"{scan['code']}/{scan['scan_key']}",
+                                ":d": c.detail,
+                            }
+                        ),
+                    }
+                }
+            )
+        else:
+            item = _alert_item(c, scan, now)
+            new.append(item)
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": store.table(),
+                        "Item": store.to_ddb(item),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+    return ops, new
+
+
+def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datetime | None = None) -> Outcome:
+    """Apply one scan record (a NEW_IMAGE) exactly once; see the module docstring."""
+    rules = rules or Rules.from_env()
+    code, scan_key = scan["code"], scan["scan_key"]
+    moment = now or dt.datetime.now(dt.UTC)
+    now_iso = _iso(moment)
+    marker = {
+        "Put": {
+            "TableName": store.table(),
+            "Item": store.to_ddb(
+                {
+                    "pk": f"SEEN#{code}",
+                    "sk": scan_key,
+                    "kind": "seen",
+                    "expires_at": int(time.time()) + MARKER_DAYS * 86400,
+                }
+            ),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+    shard = shard_of(code, scan_key)
+    day = vn_day(scan["scanned_at"])
+    burst_keys = _burst_keys(scan, rules)
+    for attempt in range(3):
+        found = store.batch_get(burst_keys) if burst_keys else {}
+        bursts = {}
+        burst_ops = []
+        for pk, sk in burst_keys:
+            label = pk.removeprefix("BURST#").replace("#", ":", 1)
+            bursts[label] = int(found.get((pk, sk), {}).get("hits", 0)) + 1
+            burst_ops.append(
+                {
+                    "Update": {
+                        "TableName": store.table(),
+                        "Key": store.to_ddb({"pk": pk, "sk": sk}),
+                        "UpdateExpression": "ADD hits :one SET expires_at = :exp",
+                        "ExpressionAttributeValues": store.to_ddb({":one": 1, ":exp": int(time.time()) + 2 * 86400}),
+                    }
+                }
+            )
+        candidates = rules_for(scan, rules, bursts, store.recent_scans_of_code)
+        ids = list(dict.fromkeys(c.alert_id for c in candidates))
+        existing_items = store.batch_get([(f"ALERT#{i}", "ALERT") for i in ids]) if ids else {}
+        existing = {item["alert_id"] for item in existing_items.values()}
+        alert_ops, new = _alert_ops(candidates, existing, scan, now_iso)
+        ops = [marker, *_stats_ops(scan, day, shard), *burst_ops, *alert_ops]
+        try:
+            store.transact(ops)
+        except store.TransactionCancelled as exc:
+            if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
+                return Outcome(processed=False)  # processed before: nothing to do, nothing raised twice
+            if attempt == 2:
+                raise
+            continue  # an alert appeared (or vanished) meanwhile: re-read and try again
+        return Outcome(True, new, ids)
+    raise RuntimeError("unreachable")  # pragma: no cover
+
+
+# --- notification ------------------------------------------------------------------------------
+TYPE_VI = {
+    "repeat_24h": "Quét lặp lại trong 24 giờ",
+    "repeat_7d": "Quét lặp lại trong 7 ngày",
+    "impossible_travel": "Một mã ở hai nơi quá nhanh",
+    "unknown_burst": "Dò mã (nhiều mã không tồn tại)",
+    "void_scanned": "Quét tem đã hủy",
+    "recalled_scanned": "Quét tem của lô bị thu hồi",
+    "expired_scanned": "Quét tem đã hết hạn",
+    "not_activated_scanned": "Quét tem chưa kích hoạt",
+    "consumer_report": "Người tiêu dùng báo tem giả",
+}
+TYPE_ASCII = {
+    "repeat_24h": "Quet lap lai 24h",
+    "repeat_7d": "Quet lap lai 7 ngay",
+    "impossible_travel": "Mot ma o hai noi",
+    "unknown_burst": "Do ma",
+    "void_scanned": "Tem da huy",
+    "recalled_scanned": "Lo bi thu hoi",
+    "expired_scanned": "Tem het han",
+    "not_activated_scanned": "Tem chua kich hoat",
+    "consumer_report": "Bao tem gia",
+}
+
+
+def alert_link(alert_id_: str) -> str:
+    settings = get_settings()
+    base = settings.console_base_url or settings.public_base_url
+    return f"{base}/alerts/{alert_id_}" if base else f"/alerts/{alert_id_}"
+
+
+def notification(alert: dict[str, Any]) -> tuple[str, str]:
+    """(subject, message): SNS subjects must be ASCII; the message is Vietnamese first."""
+    subject = f"[OCOP] Canh bao: {TYPE_ASCII.get(alert['type'], alert['type'])} ({alert['province']})"[:99]
+    lines = [
+        f"Cảnh báo mới: {TYPE_VI.get(alert['type'], alert['type'])}",
+        alert["summary_vi"],
+        f"Tỉnh/thành: {name_of(alert['province'])}",
+        f"Thời điểm: {_moment(alert['first_seen']).astimezone(VN_TZ).strftime('%d/%m/%Y %H:%M')}",
+        f"Xem và xử lý: {alert_link(alert['alert_id'])}",
+        "",
+        f"New alert: {alert['summary_en']}",
+    ]
+    return subject, "\n".join(lines)
+
+
+def publish(alerts: list[dict[str, Any]], publisher: Callable[[str, str, dict[str, Any]], None]) -> None:
+    for alert in alerts:
+        subject, message = notification(alert)
+        publisher(subject, message, alert)
+
+
+def sns_publisher(topic_arn: str) -> Callable[[str, str, dict[str, Any]], None]:
+    import boto3
+
+    sns = boto3.client("sns")
+
+    def send(subject: str, message: str, alert: dict[str, Any]) -> None:
+        sns.publish(
+            TopicArn=topic_arn,
+            Subject=subject,
+            Message=message,
+            MessageAttributes={
+                "type": {"DataType": "String", "StringValue": alert["type"]},
+                "province": {"DataType": "String", "StringValue": alert["province"]},
+            },
+        )
+
+    return send
+
+
+def as_json(alert: dict[str, Any]) -> str:
+    return json.dumps(store.plain(alert), ensure_ascii=False)
+
+
+__all__ = ["ALERT_TYPES", "SHARDS", "Candidate", "Outcome", "Rules", "process_scan", "rules_for"]

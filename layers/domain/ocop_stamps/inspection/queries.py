@@ -1,0 +1,401 @@
+"""Inspector queries on the verification log: filters, province scope, sharded fan-out.
+
+One filter picks the key (``code`` on the table; ``lot``, ``batch``, ``product``,
+``producer``, ``province``, ``verdict`` on their sharded indexes -- see scan_keys.py); a
+time range is a key condition on ``scan_key`` (ISO time first); every other filter and
+the caller's province scope are a FilterExpression on the same Query. No request scans a
+table. A sharded key is read as ``SHARDS`` Queries merged newest first; the opaque cursor
+holds where each shard stopped, so a page costs at most ``SHARDS x values`` Queries.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ocop_stamps.codes.scheme import normalize
+from ocop_stamps.core.auth import Principal
+from ocop_stamps.core.errors import BadRequest, Forbidden
+from ocop_stamps.core.provinces import EVERYWHERE, NO_PLACE, name_of, to_code
+from ocop_stamps.core.vocabulary import VN_TZ, Verdict
+from ocop_stamps.storage import inspection as store
+from ocop_stamps.storage.keys import INDEXES, SHARDS
+from ocop_stamps.storage.models import ScanItem
+
+VERDICTS = (*[v.value for v in Verdict], "report")
+# Order in which a filter is preferred as the key: the most selective first.
+KEY_ORDER = ("code", "lot", "batch", "product", "producer", "province", "verdict")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Provinces a caller may read (``None``: everywhere)."""
+
+    provinces: frozenset[str] | None
+
+    @classmethod
+    def of(cls, who: Principal) -> Scope:
+        who.require("inspector", "admin")
+        if "admin" in who.groups or EVERYWHERE in who.provinces:
+            return cls(None)
+        codes = frozenset(c for c in (to_code(p) for p in who.provinces) if c)
+        if not codes:
+            raise Forbidden(
+                "Your inspector account has no provinces (custom:provinces); ask an admin.",
+                "Tài khoản cán bộ kiểm tra chưa được giao tỉnh nào (custom:provinces); hãy liên hệ quản trị.",
+            )
+        return cls(codes)
+
+    def allows(self, jurisdiction: str | None) -> bool:
+        return self.provinces is None or (jurisdiction or NO_PLACE) in self.provinces
+
+
+@dataclass
+class Filters:
+    code: str | None = None
+    lot: str | None = None
+    batch: str | None = None
+    product: str | None = None
+    producer: str | None = None
+    province: str | None = None
+    verdict: str | None = None
+    since: str | None = None  # ISO UTC, inclusive
+    until: str | None = None  # ISO UTC, exclusive
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        raw = json.dumps([getattr(self, k) for k in (*KEY_ORDER, "since", "until")], ensure_ascii=False)
+        return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def _bad(en: str, vi: str) -> BadRequest:
+    return BadRequest(en, vi)
+
+
+def _instant(value: str, *, end: bool) -> str:
+    """'2026-11-23' (a day in Vietnam) or an ISO date-time -> ISO UTC as scan keys have it."""
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), VN_TZ)
+        else:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=VN_TZ)
+    except ValueError:
+        raise _bad(
+            f"'{value[:40]}' is not a date (YYYY-MM-DD) or an ISO date-time.",
+            f"'{value[:40]}' không phải là ngày (YYYY-MM-DD) hoặc thời điểm ISO.",
+        ) from None
+    utc = moment.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def make_filters(
+    *,
+    code: str | None = None,
+    lot: str | None = None,
+    batch: str | None = None,
+    product: str | None = None,
+    producer: str | None = None,
+    province: str | None = None,
+    verdict: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Filters:
+    f = Filters(lot=lot or None, product=product or None, producer=producer or None)
+    if code:
+        f.code = normalize(code)[:32] or "-"
+    if batch:
+        if not batch.isdigit():
+            raise _bad("batch must be a batch number.", "batch phải là số đợt tem.")
+        f.batch = str(int(batch))
+    if province:
+        f.province = NO_PLACE if province == NO_PLACE else to_code(province)
+        if f.province is None:
+            raise _bad(
+                f"'{province[:40]}' is not a province (a name such as 'Thái Nguyên' or a code such as VN-69).",
+                f"'{province[:40]}' không phải là tỉnh/thành (tên như 'Thái Nguyên' hoặc mã như VN-69).",
+            )
+    if verdict:
+        if verdict not in VERDICTS:
+            raise _bad(
+                f"verdict must be one of {', '.join(VERDICTS)}.", f"verdict phải là một trong {', '.join(VERDICTS)}."
+            )
+        f.verdict = verdict
+    f.since = _instant(since, end=False) if since else None
+    f.until = _instant(until, end=True) if until else None
+    if f.since and f.until and f.since >= f.until:
+        raise _bad("'from' must be before 'to'.", "'from' phải trước 'to'.")
+    return f
+
+
+# --- the plan: which key, which shards, which filter expression ---------------------------
+@dataclass(frozen=True)
+class Plan:
+    index: str | None  # None: the table (by code)
+    partitions: tuple[str, ...]  # partition key values to read and merge
+    key_filter: str  # the filter used as the key ("code", "lot", ...)
+
+
+def plan(filters: Filters, scope: Scope) -> Plan:
+    if filters.province is not None and not scope.allows(filters.province):
+        raise Forbidden(
+            "That province is outside your scope.",
+            "Tỉnh/thành này nằm ngoài phạm vi được giao cho bạn.",
+        )
+    for name in KEY_ORDER:
+        value = getattr(filters, name)
+        if value is not None:
+            index, _attr = INDEXES[name]
+            parts = (value,) if name == "code" else tuple(f"{value}#{s}" for s in range(SHARDS))
+            return Plan(index, parts, name)
+    # No key filter: a scoped inspector reads its provinces; a national one every verdict.
+    if scope.provinces is not None:
+        values = sorted(scope.provinces)
+        return Plan("by_province", tuple(f"{v}#{s}" for v in values for s in range(SHARDS)), "province")
+    return Plan("by_verdict", tuple(f"{v}#{s}" for v in VERDICTS for s in range(SHARDS)), "verdict")
+
+
+def _conditions(filters: Filters, scope: Scope, key_filter: str) -> tuple[Any, Any]:
+    range_cond: Any = None
+    if filters.since and filters.until:
+        range_cond = ScanItem.scan_key.between(filters.since, filters.until)
+    elif filters.since:
+        range_cond = ScanItem.scan_key >= filters.since
+    elif filters.until:
+        range_cond = ScanItem.scan_key < filters.until
+    attrs = {
+        "code": ScanItem.code,
+        "lot": ScanItem.lot_id,
+        "batch": ScanItem.batch_no,
+        "product": ScanItem.product_id,
+        "producer": ScanItem.producer_id,
+        "province": ScanItem.jurisdiction,
+        "verdict": ScanItem.verdict,
+    }
+    conds: list[Any] = []
+    for name in KEY_ORDER:
+        value = getattr(filters, name)
+        if value is None or name == key_filter:
+            continue
+        conds.append(attrs[name] == (int(value) if name == "batch" else value))
+    if scope.provinces is not None and not (key_filter == "province"):
+        conds.append(ScanItem.jurisdiction.is_in(*sorted(scope.provinces)))
+    combined = None
+    for c in conds:
+        combined = c if combined is None else combined & c
+    return range_cond, combined
+
+
+# --- the composite cursor ------------------------------------------------------------------
+# {"f": fingerprint of the filters, "s": {partition index: [scan_key, code] | null}}, JSON,
+# deflated (scan keys share long prefixes), base64url. Bound to its query: reused with
+# other filters it is refused.
+MAX_CURSOR_BYTES = 16_384
+
+
+def _encode(fingerprint: str, positions: dict[str, list[str] | None], partitions: tuple[str, ...]) -> str:
+    index = {part: i for i, part in enumerate(partitions)}
+    state = {"f": fingerprint, "s": {str(index[k]): v for k, v in positions.items()}}
+    raw = zlib.compress(json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode(), 9)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, fingerprint: str, partitions: tuple[str, ...]) -> dict[str, list[str] | None]:
+    try:
+        packed = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, MAX_CURSOR_BYTES)
+        if inflater.unconsumed_tail:
+            raise ValueError("too large")
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("f") != fingerprint or not isinstance(data.get("s"), dict):
+            raise ValueError("not this query's cursor")
+        positions: dict[str, list[str] | None] = {}
+        for key, value in data["s"].items():
+            i = int(key)
+            if not 0 <= i < len(partitions):
+                raise ValueError("no such partition")
+            if not (
+                value is None
+                or (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value))
+            ):
+                raise ValueError("bad position")
+            positions[partitions[i]] = value
+        return positions
+    except (ValueError, binascii.Error, UnicodeDecodeError, zlib.error):
+        raise _bad(
+            "The cursor is not valid for this query; start again without it.",
+            "Con trỏ trang không hợp lệ cho truy vấn này; hãy tải lại từ đầu (bỏ tham số cursor).",
+        ) from None
+
+
+def _sort_key(item: ScanItem) -> tuple[str, str]:
+    return (item.scan_key, item.code)
+
+
+@dataclass
+class Page:
+    items: list[ScanItem]
+    next_cursor: str | None
+
+
+def query(filters: Filters, scope: Scope, limit: int, cursor: str | None = None) -> Page:
+    """One page, newest first, merged over the plan's partitions."""
+    p = plan(filters, scope)
+    fp = filters.fingerprint()
+    # per partition: [scan_key, code] of the last item handed out, None when exhausted
+    positions: dict[str, list[str] | None] = _decode(cursor, fp, p.partitions) if cursor else {}
+    range_cond, filter_cond = _conditions(filters, scope, p.key_filter)
+    _, shard_attr = INDEXES[p.key_filter]
+    fetched: dict[str, list[ScanItem]] = {}
+    exhausted: dict[str, bool] = {}
+    for part in p.partitions:
+        if part in positions and positions[part] is None:
+            continue
+        start = None
+        if positions.get(part):
+            scan_key, code = positions[part]  # type: ignore[misc]
+            start = {"code": {"S": code}, "scan_key": {"S": scan_key}}
+            if p.index is not None:
+                start[shard_attr] = {"S": part}
+        result = store.query_scans(p.index, part, range_cond, filter_cond, limit, start)
+        fetched[part] = result.items
+        exhausted[part] = result.exhausted
+    merged = sorted(
+        ((item, part) for part, items in fetched.items() for item in items),
+        key=lambda pair: _sort_key(pair[0]),
+        reverse=True,
+    )[:limit]
+    taken: dict[str, int] = {}
+    for item, part in merged:
+        positions[part] = [item.scan_key, item.code]
+        taken[part] = taken.get(part, 0) + 1
+    for part, items in fetched.items():
+        if exhausted[part] and taken.get(part, 0) == len(items):
+            positions[part] = None
+    more = any(positions.get(part, []) is not None for part in p.partitions)
+    page_items = [item for item, _ in merged]
+    next_cursor = _encode(fp, positions, p.partitions) if more and page_items else None
+    return Page(page_items, next_cursor)
+
+
+def view(item: ScanItem) -> dict[str, Any]:
+    v = scan_view(item)
+    if item.jurisdiction:
+        v["jurisdiction"] = item.jurisdiction
+    return v
+
+
+# --- CSV export -------------------------------------------------------------------------------
+CSV_COLUMNS = (
+    ("scanned_at", "thời điểm (UTC)"),
+    ("scanned_at_vn", "giờ Việt Nam"),
+    ("code", "mã tem"),
+    ("verdict", "kết luận"),
+    ("verdicts", "các kết luận"),
+    ("scan_no", "lần quét"),
+    ("batch_id", "đợt tem"),
+    ("serial", "số sê-ri"),
+    ("lot_id", "lô"),
+    ("product_id", "sản phẩm"),
+    ("producer_id", "chủ thể"),
+    ("jurisdiction", "tỉnh (mã)"),
+    ("jurisdiction_name", "tỉnh"),
+    ("country", "quốc gia"),
+    ("channel", "kênh"),
+    ("client_hash", "máy quét (băm)"),
+    ("ua_family", "trình duyệt"),
+    ("reason", "lý do"),
+    ("report_where", "nơi mua (báo cáo)"),
+    ("report_note", "ghi chú (báo cáo)"),
+)
+BOM = "\ufeff"
+
+
+def _vn_time(iso_utc: str) -> str:
+    moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
+    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def _safe(value: Any) -> str:
+    """A cell as text; a leading = + - @ is quoted so a spreadsheet never runs it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and text != "-" else text
+
+
+def csv_rows(items: list[ScanItem]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for item in items:
+        v = view(item)
+        v["scanned_at_vn"] = _vn_time(item.scanned_at)
+        v["verdicts"] = " ".join(v.get("verdicts", []))
+        v["jurisdiction_name"] = name_of(item.jurisdiction)
+        writer.writerow([_safe(v.get(col)) for col, _ in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def csv_header() -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([f"{col} ({vi})" for col, vi in CSV_COLUMNS])
+    return BOM + out.getvalue()
+
+
+def export_csv(
+    filters: Filters, scope: Scope, max_rows: int, cursor: str | None = None, page_size: int = 200
+) -> tuple[Iterator[str], dict[str, Any]]:
+    """CSV text in chunks (header first, with a BOM so Excel reads UTF-8), at most
+    ``max_rows`` rows; ``state["next_cursor"]`` is set once the iterator is spent when
+    more rows remain (the response links to the next part)."""
+    state: dict[str, Any] = {"rows": 0, "next_cursor": None}
+
+    def chunks() -> Iterator[str]:
+        yield csv_header()
+        nonlocal cursor
+        while state["rows"] < max_rows:
+            page = query(filters, scope, min(page_size, max_rows - state["rows"]), cursor)
+            state["rows"] += len(page.items)
+            if page.items:
+                yield csv_rows(page.items)
+            cursor = page.next_cursor
+            if not cursor:
+                return
+        state["next_cursor"] = cursor
+
+    return chunks(), state
+
+
+def scan_view(s: ScanItem) -> dict[str, Any]:
+    view = {
+        "code": s.code,
+        "scanned_at": s.scanned_at,
+        "verdict": s.verdict,
+        "verdicts": list(s.verdicts),
+        "channel": s.channel,
+        "scan_no": s.scan_no,
+        "batch_id": None if s.batch_no is None else str(int(s.batch_no)),
+        "serial": s.serial,
+        "lot_id": s.lot_id,
+        "product_id": s.product_id,
+        "producer_id": s.producer_id,
+        "country": s.country,
+        "province": s.province,
+        "client_hash": s.client_hash,
+        "ua_family": s.ua_family,
+        "reason": s.reason,
+        "kind": s.kind,
+        "report_where": s.report_where,
+        "report_note": s.report_note,
+    }
+    return {k: (int(v) if isinstance(v, float) else v) for k, v in view.items() if v is not None}

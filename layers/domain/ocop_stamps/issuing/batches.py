@@ -1,0 +1,166 @@
+"""Issuing batches of stamp codes: one counter update and one item per batch, whatever its size.
+
+A batch is one item: its number comes from one atomic counter update, its codes are
+computed from (batch, serial) whenever they are needed and never stored one by one.
+Issuing a million codes therefore costs the same few writes as issuing ten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ocop_stamps.catalog.registry import own_product
+from ocop_stamps.codes.labels import label_url
+from ocop_stamps.codes.scheme import encode_many
+from ocop_stamps.core.errors import BadRequest, NotFound
+from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.epcis import events as epcis
+from ocop_stamps.epcis.history import event_item
+from ocop_stamps.issuing.schemas import BatchIn
+from ocop_stamps.storage import repository as repo
+from ocop_stamps.storage.models import Activation, BatchItem
+from ocop_stamps.storage.parameters import code_keys
+
+CSV_HEADER = "serial,code,label_url,batch_id,product_id\r\n"
+
+
+def batch_view(batch: BatchItem) -> dict[str, Any]:
+    batch_id = str(int(batch.batch_no))
+    size = int(batch.size)
+    ranges = [activation_view(a) for a in batch.activations]
+    return {
+        "batch_id": batch_id,
+        "product_id": batch.product_id,
+        "producer_id": batch.producer_id,
+        "size": size,
+        "first_serial": 1,
+        "last_serial": size,
+        "key_version": int(batch.key_version),
+        "note": batch.note,
+        "created_at": batch.created_at,
+        "activations": ranges,
+        "activated_count": sum(int(a.last) - int(a.first) + 1 for a in batch.activations),
+        "codes_csv": f"/batches/{batch_id}/codes.csv",
+    }
+
+
+def issue_batch(producer_id: str, data: BatchIn, base_url: str) -> dict[str, Any]:
+    """Reserve the next batch number, store the batch and its commissioning event.
+
+    1 read + 2 writes (the counter, then one transaction), whatever the size.
+    """
+    product = own_product(producer_id, data.product_id)
+    keys = code_keys()
+    batch_no = repo.reserve_batch_number()
+    moment = utc_now()
+    batch = BatchItem(
+        repo.batch_key(batch_no),
+        repo.PROFILE,
+        kind="batch",
+        created_at=iso(moment),
+        gsi1pk=repo.producer_key(producer_id),
+        gsi1sk=f"BATCH#{batch_no:010d}",
+        batch_no=batch_no,
+        product_id=product.product_id,
+        producer_id=producer_id,
+        size=data.size,
+        key_version=keys.current,
+        note=data.note,
+        activations=[],
+        voids=[],
+        recalls={},
+        revision=0,
+    )
+    event = epcis.commissioning(
+        base_url=base_url,
+        batch_no=batch_no,
+        size=data.size,
+        key_version=keys.current,
+        product_id=product.product_id,
+        producer_id=producer_id,
+        gtin=product.gtin,
+        moment=moment,
+    )
+    repo.create_batch(batch, [event_item(batch.pk, event)])
+    return batch_view(batch)
+
+
+def parse_batch_id(batch_id: str) -> int:
+    if not batch_id.isdigit() or not 1 <= int(batch_id) <= 16_777_215 or len(batch_id) > 9:
+        raise NotFound(f"There is no batch '{batch_id[:40]}'.", f"Không có đợt cấp tem '{batch_id[:40]}'.")
+    return int(batch_id)
+
+
+def own_batch(producer_id: str | None, batch_id: str, *, consistent: bool = False) -> BatchItem:
+    """The batch, if it is this producer's (any batch for producer_id None: admins, inspectors)."""
+    batch = repo.get_batch(parse_batch_id(batch_id), consistent=consistent)
+    if batch is None or (producer_id is not None and batch.producer_id != producer_id):
+        raise NotFound(
+            f"Batch {batch_id} is not one of your batches.",
+            f"Đợt cấp tem {batch_id} không thuộc các đợt cấp tem của bạn.",
+        )
+    return batch
+
+
+def csv_range(batch: BatchItem, first: int | None, last: int | None) -> tuple[int, int]:
+    """The serials one CSV response covers: the whole batch, or one page of a large one."""
+    size = int(batch.size)
+    limit = get_settings().csv_max_rows
+    first = 1 if first is None else first
+    last = min(size, first + limit - 1) if last is None else last
+    if not 1 <= first <= last <= size:
+        raise BadRequest(
+            f"Serials must satisfy 1 ≤ from ≤ to ≤ {size} (the batch size).",
+            f"Số sê-ri phải thỏa 1 ≤ from ≤ to ≤ {size} (cỡ đợt cấp tem).",
+        )
+    if last - first + 1 > limit:
+        raise BadRequest(
+            f"At most {limit} rows per download; ask for from/to ranges of that size.",
+            f"Mỗi lần tải tối đa {limit} dòng; hãy chia thành các khoảng from/to nhỏ hơn.",
+        )
+    return first, last
+
+
+def batch_gtin(batch: BatchItem) -> str | None:
+    """The GTIN of the batch's product, if it has one: its labels then carry a GS1 Digital Link."""
+    product = repo.get_product(batch.product_id)
+    return product.gtin if product is not None and product.gtin else None
+
+
+_LOOKUP = "lookup"
+
+
+def iter_csv(
+    batch: BatchItem, first: int, last: int, base_url: str, chunk: int = 10_000, *, gtin: str | None = _LOOKUP
+) -> Iterator[str]:
+    """The CSV manifest, in chunks of text -- memory stays flat whatever the range.
+
+    Label URLs come from ``labels.label_url`` (GS1 Digital Link when the product has a
+    GTIN, read once here unless the caller passes it), exactly as print files print them.
+    """
+    keys = code_keys()
+    batch_id = str(int(batch.batch_no))
+    tail = f",{batch_id},{batch.product_id}\r\n"
+    if gtin == _LOOKUP:
+        gtin = batch_gtin(batch)
+    url_prefix = label_url(base_url, "", gtin)
+    yield CSV_HEADER
+    version = int(batch.key_version)
+    for start in range(first, last + 1, chunk):
+        count = min(chunk, last + 1 - start)
+        codes = encode_many(keys, int(batch.batch_no), start, count, version=version)
+        yield "".join(
+            f"{serial},{code},{url_prefix}{code}{tail}"
+            for serial, code in zip(range(start, start + count), codes, strict=True)
+        )
+
+
+def activation_view(a: Activation) -> dict[str, Any]:
+    return {
+        "first_serial": int(a.first),
+        "last_serial": int(a.last),
+        "lot_id": a.lot_id,
+        "activated_at": a.at,
+    }

@@ -1,0 +1,71 @@
+"""Issuing is idempotent on the ``Idempotency-Key`` header (Powertools idempotency).
+
+The key is scoped to the producer, so two producers may use the same key. A retry with
+the same key and body gets the first answer; the same key with another body is refused.
+Without a key every request issues a new batch -- the CLI always sends one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from ocop_stamps.core.errors import BadRequest, Conflict, Unprocessable
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.issuing.batches import issue_batch
+from ocop_stamps.issuing.schemas import BatchIn
+
+_KEY = re.compile(r"^[\x21-\x7e]{8,128}$")
+
+idempotency_config = IdempotencyConfig(
+    event_key_jmespath="[producer_id, key]",
+    payload_validation_jmespath="request",
+    expires_after_seconds=24 * 3600,
+    raise_on_no_idempotency_key=True,
+)
+_persistence: DynamoDBPersistenceLayer | None = None
+
+
+def _layer() -> DynamoDBPersistenceLayer:
+    global _persistence
+    table = get_settings().idempotency_table
+    if _persistence is None or _persistence.table_name != table:
+        _persistence = DynamoDBPersistenceLayer(table_name=table)
+    return _persistence
+
+
+def issue_once(producer_id: str, key: str | None, body: BatchIn, base_url: str) -> dict[str, Any]:
+    if key is None:
+        return issue_batch(producer_id, body, base_url)
+    if not _KEY.match(key):
+        raise BadRequest(
+            "Idempotency-Key must be 8 to 128 visible ASCII characters (a UUID is ideal).",
+            "Idempotency-Key phải gồm 8 đến 128 ký tự ASCII (nên dùng UUID).",
+        )
+
+    @idempotent_function(data_keyword_argument="request", config=idempotency_config, persistence_store=_layer())
+    def _issue(request: dict[str, Any]) -> dict[str, Any]:
+        return issue_batch(producer_id, BatchIn.model_validate(request["request"]), base_url)
+
+    try:
+        return _issue(request={"producer_id": producer_id, "key": key, "request": body.model_dump(mode="json")})
+    except IdempotencyValidationError:
+        raise Unprocessable(
+            "This Idempotency-Key was already used with a different request; use a new key.",
+            "Idempotency-Key này đã được dùng cho một yêu cầu khác; hãy dùng khóa mới.",
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict(
+            "The same request is still being processed; retry in a few seconds.",
+            "Yêu cầu giống hệt đang được xử lý; vui lòng thử lại sau vài giây.",
+        ) from None

@@ -1,0 +1,711 @@
+"""The consumer's page for one scan: server-rendered, Vietnamese first, every value escaped.
+
+One HTML document per request, no scripts, no third-party requests (the product image
+aside), one inline stylesheet whose hash is pinned by the Content-Security-Policy.
+Written for a cheap phone on slow 3G: a few kilobytes compressed, readable at 320 px.
+
+Safety rules every function here follows:
+
+* every string a producer, admin or consumer typed goes through ``_e`` (HTML-escaped,
+  quotes included) -- nothing reaches the page raw;
+* a URL from data is only ever written into ``src``/``href`` after ``safe_http_url``
+  accepted it (http or https with a host; anything else is dropped);
+* ``tel:`` links carry digits and ``+`` only.
+
+Texts live in ``TEXT`` as (Vietnamese, English) pairs; ``{placeholders}`` are filled
+with values escaped beforehand.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+from html import escape
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ocop_stamps.core.vocabulary import VN_TZ
+
+LANGS = ("vi", "en")
+SITE = ("Tem truy xuất OCOP", "OCOP traceability stamp")
+
+# --- texts ------------------------------------------------------------------------------
+TEXT: dict[str, tuple[str, str]] = {
+    "switch": ("English", "Tiếng Việt"),
+    "code": ("Mã tem", "Stamp code"),
+    "serial": ("Số sê-ri", "Serial"),
+    "checked_n": ("Mã này đã được kiểm tra {n} lần.", "This code has been checked {n} times."),
+    "checked_first": ("Đây là lần kiểm tra đầu tiên của mã này.", "This is the first check of this code."),
+    # verdict titles and details
+    "genuine": ("Sản phẩm chính hãng", "Genuine product"),
+    "genuine_d": (
+        "Mã tem hợp lệ và đã được nhà sản xuất gắn với lô hàng bên dưới. Hãy đối chiếu tên sản phẩm, "
+        "nhà sản xuất và hạn sử dụng với bao bì.",
+        "This stamp is valid and its producer bound it to the lot below. Check that the product name, "
+        "producer and expiry date match the package.",
+    ),
+    "repeat": ("Cảnh báo: mã tem này đã được kiểm tra {n} lần", "Warning: this code has been checked {n} times"),
+    "repeat_first": ("Lần kiểm tra đầu tiên: {when}{where}.", "First checked {when}{where}."),
+    "repeat_where": (" tại {place}", " in {place}"),
+    "repeat_d": (
+        "Mỗi sản phẩm thật có một mã riêng; một mã bị kiểm tra nhiều lần có thể là tem bị sao chép.",
+        "Every genuine item has its own code; a code checked many times may be a copied label.",
+    ),
+    "repeat_todo": (
+        "Nếu đây là lần đầu bạn kiểm tra sản phẩm này: đừng mua, hoặc giữ hóa đơn, hỏi người bán và gửi báo "
+        "cáo bên dưới. Nếu chính bạn đã kiểm tra nhiều lần, có thể bỏ qua cảnh báo này.",
+        "If this is the first time you check this item: do not buy it, or keep the receipt, ask the seller "
+        "and send a report below. If you checked it several times yourself, you can ignore this warning.",
+    ),
+    "not_activated": ("Tem chưa được kích hoạt", "Stamp not activated"),
+    "not_activated_d": (
+        "Mã tem do hệ thống cấp nhưng nhà sản xuất chưa gắn với lô hàng nào, nên chưa có thông tin truy "
+        "xuất. Sản phẩm đang bày bán không nên mang tem này: hãy hỏi người bán hoặc gửi báo cáo.",
+        "This code was issued, but its producer has not bound it to any lot, so there is no traceability "
+        "information. A product on sale should not carry it: ask the seller or send a report.",
+    ),
+    "void": ("Tem đã bị hủy", "Stamp cancelled"),
+    "void_d": (
+        "Nhà sản xuất đã hủy mã tem này{when}{why}. Tem bị hủy không còn giá trị: không nên mua sản phẩm mang tem này.",
+        "The producer cancelled this code{when}{why}. A cancelled stamp is not valid: do not buy a product "
+        "carrying it.",
+    ),
+    "on_date": (" ngày {date}", " on {date}"),
+    "reason": (" (lý do: {reason})", " (reason: {reason})"),
+    "recalled": ("Lô hàng này đã bị thu hồi — không sử dụng", "This lot has been recalled — do not use it"),
+    "recalled_d": ("Nhà sản xuất đã thu hồi lô hàng này{when}{why}.", "The producer recalled this lot{when}{why}."),
+    "recall_msg": ("Thông báo của nhà sản xuất:", "The producer's notice:"),
+    "recalled_todo": (
+        "Hãy ngừng sử dụng và liên hệ nhà sản xuất (số điện thoại bên dưới) hoặc nơi bán để được đổi trả.",
+        "Stop using it and contact the producer (phone number below) or the shop for a return.",
+    ),
+    "expired": ("Sản phẩm đã hết hạn sử dụng", "This product is past its expiry date"),
+    "expired_d": (
+        "Hạn sử dụng của lô này là {date}. Không nên mua hoặc sử dụng sản phẩm này.",
+        "This lot expired on {date}. Do not buy or use this product.",
+    ),
+    "unknown": ("Không tìm thấy mã tem — có thể là hàng giả", "Code not found — the product may be counterfeit"),
+    "unknown_d": (
+        "Mã này không do hệ thống tem truy xuất OCOP cấp. Nếu bạn quét mã QR trên bao bì, sản phẩm có thể là "
+        "hàng giả: đừng mua và hãy gửi báo cáo bên dưới.",
+        "This code was not issued by the OCOP stamp system. If you scanned the QR on the package, the "
+        "product may be counterfeit: do not buy it and send a report below.",
+    ),
+    "typo": ("Mã không đúng — hãy kiểm tra lại mã", "That code is not right — check the code again"),
+    "typo_d": (
+        "Mã bạn nhập có ký tự sai. Mã có 16 chữ và số, in ngay dưới mã QR; hãy nhập lại cẩn thận.",
+        "The code has a wrong character. Codes have 16 letters and digits, printed under the QR; type it "
+        "again carefully.",
+    ),
+    "also": ("Ngoài ra:", "Also:"),
+    "demo": ("Dữ liệu minh họa (demo) — không phải thông tin thật.", "Demo data — not real information."),
+    # sections
+    "product": ("Sản phẩm", "Product"),
+    "name": ("Tên sản phẩm", "Product name"),
+    "brand": ("Nhãn hiệu", "Brand"),
+    "group": ("Nhóm sản phẩm", "Product group"),
+    "gtin": ("Mã GTIN", "GTIN"),
+    "ocop": ("Hạng OCOP", "OCOP rating"),
+    "stars_label": ("{n} sao OCOP", "{n} OCOP stars"),
+    "cert_no": ("Số quyết định", "Certificate no."),
+    "issuing_body": ("Cơ quan công nhận", "Issued by"),
+    "valid": ("Hiệu lực", "Valid"),
+    "valid_range": ("{from_} – {to}", "{from_} – {to}"),
+    "ocop_lapsed": (
+        "Chứng nhận OCOP của sản phẩm này đã hết hiệu lực{when}.",
+        "This product's OCOP rating has lapsed{when}.",
+    ),
+    "ocop_withdrawn": ("Chứng nhận OCOP của sản phẩm này đã bị thu hồi.", "This product's OCOP rating was withdrawn."),
+    "until": (" (hết hạn {date})", " (expired {date})"),
+    "producer": ("Chủ thể sản xuất", "Producer"),
+    "producer_name": ("Tên", "Name"),
+    "kind": ("Loại hình", "Kind"),
+    "address": ("Địa chỉ", "Address"),
+    "phone": ("Điện thoại", "Phone"),
+    "lot": ("Lô sản xuất", "Production lot"),
+    "lot_code": ("Mã lô", "Lot code"),
+    "production_date": ("Ngày sản xuất", "Production date"),
+    "expiry_date": ("Hạn sử dụng", "Expiry date"),
+    "quantity": ("Số lượng", "Quantity"),
+    "standards": ("Tiêu chuẩn áp dụng", "Standards applied"),
+    "origin": ("Vùng nguyên liệu", "Raw-material origin"),
+    "area": ("Vùng", "Area"),
+    "place": ("Địa điểm", "Place"),
+    "harvest_date": ("Ngày thu hoạch", "Harvest date"),
+    "certs": ("Chứng nhận", "Certifications"),
+    "steps": ("Quá trình sản xuất", "Production steps"),
+    # forms
+    "report": ("Báo cáo nghi ngờ hàng giả", "Report a suspected fake"),
+    "report_intro": (
+        "Báo cáo được gửi tới cán bộ quản lý thị trường và văn phòng OCOP. Không cần tên hay số điện thoại.",
+        "Reports go to market inspectors and the OCOP office. No name or phone number needed.",
+    ),
+    "where": ("Nơi mua (chợ, cửa hàng, địa chỉ)", "Where you bought it (market, shop, address)"),
+    "note": ("Ghi chú (không bắt buộc)", "Note (optional)"),
+    "send": ("Gửi báo cáo", "Send report"),
+    "thanks": ("Cảm ơn bạn đã báo cáo", "Thank you for your report"),
+    "thanks_d": (
+        "Báo cáo của bạn đã được ghi vào nhật ký kiểm tra của mã {code}; cán bộ kiểm tra sẽ xem xét.",
+        "Your report was added to the verification log of code {code}; inspectors will look into it.",
+    ),
+    "back": ("Quay lại trang sản phẩm", "Back to the product page"),
+    "report_bad": (
+        "Hãy cho biết nơi mua (tối đa {n} ký tự); ghi chú tối đa {m} ký tự.",
+        "Please say where you bought it (at most {n} characters); the note takes at most {m}.",
+    ),
+    "check": ("Nhập mã tem", "Type a stamp code"),
+    "check_label": ("Mã in dưới mã QR (16 ký tự)", "Code printed under the QR (16 characters)"),
+    "check_btn": ("Kiểm tra", "Check"),
+    "check_title": ("Kiểm tra tem truy xuất OCOP", "Check an OCOP traceability stamp"),
+    "check_d": (
+        "Nhập mã in dưới mã QR trên tem. Chữ hoa hay thường, dấu cách hay gạch ngang đều được.",
+        "Type the code printed under the QR on the stamp. Upper or lower case, spaces and hyphens are all fine.",
+    ),
+    "bad_link": ("Đường dẫn không hợp lệ", "This link is not valid"),
+    "bad_link_d": (
+        "Đường dẫn này không đúng cú pháp GS1 Digital Link. Hãy quét lại mã QR hoặc nhập mã tem bên dưới.",
+        "This link is not valid GS1 Digital Link syntax. Scan the QR again or type the stamp code below.",
+    ),
+    "footer": (
+        "Thông tin truy xuất theo Thông tư 02/2024/TT-BKHCN. Trang này không dùng cookie và không theo dõi bạn.",
+        "Traceability information as set out in Circular 02/2024/TT-BKHCN. This page uses no cookies and does "
+        "not track you.",
+    ),
+}
+
+KIND = {
+    "household": ("Hộ sản xuất", "Household"),
+    "cooperative": ("Hợp tác xã", "Cooperative"),
+    "enterprise": ("Doanh nghiệp", "Enterprise"),
+    "individual": ("Cá nhân", "Individual"),
+}
+GROUP = {
+    "food": ("Thực phẩm", "Food"),
+    "beverage": ("Đồ uống", "Beverage"),
+    "herbal": ("Dược liệu và sản phẩm từ dược liệu", "Herbal products"),
+    "textile_garment": ("Hàng thủ công mỹ nghệ, dệt may", "Handicraft and textiles"),
+    "souvenir_furniture_decor": ("Đồ lưu niệm, nội thất, trang trí", "Souvenirs, furniture and decor"),
+    "tourism_service": ("Dịch vụ du lịch cộng đồng", "Community tourism"),
+}
+VOID_REASON = {
+    "damaged": ("tem hư hỏng", "damaged"),
+    "lost": ("tem thất lạc", "lost"),
+    "stolen": ("tem bị đánh cắp", "stolen"),
+    "misprint": ("in lỗi", "misprint"),
+    "destroyed": ("đã tiêu hủy", "destroyed"),
+}
+# ISO 3166-2:VN, as the edge reports the viewer's region (ocop_stamps.scanning.privacy.coarse_place).
+PROVINCES = {
+    "VN-01": "Lai Châu", "VN-02": "Lào Cai", "VN-03": "Hà Giang", "VN-04": "Cao Bằng", "VN-05": "Sơn La",
+    "VN-06": "Yên Bái", "VN-07": "Tuyên Quang", "VN-09": "Lạng Sơn", "VN-13": "Quảng Ninh", "VN-14": "Hòa Bình",
+    "VN-18": "Ninh Bình", "VN-20": "Thái Bình", "VN-21": "Thanh Hóa", "VN-22": "Nghệ An", "VN-23": "Hà Tĩnh",
+    "VN-24": "Quảng Bình", "VN-25": "Quảng Trị", "VN-26": "Thừa Thiên Huế", "VN-27": "Quảng Nam",
+    "VN-28": "Kon Tum", "VN-29": "Quảng Ngãi", "VN-30": "Gia Lai", "VN-31": "Bình Định", "VN-32": "Phú Yên",
+    "VN-33": "Đắk Lắk", "VN-34": "Khánh Hòa", "VN-35": "Lâm Đồng", "VN-36": "Ninh Thuận", "VN-37": "Tây Ninh",
+    "VN-39": "Đồng Nai", "VN-40": "Bình Thuận", "VN-41": "Long An", "VN-43": "Bà Rịa – Vũng Tàu",
+    "VN-44": "An Giang", "VN-45": "Đồng Tháp", "VN-46": "Tiền Giang", "VN-47": "Kiên Giang", "VN-49": "Vĩnh Long",
+    "VN-50": "Bến Tre", "VN-51": "Trà Vinh", "VN-52": "Sóc Trăng", "VN-53": "Bắc Kạn", "VN-54": "Bắc Giang",
+    "VN-55": "Bạc Liêu", "VN-56": "Bắc Ninh", "VN-57": "Bình Dương", "VN-58": "Bình Phước", "VN-59": "Cà Mau",
+    "VN-61": "Hải Dương", "VN-63": "Hà Nam", "VN-66": "Hưng Yên", "VN-67": "Nam Định", "VN-68": "Phú Thọ",
+    "VN-69": "Thái Nguyên", "VN-70": "Vĩnh Phúc", "VN-71": "Điện Biên", "VN-72": "Đắk Nông", "VN-73": "Hậu Giang",
+    "VN-CT": "Cần Thơ", "VN-DN": "Đà Nẵng", "VN-HN": "Hà Nội", "VN-HP": "Hải Phòng", "VN-SG": "TP. Hồ Chí Minh",
+}  # fmt: skip
+
+REPORT_WHERE_MAX = 120
+REPORT_NOTE_MAX = 500
+
+# --- the stylesheet (static: its hash goes into the CSP) ---------------------------------
+CSS = (
+    "*{box-sizing:border-box}"
+    "body{font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#1b1b1b;background:#fff}"
+    "header,main,footer{max-width:40rem;margin:0 auto;padding:0 1rem}"
+    "header{display:flex;justify-content:space-between;align-items:center;gap:1rem;padding-top:.5rem;"
+    "padding-bottom:.5rem;border-bottom:1px solid #ddd}"
+    ".brand{font-weight:700;color:#7a1f1f}a{color:#0b4f9c}"
+    ".lang{display:inline-block;padding:.5rem .25rem;min-height:44px;line-height:1.75}"
+    ".v{border:3px solid;border-radius:.6rem;padding:1rem;margin:1rem 0;display:flex;gap:.75rem}"
+    ".v svg{flex:none;width:2.5rem;height:2.5rem}.v h1{font-size:1.3rem;margin:0 0 .25rem;line-height:1.3}"
+    ".v p{margin:.35rem 0}.v blockquote{margin:.5rem 0;padding:.5rem .75rem;background:#fff;border-left:4px solid}"
+    ".ok{border-color:#0b6b2e;background:#e8f5ec;color:#0b4d22}"
+    ".warn{border-color:#8a4b00;background:#fff4e0;color:#5c3200}"
+    ".bad{border-color:#a11d1d;background:#fdecec;color:#6e1212}"
+    "h2{font-size:1.1rem;margin:1.5rem 0 .5rem;padding-bottom:.2rem;border-bottom:1px solid #e3e3e3}"
+    "dl{display:grid;grid-template-columns:minmax(6.5rem,35%) 1fr;gap:.3rem .75rem;margin:0}"
+    "dt{font-weight:600;color:#444}dd{margin:0;overflow-wrap:anywhere}"
+    ".stars{color:#8a5a00;font-size:1.3rem;letter-spacing:.1em}"
+    ".pic{display:block;width:100%;max-width:20rem;height:auto;aspect-ratio:4/3;object-fit:cover;"
+    "border-radius:.4rem;background:#eee;margin:.5rem 0}"
+    ".tl{list-style:none;padding:0 0 0 1rem;margin:0;border-left:3px solid #c9c9c9}"
+    ".tl li{position:relative;padding-bottom:.75rem}.tl li:before{content:'';position:absolute;left:-1.5rem;"
+    "top:.45rem;width:.75rem;height:.75rem;border-radius:50%;background:#0b6b2e}"
+    ".muted{color:#555;font-size:.92rem}.note{background:#fff4e0;color:#5c3200;padding:.5rem .75rem;border-radius:.4rem}"
+    ".demo{background:#eef2ff;color:#1b1b1b;border-radius:.4rem;padding:.5rem .75rem}"
+    "form{display:grid;gap:.5rem;margin:.5rem 0}label{font-weight:600}"
+    "input,textarea,button{font:inherit;padding:.6rem;border:1px solid #767676;border-radius:.4rem;width:100%}"
+    "button{background:#0b4f9c;color:#fff;border-color:#0b4f9c;font-weight:600;min-height:44px}"
+    "details{border:1px solid #bbb;border-radius:.4rem;padding:.25rem .75rem;margin:1rem 0}"
+    "summary{font-weight:600;padding:.5rem 0;min-height:44px}"
+    "code{font-size:1.05rem;word-break:break-all}"
+    "footer{margin-top:2rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid #ddd;color:#555;font-size:.85rem}"
+)
+CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
+# No script may run, no frame may embed the page, forms post only to this origin.
+CSP = (
+    f"default-src 'none'; style-src 'sha256-{CSS_HASH}'; img-src https: http: data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+HTML_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+_ICON_PATHS = {
+    "ok": '<circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M6.5 12.5l3.5 3.5 7.5-8" stroke="#fff"/>',
+    "warn": '<path d="M12 1.5 23 21.5H1z" fill="currentColor"/><path d="M12 8.5v6m0 2.5v1.5" stroke="#fff"/>',
+    "bad": '<circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M8 8l8 8m0-8-8 8" stroke="#fff"/>',
+    "stop": '<circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M6.5 12h11" stroke="#fff"/>',
+    "clock": '<circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M12 6v6.5l4 2.5" stroke="#fff"/>',
+}
+# verdict -> (css class, icon)
+_LOOK = {
+    "genuine": ("ok", "ok"),
+    "repeat": ("warn", "warn"),
+    "not_activated": ("warn", "warn"),
+    "expired": ("bad", "clock"),
+    "void": ("bad", "bad"),
+    "recalled": ("bad", "stop"),
+    "unknown": ("bad", "bad"),
+    "typo": ("warn", "warn"),
+}
+
+
+# --- helpers -----------------------------------------------------------------------------
+_SCRIPT_SCHEME = re.compile(r"(?i)\b(java|vb)(script\s*):")
+
+
+def _e(value: Any) -> str:
+    """HTML-escaped text; a ``javascript:`` in data shows as written but never appears as such."""
+    text = escape("" if value is None else str(value), quote=True)
+    return _SCRIPT_SCHEME.sub(r"\1\2&#58;", text)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _t(key: str, lang: str, **values: str) -> str:
+    """A text in ``lang`` with placeholders filled by values the caller already escaped."""
+    vi, en = TEXT[key]
+    return (en if lang == "en" else vi).format(**values)
+
+
+def _pick(pair: tuple[str, str] | None, lang: str, fallback: Any = "") -> str:
+    if pair is None:
+        return _e(fallback)
+    return _e(pair[1] if lang == "en" else pair[0])
+
+
+def safe_http_url(value: Any) -> str | None:
+    """``value`` if it is an absolute http(s) URL with a host and nothing odd in it, else None."""
+    if not isinstance(value, str) or len(value) > 2048:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ch in "\"'<>\\`" for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return value
+
+
+def _tel(phone: Any) -> str:
+    return re.sub(r"[^0-9+]", "", str(phone or ""))[:20]
+
+
+def fmt_date(value: Any, lang: str = "vi") -> str:
+    """``dd/mm/yyyy`` for a date; ``HH:MM dd/mm/yyyy`` (Vietnam time) for a moment; else as given."""
+    if not value:
+        return ""
+    text = str(value)
+    try:
+        if len(text) <= 10:
+            return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VN_TZ)
+    return moment.strftime("%H:%M, %d/%m/%Y")
+
+
+def fmt_day(value: Any) -> str:
+    """The day (in Vietnam) of a date or a moment, ``dd/mm/yyyy``."""
+    return fmt_date(value)[-10:] if value else ""
+
+
+def _iso_attr(value: Any) -> str:
+    text = str(value or "")
+    return _e(text) if re.fullmatch(r"[0-9T:.+\-Z]{4,40}", text) else ""
+
+
+def _time(value: Any, lang: str) -> str:
+    shown = _e(fmt_date(value, lang))
+    attr = _iso_attr(value)
+    return f'<time datetime="{attr}">{shown}</time>' if attr else shown
+
+
+def _address(addr: Any) -> str:
+    if not isinstance(addr, dict):
+        return _e(addr)
+    parts = [addr.get(k) for k in ("street", "hamlet", "area_name", "commune", "district", "province")]
+    return _e(", ".join(str(p) for p in parts if p))
+
+
+def _row(label: str, value_html: str) -> str:
+    return f"<dt>{label}</dt><dd>{value_html}</dd>" if value_html else ""
+
+
+def _dl(rows: list[str]) -> str:
+    body = "".join(r for r in rows if r)
+    return f"<dl>{body}</dl>" if body else ""
+
+
+def province_name(code: Any) -> str:
+    return PROVINCES.get(str(code or "").upper(), str(code or ""))
+
+
+def lang_query(lang: str) -> str:
+    return "lang=en" if lang == "en" else "lang=vi"
+
+
+def _with_query(path: str, extra: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}{extra}"
+
+
+def code_path(code: str) -> str:
+    return "/v/" + quote(code, safe="")
+
+
+# --- the page shell ----------------------------------------------------------------------
+def page(title: str, body: str, lang: str, switch_path: str | None) -> str:
+    """The whole document: ``title`` and ``body`` are HTML already escaped by the caller."""
+    other = "vi" if lang == "en" else "en"
+    switch = (
+        f'<a class=lang href="{_e(_with_query(switch_path, lang_query(other)))}" hreflang={other} lang={other}>'
+        f"{_t('switch', lang)}</a>"
+        if switch_path is not None
+        else ""
+    )
+    site = SITE[1] if lang == "en" else SITE[0]
+    return (
+        f"<!doctype html>\n<html lang={lang}><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        '<meta name=referrer content=no-referrer><link rel=icon href="data:,">'
+        f"<title>{title} — {site}</title><style>{CSS}</style></head><body>"
+        f"<header><span class=brand>{site}</span>{switch}</header>"
+        f"<main>{body}</main><footer>{_t('footer', lang)}</footer></body></html>"
+    )
+
+
+def _icon(name: str) -> str:
+    return (
+        '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke-width="2.6" '
+        f'stroke-linecap="round">{_ICON_PATHS[name]}</svg>'
+    )
+
+
+def _banner(look: str, title: str, paragraphs: list[str], verdict: str) -> str:
+    css, icon = _LOOK[look]
+    paras = "".join(p for p in paragraphs if p)
+    return (
+        f'<section class="v {css}" role=status aria-live=polite data-verdict="{_e(verdict)}">{_icon(icon)}'
+        f"<div><h1>{title}</h1>{paras}</div></section>"
+    )
+
+
+# --- the scan page -----------------------------------------------------------------------
+def _first_seen(scan: dict[str, Any], lang: str) -> str:
+    when = _e(fmt_date(scan.get("first_scanned_at"), lang))
+    place = province_name(scan.get("first_province"))
+    where = _t("repeat_where", lang, place=_e(place)) if place else ""
+    return _t("repeat_first", lang, when=when, where=where) if when else ""
+
+
+def _verdict_banner(result: dict[str, Any], lang: str) -> str:
+    verdict = str(result.get("verdict", "unknown"))
+    scan = result.get("scan") or {}
+    count = _e(scan.get("count", ""))
+    lot = result.get("lot") or {}
+    p = "<p>{}</p>".format
+    if verdict == "unknown":
+        typo = result.get("hint") == "check_code"
+        key = "typo" if typo else "unknown"
+        return _banner(key, _t(key, lang), [p(_t(key + "_d", lang))], verdict)
+    if verdict == "genuine":
+        seen = _t("checked_n", lang, n=count) if _int(scan.get("count"), 1) > 1 else _t("checked_first", lang)
+        body = [p(_t("genuine_d", lang)), p(seen)]
+        title = _t("genuine", lang)
+    elif verdict == "repeat":
+        title = _t("repeat", lang, n=count)
+        body = [p(_first_seen(scan, lang)), p(_t("repeat_d", lang)), p(f"<strong>{_t('repeat_todo', lang)}</strong>")]
+    elif verdict == "not_activated":
+        title, body = _t("not_activated", lang), [p(_t("not_activated_d", lang))]
+    elif verdict == "void":
+        info = result.get("void") or {}
+        when = _t("on_date", lang, date=_e(fmt_day(info.get("voided_at")))) if info.get("voided_at") else ""
+        reason = info.get("reason")
+        why = _t("reason", lang, reason=_pick(VOID_REASON.get(str(reason)), lang, reason)) if reason else ""
+        title, body = _t("void", lang), [p(_t("void_d", lang, when=when, why=why))]
+    elif verdict == "recalled":
+        info = result.get("recall") or {}
+        when = _t("on_date", lang, date=_e(fmt_day(info.get("recalled_at")))) if info.get("recalled_at") else ""
+        # the recall's reason is written for inspectors; consumers get the producer's notice
+        body = [p(_t("recalled_d", lang, when=when, why=""))]
+        message = info.get("message_en") if lang == "en" and info.get("message_en") else info.get("message")
+        if message:
+            body.append(p(_t("recall_msg", lang)) + f"<blockquote>{_e(message)}</blockquote>")
+        body.append(p(f"<strong>{_t('recalled_todo', lang)}</strong>"))
+        title = _t("recalled", lang)
+    elif verdict == "expired":
+        title = _t("expired", lang)
+        body = [p(_t("expired_d", lang, date=_e(fmt_date(lot.get("expiry_date"), lang))))]
+    else:  # a verdict this page does not know yet: say what the service said, honestly
+        msg = result.get("message") or {}
+        title = _e(msg.get(lang) or msg.get("vi") or verdict)
+        body = []
+    others = [v for v in result.get("verdicts") or [] if v != verdict and v in _LOOK and v != "genuine"]
+    if others:
+        names = "; ".join(_t(v, lang, n=count) for v in others)
+        body.append(p(f"{_t('also', lang)} {names}."))
+    if verdict != "genuine" and verdict != "repeat" and _int(scan.get("count")) > 1:
+        body.append(p(_t("checked_n", lang, n=count)))
+    return _banner(verdict if verdict in _LOOK else "unknown", title, body, verdict)
+
+
+def _ocop(ocop: dict[str, Any], lang: str) -> list[str]:
+    status = ocop.get("status")
+    if status is None:  # the service did not say: judge by the date
+        until = str(ocop.get("valid_until") or "")
+        status = "lapsed" if until and until < dt.datetime.now(VN_TZ).date().isoformat() else "valid"
+    if status == "withdrawn":
+        return [_row(_t("ocop", lang), f"<span class=note>{_t('ocop_withdrawn', lang)}</span>")]
+    if status != "valid":
+        lapsed_on = ocop.get("valid_until")
+        when = _t("until", lang, date=_e(fmt_date(lapsed_on, lang))) if lapsed_on else ""
+        return [_row(_t("ocop", lang), f"<span class=note>{_t('ocop_lapsed', lang, when=when)}</span>")]
+    stars = max(0, min(5, _int(ocop.get("stars"))))
+    label = _t("stars_label", lang, n=str(stars))
+    validity = ""
+    if ocop.get("decision_date") or ocop.get("valid_until"):
+        validity = _t(
+            "valid_range",
+            lang,
+            from_=_time(ocop.get("decision_date"), lang),
+            to=_time(ocop.get("valid_until"), lang),
+        )
+    return [
+        _row(
+            _t("ocop", lang), f'<span class=stars role=img aria-label="{label}">{"★" * stars}{"☆" * (5 - stars)}</span>'
+        ),
+        _row(_t("cert_no", lang), _e(ocop.get("certificate_no"))),
+        _row(_t("issuing_body", lang), _e(ocop.get("issuing_body"))),
+        _row(_t("valid", lang), validity),
+    ]
+
+
+def _product(product: dict[str, Any], lang: str) -> str:
+    if not product:
+        return ""
+    name = product.get("name_en") if lang == "en" and product.get("name_en") else product.get("name")
+    img = ""
+    src = safe_http_url(product.get("image_url"))
+    if src:
+        img = (
+            f'<img class=pic src="{_e(src)}" alt="{_e(name)}" width=320 height=240 loading=lazy decoding=async '
+            "referrerpolicy=no-referrer>"
+        )
+    group = product.get("group")
+    rows = [
+        _row(_t("name", lang), f"<strong>{_e(name)}</strong>"),
+        _row(_t("brand", lang), _e(product.get("brand"))),
+        _row(_t("group", lang), _pick(GROUP.get(str(group)), lang, group) if group else ""),
+        *(_ocop(product["ocop"], lang) if isinstance(product.get("ocop"), dict) else []),
+        _row(_t("gtin", lang), _e(product.get("gtin"))),
+    ]
+    desc = f"<p>{_e(product['description'])}</p>" if product.get("description") else ""
+    return f"<section id=product><h2>{_t('product', lang)}</h2>{img}{_dl(rows)}{desc}</section>"
+
+
+def _producer(producer: dict[str, Any], lang: str) -> str:
+    if not producer:
+        return ""
+    kind = producer.get("kind")
+    phone = producer.get("phone")
+    tel = _tel(phone)
+    phone_html = f'<a href="tel:{tel}">{_e(phone)}</a>' if tel else _e(phone)
+    rows = [
+        _row(_t("producer_name", lang), _e(producer.get("name"))),
+        _row(_t("kind", lang), _pick(KIND.get(str(kind)), lang, kind) if kind else ""),
+        _row(_t("address", lang), _address(producer.get("address"))),
+        _row(_t("phone", lang), phone_html if phone else ""),
+    ]
+    return f"<section id=producer><h2>{_t('producer', lang)}</h2>{_dl(rows)}</section>"
+
+
+def _lot(lot: dict[str, Any], result: dict[str, Any], lang: str) -> str:
+    stamp = result.get("stamp") or {}
+    code = result.get("code_display") or result.get("code")
+    quantity = f"{lot.get('quantity', '')} {lot.get('unit', '')}".strip() if lot.get("quantity") else ""
+    rows = [
+        _row(_t("code", lang), f"<code>{_e(code)}</code>") if code else "",
+        _row(_t("serial", lang), _e(stamp.get("serial"))),
+        _row(_t("lot_code", lang), _e(lot.get("lot_code"))),
+        _row(_t("production_date", lang), _time(lot.get("production_date"), lang)),
+        _row(_t("expiry_date", lang), _time(lot.get("expiry_date"), lang)),
+        _row(_t("quantity", lang), _e(quantity)),
+        _row(_t("standards", lang), _e(", ".join(map(str, lot.get("standards") or [])))),
+    ]
+    return f"<section id=lot><h2>{_t('lot', lang)}</h2>{_dl(rows)}</section>"
+
+
+def _origin(origin: Any, lang: str) -> str:
+    if not isinstance(origin, dict) or not origin:
+        return ""
+    place = ", ".join(str(origin[k]) for k in ("commune", "district", "province") if origin.get(k))
+    rows = [
+        _row(_t("area", lang), _e(origin.get("area_name"))),
+        _row(_t("place", lang), _e(place)),
+        _row(_t("harvest_date", lang), _time(origin.get("harvest_date"), lang)),
+    ]
+    return f"<section id=origin><h2>{_t('origin', lang)}</h2>{_dl(rows)}</section>"
+
+
+def _certs(certs: Any, lang: str) -> str:
+    if not certs:
+        return ""
+    items = "".join(f"<li>{_e(c)}</li>" for c in certs)
+    return f"<section id=certs><h2>{_t('certs', lang)}</h2><ul>{items}</ul></section>"
+
+
+def _steps(steps: Any, lang: str) -> str:
+    if not isinstance(steps, list) or not steps:
+        return ""
+    items = []
+    for s in steps:
+        if not isinstance(s, dict):
+            continue
+        who_where = " · ".join(_e(s[k]) for k in ("who", "where") if s.get(k))
+        items.append(
+            f"<li>{_time(s.get('when'), lang)} — <strong>{_e(s.get('step'))}</strong>"
+            + (f"<br>{who_where}" if who_where else "")
+            + (f"<br><span class=muted>{_e(s['why'])}</span>" if s.get("why") else "")
+            + "</li>"
+        )
+    return f"<section id=trace><h2>{_t('steps', lang)}</h2><ol class=tl>{''.join(items)}</ol></section>"
+
+
+def report_form(code: str, lang: str, *, open_: bool = False, error: str = "") -> str:
+    hidden = f"<input type=hidden name=lang value={lang}>"
+    return (
+        f"<details id=report{' open' if open_ else ''}><summary>{_t('report', lang)}</summary>"
+        f"<p class=muted>{_t('report_intro', lang)}</p>{error}"
+        f'<form method=post action="{_e(code_path(code))}/report">{hidden}'
+        f"<label for=where>{_t('where', lang)}</label>"
+        f"<input id=where name=where required maxlength={REPORT_WHERE_MAX} autocomplete=off>"
+        f"<label for=note>{_t('note', lang)}</label>"
+        f"<textarea id=note name=note rows=3 maxlength={REPORT_NOTE_MAX}></textarea>"
+        f"<button type=submit>{_t('send', lang)}</button></form></details>"
+    )
+
+
+def check_form(lang: str, value: str = "", *, heading: bool = True) -> str:
+    hidden = "<input type=hidden name=lang value=en>" if lang == "en" else ""
+    title = f"<h2>{_t('check', lang)}</h2>" if heading else ""
+    return (
+        f"<section id=check>{title}<form method=get action=/v>{hidden}"
+        f"<label for=code>{_t('check_label', lang)}</label>"
+        f'<input id=code name=code required maxlength=40 value="{_e(value)}" autocomplete=off '
+        "autocapitalize=characters spellcheck=false>"
+        f"<button type=submit>{_t('check_btn', lang)}</button></form></section>"
+    )
+
+
+def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None) -> str:
+    """The page for one scan. ``path``: this page's own path (for the language switch)."""
+    lang = lang if lang in LANGS else "vi"
+    verdict = str(result.get("verdict", "unknown"))
+    code = str(result.get("code") or "")
+    product = result.get("product") or {}
+    producer = result.get("producer") or {}
+    lot = result.get("lot") or {}
+    parts = [_verdict_banner(result, lang)]
+    if product.get("demo") or producer.get("demo"):
+        parts.append(f"<p class=demo>{_t('demo', lang)}</p>")
+    if verdict == "unknown":
+        shown = result.get("code_display") or code
+        if shown and shown != "-":
+            parts.append(f"<p>{_t('code', lang)}: <code>{_e(shown)}</code></p>")
+        parts.append(check_form(lang, "" if result.get("hint") != "check_code" else str(shown), heading=True))
+        if result.get("hint") != "check_code" and code and code != "-":
+            parts.append(report_form(code, lang))
+    else:
+        parts += [
+            _product(product, lang),
+            _producer(producer, lang),
+            _lot(lot, result, lang),
+            _origin(lot.get("origin"), lang),
+            _certs(lot.get("certifications"), lang),
+            _steps(lot.get("process_steps"), lang),
+            report_form(code, lang, open_=verdict in ("repeat", "not_activated", "void")),
+            check_form(lang),
+        ]
+    msg = result.get("message") or {}
+    if verdict == "unknown" and result.get("hint") == "check_code":
+        title = _t("typo", lang)
+    elif verdict in _LOOK:
+        title = _t(verdict, lang, n=_e((result.get("scan") or {}).get("count", "")))
+    else:
+        title = _e(msg.get(lang) or msg.get("vi") or verdict)
+    switch = path if path is not None else (code_path(code) if code else "/v")
+    if result.get("view_token"):  # the other language shows this same scan, not a new one
+        switch = _with_query(switch, "view=" + quote(str(result["view_token"]), safe=""))
+    return page(title, "".join(parts), lang, switch)
+
+
+# --- the other pages ---------------------------------------------------------------------
+def render_lookup(lang: str = "vi") -> str:
+    """``GET /v`` with no code: the form to type one."""
+    body = f"<h1>{_t('check_title', lang)}</h1><p>{_t('check_d', lang)}</p>{check_form(lang, heading=False)}"
+    return page(_t("check_title", lang), body, lang, "/v")
+
+
+def render_report_thanks(code: str, lang: str = "vi") -> str:
+    back = _with_query(code_path(code), lang_query(lang))
+    body = (
+        _banner("genuine", _t("thanks", lang), [f"<p>{_t('thanks_d', lang, code=_e(code))}</p>"], "report")
+        + f'<p><a href="{_e(back)}">{_t("back", lang)}</a></p>'
+    )
+    return page(_t("thanks", lang), body, lang, code_path(code) + "/report?sent=1")
+
+
+def render_report_form(code: str, lang: str = "vi", *, invalid: bool = False) -> str:
+    error = (
+        f"<p class=note role=alert>{_t('report_bad', lang, n=str(REPORT_WHERE_MAX), m=str(REPORT_NOTE_MAX))}</p>"
+        if invalid
+        else ""
+    )
+    body = f"<p><code>{_e(code)}</code></p>{report_form(code, lang, open_=True, error=error)}"
+    return page(_t("report", lang), body, lang, code_path(code) + "/report")
+
+
+def render_bad_link(lang: str = "vi") -> str:
+    body = _banner("typo", _t("bad_link", lang), [f"<p>{_t('bad_link_d', lang)}</p>"], "bad_request") + check_form(lang)
+    return page(_t("bad_link", lang), body, lang, None)

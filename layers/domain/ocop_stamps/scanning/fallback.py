@@ -1,0 +1,58 @@
+"""Nothing about a scan is lost when DynamoDB throttles or fails (DESIGN.md, Architecture).
+
+The scan path writes twice: the stamp's counter and the log line. botocore retries each
+with backoff first. If a write still fails, the scan is answered anyway -- its verdict
+never depends on the failed write being claimed done -- and the pending write goes to an
+SQS queue that the scan-log drain function empties into the tables:
+
+- the log line failed: the queue carries the complete record; the drain writes it under
+  the same key (a redelivery rewrites the same item, never a second one);
+- the counter failed: the scan's number is unknown, so the answer says nothing about
+  repeats; the queue carries the record marked ``count_pending`` and the drain bumps the
+  counter, then writes the record with the number it got.
+
+boto3 is imported only on this path so the hot path's start-up stays small.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from ocop_stamps.storage import repository as repo
+from ocop_stamps.storage.models import ScanItem
+
+QUEUE_ENV = "SCAN_FALLBACK_QUEUE_URL"
+
+
+class FallbackUnavailable(RuntimeError):
+    pass
+
+
+def record_fields(record: ScanItem) -> dict[str, Any]:
+    return {k: v for k, v in record.attribute_values.items() if v is not None}
+
+
+def send(record: ScanItem, *, count_pending: bool) -> None:
+    url = os.environ.get(QUEUE_ENV)
+    if not url:
+        raise FallbackUnavailable(f"{QUEUE_ENV} is not set")
+    import boto3
+
+    body = {"record": record_fields(record), "count_pending": count_pending}
+    boto3.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(body, ensure_ascii=False, default=str))
+
+
+def replay(body: dict[str, Any]) -> ScanItem:
+    """Write one pending scan: bump the counter first if that is what failed, then the log line."""
+    fields = dict(body["record"])
+    if body.get("count_pending"):
+        stamp = repo.count_scan(
+            fields["code"], int(fields["batch_no"]), int(fields["serial"]), fields["scanned_at"], fields.get("province")
+        )
+        fields["scan_no"] = int(stamp.scan_count)
+        fields["scan_key"] = f"{fields['scanned_at']}#{int(stamp.scan_count):010d}"
+    record = ScanItem(**fields)
+    repo.record_scan(record)
+    return record

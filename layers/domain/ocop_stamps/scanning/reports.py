@@ -1,0 +1,100 @@
+"""Consumers' reports of suspected fakes: one line in the verification log, for inspectors.
+
+A report lands in the Scans table under the code it is about (``scan_key`` =
+``{time}#r{random}``, so it sorts with the scans and never collides with one), with
+``kind``/``verdict`` ``report``, what the consumer wrote (bounded, control characters
+removed) and the same privacy rules as a scan: a salted hash of the address, a coarse
+place, a user-agent family. A report on a code that decodes is tied to its batch, serial
+and lot, so an inspector reading a lot's log sees it; a report on a code that does not
+decode is kept under the code as typed, like an ``unknown`` scan. A report never moves the
+stamp's scan counter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets as pysecrets
+from typing import Any
+
+from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
+from ocop_stamps.core.errors import BadRequest
+from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.issuing.ranges import lot_of_serial
+from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
+from ocop_stamps.scanning.verification import ScanContext
+from ocop_stamps.storage import repository as repo
+from ocop_stamps.storage.models import ScanItem
+from ocop_stamps.storage.parameters import code_keys, ip_hash_salt
+
+WHERE_MAX = 120
+NOTE_MAX = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CODE = re.compile(r"^[0-9A-Z]{1,32}$")
+
+
+def clean(text: Any, limit: int) -> str | None:
+    """Trimmed text without control or bidi-override characters; None if over ``limit``."""
+    value = _CONTROL.sub("", str(text or "")).strip()
+    value = re.sub(r"[ \t]+", " ", value)
+    return value if len(value) <= limit else None
+
+
+def _invalid() -> BadRequest:
+    return BadRequest(
+        f"Say where the product was bought (1 to {WHERE_MAX} characters); the note takes at most {NOTE_MAX}.",
+        f"Hãy cho biết nơi mua (1 đến {WHERE_MAX} ký tự); ghi chú tối đa {NOTE_MAX} ký tự.",
+    )
+
+
+def report_key(raw_code: str) -> str:
+    """The code a report is filed under: canonical form, or BadRequest if it cannot be one."""
+    code = normalize(raw_code or "")
+    if not _CODE.match(code):
+        raise BadRequest("Not a stamp code.", "Đây không phải là mã tem.")
+    return code
+
+
+def submit_report(
+    raw_code: str, where: Any, note: Any, ctx: ScanContext, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    code = report_key(raw_code)
+    where_text, note_text = clean(where, WHERE_MAX), clean(note, NOTE_MAX)
+    if not where_text or note_text is None:
+        raise _invalid()
+    moment = now or utc_now()
+    stamp_time = iso(moment)
+    country, province = coarse_place(ctx.headers or {})
+    record = ScanItem(
+        code,
+        f"{stamp_time}#r{pysecrets.token_hex(5)}",
+        scanned_at=stamp_time,
+        kind="report",
+        verdict="report",
+        verdicts=["report"],
+        channel=ctx.channel,
+        country=country,
+        province=province,
+        client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
+        ua_family=ua_family(ctx.user_agent),
+        report_where=where_text,
+        report_note=note_text or None,
+    )
+    try:
+        stamp = decode(code_keys(), code)
+    except InvalidCode as exc:
+        record.reason = f"report on a code that does not decode: {exc.reason}"
+    else:
+        batch = repo.get_batch(stamp.batch)
+        if batch is not None and stamp.serial <= int(batch.size):
+            record.batch_no = stamp.batch
+            record.serial = stamp.serial
+            record.lot_id = lot_of_serial(batch, stamp.serial)
+            record.product_id = batch.product_id
+            record.producer_id = batch.producer_id
+            # the inspector's province scope falls back to the producer's province, as for scans
+            producer = repo.get_producer(batch.producer_id)
+            if producer is not None and producer.address:
+                record.producer_province = producer.address.as_dict().get("province")
+    repo.record_scan(record)
+    return {"report_id": record.scan_key, "code": code, "received_at": stamp_time}

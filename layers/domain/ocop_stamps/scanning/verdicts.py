@@ -1,0 +1,53 @@
+"""Verdict rules: what a scan concludes, all that apply, most serious first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ocop_stamps.core.vocabulary import SEVERITY, Verdict
+
+
+@dataclass(frozen=True)
+class StampFacts:
+    activated: bool
+    scan_count: int
+    repeat_threshold: int
+    expiry_date: dt.date | None = None
+    recalled: bool = False
+    void: bool = False
+
+
+def judge(facts: StampFacts, today: dt.date) -> list[Verdict]:
+    found: list[Verdict] = []
+    if facts.recalled:
+        found.append(Verdict.recalled)
+    if facts.void:
+        found.append(Verdict.void)
+    if facts.expiry_date is not None and today > facts.expiry_date:
+        found.append(Verdict.expired)
+    if not facts.activated:
+        found.append(Verdict.not_activated)
+    if facts.scan_count > facts.repeat_threshold:
+        found.append(Verdict.repeat)
+    return sorted(found, key=SEVERITY.__getitem__) or [Verdict.genuine]
+
+
+MESSAGES: dict[Verdict, tuple[str, str]] = {
+    Verdict.genuine: ("Sản phẩm chính hãng", "Genuine product"),
+    Verdict.repeat: (
+        "Cảnh báo: mã tem này đã được kiểm tra nhiều lần — có thể là tem sao chép",
+        "Warning: this code has been checked many times — the label may be a copy",
+    ),
+    Verdict.not_activated: (
+        "Tem chưa được kích hoạt: tem chưa gắn với lô sản xuất nào",
+        "Stamp not activated: it was never bound to a production lot",
+    ),
+    Verdict.void: ("Tem đã bị hủy bởi nhà sản xuất", "This stamp was cancelled by its producer"),
+    Verdict.recalled: ("Lô hàng này đã bị thu hồi", "This lot has been recalled"),
+    Verdict.expired: ("Sản phẩm đã hết hạn sử dụng", "This product is past its expiry date"),
+    Verdict.unknown: (
+        "Không tìm thấy mã tem: hãy kiểm tra lại mã, có thể là hàng giả",
+        "Code not found: check the code again — the product may be counterfeit",
+    ),
+}

@@ -1,0 +1,82 @@
+"""The index keys a scan record carries, written in the same PutItem as the record.
+
+Every inspector filter is a query on one of the Scans table's indexes (docs/DATA-MODEL.md):
+
+| filter | index | partition key | sort key |
+|---|---|---|---|
+| code | the table | ``code`` | ``scan_key`` |
+| lot | ``by_lot`` | ``lot_shard`` = ``{lot_id}#{s}`` | ``scan_key`` |
+| batch | ``by_batch`` | ``batch_shard`` = ``{batch_no}#{s}`` | ``scan_key`` |
+| product | ``by_product`` | ``product_shard`` = ``{product_id}#{s}`` | ``scan_key`` |
+| producer | ``by_producer`` | ``producer_shard`` = ``{producer_id}#{s}`` | ``scan_key`` |
+| province | ``by_province`` | ``province_shard`` = ``{jurisdiction}#{s}`` | ``scan_key`` |
+| verdict | ``by_verdict`` | ``verdict_shard`` = ``{verdict}#{s}`` | ``scan_key`` |
+
+``s`` is one of ``SHARDS`` write shards, a hash of the record's own key: a hot lot's
+scans spread over ``SHARDS`` index partitions (each takes ~1,000 writes/s), and the same
+record rewritten (a retried scan) lands on the same shard. Readers fan out over the
+shards and merge newest first (``scan_query``). ``scan_key`` starts with the ISO time, so
+a time range is a key condition on every index.
+
+This module is imported by the public scan function: standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from typing import Any
+
+SHARDS = 8
+NO_PLACE = "-"  # same as provinces.NO_PLACE (kept here so the hot path imports nothing more)
+
+# filter name -> (index name or None for the table, shard attribute)
+INDEXES: dict[str, tuple[str | None, str]] = {
+    "code": (None, "code"),
+    "lot": ("by_lot", "lot_shard"),
+    "batch": ("by_batch", "batch_shard"),
+    "product": ("by_product", "product_shard"),
+    "producer": ("by_producer", "producer_shard"),
+    "province": ("by_province", "province_shard"),
+    "verdict": ("by_verdict", "verdict_shard"),
+}
+
+
+def jurisdiction(scan_place: str | None, producer_province: str | None) -> str:
+    """The province a scan belongs to for inspectors: where it was scanned when the edge
+    told us (a ``VN-xx`` region), else the producer's province, else ``-`` (unknown)."""
+    from ocop_stamps.core.provinces import NAMES, to_code
+
+    if scan_place in NAMES:
+        return scan_place
+    return (to_code(producer_province) if producer_province else None) or NO_PLACE
+
+
+def shard_of(code: str, scan_key: str) -> int:
+    return zlib.crc32(f"{code}|{scan_key}".encode()) % SHARDS
+
+
+def partition_values(value: str) -> list[str]:
+    """Every shard's partition key value for one filter value."""
+    return [f"{value}#{s}" for s in range(SHARDS)]
+
+
+def expires_at(scanned_at: str, retention_days: int) -> int:
+    """Epoch seconds at which DynamoDB's TTL may delete the record (evidence retention)."""
+    moment = dt.datetime.strptime(scanned_at[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC)
+    return int((moment + dt.timedelta(days=retention_days)).timestamp())
+
+
+def fill(scan: Any, *, retention_days: int, salt_version: str) -> None:
+    """Set the shard keys, the TTL and the salt version on a ScanItem before it is saved."""
+    s = shard_of(scan.code, scan.scan_key)
+    scan.jurisdiction = jurisdiction(scan.province, scan.producer_province)
+    scan.verdict_shard = f"{scan.verdict}#{s}"
+    scan.province_shard = f"{scan.jurisdiction}#{s}"
+    scan.lot_shard = f"{scan.lot_id}#{s}" if scan.lot_id else None
+    scan.batch_shard = f"{int(scan.batch_no)}#{s}" if scan.batch_no is not None else None
+    scan.product_shard = f"{scan.product_id}#{s}" if scan.product_id else None
+    scan.producer_shard = f"{scan.producer_id}#{s}" if scan.producer_id else None
+    scan.expires_at = expires_at(scan.scanned_at, retention_days)
+    if scan.client_hash:
+        scan.salt_version = salt_version

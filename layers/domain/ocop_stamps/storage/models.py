@@ -1,0 +1,276 @@
+"""pynamodb models: the shape of every item, keyed exactly as in infra/template.yaml.
+
+The catalog is one table holding producers, products, lots, batches and counters under
+``pk``/``sk`` prefixes, with ``gsi1`` listing a producer's things. Stamps and scans have
+tables of their own because their traffic is of another order.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from ocop_stamps.core.settings import Settings
+
+
+class _Meta:
+    region: str | None = None
+
+
+class Gsi1(GlobalSecondaryIndex["CatalogItem"]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class CatalogItem(Model):
+    """Base for everything in the catalog table."""
+
+    class Meta(_Meta):
+        table_name = "ocop-catalog"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    created_at = UnicodeAttribute(null=True)
+    demo = BooleanAttribute(default=False)
+
+
+class ProducerItem(CatalogItem):
+    producer_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    producer_kind = UnicodeAttribute()
+    owner = UnicodeAttribute(null=True)
+    tax_code = UnicodeAttribute(null=True)
+    address = MapAttribute[str, str]()
+    phone = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="active")
+
+
+class ProductItem(CatalogItem):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    producer_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    name_en = UnicodeAttribute(null=True)
+    group = UnicodeAttribute()
+    gtin = UnicodeAttribute(null=True)
+    image_url = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    brand = UnicodeAttribute(null=True)
+    ocop = MapAttribute[str, object](null=True)
+    repeat_threshold = NumberAttribute(default=10)
+    # Every rating step (record, renew, downgrade, withdraw) appended; never rewritten.
+    ocop_history = ListAttribute[MapAttribute[str, object]](of=MapAttribute, default=list)
+    revision = NumberAttribute(default=0)
+
+
+class LotItem(CatalogItem):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    lot_id = UnicodeAttribute()
+    lot_code = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    producer_id = UnicodeAttribute()
+    production_date = UnicodeAttribute()
+    expiry_date = UnicodeAttribute()
+    quantity = NumberAttribute()
+    unit = UnicodeAttribute()
+    origin = MapAttribute[str, object]()
+    certifications = UnicodeSetAttribute(null=True)
+    standards = UnicodeSetAttribute(null=True)
+    process_steps = ListAttribute[MapAttribute[str, object]](of=MapAttribute, default=list)
+    # Batches with stamps bound to this lot: a recall must reach each of them.
+    batch_nos = NumberSetAttribute(null=True)
+    # Current recall state ({"status": "recalled"|"lifted", reason, message, at, by}) and
+    # every step of it, appended.
+    recall = MapAttribute[str, object](null=True)
+    recall_history = ListAttribute[MapAttribute[str, object]](of=MapAttribute, default=list)
+    revision = NumberAttribute(default=0)
+
+
+class LotCodeClaim(CatalogItem):
+    """Makes a lot code unique per producer: written in the same transaction as the lot."""
+
+    lot_id = UnicodeAttribute()
+
+
+class Activation(MapAttribute[str, object]):
+    first = NumberAttribute()
+    last = NumberAttribute()
+    lot_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class VoidRange(MapAttribute[str, object]):
+    first = NumberAttribute()
+    last = NumberAttribute()
+    reason = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+
+
+class BatchItem(CatalogItem):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    batch_no = NumberAttribute()
+    product_id = UnicodeAttribute()
+    producer_id = UnicodeAttribute()
+    size = NumberAttribute()
+    key_version = NumberAttribute()
+    note = UnicodeAttribute(null=True)
+    # Activation ranges live on the batch so one read answers "which lot is serial s
+    # in?". Optimistic locking on ``revision`` keeps concurrent activations disjoint.
+    activations = ListAttribute[Activation](of=Activation, default=list)
+    voids = ListAttribute[VoidRange](of=VoidRange, default=list)
+    # lot_id -> {"reason", "message", "at"} for every recalled lot bound in this batch:
+    # the scan reads the batch fresh, so a recall or a void shows on the very next scan.
+    recalls = MapAttribute[str, object](default=dict)
+    revision = NumberAttribute(default=0)
+
+
+class EventItem(CatalogItem):
+    """One EPCIS 2.0 event in the append-only history of a lot, batch or product."""
+
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    epcis = UnicodeAttribute()  # the event as JSON, exactly as it will be served
+
+
+class CounterItem(CatalogItem):
+    value = NumberAttribute(default=0)
+
+
+class StampItem(Model):
+    """Per-stamp state, created lazily by the first scan (never at issue time)."""
+
+    class Meta(_Meta):
+        table_name = "ocop-stamps"
+
+    code = UnicodeAttribute(hash_key=True)
+    batch_no = NumberAttribute()
+    serial = NumberAttribute()
+    scan_count = NumberAttribute(default=0)
+    first_scan_at = UnicodeAttribute(null=True)
+    first_province = UnicodeAttribute(null=True)
+    last_scan_at = UnicodeAttribute(null=True)
+
+
+class RateItem(Model):
+    """A counter of unknown-code lookups per client hash and window (slows enumeration)."""
+
+    class Meta(_Meta):
+        table_name = "ocop-stamps"
+
+    code = UnicodeAttribute(hash_key=True)  # "~rate#{client_hash}#{window}": never a code
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)  # epoch seconds, DynamoDB TTL
+
+
+class ByLot(GlobalSecondaryIndex["ScanItem"]):
+    class Meta:
+        index_name = "by_lot"
+        projection = AllProjection()
+
+    lot_shard = UnicodeAttribute(hash_key=True)
+    scan_key = UnicodeAttribute(range_key=True)
+
+
+def _scan_index(name: str, shard_attribute: str) -> GlobalSecondaryIndex[ScanItem]:
+    """A sharded inspector index on the Scans table (keys written by scan_keys.fill)."""
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    attrs = {
+        "Meta": meta,
+        shard_attribute: UnicodeAttribute(hash_key=True),
+        "scan_key": UnicodeAttribute(range_key=True),
+    }
+    return type(f"Index_{name}", (GlobalSecondaryIndex,), attrs)()  # type: ignore[no-any-return]
+
+
+class ScanItem(Model):
+    """One line of the verification log. ``scan_key`` = ISO time + '#' + scan number."""
+
+    class Meta(_Meta):
+        table_name = "ocop-scans"
+
+    code = UnicodeAttribute(hash_key=True)
+    scan_key = UnicodeAttribute(range_key=True)
+    by_lot = ByLot()
+    # inspector indexes (issue 6): sharded partition keys, see scan_keys.py and docs/DATA-MODEL.md
+    by_batch = _scan_index("by_batch", "batch_shard")
+    by_product = _scan_index("by_product", "product_shard")
+    by_producer = _scan_index("by_producer", "producer_shard")
+    by_province = _scan_index("by_province", "province_shard")
+    by_verdict = _scan_index("by_verdict", "verdict_shard")
+    lot_shard = UnicodeAttribute(null=True)
+    batch_shard = UnicodeAttribute(null=True)
+    product_shard = UnicodeAttribute(null=True)
+    producer_shard = UnicodeAttribute(null=True)
+    province_shard = UnicodeAttribute(null=True)
+    verdict_shard = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # epoch seconds: DynamoDB TTL (evidence retention)
+    producer_province = UnicodeAttribute(null=True)  # as in the producer's address
+    jurisdiction = UnicodeAttribute(null=True)  # VN-xx: where scanned if known, else the producer's province
+    salt_version = UnicodeAttribute(null=True)  # which salt made client_hash (rotated)
+    lot_id = UnicodeAttribute(null=True)
+    scanned_at = UnicodeAttribute()
+    verdict = UnicodeAttribute()
+    verdicts = ListAttribute[str](of=UnicodeAttribute)  # type: ignore[arg-type]  # pynamodb's stub is too narrow
+    reason = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute()
+    country = UnicodeAttribute(null=True)
+    province = UnicodeAttribute(null=True)
+    client_hash = UnicodeAttribute(null=True)
+    ua_family = UnicodeAttribute(null=True)
+    batch_no = NumberAttribute(null=True)
+    serial = NumberAttribute(null=True)
+    scan_no = NumberAttribute(null=True)
+    product_id = UnicodeAttribute(null=True)
+    producer_id = UnicodeAttribute(null=True)
+    # A consumer's report of a suspected fake (kind "report", verdict "report"); scans leave these out.
+    kind = UnicodeAttribute(null=True)
+    report_where = UnicodeAttribute(null=True)
+    report_note = UnicodeAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    CatalogItem,
+    ProducerItem,
+    ProductItem,
+    LotItem,
+    LotCodeClaim,
+    BatchItem,
+    CounterItem,
+    EventItem,
+    StampItem,
+    RateItem,
+    ScanItem,
+)
+
+
+def bind_tables(settings: Settings) -> None:
+    """Point every model at the configured table names (env decides, not import order)."""
+    for model in ALL_MODELS:
+        if issubclass(model, CatalogItem):
+            model.Meta.table_name = settings.catalog_table
+    StampItem.Meta.table_name = settings.stamps_table
+    RateItem.Meta.table_name = settings.stamps_table
+    ScanItem.Meta.table_name = settings.scans_table
+    for model in ALL_MODELS:
+        model._connection = None  # connections remember the table name they were made for

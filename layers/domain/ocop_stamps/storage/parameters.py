@@ -1,0 +1,86 @@
+"""Secrets held outside the code: the stamp code keys and the client-address salt.
+
+Deployed, both are SSM SecureString parameters read through the Powertools parameters
+utility and cached for ``SECRET_MAX_AGE`` seconds, so a rotation (a new key version
+added to the parameter) reaches every warm function within five minutes without a
+redeploy. Locally they come from an environment variable or a file under ``.local/``
+that the dev setup creates; the repository never holds them.
+
+Rotation never breaks printed labels: a code carries its key version, and every
+version ever used stays in the parameter; only ``current`` (or the newest) issues.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from ocop_stamps.codes.scheme import CodeKeys
+from ocop_stamps.core.settings import Settings, get_settings
+
+SECRET_MAX_AGE = 300
+
+
+class SecretMissing(RuntimeError):
+    pass
+
+
+def _ssm_value(name: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    return str(parameters.get_parameter(name, decrypt=True, max_age=SECRET_MAX_AGE))
+
+
+@lru_cache(maxsize=8)
+def parse_code_keys(text: str) -> CodeKeys:
+    """``{"1": "<hex>", "2": "<hex>", "current": 2}`` -> CodeKeys (current defaults to newest)."""
+    data = json.loads(text)
+    current = data.pop("current", None)
+    keys = {int(version): bytes.fromhex(hexkey) for version, hexkey in data.items()}
+    return CodeKeys(keys, current=None if current is None else int(current))
+
+
+@lru_cache(maxsize=4)
+def _file_text(path: str, mtime_ns: int) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def code_keys_text(settings: Settings) -> str:
+    if settings.code_keys:
+        return settings.code_keys
+    if settings.code_keys_file:
+        path = Path(settings.code_keys_file)
+        return _file_text(str(path), path.stat().st_mtime_ns)
+    if settings.code_keys_parameter:
+        return _ssm_value(settings.code_keys_parameter)
+    raise SecretMissing("no code keys: set OCOP_CODE_KEYS, OCOP_CODE_KEYS_FILE or CODE_KEYS_PARAMETER")
+
+
+def load_ip_hash_salt(settings: Settings) -> bytes:
+    if settings.ip_hash_salt:
+        return settings.ip_hash_salt.encode()
+    if settings.ip_hash_salt_parameter:
+        return _ssm_value(settings.ip_hash_salt_parameter).encode()
+    raise SecretMissing("no client-address salt: set OCOP_IP_HASH_SALT or IP_HASH_SALT_PARAMETER")
+
+
+def code_keys() -> CodeKeys:
+    """The keys in force now (parsed once per distinct parameter value)."""
+    return parse_code_keys(code_keys_text(get_settings()))
+
+
+def ip_hash_salt() -> bytes:
+    return load_ip_hash_salt(get_settings())
+
+
+def reset_caches() -> None:
+    """Forget cached settings and secrets (tests, key rotation in the local stack)."""
+    get_settings.cache_clear()
+    _file_text.cache_clear()
+    try:
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
+    except ImportError:  # pragma: no cover
+        pass

@@ -1,0 +1,286 @@
+"""Data access: every DynamoDB call of the service goes through this module.
+
+Each function does a constant number of requests; none scans a table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from ocop_stamps.storage.models import (
+    Activation,
+    BatchItem,
+    CounterItem,
+    EventItem,
+    LotCodeClaim,
+    LotItem,
+    ProducerItem,
+    ProductItem,
+    RateItem,
+    ScanItem,
+    StampItem,
+)
+
+PROFILE = "PROFILE"
+
+
+class AlreadyExists(Exception):
+    pass
+
+
+class StaleRevision(Exception):
+    pass
+
+
+def producer_key(producer_id: str) -> str:
+    return f"PRODUCER#{producer_id}"
+
+
+def product_key(product_id: str) -> str:
+    return f"PRODUCT#{product_id}"
+
+
+def lot_key(lot_id: str) -> str:
+    return f"LOT#{lot_id}"
+
+
+def batch_key(batch_no: int) -> str:
+    return f"BATCH#{batch_no}"
+
+
+def _is_conditional_failure(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    if cause == "ConditionalCheckFailedException":
+        return True
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+
+
+def _get(model: type[Any], pk: str) -> Any | None:
+    try:
+        return model.get(pk, PROFILE)
+    except DoesNotExist:
+        return None
+
+
+# --- producers, products, lots ---------------------------------------------------------
+
+
+def get_producer(producer_id: str) -> ProducerItem | None:
+    return _get(ProducerItem, producer_key(producer_id))  # type: ignore[no-any-return]
+
+
+def get_product(product_id: str) -> ProductItem | None:
+    return _get(ProductItem, product_key(product_id))  # type: ignore[no-any-return]
+
+
+def get_lot(lot_id: str) -> LotItem | None:
+    return _get(LotItem, lot_key(lot_id))  # type: ignore[no-any-return]
+
+
+def get_batch(batch_no: int, *, consistent: bool = False) -> BatchItem | None:
+    try:
+        return BatchItem.get(batch_key(batch_no), PROFILE, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def create(item: ProducerItem | ProductItem | BatchItem) -> None:
+    """Insert a new item; AlreadyExists if its key is taken (never overwrite)."""
+    try:
+        item.save(condition=type(item).pk.does_not_exist())
+    except PutError as exc:
+        if _is_conditional_failure(exc):
+            raise AlreadyExists(item.pk) from exc
+        raise
+
+
+def create_lot(lot: LotItem, claim: LotCodeClaim) -> None:
+    """Lot and its code claim in one transaction: both or neither."""
+    try:
+        with TransactWrite(connection=Connection()) as tx:
+            tx.save(claim, condition=LotCodeClaim.pk.does_not_exist())
+            tx.save(lot, condition=LotItem.pk.does_not_exist())
+    except TransactWriteError as exc:
+        if _is_conditional_failure(exc):
+            raise AlreadyExists(claim.sk) from exc
+        raise
+
+
+# --- batches -------------------------------------------------------------------------
+
+
+def reserve_batch_number() -> int:
+    """The next batch number: one atomic ADD, so concurrent requests never share one."""
+    counter = CounterItem("COUNTER", "BATCH")
+    counter.update(actions=[CounterItem.value.add(1), CounterItem.kind.set("counter")])
+    return int(counter.value)
+
+
+def _tx() -> TransactWrite:
+    return TransactWrite(connection=Connection())
+
+
+def _commit(build: Any, stale: type[Exception] = Exception) -> None:
+    """Run one transaction; a failed condition becomes ``StaleRevision`` (re-read, re-check)."""
+    try:
+        with _tx() as tx:
+            build(tx)
+    except TransactWriteError as exc:
+        if _is_conditional_failure(exc):
+            raise StaleRevision(str(exc)) from exc
+        raise
+
+
+def _save_events(tx: TransactWrite, events: list[EventItem]) -> None:
+    for event in events:
+        tx.save(event, condition=EventItem.sk.does_not_exist())  # history is append-only
+
+
+def create_batch(batch: BatchItem, events: list[EventItem]) -> None:
+    """The batch and its commissioning event, both or neither (one request)."""
+
+    def build(tx: TransactWrite) -> None:
+        tx.save(batch, condition=BatchItem.pk.does_not_exist())
+        _save_events(tx, events)
+
+    try:
+        _commit(build)
+    except StaleRevision as exc:
+        raise AlreadyExists(batch.pk) from exc
+
+
+def bind_range(
+    batch: BatchItem,
+    activation: Activation,
+    lot: LotItem,
+    recall_entry: dict[str, Any] | None,
+    events: list[EventItem],
+) -> None:
+    """Range onto the batch, batch onto the lot, the packing event: one transaction.
+
+    Conditions on both revisions: a concurrent activation of the batch, or a recall of
+    the lot, makes this fail as ``StaleRevision`` and the caller re-reads.
+    """
+    batch_actions: list[Action] = [
+        BatchItem.activations.set(BatchItem.activations.append([activation])),
+        BatchItem.revision.add(1),
+    ]
+    if recall_entry is not None:  # binding stamps to a lot already recalled: they read recalled at once
+        batch_actions.append(BatchItem.recalls[lot.lot_id].set(recall_entry))  # type: ignore[index,attr-defined]
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(batch, actions=batch_actions, condition=BatchItem.revision == batch.revision)
+        tx.update(
+            lot,
+            actions=[LotItem.batch_nos.add({int(batch.batch_no)}), LotItem.revision.add(1)],
+            condition=LotItem.revision == lot.revision,
+        )
+        _save_events(tx, events)
+
+    _commit(build)
+
+
+def add_voids(batch: BatchItem, voids: list[Any], events: list[EventItem]) -> None:
+    def build(tx: TransactWrite) -> None:
+        tx.update(
+            batch,
+            actions=[BatchItem.voids.set(BatchItem.voids.append(voids)), BatchItem.revision.add(1)],
+            condition=BatchItem.revision == batch.revision,
+        )
+        _save_events(tx, events)
+
+    _commit(build)
+
+
+def set_recall(
+    lot: LotItem, state: dict[str, Any], batch_entry: dict[str, Any] | None, events: list[EventItem]
+) -> None:
+    """Recall (``batch_entry`` given) or lift (None) a lot, on the lot and on each of its batches."""
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(
+            lot,
+            actions=[
+                LotItem.recall.set(state),
+                LotItem.recall_history.set(LotItem.recall_history.append([state])),
+                LotItem.revision.add(1),
+            ],
+            condition=LotItem.revision == lot.revision,
+        )
+        for batch_no in sorted(lot.batch_nos or ()):
+            path: Any = BatchItem.recalls[lot.lot_id]  # type: ignore[index]  # raw map: a path by key
+            action = path.set(batch_entry) if batch_entry is not None else path.remove()
+            tx.update(BatchItem(batch_key(int(batch_no)), PROFILE), actions=[action])
+        _save_events(tx, events)
+
+    _commit(build)
+
+
+def set_rating(product: ProductItem, ocop: dict[str, Any], entry: dict[str, Any], events: list[EventItem]) -> None:
+    def build(tx: TransactWrite) -> None:
+        tx.update(
+            product,
+            actions=[
+                ProductItem.ocop.set(ocop),
+                ProductItem.ocop_history.set(ProductItem.ocop_history.append([entry])),
+                ProductItem.revision.add(1),
+            ],
+            condition=ProductItem.revision == product.revision,
+        )
+        _save_events(tx, events)
+
+    _commit(build)
+
+
+def events_of(pk: str, limit: int = 1000) -> list[EventItem]:
+    """The history of one lot, batch or product, oldest first."""
+    return list(EventItem.query(pk, EventItem.sk.startswith("EVENT#"), limit=limit))
+
+
+def get_lot_consistent(lot_id: str) -> LotItem | None:
+    try:
+        return LotItem.get(lot_key(lot_id), PROFILE, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+# --- stamps and scans ------------------------------------------------------------------
+
+
+def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | None) -> StampItem:
+    """+1 on the stamp's counter, creating its item on first scan; returns the new state."""
+    stamp = StampItem(code)
+    actions: list[Action] = [
+        StampItem.scan_count.add(1),
+        StampItem.batch_no.set(batch_no),
+        StampItem.serial.set(serial),
+        StampItem.first_scan_at.set(StampItem.first_scan_at | now),
+        StampItem.last_scan_at.set(now),
+    ]
+    if province:
+        actions.append(StampItem.first_province.set(StampItem.first_province | province))
+    stamp.update(actions=actions)
+    return stamp
+
+
+def count_unknown(client_hash: str, window: int, expires_at: int) -> int:
+    """+1 on this client's unknown lookups in this window; the new count."""
+    item = RateItem(f"~rate#{client_hash}#{window}")
+    item.update(actions=[RateItem.hits.add(1), RateItem.expires_at.set(expires_at)])
+    return int(item.hits)
+
+
+def record_scan(scan: ScanItem) -> None:
+    """One PutItem: the record with its inspector index keys, TTL and salt version."""
+    from ocop_stamps.core.settings import get_settings
+    from ocop_stamps.storage import keys as scan_keys
+
+    settings = get_settings()
+    scan_keys.fill(scan, retention_days=settings.scan_retention_days, salt_version=settings.ip_hash_salt_version)
+    scan.save()
