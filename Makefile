@@ -27,6 +27,7 @@ dev: venv
 test: venv sam-venv browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/pytest -q
 	$(MAKE) --no-print-directory lint-template
 
@@ -44,6 +45,7 @@ unit: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 format: venv
 	$(VENV)/bin/ruff format .

@@ -19,6 +19,16 @@ EVENTS = ROOT / "events"
 TEST_KEYS = json.dumps({"1": "00112233445566778899aabbccddeeff"})
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Settings are read once per cold start; every test is one (env changes never leak)."""
+    from ocop_stamps.core.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fresh moto back end with every table of the template, and the domain pointed at it."""

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from conftest import Shop, for_batch, invoke_json, load_handler, scan, with_body
 from ocop_local import backend, jobs
+from ocop_stamps.core.settings import get_settings
 
 
 def _throttle(op: str) -> ClientError:
@@ -50,6 +51,7 @@ def fail(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 def fallback(aws, monkeypatch: pytest.MonkeyPatch) -> str:
     env = backend.create_scan_fallback_queue()
     monkeypatch.setenv("SCAN_FALLBACK_QUEUE_URL", env["SCAN_FALLBACK_QUEUE_URL"])
+    get_settings.cache_clear()
     return env["SCAN_FALLBACK_QUEUE_URL"]
 
 

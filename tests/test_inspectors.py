@@ -16,6 +16,7 @@ from test_lifecycle import _valid
 
 from conftest import EVENTS, FakeContext, Shop, claims, http_event, invoke, invoke_json, load_handler, scan
 from ocop_local import backend, streams
+from ocop_stamps.core.settings import get_settings
 
 HANOI = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "HN"}
 HCMC = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "SG"}
@@ -258,6 +259,7 @@ def test_given_a_code_in_hanoi_then_saigon_ten_minutes_apart_then_impossible_tra
 
 def test_given_a_burst_of_unknown_codes_from_one_client_then_an_enumeration_alert(aws, detector, monkeypatch):
     monkeypatch.setenv("OCOP_BURST_CLIENT", "5")
+    get_settings.cache_clear()
     for i in range(7):
         scan(f"ABCD-EFGH-JKMN-PQR{i}")
     detector()

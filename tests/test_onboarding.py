@@ -6,6 +6,7 @@ import boto3
 import pytest
 
 from conftest import claims, invoke_json, sample, with_body
+from ocop_stamps.core.settings import get_settings
 
 
 @pytest.fixture
@@ -17,6 +18,7 @@ def pool(aws, monkeypatch: pytest.MonkeyPatch) -> str:
     )["UserPool"]["Id"]
     idp.create_group(UserPoolId=pool_id, GroupName="producer")
     monkeypatch.setenv("USER_POOL_ID", pool_id)
+    get_settings.cache_clear()
     return pool_id
 
 
@@ -60,5 +62,6 @@ def test_given_a_producer_token_then_onboarding_is_refused(pool):
 
 def test_given_no_user_pool_then_the_producer_is_registered_with_a_local_token_hint(aws, monkeypatch):
     monkeypatch.delenv("USER_POOL_ID", raising=False)
+    get_settings.cache_clear()
     status, body = invoke_json("admin_api", with_body(sample("admin-create-producer"), account_email="a@example.vn"))
     assert status == 201 and body["account"]["status"] == "local"

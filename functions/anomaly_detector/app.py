@@ -20,7 +20,6 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ocop_stamps.api.startup import start
-from ocop_stamps.core.settings import get_settings
 from ocop_stamps.inspection import detector as anomalies
 
 logger = Logger(service="anomaly-detector")
@@ -33,8 +32,7 @@ class OutOfOrder(Exception):
 
 
 def _publisher() -> Any:
-    topic = get_settings().alerts_topic_arn
-    return anomalies.sns_publisher(topic) if topic else None
+    return anomalies.alert_publisher()
 
 
 def make_record_handler(failed_codes: set[str], rules: anomalies.Rules) -> Any:
@@ -67,5 +65,5 @@ def make_record_handler(failed_codes: set[str], rules: anomalies.Rules) -> Any:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    handler = make_record_handler(set(), anomalies.Rules.from_env())
+    handler = make_record_handler(set(), anomalies.Rules.from_settings())
     return process_partial_response(event=event, record_handler=handler, processor=processor, context=context)

@@ -128,6 +128,7 @@ def apply_environment(env: dict[str, str]) -> None:
     from ocop_stamps.storage import parameters as domain_secrets
     from ocop_stamps.storage.models import bind_tables
 
+    get_settings.cache_clear()  # settings are read once per cold start: this is one
     domain_secrets.reset_caches()
     verification.reset_cache()
     bind_tables(get_settings())

@@ -9,6 +9,7 @@ from ocop_stamps.catalog.views import lot_view, producer_view, product_view
 from ocop_stamps.core.errors import Conflict, NotFound
 from ocop_stamps.core.ids import iso, new_id, utc_now
 from ocop_stamps.storage import accounts
+from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import LotCodeClaim, LotItem, ProducerItem, ProductItem
 
@@ -16,8 +17,8 @@ from ocop_stamps.storage.models import LotCodeClaim, LotItem, ProducerItem, Prod
 def register_producer(data: ProducerIn) -> dict[str, Any]:
     producer_id = data.producer_id or new_id("pro")
     item = ProducerItem(
-        repo.producer_key(producer_id),
-        repo.PROFILE,
+        table_keys.producer_key(producer_id),
+        table_keys.PROFILE,
         kind="producer",
         created_at=iso(utc_now()),
         demo=data.demo,
@@ -57,13 +58,13 @@ def register_product(data: ProductIn) -> dict[str, Any]:
         )
     product_id = new_id("prd")
     item = ProductItem(
-        repo.product_key(product_id),
-        repo.PROFILE,
+        table_keys.product_key(product_id),
+        table_keys.PROFILE,
         kind="product",
         created_at=iso(utc_now()),
         demo=data.demo,
-        gsi1pk=repo.producer_key(data.producer_id),
-        gsi1sk=f"PRODUCT#{product_id}",
+        gsi1pk=table_keys.producer_key(data.producer_id),
+        gsi1sk=table_keys.product_listing_key(product_id),
         product_id=product_id,
         producer_id=data.producer_id,
         name=data.name,
@@ -110,12 +111,12 @@ def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
     lot_id = new_id("lot")
     now = iso(utc_now())
     lot = LotItem(
-        repo.lot_key(lot_id),
-        repo.PROFILE,
+        table_keys.lot_key(lot_id),
+        table_keys.PROFILE,
         kind="lot",
         created_at=now,
-        gsi1pk=repo.producer_key(producer_id),
-        gsi1sk=f"LOT#{lot_id}",
+        gsi1pk=table_keys.producer_key(producer_id),
+        gsi1sk=table_keys.lot_listing_key(lot_id),
         lot_id=lot_id,
         lot_code=data.lot_code,
         product_id=data.product_id,
@@ -130,8 +131,8 @@ def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
         process_steps=[step.model_dump(mode="json", exclude_none=True) for step in data.process_steps],
     )
     claim = LotCodeClaim(
-        repo.producer_key(producer_id),
-        f"LOTCODE#{data.lot_code}",
+        table_keys.producer_key(producer_id),
+        table_keys.lot_code_claim_key(data.lot_code),
         kind="lot_code",
         created_at=now,
         lot_id=lot_id,

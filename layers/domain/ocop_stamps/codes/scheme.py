@@ -29,10 +29,12 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from ocop_stamps.core.vocabulary import CROCKFORD
+
 if TYPE_CHECKING:  # numpy is only needed for bulk encoding, off the scan path
     import numpy as np
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ALPHABET = CROCKFORD
 CODE_LENGTH = 16
 BATCH_BITS = 24
 SERIAL_BITS = 20

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from ocop_stamps.codes.scheme import ALPHABET
+from ocop_stamps.core.vocabulary import CROCKFORD
 
 
 def new_id(prefix: str, length: int = 12) -> str:
-    return prefix + "_" + "".join(secrets.choice(ALPHABET) for _ in range(length)).lower()
+    return prefix + "_" + "".join(secrets.choice(CROCKFORD) for _ in range(length)).lower()
 
 
 def utc_now() -> dt.datetime:

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
-_ENV = {
+_ENV: dict[str, str | tuple[str, ...]] = {
     "catalog_table": "CATALOG_TABLE",
     "stamps_table": "STAMPS_TABLE",
     "scans_table": "SCANS_TABLE",
@@ -35,6 +35,16 @@ _ENV = {
     "console_base_url": "CONSOLE_BASE_URL",
     "scan_retention_days": "OCOP_SCAN_RETENTION_DAYS",
     "ip_hash_salt_version": "OCOP_IP_HASH_SALT_VERSION",
+    "scan_fallback_queue_url": "SCAN_FALLBACK_QUEUE_URL",
+    "user_pool_id": "USER_POOL_ID",
+    "aws_region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+    "dynamodb_endpoint": "AWS_ENDPOINT_URL_DYNAMODB",
+    "repeat_24h": "OCOP_REPEAT_24H",
+    "repeat_7d": "OCOP_REPEAT_7D",
+    "travel_minutes": "OCOP_TRAVEL_MINUTES",
+    "burst_client": "OCOP_BURST_CLIENT",
+    "burst_place": "OCOP_BURST_PLACE",
+    "burst_window_seconds": "OCOP_BURST_WINDOW_SECONDS",
 }
 
 
@@ -74,19 +84,35 @@ class Settings:
     console_base_url: str = ""
     scan_retention_days: int = 1827
     ip_hash_salt_version: str = "1"
+    # where a scan's write goes when DynamoDB refuses it (issue 7), and the Cognito pool
+    # onboarding creates producers' sign-ins in (empty locally: no accounts are made)
+    scan_fallback_queue_url: str = ""
+    user_pool_id: str = ""
+    # the region, and another DynamoDB-compatible server if one is named (DESIGN.md)
+    aws_region: str = "ap-southeast-1"
+    dynamodb_endpoint: str = ""
+    # the anomaly detector's thresholds (issue 6; README "Alerts" gives the reasons)
+    repeat_24h: int = 3
+    repeat_7d: int = 10  # a product's own repeat_threshold wins
+    travel_minutes: int = 60
+    burst_client: int = 20
+    burst_place: int = 100
+    burst_window_seconds: int = 600
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}
         for f in fields(cls):
-            raw = env.get(_ENV[f.name])
+            names = _ENV[f.name]
+            names = (names,) if isinstance(names, str) else names
+            name, raw = next(((n, env[n]) for n in names if env.get(n)), ("", ""))
             if not raw:
                 continue
             try:
                 values[f.name] = float(raw) if f.type == "float" else int(raw) if f.type == "int" else raw
             except ValueError:
-                raise ValueError(f"{_ENV[f.name]}={raw!r} is not a number") from None
+                raise ValueError(f"{name}={raw!r} is not a number") from None
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.cache_seconds < 0 or settings.csv_max_rows < 1:
             raise ValueError("OCOP_CACHE_SECONDS must be >= 0 and OCOP_CSV_MAX_ROWS >= 1")

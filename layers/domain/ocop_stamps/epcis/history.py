@@ -8,6 +8,7 @@ from typing import Any
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.epcis.events import document
 from ocop_stamps.storage import repository as repo
+from ocop_stamps.storage.keys import event_key
 from ocop_stamps.storage.models import EventItem
 
 
@@ -15,7 +16,7 @@ def event_item(pk: str, event: dict[str, Any]) -> EventItem:
     """One stored copy of an event under ``pk``; the sort key orders the history by time."""
     return EventItem(
         pk,
-        f"EVENT#{iso(utc_now())}#{event['eventID'][-12:]}",
+        event_key(iso(utc_now()), event["eventID"]),
         kind="event",
         created_at=iso(utc_now()),
         event_id=event["eventID"],

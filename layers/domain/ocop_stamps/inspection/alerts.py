@@ -20,6 +20,7 @@ from ocop_stamps.core.provinces import name_of
 from ocop_stamps.inspection.detector import ALERT_TYPES, TYPE_VI
 from ocop_stamps.inspection.queries import Scope
 from ocop_stamps.storage import inspection as store
+from ocop_stamps.storage import keys as table_keys
 
 STATUSES = ("open", "acknowledged", "resolved", "dismissed")
 NEXT = {"open": {"acknowledged", "resolved", "dismissed"}, "acknowledged": {"resolved", "dismissed"}}
@@ -77,11 +78,11 @@ def list_alerts(
     filter_expr, names, values = None, {}, {}
     if province is not None or scope.provinces is not None:
         provinces = [province] if province else sorted(scope.provinces or ())
-        index, parts = "queue_by_province", [f"{status}#{p}" for p in provinces]
+        index, parts = "queue_by_province", [table_keys.queue_key(status, p) for p in provinces]
         if kind:
             filter_expr, names, values = "#ty = :ty", {"#ty": "type"}, {":ty": kind}
     else:
-        index, parts = "queue_by_type", [f"{status}#{t}" for t in ([kind] if kind else ALERT_TYPES)]
+        index, parts = "queue_by_type", [table_keys.queue_key(status, t) for t in ([kind] if kind else ALERT_TYPES)]
     pk_name = "queue_province" if index == "queue_by_province" else "queue_type"
     positions = _cursor_in(cursor, parts)
     fetched: dict[str, list[dict[str, Any]]] = {}
@@ -121,7 +122,7 @@ def list_alerts(
 
 
 def get_alert(alert_id: str, scope: Scope) -> dict[str, Any]:
-    item = store.get(f"ALERT#{alert_id}", "ALERT")
+    item = store.get(table_keys.alert_key(alert_id), table_keys.ALERT_SK)
     if item is None or not scope.allows(item.get("province")):
         raise NotFound("No such alert in your scope.", "Không có cảnh báo này trong phạm vi của bạn.")
     return item
@@ -151,8 +152,8 @@ def change_status(alert_id: str, new_status: str, note: str | None, by: str, sco
     at = iso(utc_now())
     step = {"status": new_status, "at": at, "by": by, "note": note or None}
     updated = store.update(
-        f"ALERT#{alert_id}",
-        "ALERT",
+        table_keys.alert_key(alert_id),
+        table_keys.ALERT_SK,
         "SET #st = :new, history = list_append(history, :step), queue_province = :qp, queue_type = :qt, "
         "updated_at = :at, updated_by = :by",
         {"#st": "status"},
@@ -160,8 +161,8 @@ def change_status(alert_id: str, new_status: str, note: str | None, by: str, sco
             ":new": new_status,
             ":old": current,
             ":step": [{k: v for k, v in step.items() if v is not None}],
-            ":qp": f"{new_status}#{item['province']}",
-            ":qt": f"{new_status}#{item['type']}",
+            ":qp": table_keys.queue_key(new_status, item["province"]),
+            ":qt": table_keys.queue_key(new_status, item["type"]),
             ":at": at,
             ":by": by,
         },
@@ -186,7 +187,7 @@ def open_counts(scope: Scope) -> dict[str, int]:
         total, start = 0, None
         while True:
             _, last, n = store.query_partition(
-                f"open#{kind}",
+                table_keys.queue_key("open", kind),
                 index="queue_by_type",
                 pk_name="queue_type",
                 sk_name="queue_sk",

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,8 +32,10 @@ from ocop_stamps.core.provinces import NO_PLACE, name_of
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import VN_TZ
 from ocop_stamps.storage import inspection as store
+from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.keys import SHARDS, shard_of
+from ocop_stamps.storage.notify import sns_publisher
 
 STATUS_VERDICTS = ("void", "recalled", "expired", "not_activated")
 ALERT_TYPES = (
@@ -51,11 +52,6 @@ ALERT_TYPES = (
 MARKER_DAYS = 8  # longer than the stream's 24 h retention and the retry window
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
-
-
 @dataclass(frozen=True)
 class Rules:
     repeat_24h: int = 3
@@ -66,14 +62,16 @@ class Rules:
     burst_window_seconds: int = 600
 
     @classmethod
-    def from_env(cls) -> Rules:
+    def from_settings(cls) -> Rules:
+        """The thresholds this deployment configured (``OCOP_REPEAT_24H`` ... via settings)."""
+        s = get_settings()
         return cls(
-            repeat_24h=_env_int("OCOP_REPEAT_24H", 3),
-            repeat_7d=_env_int("OCOP_REPEAT_7D", 10),
-            travel_minutes=_env_int("OCOP_TRAVEL_MINUTES", 60),
-            burst_client=_env_int("OCOP_BURST_CLIENT", 20),
-            burst_place=_env_int("OCOP_BURST_PLACE", 100),
-            burst_window_seconds=_env_int("OCOP_BURST_WINDOW_SECONDS", 600),
+            repeat_24h=s.repeat_24h,
+            repeat_7d=s.repeat_7d,
+            travel_minutes=s.travel_minutes,
+            burst_client=s.burst_client,
+            burst_place=s.burst_place,
+            burst_window_seconds=s.burst_window_seconds,
         )
 
 
@@ -282,7 +280,7 @@ def _stats_ops(scan: dict[str, Any], day: str, shard: int) -> list[dict[str, Any
             {
                 "Update": {
                     "TableName": store.table(),
-                    "Key": store.to_ddb({"pk": f"STATS#{scope}#{shard}", "sk": day}),
+                    "Key": store.to_ddb({"pk": table_keys.stats_key(scope, shard), "sk": day}),
                     "UpdateExpression": "ADD #v :one, #p :one, #t :one SET #s = :scope",
                     "ExpressionAttributeNames": {
                         "#v": f"v:{verdict}",
@@ -304,17 +302,17 @@ def _burst_keys(scan: dict[str, Any], rules: Rules) -> list[tuple[str, str]]:
     window = str(epoch // rules.burst_window_seconds)
     keys = []
     if scan.get("client_hash"):
-        keys.append((f"BURST#client#{scan['client_hash']}", window))
+        keys.append((table_keys.burst_key("client", scan["client_hash"]), window))
     if scan.get("province"):
-        keys.append((f"BURST#place#{scan['province']}", window))
+        keys.append((table_keys.burst_key("place", scan["province"]), window))
     return keys
 
 
 def _alert_item(c: Candidate, scan: dict[str, Any], now: str) -> dict[str, Any]:
     province = scan.get("jurisdiction") or NO_PLACE
     return {
-        "pk": f"ALERT#{c.alert_id}",
-        "sk": "ALERT",
+        "pk": table_keys.alert_key(c.alert_id),
+        "sk": table_keys.ALERT_SK,
         "kind": "alert",
         "alert_id": c.alert_id,
         "type": c.type,
@@ -336,8 +334,8 @@ def _alert_item(c: Candidate, scan: dict[str, Any], now: str) -> dict[str, Any]:
         "summary_en": c.summary_en,
         "detail": c.detail,
         "history": [{"status": "open", "at": now, "by": "detector", "note": c.summary_vi}],
-        "queue_province": f"open#{province}",
-        "queue_type": f"open#{c.type}",
+        "queue_province": table_keys.queue_key("open", province),
+        "queue_type": table_keys.queue_key("open", c.type),
         "queue_sk": f"{now}#{c.alert_id}",
     }
 
@@ -351,7 +349,7 @@ def _alert_ops(
         if c.alert_id in seen:
             continue
         seen.add(c.alert_id)
-        key = store.to_ddb({"pk": f"ALERT#{c.alert_id}", "sk": "ALERT"})
+        key = store.to_ddb({"pk": table_keys.alert_key(c.alert_id), "sk": table_keys.ALERT_SK})
         if c.alert_id in existing:
             ops.append(
                 {
@@ -388,7 +386,7 @@ def _alert_ops(
 
 def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datetime | None = None) -> Outcome:
     """Apply one scan record (a NEW_IMAGE) exactly once; see the module docstring."""
-    rules = rules or Rules.from_env()
+    rules = rules or Rules.from_settings()
     code, scan_key = scan["code"], scan["scan_key"]
     moment = now or dt.datetime.now(dt.UTC)
     now_iso = _iso(moment)
@@ -397,7 +395,7 @@ def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datet
             "TableName": store.table(),
             "Item": store.to_ddb(
                 {
-                    "pk": f"SEEN#{code}",
+                    "pk": table_keys.seen_key(code),
                     "sk": scan_key,
                     "kind": "seen",
                     "expires_at": int(time.time()) + MARKER_DAYS * 86400,
@@ -428,7 +426,7 @@ def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datet
             )
         candidates = rules_for(scan, rules, bursts, store.recent_scans_of_code)
         ids = list(dict.fromkeys(c.alert_id for c in candidates))
-        existing_items = store.batch_get([(f"ALERT#{i}", "ALERT") for i in ids]) if ids else {}
+        existing_items = store.batch_get([(table_keys.alert_key(i), table_keys.ALERT_SK) for i in ids]) if ids else {}
         existing = {item["alert_id"] for item in existing_items.values()}
         alert_ops, new = _alert_ops(candidates, existing, scan, now_iso)
         ops = [marker, *_stats_ops(scan, day, shard), *burst_ops, *alert_ops]
@@ -496,23 +494,10 @@ def publish(alerts: list[dict[str, Any]], publisher: Callable[[str, str, dict[st
         publisher(subject, message, alert)
 
 
-def sns_publisher(topic_arn: str) -> Callable[[str, str, dict[str, Any]], None]:
-    import boto3
-
-    sns = boto3.client("sns")
-
-    def send(subject: str, message: str, alert: dict[str, Any]) -> None:
-        sns.publish(
-            TopicArn=topic_arn,
-            Subject=subject,
-            Message=message,
-            MessageAttributes={
-                "type": {"DataType": "String", "StringValue": alert["type"]},
-                "province": {"DataType": "String", "StringValue": alert["province"]},
-            },
-        )
-
-    return send
+def alert_publisher() -> Callable[[str, str, dict[str, Any]], None] | None:
+    """The alerts topic's publisher when this deployment has one (``ALERTS_TOPIC_ARN``), else None."""
+    topic = get_settings().alerts_topic_arn
+    return sns_publisher(topic) if topic else None
 
 
 def as_json(alert: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ from ocop_stamps.epcis.events import _base, lot_class, stamp_uri
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.inspection.queries import Scope
 from ocop_stamps.storage import inspection as store
+from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.parameters import code_keys
 
@@ -85,5 +86,5 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
             "ocop:by": by,
         },
     )
-    store.append_event(event_item(repo.lot_key(lot.lot_id), event))
+    store.append_event(event_item(table_keys.lot_key(lot.lot_id), event))
     return {"lot_id": lot.lot_id, "event_id": event["eventID"], "event": event}

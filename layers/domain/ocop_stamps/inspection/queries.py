@@ -28,7 +28,7 @@ from ocop_stamps.core.errors import BadRequest, Forbidden
 from ocop_stamps.core.provinces import EVERYWHERE, NO_PLACE, name_of, to_code
 from ocop_stamps.core.vocabulary import VN_TZ, Verdict
 from ocop_stamps.storage import inspection as store
-from ocop_stamps.storage.keys import INDEXES, SHARDS
+from ocop_stamps.storage.keys import INDEXES, partition_values
 from ocop_stamps.storage.models import ScanItem
 
 VERDICTS = (*[v.value for v in Verdict], "report")
@@ -157,13 +157,13 @@ def plan(filters: Filters, scope: Scope) -> Plan:
         value = getattr(filters, name)
         if value is not None:
             index, _attr = INDEXES[name]
-            parts = (value,) if name == "code" else tuple(f"{value}#{s}" for s in range(SHARDS))
+            parts = (value,) if name == "code" else tuple(partition_values(value))
             return Plan(index, parts, name)
     # No key filter: a scoped inspector reads its provinces; a national one every verdict.
     if scope.provinces is not None:
         values = sorted(scope.provinces)
-        return Plan("by_province", tuple(f"{v}#{s}" for v in values for s in range(SHARDS)), "province")
-    return Plan("by_verdict", tuple(f"{v}#{s}" for v in VERDICTS for s in range(SHARDS)), "verdict")
+        return Plan("by_province", tuple(p for v in values for p in partition_values(v)), "province")
+    return Plan("by_verdict", tuple(p for v in VERDICTS for p in partition_values(v)), "verdict")
 
 
 def _conditions(filters: Filters, scope: Scope, key_filter: str) -> tuple[Any, Any]:

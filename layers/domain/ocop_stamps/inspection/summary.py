@@ -21,7 +21,7 @@ from ocop_stamps.inspection.alerts import open_counts
 from ocop_stamps.inspection.detector import TYPE_VI
 from ocop_stamps.inspection.queries import VERDICTS, Scope
 from ocop_stamps.storage import inspection as store
-from ocop_stamps.storage.keys import SHARDS
+from ocop_stamps.storage.keys import SHARDS, stats_key
 
 MAX_DAYS = 92
 VERDICT_VI = {
@@ -74,7 +74,7 @@ def summarize(
     for key in keys:
         for shard in range(SHARDS):
             items, _, _ = store.query_partition(
-                f"STATS#{key}#{shard}",
+                stats_key(key, shard),
                 sk_between=(first.isoformat(), last.isoformat()),
                 newest_first=False,
                 limit=MAX_DAYS,

@@ -19,6 +19,7 @@ from ocop_stamps.core.settings import get_settings
 from ocop_stamps.epcis import events as epcis
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.issuing.schemas import BatchIn
+from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import Activation, BatchItem
 from ocop_stamps.storage.parameters import code_keys
@@ -56,12 +57,12 @@ def issue_batch(producer_id: str, data: BatchIn, base_url: str) -> dict[str, Any
     batch_no = repo.reserve_batch_number()
     moment = utc_now()
     batch = BatchItem(
-        repo.batch_key(batch_no),
-        repo.PROFILE,
+        table_keys.batch_key(batch_no),
+        table_keys.PROFILE,
         kind="batch",
         created_at=iso(moment),
-        gsi1pk=repo.producer_key(producer_id),
-        gsi1sk=f"BATCH#{batch_no:010d}",
+        gsi1pk=table_keys.producer_key(producer_id),
+        gsi1sk=table_keys.batch_listing_key(batch_no),
         batch_no=batch_no,
         product_id=product.product_id,
         producer_id=producer_id,

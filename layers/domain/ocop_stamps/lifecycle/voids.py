@@ -14,6 +14,7 @@ from ocop_stamps.epcis import events as epcis
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.issuing.batches import batch_view, own_batch
 from ocop_stamps.lifecycle.schemas import VoidIn
+from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import VoidRange
 from ocop_stamps.storage.parameters import code_keys
@@ -72,7 +73,9 @@ def void(producer_id: str, batch_id: str, data: VoidIn, base_url: str) -> dict[s
             note=data.note,
             moment=moment,
         )
-        lots = {repo.lot_key(a.lot_id) for a in batch.activations if int(a.first) <= last and first <= int(a.last)}
+        lots = {
+            table_keys.lot_key(a.lot_id) for a in batch.activations if int(a.first) <= last and first <= int(a.last)
+        }
         pks = [batch.pk, *sorted(lots)]
         try:
             repo.add_voids(batch, [entry], [event_item(pk, event) for pk in pks])

@@ -11,23 +11,18 @@ SQS queue that the scan-log drain function empties into the tables:
   repeats; the queue carries the record marked ``count_pending`` and the drain bumps the
   counter, then writes the record with the number it got.
 
-boto3 is imported only on this path so the hot path's start-up stays small.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
+from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import ScanItem
+from ocop_stamps.storage.queues import FallbackUnavailable, send_scan_fallback
 
-QUEUE_ENV = "SCAN_FALLBACK_QUEUE_URL"
-
-
-class FallbackUnavailable(RuntimeError):
-    pass
+__all__ = ["FallbackUnavailable", "record_fields", "replay", "send"]
 
 
 def record_fields(record: ScanItem) -> dict[str, Any]:
@@ -35,13 +30,8 @@ def record_fields(record: ScanItem) -> dict[str, Any]:
 
 
 def send(record: ScanItem, *, count_pending: bool) -> None:
-    url = os.environ.get(QUEUE_ENV)
-    if not url:
-        raise FallbackUnavailable(f"{QUEUE_ENV} is not set")
-    import boto3
-
-    body = {"record": record_fields(record), "count_pending": count_pending}
-    boto3.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(body, ensure_ascii=False, default=str))
+    """Queue a scan whose log line (or counter, ``count_pending``) could not be written."""
+    send_scan_fallback({"record": record_fields(record), "count_pending": count_pending})
 
 
 def replay(body: dict[str, Any]) -> ScanItem:
@@ -52,7 +42,7 @@ def replay(body: dict[str, Any]) -> ScanItem:
             fields["code"], int(fields["batch_no"]), int(fields["serial"]), fields["scanned_at"], fields.get("province")
         )
         fields["scan_no"] = int(stamp.scan_count)
-        fields["scan_key"] = f"{fields['scanned_at']}#{int(stamp.scan_count):010d}"
+        fields["scan_key"] = table_keys.scan_key(fields["scanned_at"], int(stamp.scan_count))
     record = ScanItem(**fields)
     repo.record_scan(record)
     return record

@@ -23,6 +23,7 @@ from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.verification import ScanContext
+from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import ScanItem
 from ocop_stamps.storage.parameters import code_keys, ip_hash_salt
@@ -67,7 +68,7 @@ def submit_report(
     country, province = coarse_place(ctx.headers or {})
     record = ScanItem(
         code,
-        f"{stamp_time}#r{pysecrets.token_hex(5)}",
+        table_keys.uncounted_scan_key(stamp_time, "r", pysecrets.token_hex(5)),
         scanned_at=stamp_time,
         kind="report",
         verdict="report",

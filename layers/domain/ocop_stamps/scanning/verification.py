@@ -31,6 +31,7 @@ from ocop_stamps.scanning import fallback as scan_fallback
 from ocop_stamps.scanning import view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.verdicts import MESSAGES, StampFacts, judge
+from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import BatchItem, ScanItem
 from ocop_stamps.storage.parameters import code_keys, ip_hash_salt
@@ -172,7 +173,11 @@ def verify(
     verdicts = judge(facts, now.astimezone(VN_TZ).date())
 
     record.code = code
-    record.scan_key = f"{stamp_time}#{scan_no:010d}" if scan_no else f"{stamp_time}#p{pysecrets.token_hex(5)}"
+    record.scan_key = (
+        table_keys.scan_key(stamp_time, scan_no)
+        if scan_no
+        else table_keys.uncounted_scan_key(stamp_time, "p", pysecrets.token_hex(5))
+    )
     record.verdict = verdicts[0].value
     record.verdicts = [v.value for v in verdicts]
     record.batch_no = stamp.batch
@@ -258,7 +263,7 @@ def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str, now:
             reason = f"{reason}; rate limited"
     shown = normalize(raw_code)[:32] or "-"
     record.code = shown
-    record.scan_key = f"{stamp_time}#u{pysecrets.token_hex(5)}"
+    record.scan_key = table_keys.uncounted_scan_key(stamp_time, "u", pysecrets.token_hex(5))
     record.verdict = Verdict.unknown.value
     record.verdicts = [Verdict.unknown.value]
     record.reason = reason

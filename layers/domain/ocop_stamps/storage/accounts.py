@@ -9,12 +9,10 @@ says how to get a local token instead.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ocop_stamps.core.errors import Conflict
-
-POOL_ENV = "USER_POOL_ID"
+from ocop_stamps.core.settings import get_settings
 
 
 def _client() -> Any:
@@ -24,7 +22,7 @@ def _client() -> Any:
 
 
 def create_producer_user(producer_id: str, email: str) -> dict[str, Any]:
-    pool = os.environ.get(POOL_ENV)
+    pool = get_settings().user_pool_id
     if not pool:
         return {
             "status": "local",
@@ -57,6 +55,6 @@ def create_producer_user(producer_id: str, email: str) -> dict[str, Any]:
 
 def delete_user(email: str) -> None:
     """Undo an account whose producer could not be stored (nothing half-made is left)."""
-    pool = os.environ.get(POOL_ENV)
+    pool = get_settings().user_pool_id
     if pool:
         _client().admin_delete_user(UserPoolId=pool, Username=email)

@@ -18,7 +18,6 @@ are data, not a fixed schema.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -41,10 +40,8 @@ def _client(region: str, endpoint: str) -> Any:
 
 
 def client() -> Any:
-    return _client(
-        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-1",
-        os.environ.get("AWS_ENDPOINT_URL_DYNAMODB", ""),
-    )
+    settings = get_settings()
+    return _client(settings.aws_region, settings.dynamodb_endpoint)
 
 
 def reset() -> None:

@@ -1,4 +1,6 @@
-"""The index keys a scan record carries, written in the same PutItem as the record.
+"""Every key format of every table, in one place (docs/DATA-MODEL.md).
+
+The index keys a scan record carries are written in the same PutItem as the record.
 
 Every inspector filter is a query on one of the Scans table's indexes (docs/DATA-MODEL.md):
 
@@ -80,3 +82,89 @@ def fill(scan: Any, *, retention_days: int, salt_version: str) -> None:
     scan.expires_at = expires_at(scan.scanned_at, retention_days)
     if scan.client_hash:
         scan.salt_version = salt_version
+
+
+# --- the catalog table (docs/DATA-MODEL.md) ------------------------------------------------
+# One table, items under ``pk``/``sk`` prefixes; ``gsi1`` lists a producer's items by kind.
+PROFILE = "PROFILE"
+
+
+def producer_key(producer_id: str) -> str:
+    return f"PRODUCER#{producer_id}"
+
+
+def product_key(product_id: str) -> str:
+    return f"PRODUCT#{product_id}"
+
+
+def lot_key(lot_id: str) -> str:
+    return f"LOT#{lot_id}"
+
+
+def batch_key(batch_no: int) -> str:
+    return f"BATCH#{batch_no}"
+
+
+def lot_code_claim_key(lot_code: str) -> str:
+    """Sort key (under the producer) of the item that keeps a producer's lot codes unique."""
+    return f"LOTCODE#{lot_code}"
+
+
+def product_listing_key(product_id: str) -> str:
+    """``gsi1sk`` of a product under its producer."""
+    return f"PRODUCT#{product_id}"
+
+
+def lot_listing_key(lot_id: str) -> str:
+    """``gsi1sk`` of a lot under its producer."""
+    return f"LOT#{lot_id}"
+
+
+def batch_listing_key(batch_no: int) -> str:
+    """``gsi1sk`` of a batch under its producer: zero-padded so batches list in number order."""
+    return f"BATCH#{batch_no:010d}"
+
+
+def event_key(at: str, event_id: str) -> str:
+    """Sort key of one EPCIS event stored next to what it concerns: ordered by time."""
+    return f"EVENT#{at}#{event_id[-12:]}"
+
+
+def scan_key(scanned_at: str, scan_no: int) -> str:
+    """A counted scan's sort key: ISO time first (time ranges are key conditions), then its
+    number on the stamp, zero-padded so a stamp's scans sort in order."""
+    return f"{scanned_at}#{scan_no:010d}"
+
+
+def uncounted_scan_key(scanned_at: str, kind: str, nonce: str) -> str:
+    """Sort key of a log line that has no number on the stamp: ``p`` (count pending, fallback
+    path), ``u`` (unknown code), ``r`` (consumer report), then a random nonce."""
+    return f"{scanned_at}#{kind}{nonce}"
+
+
+# --- the alerts table (docs/DATA-MODEL.md) -------------------------------------------------
+ALERT_SK = "ALERT"
+
+
+def alert_key(alert_id: str) -> str:
+    return f"ALERT#{alert_id}"
+
+
+def stats_key(scope: str, shard: int) -> str:
+    """Daily counters of one scope (``all``, ``province:VN-xx`` ...) on one write shard."""
+    return f"STATS#{scope}#{shard}"
+
+
+def burst_key(kind: str, value: str) -> str:
+    """Sliding-window counter of unknown codes per ``client`` hash or per ``place``."""
+    return f"BURST#{kind}#{value}"
+
+
+def seen_key(code: str) -> str:
+    """Per-code marker partition: a stream record is processed once (idempotency)."""
+    return f"SEEN#{code}"
+
+
+def queue_key(status: str, value: str) -> str:
+    """Alert-queue index partition: ``{status}#{province}`` or ``{status}#{type}``."""
+    return f"{status}#{value}"

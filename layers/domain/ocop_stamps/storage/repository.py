@@ -12,6 +12,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ocop_stamps.storage.keys import PROFILE, batch_key, lot_key, producer_key, product_key
 from ocop_stamps.storage.models import (
     Activation,
     BatchItem,
@@ -26,8 +27,6 @@ from ocop_stamps.storage.models import (
     StampItem,
 )
 
-PROFILE = "PROFILE"
-
 
 class AlreadyExists(Exception):
     pass
@@ -35,22 +34,6 @@ class AlreadyExists(Exception):
 
 class StaleRevision(Exception):
     pass
-
-
-def producer_key(producer_id: str) -> str:
-    return f"PRODUCER#{producer_id}"
-
-
-def product_key(product_id: str) -> str:
-    return f"PRODUCT#{product_id}"
-
-
-def lot_key(lot_id: str) -> str:
-    return f"LOT#{lot_id}"
-
-
-def batch_key(batch_no: int) -> str:
-    return f"BATCH#{batch_no}"
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
