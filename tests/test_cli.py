@@ -161,12 +161,12 @@ def test_given_a_batch_request_when_sent_twice_then_each_carries_the_token_and_a
 def test_given_a_note_and_a_key_when_a_batch_is_retried_then_both_are_sent_as_given(api: FakeApi) -> None:
     api.on("POST", "/batches", Answer(201, {"batch_id": "7", "size": 10, "note": "Tết"}))
 
-    result = run(api, "batch", "prod_x", "10", "--note", "Tết", "--idempotency-key", "retry-1")
+    result = run(api, "batch", "prod_x", "10", "--note", "Tết", "--idempotency-key", "retry-0001")
 
     sent = api.sent("POST", "/batches")[0]
     assert result.code == 0
     assert sent.body == {"product_id": "prod_x", "size": 10, "note": "Tết"}
-    assert sent.headers["Idempotency-Key"] == "retry-1"
+    assert sent.headers["Idempotency-Key"] == "retry-0001"
     assert json.loads(result.out)["note"] == "Tết"
 
 
