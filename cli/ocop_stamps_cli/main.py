@@ -235,7 +235,7 @@ def wait_and_download(
     if job["status"] == "failed":
         err.write(f"job {job_id} failed: {job.get('failure', '')}\n")
         return 1
-    name = output or job["file_name"]
+    name = output or os.path.basename(job["file_name"])
     _, headers, resp = client.request("GET", job["download_url"])
     with saving(name) as target:
         size = save_stream(resp, target, err, int(headers.get("content-length") or job.get("bytes") or 0) or None)
