@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml cli/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python3.12 (or python3) on PATH" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]' -e ./cli
+	$(PY) -m pip install --quiet -e '.[print,dev]' -e ./cli
 	@touch $@
 
 dev: venv

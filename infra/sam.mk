@@ -47,4 +47,4 @@ build: $(SAM)
 	@test -n "$(PYTHON312)" || { echo "sam build needs python3.12 on PATH" >&2; exit 1; }
 	PATH="$(dir $(PYTHON312)):$$PATH" $(SAM_ENV) $(SAM) build --template $(SAM_TEMPLATE) \
 		--build-dir $(SAM_BUILD_DIR) --region $(SAM_REGION)
-	$(PYTHON312) -m compileall -q -j 0 $(SAM_BUILD_DIR)/DomainLayer/python
+	$(PYTHON312) -m compileall -q -j 0 $(SAM_BUILD_DIR)/DomainLayer/python $(SAM_BUILD_DIR)/PrintLayer/python

@@ -142,6 +142,44 @@ def test_bulk_encoding_is_identical_to_single_encoding(v, b, first, count):
     assert bulk == [encode(KEYS, b, s, version=v) for s in range(first, first + count)]
 
 
+# Two bulk paths (issue 10): numpy for large ranges where the print layer provides it, plain
+# Python for small ranges and wherever numpy is missing. They must give the same codes.
+@given(versions, batches, st.integers(1, codes.MAX_SERIAL - 600), st.integers(1, 600))
+@settings(max_examples=60, deadline=None)
+def test_given_any_range_when_encoded_by_the_plain_and_the_numpy_path_then_the_codes_are_identical(v, b, first, n):
+    plain = codes._encode_many_python(KEYS, v, b, first, n)
+    vectorised = codes._encode_many_numpy(KEYS, v, b, first, n)
+    assert plain == vectorised
+    assert plain[:: max(1, n // 7)] == [encode(KEYS, b, s, version=v) for s in range(first, first + n, max(1, n // 7))]
+
+
+def test_given_the_edges_of_the_code_space_when_encoded_by_both_paths_then_identical():
+    for b, first, n in [(1, 1, 300), (codes.MAX_BATCH, codes.MAX_SERIAL - 299, 300), (2**23, 2**19 - 150, 300)]:
+        for v in (1, 2):
+            assert codes._encode_many_python(KEYS, v, b, first, n) == codes._encode_many_numpy(KEYS, v, b, first, n)
+
+
+def test_given_a_large_range_when_numpy_is_missing_then_encode_many_falls_back_to_plain_python(monkeypatch):
+    expected = codes._encode_many_numpy(KEYS, 2, 9, 1, 3 * codes.NUMPY_MIN_COUNT)
+
+    def no_numpy(*_args):
+        raise AssertionError("the numpy path must not run")
+
+    monkeypatch.setattr(codes, "_numpy_found", False)
+    monkeypatch.setattr(codes, "_encode_many_numpy", no_numpy)
+    assert encode_many(KEYS, 9, 1, 3 * codes.NUMPY_MIN_COUNT) == expected
+
+
+def test_given_a_small_range_when_encoded_then_numpy_is_never_asked_for(monkeypatch):
+    def no_numpy(*_args):
+        raise AssertionError("a small range must not touch numpy")
+
+    monkeypatch.setattr(codes, "_numpy_available", no_numpy)
+    monkeypatch.setattr(codes, "_encode_many_numpy", no_numpy)
+    n = codes.NUMPY_MIN_COUNT - 1
+    assert encode_many(KEYS, 3, 5, n) == [encode(KEYS, 3, s) for s in range(5, 5 + n)]
+
+
 def test_given_out_of_range_batch_or_serial_then_encoding_refuses():
     for b, s in [(0, 1), (1, 0), (codes.MAX_BATCH + 1, 1), (1, codes.MAX_SERIAL + 1)]:
         with pytest.raises(ValueError):

@@ -3,6 +3,7 @@ table key schemas, and that both linters accept it."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -132,6 +133,9 @@ EXPECTED_GRANTS = {
             for a in ("GetItem", "BatchGetItem", "PutItem", "UpdateItem", "ConditionCheckItem")
         },
         ("sns:Publish", "AlertsTopic"),
+        # the topic is encrypted with the stack's own key (so CloudWatch alarms can publish too)
+        ("kms:GenerateDataKey", "AlertsTopicKey"),
+        ("kms:Decrypt", "AlertsTopicKey"),
     },
 }
 
@@ -402,14 +406,8 @@ def test_given_the_domain_layer_when_read_then_it_builds_for_python_3_12_arm64_w
     assert layer["Metadata"]["BuildArchitecture"] == "arm64"
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert (folder / "ocop_stamps" / "__init__.py").is_file()
-    assert requirements == {
-        "aws-lambda-powertools",
-        "pydantic",
-        "pynamodb",
-        "cryptography",
-        "numpy",
-        *("segno", "reportlab", "pillow", "fontpkg-noto-sans"),  # print files
-    }
+    # print files' dependencies are in the print layer (issue 10; tests/test_layers.py)
+    assert requirements == {"aws-lambda-powertools", "pydantic", "pynamodb", "cryptography"}
 
 
 @pytest.mark.parametrize("function_id", FUNCTIONS)
@@ -615,6 +613,8 @@ def test_given_the_label_jobs_queue_when_read_then_failed_chunks_retry_then_land
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["LabelJobsDeadLetterQueue", "Arn"]}
     assert int(env["PRINT_MAX_RECEIVES"]) == queue["RedrivePolicy"]["maxReceiveCount"] >= 2
     assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    # the poller never starts more workers than may run: no throttled chunk spends a receive
+    assert event["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= worker["ReservedConcurrentExecutions"]
     assert event["Type"] == "SQS"
     assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["LabelJobsQueue", "Arn"]}
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -651,3 +651,149 @@ def test_given_the_alerts_topic_when_read_then_an_email_subscription_exists_only
     assert subscription["Properties"]["Endpoint"] == {"Ref": "AlertEmail"}
     assert template["Parameters"]["AlertEmail"]["Default"] == ""
     assert template["Parameters"]["ScanRetentionDays"]["Default"] == 1827
+
+
+# --- alarms (issue 10) -------------------------------------------------------------------------
+# Every list below is read from the template: a new function, dead-letter queue or alarm that
+# does not follow the rules fails here without anyone editing this file.
+def _arn_target(value: Any) -> str | None:
+    """The logical id behind ``!GetAtt X.Arn``, else None."""
+    if isinstance(value, dict) and isinstance(att := value.get("Fn::GetAtt"), list) and att[1:] == ["Arn"]:
+        return att[0]
+    return None
+
+
+def _dead_letter_queues(template: dict[str, Any]) -> set[str]:
+    """Queues something gives up into: a queue's redrive target, a function event's OnFailure
+    destination, a function's DeadLetterQueue or its asynchronous OnFailure destination."""
+    resources = template["Resources"]
+    found: set[str | None] = set()
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::SQS::Queue":
+            found.add(_arn_target(props.get("RedrivePolicy", {}).get("deadLetterTargetArn")))
+        if resource["Type"] == "AWS::Serverless::Function":
+            found.add(_arn_target(props.get("DeadLetterQueue", {}).get("TargetArn")))
+            on_failure = props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {})
+            found.add(_arn_target(on_failure.get("Destination")))
+            for event in props.get("Events", {}).values():
+                on_failure = event.get("Properties", {}).get("DestinationConfig", {}).get("OnFailure", {})
+                found.add(_arn_target(on_failure.get("Destination")))
+    return {q for q in found if q is not None and resources.get(q, {}).get("Type") == "AWS::SQS::Queue"}
+
+
+def _alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: v["Properties"] for k, v in _resources(template, "AWS::CloudWatch::Alarm").items()}
+
+
+def _watching(template: dict[str, Any], namespace: str, metric: str, dimension: str, value: Any) -> list[dict]:
+    return [
+        alarm
+        for alarm in _alarms(template).values()
+        if alarm.get("Namespace") == namespace
+        and alarm.get("MetricName") == metric
+        and {"Name": dimension, "Value": value} in alarm.get("Dimensions", [])
+    ]
+
+
+def _fires_on_one(alarm: dict[str, Any]) -> bool:
+    return (alarm["ComparisonOperator"], alarm["Threshold"]) in {
+        ("GreaterThanThreshold", 0),
+        ("GreaterThanOrEqualToThreshold", 1),
+    }
+
+
+def _unwatched(template: dict[str, Any]) -> list[str]:
+    """What should have an alarm firing on the first event and has none."""
+    missing = []
+    for queue in sorted(_dead_letter_queues(template)):
+        alarms = _watching(
+            template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", {"Fn::GetAtt": [queue, "QueueName"]}
+        )
+        if not any(_fires_on_one(a) for a in alarms):
+            missing.append(f"{queue}: depth")
+    for function_id in _resources(template, "AWS::Serverless::Function"):
+        for metric in ("Errors", "Throttles"):
+            alarms = _watching(template, "AWS/Lambda", metric, "FunctionName", {"Ref": function_id})
+            if not any(_fires_on_one(a) for a in alarms):
+                missing.append(f"{function_id}: {metric}")
+    return missing
+
+
+def test_given_the_template_when_alarms_are_read_then_every_dead_letter_queue_and_function_is_watched(
+    template: dict[str, Any],
+) -> None:
+    # the derivation finds both kinds of dead-letter queue: redrive targets and OnFailure destinations
+    assert {"LabelJobsDeadLetterQueue", "ScanFallbackDeadLetterQueue", "AnomalyDetectorDeadLetterQueue"} <= (
+        _dead_letter_queues(template)
+    )
+    assert _unwatched(template) == []
+
+
+def test_given_a_new_function_and_dead_letter_queue_without_alarms_when_checked_then_both_are_reported(
+    template: dict[str, Any],
+) -> None:
+    grown = copy.deepcopy(template)
+    grown["Resources"]["NewDeadLetterQueue"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+    grown["Resources"]["NewFunction"] = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {"DeadLetterQueue": {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["NewDeadLetterQueue", "Arn"]}}},
+    }
+
+    assert _unwatched(grown) == ["NewDeadLetterQueue: depth", "NewFunction: Errors", "NewFunction: Throttles"]
+
+
+def test_given_the_scan_fallback_queue_when_its_age_alarm_is_read_then_it_fires_before_scans_reach_the_dlq(
+    template: dict[str, Any],
+) -> None:
+    queue_id = cfn.function_environment(template, PUBLIC_SCAN)["SCAN_FALLBACK_QUEUE_URL"]
+    queue = template["Resources"][queue_id]["Properties"]
+    alarms = _watching(
+        template, "AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", {"Fn::GetAtt": [queue_id, "QueueName"]}
+    )
+    give_up_after = queue["VisibilityTimeout"] * queue["RedrivePolicy"]["maxReceiveCount"]
+
+    assert len(alarms) == 1
+    alarm = alarms[0]
+    assert alarm["ComparisonOperator"] in {"GreaterThanThreshold", "GreaterThanOrEqualToThreshold"}
+    # not on one retry of a DynamoDB hiccup, and early enough to act before the dead-letter queue
+    assert 2 * queue["VisibilityTimeout"] <= alarm["Threshold"]
+    assert alarm["Threshold"] + alarm["Period"] * alarm["EvaluationPeriods"] < give_up_after
+    assert alarm["Statistic"] == "Maximum"
+    assert alarm["TreatMissingData"] == "notBreaching"  # an empty queue reports no age
+
+
+def test_given_the_alarms_when_read_then_each_notifies_the_alerts_topic_and_chose_its_missing_data(
+    template: dict[str, Any],
+) -> None:
+    alarms = _alarms(template)
+
+    assert alarms
+    for alarm_id, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}], alarm_id
+        assert alarm["OKActions"] == [{"Ref": "AlertsTopic"}], alarm_id
+        assert alarm["TreatMissingData"] in {"notBreaching", "ignore"}, alarm_id
+        assert alarm["Period"] >= 60 and alarm["EvaluationPeriods"] >= 1, alarm_id
+        assert alarm["AlarmDescription"] and "docs/OPERATIONS.md" in alarm["AlarmDescription"], alarm_id
+        assert alarm["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-"), alarm_id
+    # a dead-letter queue holding messages must not turn OK because SQS stopped reporting it
+    for queue in _dead_letter_queues(template):
+        for alarm in _watching(
+            template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", {"Fn::GetAtt": [queue, "QueueName"]}
+        ):
+            assert alarm["TreatMissingData"] == "ignore", queue
+
+
+def test_given_the_alerts_topic_when_read_then_its_key_lets_cloudwatch_alarms_publish(
+    template: dict[str, Any],
+) -> None:
+    topic = template["Resources"]["AlertsTopic"]["Properties"]
+    key = template["Resources"]["AlertsTopicKey"]
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+
+    # not alias/aws/sns: the AWS managed key's policy cannot admit CloudWatch, alarms would fail
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlertsTopicKey"}
+    assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
+    assert len(cloudwatch) == 1
+    assert set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}

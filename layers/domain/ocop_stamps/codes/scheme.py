@@ -17,8 +17,12 @@ rejects all but one forgery in 67 million before any I/O.
 
 The permutation is a balanced Feistel network over two 35-bit halves with AES-128 as
 round function and ten rounds (as NIST FF1 uses for small domains). ``encode_many``
-runs the same rounds vectorised with numpy so a million codes take a second, not a
-minute; a property test keeps the two implementations identical.
+runs the same rounds over a whole range with one AES call per round: vectorised with numpy
+for large ranges (a million codes take a second, not a minute), in plain Python for small
+ones or where numpy is not installed. numpy ships in the print layer only (issue 10): the
+functions without it (public scan, admin, inspector, ...) reach ``encode_many`` through
+EPCIS events of at most ``MAX_EPC_LIST`` codes and always take the plain path. Property
+tests keep ``encode``, the plain path and the numpy path identical.
 """
 
 from __future__ import annotations
@@ -215,14 +219,20 @@ def group(code: str, size: int = 4) -> str:
 # --- bulk encoding --------------------------------------------------------------------
 
 
+# Both paths make one AES call per round; the plain one costs ~25 us a code, numpy's ~1-2 us
+# plus ~0.7 ms of set-up (measured crossover ~50 codes). Below this count the plain path
+# takes < 8 ms, less than the ~150 ms a cold function would spend importing numpy, so small
+# ranges never import it -- including every EPCIS event list (MAX_EPC_LIST = 100).
+NUMPY_MIN_COUNT = 256
+
+
 def encode_many(keys: CodeKeys, batch: int, first: int, count: int, *, version: int | None = None) -> list[str]:
     """Codes of serials ``first .. first+count-1`` of ``batch``; identical to ``encode``.
 
-    Each Feistel round is one AES-ECB call over all blocks, so the work in Python is a
-    handful of numpy operations per round rather than per code.
+    Each Feistel round is one AES-ECB call over all blocks. Ranges of ``NUMPY_MIN_COUNT``
+    codes or more use numpy when it can be imported (the print layer); everything else,
+    and every range where numpy is missing, runs the same rounds in plain Python.
     """
-    import numpy as np
-
     version = keys.current if version is None else version
     last = first + count - 1
     if count < 0 or (count and not (1 <= first and last <= MAX_SERIAL)):
@@ -231,6 +241,46 @@ def encode_many(keys: CodeKeys, batch: int, first: int, count: int, *, version: 
         raise ValueError(f"batch {batch} outside 1..{MAX_BATCH}")
     if count == 0:
         return []
+    if count >= NUMPY_MIN_COUNT and _numpy_available():
+        return _encode_many_numpy(keys, version, batch, first, count)
+    return _encode_many_python(keys, version, batch, first, count)
+
+
+_numpy_found: bool | None = None
+
+
+def _numpy_available() -> bool:
+    """Whether ``import numpy`` works here; asked once per process, and only for a large range."""
+    global _numpy_found
+    if _numpy_found is None:
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            _numpy_found = False
+        else:
+            _numpy_found = True
+    return _numpy_found
+
+
+def _encode_many_python(keys: CodeKeys, version: int, batch: int, first: int, count: int) -> list[str]:
+    """The rounds of ``_feistel`` over a range, one AES call per round, without numpy."""
+    low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
+    serials = range(first, first + count)
+    left = [(batch << (SERIAL_BITS - low)) | (s >> low) for s in serials]
+    right = [(s & ((1 << low) - 1)) << TAG_BITS for s in serials]
+    enc = keys.cipher(version).encryptor()
+    for rnd in range(ROUNDS):
+        head = b"OCOPv1" + bytes((version, rnd))
+        out = enc.update(b"".join([head + r.to_bytes(8, "big") for r in right]))
+        f = [int.from_bytes(out[i : i + 5], "big") >> 5 for i in range(0, 16 * count, 16)]
+        left, right = right, [a ^ b for a, b in zip(left, f, strict=True)]
+    return [_to_chars(version, (a << HALF_BITS) | b) for a, b in zip(left, right, strict=True)]
+
+
+def _encode_many_numpy(keys: CodeKeys, version: int, batch: int, first: int, count: int) -> list[str]:
+    """The same rounds vectorised: a handful of numpy operations per round, none per code."""
+    import numpy as np
+
     # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
     serials = np.arange(first, first + count, dtype=np.uint64)
     low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
