@@ -35,7 +35,14 @@ _ENV = {
     "console_base_url": "CONSOLE_BASE_URL",
     "scan_retention_days": "OCOP_SCAN_RETENTION_DAYS",
     "ip_hash_salt_version": "OCOP_IP_HASH_SALT_VERSION",
+    "service_name": "POWERTOOLS_SERVICE_NAME",
+    "metrics_namespace": "POWERTOOLS_METRICS_NAMESPACE",
+    "metrics_disabled": "POWERTOOLS_METRICS_DISABLED",
+    "trace_disabled": "POWERTOOLS_TRACE_DISABLED",
+    "lambda_task_root": "LAMBDA_TASK_ROOT",
+    "sam_local": "AWS_SAM_LOCAL",
 }
+_TRUE = ("1", "true", "t", "yes", "y", "on")  # as Powertools reads its own switches
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,19 @@ class Settings:
     console_base_url: str = ""
     scan_retention_days: int = 1827
     ip_hash_salt_version: str = "1"
+    # observability (issue 10): the template names each function's service (public_scan,
+    # ...); logs, traces and metrics of handler and domain alike go under it.
+    service_name: str = "ocop_stamps"
+    metrics_namespace: str = "OcopStamps"
+    metrics_disabled: bool = False
+    trace_disabled: bool = False
+    lambda_task_root: str = ""  # set by the Lambda runtime only: where X-Ray is
+    sam_local: bool = False  # `sam local` sets AWS_SAM_LOCAL: a Lambda emulator, no X-Ray
+
+    @property
+    def tracing(self) -> bool:
+        """X-Ray tracing: in Lambda (not under ``sam local``) unless POWERTOOLS_TRACE_DISABLED."""
+        return bool(self.lambda_task_root) and not self.sam_local and not self.trace_disabled
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -82,6 +102,9 @@ class Settings:
         for f in fields(cls):
             raw = env.get(_ENV[f.name])
             if not raw:
+                continue
+            if f.type == "bool":
+                values[f.name] = raw.strip().lower() in _TRUE
                 continue
             try:
                 values[f.name] = float(raw) if f.type == "float" else int(raw) if f.type == "int" else raw

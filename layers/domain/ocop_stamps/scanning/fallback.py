@@ -12,6 +12,9 @@ SQS queue that the scan-log drain function empties into the tables:
   counter, then writes the record with the number it got.
 
 boto3 is imported only on this path so the hot path's start-up stays small.
+
+Metrics (``ocop_stamps.observability``): ``FallbackWrites`` +1 per record queued,
+``FallbackReplays`` +1 per record the drain wrote.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import os
 from typing import Any
 
+from ocop_stamps.observability import FALLBACK_REPLAYS, FALLBACK_WRITES, count
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import ScanItem
 
@@ -42,6 +46,7 @@ def send(record: ScanItem, *, count_pending: bool) -> None:
 
     body = {"record": record_fields(record), "count_pending": count_pending}
     boto3.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(body, ensure_ascii=False, default=str))
+    count(FALLBACK_WRITES)
 
 
 def replay(body: dict[str, Any]) -> ScanItem:
@@ -55,4 +60,5 @@ def replay(body: dict[str, Any]) -> ScanItem:
         fields["scan_key"] = f"{fields['scanned_at']}#{int(stamp.scan_count):010d}"
     record = ScanItem(**fields)
     repo.record_scan(record)
+    count(FALLBACK_REPLAYS)
     return record

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from ocop_stamps.core.errors import Conflict
+from ocop_stamps.observability import tracer
 
 POOL_ENV = "USER_POOL_ID"
 
@@ -23,6 +24,7 @@ def _client() -> Any:
     return boto3.client("cognito-idp")
 
 
+@tracer.capture_method(capture_response=False)
 def create_producer_user(producer_id: str, email: str) -> dict[str, Any]:
     pool = os.environ.get(POOL_ENV)
     if not pool:
@@ -55,6 +57,7 @@ def create_producer_user(producer_id: str, email: str) -> dict[str, Any]:
     return {"status": "invited", "username": email}
 
 
+@tracer.capture_method(capture_response=False)
 def delete_user(email: str) -> None:
     """Undo an account whose producer could not be stored (nothing half-made is left)."""
     pool = os.environ.get(POOL_ENV)

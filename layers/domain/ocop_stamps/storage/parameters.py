@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ocop_stamps.codes.scheme import CodeKeys
 from ocop_stamps.core.settings import Settings, get_settings
+from ocop_stamps.observability import tracer
 
 SECRET_MAX_AGE = 300
 
@@ -26,6 +27,7 @@ class SecretMissing(RuntimeError):
     pass
 
 
+@tracer.capture_method(capture_response=False)
 def _ssm_value(name: str) -> str:
     from aws_lambda_powertools.utilities import parameters
 
