@@ -14,6 +14,7 @@ The Alerts table holds three kinds of item (docs/DATA-MODEL.md):
 
 The table is reached with the low-level client: attribute names such as ``v:genuine``
 are data, not a fixed schema.
+Functions doing I/O are traced (``ocop_stamps.observability``).
 """
 
 from __future__ import annotations

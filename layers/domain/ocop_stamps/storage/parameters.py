@@ -8,6 +8,9 @@ that the dev setup creates; the repository never holds them.
 
 Rotation never breaks printed labels: a code carries its key version, and every
 version ever used stays in the parameter; only ``current`` (or the newest) issues.
+
+Only the SSM read is traced (``_ssm_value``): ``code_keys()`` and ``ip_hash_salt()`` run
+several times per scan, nearly always from a cache.
 """
 
 from __future__ import annotations

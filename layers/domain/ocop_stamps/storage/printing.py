@@ -4,6 +4,11 @@ A job is one catalog item ``pk = JOB#{job_id}, sk = PROFILE``. Progress moves by
 ``ADD`` updates -- one per chunk, whatever the job size -- and a chunk is counted once
 only (``done_chunks`` is a number set checked in the condition), so a redelivered message
 never counts twice.
+
+The job, queue and object functions are traced (``ocop_stamps.observability``); the
+multipart stream (``S3Upload``) and ``iter_object`` are left to the botocore patch (one
+subsegment per AWS call): a traced generator would hold its subsegment open across the
+caller's own calls.
 """
 
 from __future__ import annotations
