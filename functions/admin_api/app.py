@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,8 +15,8 @@ from ocop_stamps.catalog import registry as catalog
 from ocop_stamps.catalog.schemas import ProducerIn, ProductIn, RatingIn
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.observability import logger, metrics, tracer
 
-logger = Logger(service="admin-api")
 app = make_resolver("OCOP stamps — admin API", "/docs/admin", "Register producers and OCOP products.")
 
 
@@ -50,5 +49,7 @@ ROUTE_ROLES: dict[str, tuple[str, ...]] = {
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return role_gate(event, ROUTE_ROLES) or app.resolve(event, context)

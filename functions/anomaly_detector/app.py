@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ocop_stamps.api.startup import start
 from ocop_stamps.inspection import detector as anomalies
+from ocop_stamps.observability import logger, metrics, tracer
 
-logger = Logger(service="anomaly-detector")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 start()
 
@@ -64,6 +63,8 @@ def make_record_handler(failed_codes: set[str], rules: anomalies.Rules) -> Any:
 
 
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     handler = make_record_handler(set(), anomalies.Rules.from_settings())
     return process_partial_response(event=event, record_handler=handler, processor=processor, context=context)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -18,8 +17,8 @@ from ocop_stamps.core.settings import get_settings
 from ocop_stamps.inspection import alerts, field_checks, summary
 from ocop_stamps.inspection import queries as scan_query
 from ocop_stamps.inspection.schemas import AlertStatusChange, FieldCheck
+from ocop_stamps.observability import logger, metrics, tracer
 
-logger = Logger(service="inspector-api")
 app = make_resolver(
     "OCOP stamps — inspector API",
     "/docs/inspector",
@@ -203,5 +202,7 @@ ROUTE_ROLES: dict[str, tuple[str, ...]] = {
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return role_gate(event, ROUTE_ROLES) or app.resolve(event, context)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -30,11 +29,11 @@ from ocop_stamps.issuing.idempotency import idempotency_config, issue_once
 from ocop_stamps.issuing.schemas import ActivationIn, BatchIn
 from ocop_stamps.lifecycle import recalls, voids
 from ocop_stamps.lifecycle.schemas import LiftIn, RecallIn, VoidIn
+from ocop_stamps.observability import logger, metrics, tracer
 from ocop_stamps.printing import jobs as print_jobs
 from ocop_stamps.printing.schemas import PrintFilesIn
 from ocop_stamps.traceability import trace
 
-logger = Logger(service="producer-api")
 # Lot and batch histories are evidence: inspectors and admins read them too.
 READERS = ("producer", "admin", "inspector")
 app = make_resolver(
@@ -179,6 +178,8 @@ ROUTE_ROLES: dict[str, tuple[str, ...]] = {
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency_config.register_lambda_context(context)
     return role_gate(event, ROUTE_ROLES) or app.resolve(event, context)

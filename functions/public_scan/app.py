@@ -12,7 +12,6 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -22,6 +21,7 @@ from ocop_stamps.api.startup import start
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.core.errors import DomainError
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.observability import logger, metrics, tracer
 from ocop_stamps.pages import scan_page
 from ocop_stamps.pages.negotiation import (
     CORS,
@@ -39,7 +39,6 @@ from ocop_stamps.scanning import digital_link as dl
 from ocop_stamps.scanning.reports import report_key, submit_report
 from ocop_stamps.scanning.verification import ScanContext, verify
 
-logger = Logger(service="public-scan")
 start()
 app = APIGatewayHttpResolver()  # paths and small forms only: validated by hand, no pydantic here
 PAGE_HEADERS = {**NO_STORE, **scan_page.HTML_HEADERS}
@@ -208,5 +207,7 @@ def resolver_description() -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

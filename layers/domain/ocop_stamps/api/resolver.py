@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
@@ -20,9 +19,8 @@ from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import DomainError
 from ocop_stamps.core.schema import RULES_VI
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.observability import logger
 from ocop_stamps.storage.models import bind_tables
-
-logger = Logger()
 
 
 def _details(exc: RequestValidationError) -> list[dict[str, Any]]:

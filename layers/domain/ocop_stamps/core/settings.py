@@ -45,7 +45,14 @@ _ENV: dict[str, str | tuple[str, ...]] = {
     "burst_client": "OCOP_BURST_CLIENT",
     "burst_place": "OCOP_BURST_PLACE",
     "burst_window_seconds": "OCOP_BURST_WINDOW_SECONDS",
+    "service_name": "POWERTOOLS_SERVICE_NAME",
+    "metrics_namespace": "POWERTOOLS_METRICS_NAMESPACE",
+    "metrics_disabled": "POWERTOOLS_METRICS_DISABLED",
+    "trace_disabled": "POWERTOOLS_TRACE_DISABLED",
+    "lambda_task_root": "LAMBDA_TASK_ROOT",
+    "sam_local": "AWS_SAM_LOCAL",
 }
+_TRUE = ("1", "true", "t", "yes", "y", "on")  # as Powertools reads its own switches
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,19 @@ class Settings:
     burst_client: int = 20
     burst_place: int = 100
     burst_window_seconds: int = 600
+    # observability (issue 10): the template names each function's service (public_scan,
+    # ...); logs, traces and metrics of handler and domain alike go under it.
+    service_name: str = "ocop_stamps"
+    metrics_namespace: str = "OcopStamps"
+    metrics_disabled: bool = False
+    trace_disabled: bool = False
+    lambda_task_root: str = ""  # set by the Lambda runtime only: where X-Ray is
+    sam_local: bool = False  # `sam local` sets AWS_SAM_LOCAL: a Lambda emulator, no X-Ray
+
+    @property
+    def tracing(self) -> bool:
+        """X-Ray tracing: in Lambda (not under ``sam local``) unless POWERTOOLS_TRACE_DISABLED."""
+        return bool(self.lambda_task_root) and not self.sam_local and not self.trace_disabled
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -108,6 +128,9 @@ class Settings:
             names = (names,) if isinstance(names, str) else names
             name, raw = next(((n, env[n]) for n in names if env.get(n)), ("", ""))
             if not raw:
+                continue
+            if f.type == "bool":
+                values[f.name] = raw.strip().lower() in _TRUE
                 continue
             try:
                 values[f.name] = float(raw) if f.type == "float" else int(raw) if f.type == "int" else raw

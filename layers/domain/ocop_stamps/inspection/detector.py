@@ -15,6 +15,9 @@ marker's condition and changes nothing -- no second alert, no second count. Aler
 one per (type, subject, window), so a thousand scans of a recalled lot in a day are one
 alert with 1,000 occurrences. New alerts are published to SNS after the commit
 (at most once: a lost notification still leaves the alert in the queue).
+
+Metric ``AlertsOpened`` (``ocop_stamps.observability``), dimension ``alert_type``: +1 per
+alert created, once the transaction holding it commits.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.provinces import NO_PLACE, name_of
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import VN_TZ
+from ocop_stamps.observability import ALERTS_OPENED, count
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
@@ -438,6 +442,8 @@ def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datet
             if attempt == 2:
                 raise
             continue  # an alert appeared (or vanished) meanwhile: re-read and try again
+        for alert in new:
+            count(ALERTS_OPENED, alert_type=alert["type"])
         return Outcome(True, new, ids)
     raise RuntimeError("unreachable")  # pragma: no cover
 

@@ -3,6 +3,8 @@
 A batch is one item: its number comes from one atomic counter update, its codes are
 computed from (batch, serial) whenever they are needed and never stored one by one.
 Issuing a million codes therefore costs the same few writes as issuing ten.
+
+Metric ``StampsIssued`` (``ocop_stamps.observability``): the batch size, once issued.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ocop_stamps.core.settings import get_settings
 from ocop_stamps.epcis import events as epcis
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.issuing.schemas import BatchIn
+from ocop_stamps.observability import STAMPS_ISSUED, count
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import Activation, BatchItem
@@ -85,6 +88,7 @@ def issue_batch(producer_id: str, data: BatchIn, base_url: str) -> dict[str, Any
         moment=moment,
     )
     repo.create_batch(batch, [event_item(batch.pk, event)])
+    count(STAMPS_ISSUED, data.size)
     return batch_view(batch)
 
 
@@ -150,11 +154,11 @@ def iter_csv(
     yield CSV_HEADER
     version = int(batch.key_version)
     for start in range(first, last + 1, chunk):
-        count = min(chunk, last + 1 - start)
-        codes = encode_many(keys, int(batch.batch_no), start, count, version=version)
+        n = min(chunk, last + 1 - start)
+        codes = encode_many(keys, int(batch.batch_no), start, n, version=version)
         yield "".join(
             f"{serial},{code},{url_prefix}{code}{tail}"
-            for serial, code in zip(range(start, start + count), codes, strict=True)
+            for serial, code in zip(range(start, start + n), codes, strict=True)
         )
 
 

@@ -18,6 +18,9 @@
 The download of a job is always a ZIP: PDF jobs hold one PDF per chunk (whole sheets,
 named by serial range), SVG/PNG jobs one file per stamp named by serial; each has
 ``manifest.csv``.
+
+Metric ``LabelsRendered`` (``ocop_stamps.observability``): the labels of each inline file
+and of each chunk a worker renders (a redelivered chunk counts again: work done twice).
 """
 
 from __future__ import annotations
@@ -29,14 +32,13 @@ import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from ocop_stamps.catalog.views import plain, rating_status
 from ocop_stamps.codes.labels import label_url
 from ocop_stamps.core.errors import BadRequest, NotFound
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.issuing.batches import iter_csv, own_batch
+from ocop_stamps.observability import LABELS_RENDERED, count, logger
 from ocop_stamps.printing.qr import layout as qr_layout
 from ocop_stamps.printing.render import LabelText, iter_png, iter_stamps, iter_svg, png_module_px, write_pdf
 from ocop_stamps.printing.schemas import PrintFilesIn
@@ -44,8 +46,6 @@ from ocop_stamps.printing.sheets import Sheet, label_layout
 from ocop_stamps.printing.zipstream import BytesSink, Entry, ZipWriter, iter_encoded
 from ocop_stamps.storage import printing as store
 from ocop_stamps.storage import repository as repo
-
-logger = Logger()
 
 INLINE_MAX_LABELS = 2_000
 INLINE_MAX_BYTES = 4_000_000  # 5.3 MB once base64-encoded: inside Lambda's 6 MB response
@@ -196,19 +196,25 @@ def _write_entries(spec: JobSpec, writer: ZipWriter, first: int, last: int) -> i
         write_pdf(buf, _chunks(spec, first, last), sheet, text, cut_marks=spec.cut_marks, error=spec.error)
         writer.add(f"{_file_stem(spec, first, last)}.pdf", buf.getvalue(), compress=False)
         return 1
-    count = 0
+    written = 0
     if spec.format == "svg_zip":
         for serial, doc in iter_svg(_chunks(spec, first, last), sheet, text, error=spec.error):
             writer.add(f"{serial:07d}.svg", doc)
-            count += 1
+            written += 1
     else:
         for serial, png in iter_png(_chunks(spec, first, last), sheet, text, dpi=spec.dpi, error=spec.error):
             writer.add(f"{serial:07d}.png", png, compress=False)
-            count += 1
-    return count
+            written += 1
+    return written
 
 
 def render_inline(spec: JobSpec) -> PrintFile:
+    file = _render_inline(spec)
+    count(LABELS_RENDERED, spec.total)
+    return file
+
+
+def _render_inline(spec: JobSpec) -> PrintFile:
     stem = _file_stem(spec, spec.first, spec.last)
     if spec.format == "pdf":
         buf = io.BytesIO()
@@ -309,14 +315,15 @@ def render_chunk(job_id: str, chunk: int) -> str:
     upload = store.S3Upload(key + ".zipfrag")
     writer = ZipWriter(upload)
     try:
-        count = _write_entries(spec, writer, first, last)
+        entries = _write_entries(spec, writer, first, last)
         size = upload.close()
     except BaseException:
         upload.abort()
         raise
     expected = 1 if spec.format == "pdf" else last - first + 1
-    if count != expected:  # pragma: no cover -- a renderer bug must never pass as a short file
-        raise RuntimeError(f"chunk {chunk}: {count} entries, expected {expected}")
+    if entries != expected:  # pragma: no cover -- a renderer bug must never pass as a short file
+        raise RuntimeError(f"chunk {chunk}: {entries} entries, expected {expected}")
+    count(LABELS_RENDERED, last - first + 1)
     sidecar = {"size": size, "entries": [e.to_json() for e in writer.entries]}
     store.put_object(key + ".json", json.dumps(sidecar).encode(), "application/json")
     now = store.count_chunk(job_id, chunk, last - first + 1)

@@ -11,12 +11,15 @@ SQS queue that the scan-log drain function empties into the tables:
   repeats; the queue carries the record marked ``count_pending`` and the drain bumps the
   counter, then writes the record with the number it got.
 
+Metrics (``ocop_stamps.observability``): ``FallbackWrites`` +1 per record queued,
+``FallbackReplays`` +1 per record the drain wrote.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ocop_stamps.observability import FALLBACK_REPLAYS, FALLBACK_WRITES, count
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import ScanItem
@@ -32,6 +35,7 @@ def record_fields(record: ScanItem) -> dict[str, Any]:
 def send(record: ScanItem, *, count_pending: bool) -> None:
     """Queue a scan whose log line (or counter, ``count_pending``) could not be written."""
     send_scan_fallback({"record": record_fields(record), "count_pending": count_pending})
+    count(FALLBACK_WRITES)
 
 
 def replay(body: dict[str, Any]) -> ScanItem:
@@ -45,4 +49,5 @@ def replay(body: dict[str, Any]) -> ScanItem:
         fields["scan_key"] = table_keys.scan_key(fields["scanned_at"], int(stamp.scan_count))
     record = ScanItem(**fields)
     repo.record_scan(record)
+    count(FALLBACK_REPLAYS)
     return record

@@ -7,6 +7,9 @@
 3. One UpdateItem bumps the stamp's counter (creating it on first scan); one PutItem
    appends the scan to the verification log, keyed by the scan number so a retry
    rewrites the same record instead of adding another.
+
+Every logged scan is also counted: metric ``Scans``, dimension ``verdict`` (the headline
+verdict; see ``ocop_stamps.observability``). A page re-shown by its view token is neither.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from ocop_stamps.catalog.views import lot_view, plain, producer_view, product_view
 from ocop_stamps.codes.labels import label_url
 from ocop_stamps.codes.scheme import InvalidCode, decode, group, normalize
@@ -27,6 +28,7 @@ from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import VN_TZ, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
+from ocop_stamps.observability import SCANS, count, logger
 from ocop_stamps.scanning import fallback as scan_fallback
 from ocop_stamps.scanning import view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
@@ -35,8 +37,6 @@ from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import BatchItem, ScanItem
 from ocop_stamps.storage.parameters import code_keys, ip_hash_salt
-
-logger = Logger(child=True)  # the function's Powertools logger: structured, correlated
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,7 @@ def verify(
     record.producer_province = (producer.get("address") or {}).get("province")  # inspector scope fallback
     if seen is None:
         _write_log(record, count_pending=scan_no is None)
+        count(SCANS, verdict=verdicts[0].value)
 
     result: dict[str, Any] = {
         "code": code,
@@ -268,6 +269,7 @@ def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str, now:
     record.verdicts = [Verdict.unknown.value]
     record.reason = reason
     _write_log(record, count_pending=False)
+    count(SCANS, verdict=Verdict.unknown.value)
     typo = reason.startswith(("wrong length", "character outside the code alphabet", "check symbol mismatch"))
     result: dict[str, Any] = {
         "code": shown,

@@ -13,6 +13,7 @@ from typing import Any
 
 from ocop_stamps.core.errors import Conflict
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.observability import tracer
 
 
 def _client() -> Any:
@@ -21,6 +22,7 @@ def _client() -> Any:
     return boto3.client("cognito-idp")
 
 
+@tracer.capture_method(capture_response=False)
 def create_producer_user(producer_id: str, email: str) -> dict[str, Any]:
     pool = get_settings().user_pool_id
     if not pool:
@@ -53,6 +55,7 @@ def create_producer_user(producer_id: str, email: str) -> dict[str, Any]:
     return {"status": "invited", "username": email}
 
 
+@tracer.capture_method(capture_response=False)
 def delete_user(email: str) -> None:
     """Undo an account whose producer could not be stored (nothing half-made is left)."""
     pool = get_settings().user_pool_id

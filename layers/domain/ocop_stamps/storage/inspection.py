@@ -14,6 +14,7 @@ The Alerts table holds three kinds of item (docs/DATA-MODEL.md):
 
 The table is reached with the low-level client: attribute names such as ``v:genuine``
 are data, not a fixed schema.
+Functions doing I/O are traced (``ocop_stamps.observability``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pynamodb.exceptions import PutError
 
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.observability import tracer
 from ocop_stamps.storage.models import EventItem, ScanItem
 
 _ser = TypeSerializer()
@@ -80,6 +82,7 @@ class Result:
     exhausted: bool
 
 
+@tracer.capture_method(capture_response=False)
 def query_scans(
     index: str | None, partition: str, range_cond: Any, filter_cond: Any, limit: int, start: dict[str, Any] | None
 ) -> Result:
@@ -98,6 +101,7 @@ def query_scans(
     return Result(items, len(items) < limit or results.last_evaluated_key is None)
 
 
+@tracer.capture_method(capture_response=False)
 def recent_scans_of_code(code: str, since: str, limit: int = 500) -> list[ScanItem]:
     """The code's scans since ``since`` (newest first): the detector's time windows."""
     return list(
@@ -112,11 +116,13 @@ def recent_scans_of_code(code: str, since: str, limit: int = 500) -> list[ScanIt
 
 
 # --- alerts table --------------------------------------------------------------------------
+@tracer.capture_method(capture_response=False)
 def get(pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
     resp = client().get_item(TableName=table(), Key=to_ddb({"pk": pk, "sk": sk}), ConsistentRead=consistent)
     return from_ddb(resp["Item"]) if "Item" in resp else None
 
 
+@tracer.capture_method(capture_response=False)
 def batch_get(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
     if not keys:
         return {}
@@ -136,6 +142,7 @@ class TransactionCancelled(Exception):
         self.reasons = reasons  # one code per operation, "None" where it did not fail
 
 
+@tracer.capture_method(capture_response=False)
 def transact(operations: list[dict[str, Any]]) -> None:
     """TransactWriteItems on the Alerts table; ``TransactionCancelled`` says which failed."""
     c = client()
@@ -146,6 +153,7 @@ def transact(operations: list[dict[str, Any]]) -> None:
         raise TransactionCancelled(reasons) from exc
 
 
+@tracer.capture_method(capture_response=False)
 def update(
     pk: str, sk: str, expression: str, names: dict[str, str], values: dict[str, Any], condition: str | None = None
 ) -> dict[str, Any] | None:
@@ -168,6 +176,7 @@ def update(
     return from_ddb(resp["Attributes"])
 
 
+@tracer.capture_method(capture_response=False)
 def query_partition(
     pk_value: str,
     *,
@@ -213,6 +222,7 @@ def query_partition(
 
 
 # --- field checks: EPCIS events next to the lot's history -----------------------------------
+@tracer.capture_method(capture_response=False)
 def append_event(event: EventItem) -> None:
     """Written only if absent: history is append-only (as repository._save_events)."""
     try:

@@ -8,6 +8,9 @@ that the dev setup creates; the repository never holds them.
 
 Rotation never breaks printed labels: a code carries its key version, and every
 version ever used stays in the parameter; only ``current`` (or the newest) issues.
+
+Only the SSM read is traced (``_ssm_value``): ``code_keys()`` and ``ip_hash_salt()`` run
+several times per scan, nearly always from a cache.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from ocop_stamps.codes.scheme import CodeKeys
 from ocop_stamps.core.settings import Settings, get_settings
+from ocop_stamps.observability import tracer
 
 SECRET_MAX_AGE = 300
 
@@ -26,6 +30,7 @@ class SecretMissing(RuntimeError):
     pass
 
 
+@tracer.capture_method(capture_response=False)
 def _ssm_value(name: str) -> str:
     from aws_lambda_powertools.utilities import parameters
 

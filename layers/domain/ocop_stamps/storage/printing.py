@@ -4,6 +4,11 @@ A job is one catalog item ``pk = JOB#{job_id}, sk = PROFILE``. Progress moves by
 ``ADD`` updates -- one per chunk, whatever the job size -- and a chunk is counted once
 only (``done_chunks`` is a number set checked in the condition), so a redelivered message
 never counts twice.
+
+The job, queue and object functions are traced (``ocop_stamps.observability``); the
+multipart stream (``S3Upload``) and ``iter_object`` are left to the botocore patch (one
+subsegment per AWS call): a traced generator would hold its subsegment open across the
+caller's own calls.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.observability import tracer
 
 PROFILE = "PROFILE"
 PART_SIZE = 8 * 1024 * 1024  # S3 multipart parts (minimum 5 MiB except the last)
@@ -73,12 +79,14 @@ def _from_attr(attr: dict[str, Any]) -> Any:
     return None
 
 
+@tracer.capture_method(capture_response=False)
 def put_job(job_id: str, fields: dict[str, Any]) -> None:
     item = {**job_key(job_id), "kind": {"S": "print_job"}}
     item.update({k: _to_attr(v) for k, v in fields.items()})
     _ddb().put_item(TableName=get_settings().catalog_table, Item=item, ConditionExpression="attribute_not_exists(pk)")
 
 
+@tracer.capture_method(capture_response=False)
 def get_job(job_id: str, *, consistent: bool = False) -> dict[str, Any] | None:
     out = _ddb().get_item(TableName=get_settings().catalog_table, Key=job_key(job_id), ConsistentRead=consistent)
     item = out.get("Item")
@@ -87,6 +95,7 @@ def get_job(job_id: str, *, consistent: bool = False) -> dict[str, Any] | None:
     return {k: _from_attr(v) for k, v in item.items()}
 
 
+@tracer.capture_method(capture_response=False)
 def count_chunk(job_id: str, chunk: int, labels: int) -> dict[str, Any] | None:
     """Count chunk ``chunk`` as rendered (once); the job as it is now, or None if it was
     already counted."""
@@ -114,6 +123,7 @@ def count_chunk(job_id: str, chunk: int, labels: int) -> dict[str, Any] | None:
     return {k: _from_attr(v) for k, v in out["Attributes"].items()}
 
 
+@tracer.capture_method(capture_response=False)
 def mark_failed(job_id: str, reason: str, *, chunk_failed: bool) -> None:
     expr = "SET #s = :failed, failure = :why"
     values: dict[str, Any] = {":failed": {"S": "failed"}, ":why": {"S": reason[:500]}, ":done": {"S": "done"}}
@@ -134,6 +144,7 @@ def mark_failed(job_id: str, reason: str, *, chunk_failed: bool) -> None:
             raise
 
 
+@tracer.capture_method(capture_response=False)
 def mark_done(job_id: str, result_key: str, size: int, file_name: str) -> None:
     _ddb().update_item(
         TableName=get_settings().catalog_table,
@@ -154,6 +165,7 @@ def mark_done(job_id: str, result_key: str, size: int, file_name: str) -> None:
 # --- queue -----------------------------------------------------------------------------------
 
 
+@tracer.capture_method(capture_response=False)
 def enqueue_chunks(job_id: str, chunks: int) -> None:
     """One message per chunk, ten per request."""
     url = get_settings().print_queue_url
@@ -212,12 +224,14 @@ class S3Upload:
         _s3().abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
 
 
+@tracer.capture_method(capture_response=False)
 def put_object(key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
     _s3().put_object(
         Bucket=get_settings().print_bucket, Key=key, Body=body, ContentType=content_type, ServerSideEncryption="AES256"
     )
 
 
+@tracer.capture_method(capture_response=False)
 def get_bytes(key: str) -> bytes:
     return bytes(_s3().get_object(Bucket=get_settings().print_bucket, Key=key)["Body"].read())
 

@@ -1,6 +1,7 @@
 """Data access: every DynamoDB call of the service goes through this module.
 
-Each function does a constant number of requests; none scans a table.
+Each function does a constant number of requests; none scans a table. Those that do I/O
+are traced: one X-Ray subsegment each in Lambda (``ocop_stamps.observability``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ocop_stamps.observability import tracer
 from ocop_stamps.storage.keys import PROFILE, batch_key, lot_key, producer_key, product_key
 from ocop_stamps.storage.models import (
     Activation,
@@ -54,18 +56,22 @@ def _get(model: type[Any], pk: str) -> Any | None:
 # --- producers, products, lots ---------------------------------------------------------
 
 
+@tracer.capture_method(capture_response=False)
 def get_producer(producer_id: str) -> ProducerItem | None:
     return _get(ProducerItem, producer_key(producer_id))  # type: ignore[no-any-return]
 
 
+@tracer.capture_method(capture_response=False)
 def get_product(product_id: str) -> ProductItem | None:
     return _get(ProductItem, product_key(product_id))  # type: ignore[no-any-return]
 
 
+@tracer.capture_method(capture_response=False)
 def get_lot(lot_id: str) -> LotItem | None:
     return _get(LotItem, lot_key(lot_id))  # type: ignore[no-any-return]
 
 
+@tracer.capture_method(capture_response=False)
 def get_batch(batch_no: int, *, consistent: bool = False) -> BatchItem | None:
     try:
         return BatchItem.get(batch_key(batch_no), PROFILE, consistent_read=consistent)
@@ -73,6 +79,7 @@ def get_batch(batch_no: int, *, consistent: bool = False) -> BatchItem | None:
         return None
 
 
+@tracer.capture_method(capture_response=False)
 def create(item: ProducerItem | ProductItem | BatchItem) -> None:
     """Insert a new item; AlreadyExists if its key is taken (never overwrite)."""
     try:
@@ -83,6 +90,7 @@ def create(item: ProducerItem | ProductItem | BatchItem) -> None:
         raise
 
 
+@tracer.capture_method(capture_response=False)
 def create_lot(lot: LotItem, claim: LotCodeClaim) -> None:
     """Lot and its code claim in one transaction: both or neither."""
     try:
@@ -98,6 +106,7 @@ def create_lot(lot: LotItem, claim: LotCodeClaim) -> None:
 # --- batches -------------------------------------------------------------------------
 
 
+@tracer.capture_method(capture_response=False)
 def reserve_batch_number() -> int:
     """The next batch number: one atomic ADD, so concurrent requests never share one."""
     counter = CounterItem("COUNTER", "BATCH")
@@ -125,6 +134,7 @@ def _save_events(tx: TransactWrite, events: list[EventItem]) -> None:
         tx.save(event, condition=EventItem.sk.does_not_exist())  # history is append-only
 
 
+@tracer.capture_method(capture_response=False)
 def create_batch(batch: BatchItem, events: list[EventItem]) -> None:
     """The batch and its commissioning event, both or neither (one request)."""
 
@@ -138,6 +148,7 @@ def create_batch(batch: BatchItem, events: list[EventItem]) -> None:
         raise AlreadyExists(batch.pk) from exc
 
 
+@tracer.capture_method(capture_response=False)
 def bind_range(
     batch: BatchItem,
     activation: Activation,
@@ -169,6 +180,7 @@ def bind_range(
     _commit(build)
 
 
+@tracer.capture_method(capture_response=False)
 def add_voids(batch: BatchItem, voids: list[Any], events: list[EventItem]) -> None:
     def build(tx: TransactWrite) -> None:
         tx.update(
@@ -181,6 +193,7 @@ def add_voids(batch: BatchItem, voids: list[Any], events: list[EventItem]) -> No
     _commit(build)
 
 
+@tracer.capture_method(capture_response=False)
 def set_recall(
     lot: LotItem, state: dict[str, Any], batch_entry: dict[str, Any] | None, events: list[EventItem]
 ) -> None:
@@ -205,6 +218,7 @@ def set_recall(
     _commit(build)
 
 
+@tracer.capture_method(capture_response=False)
 def set_rating(product: ProductItem, ocop: dict[str, Any], entry: dict[str, Any], events: list[EventItem]) -> None:
     def build(tx: TransactWrite) -> None:
         tx.update(
@@ -221,11 +235,13 @@ def set_rating(product: ProductItem, ocop: dict[str, Any], entry: dict[str, Any]
     _commit(build)
 
 
+@tracer.capture_method(capture_response=False)
 def events_of(pk: str, limit: int = 1000) -> list[EventItem]:
     """The history of one lot, batch or product, oldest first."""
     return list(EventItem.query(pk, EventItem.sk.startswith("EVENT#"), limit=limit))
 
 
+@tracer.capture_method(capture_response=False)
 def get_lot_consistent(lot_id: str) -> LotItem | None:
     try:
         return LotItem.get(lot_key(lot_id), PROFILE, consistent_read=True)
@@ -236,6 +252,7 @@ def get_lot_consistent(lot_id: str) -> LotItem | None:
 # --- stamps and scans ------------------------------------------------------------------
 
 
+@tracer.capture_method(capture_response=False)
 def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | None) -> StampItem:
     """+1 on the stamp's counter, creating its item on first scan; returns the new state."""
     stamp = StampItem(code)
@@ -252,6 +269,7 @@ def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | 
     return stamp
 
 
+@tracer.capture_method(capture_response=False)
 def count_unknown(client_hash: str, window: int, expires_at: int) -> int:
     """+1 on this client's unknown lookups in this window; the new count."""
     item = RateItem(f"~rate#{client_hash}#{window}")
@@ -259,6 +277,7 @@ def count_unknown(client_hash: str, window: int, expires_at: int) -> int:
     return int(item.hits)
 
 
+@tracer.capture_method(capture_response=False)
 def record_scan(scan: ScanItem) -> None:
     """One PutItem: the record with its inspector index keys, TTL and salt version."""
     from ocop_stamps.core.settings import get_settings
