@@ -25,10 +25,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ocop_stamps.core.auth import ROLES
+
 ISSUER = "http://127.0.0.1:3000/local-cognito"
 AUDIENCE = "ocop-local-client"
 ALGORITHM = "RS256"
-ROLES = ("admin", "producer", "inspector")
 DEV_TTL_SECONDS = 30 * 24 * 3600
 KEY_FILE = "jwt-key.pem"
 DEV_TOKENS_FILE = "dev-tokens.json"

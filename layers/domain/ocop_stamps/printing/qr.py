@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from segno import consts
@@ -33,7 +33,9 @@ from segno import encoder as _enc
 
 _CAPACITY: dict[int, dict[int, int]] = consts.SYMBOL_CAPACITY  # type: ignore[assignment]
 _ECC: dict[int, dict[int, Any]] = consts.ECC  # type: ignore[assignment]
-ERROR_LEVELS = {"M": consts.ERROR_LEVEL_M, "Q": consts.ERROR_LEVEL_Q, "H": consts.ERROR_LEVEL_H}
+ErrorLevel = Literal["M", "Q", "H"]
+"""The error-correction levels a print request may ask for (L is too weak for a label)."""
+ERROR_LEVELS: dict[ErrorLevel, int] = {"M": consts.ERROR_LEVEL_M, "Q": consts.ERROR_LEVEL_Q, "H": consts.ERROR_LEVEL_H}
 _BOOST_ORDER = [consts.ERROR_LEVEL_L, consts.ERROR_LEVEL_M, consts.ERROR_LEVEL_Q, consts.ERROR_LEVEL_H]
 _ERROR_NAMES = {v: k for k, v in {"L": consts.ERROR_LEVEL_L, **ERROR_LEVELS}.items()}
 QUIET_ZONE = 4  # modules of light margin on every side (ISO/IEC 18004 minimum)
