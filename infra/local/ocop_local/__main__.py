@@ -92,7 +92,7 @@ def banner(
 
 
 def _stop_on_sigterm() -> None:
-    def handler(signum: int, frame: FrameType | None) -> None:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)

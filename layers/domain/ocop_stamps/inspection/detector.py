@@ -251,7 +251,6 @@ def rules_for(
 class Outcome:
     processed: bool  # False: this record had been processed before (no change made)
     new_alerts: list[dict[str, Any]] = field(default_factory=list)
-    alert_ids: list[str] = field(default_factory=list)
 
 
 def _stats_ops(scan: dict[str, Any], day: str, shard: int) -> list[dict[str, Any]]:
@@ -426,7 +425,7 @@ def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datet
             if attempt == 2:
                 raise
             continue  # an alert appeared (or vanished) meanwhile: re-read and try again
-        return Outcome(True, new, ids)
+        return Outcome(True, new)
     raise RuntimeError("unreachable")  # pragma: no cover
 
 

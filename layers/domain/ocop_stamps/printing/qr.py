@@ -51,7 +51,6 @@ class QrLayout:
     size: int  # modules per side, without the quiet zone
     data_length: int  # bytes of content
     header_bits: np.ndarray  # mode indicator + character count
-    data_codewords: int
     tail_bits: int  # terminator + padding bits after the data
     pad_codewords: np.ndarray
     blocks: tuple[tuple[int, int], ...]  # (data codewords, ecc codewords) per block
@@ -67,10 +66,6 @@ class QrLayout:
     @property
     def error_name(self) -> str:
         return _ERROR_NAMES[self.error]
-
-    @property
-    def size_with_quiet_zone(self) -> int:
-        return self.size + 2 * QUIET_ZONE
 
 
 def _count_bits(version: int) -> int:
@@ -184,7 +179,6 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
         size=size,
         data_length=data_length,
         header_bits=np.array(header, dtype=np.uint8),
-        data_codewords=data_cw,
         tail_bits=terminator + padding,
         pad_codewords=pad,
         blocks=tuple(blocks),

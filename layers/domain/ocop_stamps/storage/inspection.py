@@ -47,10 +47,6 @@ def client() -> Any:
     )
 
 
-def reset() -> None:
-    _client.cache_clear()
-
-
 def table() -> str:
     return get_settings().alerts_table
 

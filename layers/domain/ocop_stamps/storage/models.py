@@ -3,6 +3,10 @@
 The catalog is one table holding producers, products, lots, batches and counters under
 ``pk``/``sk`` prefixes, with ``gsi1`` listing a producer's things. Stamps and scans have
 tables of their own because their traffic is of another order.
+
+Indexes are defined by the template alone: items here carry their key attributes
+(``gsi1pk``/``gsi1sk``, the scan shards of ``storage.keys.INDEXES``), and the inspector
+queries name the index (``storage.inspection``); no model queries an index itself.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ocop_stamps.core.settings import Settings
@@ -24,15 +27,6 @@ from ocop_stamps.core.settings import Settings
 
 class _Meta:
     region: str | None = None
-
-
-class Gsi1(GlobalSecondaryIndex["CatalogItem"]):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class CatalogItem(Model):
@@ -60,7 +54,6 @@ class ProducerItem(CatalogItem):
 
 
 class ProductItem(CatalogItem):
-    gsi1 = Gsi1()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     product_id = UnicodeAttribute()
@@ -80,7 +73,6 @@ class ProductItem(CatalogItem):
 
 
 class LotItem(CatalogItem):
-    gsi1 = Gsi1()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     lot_id = UnicodeAttribute()
@@ -126,7 +118,6 @@ class VoidRange(MapAttribute[str, object]):
 
 
 class BatchItem(CatalogItem):
-    gsi1 = Gsi1()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     batch_no = NumberAttribute()
@@ -183,26 +174,6 @@ class RateItem(Model):
     expires_at = NumberAttribute(null=True)  # epoch seconds, DynamoDB TTL
 
 
-class ByLot(GlobalSecondaryIndex["ScanItem"]):
-    class Meta:
-        index_name = "by_lot"
-        projection = AllProjection()
-
-    lot_shard = UnicodeAttribute(hash_key=True)
-    scan_key = UnicodeAttribute(range_key=True)
-
-
-def _scan_index(name: str, shard_attribute: str) -> GlobalSecondaryIndex[ScanItem]:
-    """A sharded inspector index on the Scans table (keys written by scan_keys.fill)."""
-    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
-    attrs = {
-        "Meta": meta,
-        shard_attribute: UnicodeAttribute(hash_key=True),
-        "scan_key": UnicodeAttribute(range_key=True),
-    }
-    return type(f"Index_{name}", (GlobalSecondaryIndex,), attrs)()  # type: ignore[no-any-return]
-
-
 class ScanItem(Model):
     """One line of the verification log. ``scan_key`` = ISO time + '#' + scan number."""
 
@@ -211,13 +182,7 @@ class ScanItem(Model):
 
     code = UnicodeAttribute(hash_key=True)
     scan_key = UnicodeAttribute(range_key=True)
-    by_lot = ByLot()
-    # inspector indexes (issue 6): sharded partition keys, see scan_keys.py and docs/DATA-MODEL.md
-    by_batch = _scan_index("by_batch", "batch_shard")
-    by_product = _scan_index("by_product", "product_shard")
-    by_producer = _scan_index("by_producer", "producer_shard")
-    by_province = _scan_index("by_province", "province_shard")
-    by_verdict = _scan_index("by_verdict", "verdict_shard")
+    # keys of the inspector indexes (issue 6): sharded, see storage/keys.py and docs/DATA-MODEL.md
     lot_shard = UnicodeAttribute(null=True)
     batch_shard = UnicodeAttribute(null=True)
     product_shard = UnicodeAttribute(null=True)
