@@ -64,7 +64,7 @@ def banner(
         lines.append(f"  {r.method:<5} {r.path:<36} {access:<7} {r.function_id}")
     lines.append("")
     if summary is not None:
-        labels = {verdict: f"{vi} / {en}" for verdict, (vi, en) in VERDICT_LABELS.items()}
+        labels = {verdict.value: f"{vi} / {en}" for verdict, (vi, en) in VERDICT_LABELS.items()}
         labels["mistyped"] = "gõ sai mã / mistyped"  # a demo stamp whose code is mistyped on purpose
         lines.append("Thử quét tem / Try a stamp (trình duyệt / browser, or add -H 'Accept: application/json'):")
         for kind, url in summary.stamps.items():

@@ -57,7 +57,10 @@ VERDICT_LABELS: dict[Verdict, Label] = {
 REPORT = "report"
 """Verdict (and kind) of a consumer's report of a suspected fake in the scan log: not a scan's verdict."""
 
-LOG_VERDICT_LABELS: dict[str, Label] = {**VERDICT_LABELS, REPORT: ("báo tem giả", "reported fake")}
+LOG_VERDICT_LABELS: dict[str, Label] = {
+    **{verdict.value: pair for verdict, pair in VERDICT_LABELS.items()},
+    REPORT: ("báo tem giả", "reported fake"),
+}
 """Every verdict a scan-log entry may carry (a scan's, or ``report``), in this order, with its short name."""
 
 

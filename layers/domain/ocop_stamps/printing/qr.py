@@ -35,9 +35,9 @@ _CAPACITY: dict[int, dict[int, int]] = consts.SYMBOL_CAPACITY  # type: ignore[as
 _ECC: dict[int, dict[int, Any]] = consts.ECC  # type: ignore[assignment]
 ErrorLevel = Literal["M", "Q", "H"]
 """The error-correction levels a print request may ask for (L is too weak for a label)."""
-ERROR_LEVELS: dict[ErrorLevel, int] = {"M": consts.ERROR_LEVEL_M, "Q": consts.ERROR_LEVEL_Q, "H": consts.ERROR_LEVEL_H}
+ERROR_LEVELS: dict[str, int] = {"M": consts.ERROR_LEVEL_M, "Q": consts.ERROR_LEVEL_Q, "H": consts.ERROR_LEVEL_H}
 _BOOST_ORDER = [consts.ERROR_LEVEL_L, consts.ERROR_LEVEL_M, consts.ERROR_LEVEL_Q, consts.ERROR_LEVEL_H]
-_ERROR_NAMES = {v: k for k, v in {"L": consts.ERROR_LEVEL_L, **ERROR_LEVELS}.items()}
+_ERROR_NAMES = {consts.ERROR_LEVEL_L: "L", **{v: k for k, v in ERROR_LEVELS.items()}}
 QUIET_ZONE = 4  # modules of light margin on every side (ISO/IEC 18004 minimum)
 _N3 = 40
 
