@@ -21,8 +21,9 @@ _.area_name  # Origin
 _.latitude  # Origin
 _.longitude  # Origin
 
-# Item attributes (pynamodb) written to DynamoDB for its indexes and history, never read
-# back through the model: the inspector queries name the index (storage.inspection).
+# Item attributes (pynamodb) written to DynamoDB as index keys or history, never read back
+# through the model: gsi1 (a producer's things) is not queried yet, the scan shards are
+# read through the indexes below.
 _.gsi1pk
 _.gsi1sk
 _.event_id
@@ -32,6 +33,14 @@ _.product_shard
 _.producer_shard
 _.province_shard
 _.verdict_shard
+# The Scans table's indexes on ScanItem: pynamodb looks each up by its index name when
+# ScanItem.query(index_name=...) runs (storage.inspection.query_scans).
+_.by_lot
+_.by_batch
+_.by_product
+_.by_producer
+_.by_province
+_.by_verdict
 _._connection  # storage.models.bind_tables: pynamodb's cached connection, reset on rebinding
 
 # Library settings and overrides called by the library.

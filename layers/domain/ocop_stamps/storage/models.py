@@ -4,9 +4,10 @@ The catalog is one table holding producers, products, lots, batches and counters
 ``pk``/``sk`` prefixes, with ``gsi1`` listing a producer's things. Stamps and scans have
 tables of their own because their traffic is of another order.
 
-Indexes are defined by the template alone: items here carry their key attributes
-(``gsi1pk``/``gsi1sk``, the scan shards of ``storage.keys.INDEXES``), and the inspector
-queries name the index (``storage.inspection``); no model queries an index itself.
+Catalog items carry ``gsi1pk``/``gsi1sk`` for the template's ``gsi1``, which no code
+queries yet, so no model declares it. The Scans table's indexes are declared on
+``ScanItem`` from ``storage.keys.INDEXES``: pynamodb finds them by name when the
+inspector queries run (``storage.inspection.query_scans``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ocop_stamps.core.settings import Settings
+from ocop_stamps.storage.keys import INDEXES
 
 
 class _Meta:
@@ -174,6 +177,19 @@ class RateItem(Model):
     expires_at = NumberAttribute(null=True)  # epoch seconds, DynamoDB TTL
 
 
+def _scan_index(filter_name: str) -> GlobalSecondaryIndex[ScanItem]:
+    """The sharded inspector index of one log filter (``storage.keys.INDEXES``, keys written by ``keys.fill``)."""
+    name, shard_attribute = INDEXES[filter_name]
+    assert name is not None, f"{filter_name} reads the table itself"
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    attrs = {
+        "Meta": meta,
+        shard_attribute: UnicodeAttribute(hash_key=True),
+        "scan_key": UnicodeAttribute(range_key=True),
+    }
+    return type(f"Index_{name}", (GlobalSecondaryIndex,), attrs)()  # type: ignore[no-any-return]
+
+
 class ScanItem(Model):
     """One line of the verification log. ``scan_key`` = ISO time + '#' + scan number."""
 
@@ -182,7 +198,13 @@ class ScanItem(Model):
 
     code = UnicodeAttribute(hash_key=True)
     scan_key = UnicodeAttribute(range_key=True)
-    # keys of the inspector indexes (issue 6): sharded, see storage/keys.py and docs/DATA-MODEL.md
+    # inspector indexes (issue 6): sharded partition keys, see storage/keys.py and docs/DATA-MODEL.md
+    by_lot = _scan_index("lot")
+    by_batch = _scan_index("batch")
+    by_product = _scan_index("product")
+    by_producer = _scan_index("producer")
+    by_province = _scan_index("province")
+    by_verdict = _scan_index("verdict")
     lot_shard = UnicodeAttribute(null=True)
     batch_shard = UnicodeAttribute(null=True)
     product_shard = UnicodeAttribute(null=True)
