@@ -12,6 +12,17 @@ from typing import Any
 
 import pytest
 
+from ocop_stamps.core import provinces
+from ocop_stamps.core.vocabulary import (
+    OCOP_GROUP_LABELS,
+    PRODUCER_KIND_LABELS,
+    VOID_REASON_LABELS,
+    OcopGroup,
+    ProducerKind,
+    RatingStatus,
+    Verdict,
+    VoidReason,
+)
 from ocop_stamps.pages import scan_page
 from ocop_stamps.pages.negotiation import choose_lang, read_form, wants
 from ocop_stamps.pages.scan_page import CSS, render, safe_http_url
@@ -311,6 +322,102 @@ def test_given_the_page_then_the_language_switch_keeps_the_choice_in_the_url() -
 
     assert vi_links == ["/v/1ABCDEFGHJKMNPQR?lang=en"]
     assert en_links == ["/01/08930000000019/21/X?lang=vi"]
+
+
+# --- stored values in words: every value of every enum the page shows (issue 10) ---------------
+def row(html: str, label: str) -> str:
+    """The text of the ``<dd>`` beside the ``<dt>`` that reads ``label``."""
+    found = re.search(f"<dt>{re.escape(label)}</dt><dd>(.*?)</dd>", html)
+    assert found, f"no row {label!r}"
+    return Page(found.group(1)).visible
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("group", list(OcopGroup))
+def test_given_a_product_of_any_ocop_group_when_its_page_is_read_then_the_group_is_in_words_never_its_key(
+    group: OcopGroup, lang: str
+) -> None:
+    res = copy.deepcopy(GENUINE)
+    res["product"]["group"] = group.value
+
+    html = render(res, lang)
+
+    vi, en = OCOP_GROUP_LABELS[group]
+    assert row(html, "Product group" if lang == "en" else "Nhóm sản phẩm") == (en if lang == "en" else vi)
+    assert group.value not in Page(html).visible
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("kind", list(ProducerKind))
+def test_given_a_producer_of_any_kind_when_the_page_is_read_then_the_kind_is_in_words_never_its_key(
+    kind: ProducerKind, lang: str
+) -> None:
+    res = copy.deepcopy(GENUINE)
+    res["producer"]["kind"] = kind.value
+
+    html = render(res, lang)
+
+    vi, en = PRODUCER_KIND_LABELS[kind]
+    assert row(html, "Kind" if lang == "en" else "Loại hình") == (en if lang == "en" else vi)
+    assert kind.value not in Page(html).visible
+
+
+@pytest.mark.parametrize("reason", list(VoidReason))
+def test_given_a_stamp_voided_for_any_reason_when_its_page_is_read_then_the_reason_is_in_words(
+    reason: VoidReason,
+) -> None:
+    res = result("void", void={"reason": reason.value, "voided_at": "2026-11-21T03:00:00Z"})
+
+    vi_text, en_text = Page(render(res, "vi")).visible, Page(render(res, "en")).visible
+
+    vi, en = VOID_REASON_LABELS[reason]
+    assert f"(lý do: {vi})" in vi_text and reason.value not in vi_text
+    assert f"(reason: {en})" in en_text
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("verdict", list(Verdict))
+def test_given_any_verdict_when_its_page_is_read_then_the_banner_is_a_sentence_never_the_verdict_key(
+    verdict: Verdict, lang: str
+) -> None:
+    res = UNKNOWN if verdict is Verdict.unknown else result(verdict.value, message={"vi": "-", "en": "-"})
+
+    page = Page(render(res, lang))
+
+    title = " ".join(page.h1)
+    assert title not in ("", "-", verdict.value)  # the page's own sentence, not the service's fallback
+    if lang == "vi":
+        assert verdict.value not in page.visible
+
+
+@pytest.mark.parametrize("status", list(RatingStatus))
+def test_given_an_ocop_rating_in_any_status_when_the_page_is_read_then_it_says_so_in_words(
+    status: RatingStatus,
+) -> None:
+    res = copy.deepcopy(GENUINE)
+    res["product"]["ocop"]["status"] = status.value
+
+    vi_html, en_html = render(res, "vi"), render(res, "en")
+
+    said = {
+        RatingStatus.valid: ('aria-label="4 sao OCOP"', 'aria-label="4 OCOP stars"'),
+        RatingStatus.lapsed: ("đã hết hiệu lực", "has lapsed"),
+        RatingStatus.withdrawn: ("đã bị thu hồi", "was withdrawn"),
+    }[status]
+    assert said[0] in vi_html and said[1] in en_html
+    assert status.value not in Page(vi_html).visible
+
+
+@pytest.mark.parametrize("code", sorted(provinces.NAMES))
+def test_given_a_repeat_first_seen_in_any_province_when_the_page_is_read_then_the_province_is_named_as_core_names_it(
+    code: str,
+) -> None:
+    res = copy.deepcopy(REPEAT)
+    res["scan"]["first_province"] = code
+
+    text = Page(render(res)).visible
+
+    assert f" tại {provinces.NAMES[code]}." in text and code not in text
 
 
 # --- injection ---------------------------------------------------------------------------------

@@ -381,7 +381,7 @@ def test_given_existing_producers_but_no_saved_summary_when_the_demo_loads_then_
 
 # --- pieces ------------------------------------------------------------------------------------
 def _route(method: str, path: str, function_id: str = "F") -> server.CompiledRoute:
-    return server.CompiledRoute.compile(Route(function_id, "f", "app.lambda_handler", method, path, authorized=False))
+    return server.CompiledRoute.compile(Route(function_id, "app.lambda_handler", method, path, authorized=False))
 
 
 @pytest.mark.parametrize(

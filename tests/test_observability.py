@@ -19,7 +19,7 @@ from conftest import EVENTS, FakeContext, Shop, as_producer, for_batch, invoke, 
 from ocop_local import backend, jobs
 from ocop_local import template as cfn
 from ocop_stamps import observability
-from ocop_stamps.core.settings import Settings
+from ocop_stamps.core.settings import Settings, get_settings
 from ocop_stamps.storage import repository
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,6 +215,7 @@ def test_given_the_log_table_failing_when_scanned_then_a_fallback_write_and_late
 ) -> None:
     queue = backend.create_scan_fallback_queue()["SCAN_FALLBACK_QUEUE_URL"]
     monkeypatch.setenv("SCAN_FALLBACK_QUEUE_URL", queue)
+    get_settings.cache_clear()  # a new cold start sees the queue
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
     record_scan = repository.record_scan

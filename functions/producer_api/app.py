@@ -32,7 +32,7 @@ from ocop_stamps.lifecycle.schemas import LiftIn, RecallIn, VoidIn
 from ocop_stamps.observability import logger, metrics, tracer
 from ocop_stamps.printing import jobs as print_jobs
 from ocop_stamps.printing.schemas import PrintFilesIn
-from ocop_stamps.traceability import trace
+from ocop_stamps.traceability.records import lot_trace
 
 # Lot and batch histories are evidence: inspectors and admins read them too.
 READERS = ("producer", "admin", "inspector")
@@ -130,7 +130,7 @@ def get_lot_epcis(lot_id: str) -> Response[Any]:
 
 @app.get("/lots/<lot_id>/trace", summary="One step back, one step forward: the lot for a provincial portal")
 def get_lot_trace(lot_id: str) -> Response[Any]:
-    return json_response(200, trace.lot_trace(principal(app).scope(*READERS), lot_id))
+    return json_response(200, lot_trace(principal(app).scope(*READERS), lot_id))
 
 
 @app.post(

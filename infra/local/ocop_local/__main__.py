@@ -18,6 +18,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ocop_stamps.core.vocabulary import VERDICT_LABELS
+
 from . import backend, demo, jobs, server, streams, tokens
 from .template import Route, http_routes, load_template
 
@@ -62,14 +64,8 @@ def banner(
         lines.append(f"  {r.method:<5} {r.path:<36} {access:<7} {r.function_id}")
     lines.append("")
     if summary is not None:
-        labels = {
-            "genuine": "chính hãng / genuine",
-            "not_activated": "chưa kích hoạt / not activated",
-            "expired": "hết hạn / expired",
-            "recalled": "bị thu hồi / recalled",
-            "void": "tem đã hủy / void",
-            "mistyped": "gõ sai mã / mistyped",
-        }
+        labels = {verdict.value: f"{vi} / {en}" for verdict, (vi, en) in VERDICT_LABELS.items()}
+        labels["mistyped"] = "gõ sai mã / mistyped"  # a demo stamp whose code is mistyped on purpose
         lines.append("Thử quét tem / Try a stamp (trình duyệt / browser, or add -H 'Accept: application/json'):")
         for kind, url in summary.stamps.items():
             lines.append(f"  {labels.get(kind, kind):<32} {url}")
@@ -96,7 +92,7 @@ def banner(
 
 
 def _stop_on_sigterm() -> None:
-    def handler(signum: int, frame: FrameType | None) -> None:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)

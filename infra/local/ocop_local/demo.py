@@ -26,6 +26,8 @@ from typing import Any
 
 from werkzeug.test import Client
 
+from ocop_stamps.core.vocabulary import OcopGroup
+
 from . import tokens
 
 log = logging.getLogger("ocop_local.demo")
@@ -43,7 +45,12 @@ MAIN_RECALLED = (121, 130)  # bound to a lot that the demo then recalls
 MAIN_VOID = 2  # a stamp of the current lot, voided as damaged
 OTHER_BATCH_SIZE = 100
 OTHER_CURRENT = (1, 60)
-_UNITS = {"herbal": "hộp", "food": "gói", "beverage": "chai", "souvenir_furniture_decor": "chiếc"}
+_UNITS = {
+    OcopGroup.herbal: "hộp",
+    OcopGroup.food: "gói",
+    OcopGroup.beverage: "chai",
+    OcopGroup.souvenir_furniture_decor: "chiếc",
+}
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 

@@ -115,19 +115,14 @@ class WorkerPoller(threading.Thread):
     def __init__(self, handler: Callable[[dict[str, Any], Any], Any], queue_url: str, interval: float = 0.5) -> None:
         super().__init__(name="label-worker-poller", daemon=True)
         self.handler, self.queue_url, self.interval = handler, queue_url, interval
-        self.stopping = threading.Event()
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
+    def run(self) -> None:  # a daemon thread: it ends with the process
+        while True:
             try:
                 drain(self.handler, self.queue_url, max_rounds=50)
             except Exception:
                 log.exception("label worker poller")
-            self.stopping.wait(self.interval)
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=10)
+            time.sleep(self.interval)
 
 
 def with_downloads(app: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -147,16 +148,11 @@ class StreamPoller(threading.Thread):
     def __init__(self, handler: Handler, reader: StreamReader, dead_letter_url: str | None = None) -> None:
         super().__init__(name="anomaly-detector-poller", daemon=True)
         self.handler, self.reader, self.dead_letter_url = handler, reader, dead_letter_url
-        self.stopping = threading.Event()
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
+    def run(self) -> None:  # a daemon thread: it ends with the process
+        while True:
             try:
                 drain(self.handler, self.reader, dead_letter_url=self.dead_letter_url)
             except Exception:
                 log.exception("anomaly detector poller")
-            self.stopping.wait(1.0)
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=10)
+            time.sleep(1.0)

@@ -113,7 +113,6 @@ class Route:
     """One HTTP API route: ``GET /v/{code}`` served by ``PublicScanFunction``."""
 
     function_id: str  # logical id, e.g. PublicScanFunction
-    code_dir: str  # last part of CodeUri, e.g. public_scan
     handler: str  # module.function, e.g. app.lambda_handler
     method: str  # upper case, e.g. GET (or ANY)
     path: str  # e.g. /v/{code}
@@ -181,7 +180,6 @@ def http_routes(template: Mapping[str, Any]) -> list[Route]:
             routes.append(
                 Route(
                     function_id=function_id,
-                    code_dir=Path(code_uri.rstrip("/")).name,
                     handler=props["Handler"],
                     method=str(event_props.get("Method", "ANY")).upper(),
                     path=event_props.get("Path", "$default"),

@@ -25,10 +25,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ocop_stamps.core.auth import ROLES
+
 ISSUER = "http://127.0.0.1:3000/local-cognito"
 AUDIENCE = "ocop-local-client"
 ALGORITHM = "RS256"
-ROLES = ("admin", "producer", "inspector")
 DEV_TTL_SECONDS = 30 * 24 * 3600
 KEY_FILE = "jwt-key.pem"
 DEV_TOKENS_FILE = "dev-tokens.json"
@@ -83,7 +84,7 @@ def ensure_key(state_dir: str | os.PathLike[str] | None = None) -> Path:
 
 
 @lru_cache(maxsize=8)
-def _keys(path: Path, mtime_ns: int) -> tuple[Any, Any, str]:
+def _keys(path: Path, _mtime_ns: int) -> tuple[Any, Any, str]:
     private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     public = private.public_key()
     der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -94,13 +95,6 @@ def _keys(path: Path, mtime_ns: int) -> tuple[Any, Any, str]:
 def _load(state_dir: str | os.PathLike[str] | None) -> tuple[Any, Any, str]:
     path = ensure_key(state_dir).resolve()
     return _keys(path, path.stat().st_mtime_ns)
-
-
-def public_jwk(state_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The public key as a JWK (what Cognito publishes at .well-known/jwks.json)."""
-    _, public, kid = _load(state_dir)
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(public))
-    return {**jwk, "kid": kid, "alg": ALGORITHM, "use": "sig"}
 
 
 # --- issuing ------------------------------------------------------------------------------

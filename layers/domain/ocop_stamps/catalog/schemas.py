@@ -10,24 +10,7 @@ from pydantic import Field, HttpUrl, field_validator, model_validator
 
 from ocop_stamps.codes.gs1 import normalize_gtin
 from ocop_stamps.core.schema import EntityId, LongText, ShortText, Slug, Strict, Text, today_vn
-
-
-class ProducerKind(StrEnum):
-    household = "household"
-    cooperative = "cooperative"
-    enterprise = "enterprise"
-    individual = "individual"
-
-
-class OcopGroup(StrEnum):
-    """The six product groups of Decision 148/QĐ-TTg."""
-
-    food = "food"
-    beverage = "beverage"
-    herbal = "herbal"
-    textile_garment = "textile_garment"
-    souvenir_furniture_decor = "souvenir_furniture_decor"
-    community_tourism = "community_tourism"
+from ocop_stamps.core.vocabulary import OcopGroup, ProducerKind
 
 
 class Address(Strict):

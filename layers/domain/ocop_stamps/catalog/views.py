@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ocop_stamps.core.vocabulary import VN_TZ
+from ocop_stamps.core.vocabulary import VN_TZ, RatingStatus
 from ocop_stamps.storage.models import LotItem, ProducerItem, ProductItem
 
 
@@ -33,17 +33,17 @@ def history(values: Any) -> list[dict[str, Any]]:
     return [plain(v) for v in values or []]
 
 
-def rating_status(ocop: dict[str, Any] | None, today: dt.date | None = None) -> str | None:
+def rating_status(ocop: dict[str, Any] | None, today: dt.date | None = None) -> RatingStatus | None:
     """valid, lapsed (past valid_until) or withdrawn; None when never rated."""
     if not ocop:
         return None
     if ocop.get("withdrawn"):
-        return "withdrawn"
+        return RatingStatus.withdrawn
     today = today or dt.datetime.now(VN_TZ).date()
     valid_until = ocop.get("valid_until")
     if valid_until and today > dt.date.fromisoformat(str(valid_until)):
-        return "lapsed"
-    return "valid"
+        return RatingStatus.lapsed
+    return RatingStatus.valid
 
 
 def product_view(p: ProductItem) -> dict[str, Any]:

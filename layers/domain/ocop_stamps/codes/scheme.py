@@ -126,10 +126,6 @@ class CodeKeys:
         self._keys = dict(keys)
         self._ciphers: dict[int, Cipher[modes.ECB]] = {}
 
-    @property
-    def versions(self) -> list[int]:
-        return sorted(self._keys)
-
     def cipher(self, version: int) -> Cipher[modes.ECB]:
         c = self._ciphers.get(version)
         if c is None:

@@ -24,8 +24,5 @@ class TtlCache[V]:
             self._items[key] = (now + self.seconds, value)
         return value
 
-    def put(self, key: object, value: V) -> None:
-        self._items[key] = (time.monotonic() + self.seconds, value)
-
     def clear(self) -> None:
         self._items.clear()

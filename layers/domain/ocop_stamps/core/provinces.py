@@ -12,7 +12,7 @@ codes are added here and scopes name both old and new codes.
 
 from __future__ import annotations
 
-import unicodedata
+from ocop_stamps.core.vocabulary import ascii_text
 
 NAMES: dict[str, str] = {
     "VN-44": "An Giang",
@@ -88,9 +88,7 @@ EVERYWHERE = "*"
 
 def _fold(text: str) -> str:
     """Lower case, no diacritics, no punctuation or spaces: 'Thừa Thiên–Huế' -> 'thuathienhue'."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    plain = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    plain = plain.lower()
+    plain = ascii_text(text).lower()
     for prefix in ("tinh ", "thanh pho ", "tp. ", "tp "):
         if plain.startswith(prefix):
             plain = plain[len(prefix) :]

@@ -17,20 +17,23 @@ from typing import Any
 from ocop_stamps.core.errors import BadRequest, Conflict, NotFound
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.provinces import name_of
-from ocop_stamps.inspection.detector import ALERT_TYPES, TYPE_VI
+from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, AlertStatus, AlertType
 from ocop_stamps.inspection.queries import Scope
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
 
-STATUSES = ("open", "acknowledged", "resolved", "dismissed")
-NEXT = {"open": {"acknowledged", "resolved", "dismissed"}, "acknowledged": {"resolved", "dismissed"}}
+NEXT: dict[str, set[AlertStatus]] = {
+    AlertStatus.open: {AlertStatus.acknowledged, AlertStatus.resolved, AlertStatus.dismissed},
+    AlertStatus.acknowledged: {AlertStatus.resolved, AlertStatus.dismissed},
+}
 NOTE_MAX = 1000
 
 
 def view(item: dict[str, Any]) -> dict[str, Any]:
     hidden = {"pk", "sk", "kind", "queue_province", "queue_type", "queue_sk"}
     out = {k: store.plain(v) for k, v in item.items() if k not in hidden}
-    out["type_vi"] = TYPE_VI.get(item.get("type", ""), item.get("type"))
+    kind = item.get("type", "")
+    out["type_vi"] = ALERT_TYPE_LABELS[AlertType(kind)][0] if kind in ALERT_TYPE_LABELS else kind
     out["province_name"] = name_of(item.get("province"))
     return out
 
@@ -55,7 +58,7 @@ def _cursor_in(cursor: str | None, parts: list[str]) -> dict[str, Any]:
 def list_alerts(
     scope: Scope,
     *,
-    status: str = "open",
+    status: str = AlertStatus.open,
     kind: str | None = None,
     province: str | None = None,
     limit: int = 50,
@@ -63,13 +66,13 @@ def list_alerts(
 ) -> dict[str, Any]:
     """A page of alerts newest first: one Query per (status, province) or (status, type)
     partition, merged; scope and the other filter as a FilterExpression."""
-    if status not in STATUSES:
+    if status not in tuple(AlertStatus):
         raise BadRequest(
-            f"status must be one of {', '.join(STATUSES)}.", f"status phải là một trong {', '.join(STATUSES)}."
+            f"status must be one of {', '.join(AlertStatus)}.", f"status phải là một trong {', '.join(AlertStatus)}."
         )
-    if kind is not None and kind not in ALERT_TYPES:
+    if kind is not None and kind not in tuple(AlertType):
         raise BadRequest(
-            f"type must be one of {', '.join(ALERT_TYPES)}.", f"type phải là một trong {', '.join(ALERT_TYPES)}."
+            f"type must be one of {', '.join(AlertType)}.", f"type phải là một trong {', '.join(AlertType)}."
         )
     if province is not None and not scope.allows(province):
         from ocop_stamps.core.errors import Forbidden
@@ -82,7 +85,7 @@ def list_alerts(
         if kind:
             filter_expr, names, values = "#ty = :ty", {"#ty": "type"}, {":ty": kind}
     else:
-        index, parts = "queue_by_type", [table_keys.queue_key(status, t) for t in ([kind] if kind else ALERT_TYPES)]
+        index, parts = "queue_by_type", [table_keys.queue_key(status, t) for t in ([kind] if kind else AlertType)]
     pk_name = "queue_province" if index == "queue_by_province" else "queue_type"
     positions = _cursor_in(cursor, parts)
     fetched: dict[str, list[dict[str, Any]]] = {}
@@ -129,15 +132,14 @@ def get_alert(alert_id: str, scope: Scope) -> dict[str, Any]:
 
 
 def change_status(alert_id: str, new_status: str, note: str | None, by: str, scope: Scope) -> dict[str, Any]:
-    if new_status not in STATUSES[1:]:
-        raise BadRequest(
-            "status must be acknowledged, resolved or dismissed.",
-            "status phải là acknowledged, resolved hoặc dismissed.",
-        )
+    steps = NEXT[AlertStatus.open]  # every status an alert can be moved to
+    if new_status not in steps:
+        names = ", ".join(s for s in AlertStatus if s in steps)
+        raise BadRequest(f"status must be one of {names}.", f"status phải là một trong {names}.")
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise BadRequest(f"The note takes at most {NOTE_MAX} characters.", f"Ghi chú tối đa {NOTE_MAX} ký tự.")
-    if new_status in ("resolved", "dismissed") and not note:
+    if new_status in (AlertStatus.resolved, AlertStatus.dismissed) and not note:
         raise BadRequest(
             "Say why in a note when resolving or dismissing an alert.",
             "Hãy ghi rõ lý do (note) khi kết thúc hoặc bỏ qua một cảnh báo.",
@@ -179,7 +181,7 @@ def change_status(alert_id: str, new_status: str, note: str | None, by: str, sco
 def open_counts(scope: Scope) -> dict[str, int]:
     """Open alerts by type: one COUNT query per type (open alerts are few)."""
     counts: dict[str, int] = {}
-    for kind in ALERT_TYPES:
+    for kind in AlertType:
         expr, names, values = None, None, None
         if scope.provinces is not None:
             keys = {f":p{i}": p for i, p in enumerate(sorted(scope.provinces))}

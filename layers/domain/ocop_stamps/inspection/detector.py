@@ -33,7 +33,7 @@ from typing import Any
 from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.provinces import NO_PLACE, name_of
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import VN_TZ
+from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, REPORT, STATUS_ALERTS, VN_TZ, AlertType, Verdict, ascii_text
 from ocop_stamps.observability import ALERTS_OPENED, count
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
@@ -41,18 +41,6 @@ from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.keys import SHARDS, shard_of
 from ocop_stamps.storage.notify import sns_publisher
 
-STATUS_VERDICTS = ("void", "recalled", "expired", "not_activated")
-ALERT_TYPES = (
-    "repeat_24h",
-    "repeat_7d",
-    "impossible_travel",
-    "unknown_burst",
-    "void_scanned",
-    "recalled_scanned",
-    "expired_scanned",
-    "not_activated_scanned",
-    "consumer_report",
-)
 MARKER_DAYS = 8  # longer than the stream's 24 h retention and the retry window
 
 
@@ -142,11 +130,11 @@ def rules_for(
     place_name = name_of(scan.get("jurisdiction"))
     out: list[Candidate] = []
 
-    if scan.get("kind") == "report":
+    if scan.get("kind") == REPORT:
         where = scan.get("report_where") or ""
         out.append(
             Candidate(
-                "consumer_report",
+                AlertType.consumer_report,
                 f"code:{code}",
                 day,
                 f"Người tiêu dùng báo nghi tem giả: mã {code}, nơi mua: {where} ({place_name}).",
@@ -156,24 +144,22 @@ def rules_for(
         )
         return out
 
-    for verdict in STATUS_VERDICTS:
+    for verdict, alert_type in STATUS_ALERTS.items():
         if verdict not in verdicts:
             continue
-        subject, vi_subject = {
-            "recalled": (f"lot:{scan.get('lot_id')}", f"lô {scan.get('lot_id')}"),
-            "expired": (f"lot:{scan.get('lot_id')}", f"lô {scan.get('lot_id')}"),
-            "void": (f"batch:{scan.get('batch_no')}", f"đợt tem {scan.get('batch_no')}"),
-            "not_activated": (f"batch:{scan.get('batch_no')}", f"đợt tem {scan.get('batch_no')}"),
-        }[verdict]
+        on_lot = verdict in (Verdict.recalled, Verdict.expired)
+        subject = f"lot:{scan.get('lot_id')}" if on_lot else f"batch:{scan.get('batch_no')}"
+        vi_subject = f"lô {scan.get('lot_id')}" if on_lot else f"đợt tem {scan.get('batch_no')}"
+        # the stamp's state inside a Vietnamese sentence: "Tem {state} vẫn được quét"
         vi_state = {
-            "void": "đã hủy",
-            "recalled": "thuộc lô bị thu hồi",
-            "expired": "đã hết hạn",
-            "not_activated": "chưa kích hoạt",
+            Verdict.void: "đã hủy",
+            Verdict.recalled: "thuộc lô bị thu hồi",
+            Verdict.expired: "đã hết hạn",
+            Verdict.not_activated: "chưa kích hoạt",
         }[verdict]
         out.append(
             Candidate(
-                f"{verdict}_scanned",
+                alert_type,
                 subject,
                 day,
                 f"Tem {vi_state} vẫn được quét: mã {code} ({vi_subject}, {place_name}).",
@@ -182,13 +168,13 @@ def rules_for(
             )
         )
 
-    if "unknown" in verdicts:
+    if Verdict.unknown in verdicts:
         client_hash = scan.get("client_hash")
         if client_hash and bursts.get(f"client:{client_hash}", 0) >= rules.burst_client:
             n = bursts[f"client:{client_hash}"]
             out.append(
                 Candidate(
-                    "unknown_burst",
+                    AlertType.unknown_burst,
                     f"client:{client_hash}",
                     day,
                     f"Dò mã: một máy đã thử {n} mã không tồn tại trong {rules.burst_window_seconds // 60} phút.",
@@ -201,7 +187,7 @@ def rules_for(
             n = bursts[f"place:{place}"]
             out.append(
                 Candidate(
-                    "unknown_burst",
+                    AlertType.unknown_burst,
                     f"place:{place}",
                     day,
                     f"Dò mã: {n} mã không tồn tại được thử từ {name_of(place)} trong {rules.burst_window_seconds // 60} phút.",
@@ -216,13 +202,13 @@ def rules_for(
         return out  # a first scan: nothing to repeat, nowhere to have travelled from
     moment = _moment(at)
     earlier = [s for s in history(code, _iso(moment - dt.timedelta(days=7))) if s.scan_key < scan["scan_key"]]
-    earlier = [s for s in earlier if getattr(s, "kind", None) != "report"]
+    earlier = [s for s in earlier if getattr(s, "kind", None) != REPORT]
     in_24h = 1 + sum(1 for s in earlier if s.scan_key >= _iso(moment - dt.timedelta(hours=24)))
     in_7d = 1 + len(earlier)
     if in_24h >= rules.repeat_24h:
         out.append(
             Candidate(
-                "repeat_24h",
+                AlertType.repeat_24h,
                 f"code:{code}",
                 day,
                 f"Mã {code} được quét {in_24h} lần trong 24 giờ (ngưỡng {rules.repeat_24h}).",
@@ -235,7 +221,7 @@ def rules_for(
         year, week, _ = moment.astimezone(VN_TZ).isocalendar()
         out.append(
             Candidate(
-                "repeat_7d",
+                AlertType.repeat_7d,
                 f"code:{code}",
                 f"{year}-W{week:02d}",
                 f"Mã {code} được quét {in_7d} lần trong 7 ngày (ngưỡng {threshold_7d}).",
@@ -251,7 +237,7 @@ def rules_for(
         if there and there != here and minutes < rules.travel_minutes:
             out.append(
                 Candidate(
-                    "impossible_travel",
+                    AlertType.impossible_travel,
                     f"code:{code}",
                     day,
                     f"Mã {code} được quét ở {name_of(there)} rồi ở {name_of(here)} chỉ sau {minutes:.0f} phút.",
@@ -267,11 +253,10 @@ def rules_for(
 class Outcome:
     processed: bool  # False: this record had been processed before (no change made)
     new_alerts: list[dict[str, Any]] = field(default_factory=list)
-    alert_ids: list[str] = field(default_factory=list)
 
 
 def _stats_ops(scan: dict[str, Any], day: str, shard: int) -> list[dict[str, Any]]:
-    verdict = scan.get("verdict") or "unknown"
+    verdict = scan.get("verdict") or Verdict.unknown
     province = scan.get("jurisdiction") or NO_PLACE
     scopes = ["all", f"province:{province}"]
     if scan.get("producer_id"):
@@ -300,7 +285,7 @@ def _stats_ops(scan: dict[str, Any], day: str, shard: int) -> list[dict[str, Any
 
 
 def _burst_keys(scan: dict[str, Any], rules: Rules) -> list[tuple[str, str]]:
-    if scan.get("verdict") != "unknown":
+    if scan.get("verdict") != Verdict.unknown:
         return []
     epoch = int(_moment(scan["scanned_at"]).timestamp())
     window = str(epoch // rules.burst_window_seconds)
@@ -444,35 +429,11 @@ def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datet
             continue  # an alert appeared (or vanished) meanwhile: re-read and try again
         for alert in new:
             count(ALERTS_OPENED, alert_type=alert["type"])
-        return Outcome(True, new, ids)
+        return Outcome(True, new)
     raise RuntimeError("unreachable")  # pragma: no cover
 
 
 # --- notification ------------------------------------------------------------------------------
-TYPE_VI = {
-    "repeat_24h": "Quét lặp lại trong 24 giờ",
-    "repeat_7d": "Quét lặp lại trong 7 ngày",
-    "impossible_travel": "Một mã ở hai nơi quá nhanh",
-    "unknown_burst": "Dò mã (nhiều mã không tồn tại)",
-    "void_scanned": "Quét tem đã hủy",
-    "recalled_scanned": "Quét tem của lô bị thu hồi",
-    "expired_scanned": "Quét tem đã hết hạn",
-    "not_activated_scanned": "Quét tem chưa kích hoạt",
-    "consumer_report": "Người tiêu dùng báo tem giả",
-}
-TYPE_ASCII = {
-    "repeat_24h": "Quet lap lai 24h",
-    "repeat_7d": "Quet lap lai 7 ngay",
-    "impossible_travel": "Mot ma o hai noi",
-    "unknown_burst": "Do ma",
-    "void_scanned": "Tem da huy",
-    "recalled_scanned": "Lo bi thu hoi",
-    "expired_scanned": "Tem het han",
-    "not_activated_scanned": "Tem chua kich hoat",
-    "consumer_report": "Bao tem gia",
-}
-
-
 def alert_link(alert_id_: str) -> str:
     settings = get_settings()
     base = settings.console_base_url or settings.public_base_url
@@ -481,15 +442,17 @@ def alert_link(alert_id_: str) -> str:
 
 def notification(alert: dict[str, Any]) -> tuple[str, str]:
     """(subject, message): SNS subjects must be ASCII; the message is Vietnamese first."""
-    subject = f"[OCOP] Canh bao: {TYPE_ASCII.get(alert['type'], alert['type'])} ({alert['province']})"[:99]
+    kind = alert["type"]
+    vi, en = ALERT_TYPE_LABELS[AlertType(kind)] if kind in ALERT_TYPE_LABELS else (kind, kind)
+    subject = f"[OCOP] Canh bao: {ascii_text(vi)} ({alert['province']})"[:99]
     lines = [
-        f"Cảnh báo mới: {TYPE_VI.get(alert['type'], alert['type'])}",
+        f"Cảnh báo mới: {vi}",
         alert["summary_vi"],
         f"Tỉnh/thành: {name_of(alert['province'])}",
         f"Thời điểm: {_moment(alert['first_seen']).astimezone(VN_TZ).strftime('%d/%m/%Y %H:%M')}",
         f"Xem và xử lý: {alert_link(alert['alert_id'])}",
         "",
-        f"New alert: {alert['summary_en']}",
+        f"New alert: {en}. {alert['summary_en']}",
     ]
     return subject, "\n".join(lines)
 
@@ -510,4 +473,4 @@ def as_json(alert: dict[str, Any]) -> str:
     return json.dumps(store.plain(alert), ensure_ascii=False)
 
 
-__all__ = ["ALERT_TYPES", "SHARDS", "Candidate", "Outcome", "Rules", "process_scan", "rules_for"]
+__all__ = ["SHARDS", "Candidate", "Outcome", "Rules", "process_scan", "rules_for"]

@@ -18,7 +18,7 @@ from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
 from ocop_stamps.core.errors import BadRequest, Forbidden, NotFound
 from ocop_stamps.core.ids import utc_now
 from ocop_stamps.core.provinces import name_of, to_code
-from ocop_stamps.core.vocabulary import VN_TZ
+from ocop_stamps.core.vocabulary import CHECK_DISPOSITIONS, VN_TZ, CheckResult
 from ocop_stamps.epcis.events import _base, lot_class, stamp_uri
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.inspection.queries import Scope
@@ -27,7 +27,6 @@ from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.parameters import code_keys
 
-RESULTS = {"pass": "conformant", "fail": "non_conformant", "suspect": None}
 MAX_CODES = 100
 
 
@@ -40,8 +39,9 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
         raise BadRequest("province is not a province of Vietnam.", "province không phải là tỉnh/thành của Việt Nam.")
     if not scope.allows(province):
         raise Forbidden("That province is outside your scope.", "Tỉnh/thành này nằm ngoài phạm vi được giao cho bạn.")
-    if body["result"] not in RESULTS:
-        raise BadRequest("result must be pass, fail or suspect.", "result phải là pass, fail hoặc suspect.")
+    if body["result"] not in CHECK_DISPOSITIONS:
+        names = ", ".join(CheckResult)
+        raise BadRequest(f"result must be one of {names}.", f"result phải là một trong {names}.")
     codes = []
     for raw in body.get("codes") or []:
         code = normalize(raw)
@@ -71,7 +71,7 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
         moment,
         **objects,
         bizStep="inspecting",
-        disposition=RESULTS[body["result"]],
+        disposition=CHECK_DISPOSITIONS[CheckResult(body["result"])],
         readPoint={"id": f"{base_url}/places/{quote(province)}"},
         **{
             "ocop:fieldCheck": True,

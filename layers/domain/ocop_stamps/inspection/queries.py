@@ -26,12 +26,12 @@ from ocop_stamps.codes.scheme import normalize
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import BadRequest, Forbidden
 from ocop_stamps.core.provinces import EVERYWHERE, NO_PLACE, name_of, to_code
-from ocop_stamps.core.vocabulary import VN_TZ, Verdict
+from ocop_stamps.core.vocabulary import LOG_VERDICT_LABELS, VN_TZ
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage.keys import INDEXES, partition_values
 from ocop_stamps.storage.models import ScanItem
 
-VERDICTS = (*[v.value for v in Verdict], "report")
+VERDICTS = tuple(LOG_VERDICT_LABELS)
 # Order in which a filter is preferred as the key: the most selective first.
 KEY_ORDER = ("code", "lot", "batch", "product", "producer", "province", "verdict")
 

@@ -7,13 +7,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ocop_stamps.core.vocabulary import AlertStatus, CheckResult
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class AlertStatusChange(_Body):
-    status: Literal["acknowledged", "resolved", "dismissed"]
+    status: Literal[AlertStatus.acknowledged, AlertStatus.resolved, AlertStatus.dismissed]
     note: str | None = Field(default=None, max_length=1000)
 
 
@@ -23,7 +25,7 @@ class FieldCheck(_Body):
     place: str = Field(min_length=1, max_length=200, description="Where: shop, market, warehouse (free text)")
     province: str = Field(min_length=2, max_length=40, description="Province name or ISO 3166-2 code (VN-69)")
     codes: list[str] = Field(default_factory=list, max_length=100, description="Stamp codes checked, if any")
-    result: Literal["pass", "fail", "suspect"]
+    result: CheckResult
     note: str | None = Field(default=None, max_length=2000)
 
     @field_validator("date")

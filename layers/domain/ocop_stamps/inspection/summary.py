@@ -16,34 +16,31 @@ from typing import Any
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.ids import utc_now
 from ocop_stamps.core.provinces import name_of
-from ocop_stamps.core.vocabulary import VN_TZ
+from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, LOG_VERDICT_LABELS, REPORT, VN_TZ, AlertType, Verdict
 from ocop_stamps.inspection.alerts import open_counts
-from ocop_stamps.inspection.detector import TYPE_VI
 from ocop_stamps.inspection.queries import VERDICTS, Scope
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage.keys import SHARDS, stats_key
 
 MAX_DAYS = 92
-VERDICT_VI = {
-    "genuine": "chính hãng",
-    "repeat": "quét lặp",
-    "not_activated": "chưa kích hoạt",
-    "expired": "hết hạn",
-    "void": "tem hủy",
-    "recalled": "thu hồi",
-    "unknown": "không tồn tại",
-    "report": "báo tem giả",
+COLOURS: dict[str, str] = {
+    Verdict.genuine: "#1b7f3b",
+    Verdict.repeat: "#b26a00",
+    Verdict.not_activated: "#6b6b6b",
+    Verdict.expired: "#8a5a00",
+    Verdict.void: "#5b2a86",
+    Verdict.recalled: "#b00020",
+    Verdict.unknown: "#1f4e9c",
+    REPORT: "#c2185b",
 }
-COLOURS = {
-    "genuine": "#1b7f3b",
-    "repeat": "#b26a00",
-    "not_activated": "#6b6b6b",
-    "expired": "#8a5a00",
-    "void": "#5b2a86",
-    "recalled": "#b00020",
-    "unknown": "#1f4e9c",
-    "report": "#c2185b",
-}
+
+
+def _verdict_vi(verdict: str) -> str:
+    return LOG_VERDICT_LABELS[verdict][0] if verdict in LOG_VERDICT_LABELS else verdict
+
+
+def _alert_type_vi(kind: str) -> str:
+    return ALERT_TYPE_LABELS[AlertType(kind)][0] if kind in ALERT_TYPE_LABELS else kind
 
 
 def _scopes(scope: Scope, producer: str | None, product: str | None) -> tuple[str, list[str]]:
@@ -137,7 +134,7 @@ def chart_verdicts(summary: dict[str, Any]) -> str:
             y -= h
             body.append(
                 f'<rect x="{left + i * bar + 1:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" height="{h:.1f}" '
-                f'fill="{COLOURS.get(verdict, "#999")}"><title>{escape(d["day"])}: {n} {escape(VERDICT_VI.get(verdict, verdict))}</title></rect>'
+                f'fill="{COLOURS.get(verdict, "#999")}"><title>{escape(d["day"])}: {n} {escape(_verdict_vi(verdict))}</title></rect>'
             )
     for i in (0, len(days) - 1):
         if days:
@@ -148,7 +145,7 @@ def chart_verdicts(summary: dict[str, Any]) -> str:
     x = left
     for verdict in VERDICTS:
         if summary["totals"].get(verdict):
-            label = f"{VERDICT_VI.get(verdict, verdict)} ({summary['totals'][verdict]})"
+            label = f"{_verdict_vi(verdict)} ({summary['totals'][verdict]})"
             body.append(
                 f'<rect x="{x}" y="{height - 22}" width="10" height="10" fill="{COLOURS.get(verdict, "#999")}"/>'
             )
@@ -181,6 +178,6 @@ def chart(summary: dict[str, Any], kind: str) -> str:
         rows = [(p["name"], p["scans"]) for p in summary["top_provinces"]]
         return chart_bars("Tỉnh/thành có nhiều lượt quét nhất", rows)
     if kind == "alerts":
-        rows = [(TYPE_VI.get(t, t), n) for t, n in sorted(summary["open_alerts"].items(), key=lambda kv: -kv[1])]
+        rows = [(_alert_type_vi(t), n) for t, n in sorted(summary["open_alerts"].items(), key=lambda kv: -kv[1])]
         return chart_bars("Cảnh báo đang mở theo loại", rows, "#b00020")
     raise BadRequest("chart must be verdicts, provinces or alerts.", "chart phải là verdicts, provinces hoặc alerts.")

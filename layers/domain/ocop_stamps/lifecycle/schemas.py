@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from ocop_stamps.core.schema import MAX_BATCH_SIZE, Strict
-
-
-class VoidReason(StrEnum):
-    damaged = "damaged"
-    lost = "lost"
-    destroyed = "destroyed"
-    misprinted = "misprinted"
-    other = "other"
+from ocop_stamps.core.vocabulary import VoidReason
 
 
 class VoidIn(Strict):

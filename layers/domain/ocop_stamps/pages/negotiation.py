@@ -7,6 +7,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
+from ocop_stamps.core.vocabulary import LANGS
+
 MAX_FORM_BYTES = 4096
 HTML = "text/html; charset=utf-8"
 LINKSET = "application/linkset+json"
@@ -43,12 +45,12 @@ def _accept_items(header: str) -> list[tuple[str, float]]:
 def choose_lang(query: dict[str, str], headers: dict[str, str]) -> str:
     """``?lang=`` wins; then the first of vi/en in Accept-Language by weight; else Vietnamese."""
     asked = (query.get("lang") or "").lower()
-    if asked in ("vi", "en"):
+    if asked in LANGS:
         return asked
-    best, best_q = "vi", 0.0
+    best, best_q = LANGS[0], 0.0
     for tag, q in _accept_items(headers.get("accept-language", "")[:256]):
         primary = tag.split("-")[0]
-        if primary in ("vi", "en") and q > best_q:
+        if primary in LANGS and q > best_q:
             best, best_q = primary, q
     return best
 

@@ -22,13 +22,23 @@ import base64
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ocop_stamps.core.vocabulary import VN_TZ
+from ocop_stamps.core.provinces import NAMES as PROVINCE_NAMES
+from ocop_stamps.core.vocabulary import (
+    LANGS,
+    OCOP_GROUP_LABELS,
+    PRODUCER_KIND_LABELS,
+    VN_TZ,
+    VOID_REASON_LABELS,
+    Label,
+    RatingStatus,
+    Verdict,
+)
 
-LANGS = ("vi", "en")
 SITE = ("Tem truy xuất OCOP", "OCOP traceability stamp")
 
 # --- texts ------------------------------------------------------------------------------
@@ -175,44 +185,6 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 
-KIND = {
-    "household": ("Hộ sản xuất", "Household"),
-    "cooperative": ("Hợp tác xã", "Cooperative"),
-    "enterprise": ("Doanh nghiệp", "Enterprise"),
-    "individual": ("Cá nhân", "Individual"),
-}
-GROUP = {
-    "food": ("Thực phẩm", "Food"),
-    "beverage": ("Đồ uống", "Beverage"),
-    "herbal": ("Dược liệu và sản phẩm từ dược liệu", "Herbal products"),
-    "textile_garment": ("Hàng thủ công mỹ nghệ, dệt may", "Handicraft and textiles"),
-    "souvenir_furniture_decor": ("Đồ lưu niệm, nội thất, trang trí", "Souvenirs, furniture and decor"),
-    "tourism_service": ("Dịch vụ du lịch cộng đồng", "Community tourism"),
-}
-VOID_REASON = {
-    "damaged": ("tem hư hỏng", "damaged"),
-    "lost": ("tem thất lạc", "lost"),
-    "stolen": ("tem bị đánh cắp", "stolen"),
-    "misprint": ("in lỗi", "misprint"),
-    "destroyed": ("đã tiêu hủy", "destroyed"),
-}
-# ISO 3166-2:VN, as the edge reports the viewer's region (ocop_stamps.scanning.privacy.coarse_place).
-PROVINCES = {
-    "VN-01": "Lai Châu", "VN-02": "Lào Cai", "VN-03": "Hà Giang", "VN-04": "Cao Bằng", "VN-05": "Sơn La",
-    "VN-06": "Yên Bái", "VN-07": "Tuyên Quang", "VN-09": "Lạng Sơn", "VN-13": "Quảng Ninh", "VN-14": "Hòa Bình",
-    "VN-18": "Ninh Bình", "VN-20": "Thái Bình", "VN-21": "Thanh Hóa", "VN-22": "Nghệ An", "VN-23": "Hà Tĩnh",
-    "VN-24": "Quảng Bình", "VN-25": "Quảng Trị", "VN-26": "Thừa Thiên Huế", "VN-27": "Quảng Nam",
-    "VN-28": "Kon Tum", "VN-29": "Quảng Ngãi", "VN-30": "Gia Lai", "VN-31": "Bình Định", "VN-32": "Phú Yên",
-    "VN-33": "Đắk Lắk", "VN-34": "Khánh Hòa", "VN-35": "Lâm Đồng", "VN-36": "Ninh Thuận", "VN-37": "Tây Ninh",
-    "VN-39": "Đồng Nai", "VN-40": "Bình Thuận", "VN-41": "Long An", "VN-43": "Bà Rịa – Vũng Tàu",
-    "VN-44": "An Giang", "VN-45": "Đồng Tháp", "VN-46": "Tiền Giang", "VN-47": "Kiên Giang", "VN-49": "Vĩnh Long",
-    "VN-50": "Bến Tre", "VN-51": "Trà Vinh", "VN-52": "Sóc Trăng", "VN-53": "Bắc Kạn", "VN-54": "Bắc Giang",
-    "VN-55": "Bạc Liêu", "VN-56": "Bắc Ninh", "VN-57": "Bình Dương", "VN-58": "Bình Phước", "VN-59": "Cà Mau",
-    "VN-61": "Hải Dương", "VN-63": "Hà Nam", "VN-66": "Hưng Yên", "VN-67": "Nam Định", "VN-68": "Phú Thọ",
-    "VN-69": "Thái Nguyên", "VN-70": "Vĩnh Phúc", "VN-71": "Điện Biên", "VN-72": "Đắk Nông", "VN-73": "Hậu Giang",
-    "VN-CT": "Cần Thơ", "VN-DN": "Đà Nẵng", "VN-HN": "Hà Nội", "VN-HP": "Hải Phòng", "VN-SG": "TP. Hồ Chí Minh",
-}  # fmt: skip
-
 REPORT_WHERE_MAX = 120
 REPORT_NOTE_MAX = 500
 
@@ -270,15 +242,15 @@ _ICON_PATHS = {
     "clock": '<circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M12 6v6.5l4 2.5" stroke="#fff"/>',
 }
 # verdict -> (css class, icon)
-_LOOK = {
-    "genuine": ("ok", "ok"),
-    "repeat": ("warn", "warn"),
-    "not_activated": ("warn", "warn"),
-    "expired": ("bad", "clock"),
-    "void": ("bad", "bad"),
-    "recalled": ("bad", "stop"),
-    "unknown": ("bad", "bad"),
-    "typo": ("warn", "warn"),
+_LOOK: dict[str, tuple[str, str]] = {
+    Verdict.genuine: ("ok", "ok"),
+    Verdict.repeat: ("warn", "warn"),
+    Verdict.not_activated: ("warn", "warn"),
+    Verdict.expired: ("bad", "clock"),
+    Verdict.void: ("bad", "bad"),
+    Verdict.recalled: ("bad", "stop"),
+    Verdict.unknown: ("bad", "bad"),
+    "typo": ("warn", "warn"),  # an unknown code that fails its check character
 }
 
 
@@ -305,9 +277,13 @@ def _t(key: str, lang: str, **values: str) -> str:
     return (en if lang == "en" else vi).format(**values)
 
 
-def _pick(pair: tuple[str, str] | None, lang: str, fallback: Any = "") -> str:
+def _named(labels: Mapping[Any, Label], value: Any, lang: str) -> str:
+    """The label of an enum value (``core.vocabulary``) in ``lang``; a value it does not know, as given."""
+    if not value:
+        return ""
+    pair = labels.get(str(value))
     if pair is None:
-        return _e(fallback)
+        return _e(value)
     return _e(pair[1] if lang == "en" else pair[0])
 
 
@@ -379,7 +355,7 @@ def _dl(rows: list[str]) -> str:
 
 
 def province_name(code: Any) -> str:
-    return PROVINCES.get(str(code or "").upper(), str(code or ""))
+    return PROVINCE_NAMES.get(str(code or "").upper(), str(code or ""))
 
 
 def lang_query(lang: str) -> str:
@@ -462,7 +438,7 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         info = result.get("void") or {}
         when = _t("on_date", lang, date=_e(fmt_day(info.get("voided_at")))) if info.get("voided_at") else ""
         reason = info.get("reason")
-        why = _t("reason", lang, reason=_pick(VOID_REASON.get(str(reason)), lang, reason)) if reason else ""
+        why = _t("reason", lang, reason=_named(VOID_REASON_LABELS, reason, lang)) if reason else ""
         title, body = _t("void", lang), [p(_t("void_d", lang, when=when, why=why))]
     elif verdict == "recalled":
         info = result.get("recall") or {}
@@ -494,10 +470,12 @@ def _ocop(ocop: dict[str, Any], lang: str) -> list[str]:
     status = ocop.get("status")
     if status is None:  # the service did not say: judge by the date
         until = str(ocop.get("valid_until") or "")
-        status = "lapsed" if until and until < dt.datetime.now(VN_TZ).date().isoformat() else "valid"
-    if status == "withdrawn":
+        status = (
+            RatingStatus.lapsed if until and until < dt.datetime.now(VN_TZ).date().isoformat() else RatingStatus.valid
+        )
+    if status == RatingStatus.withdrawn:
         return [_row(_t("ocop", lang), f"<span class=note>{_t('ocop_withdrawn', lang)}</span>")]
-    if status != "valid":
+    if status != RatingStatus.valid:
         lapsed_on = ocop.get("valid_until")
         when = _t("until", lang, date=_e(fmt_date(lapsed_on, lang))) if lapsed_on else ""
         return [_row(_t("ocop", lang), f"<span class=note>{_t('ocop_lapsed', lang, when=when)}</span>")]
@@ -532,11 +510,10 @@ def _product(product: dict[str, Any], lang: str) -> str:
             f'<img class=pic src="{_e(src)}" alt="{_e(name)}" width=320 height=240 loading=lazy decoding=async '
             "referrerpolicy=no-referrer>"
         )
-    group = product.get("group")
     rows = [
         _row(_t("name", lang), f"<strong>{_e(name)}</strong>"),
         _row(_t("brand", lang), _e(product.get("brand"))),
-        _row(_t("group", lang), _pick(GROUP.get(str(group)), lang, group) if group else ""),
+        _row(_t("group", lang), _named(OCOP_GROUP_LABELS, product.get("group"), lang)),
         *(_ocop(product["ocop"], lang) if isinstance(product.get("ocop"), dict) else []),
         _row(_t("gtin", lang), _e(product.get("gtin"))),
     ]
@@ -547,13 +524,12 @@ def _product(product: dict[str, Any], lang: str) -> str:
 def _producer(producer: dict[str, Any], lang: str) -> str:
     if not producer:
         return ""
-    kind = producer.get("kind")
     phone = producer.get("phone")
     tel = _tel(phone)
     phone_html = f'<a href="tel:{tel}">{_e(phone)}</a>' if tel else _e(phone)
     rows = [
         _row(_t("producer_name", lang), _e(producer.get("name"))),
-        _row(_t("kind", lang), _pick(KIND.get(str(kind)), lang, kind) if kind else ""),
+        _row(_t("kind", lang), _named(PRODUCER_KIND_LABELS, producer.get("kind"), lang)),
         _row(_t("address", lang), _address(producer.get("address"))),
         _row(_t("phone", lang), phone_html if phone else ""),
     ]
@@ -664,7 +640,7 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
             _origin(lot.get("origin"), lang),
             _certs(lot.get("certifications"), lang),
             _steps(lot.get("process_steps"), lang),
-            report_form(code, lang, open_=verdict in ("repeat", "not_activated", "void")),
+            report_form(code, lang, open_=verdict in (Verdict.repeat, Verdict.not_activated, Verdict.void)),
             check_form(lang),
         ]
     msg = result.get("message") or {}

@@ -37,6 +37,7 @@ from ocop_stamps.codes.labels import label_url
 from ocop_stamps.core.errors import BadRequest, NotFound
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.vocabulary import RatingStatus
 from ocop_stamps.issuing.batches import iter_csv, own_batch
 from ocop_stamps.observability import LABELS_RENDERED, count, logger
 from ocop_stamps.printing.qr import layout as qr_layout
@@ -49,7 +50,6 @@ from ocop_stamps.storage import repository as repo
 
 INLINE_MAX_LABELS = 2_000
 INLINE_MAX_BYTES = 4_000_000  # 5.3 MB once base64-encoded: inside Lambda's 6 MB response
-_CONTENT_TYPES = {"pdf": "application/pdf", "svg_zip": "application/zip", "png_zip": "application/zip"}
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _spec(producer_id: str, batch_id: str, data: PrintFilesIn, base_url: str) ->
         )
     product = repo.get_product(batch.product_id)
     ocop = plain(product.ocop) if product is not None and product.ocop else None
-    stars = int(ocop["stars"]) if ocop and rating_status(ocop) == "valid" else 0
+    stars = int(ocop["stars"]) if ocop and rating_status(ocop) is RatingStatus.valid else 0
     gtin = product.gtin if product is not None and product.gtin else ""
     sheet = data.sheet()
     sheet.check()

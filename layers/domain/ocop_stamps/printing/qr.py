@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from segno import consts
@@ -33,9 +33,11 @@ from segno import encoder as _enc
 
 _CAPACITY: dict[int, dict[int, int]] = consts.SYMBOL_CAPACITY  # type: ignore[assignment]
 _ECC: dict[int, dict[int, Any]] = consts.ECC  # type: ignore[assignment]
-ERROR_LEVELS = {"M": consts.ERROR_LEVEL_M, "Q": consts.ERROR_LEVEL_Q, "H": consts.ERROR_LEVEL_H}
+ErrorLevel = Literal["M", "Q", "H"]
+"""The error-correction levels a print request may ask for (L is too weak for a label)."""
+ERROR_LEVELS: dict[str, int] = {"M": consts.ERROR_LEVEL_M, "Q": consts.ERROR_LEVEL_Q, "H": consts.ERROR_LEVEL_H}
 _BOOST_ORDER = [consts.ERROR_LEVEL_L, consts.ERROR_LEVEL_M, consts.ERROR_LEVEL_Q, consts.ERROR_LEVEL_H]
-_ERROR_NAMES = {v: k for k, v in {"L": consts.ERROR_LEVEL_L, **ERROR_LEVELS}.items()}
+_ERROR_NAMES = {consts.ERROR_LEVEL_L: "L", **{v: k for k, v in ERROR_LEVELS.items()}}
 QUIET_ZONE = 4  # modules of light margin on every side (ISO/IEC 18004 minimum)
 _N3 = 40
 
@@ -49,7 +51,6 @@ class QrLayout:
     size: int  # modules per side, without the quiet zone
     data_length: int  # bytes of content
     header_bits: np.ndarray  # mode indicator + character count
-    data_codewords: int
     tail_bits: int  # terminator + padding bits after the data
     pad_codewords: np.ndarray
     blocks: tuple[tuple[int, int], ...]  # (data codewords, ecc codewords) per block
@@ -65,10 +66,6 @@ class QrLayout:
     @property
     def error_name(self) -> str:
         return _ERROR_NAMES[self.error]
-
-    @property
-    def size_with_quiet_zone(self) -> int:
-        return self.size + 2 * QUIET_ZONE
 
 
 def _count_bits(version: int) -> int:
@@ -182,7 +179,6 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
         size=size,
         data_length=data_length,
         header_bits=np.array(header, dtype=np.uint8),
-        data_codewords=data_cw,
         tail_bits=terminator + padding,
         pad_codewords=pad,
         blocks=tuple(blocks),

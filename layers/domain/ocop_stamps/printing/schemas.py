@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ocop_stamps.core.schema import RULES_VI
-from ocop_stamps.printing.sheets import PRESETS, Sheet
+from ocop_stamps.printing.qr import ErrorLevel
+from ocop_stamps.printing.sheets import PRESETS, Preset, Sheet
 
 RULES_VI.setdefault("give preset or custom, not both", "hãy chọn preset hoặc custom, không cả hai")
 
@@ -49,7 +50,7 @@ class PrintFilesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Format = "pdf"
-    preset: Literal["a4-65", "a4-40", "a4-24"] | None = Field(
+    preset: Preset | None = Field(
         default=None, description="a4-65: 38.1x21.2 mm; a4-40: 52.5x29.7 mm; a4-24: 70x37 mm. Default a4-65."
     )
     custom: CustomSheet | None = None
@@ -57,7 +58,7 @@ class PrintFilesIn(BaseModel):
     last_serial: int | None = Field(default=None, ge=1, le=1_048_575)
     dpi: int = Field(default=300, ge=72, le=1200, description="PNG only.")
     cut_marks: bool = False
-    error_correction: Literal["M", "Q", "H"] = "M"
+    error_correction: ErrorLevel = "M"
 
     @model_validator(mode="after")
     def _one_sheet(self) -> PrintFilesIn:

@@ -15,6 +15,7 @@ small for that is refused with the smallest size that works.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.printing.qr import QUIET_ZONE
@@ -72,7 +73,8 @@ class Sheet:
             )
 
 
-PRESETS: dict[str, Sheet] = {
+Preset = Literal["a4-65", "a4-40", "a4-24"]
+PRESETS: dict[Preset, Sheet] = {
     # 5 x 13 labels of 38.1 x 21.2 mm (Avery L7651 / Tomy A4-65)
     "a4-65": Sheet(38.1, 21.2, 5, 13, 4.7, 10.7, 40.6, 21.2, name="a4-65"),
     # 4 x 10 labels of 52.5 x 29.7 mm, edge to edge (Avery 3651)

@@ -114,15 +114,6 @@ class ZipWriter:
         self.entries.append(entry)
         return entry
 
-    def copy_fragment(self, data: Iterable[bytes], entries: Iterable[Entry]) -> list[Entry]:
-        """Append a fragment written by another ``ZipWriter`` (offsets from 0)."""
-        base = self.offset
-        for block in data:
-            self._write(block)
-        moved = [Entry(e.name, e.crc, e.csize, e.usize, e.method, e.offset + base, e.flags) for e in entries]
-        self.entries.extend(moved)
-        return moved
-
     def finish(self, entries: Iterable[Entry] | None = None) -> int:
         """Central directory and end records; returns the archive's size."""
         start = self.offset

@@ -30,6 +30,7 @@ from ocop_stamps.codes.gs1 import normalize_gtin
 from ocop_stamps.codes.scheme import InvalidCode, decode
 from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.vocabulary import LANGS
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.parameters import code_keys
 
@@ -129,7 +130,7 @@ class Link:
             "title": self.title_vi,
             "title*": [{"value": self.title_en, "language": "en"}],
             "type": self.media_type,
-            "hreflang": ["vi", "en"],
+            "hreflang": list(LANGS),
         }
 
 
@@ -204,6 +205,6 @@ def resolver_description(base: str) -> dict[str, Any]:
         "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
         "linkTypes": [GS1_VOC + t for t in ("defaultLink", *(link.link_type for link in links(base, "-")))],
         "linkTypeDefaultCanBeLinkset": True,
-        "supportedLanguages": ["vi", "en"],
+        "supportedLanguages": list(LANGS),
         "note": "Only serialised stamps (/01/{gtin}/21/{code}) resolve; a code must belong to the GTIN.",
     }

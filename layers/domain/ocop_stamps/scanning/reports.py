@@ -20,6 +20,7 @@ from typing import Any
 from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.core.vocabulary import REPORT
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.verification import ScanContext
@@ -70,9 +71,9 @@ def submit_report(
         code,
         table_keys.uncounted_scan_key(stamp_time, "r", pysecrets.token_hex(5)),
         scanned_at=stamp_time,
-        kind="report",
-        verdict="report",
-        verdicts=["report"],
+        kind=REPORT,
+        verdict=REPORT,
+        verdicts=[REPORT],
         channel=ctx.channel,
         country=country,
         province=province,

@@ -46,10 +46,6 @@ def client() -> Any:
     return _client(settings.aws_region, settings.dynamodb_endpoint)
 
 
-def reset() -> None:
-    _client.cache_clear()
-
-
 def table() -> str:
     return get_settings().alerts_table
 

@@ -29,8 +29,9 @@ import datetime as dt
 import zlib
 from typing import Any
 
+from ocop_stamps.core.provinces import NAMES, NO_PLACE, to_code
+
 SHARDS = 8
-NO_PLACE = "-"  # same as provinces.NO_PLACE (kept here so the hot path imports nothing more)
 
 # filter name -> (index name or None for the table, shard attribute)
 INDEXES: dict[str, tuple[str | None, str]] = {
@@ -47,8 +48,6 @@ INDEXES: dict[str, tuple[str | None, str]] = {
 def jurisdiction(scan_place: str | None, producer_province: str | None) -> str:
     """The province a scan belongs to for inspectors: where it was scanned when the edge
     told us (a ``VN-xx`` region), else the producer's province, else ``-`` (unknown)."""
-    from ocop_stamps.core.provinces import NAMES, to_code
-
     if scan_place in NAMES:
         return scan_place
     return (to_code(producer_province) if producer_province else None) or NO_PLACE
@@ -59,7 +58,7 @@ def shard_of(code: str, scan_key: str) -> int:
 
 
 def partition_values(value: str) -> list[str]:
-    """Every shard's partition key value for one filter value."""
+    """Every write shard's partition key value for one filter value (``{value}#{s}``)."""
     return [f"{value}#{s}" for s in range(SHARDS)]
 
 

@@ -3,6 +3,11 @@
 The catalog is one table holding producers, products, lots, batches and counters under
 ``pk``/``sk`` prefixes, with ``gsi1`` listing a producer's things. Stamps and scans have
 tables of their own because their traffic is of another order.
+
+Catalog items carry ``gsi1pk``/``gsi1sk`` for the template's ``gsi1``, which no code
+queries yet, so no model declares it. The Scans table's indexes are declared on
+``ScanItem`` from ``storage.keys.INDEXES``: pynamodb finds them by name when the
+inspector queries run (``storage.inspection.query_scans``).
 """
 
 from __future__ import annotations
@@ -20,19 +25,11 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ocop_stamps.core.settings import Settings
+from ocop_stamps.storage.keys import INDEXES
 
 
 class _Meta:
     region: str | None = None
-
-
-class Gsi1(GlobalSecondaryIndex["CatalogItem"]):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class CatalogItem(Model):
@@ -60,7 +57,6 @@ class ProducerItem(CatalogItem):
 
 
 class ProductItem(CatalogItem):
-    gsi1 = Gsi1()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     product_id = UnicodeAttribute()
@@ -80,7 +76,6 @@ class ProductItem(CatalogItem):
 
 
 class LotItem(CatalogItem):
-    gsi1 = Gsi1()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     lot_id = UnicodeAttribute()
@@ -126,7 +121,6 @@ class VoidRange(MapAttribute[str, object]):
 
 
 class BatchItem(CatalogItem):
-    gsi1 = Gsi1()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     batch_no = NumberAttribute()
@@ -183,17 +177,10 @@ class RateItem(Model):
     expires_at = NumberAttribute(null=True)  # epoch seconds, DynamoDB TTL
 
 
-class ByLot(GlobalSecondaryIndex["ScanItem"]):
-    class Meta:
-        index_name = "by_lot"
-        projection = AllProjection()
-
-    lot_shard = UnicodeAttribute(hash_key=True)
-    scan_key = UnicodeAttribute(range_key=True)
-
-
-def _scan_index(name: str, shard_attribute: str) -> GlobalSecondaryIndex[ScanItem]:
-    """A sharded inspector index on the Scans table (keys written by scan_keys.fill)."""
+def _scan_index(filter_name: str) -> GlobalSecondaryIndex[ScanItem]:
+    """The sharded inspector index of one log filter (``storage.keys.INDEXES``, keys written by ``keys.fill``)."""
+    name, shard_attribute = INDEXES[filter_name]
+    assert name is not None, f"{filter_name} reads the table itself"
     meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
     attrs = {
         "Meta": meta,
@@ -211,13 +198,13 @@ class ScanItem(Model):
 
     code = UnicodeAttribute(hash_key=True)
     scan_key = UnicodeAttribute(range_key=True)
-    by_lot = ByLot()
-    # inspector indexes (issue 6): sharded partition keys, see scan_keys.py and docs/DATA-MODEL.md
-    by_batch = _scan_index("by_batch", "batch_shard")
-    by_product = _scan_index("by_product", "product_shard")
-    by_producer = _scan_index("by_producer", "producer_shard")
-    by_province = _scan_index("by_province", "province_shard")
-    by_verdict = _scan_index("by_verdict", "verdict_shard")
+    # inspector indexes (issue 6): sharded partition keys, see storage/keys.py and docs/DATA-MODEL.md
+    by_lot = _scan_index("lot")
+    by_batch = _scan_index("batch")
+    by_product = _scan_index("product")
+    by_producer = _scan_index("producer")
+    by_province = _scan_index("province")
+    by_verdict = _scan_index("verdict")
     lot_shard = UnicodeAttribute(null=True)
     batch_shard = UnicodeAttribute(null=True)
     product_shard = UnicodeAttribute(null=True)

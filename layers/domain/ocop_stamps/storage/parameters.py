@@ -47,7 +47,7 @@ def parse_code_keys(text: str) -> CodeKeys:
 
 
 @lru_cache(maxsize=4)
-def _file_text(path: str, mtime_ns: int) -> str:
+def _file_text(path: str, _mtime_ns: int) -> str:  # the file's mtime is part of the cache key
     return Path(path).read_text(encoding="utf-8")
 
 

@@ -118,7 +118,7 @@ def _tx() -> TransactWrite:
     return TransactWrite(connection=Connection())
 
 
-def _commit(build: Any, stale: type[Exception] = Exception) -> None:
+def _commit(build: Any) -> None:
     """Run one transaction; a failed condition becomes ``StaleRevision`` (re-read, re-check)."""
     try:
         with _tx() as tx:
