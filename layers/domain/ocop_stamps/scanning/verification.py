@@ -27,7 +27,6 @@ from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import VN_TZ, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
-from ocop_stamps.scanning import fallback as scan_fallback
 from ocop_stamps.scanning import view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.verdicts import MESSAGES, StampFacts, judge
@@ -158,7 +157,7 @@ def verify(
         try:
             counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
             scan_no = int(counted.scan_count)
-        except Exception:  # retries exhausted: answer anyway, count later (scan_fallback)
+        except Exception:  # retries exhausted: answer anyway, count later (scanning.fallback)
             logger.exception("stamp counter write failed; the scan goes to the fallback queue")
     voided = _void_of(batch, stamp.serial)
     recalled = _recall_of(batch, lot_id)
@@ -230,7 +229,9 @@ def _write_log(record: ScanItem, *, count_pending: bool) -> None:
         except Exception:
             logger.exception("scan log write failed; the scan goes to the fallback queue")
     try:
-        scan_fallback.send(record, count_pending=count_pending)
+        from ocop_stamps.scanning import fallback  # only now: a scan that DynamoDB took never needs SQS
+
+        fallback.send(record, count_pending=count_pending)
     except Exception:  # both DynamoDB and SQS down: the answer stands, the loss is logged loudly
         logger.exception("scan lost: neither the log table nor the fallback queue took it")
 
