@@ -24,8 +24,7 @@ minute; a property test keeps the two implementations identical.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -95,8 +94,9 @@ class InvalidCode(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class StampId:
+class StampId(NamedTuple):
+    """What a code decodes to."""
+
     key_version: int
     batch: int
     serial: int

@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets as pysecrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger
 
@@ -38,8 +37,7 @@ from ocop_stamps.storage.parameters import code_keys, ip_hash_salt
 logger = Logger(child=True)  # the function's Powertools logger: structured, correlated
 
 
-@dataclass(frozen=True)
-class ScanContext:
+class ScanContext(NamedTuple):
     """What the request tells about the scan; nothing here is stored raw."""
 
     source_ip: str | None = None
