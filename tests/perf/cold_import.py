@@ -25,6 +25,7 @@ import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,14 @@ def compile_tree(tree: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], check=True)
 
 
-def measure(runs: int, baseline: Path | None = None, root: Path = ROOT) -> dict[str, Any]:
+def measure(
+    runs: int, baseline: Path | None = None, root: Path = ROOT, only: Iterable[str] | None = None
+) -> dict[str, Any]:
     """Median milliseconds per label over ``runs`` rounds (wall clock and CPU), and each
-    median as a ratio to the median of ``import boto3`` on the same clock."""
+    median as a ratio to the median of ``import boto3`` on the same clock (always timed)."""
     todo = labels(root, baseline)
+    if only is not None:
+        todo = {label: todo[label] for label in todo if label in {"boto3", *only}}
     for tree in {tree for tree, _, _ in todo.values()}:
         compile_tree(tree)
     samples: dict[str, list[tuple[float, float]]] = {label: [] for label in todo}
