@@ -112,11 +112,12 @@ def measure(
     return out
 
 
-def _child_modules() -> None:
+def _child_modules(root: Path) -> None:
     """In a fresh process: issue and activate stamps on moto, then forget every ocop_stamps
     module, import the public function and answer one scan; print what was loaded."""
     import importlib.util
 
+    sys.path[:0] = [str(root / "tests" / "perf"), str(root / "tests")]  # that checkout's fixtures
     from bench import moto_world
 
     from conftest import FakeContext, Shop, sample
@@ -131,7 +132,7 @@ def _child_modules() -> None:
         code = shop.codes(1, 1)[0]
         for name in [n for n in sys.modules if n.split(".")[0] in ("ocop_stamps", "fn_public_scan")]:
             del sys.modules[name]
-        spec = importlib.util.spec_from_file_location("cold_public_scan", ROOT / "functions" / "public_scan" / "app.py")
+        spec = importlib.util.spec_from_file_location("cold_public_scan", root / "functions" / "public_scan" / "app.py")
         assert spec and spec.loader
         app = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(app)
@@ -149,7 +150,7 @@ def modules(root: Path = ROOT) -> dict[str, Any]:
         str(p) for p in (root / "layers" / "domain", root / "infra" / "local", root / "tests", root / "tests" / "perf")
     )
     res = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child-modules"],
+        [sys.executable, str(Path(__file__).resolve()), "--child-modules", str(root)],
         env=env,
         cwd=root,
         capture_output=True,
@@ -175,10 +176,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--baseline", type=Path, help="another checkout whose public scan function to time alongside")
     parser.add_argument("--no-modules", action="store_true")
-    parser.add_argument("--child-modules", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-modules", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_modules:
-        _child_modules()
+        _child_modules(args.child_modules)
         return
     from bench import machine
 
@@ -186,6 +187,8 @@ def main() -> None:
     results["cold_import"] = measure(args.runs, args.baseline.resolve() if args.baseline else None)
     if not args.no_modules:
         results["ocop_stamps_modules"] = modules()
+        if args.baseline:
+            results["ocop_stamps_modules (baseline)"] = modules(args.baseline.resolve())
     print(json.dumps(results, indent=2, ensure_ascii=False))
 
 
