@@ -1,22 +1,23 @@
 """Public pages: a stamp's verdict (HTML or JSON), a typed code, reports of fakes, and the
 GS1 Digital Link resolver.
 
-The hot path: it imports only what a scan needs (no pydantic, numpy or boto3) and answers
+The hot path: it imports only what a scan needs (no pydantic, numpy or boto3, and not
+Powertools' event handler: ``api.public_router`` routes the events, issue 10) and answers
 a scan in at most three DynamoDB requests on a warm function. Forms are read with the
-standard library.
+standard library. What only some routes use is imported by those routes: reports by the
+two report routes, the Digital Link parser by the resolver routes (and the scan-fallback
+queue by ``verification`` only when DynamoDB refused a write).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ocop_stamps.api.responses import error_response, json_response
+from ocop_stamps.api.public_router import PublicRouter, Response, error_response, json_response
 from ocop_stamps.api.startup import start
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.core.errors import DomainError
@@ -30,33 +31,32 @@ from ocop_stamps.pages.negotiation import (
     NO_STORE,
     PUBLIC_DAY,
     choose_lang,
-    lowered,
     read_form,
     wants,
     wants_json,
 )
-from ocop_stamps.scanning import digital_link as dl
-from ocop_stamps.scanning.reports import report_key, submit_report
 from ocop_stamps.scanning.verification import ScanContext, verify
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
 start()
-app = APIGatewayHttpResolver()  # paths and small forms only: validated by hand, no pydantic here
+app = PublicRouter()  # paths and small forms only: validated by hand, no pydantic here
 PAGE_HEADERS = {**NO_STORE, **scan_page.HTML_HEADERS}
 
 
 @app.exception_handler(DomainError)
-def _domain(exc: DomainError) -> Response[str]:
+def _domain(exc: DomainError) -> Response:
     return json_response(exc.status, exc.body(), NO_STORE)
 
 
 def _request() -> tuple[dict[str, str], dict[str, str]]:
-    event = app.current_event
-    return lowered(event.headers), dict(event.query_string_parameters or {})
+    return app.request.headers, app.request.query
 
 
 def _context(headers: dict[str, str], channel: str) -> ScanContext:
     return ScanContext(
-        source_ip=app.current_event.request_context.http.source_ip,
+        source_ip=app.request.source_ip,
         user_agent=headers.get("user-agent"),
         headers=headers,
         channel=channel,
@@ -64,16 +64,16 @@ def _context(headers: dict[str, str], channel: str) -> ScanContext:
 
 
 def _base() -> str:
-    return public_base_url(get_settings().public_base_url, app.current_event.raw_event)
+    return public_base_url(get_settings().public_base_url, app.request.raw_event)
 
 
-def _html(status: int, body: str, extra: dict[str, str] | None = None) -> Response[str]:
+def _html(status: int, body: str, extra: dict[str, str] | None = None) -> Response:
     return Response(status_code=status, content_type=HTML, body=body, headers={**PAGE_HEADERS, **(extra or {})})
 
 
 def _answer_scan(
     code: str, channel: str, path: str | None, expected_gtin: str | None = None, extra: dict[str, str] | None = None
-) -> Response[str]:
+) -> Response:
     headers, query = _request()
     result = verify(
         code, _context(headers, channel), _base(), expected_gtin=expected_gtin, view_token=query.get("view")
@@ -90,13 +90,13 @@ def _answer_scan(
 
 # --- a stamp's page -------------------------------------------------------------------------
 @app.get("/v/<code>")
-def scan(code: str) -> Response[str]:
+def scan(code: str) -> Response:
     _, query = _request()
     return _answer_scan(code, "typed" if query.get("ch") == "typed" else "qr", None)
 
 
 @app.get("/v")
-def typed_code() -> Response[str]:
+def typed_code() -> Response:
     """The form to type a code (``/v``), and its answer (``/v?code=…``), counted as ``typed``."""
     headers, query = _request()
     code = (query.get("code") or "").strip()
@@ -110,10 +110,12 @@ def typed_code() -> Response[str]:
 
 # --- reports of suspected fakes -------------------------------------------------------------
 @app.post("/v/<code>/report")
-def report(code: str) -> Response[str]:
+def report(code: str) -> Response:
+    from ocop_stamps.scanning.reports import report_key, submit_report
+
     headers, query = _request()
     key = report_key(code)
-    form = read_form(app.current_event.decoded_body, headers.get("content-type", ""))
+    form = read_form(app.request.body, headers.get("content-type", ""))
     as_json = "application/json" in headers.get("content-type", "") or wants_json(headers.get("accept", ""))
     lang = choose_lang({**query, **({"lang": form["lang"]} if form and "lang" in form else {})}, headers)
     if form is None:
@@ -133,7 +135,9 @@ def report(code: str) -> Response[str]:
 
 
 @app.get("/v/<code>/report")
-def report_page(code: str) -> Response[str]:
+def report_page(code: str) -> Response:
+    from ocop_stamps.scanning.reports import report_key
+
     headers, query = _request()
     key = report_key(code)
     lang = choose_lang(query, headers)
@@ -143,7 +147,7 @@ def report_page(code: str) -> Response[str]:
 
 
 # --- GS1 Digital Link resolver --------------------------------------------------------------
-def _bad_link(message: str) -> Response[str]:
+def _bad_link(message: str) -> Response:
     headers, query = _request()
     extra = {**CORS, **NO_STORE}
     if wants_json(headers.get("accept", "")) or wants(headers.get("accept", ""), LINKSET):
@@ -157,20 +161,21 @@ def _bad_link(message: str) -> Response[str]:
     )
 
 
-def _not_found() -> Response[str]:
+def _not_found() -> Response:
     body = {"error": {"code": "not_found", "message": "No stamp with this code for this GTIN."}}
     body["error"]["message_vi"] = "Không có tem nào với mã này cho mã GTIN này."
     return json_response(404, body, {**CORS, **NO_STORE})
 
 
 @app.route("/01/.+", method=["GET", "HEAD", "OPTIONS"])
-def digital_link() -> Response[str]:
-    event = app.current_event
-    method = event.request_context.http.method.upper()
+def digital_link() -> Response:
+    from ocop_stamps.scanning import digital_link as dl
+
+    method = app.request.method
     if method == "OPTIONS":
         return Response(status_code=204, body="", headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
     try:
-        link = dl.parse_path(event.raw_event.get("rawPath") or event.path)
+        link = dl.parse_path(app.request.raw_path or app.request.path)
     except dl.BadLink as exc:
         return _bad_link(str(exc))
     headers, query = _request()
@@ -197,12 +202,14 @@ def digital_link() -> Response[str]:
 
 
 @app.route("/01/.+", method=["POST", "PUT", "PATCH", "DELETE"])
-def digital_link_other() -> Response[str]:
+def digital_link_other() -> Response:
     return Response(status_code=405, body="", headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
 
 
 @app.get("/.well-known/gs1resolver")
-def resolver_description() -> Response[str]:
+def resolver_description() -> Response:
+    from ocop_stamps.scanning import digital_link as dl
+
     return json_response(200, dl.resolver_description(_base()), {**CORS, **PUBLIC_DAY})
 
 

@@ -28,8 +28,7 @@ tests keep ``encode``, the plain path and the numpy path identical.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -99,8 +98,9 @@ class InvalidCode(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class StampId:
+class StampId(NamedTuple):
+    """What a code decodes to."""
+
     key_version: int
     batch: int
     serial: int

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ocop_stamps.core.vocabulary import SEVERITY, Verdict
 
 
-@dataclass(frozen=True)
-class StampFacts:
+class StampFacts(NamedTuple):
+    """What the stamp's data says, for ``judge``."""
+
     activated: bool
     scan_count: int
     repeat_threshold: int

@@ -17,8 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets as pysecrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ocop_stamps.catalog.views import lot_view, plain, producer_view, product_view
 from ocop_stamps.codes.labels import label_url
@@ -29,7 +28,6 @@ from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import VN_TZ, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import SCANS, count, logger
-from ocop_stamps.scanning import fallback as scan_fallback
 from ocop_stamps.scanning import view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.verdicts import MESSAGES, StampFacts, judge
@@ -39,8 +37,7 @@ from ocop_stamps.storage.models import BatchItem, ScanItem
 from ocop_stamps.storage.parameters import code_keys, ip_hash_salt
 
 
-@dataclass(frozen=True)
-class ScanContext:
+class ScanContext(NamedTuple):
     """What the request tells about the scan; nothing here is stored raw."""
 
     source_ip: str | None = None
@@ -158,7 +155,7 @@ def verify(
         try:
             counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
             scan_no = int(counted.scan_count)
-        except Exception:  # retries exhausted: answer anyway, count later (scan_fallback)
+        except Exception:  # retries exhausted: answer anyway, count later (scanning.fallback)
             logger.exception("stamp counter write failed; the scan goes to the fallback queue")
     voided = _void_of(batch, stamp.serial)
     recalled = _recall_of(batch, lot_id)
@@ -231,7 +228,9 @@ def _write_log(record: ScanItem, *, count_pending: bool) -> None:
         except Exception:
             logger.exception("scan log write failed; the scan goes to the fallback queue")
     try:
-        scan_fallback.send(record, count_pending=count_pending)
+        from ocop_stamps.scanning import fallback  # only now: a scan that DynamoDB took never needs SQS
+
+        fallback.send(record, count_pending=count_pending)
     except Exception:  # both DynamoDB and SQS down: the answer stands, the loss is logged loudly
         logger.exception("scan lost: neither the log table nor the fallback queue took it")
 
