@@ -1,12 +1,13 @@
 """What every request body shares: the strict base model, field types, and the Vietnamese words for cross-field rules.
 
-Text (issue 13, items 11 and 13): every ``str`` of every request body -- nested models and
+Text (issue 13; NFC for issue 11): every ``str`` of every request body -- nested models and
 lists included -- goes through ``clean_text`` in ``Strict`` before it is validated. The
 choice is to *strip*, not refuse: invisible format characters (Unicode category Cf: the
 bidi embeddings, overrides and isolates U+202A-U+202E and U+2066-U+2069, the marks
 U+200E/U+200F/U+061C, zero-width U+200B-U+200D, the word joiner U+2060, U+FEFF, the soft
-hyphen, tag characters) and control characters (Cc) other than tab, line feed and carriage
-return are removed, then the text is normalised to NFC. They arrive by copy and paste far
+hyphen, tag characters; a zero-width joiner inside an emoji goes too) and control
+characters (Cc) other than tab, line feed and carriage return are removed, then the text
+is normalised to NFC (a name pasted from a Mac arrives decomposed). They arrive by copy and paste far
 more often than by malice, a person cannot see them to remove them from an error message,
 and once removed the text shows in its real order, so a reordered name can no longer pass
 for another one on the consumer page or the labels. Lengths and patterns are checked on the
