@@ -4,6 +4,7 @@ nothing a producer or admin typed can become markup, script or a dangerous URL."
 
 from __future__ import annotations
 
+import base64
 import copy
 import gzip
 import re
@@ -629,3 +630,21 @@ def test_given_form_bodies_then_fields_are_read_and_oversized_or_broken_ones_ref
     assert read_form("x" * 5000, "application/x-www-form-urlencoded") is None
     assert read_form("[1]", "application/json") is None
     assert read_form("&".join(f"a{i}=1" for i in range(50)), "application/x-www-form-urlencoded") is None
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_given_form_bodies_as_api_gateway_sends_them_then_base64_is_undone_and_unreadable_bytes_refused() -> None:
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii")
+
+    assert read_form(b64("where=Chợ".encode()), FORM, base64_encoded=True) == {"where": "Chợ"}
+    assert read_form(b64(b"where=Ch\xff\xfe"), FORM, base64_encoded=True) is None  # not UTF-8
+    assert read_form("where=Ch%FF%FE", FORM) is None  # a percent-escape that is not UTF-8
+    assert read_form("not base64!", FORM, base64_encoded=True) is None
+    assert read_form(b64(bytes(range(256))), "application/octet-stream", base64_encoded=True) is None
+    assert read_form("where=Ch\x00\x01", FORM) is None  # binary sent as a form
+    assert read_form("where=Chợ", "application/octet-stream") is None
+    assert read_form('{"where": "\\udcff"}', "application/json") is None  # a lone surrogate cannot be stored
+    assert read_form("[" * 100_000, "application/json") is None

@@ -3,6 +3,7 @@ codes typed by hand, and reports of suspected fakes landing in the verification 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from urllib.parse import urlencode
@@ -228,6 +229,51 @@ def test_given_a_report_with_control_and_bidi_characters_then_they_are_removed(s
     report(code, urlencode({"where": "Chợ\u202e\x00 Xanh", "note": "a\u200bb"}))
 
     assert [(r["report_where"], r["report_note"]) for r in _log(code)] == [("Chợ Xanh", "ab")]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("where=Ch%FF%FE+Xanh", None),  # percent-escapes that are not UTF-8
+        ("where=Ch\x00\x01\x02", None),  # binary sent as a form
+        ("where=Ch%E1%BB%A3", "application/octet-stream"),
+        ('{"where": "\\udcff"}', "application/json"),  # a lone surrogate escape
+    ],
+)
+def test_given_a_report_form_that_cannot_be_read_then_400_with_the_form_again_and_nothing_logged(
+    shop: Shop, body: str, content_type: str | None
+):
+    code = shop.codes(10, 10)[0]
+
+    status, headers, page_body = report(code, body, content_type)
+
+    assert status == 400
+    if content_type == "application/json":  # a script is answered in JSON, in both languages
+        assert set(json.loads(page_body)["error"]) >= {"code", "message", "message_vi"}
+    else:  # a browser gets the form again, with its alert
+        assert "role=alert" in page_body and headers["content-type"].startswith("text/html")
+    assert _log(code) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="functions/public_scan/app.py reads app.current_event.decoded_body, which raises before "
+    "read_form sees the body; it must pass read_form(event.body, ..., base64_encoded=event.is_base64_encoded)",
+)
+@pytest.mark.parametrize(
+    "body",
+    [base64.b64encode(b"where=Ch\xff\xfe Xanh").decode(), base64.b64encode(bytes(range(256))).decode(), "not base64!"],
+    ids=["invalid UTF-8", "binary", "base64 that does not decode"],
+)
+def test_given_a_base64_report_form_that_cannot_be_read_as_api_gateway_sends_it_then_400_not_500(shop: Shop, body: str):
+    code = shop.codes(11, 11)[0]
+    event = sample("public-report", CODE=code)
+    event["body"], event["isBase64Encoded"] = body, True
+
+    status, _, page_body = invoke("public_scan", event)
+
+    assert status == 400 and "role=alert" in page_body
+    assert _log(code) == []
 
 
 def test_given_a_report_on_a_code_that_does_not_decode_then_it_is_kept_under_that_code(aws):

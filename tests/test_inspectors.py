@@ -412,6 +412,43 @@ def test_given_a_field_check_then_it_is_an_epcis_inspecting_event_in_the_lots_hi
     assert _valid(doc) == []
 
 
+def test_given_a_field_check_naming_stamps_of_another_lot_then_409_listing_them_and_nothing_is_recorded(shop: Shop):
+    other = Shop(producer_id="tam-hoa")
+    shop.activate(1, 10)
+    other.activate(1, 10)
+    own, foreign, unbound = other.codes(1, 1)[0], shop.codes(2, 2)[0], other.codes(50, 50)[0]
+    body = {
+        "lot_id": other.lot["lot_id"],
+        "date": time.strftime("%Y-%m-%d"),
+        "place": "Chợ Đồng Xuân",
+        "province": "Hà Nội",
+        "codes": [own, foreign, unbound],
+        "result": "suspect",
+    }
+
+    status, answer = api("POST", "/field-checks", "/field-checks", body=body)
+
+    assert status == 409, answer
+    error = answer["error"]
+    assert error["code"] == "stamps_not_in_lot"
+    assert [(d["code"], d["problem"]) for d in error["details"]] == [
+        (foreign, "bound to another lot"),
+        (unbound, "not activated: bound to no lot"),
+    ]
+    assert foreign in error["message"] and foreign in error["message_vi"] and own not in error["message"]
+    assert shop.lot["lot_id"] not in error["message"]  # the other lot is not named to this inspector
+    event = http_event(
+        "GET",
+        f"/lots/{other.lot['lot_id']}/epcis",
+        route="/lots/{lot_id}/epcis",
+        claims=inspector(),
+        path_parameters={"lot_id": other.lot["lot_id"]},
+    )
+    _, doc = invoke_json("producer_api", event)
+    assert [e for e in doc["epcisBody"]["eventList"] if e.get("bizStep") == "inspecting"] == []
+    assert api("POST", "/field-checks", "/field-checks", body={**body, "codes": [own]})[0] == 201
+
+
 def test_given_a_field_check_outside_scope_or_on_a_missing_lot_then_refused(shop: Shop):
     body = {"lot_id": shop.lot["lot_id"], "date": "2026-01-05", "place": "Chợ", "province": "VN-SG", "result": "pass"}
     assert api("POST", "/field-checks", "/field-checks", inspector("Hà Nội"), body=body)[0] == 403

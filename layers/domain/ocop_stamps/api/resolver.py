@@ -3,17 +3,22 @@
 Error shape (every 4xx/5xx of every route)::
 
     {"error": {"code": "not_found", "message": "...", "message_vi": "...", "details": [...]}}
+
+Every request of every API is read by ``JsonApiResolver`` (rules in ``ocop_stamps.api.reading``):
+a request that cannot be read answers 400 ``malformed_request``, never a 500.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
+from ocop_stamps.api.reading import read_json, request_problem
 from ocop_stamps.api.responses import error_response, json_response
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import DomainError
@@ -21,6 +26,33 @@ from ocop_stamps.core.schema import RULES_VI
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.observability import logger
 from ocop_stamps.storage.models import bind_tables
+
+
+def error_event_response(exc: DomainError) -> dict[str, Any]:
+    """A DomainError as the Lambda proxy response, for answers given before the resolver runs."""
+    return {
+        "statusCode": exc.status,
+        "headers": {"Content-Type": "application/json; charset=utf-8"},
+        "body": json.dumps(exc.body(), ensure_ascii=False, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
+
+
+class JsonApiResolver(APIGatewayHttpResolver):
+    """The HTTP API resolver of the JSON APIs: a request that cannot be read is a 400, never a 500.
+
+    What Powertools reads before a route runs (the body's base64 and UTF-8) is checked in
+    ``resolve``; the JSON itself is parsed by ``read_json``, its deserializer.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(enable_validation=True, json_body_deserializer=read_json)
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        problem = request_problem(event)
+        if problem is not None:
+            return error_event_response(problem)
+        return super().resolve(event, context)
 
 
 def _details(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -44,10 +76,10 @@ def _summary(details: list[dict[str, Any]]) -> tuple[str, str]:
     )
 
 
-def make_resolver(title: str, docs_path: str | None, description: str) -> APIGatewayHttpResolver:
+def make_resolver(title: str, docs_path: str | None, description: str) -> JsonApiResolver:
     """A resolver with validation, the error shape, and Swagger UI at ``docs_path``."""
     bind_tables(get_settings())
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = JsonApiResolver()
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response[str]:
@@ -101,10 +133,5 @@ def role_gate(event: dict[str, Any], rules: dict[str, tuple[str, ...]]) -> dict[
     try:
         Principal.from_event(event).require(*roles)
     except DomainError as exc:
-        return {
-            "statusCode": exc.status,
-            "headers": {"Content-Type": "application/json; charset=utf-8"},
-            "body": json.dumps(exc.body(), ensure_ascii=False),
-            "isBase64Encoded": False,
-        }
+        return error_event_response(exc)
     return None

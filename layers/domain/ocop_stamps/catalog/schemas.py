@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, HttpUrl, field_validator, model_validator
+from pydantic import Field, HttpUrl, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
 from ocop_stamps.codes.gs1 import normalize_gtin
 from ocop_stamps.core.schema import EntityId, LongText, ShortText, Slug, Strict, Text, today_vn
@@ -31,7 +31,7 @@ class ProducerIn(Strict):
     )
     address: Address
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 .-]{8,20}$")] | None = None
-    demo: bool = False
+    demo: StrictBool = False
     account_email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
         default=None,
         description="Creates the producer's sign-in account (Cognito user in group producer, invited by email).",
@@ -39,7 +39,7 @@ class ProducerIn(Strict):
 
 
 class OcopRating(Strict):
-    stars: int = Field(ge=3, le=5)
+    stars: StrictInt = Field(ge=3, le=5)
     certificate_no: ShortText
     issuing_body: Text
     decision_date: dt.date
@@ -70,8 +70,10 @@ class ProductIn(Strict):
     image_url: HttpUrl | None = None
     description: LongText | None = None
     ocop: OcopRating | None = None
-    repeat_threshold: int = Field(default=10, ge=1, le=10_000, description="Scans after which a stamp reads `repeat`.")
-    demo: bool = False
+    repeat_threshold: StrictInt = Field(
+        default=10, ge=1, le=10_000, description="Scans after which a stamp reads `repeat`."
+    )
+    demo: StrictBool = False
 
     @field_validator("gtin")
     @classmethod
@@ -84,8 +86,8 @@ class Origin(Strict):
     commune: ShortText | None = None
     district: ShortText | None = None
     province: ShortText
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    longitude: StrictFloat | None = Field(default=None, ge=-180, le=180)
     harvest_date: dt.date | None = None
 
 
@@ -106,7 +108,7 @@ class LotIn(Strict):
     )
     production_date: dt.date
     expiry_date: dt.date
-    quantity: int = Field(gt=0, le=100_000_000)
+    quantity: StrictInt = Field(gt=0, le=100_000_000)
     unit: Annotated[str, Field(min_length=1, max_length=20)] = "unit"
     origin: Origin
     certifications: list[ShortText] = Field(default_factory=list, max_length=20)

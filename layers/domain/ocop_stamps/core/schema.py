@@ -1,11 +1,33 @@
-"""What every request body shares: the strict base model, field types, and the Vietnamese words for cross-field rules."""
+"""What every request body shares: the strict base model, field types, and the Vietnamese words for cross-field rules.
+
+Text (issue 13; NFC for issue 11): every ``str`` of every request body -- nested models and
+lists included -- goes through ``clean_text`` in ``Strict`` before it is validated. The
+choice is to *strip*, not refuse: invisible format characters (Unicode category Cf: the
+bidi embeddings, overrides and isolates U+202A-U+202E and U+2066-U+2069, the marks
+U+200E/U+200F/U+061C, zero-width U+200B-U+200D, the word joiner U+2060, U+FEFF, the soft
+hyphen, tag characters; a zero-width joiner inside an emoji goes too) and control
+characters (Cc) other than tab, line feed and carriage return are removed, then the text
+is normalised to NFC (a name pasted from a Mac arrives decomposed). They arrive by copy and paste far
+more often than by malice, a person cannot see them to remove them from an error message,
+and once removed the text shows in its real order, so a reordered name can no longer pass
+for another one on the consumer page or the labels. Lengths and patterns are checked on the
+cleaned text (a name made only of invisible characters is empty, hence refused). A lone
+surrogate cannot be stored at all and is refused (the API answers 400 before a schema
+sees it; ``clean_text`` refuses it too).
+
+Numbers and flags: a JSON body's numbers must be JSON numbers and its flags JSON booleans
+(``StrictInt``, ``StrictFloat``, ``StrictBool`` in every schema): ``true`` is not 1, ``"5"``
+is not 5 and 1.5 is not an integer. ``StrictFloat`` still takes a JSON integer. Query
+parameters are declared in the functions, not here, and stay parsed from their text.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ocop_stamps.core.vocabulary import VN_TZ
 
@@ -22,8 +44,44 @@ def today_vn() -> dt.date:
     return dt.datetime.now(VN_TZ).date()
 
 
+_KEPT_CONTROLS = frozenset("\t\n\r")
+LONE_SURROGATE = "contains a lone surrogate (not Unicode text)"
+
+
+def clean_text(value: str) -> str:
+    """``value`` without invisible format and control characters (tab and newlines stay), in NFC."""
+    if value.isascii() and value.isprintable():
+        return value
+    kept = []
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            raise ValueError(LONE_SURROGATE)
+        if category == "Cf" or (category == "Cc" and ch not in _KEPT_CONTROLS):
+            continue
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def _clean_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_clean_all(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _clean_all(v) for k, v in value.items()}
+    return value
+
+
 class Strict(BaseModel):
+    """The base of every request body: unknown fields refused, text trimmed and cleaned (see the module doc)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        return _clean_all(value)
 
 
 # Cross-field rules above, in Vietnamese, for error messages shown to producers.
@@ -38,4 +96,5 @@ RULES_VI = {
     "a withdrawal needs a reason": "thu hồi chứng nhận cần có lý do",
     "a withdrawal takes no rating": "thu hồi chứng nhận không kèm hạng sao",
     "record, renew and downgrade need a rating": "ghi nhận, gia hạn hoặc hạ hạng cần thông tin hạng sao",
+    LONE_SURROGATE: "chứa ký tự surrogate đơn lẻ (không phải văn bản Unicode)",
 }

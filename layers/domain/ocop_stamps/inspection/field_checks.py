@@ -15,19 +15,62 @@ from typing import Any
 from urllib.parse import quote
 
 from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
-from ocop_stamps.core.errors import BadRequest, Forbidden, NotFound
+from ocop_stamps.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from ocop_stamps.core.ids import utc_now
 from ocop_stamps.core.provinces import name_of, to_code
 from ocop_stamps.core.vocabulary import CHECK_DISPOSITIONS, VN_TZ, CheckResult
 from ocop_stamps.epcis.events import _base, lot_class, stamp_uri
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.inspection.queries import Scope
+from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.parameters import code_keys
 
 MAX_CODES = 100
+NOT_ISSUED = "no stamp was issued with this code"
+NOT_ACTIVATED = "not activated: bound to no lot"
+OTHER_LOT = "bound to another lot"
+
+
+class StampsNotInLot(Conflict):
+    """A field check names stamps that are not bound to the lot checked."""
+
+    code = "stamps_not_in_lot"
+
+
+def _require_in_lot(codes: list[str], lot_id: str) -> None:
+    """Every stamp named must be bound to ``lot_id``; else ``StampsNotInLot`` listing those that are not.
+
+    A check is kept in the lot's history: a stamp of another lot (another producer's, maybe)
+    would be recorded as evidence about this one.
+    """
+    keys = code_keys()
+    batches: dict[int, Any] = {}
+    outside: list[dict[str, str]] = []
+    for code in dict.fromkeys(codes):
+        stamp = decode(keys, code)
+        if stamp.batch not in batches:
+            batches[stamp.batch] = repo.get_batch(stamp.batch)
+        batch = batches[stamp.batch]
+        if batch is None or stamp.serial > int(batch.size):
+            problem = NOT_ISSUED
+        else:
+            bound = lot_of_serial(batch, stamp.serial)
+            problem = NOT_ACTIVATED if bound is None else OTHER_LOT if bound != lot_id else ""
+        if problem:
+            outside.append({"field": "codes", "code": code, "problem": problem})
+    if not outside:
+        return
+    listed = ", ".join(d["code"] for d in outside[:10]) + (" …" if len(outside) > 10 else "")
+    raise StampsNotInLot(
+        f"These stamps are not stamps of lot {lot_id}: {listed}. "
+        "Record them in a check of the lot they belong to, or describe them in the note.",
+        f"Các tem sau không thuộc lô {lot_id}: {listed}. "
+        "Hãy ghi nhận chúng trong lần kiểm tra của lô mà chúng thuộc về, hoặc mô tả trong phần ghi chú.",
+        details=outside,
+    )
 
 
 def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> dict[str, Any]:
@@ -52,6 +95,7 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
         codes.append(code)
     if len(codes) > MAX_CODES:
         raise BadRequest(f"At most {MAX_CODES} codes per check.", f"Tối đa {MAX_CODES} mã mỗi lần kiểm tra.")
+    _require_in_lot(codes, lot.lot_id)
     product = repo.get_product(lot.product_id)
     gtin = product.gtin if product is not None else None
     checked_on = dt.date.fromisoformat(body["date"])

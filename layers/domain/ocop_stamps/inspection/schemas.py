@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from ocop_stamps.core.schema import Strict
 from ocop_stamps.core.vocabulary import AlertStatus, CheckResult
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Body(Strict):
+    """Inspector request bodies: the shared strict base (text cleaned, unknown fields refused)."""
 
 
 class AlertStatusChange(_Body):

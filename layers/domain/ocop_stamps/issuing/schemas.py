@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from ocop_stamps.core.schema import MAX_BATCH_SIZE, EntityId, Strict, Text
 
 
 class BatchIn(Strict):
     product_id: EntityId
-    size: int = Field(ge=1, le=MAX_BATCH_SIZE, description="Number of stamps, 1 to 1,000,000.")
+    size: StrictInt = Field(ge=1, le=MAX_BATCH_SIZE, description="Number of stamps, 1 to 1,000,000.")
     note: Text | None = None
 
 
 class ActivationIn(Strict):
-    first_serial: int = Field(ge=1, le=MAX_BATCH_SIZE)
-    last_serial: int = Field(ge=1, le=MAX_BATCH_SIZE)
+    first_serial: StrictInt = Field(ge=1, le=MAX_BATCH_SIZE)
+    last_serial: StrictInt = Field(ge=1, le=MAX_BATCH_SIZE)
     lot_id: EntityId
 
     @model_validator(mode="after")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from ocop_stamps.core.schema import MAX_BATCH_SIZE, Strict
 from ocop_stamps.core.vocabulary import VoidReason
@@ -14,8 +14,8 @@ class VoidIn(Strict):
     """Void one stamp (by its code, or first_serial = last_serial) or a range of serials."""
 
     code: Annotated[str, Field(min_length=1, max_length=40)] | None = None
-    first_serial: int | None = Field(default=None, ge=1, le=MAX_BATCH_SIZE)
-    last_serial: int | None = Field(default=None, ge=1, le=MAX_BATCH_SIZE)
+    first_serial: StrictInt | None = Field(default=None, ge=1, le=MAX_BATCH_SIZE)
+    last_serial: StrictInt | None = Field(default=None, ge=1, le=MAX_BATCH_SIZE)
     reason: VoidReason
     note: Annotated[str, Field(max_length=500)] | None = None
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from urllib.parse import parse_qs
 
@@ -63,21 +65,59 @@ def wants_json(accept: str) -> bool:
     return wants(accept, "application/json")
 
 
-def read_form(body: str | None, content_type: str) -> dict[str, str] | None:
-    """Fields of a form-encoded or JSON body (first value of each), or None if unreadable."""
-    if body is None or len(body.encode("utf-8", "replace")) > MAX_FORM_BYTES:
+def _form_text(body: str | bytes | None, base64_encoded: bool) -> str | None:
+    """The body as UTF-8 text of at most ``MAX_FORM_BYTES``, or None: base64 that does not
+    decode, bytes that are not UTF-8 and lone surrogates are unreadable, not a 500."""
+    if body is None:
         return None
-    if "application/json" in content_type.lower():
+    raw: bytes | str = body
+    if base64_encoded:
         try:
-            data = json.loads(body or "{}")
-        except ValueError:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
             return None
-        if not isinstance(data, dict):
+    try:
+        data = raw.encode("utf-8") if isinstance(raw, str) else raw
+        return None if len(data) > MAX_FORM_BYTES else data.decode("utf-8")
+    except UnicodeError:
+        return None
+
+
+def _storable(data: dict[str, Any]) -> bool:
+    """No lone surrogate (a ``\\udXXX`` escape without its pair) in a key or a text value."""
+    try:
+        for key, value in data.items():
+            str(key).encode("utf-8")
+            if isinstance(value, str):
+                value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def read_form(body: str | bytes | None, content_type: str, *, base64_encoded: bool = False) -> dict[str, str] | None:
+    """Fields of a form-encoded or JSON body (first value of each), or None if unreadable.
+
+    ``body`` is the event's body as it came (pass ``base64_encoded``: API Gateway sends
+    forms base64-encoded) or already decoded text. Unreadable: over ``MAX_FORM_BYTES``,
+    not UTF-8 (percent-escapes included), binary, another content type than a form or JSON.
+    """
+    text = _form_text(body, base64_encoded)
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if text is None or "\x00" in text:
+        return None
+    if media_type == "application/json":
+        try:
+            data = json.loads(text or "{}")
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(data, dict) or not _storable(data):
             return None
         return {str(k): v for k, v in data.items() if isinstance(v, str)}
+    if media_type not in ("", "application/x-www-form-urlencoded"):
+        return None
     try:
-        parsed = parse_qs(body, keep_blank_values=True, max_num_fields=10, strict_parsing=False)
-    except ValueError:
+        parsed = parse_qs(text, keep_blank_values=True, max_num_fields=10, strict_parsing=False, errors="strict")
+    except ValueError:  # too many fields, or a percent-escape that is not UTF-8
         return None
     return {k: v[0] for k, v in parsed.items() if v}
-

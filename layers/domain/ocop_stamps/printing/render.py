@@ -274,33 +274,51 @@ def iter_svg(
 ) -> Iterator[tuple[int, bytes]]:
     """(serial, SVG document) for every stamp: vector QR, text as text (Noto Sans)."""
     lay: LabelLayout | None = None
-    head = tail = ""
+    frame = _SvgFrame("", "", "", "")
     for chunk in chunks:
         qr_layout, matrices = encode_urls(chunk.urls, error)
         if lay is None:
             lay = label_layout(sheet.label_w, sheet.label_h, qr_layout.size)
-            head, tail = _svg_frame(lay, info, _code_size(lay, chunk.codes[0]))
+            frame = _svg_frame(lay, info, _code_size(lay, chunk.codes[0]))
         for serial, code, url, matrix in zip(chunk.serials, chunk.codes, chunk.urls, matrices, strict=True):
             qr = (
                 f'<path fill="#000" transform="translate({lay.qr.x + QUIET_ZONE * lay.module:.3f} '
                 f'{lay.qr.y + QUIET_ZONE * lay.module:.3f}) scale({lay.module:.5f})" d="{_svg_path(matrix)}"/>'
             )
-            doc = head.replace("{URL}", escape(url, {'"': "&quot;"})).replace("{CODE}", group(code)) + qr + tail
+            doc = "".join(
+                (frame.start, escape(url), frame.before_code, escape(group(code)), frame.shared, qr, frame.end)
+            )
             yield serial, doc.encode("utf-8")
 
 
-def _svg_frame(lay: LabelLayout, info: LabelText, code_size: float) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _SvgFrame:
+    """What every SVG label of a job shares, in the pieces between which a label's URL and
+    code go. Producer text (the product name) is already escaped inside ``shared`` and never
+    passes through a template: a name reading ``{URL}`` prints as ``{URL}`` (issue 13)."""
+
+    start: str  # up to the title's text, where the label's URL goes
+    before_code: str  # from the end of the title to the code's text
+    shared: str  # from the end of the code: the name, the stars
+    end: str
+
+
+def _svg_frame(lay: LabelLayout, info: LabelText, code_size: float) -> _SvgFrame:
     lines, size, stars, star_r = _text_block(lay, info)
     w, h = lay.width, lay.height
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n',
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:g}mm" height="{h:g}mm" viewBox="0 0 {w:g} {h:g}">',
-        "<title>{URL}</title>",
-        f'<rect width="{w:g}" height="{h:g}" fill="#fff"/>',
-        '<g font-family="Noto Sans, DejaVu Sans, Arial, sans-serif" fill="#000">',
+    start = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:g}mm" height="{h:g}mm" viewBox="0 0 {w:g} {h:g}">'
+        "<title>"
+    )
+    before_code = (
+        "</title>"
+        f'<rect width="{w:g}" height="{h:g}" fill="#fff"/>'
+        '<g font-family="Noto Sans, DejaVu Sans, Arial, sans-serif" fill="#000">'
         f'<text x="{lay.code.x + lay.code.w / 2:.3f}" y="{lay.code.y + lay.code.h * 0.8:.3f}" '
-        f'font-size="{code_size:.3f}" text-anchor="middle">{{CODE}}</text>',
-    ]
+        f'font-size="{code_size:.3f}" text-anchor="middle">'
+    )
+    parts = ["</text>"]
     for n, line in enumerate(lines):
         parts.append(
             f'<text x="{lay.text.x:.3f}" y="{lay.text.y + size * (0.95 + 1.2 * n):.3f}" font-size="{size:.3f}">{escape(line)}</text>'
@@ -313,7 +331,7 @@ def _svg_frame(lay: LabelLayout, info: LabelText, code_size: float) -> tuple[str
             pts = " ".join(f"{x:.3f},{y:.3f}" for x, y in _star(cx, cy, star_r))
             parts.append(f'<polygon points="{pts}"/>')
     parts.append("</g>")
-    return "".join(parts), "</svg>\n"
+    return _SvgFrame(start, before_code, "".join(parts), "</svg>\n")
 
 
 # --- PNG ------------------------------------------------------------------------------------

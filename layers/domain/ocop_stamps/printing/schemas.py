@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, model_validator
 
-from ocop_stamps.core.schema import RULES_VI
+from ocop_stamps.core.schema import RULES_VI, Strict
 from ocop_stamps.printing.qr import ErrorLevel
 from ocop_stamps.printing.sheets import PRESETS, Preset, Sheet
 
@@ -15,21 +15,21 @@ RULES_VI.setdefault("give preset or custom, not both", "hãy chọn preset hoặ
 Format = Literal["pdf", "svg_zip", "png_zip"]
 
 
-class CustomSheet(BaseModel):
+class CustomSheet(Strict):
     """A sheet of any size: labels, grid, margins and pitch in millimetres (A4 by default)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    label_w_mm: float = Field(gt=5, le=300)
-    label_h_mm: float = Field(gt=5, le=300)
-    cols: int = Field(default=1, ge=1, le=50)
-    rows: int = Field(default=1, ge=1, le=100)
-    margin_left_mm: float = Field(default=0, ge=0, le=300)
-    margin_top_mm: float = Field(default=0, ge=0, le=500)
-    pitch_x_mm: float | None = Field(default=None, gt=0, le=300, description="Default: the label width (no gap).")
-    pitch_y_mm: float | None = Field(default=None, gt=0, le=500, description="Default: the label height (no gap).")
-    page_w_mm: float = Field(default=210, gt=10, le=1000)
-    page_h_mm: float = Field(default=297, gt=10, le=2000)
+    label_w_mm: StrictFloat = Field(gt=5, le=300)
+    label_h_mm: StrictFloat = Field(gt=5, le=300)
+    cols: StrictInt = Field(default=1, ge=1, le=50)
+    rows: StrictInt = Field(default=1, ge=1, le=100)
+    margin_left_mm: StrictFloat = Field(default=0, ge=0, le=300)
+    margin_top_mm: StrictFloat = Field(default=0, ge=0, le=500)
+    pitch_x_mm: StrictFloat | None = Field(default=None, gt=0, le=300, description="Default: the label width (no gap).")
+    pitch_y_mm: StrictFloat | None = Field(
+        default=None, gt=0, le=500, description="Default: the label height (no gap)."
+    )
+    page_w_mm: StrictFloat = Field(default=210, gt=10, le=1000)
+    page_h_mm: StrictFloat = Field(default=297, gt=10, le=2000)
 
     def sheet(self) -> Sheet:
         return Sheet(
@@ -46,18 +46,16 @@ class CustomSheet(BaseModel):
         )
 
 
-class PrintFilesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PrintFilesIn(Strict):
     format: Format = "pdf"
     preset: Preset | None = Field(
         default=None, description="a4-65: 38.1x21.2 mm; a4-40: 52.5x29.7 mm; a4-24: 70x37 mm. Default a4-65."
     )
     custom: CustomSheet | None = None
-    first_serial: int | None = Field(default=None, ge=1, le=1_048_575)
-    last_serial: int | None = Field(default=None, ge=1, le=1_048_575)
-    dpi: int = Field(default=300, ge=72, le=1200, description="PNG only.")
-    cut_marks: bool = False
+    first_serial: StrictInt | None = Field(default=None, ge=1, le=1_048_575)
+    last_serial: StrictInt | None = Field(default=None, ge=1, le=1_048_575)
+    dpi: StrictInt = Field(default=300, ge=72, le=1200, description="PNG only.")
+    cut_marks: StrictBool = False
     error_correction: ErrorLevel = "M"
 
     @model_validator(mode="after")
