@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from typing import Any
 from urllib.parse import parse_qs
 
 from ocop_stamps.core.vocabulary import LANGS
