@@ -10,7 +10,7 @@ PORT ?= 3000
 
 include infra/sam.mk
 
-.PHONY: venv dev test unit lint format typecheck bench clean browser
+.PHONY: venv dev test unit integration e2e lint format typecheck bench clean browser
 
 venv: $(VENV)/.installed
 
@@ -24,6 +24,7 @@ $(VENV)/.installed: pyproject.toml cli/pyproject.toml
 dev: venv
 	$(PY) -m ocop_local serve --host $(HOST) --port $(PORT)
 
+# Every tier (tests/unit, tests/integration, tests/e2e, in that order) plus the linters.
 test: venv sam-venv browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -39,8 +40,18 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "make browser: no /usr/bin/chromium and no root to apt-get it: browser tests will be skipped" >&2; fi
 
+# The tiers one by one (see tests/conftest.py). unit: domain logic on plain data, no AWS,
+# no network, under a minute (the fuzzing plugins it never uses are not loaded);
+# integration: handlers on events/ against moto, the CLI against a stub, cfn-lint/SAM;
+# e2e: the local stack over real HTTP, the browser, fuzzing, concurrency.
 unit: venv
-	$(VENV)/bin/pytest -q -m "not slow"
+	$(VENV)/bin/pytest -q -p no:schemathesis -p no:anyio tests/unit
+
+integration: venv sam-venv
+	$(VENV)/bin/pytest -q tests/integration
+
+e2e: venv browser
+	$(VENV)/bin/pytest -q tests/e2e
 
 lint: venv
 	$(VENV)/bin/ruff check .

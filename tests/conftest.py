@@ -1,22 +1,30 @@
-"""Shared fixtures: moto with tables built from infra/template.yaml, keys, tokens-as-claims."""
+"""Root conftest: what every tier shares.
+
+The tests are tiered by folder, so the layout says what each test needs:
+
+- ``tests/unit``: domain logic only -- no AWS (real or moto), no network, no local stack,
+  no browser (tests/unit/conftest.py enforces it). ``make unit``, well under a minute.
+- ``tests/integration``: the functions' handlers called in-process with events from
+  ``events/`` against moto (fixtures in tests/integration/conftest.py). ``make integration``.
+- ``tests/e2e``: the local stack over real HTTP, the browser, schemathesis fuzzing,
+  concurrency (fixtures in tests/e2e/conftest.py). ``make e2e``.
+
+Shared helpers live in ``tests/helpers`` (this folder is on sys.path, so ``from helpers...``);
+test modules never import one another. Every test gets its tier's marker (``-m unit`` ...),
+and a whole run (``make test``) goes tier by tier, fastest first.
+"""
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
 
-from ocop_local import backend
+pytest.register_assert_rewrite("helpers")  # Shop's and the helpers' asserts explain themselves too
 
-ROOT = Path(__file__).resolve().parents[1]
-EVENTS = ROOT / "events"
-TEST_KEYS = json.dumps({"1": "00112233445566778899aabbccddeeff"})
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "integration", "e2e")
 
 
 @pytest.fixture(autouse=True)
@@ -29,208 +37,20 @@ def fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fresh moto back end with every table of the template, and the domain pointed at it."""
-    env = backend.base_environment("https://tem.example.vn")
-    env.update({"OCOP_CODE_KEYS": TEST_KEYS, "OCOP_IP_HASH_SALT": "test-salt", "OCOP_CACHE_SECONDS": "60"})
-    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
-    monkeypatch.delenv("OCOP_CODE_KEYS_FILE", raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with backend.moto_backend():
-        backend.apply_environment({})
-        backend.create_tables()
-        yield
-    backend.apply_environment({})
+def tier_of(path: Path) -> str | None:
+    """The tier a test file belongs to: the first folder under tests/, if it is a tier."""
+    try:
+        first = Path(path).resolve().relative_to(TESTS).parts[0]
+    except (ValueError, IndexError):
+        return None
+    return first if first in TIERS else None
 
 
-def load_handler(name: str) -> ModuleType:
-    """functions/<name>/app.py as a module of its own (every function's file is app.py)."""
-    module_name = f"fn_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-class FakeContext:
-    function_name = "test-function"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:ap-southeast-1:123456789012:function:test-function"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
-def load_event(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
-
-
-def http_event(
-    method: str,
-    path: str,
-    *,
-    route: str,
-    body: Any = None,
-    query: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-    claims: dict[str, Any] | None = None,
-    path_parameters: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload 2.0) event, built on events/http-api-base.json."""
-    event = load_event("http-api-base.json")
-    event["routeKey"] = f"{method} {route}"
-    event["rawPath"] = path
-    event["requestContext"]["http"]["method"] = method
-    event["requestContext"]["http"]["path"] = path
-    event["requestContext"]["routeKey"] = f"{method} {route}"
-    event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
-    if query:
-        event["queryStringParameters"] = query
-        event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
-    if path_parameters:
-        event["pathParameters"] = path_parameters
-    if body is not None:
-        event["body"] = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
-        event["headers"]["content-type"] = "application/json"
-    if claims is not None:
-        event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
-    return event
-
-
-def claims(role: str, producer_id: str | None = None) -> dict[str, Any]:
-    c: dict[str, Any] = {"sub": f"user-{role}", "cognito:groups": f"[{role}]", "token_use": "id"}
-    if producer_id:
-        c["custom:producer_id"] = producer_id
-    return c
-
-
-def invoke(function: str, event: dict[str, Any]) -> tuple[int, dict[str, str], str]:
-    response = load_handler(function).lambda_handler(event, FakeContext())
-    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-    return response["statusCode"], headers, response.get("body") or ""
-
-
-def invoke_json(function: str, event: dict[str, Any]) -> tuple[int, Any]:
-    status, _, body = invoke(function, event)
-    return status, json.loads(body) if body else None
-
-
-def sample(name: str, **replace: str) -> dict[str, Any]:
-    """A sample event from events/, with placeholders (PRODUCT_ID, LOT_ID, CODE, ...) filled."""
-    text = (EVENTS / f"{name}.json").read_text(encoding="utf-8")
-    for placeholder, value in replace.items():
-        text = text.replace(placeholder, value)
-    return json.loads(text)
-
-
-def with_body(event: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    body = json.loads(event["body"])
-    body.update(fields)
-    event["body"] = json.dumps(body, ensure_ascii=False)
-    return event
-
-
-def as_producer(event: dict[str, Any], producer_id: str) -> dict[str, Any]:
-    event["requestContext"]["authorizer"]["jwt"]["claims"]["custom:producer_id"] = producer_id
-    return event
-
-
-def for_batch(event: dict[str, Any], batch_id: str) -> dict[str, Any]:
-    event["pathParameters"] = {"batch_id": batch_id}
-    event["rawPath"] = event["rawPath"].replace("/batches/1", f"/batches/{batch_id}")
-    return event
-
-
-class Shop:
-    """A producer with one product, one lot and one issued batch, made through the API."""
-
-    def __init__(self, producer_id: str = "hoan-hoa", size: int = 1000) -> None:
-        status, self.producer = invoke_json(
-            "admin_api", with_body(sample("admin-create-producer"), producer_id=producer_id)
-        )
-        assert status == 201, self.producer
-        self.producer_id = producer_id
-        status, self.product = invoke_json(
-            "admin_api", with_body(sample("admin-create-product"), producer_id=producer_id)
-        )
-        assert status == 201, self.product
-        self.product_id = self.product["product_id"]
-        self.lot = self.new_lot("HH-2026-11")
-        self.batch = self.issue(size)
-        self.batch_id = self.batch["batch_id"]
-
-    def event(self, name: str, **replace: str) -> dict[str, Any]:
-        event = sample(name, PRODUCT_ID=self.product_id, **replace)
-        return as_producer(event, self.producer_id)
-
-    def new_lot(self, lot_code: str, **fields: Any) -> dict[str, Any]:
-        status, lot = invoke_json(
-            "producer_api", with_body(self.event("producer-create-lot"), lot_code=lot_code, **fields)
-        )
-        assert status == 201, lot
-        return lot
-
-    def issue(self, size: int, key: str | None = None) -> dict[str, Any]:
-        event = with_body(self.event("producer-issue-batch"), size=size)
-        if key is None:
-            del event["headers"]["idempotency-key"]
-        else:
-            event["headers"]["idempotency-key"] = key
-        status, batch = invoke_json("producer_api", event)
-        assert status == 201, batch
-        return batch
-
-    def activate(
-        self, first: int, last: int, lot_id: str | None = None, batch_id: str | None = None
-    ) -> tuple[int, Any]:
-        event = with_body(
-            for_batch(self.event("producer-activate", LOT_ID=lot_id or self.lot["lot_id"]), batch_id or self.batch_id),
-            first_serial=first,
-            last_serial=last,
-        )
-        return invoke_json("producer_api", event)
-
-    def csv(self, first: int = 1, last: int = 100, batch_id: str | None = None) -> tuple[int, dict[str, str], str]:
-        event = for_batch(self.event("producer-codes-csv"), batch_id or self.batch_id)
-        event["queryStringParameters"] = {"from": str(first), "to": str(last)}
-        return invoke("producer_api", event)
-
-    def codes(self, first: int = 1, last: int = 100, batch_id: str | None = None) -> list[str]:
-        status, _, body = self.csv(first, last, batch_id)
-        assert status == 200, body
-        return [line.split(",")[1] for line in body.splitlines()[1:]]
-
-
-def scan(code: str, *, html: bool = False, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    event = sample("public-scan-html" if html else "public-scan-json", CODE=code)
-    event["headers"].update(headers or {})
-    status, _resp_headers, body = invoke("public_scan", event)
-    return status, (body if html else json.loads(body))
-
-
-@pytest.fixture
-def shop(aws: None) -> Shop:
-    return Shop()
-
-
-@pytest.fixture
-def ddb_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """Every AWS API call made through botocore (pynamodb and boto3 alike), as (service, operation)."""
-    from botocore.client import BaseClient
-
-    calls: list[tuple[str, str]] = []
-    original = BaseClient._make_api_call
-
-    def counting(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-        calls.append((self.meta.service_model.service_name, operation_name))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-    return calls
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {tier: i for i, tier in enumerate(TIERS)}
+    for item in items:
+        tier = tier_of(item.path)
+        if tier is not None:
+            item.add_marker(getattr(pytest.mark, tier))
+    # stable: each module's tests stay together and in their order
+    items.sort(key=lambda item: rank.get(tier_of(item.path) or "", len(TIERS)))

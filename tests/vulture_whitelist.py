@@ -1,4 +1,4 @@
-"""Names vulture cannot see used (``tests/test_code_hygiene.py``, ``[tool.vulture]`` in pyproject.toml).
+"""Names vulture cannot see used (``tests/unit/test_code_hygiene.py``, ``[tool.vulture]`` in pyproject.toml).
 
 Each group says who uses its names. Add a name only with such a reason: anything else
 vulture reports is dead and goes. Route handlers (``@app.*``), pydantic validators,
@@ -57,9 +57,9 @@ _.log_stream_name
 _.get_remaining_time_in_millis
 
 # Deliberate APIs used from outside the scanned tree (tests).
-_.serving  # ocop_local.server: the local stack in a background thread (tests/local_stack_fixtures.py)
-_.reset_clients  # storage.printing: drop cached boto3 clients between moto contexts (tests/test_print_files.py)
-_.error_name  # printing.qr.QrLayout: the error level by name, compared with segno's (tests/test_print_files.py)
+_.serving  # ocop_local.server: the local stack in a background thread (tests/helpers/local_stack.py)
+_.reset_clients  # storage.printing: drop cached boto3 clients between moto contexts (tests/integration/test_print_files.py)
+_.error_name  # printing.qr.QrLayout: the error level by name, compared with segno's (tests/integration/test_print_files.py)
 
 # Powertools' tracing provider and segment interfaces (BaseProvider, BaseSegment), implemented
 # by observability's offline provider: Powertools calls these methods (their argument names

@@ -91,7 +91,7 @@ def moto_world() -> Iterator[list[tuple[str, str]]]:
 
 
 def bench_requests() -> dict[str, Any]:
-    from conftest import Shop, scan
+    from helpers.handlers import Shop, scan
     from ocop_stamps.scanning import verification
 
     out: dict[str, Any] = {}

@@ -26,8 +26,7 @@ KEYS = json.dumps({"1": "00112233445566778899aabbccddeeff"})
 
 
 def bench_weight() -> dict[str, Any]:
-    from test_consumer_page import BANNERS
-
+    from helpers.scan_results import BANNERS
     from ocop_stamps.pages.scan_page import render
 
     out = {}
@@ -38,8 +37,7 @@ def bench_weight() -> dict[str, Any]:
 
 
 def bench_render(n: int = 2000) -> dict[str, Any]:
-    from test_consumer_page import GENUINE, REPEAT
-
+    from helpers.scan_results import GENUINE, REPEAT
     from ocop_stamps.pages.scan_page import render
 
     out = {}
@@ -59,7 +57,7 @@ def bench_render(n: int = 2000) -> dict[str, Any]:
 def bench_handler() -> dict[str, Any]:
     from bench import moto_world
 
-    from conftest import Shop, invoke, sample
+    from helpers.handlers import Shop, invoke, sample
     from ocop_stamps.scanning import verification
 
     out: dict[str, Any] = {}

@@ -80,7 +80,7 @@ def load_lot(n: int) -> float:
 def bench_detector(m: int) -> dict[str, Any]:
     from botocore.client import BaseClient
 
-    from conftest import FakeContext, load_handler
+    from helpers.handlers import FakeContext, load_handler
     from ocop_local import streams
     from ocop_stamps.storage import repository as repo
 

@@ -120,7 +120,7 @@ def _child_modules(root: Path) -> None:
     sys.path[:0] = [str(root / "tests" / "perf"), str(root / "tests")]  # that checkout's fixtures
     from bench import moto_world
 
-    from conftest import FakeContext, Shop, sample
+    from helpers.handlers import FakeContext, Shop, sample
 
     def loaded() -> list[str]:
         return sorted(name for name in sys.modules if name.split(".")[0] == "ocop_stamps")

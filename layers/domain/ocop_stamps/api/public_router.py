@@ -9,7 +9,7 @@ to write and measure (tests/perf/cold_import.py). The authenticated APIs keep Po
 encoding and the error shape below are shared with them.
 
 It answers as ``APIGatewayHttpResolver`` (Powertools 3) did for the public function, and
-tests/test_public_router.py holds the two side by side:
+tests/unit/test_public_router.py holds the two side by side:
 
 - the path is ``rawPath`` (less ``/{stage}`` when the stage is not ``$default``); the method
   is upper-cased;

@@ -1,0 +1,67 @@
+"""The whole local stack in-process, on a random port: moto, tables from the template, the
+real handlers behind the local gateway, dev tokens, demo data loaded through the API.
+
+The ``local_stack`` fixture (tests/e2e/conftest.py) starts one per test module with
+``start_local_stack``; e2e tests annotate it with ``LocalStack``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ocop_local import backend, demo, server, tokens
+from ocop_local.template import load_template
+
+
+@dataclass
+class LocalStack:
+    base_url: str
+    app: server.LocalGateway
+    state_dir: Path
+    tokens_file: Path
+    summary: demo.DemoSummary
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        return json.loads(self.tokens_file.read_text(encoding="utf-8"))
+
+    def bearer(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def invocation_count(self, function_id: str | None = None) -> int:
+        counts = self.app.invocations
+        return sum(counts.values()) if function_id is None else counts[function_id]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def template(self) -> dict[str, Any]:
+        return load_template()
+
+
+@contextmanager
+def start_local_stack(state: Path) -> Iterator[LocalStack]:
+    """Serve the stack from ``state`` until the block ends, then restore the environment."""
+    saved = dict(os.environ)
+    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)  # tests always run on moto
+    template = load_template()
+    try:
+        with backend.moto_backend():
+            app = server.make_app(template, state_dir=state)
+            http = server.new_server(app, "127.0.0.1", 0)
+            with server.serving(http) as base_url:
+                server.apply_local_environment(server.local_environment(template, base_url, state))
+                backend.create_tables(template)
+                tokens_file = tokens.write_dev_tokens(state / tokens.DEV_TOKENS_FILE, state_dir=state)
+                summary = demo.load_demo(app, state_dir=state)
+                yield LocalStack(base_url, app, state, tokens_file, summary)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        backend.apply_environment({})  # caches and table bindings back to the restored environment

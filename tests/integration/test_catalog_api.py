@@ -1,0 +1,103 @@
+"""Admin registers producers and products; producers register lots."""
+
+from __future__ import annotations
+
+from helpers.handlers import Shop, claims, invoke_json, sample, with_body
+
+
+def test_given_an_admin_when_registering_a_producer_then_it_is_stored_with_vietnamese_intact(aws):
+    status, body = invoke_json("admin_api", sample("admin-create-producer"))
+    assert status == 201
+    assert body["producer_id"] == "hoan-hoa"
+    assert body["name"] == "Cơ sở chế biến cao ngựa bạch Hoan Hoa"
+    assert body["address"]["commune"] == "Xã Dương Thành"
+
+
+def test_given_an_existing_producer_id_when_registering_again_then_409_and_the_first_is_kept(aws):
+    invoke_json("admin_api", sample("admin-create-producer"))
+    status, body = invoke_json("admin_api", with_body(sample("admin-create-producer"), name="Kẻ mạo danh"))
+    assert status == 409
+    assert body["error"]["code"] == "conflict"
+    assert "hoan-hoa" in body["error"]["message"] and body["error"]["message_vi"]
+
+
+def test_given_a_producer_token_when_registering_a_producer_then_403(aws):
+    event = sample("admin-create-producer")
+    event["requestContext"]["authorizer"]["jwt"]["claims"] = claims("producer", "hoan-hoa")
+    status, body = invoke_json("admin_api", event)
+    assert status == 403
+    assert body["error"]["message_vi"].startswith("Chức năng này")
+
+
+def test_given_no_token_claims_when_calling_the_admin_api_then_401(aws):
+    event = sample("admin-create-producer")
+    del event["requestContext"]["authorizer"]
+    status, _body = invoke_json("admin_api", event)
+    assert status == 401
+
+
+def test_given_a_product_of_an_unregistered_producer_then_404_says_register_it_first(aws):
+    status, body = invoke_json("admin_api", sample("admin-create-product"))
+    assert status == 404
+    assert "POST /producers" in body["error"]["message"]
+
+
+def test_given_a_gtin_with_a_wrong_check_digit_then_422_names_the_right_digit(aws):
+    invoke_json("admin_api", sample("admin-create-producer"))
+    status, body = invoke_json("admin_api", with_body(sample("admin-create-product"), gtin="8930000000012"))
+    assert status == 422
+    assert body["error"]["details"][0]["field"] == "gtin"
+    assert "should be 9" in body["error"]["details"][0]["problem"]
+
+
+def test_given_a_product_with_stars_out_of_range_or_a_future_decision_then_422(aws):
+    invoke_json("admin_api", sample("admin-create-producer"))
+    bad_stars = {"stars": 6, "certificate_no": "X", "issuing_body": "UBND", "decision_date": "2024-01-01"}
+    status, body = invoke_json("admin_api", with_body(sample("admin-create-product"), ocop=bad_stars))
+    assert status == 422 and body["error"]["details"][0]["field"] == "ocop.stars"
+    future = {"stars": 4, "certificate_no": "X", "issuing_body": "UBND", "decision_date": "2099-01-01"}
+    status, body = invoke_json("admin_api", with_body(sample("admin-create-product"), ocop=future))
+    assert status == 422 and "future" in body["error"]["details"][0]["problem"]
+
+
+def test_given_a_rating_without_valid_until_then_it_runs_36_months_from_the_decision(aws):
+    invoke_json("admin_api", sample("admin-create-producer"))
+    status, body = invoke_json("admin_api", sample("admin-create-product"))
+    assert status == 201
+    assert body["ocop"]["valid_until"] == "2027-06-15"
+    assert body["gtin"] == "08930000000019"
+
+
+def test_given_malformed_json_then_422_in_the_error_shape(aws):
+    event = sample("admin-create-producer")
+    event["body"] = "{not json"
+    status, body = invoke_json("admin_api", event)
+    assert status == 422
+    assert set(body["error"]) >= {"code", "message", "message_vi"}
+
+
+def test_given_a_lot_whose_expiry_is_before_production_then_422_and_no_lot_exists(shop: Shop, ddb_calls):
+    event = with_body(
+        shop.event("producer-create-lot"), lot_code="BAD", production_date="2026-05-01", expiry_date="2026-04-01"
+    )
+    status, body = invoke_json("producer_api", event)
+    assert status == 422
+    assert "expiry_date must be after production_date" in body["error"]["details"][0]["problem"]
+    assert body["error"]["message_vi"] == "Yêu cầu không hợp lệ: hạn sử dụng phải sau ngày sản xuất."
+    assert not [op for _, op in ddb_calls if op in ("PutItem", "TransactWriteItems")]
+
+
+def test_given_a_lot_code_already_used_by_this_producer_then_409(shop: Shop):
+    event = shop.event("producer-create-lot")  # same lot code as the shop's first lot
+    status, body = invoke_json("producer_api", event)
+    assert status == 409
+    assert "HH-2026-11" in body["error"]["message"]
+
+
+def test_given_another_producers_product_when_registering_a_lot_then_404_and_nothing_is_written(shop: Shop):
+    other = Shop(producer_id="tam-hoa")
+    event = shop.event("producer-create-lot")
+    event["body"] = event["body"].replace(shop.product_id, other.product_id)
+    status, body = invoke_json("producer_api", with_body(event, lot_code="STEAL"))
+    assert status == 404
+    assert "not one of your products" in body["error"]["message"]

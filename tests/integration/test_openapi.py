@@ -1,0 +1,34 @@
+"""Each authenticated API publishes its OpenAPI description and a Swagger UI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers.handlers import http_event, invoke
+
+
+@pytest.mark.parametrize(
+    ("function", "path", "routes"),
+    [
+        (
+            "producer_api",
+            "/docs/producer",
+            {"/lots", "/batches", "/batches/{batch_id}", "/batches/{batch_id}/codes.csv"},
+        ),
+        ("admin_api", "/docs/admin", {"/producers", "/products"}),
+        ("inspector_api", "/docs/inspector", {"/scans"}),
+    ],
+)
+def test_given_an_api_when_asking_for_its_docs_then_swagger_ui_and_the_openapi_spec_list_its_routes(
+    aws, function, path, routes
+):
+    status, headers, body = invoke(function, http_event("GET", path, route=path))
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "swagger" in body.lower()
+    status, _, body = invoke(function, http_event("GET", path, route=path, query={"format": "json"}))
+    spec = json.loads(body)
+    assert status == 200 and spec["openapi"].startswith("3.")
+    assert routes <= set(spec["paths"])
+    assert "bearer" in spec["components"]["securitySchemes"]

@@ -1,0 +1,218 @@
+"""Producer and admin text is data (issue 13): invisible and reordering characters are
+removed and every text is NFC before it is stored, so the consumer page and the labels show
+what the producer meant; a name that reads like a label template prints as written."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+from xml.etree import ElementTree
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from helpers.handlers import (
+    Shop,
+    as_producer,
+    claims,
+    for_batch,
+    http_event,
+    invoke,
+    invoke_json,
+    sample,
+    scan,
+    with_body,
+)
+from ocop_local import backend
+from ocop_stamps.codes.scheme import group
+from ocop_stamps.core.settings import get_settings
+from ocop_stamps.printing import qr, render, sheets
+from ocop_stamps.storage import printing as print_store
+
+RLO, PDF_MARK, ZWSP, ZWJ, WJ, BOM = "\u202e", "\u202c", "\u200b", "\u200d", "\u2060", "\ufeff"
+INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u2060\ufeff\u200e\u200f")
+
+
+def _product_body(shop: Shop, **fields: Any) -> dict[str, Any]:
+    body = json.loads(sample("admin-create-product")["body"])
+    body.pop("gtin")  # the sample's GTIN belongs to the shop's first product
+    return {**body, "producer_id": shop.producer_id, **fields}
+
+
+def register_product(shop: Shop, **fields: Any) -> tuple[int, Any]:
+    event = sample("admin-create-product")
+    event["body"] = json.dumps(_product_body(shop, **fields), ensure_ascii=False)
+    return invoke_json("admin_api", event)
+
+
+def stamped(shop: Shop, name: str) -> tuple[dict[str, Any], str]:
+    """A product called ``name`` with a lot and an activated batch of 20; (product, first code)."""
+    status, product = register_product(shop, name=name)
+    assert status == 201, product
+    shop.product_id = product["product_id"]
+    shop.lot = shop.new_lot("NAMED-1")
+    shop.batch = shop.issue(20)
+    shop.batch_id = shop.batch["batch_id"]
+    assert shop.activate(1, 20)[0] == 201
+    return product, shop.codes(1, 1)[0]
+
+
+# --- 13. invisible and reordering characters ----------------------------------------------------------
+def test_given_a_product_name_with_a_right_to_left_override_then_the_page_shows_it_in_its_real_order(shop: Shop):
+    # "Cao ngựa bạch" + RLO + "aoH naoH": shown reversed, it would read "Hoan Hoa"
+    product, code = stamped(shop, f"Cao ngựa bạch {RLO}aoH naoH{PDF_MARK}")
+
+    status, page = scan(code, html=True)
+
+    assert product["name"] == "Cao ngựa bạch aoH naoH"
+    assert status == 200 and "Cao ngựa bạch aoH naoH" in page
+    assert not INVISIBLE & set(page)
+
+
+def test_given_a_product_name_with_zero_width_characters_then_it_is_stored_without_them(shop: Shop):
+    status, product = register_product(shop, name=f"{BOM}Trà{ZWSP} Tân{ZWJ} Cương{WJ}", brand="Tân\u00adCương")
+
+    assert status == 201, product
+    assert product["name"] == "Trà Tân Cương" and product["brand"] == "TânCương"
+
+
+def test_given_a_decomposed_vietnamese_name_pasted_from_a_mac_then_it_is_stored_and_shown_composed(shop: Shop):
+    name = "Cao ngựa bạch Hoàng Văn Hoan"
+    decomposed = unicodedata.normalize("NFD", name)
+    assert decomposed != name
+
+    product, code = stamped(shop, decomposed)
+    _, verdict = scan(code)
+
+    assert product["name"] == name and unicodedata.is_normalized("NFC", product["name"])
+    assert verdict["product"]["name"] == name
+
+
+def test_given_invisible_characters_in_nested_fields_and_lists_then_every_text_is_cleaned(shop: Shop):
+    step = unicodedata.normalize("NFD", "Sấy khô")
+    lot = shop.new_lot(
+        "NESTED-1",
+        certifications=[f"Viet{ZWSP}GAP", f"{RLO}PAHGV"],
+        origin={"province": f"Thái{BOM} Nguyên", "area_name": unicodedata.normalize("NFD", "Đồi chè")},
+        process_steps=[{"step": step, "when": "2026-10-01", "who": f"Hợp tác xã{ZWJ}"}],
+    )
+
+    assert sorted(lot["certifications"]) == ["PAHGV", "VietGAP"]
+    assert lot["origin"]["province"] == "Thái Nguyên" and lot["origin"]["area_name"] == "Đồi chè"
+    assert lot["process_steps"][0]["step"] == "Sấy khô" and lot["process_steps"][0]["who"] == "Hợp tác xã"
+
+
+def test_given_a_name_made_only_of_invisible_and_control_characters_then_422_names_the_field(shop: Shop):
+    status, body = register_product(shop, name=f"{ZWSP}{RLO}\x07{BOM}")
+
+    assert status == 422
+    assert [d["field"] for d in body["error"]["details"]] == ["name"]
+    assert body["error"]["message_vi"]
+
+
+def test_given_control_characters_in_a_recall_message_then_removed_and_line_breaks_kept(shop: Shop):
+    shop.activate(1, 10)
+    event = http_event(
+        "POST",
+        f"/lots/{shop.lot['lot_id']}/recall",
+        route="/lots/{lot_id}/recall",
+        body={"reason": "Mẫu\x00 không đạt\x1b[31m", "message_vi": "Ngừng\tsử dụng.\nLiên hệ cơ sở."},
+        claims=claims("producer", shop.producer_id),
+        path_parameters={"lot_id": shop.lot["lot_id"]},
+    )
+
+    status, answer = invoke_json("producer_api", event)
+    _, verdict = scan(shop.codes(1, 1)[0])
+
+    assert status == 201, answer
+    assert verdict["recall"]["message"] == "Ngừng\tsử dụng.\nLiên hệ cơ sở."
+
+
+# --- 12. producer text on labels is never a template ----------------------------------------------------
+PLACEHOLDER_NAME = "Trà {URL} {CODE} {0} %s"
+
+
+@pytest.fixture
+def placeholder_shop(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
+    """A product named like a label template, its batch activated, the print bucket and queues in moto."""
+    for key, value in backend.create_print_resources().items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    print_store.reset_clients()
+    stamped(shop, PLACEHOLDER_NAME)
+    yield shop
+    get_settings.cache_clear()
+    print_store.reset_clients()
+
+
+def print_files(shop: Shop, **body: Any) -> bytes:
+    event = for_batch(as_producer(sample("producer-print-files"), shop.producer_id), shop.batch_id)
+    event["rawPath"] = event["rawPath"].replace("/codes.csv", "")
+    status, _, answer = invoke("producer_api", with_body(event, **body))
+    assert status == 200, answer
+    return base64.b64decode(answer)
+
+
+def test_given_a_name_with_placeholders_when_svg_labels_are_printed_then_the_name_appears_as_written(
+    placeholder_shop: Shop,
+):
+    archive = zipfile.ZipFile(
+        io.BytesIO(print_files(placeholder_shop, format="svg_zip", preset="a4-24", first_serial=1, last_serial=2))
+    )
+    svg = archive.read("0000001.svg").decode()
+    url, code = archive.read("manifest.csv").decode().splitlines()[1].split(",")[2:0:-1]
+    root = ElementTree.fromstring(svg.encode())
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+    assert texts[0] == group(code)  # the code, then the name's lines
+    assert " ".join(texts[1:-1] if texts[-1] == "OCOP" else texts[1:]) == PLACEHOLDER_NAME
+    assert root.find("{http://www.w3.org/2000/svg}title").text == url and svg.count(url) == 1
+
+
+def test_given_a_name_with_placeholders_when_a_pdf_sheet_is_printed_then_its_text_is_the_name_as_written(
+    placeholder_shop: Shop,
+):
+    pdf = pdfium.PdfDocument(print_files(placeholder_shop, format="pdf", preset="a4-24", first_serial=1, last_serial=2))
+    text = pdf[0].get_textpage().get_text_range().replace("\r\n", " ").replace("\n", " ")
+
+    assert text.count("{URL}") == 2 and text.count("{CODE}") == 2  # once on each of the two labels
+    assert "https://" not in text
+
+
+def test_given_a_name_with_placeholders_when_png_labels_are_printed_then_every_label_draws_the_same_name(
+    placeholder_shop: Shop,
+):
+    archive = zipfile.ZipFile(
+        io.BytesIO(print_files(placeholder_shop, format="png_zip", preset="a4-24", first_serial=1, last_serial=2))
+    )
+    first, second = (np.asarray(Image.open(io.BytesIO(archive.read(f"{s:07d}.png")))) for s in (1, 2))
+    url = archive.read("manifest.csv").decode().splitlines()[1].split(",")[2]
+    sheet = sheets.PRESETS["a4-24"]
+    layout = sheets.label_layout(sheet.label_w, sheet.label_h, qr.encode_urls([url], "M")[0].size)
+    px = 300 / 25.4
+    top, left = round(layout.text.y * px), round(layout.text.x * px)
+    bottom, right = round((layout.text.y + layout.text.h) * px), round((layout.text.x + layout.text.w) * px)
+
+    name_first, name_second = first[top:bottom, left:right], second[top:bottom, left:right]
+    assert (name_first < 128).any()  # the name is drawn
+    assert np.array_equal(name_first, name_second)  # and not filled with each label's URL or code
+
+
+def test_given_a_name_with_placeholders_when_rendered_directly_then_svg_and_pdf_show_it_literally(aws: None):
+    stamps = render.Stamps([1], ["1ABCDEFGHJKMNPQ"], ["https://tem.example.vn/v/1ABCDEFGHJKMNPQ"])
+    info = render.LabelText("{URL}{CODE}", 4)
+    sheet = sheets.PRESETS["a4-24"]
+
+    ((_, svg),) = list(render.iter_svg([stamps], sheet, info))
+    out = io.BytesIO()
+    render.write_pdf(out, [stamps], sheet, info)
+    text = pdfium.PdfDocument(out.getvalue())[0].get_textpage().get_text_range()
+
+    assert "{URL}{CODE}" in svg.decode() and "{URL}{CODE}" in text

@@ -1,0 +1,1 @@
+"""Unit tier: domain logic on plain data, no AWS, no network (see conftest.py)."""
