@@ -115,7 +115,8 @@ def report(code: str) -> Response:
 
     headers, query = _request()
     key = report_key(code)
-    form = read_form(app.request.body, headers.get("content-type", ""))
+    raw = app.request.raw_event  # as the gateway sent it: read_form refuses what cannot be read
+    form = read_form(raw.get("body"), headers.get("content-type", ""), base64_encoded=bool(raw.get("isBase64Encoded")))
     as_json = "application/json" in headers.get("content-type", "") or wants_json(headers.get("accept", ""))
     lang = choose_lang({**query, **({"lang": form["lang"]} if form and "lang" in form else {})}, headers)
     if form is None:

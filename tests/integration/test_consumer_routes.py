@@ -255,11 +255,6 @@ def test_given_a_report_form_that_cannot_be_read_then_400_with_the_form_again_an
     assert _log(code) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="functions/public_scan/app.py reads app.current_event.decoded_body, which raises before "
-    "read_form sees the body; it must pass read_form(event.body, ..., base64_encoded=event.is_base64_encoded)",
-)
 @pytest.mark.parametrize(
     "body",
     [base64.b64encode(b"where=Ch\xff\xfe Xanh").decode(), base64.b64encode(bytes(range(256))).decode(), "not base64!"],
