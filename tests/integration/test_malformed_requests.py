@@ -12,6 +12,7 @@ import base64
 import copy
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,11 @@ DOCS_ROUTES = [r for r in ROUTES if r.path.startswith("/docs/")]
 PRODUCER_ID = "hoan-hoa"
 
 
+def _code_dir(route: Route) -> str:
+    """The function's folder under functions/ (the last part of its CodeUri)."""
+    return Path(route.code_uri.rstrip("/")).name
+
+
 def _fill(path: str) -> tuple[str, dict[str, str]]:
     """A concrete path for a template path, every ``{param}`` set to a plausible value."""
     params = {name: "1" for name in re.findall(r"{(\w+)}", path)}
@@ -37,7 +43,7 @@ def _fill(path: str) -> tuple[str, dict[str, str]]:
 
 def _caller(route: Route) -> dict[str, Any]:
     """Claims of a caller the route is for (its function's ROUTE_ROLES), so the request reaches the resolver."""
-    role = load_handler(route.code_dir).ROUTE_ROLES[route.route_key][0]
+    role = load_handler(_code_dir(route)).ROUTE_ROLES[route.route_key][0]
     c = claims(role, PRODUCER_ID if role == "producer" else None)
     if role == "inspector":
         c["custom:provinces"] = "*"
@@ -91,7 +97,7 @@ def test_given_a_body_that_cannot_be_read_when_posted_to_any_json_route_then_400
     for kind, (body, base64_encoded, content_type) in MALFORMED.items():
         event = _event(route, body, base64_encoded=base64_encoded, headers={"content-type": content_type})
 
-        status, answer = invoke_json(route.code_dir, event)
+        status, answer = invoke_json(_code_dir(route), event)
 
         error = _assert_one_error_shape(status, answer, 400, "malformed_request")
         assert error["details"][0]["field"] in ("body", "content-type"), kind
@@ -100,7 +106,7 @@ def test_given_a_body_that_cannot_be_read_when_posted_to_any_json_route_then_400
 @pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: r.route_key)
 def test_given_text_that_is_not_json_when_posted_then_422_saying_so_in_both_languages(aws: None, route: Route) -> None:
     for text in ("{not json", '{"size": NaN}', '{"size": Infinity}'):
-        status, answer = invoke_json(route.code_dir, _event(route, text))
+        status, answer = invoke_json(_code_dir(route), _event(route, text))
 
         error = _assert_one_error_shape(status, answer, 422, "invalid_request")
         assert "not valid JSON" in error["message"] and "JSON" in error["message_vi"]
@@ -126,7 +132,7 @@ def test_given_the_local_gateway_when_a_producer_posts_invalid_utf8_to_batches_t
 
 # --- 9. a query parameter given twice ---------------------------------------------------------------
 def _spec(docs: Route) -> dict[str, Any]:
-    status, _, body = invoke(docs.code_dir, http_event("GET", docs.path, route=docs.path, query={"format": "json"}))
+    status, _, body = invoke(_code_dir(docs), http_event("GET", docs.path, route=docs.path, query={"format": "json"}))
     assert status == 200, body
     return json.loads(body)
 
@@ -164,7 +170,7 @@ def test_given_a_query_parameter_given_twice_on_any_route_then_400_naming_it_in_
         event = _event(route, query={name: "1,2"})
         event["rawQueryString"] = f"{name}=1&{name}=2"  # API Gateway joins repeats with a comma
 
-        status, answer = invoke_json(route.code_dir, event)
+        status, answer = invoke_json(_code_dir(route), event)
 
         error = _assert_one_error_shape(status, answer, 400, "malformed_request")
         assert f"'{name}'" in error["message"] and f"'{name}'" in error["message_vi"], route.route_key
@@ -306,7 +312,7 @@ def test_given_a_boolean_a_fraction_or_a_string_for_any_numeric_field_then_422_n
         for wrong in WRONG[kind]:
             body = json.dumps(_set(SAMPLES[route.route_key], field, wrong), ensure_ascii=False)
 
-            status, answer = invoke_json(route.code_dir, _event(route, body))
+            status, answer = invoke_json(_code_dir(route), _event(route, body))
 
             error = _assert_one_error_shape(status, answer, 422, "invalid_request")
             assert [d["field"] for d in error["details"]] == [field], (route.route_key, field, wrong, error)
