@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import parse_qs
 
 MAX_FORM_BYTES = 4096
@@ -78,3 +79,7 @@ def read_form(body: str | None, content_type: str) -> dict[str, str] | None:
     except ValueError:
         return None
     return {k: v[0] for k, v in parsed.items() if v}
+
+
+def lowered(headers: dict[str, Any] | None) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (headers or {}).items()}
