@@ -74,3 +74,7 @@ _.in_subsegment_async
 _.patch
 _.patch_all
 _.disabled
+
+# The local stack's background label-worker poller: tests that start one per module stop it
+# (tests/e2e/test_cli_local_stack.py).
+_.stop

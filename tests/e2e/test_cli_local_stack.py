@@ -25,7 +25,6 @@ import pytest
 
 from ocop_local import backend, jobs, server, streams
 from ocop_stamps.printing import jobs as print_jobs
-from ocop_stamps.storage import inspection as inspection_store
 from ocop_stamps.storage import printing as print_store
 from ocop_stamps_cli import main as cli
 
@@ -83,7 +82,6 @@ def stack(local_stack: LocalStack) -> Iterator[Stack]:
         }
         backend.apply_environment(env)
         print_store.reset_clients()
-        inspection_store.reset()
         worker = jobs.WorkerPoller(jobs.worker_handler(template), env["PRINT_QUEUE_URL"], interval=0.1)
         worker.start()
         reader = streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans"))
@@ -96,7 +94,6 @@ def stack(local_stack: LocalStack) -> Iterator[Stack]:
                 os.environ.pop(name, None)
             backend.apply_environment({})
             print_store.reset_clients()
-            inspection_store.reset()
 
 
 def ocop(stack: Stack, role: str, *args: str) -> Run:

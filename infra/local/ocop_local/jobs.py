@@ -115,14 +115,20 @@ class WorkerPoller(threading.Thread):
     def __init__(self, handler: Callable[[dict[str, Any], Any], Any], queue_url: str, interval: float = 0.5) -> None:
         super().__init__(name="label-worker-poller", daemon=True)
         self.handler, self.queue_url, self.interval = handler, queue_url, interval
+        self.stopping = threading.Event()
 
-    def run(self) -> None:  # a daemon thread: it ends with the process
-        while True:
+    def run(self) -> None:  # a daemon thread: it ends with the process, or with stop()
+        while not self.stopping.is_set():
             try:
                 drain(self.handler, self.queue_url, max_rounds=50)
             except Exception:
                 log.exception("label worker poller")
-            time.sleep(self.interval)
+            self.stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        """End the loop and wait for it (tests start a poller per module and stop it after)."""
+        self.stopping.set()
+        self.join(timeout=10)
 
 
 def with_downloads(app: Callable[..., Any]) -> Callable[..., Any]:
