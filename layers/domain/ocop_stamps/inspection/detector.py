@@ -46,12 +46,14 @@ MARKER_DAYS = 8  # longer than the stream's 24 h retention and the retry window
 
 @dataclass(frozen=True)
 class Rules:
-    repeat_24h: int = 3
-    repeat_7d: int = 10  # a product's own repeat_threshold wins
-    travel_minutes: int = 60
-    burst_client: int = 20
-    burst_place: int = 100
-    burst_window_seconds: int = 600
+    """The detector's thresholds; their values and reasons are in ``core.settings``."""
+
+    repeat_24h: int
+    repeat_7d: int  # a product's own repeat_threshold wins
+    travel_minutes: int
+    burst_client: int
+    burst_place: int
+    burst_window_seconds: int
 
     @classmethod
     def from_settings(cls) -> Rules:
