@@ -84,7 +84,8 @@ def fill(scan: Any, *, retention_days: int, salt_version: str) -> None:
 
 
 # --- the catalog table (docs/DATA-MODEL.md) ------------------------------------------------
-# One table, items under ``pk``/``sk`` prefixes; ``gsi1`` lists a producer's items by kind.
+# One table, items under ``pk``/``sk`` prefixes; ``gsi1`` lists a producer's items by kind
+# (``gsi1sk`` is the item's own key, a batch's zero-padded so batches list in order).
 PROFILE = "PROFILE"
 
 
@@ -107,16 +108,6 @@ def batch_key(batch_no: int) -> str:
 def lot_code_claim_key(lot_code: str) -> str:
     """Sort key (under the producer) of the item that keeps a producer's lot codes unique."""
     return f"LOTCODE#{lot_code}"
-
-
-def product_listing_key(product_id: str) -> str:
-    """``gsi1sk`` of a product under its producer."""
-    return f"PRODUCT#{product_id}"
-
-
-def lot_listing_key(lot_id: str) -> str:
-    """``gsi1sk`` of a lot under its producer."""
-    return f"LOT#{lot_id}"
 
 
 def batch_listing_key(batch_no: int) -> str:
