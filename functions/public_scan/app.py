@@ -18,9 +18,9 @@ from urllib.parse import quote
 from aws_lambda_powertools.logging import correlation_paths
 
 from ocop_stamps.api.public_router import PublicRouter, Response, error_response, json_response
-from ocop_stamps.api.startup import start
+from ocop_stamps.api.startup import request_budget, start
 from ocop_stamps.codes.labels import public_base_url
-from ocop_stamps.core.errors import DomainError
+from ocop_stamps.core.errors import DomainError, Unavailable
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.observability import logger, metrics, tracer
 from ocop_stamps.pages import scan_page
@@ -47,7 +47,7 @@ PAGE_HEADERS = {**NO_STORE, **scan_page.HTML_HEADERS}
 
 @app.exception_handler(DomainError)
 def _domain(exc: DomainError) -> Response:
-    return json_response(exc.status, exc.body(), NO_STORE)
+    return json_response(exc.status, exc.body(), {**NO_STORE, **exc.headers()})
 
 
 def _request() -> tuple[dict[str, str], dict[str, str]]:
@@ -75,9 +75,12 @@ def _answer_scan(
     code: str, channel: str, path: str | None, expected_gtin: str | None = None, extra: dict[str, str] | None = None
 ) -> Response:
     headers, query = _request()
-    result = verify(
-        code, _context(headers, channel), _base(), expected_gtin=expected_gtin, view_token=query.get("view")
-    )
+    try:
+        result = verify(
+            code, _context(headers, channel), _base(), expected_gtin=expected_gtin, view_token=query.get("view")
+        )
+    except Unavailable as exc:  # no verdict now, none guessed; the scan itself is queued (issue 13)
+        return _unavailable(exc, code, extra)
     status = 404 if result["verdict"] == "unknown" else 200
     if result.get("retry_after"):  # too many unknown codes from this client: slow down
         status = 429
@@ -86,6 +89,19 @@ def _answer_scan(
         return json_response(status, result, {**NO_STORE, **(extra or {})})
     lang = choose_lang(query, headers)
     return _html(status, scan_page.render(result, lang, path=path), {"Content-Language": lang, **(extra or {})})
+
+
+def _unavailable(
+    exc: Unavailable, code: str, extra: dict[str, str] | None, *, report: bool = False, lang: str | None = None
+) -> Response:
+    """503 with Retry-After: JSON in the error shape for an app, a page that claims nothing for a person."""
+    headers, query = _request()
+    extra = {**(extra or {}), **exc.headers()}
+    if wants_json(headers.get("accept", "")):
+        return json_response(exc.status, exc.body(), {**NO_STORE, **extra})
+    lang = lang or choose_lang(query, headers)
+    page = scan_page.render_unavailable(code[:64], lang, report=report)
+    return _html(exc.status, page, {"Content-Language": lang, **extra})
 
 
 # --- a stamp's page -------------------------------------------------------------------------
@@ -125,6 +141,10 @@ def report(code: str) -> Response:
         return _html(400, scan_page.render_report_form(key, lang, invalid=True))
     try:
         saved = submit_report(key, form.get("where"), form.get("note"), _context(headers, "web"))
+    except Unavailable as exc:  # neither the log table nor the fallback queue took it: say so
+        if as_json:
+            raise
+        return _unavailable(exc, key, None, report=True, lang=lang)
     except DomainError:
         if as_json:
             raise
@@ -218,4 +238,5 @@ def resolver_description() -> Response:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    with request_budget(context):  # DynamoDB retries end well inside the function's 10 s
+        return app.resolve(event, context)

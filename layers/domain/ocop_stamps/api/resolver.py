@@ -21,10 +21,11 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from ocop_stamps.api.reading import read_json, request_problem
 from ocop_stamps.api.responses import error_response, json_response
 from ocop_stamps.core.auth import Principal
-from ocop_stamps.core.errors import DomainError
+from ocop_stamps.core.errors import DomainError, unavailable
 from ocop_stamps.core.schema import RULES_VI
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.observability import logger
+from ocop_stamps.storage.faults import fault_of, request_budget
 from ocop_stamps.storage.models import bind_tables
 
 
@@ -32,7 +33,7 @@ def error_event_response(exc: DomainError) -> dict[str, Any]:
     """A DomainError as the Lambda proxy response, for answers given before the resolver runs."""
     return {
         "statusCode": exc.status,
-        "headers": {"Content-Type": "application/json; charset=utf-8"},
+        "headers": {"Content-Type": "application/json; charset=utf-8", **exc.headers()},
         "body": json.dumps(exc.body(), ensure_ascii=False, separators=(",", ":")),
         "isBase64Encoded": False,
     }
@@ -52,7 +53,8 @@ class JsonApiResolver(APIGatewayHttpResolver):
         problem = request_problem(event)
         if problem is not None:
             return error_event_response(problem)
-        return super().resolve(event, context)
+        with request_budget(context):  # DynamoDB retries end well inside the function's time
+            return super().resolve(event, context)
 
 
 def _details(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -83,7 +85,7 @@ def make_resolver(title: str, docs_path: str | None, description: str) -> JsonAp
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response[str]:
-        return json_response(exc.status, exc.body())
+        return json_response(exc.status, exc.body(), exc.headers() or None)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[str]:
@@ -96,6 +98,9 @@ def make_resolver(title: str, docs_path: str | None, description: str) -> JsonAp
 
     @app.exception_handler(Exception)
     def _crash(exc: Exception) -> Response[str]:
+        if fault_of(exc) is not None:  # a DynamoDB fault no storage function answered: still a 503
+            logger.warning("dynamodb fault reached the resolver", exc_info=exc)
+            return _domain(unavailable())
         logger.exception("unhandled error")
         return error_response(
             500,

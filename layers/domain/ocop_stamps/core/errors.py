@@ -13,11 +13,23 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, message_vi: str, *, details: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        message_vi: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.message_vi = message_vi
         self.details = details or []
+        self.retry_after = retry_after  # seconds: the answer carries ``Retry-After`` (retryable)
+
+    def headers(self) -> dict[str, str]:
+        """Response headers this error adds: ``Retry-After`` when the request may simply be retried."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
     def body(self) -> dict[str, Any]:
         err: dict[str, Any] = {"code": self.code, "message": self.message, "message_vi": self.message_vi}
@@ -56,14 +68,36 @@ class Unprocessable(DomainError):
     code = "invalid_request"
 
 
+class Unavailable(DomainError):
+    """503: the data store refused the work for now (throttled, failing); nothing was changed."""
+
+    status = 503
+    code = "unavailable"
+
+
 # A change that lost a race (a conditional transaction whose revision moved) is read again
 # and retried this many times before the caller is told to try again (decision, issue 4).
 CONFLICT_ATTEMPTS = 5
+# Retry-After of a 409 that lost races and of a 503 whose retries ran out (issue 13,
+# docs/DATA-MODEL.md "DynamoDB faults"): a conflict clears in milliseconds, throttling once
+# DynamoDB has added capacity (seconds).
+CONFLICT_RETRY_AFTER = 1
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 def busy() -> Conflict:
-    """The 409 for a change that kept losing races after ``CONFLICT_ATTEMPTS`` tries."""
+    """The 409 for a change that kept losing races (or transaction conflicts) after its retries."""
     return Conflict(
         "Someone else is changing the same data; try again in a moment.",
         "Dữ liệu đang được thay đổi bởi yêu cầu khác; vui lòng thử lại sau giây lát.",
+        retry_after=CONFLICT_RETRY_AFTER,
+    )
+
+
+def unavailable() -> Unavailable:
+    """The 503 for work the data store kept refusing (throttled, failing) after its retries."""
+    return Unavailable(
+        "The service is busy and did not do this; nothing was changed. Try again in a few seconds.",
+        "Hệ thống đang quá tải nên chưa thực hiện yêu cầu này; chưa có gì bị thay đổi. Vui lòng thử lại sau vài giây.",
+        retry_after=UNAVAILABLE_RETRY_AFTER,
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from ocop_stamps.catalog.registry import own_lot
 from ocop_stamps.catalog.views import lot_view, plain
-from ocop_stamps.core.errors import CONFLICT_ATTEMPTS, BadRequest, Conflict
+from ocop_stamps.core.errors import CONFLICT_ATTEMPTS, CONFLICT_RETRY_AFTER, BadRequest, Conflict
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.epcis import events as epcis
 from ocop_stamps.epcis.history import event_item
@@ -66,6 +66,7 @@ def activate(producer_id: str, batch_id: str, data: ActivationIn, base_url: str)
     raise Conflict(
         "The batch is being changed by another request; try again in a moment.",
         "Đợt cấp tem đang được cập nhật bởi yêu cầu khác; vui lòng thử lại sau giây lát.",
+        retry_after=CONFLICT_RETRY_AFTER,
     )
 
 

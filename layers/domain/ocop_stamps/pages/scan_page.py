@@ -178,6 +178,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "Đường dẫn này không đúng cú pháp GS1 Digital Link. Hãy quét lại mã QR hoặc nhập mã tem bên dưới.",
         "This link is not valid GS1 Digital Link syntax. Scan the QR again or type the stamp code below.",
     ),
+    "unavailable": ("Chưa kiểm tra được tem lúc này", "This stamp could not be checked just now"),
+    "unavailable_d": (
+        "Hệ thống đang quá tải. Trang này không cho biết sản phẩm là thật hay giả; hãy quét lại mã sau ít phút.",
+        "The service is busy. This page says nothing about whether the product is genuine; scan the code "
+        "again in a few minutes.",
+    ),
+    "unavailable_report": ("Chưa gửi được báo cáo", "Your report could not be sent"),
+    "unavailable_report_d": (
+        "Hệ thống đang quá tải nên báo cáo của bạn chưa được lưu. Vui lòng gửi lại sau ít phút.",
+        "The service is busy and your report was not saved. Please send it again in a few minutes.",
+    ),
+    "try_again": ("Thử lại", "Try again"),
     "footer": (
         "Thông tin truy xuất theo Thông tư 02/2024/TT-BKHCN. Trang này không dùng cookie và không theo dõi bạn.",
         "Traceability information as set out in Circular 02/2024/TT-BKHCN. This page uses no cookies and does "
@@ -251,6 +263,7 @@ _LOOK: dict[str, tuple[str, str]] = {
     Verdict.recalled: ("bad", "stop"),
     Verdict.unknown: ("bad", "bad"),
     "typo": ("warn", "warn"),  # an unknown code that fails its check character
+    "unavailable": ("warn", "clock"),  # not checked now (issue 13): no verdict at all
 }
 
 
@@ -685,3 +698,17 @@ def render_report_form(code: str, lang: str = "vi", *, invalid: bool = False) ->
 def render_bad_link(lang: str = "vi") -> str:
     body = _banner("typo", _t("bad_link", lang), [f"<p>{_t('bad_link_d', lang)}</p>"], "bad_request") + check_form(lang)
     return page(_t("bad_link", lang), body, lang, None)
+
+
+def render_unavailable(code: str, lang: str = "vi", *, report: bool = False) -> str:
+    """The 503 page (issue 13): the stamp could not be checked -- or the report not kept --
+    because the service is busy. It states no verdict and links to try again."""
+    key = "unavailable_report" if report else "unavailable"
+    path = code_path(code) + ("/report" if report else "")
+    again = _with_query(path, lang_query(lang))
+    body = (
+        _banner("unavailable", _t(key, lang), [f"<p>{_t(key + '_d', lang)}</p>"], "unavailable")
+        + f"<p>{_t('code', lang)}: <code>{_e(code)}</code></p>"
+        + f'<p><a href="{_e(again)}">{_t("try_again", lang)}</a></p>'
+    )
+    return page(_t(key, lang), body, lang, path)

@@ -34,7 +34,7 @@ from typing import Any
 
 from ocop_stamps.catalog.views import plain, rating_status
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.core.errors import BadRequest, NotFound
+from ocop_stamps.core.errors import BadRequest, NotFound, unavailable
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import RatingStatus
@@ -254,10 +254,13 @@ def start_job(spec: JobSpec) -> dict[str, Any]:
         }
     )
     store.put_job(job_id, fields)
-    store.enqueue_chunks(job_id, spec.chunks)
-    item = store.get_job(job_id, consistent=True)
-    assert item is not None
-    return job_view(job_id, item)
+    try:
+        store.enqueue_chunks(job_id, spec.chunks)
+    except Exception as exc:  # a job with no (or some) chunk messages would never finish: fail it
+        logger.exception("print job not queued", extra={"job_id": job_id})
+        store.mark_failed(job_id, "its chunks could not be queued; request the files again", chunk_failed=False)
+        raise unavailable() from exc
+    return job_view(job_id, fields)  # as written: no read that could fail after the job exists
 
 
 def job_view(job_id: str, item: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,8 @@ removed) and the same privacy rules as a scan: a salted hash of the address, a c
 place, a user-agent family. A report on a code that decodes is tied to its batch, serial
 and lot, so an inspector reading a lot's log sees it; a report on a code that does not
 decode is kept under the code as typed, like an ``unknown`` scan. A report never moves the
-stamp's scan counter.
+stamp's scan counter. A report DynamoDB refuses goes to the scan-fallback queue and the
+scan-log drain writes it (issue 13): an accepted report is never lost.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import secrets as pysecrets
 from typing import Any
 
 from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
-from ocop_stamps.core.errors import BadRequest
+from ocop_stamps.core.errors import BadRequest, Unavailable, unavailable
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.vocabulary import REPORT
 from ocop_stamps.issuing.ranges import lot_of_serial
+from ocop_stamps.observability import logger
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.verification import ScanContext
 from ocop_stamps.storage import keys as table_keys
@@ -83,20 +85,47 @@ def submit_report(
         report_note=note_text or None,
     )
     try:
-        stamp = decode(code_keys(), code)
+        enrich(record)
+        enriched = True
+    except Unavailable:  # the batch cannot be read now: the drain ties the report to it later
+        enriched = False
+    _file(record, enriched=enriched)
+    return {"report_id": record.scan_key, "code": code, "received_at": stamp_time}
+
+
+def enrich(record: ScanItem) -> None:
+    """Tie a report to its stamp's batch, serial, lot, product and producer, as a scan is."""
+    try:
+        stamp = decode(code_keys(), str(record.code))
     except InvalidCode as exc:
         record.reason = f"report on a code that does not decode: {exc.reason}"
-    else:
-        batch = repo.get_batch(stamp.batch)
-        if batch is not None and stamp.serial <= int(batch.size):
-            record.batch_no = stamp.batch
-            record.serial = stamp.serial
-            record.lot_id = lot_of_serial(batch, stamp.serial)
-            record.product_id = batch.product_id
-            record.producer_id = batch.producer_id
-            # the inspector's province scope falls back to the producer's province, as for scans
-            producer = repo.get_producer(batch.producer_id)
-            if producer is not None and producer.address:
-                record.producer_province = producer.address.as_dict().get("province")
-    repo.record_scan(record)
-    return {"report_id": record.scan_key, "code": code, "received_at": stamp_time}
+        return
+    batch = repo.get_batch(stamp.batch)
+    if batch is not None and stamp.serial <= int(batch.size):
+        record.batch_no = stamp.batch
+        record.serial = stamp.serial
+        record.lot_id = lot_of_serial(batch, stamp.serial)
+        record.product_id = batch.product_id
+        record.producer_id = batch.producer_id
+        # the inspector's province scope falls back to the producer's province, as for scans
+        producer = repo.get_producer(batch.producer_id)
+        if producer is not None and producer.address:
+            record.producer_province = producer.address.as_dict().get("province")
+
+
+def _file(record: ScanItem, *, enriched: bool) -> None:
+    """Write the report; when DynamoDB refuses, queue it for the scan-log drain (issue 13):
+    accepted means kept. Only if the queue refuses too is the consumer told 503."""
+    if enriched:
+        try:
+            repo.record_scan(record)
+            return
+        except Unavailable:
+            logger.warning("report write refused; it goes to the fallback queue")
+    from ocop_stamps.scanning import fallback
+
+    try:
+        fallback.send(record, count_pending=False, enrich_pending=not enriched)
+    except Exception as exc:
+        logger.exception("report not kept: neither the log table nor the fallback queue took it")
+        raise unavailable() from exc

@@ -21,8 +21,9 @@ from typing import Any, NamedTuple
 
 from ocop_stamps.catalog.views import lot_view, plain, producer_view, product_view
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import InvalidCode, decode, group, normalize
+from ocop_stamps.codes.scheme import InvalidCode, StampId, decode, group, normalize
 from ocop_stamps.core.cache import TtlCache
+from ocop_stamps.core.errors import Unavailable
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import VN_TZ, Verdict
@@ -137,16 +138,16 @@ def verify(
     except InvalidCode as exc:
         return _unknown(raw_code, exc.reason, record, stamp_time, now)
     code = _canonical(raw_code)
-    batch, lot_id = _batch_for(stamp.batch, stamp.serial)
-    if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
-        return _unknown(raw_code, "no such batch or serial", record, stamp_time, now)
-
-    product = _cached("product", batch.product_id, repo.get_product) or {}
-    if expected_gtin is not None and product.get("gtin") != expected_gtin:
-        return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time, now)
-    producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
-    lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
     seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token else None
+    try:
+        found = _catalog(stamp, expected_gtin)
+    except Unavailable:  # the catalog cannot be read now: no verdict is given, none is guessed
+        if seen is None:
+            _defer(record, code, stamp, expected_gtin)
+        raise
+    if isinstance(found, str):
+        return _unknown(raw_code, found, record, stamp_time, now)
+    _, _, product, producer, lot = found
     counted: Any = None
     scan_no: int | None = None
     if seen is not None:  # the same scan shown again: nothing counted, nothing logged
@@ -157,33 +158,7 @@ def verify(
             scan_no = int(counted.scan_count)
         except Exception:  # retries exhausted: answer anyway, count later (scanning.fallback)
             logger.exception("stamp counter write failed; the scan goes to the fallback queue")
-    voided = _void_of(batch, stamp.serial)
-    recalled = _recall_of(batch, lot_id)
-    facts = StampFacts(
-        activated=lot is not None,
-        scan_count=scan_no or 0,  # unknown count: claim no repeat rather than guess
-        repeat_threshold=int(product.get("repeat_threshold", 10)),
-        expiry_date=dt.date.fromisoformat(lot["expiry_date"]) if lot else None,
-        recalled=recalled is not None,
-        void=voided is not None,
-    )
-    verdicts = judge(facts, now.astimezone(VN_TZ).date())
-
-    record.code = code
-    record.scan_key = (
-        table_keys.scan_key(stamp_time, scan_no)
-        if scan_no
-        else table_keys.uncounted_scan_key(stamp_time, "p", pysecrets.token_hex(5))
-    )
-    record.verdict = verdicts[0].value
-    record.verdicts = [v.value for v in verdicts]
-    record.batch_no = stamp.batch
-    record.serial = stamp.serial
-    record.scan_no = scan_no
-    record.lot_id = lot_id
-    record.product_id = batch.product_id
-    record.producer_id = batch.producer_id
-    record.producer_province = (producer.get("address") or {}).get("province")  # inspector scope fallback
+    verdicts, voided, recalled = _judge(record, code, stamp, found, scan_no, now)
     if seen is None:
         _write_log(record, count_pending=scan_no is None)
         count(SCANS, verdict=verdicts[0].value)
@@ -217,6 +192,95 @@ def verify(
             {"k": code, "c": scan_no, "t": stamp_time, "f": scan["first_scanned_at"], "p": scan["first_province"]},
         )
     return result
+
+
+_Found = tuple[BatchItem, str | None, dict[str, Any], dict[str, Any], dict[str, Any] | None]
+
+
+def _catalog(stamp: StampId, expected_gtin: str | None) -> _Found | str:
+    """(batch, lot_id, product, producer, lot) of a decoded stamp, or why it is ``unknown``.
+
+    Raises ``Unavailable`` when DynamoDB keeps refusing the reads (``storage.faults``).
+    """
+    batch, lot_id = _batch_for(stamp.batch, stamp.serial)
+    if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
+        return "no such batch or serial"
+    product = _cached("product", batch.product_id, repo.get_product) or {}
+    if expected_gtin is not None and product.get("gtin") != expected_gtin:
+        return "code does not belong to this GTIN"
+    producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
+    lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
+    return batch, lot_id, product, producer, lot
+
+
+def _judge(
+    record: ScanItem, code: str, stamp: StampId, found: _Found, scan_no: int | None, now: dt.datetime
+) -> tuple[list[Verdict], dict[str, Any] | None, dict[str, Any] | None]:
+    """The scan's verdicts (and its void and recall, if any), written into ``record``."""
+    batch, lot_id, product, producer, lot = found
+    voided = _void_of(batch, stamp.serial)
+    recalled = _recall_of(batch, lot_id)
+    facts = StampFacts(
+        activated=lot is not None,
+        scan_count=scan_no or 0,  # unknown count: claim no repeat rather than guess
+        repeat_threshold=int(product.get("repeat_threshold", 10)),
+        expiry_date=dt.date.fromisoformat(lot["expiry_date"]) if lot else None,
+        recalled=recalled is not None,
+        void=voided is not None,
+    )
+    verdicts = judge(facts, now.astimezone(VN_TZ).date())
+    stamp_time = record.scanned_at
+    record.code = code
+    record.scan_key = (
+        table_keys.scan_key(stamp_time, scan_no)
+        if scan_no
+        else table_keys.uncounted_scan_key(stamp_time, "p", pysecrets.token_hex(5))
+    )
+    record.verdict = verdicts[0].value
+    record.verdicts = [v.value for v in verdicts]
+    record.batch_no = stamp.batch
+    record.serial = stamp.serial
+    record.scan_no = scan_no
+    record.lot_id = lot_id
+    record.product_id = batch.product_id
+    record.producer_id = batch.producer_id
+    record.producer_province = (producer.get("address") or {}).get("province")  # inspector scope fallback
+    return verdicts, voided, recalled
+
+
+def _defer(record: ScanItem, code: str, stamp: StampId, expected_gtin: str | None) -> None:
+    """Queue a scan whose catalog could not be read: the drain reads, counts, judges and logs
+    it (``replay_unchecked``), so it is logged once like any other (issue 13)."""
+    record.code = code
+    record.batch_no = stamp.batch
+    record.serial = stamp.serial
+    try:
+        from ocop_stamps.scanning import fallback
+
+        fallback.send(record, count_pending=True, judge_pending=True, expected_gtin=expected_gtin)
+    except Exception:  # both DynamoDB and SQS down: the 503 stands, the loss is logged loudly
+        logger.exception("scan lost: the catalog could not be read and the fallback queue refused it")
+
+
+def replay_unchecked(fields: dict[str, Any], expected_gtin: str | None) -> ScanItem:
+    """Complete a deferred scan (``_defer``): what ``verify`` would have logged, judged on the
+    scan's own date with the stamp's state now (a recall or void made meanwhile shows);
+    a code that turns out not to exist is logged ``unknown``. Returns the record written."""
+    record = ScanItem(**fields)
+    now = dt.datetime.fromisoformat(str(record.scanned_at).replace("Z", "+00:00"))
+    stamp = decode(code_keys(), str(record.code))
+    found = _catalog(stamp, expected_gtin)
+    if isinstance(found, str):
+        record.scan_key = table_keys.uncounted_scan_key(str(record.scanned_at), "u", pysecrets.token_hex(5))
+        record.verdict = Verdict.unknown.value
+        record.verdicts = [Verdict.unknown.value]
+        record.reason = found
+    else:
+        counted = repo.count_scan(record.code, stamp.batch, stamp.serial, str(record.scanned_at), record.province)
+        _judge(record, str(record.code), stamp, found, int(counted.scan_count), now)
+    repo.record_scan(record)
+    count(SCANS, verdict=str(record.verdict))
+    return record
 
 
 def _write_log(record: ScanItem, *, count_pending: bool) -> None:

@@ -14,7 +14,8 @@ The Alerts table holds three kinds of item (docs/DATA-MODEL.md):
 
 The table is reached with the low-level client: attribute names such as ``v:genuine``
 are data, not a fixed schema.
-Functions doing I/O are traced (``ocop_stamps.observability``).
+Functions doing I/O are traced (``ocop_stamps.observability``) and retried on a DynamoDB
+fault (``faults.retrying``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from functools import lru_cache
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError
 
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.observability import tracer
+from ocop_stamps.storage import faults
 from ocop_stamps.storage.models import EventItem, ScanItem
 
 _ser = TypeSerializer()
@@ -36,9 +39,7 @@ _de = TypeDeserializer()
 
 @lru_cache(maxsize=4)
 def _client(region: str, endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client("dynamodb", region_name=region, endpoint_url=endpoint or None)
+    return faults.dynamodb_client(region, endpoint)
 
 
 def client() -> Any:
@@ -79,6 +80,7 @@ class Result:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def query_scans(
     index: str | None, partition: str, range_cond: Any, filter_cond: Any, limit: int, start: dict[str, Any] | None
 ) -> Result:
@@ -98,6 +100,7 @@ def query_scans(
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def recent_scans_of_code(code: str, since: str, limit: int = 500) -> list[ScanItem]:
     """The code's scans since ``since`` (newest first): the detector's time windows."""
     return list(
@@ -113,18 +116,25 @@ def recent_scans_of_code(code: str, since: str, limit: int = 500) -> list[ScanIt
 
 # --- alerts table --------------------------------------------------------------------------
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def get(pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
     resp = client().get_item(TableName=table(), Key=to_ddb({"pk": pk, "sk": sk}), ConsistentRead=consistent)
     return from_ddb(resp["Item"]) if "Item" in resp else None
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def batch_get(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
     if not keys:
         return {}
     resp = client().batch_get_item(
         RequestItems={table(): {"Keys": [to_ddb({"pk": pk, "sk": sk}) for pk, sk in keys], "ConsistentRead": True}}
     )
+    if resp.get("UnprocessedKeys"):  # throttled in part: read all again after a wait (faults.retrying)
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "unprocessed keys"}},
+            "BatchGetItem",
+        )
     found = {}
     for raw in resp.get("Responses", {}).get(table(), []):
         item = from_ddb(raw)
@@ -139,6 +149,7 @@ class TransactionCancelled(Exception):
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def transact(operations: list[dict[str, Any]]) -> None:
     """TransactWriteItems on the Alerts table; ``TransactionCancelled`` says which failed."""
     c = client()
@@ -150,6 +161,7 @@ def transact(operations: list[dict[str, Any]]) -> None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def update(
     pk: str, sk: str, expression: str, names: dict[str, str], values: dict[str, Any], condition: str | None = None
 ) -> dict[str, Any] | None:
@@ -173,6 +185,7 @@ def update(
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def query_partition(
     pk_value: str,
     *,
@@ -219,6 +232,7 @@ def query_partition(
 
 # --- field checks: EPCIS events next to the lot's history -----------------------------------
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def append_event(event: EventItem) -> None:
     """Written only if absent: history is append-only (as repository._save_events)."""
     try:

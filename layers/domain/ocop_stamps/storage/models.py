@@ -25,11 +25,16 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ocop_stamps.core.settings import Settings
+from ocop_stamps.storage.faults import CONNECT_TIMEOUT, READ_TIMEOUT
 from ocop_stamps.storage.keys import INDEXES
 
 
 class _Meta:
     region: str | None = None
+    # One attempt per call: ``storage.faults.retrying`` is the one retry loop (issue 13).
+    max_retry_attempts = 0
+    connect_timeout_seconds = CONNECT_TIMEOUT
+    read_timeout_seconds = READ_TIMEOUT
 
 
 class CatalogItem(Model):

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.observability import tracer
+from ocop_stamps.storage import faults
 
 PROFILE = "PROFILE"
 PART_SIZE = 8 * 1024 * 1024  # S3 multipart parts (minimum 5 MiB except the last)
@@ -35,6 +36,8 @@ def job_key(job_id: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=4)
 def _client(service: str, endpoint: str | None = None) -> Any:
+    if service == "dynamodb":
+        return faults.dynamodb_client(endpoint=endpoint)
     config = Config(s3={"addressing_style": "path"}, signature_version="s3v4") if service == "s3" else None
     return boto3.client(service, endpoint_url=endpoint or None, config=config)
 
@@ -80,13 +83,23 @@ def _from_attr(attr: dict[str, Any]) -> Any:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def put_job(job_id: str, fields: dict[str, Any]) -> None:
+    """Create the job item. Job ids are random (80 bits): an item already there is this same
+    write, applied by an attempt whose answer was lost (a 5xx or a timeout), and is kept."""
     item = {**job_key(job_id), "kind": {"S": "print_job"}}
     item.update({k: _to_attr(v) for k, v in fields.items()})
-    _ddb().put_item(TableName=get_settings().catalog_table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+    try:
+        _ddb().put_item(
+            TableName=get_settings().catalog_table, Item=item, ConditionExpression="attribute_not_exists(pk)"
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def get_job(job_id: str, *, consistent: bool = False) -> dict[str, Any] | None:
     out = _ddb().get_item(TableName=get_settings().catalog_table, Key=job_key(job_id), ConsistentRead=consistent)
     item = out.get("Item")
@@ -96,6 +109,7 @@ def get_job(job_id: str, *, consistent: bool = False) -> dict[str, Any] | None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def count_chunk(job_id: str, chunk: int, labels: int) -> dict[str, Any] | None:
     """Count chunk ``chunk`` as rendered (once); the job as it is now, or None if it was
     already counted."""
@@ -124,6 +138,7 @@ def count_chunk(job_id: str, chunk: int, labels: int) -> dict[str, Any] | None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def mark_failed(job_id: str, reason: str, *, chunk_failed: bool) -> None:
     expr = "SET #s = :failed, failure = :why"
     values: dict[str, Any] = {":failed": {"S": "failed"}, ":why": {"S": reason[:500]}, ":done": {"S": "done"}}
@@ -145,6 +160,7 @@ def mark_failed(job_id: str, reason: str, *, chunk_failed: bool) -> None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def mark_done(job_id: str, result_key: str, size: int, file_name: str) -> None:
     _ddb().update_item(
         TableName=get_settings().catalog_table,

@@ -1,7 +1,9 @@
 """Data access: every DynamoDB call of the service goes through this module.
 
 Each function does a constant number of requests; none scans a table. Those that do I/O
-are traced: one X-Ray subsegment each in Lambda (``ocop_stamps.observability``).
+are traced: one X-Ray subsegment each in Lambda (``ocop_stamps.observability``), and
+retried on a DynamoDB fault (throttling, transaction conflict, 5xx) by ``faults.retrying``:
+one that outlasts its retries raises ``busy()`` (409) or ``unavailable()`` (503).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from ocop_stamps.observability import tracer
+from ocop_stamps.storage import faults
 from ocop_stamps.storage.keys import PROFILE, batch_key, lot_key, producer_key, product_key
 from ocop_stamps.storage.models import (
     Activation,
@@ -57,21 +60,25 @@ def _get(model: type[Any], pk: str) -> Any | None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def get_producer(producer_id: str) -> ProducerItem | None:
     return _get(ProducerItem, producer_key(producer_id))  # type: ignore[no-any-return]
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def get_product(product_id: str) -> ProductItem | None:
     return _get(ProductItem, product_key(product_id))  # type: ignore[no-any-return]
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def get_lot(lot_id: str) -> LotItem | None:
     return _get(LotItem, lot_key(lot_id))  # type: ignore[no-any-return]
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def get_batch(batch_no: int, *, consistent: bool = False) -> BatchItem | None:
     try:
         return BatchItem.get(batch_key(batch_no), PROFILE, consistent_read=consistent)
@@ -80,6 +87,7 @@ def get_batch(batch_no: int, *, consistent: bool = False) -> BatchItem | None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def create(item: ProducerItem | ProductItem | BatchItem) -> None:
     """Insert a new item; AlreadyExists if its key is taken (never overwrite)."""
     try:
@@ -91,10 +99,11 @@ def create(item: ProducerItem | ProductItem | BatchItem) -> None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def create_lot(lot: LotItem, claim: LotCodeClaim) -> None:
     """Lot and its code claim in one transaction: both or neither."""
     try:
-        with TransactWrite(connection=Connection()) as tx:
+        with _tx() as tx:
             tx.save(claim, condition=LotCodeClaim.pk.does_not_exist())
             tx.save(lot, condition=LotItem.pk.does_not_exist())
     except TransactWriteError as exc:
@@ -107,6 +116,7 @@ def create_lot(lot: LotItem, claim: LotCodeClaim) -> None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def reserve_batch_number() -> int:
     """The next batch number: one atomic ADD, so concurrent requests never share one."""
     counter = CounterItem("COUNTER", "BATCH")
@@ -114,8 +124,17 @@ def reserve_batch_number() -> int:
     return int(counter.value)
 
 
+def _connection() -> Connection:
+    """A pynamodb connection for transactions, with the models' settings (``models._Meta``)."""
+    return Connection(
+        max_retry_attempts=0,
+        connect_timeout_seconds=faults.CONNECT_TIMEOUT,  # type: ignore[arg-type]
+        read_timeout_seconds=faults.READ_TIMEOUT,  # type: ignore[arg-type]
+    )
+
+
 def _tx() -> TransactWrite:
-    return TransactWrite(connection=Connection())
+    return TransactWrite(connection=_connection())
 
 
 def _commit(build: Any) -> None:
@@ -135,6 +154,7 @@ def _save_events(tx: TransactWrite, events: list[EventItem]) -> None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def create_batch(batch: BatchItem, events: list[EventItem]) -> None:
     """The batch and its commissioning event, both or neither (one request)."""
 
@@ -149,6 +169,7 @@ def create_batch(batch: BatchItem, events: list[EventItem]) -> None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def bind_range(
     batch: BatchItem,
     activation: Activation,
@@ -181,6 +202,7 @@ def bind_range(
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def add_voids(batch: BatchItem, voids: list[Any], events: list[EventItem]) -> None:
     def build(tx: TransactWrite) -> None:
         tx.update(
@@ -194,6 +216,7 @@ def add_voids(batch: BatchItem, voids: list[Any], events: list[EventItem]) -> No
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def set_recall(
     lot: LotItem, state: dict[str, Any], batch_entry: dict[str, Any] | None, events: list[EventItem]
 ) -> None:
@@ -219,6 +242,7 @@ def set_recall(
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def set_rating(product: ProductItem, ocop: dict[str, Any], entry: dict[str, Any], events: list[EventItem]) -> None:
     def build(tx: TransactWrite) -> None:
         tx.update(
@@ -236,12 +260,14 @@ def set_rating(product: ProductItem, ocop: dict[str, Any], entry: dict[str, Any]
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def events_of(pk: str, limit: int = 1000) -> list[EventItem]:
     """The history of one lot, batch or product, oldest first."""
     return list(EventItem.query(pk, EventItem.sk.startswith("EVENT#"), limit=limit))
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def get_lot_consistent(lot_id: str) -> LotItem | None:
     try:
         return LotItem.get(lot_key(lot_id), PROFILE, consistent_read=True)
@@ -253,6 +279,7 @@ def get_lot_consistent(lot_id: str) -> LotItem | None:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | None) -> StampItem:
     """+1 on the stamp's counter, creating its item on first scan; returns the new state."""
     stamp = StampItem(code)
@@ -270,6 +297,7 @@ def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | 
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def count_unknown(client_hash: str, window: int, expires_at: int) -> int:
     """+1 on this client's unknown lookups in this window; the new count."""
     item = RateItem(f"~rate#{client_hash}#{window}")
@@ -278,6 +306,7 @@ def count_unknown(client_hash: str, window: int, expires_at: int) -> int:
 
 
 @tracer.capture_method(capture_response=False)
+@faults.retrying
 def record_scan(scan: ScanItem) -> None:
     """One PutItem: the record with its inspector index keys, TTL and salt version."""
     from ocop_stamps.core.settings import get_settings
