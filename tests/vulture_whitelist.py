@@ -78,3 +78,11 @@ _.disabled
 # The local stack's background label-worker poller: tests that start one per module stop it
 # (tests/e2e/test_cli_local_stack.py).
 _.stop
+
+# Issue 13 (storage.faults): pynamodb reads these Meta settings when it builds a model's
+# connection; tests/integration/test_fault_rules.py reads ``retries_faults`` to prove every
+# storage function that calls DynamoDB is under ``faults.retrying``.
+_.max_retry_attempts
+_.connect_timeout_seconds
+_.read_timeout_seconds
+_.retries_faults
