@@ -254,6 +254,8 @@ def _defer(record: ScanItem, code: str, stamp: StampId, expected_gtin: str | Non
     record.code = code
     record.batch_no = stamp.batch
     record.serial = stamp.serial
+    # its key is fixed now, so a redelivered message rewrites the same line, never adds one
+    record.scan_key = table_keys.uncounted_scan_key(record.scanned_at, "p", pysecrets.token_hex(5))
     try:
         from ocop_stamps.scanning import fallback
 
@@ -265,19 +267,22 @@ def _defer(record: ScanItem, code: str, stamp: StampId, expected_gtin: str | Non
 def replay_unchecked(fields: dict[str, Any], expected_gtin: str | None) -> ScanItem:
     """Complete a deferred scan (``_defer``): what ``verify`` would have logged, judged on the
     scan's own date with the stamp's state now (a recall or void made meanwhile shows);
-    a code that turns out not to exist is logged ``unknown``. Returns the record written."""
+    a code that turns out not to exist is logged ``unknown``. The line keeps the key it got
+    at scan time (``{time}#p…``, ``#u…`` if unknown): a redelivery rewrites it. Returns it."""
     record = ScanItem(**fields)
+    key = str(record.scan_key)
     now = dt.datetime.fromisoformat(str(record.scanned_at).replace("Z", "+00:00"))
     stamp = decode(code_keys(), str(record.code))
     found = _catalog(stamp, expected_gtin)
     if isinstance(found, str):
-        record.scan_key = table_keys.uncounted_scan_key(str(record.scanned_at), "u", pysecrets.token_hex(5))
+        key = key.replace("#p", "#u", 1)
         record.verdict = Verdict.unknown.value
         record.verdicts = [Verdict.unknown.value]
         record.reason = found
     else:
         counted = repo.count_scan(record.code, stamp.batch, stamp.serial, str(record.scanned_at), record.province)
         _judge(record, str(record.code), stamp, found, int(counted.scan_count), now)
+    record.scan_key = key
     repo.record_scan(record)
     count(SCANS, verdict=str(record.verdict))
     return record
