@@ -4,6 +4,9 @@ Error shape (every 4xx/5xx of every route)::
 
     {"error": {"code": "not_found", "message": "...", "message_vi": "...", "details": [...]}}
 
+A retryable refusal -- 409 after lost races, 503 when DynamoDB kept refusing
+(``storage.faults``) -- also carries ``Retry-After``. A DynamoDB fault is never a 500.
+
 Every request of every API is read by ``JsonApiResolver`` (rules in ``ocop_stamps.api.reading``):
 a request that cannot be read answers 400 ``malformed_request``, never a 500.
 """

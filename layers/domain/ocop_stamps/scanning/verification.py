@@ -118,6 +118,9 @@ def verify(
 
     ``expected_gtin`` (GTIN-14, from a GS1 Digital Link) must be the GTIN of the code's
     product; otherwise the answer is ``unknown`` and the stamp's counter is not touched.
+
+    Raises ``Unavailable`` (503) when DynamoDB keeps refusing the catalog reads: no
+    verdict is given, and the scan is queued for the drain to judge and log (``_defer``).
     """
     settings = get_settings()
     _master.seconds = settings.cache_seconds
