@@ -158,7 +158,7 @@ class Context:
 def test_given_a_request_then_its_retry_budget_leaves_one_attempt_and_a_margin_before_its_timeout(context, budget):
     with faults.request_budget(context) as seconds:
         assert seconds == pytest.approx(budget)
-    assert faults._deadline is None  # and it ends with the request
+    assert faults._deadline.get() is None  # and it ends with the request
 
 
 def test_given_a_request_near_its_deadline_then_no_wait_past_it_is_started(clock: Clock):
@@ -203,3 +203,22 @@ def test_given_the_storage_modules_then_every_function_that_calls_dynamodb_retri
             if calls_dynamodb(source) and not getattr(func, "retries_faults", False):
                 unguarded.append(f"{module.__name__}.{name}")
     assert unguarded == []
+
+
+def test_given_requests_answered_at_once_in_threads_then_each_keeps_its_own_budget(clock: Clock):
+    import threading
+
+    both_inside = threading.Barrier(2)
+    seen: dict[str, float | None] = {}
+
+    def request(name: str, context: Context) -> None:
+        with faults.request_budget(context):
+            both_inside.wait(timeout=10)  # the local stack answers requests in threads
+            seen[name] = faults._deadline.get()
+
+    threads = [threading.Thread(target=request, args=a) for a in (("public", Context(10)), ("producer", Context(29)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"public": 4.0, "producer": 20.0}

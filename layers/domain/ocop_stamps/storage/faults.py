@@ -44,6 +44,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
@@ -102,7 +103,9 @@ CONFIG = Config(
 _clock: Callable[[], float] = time.monotonic
 _sleep: Callable[[float], None] = time.sleep
 _random: Callable[[], float] = random.random
-_deadline: float | None = None
+# When this request's retry waits must have ended (``_clock`` time); per thread, as the local
+# stack answers requests in threads.
+_deadline: ContextVar[float | None] = ContextVar("ocop_dynamodb_deadline", default=None)
 
 
 def dynamodb_client(region: str | None = None, endpoint: str | None = None) -> Any:
@@ -116,7 +119,6 @@ def dynamodb_client(region: str | None = None, endpoint: str | None = None) -> A
 def request_budget(context: Any = None) -> Iterator[float]:
     """The retry budget of one request, in seconds: ``REQUEST_BUDGET``, less when the Lambda
     ``context`` has less time left than that plus one attempt and ``MARGIN``."""
-    global _deadline
     seconds = REQUEST_BUDGET
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if callable(remaining):
@@ -124,11 +126,11 @@ def request_budget(context: Any = None) -> Iterator[float]:
             seconds = min(seconds, remaining() / 1000 - CONNECT_TIMEOUT - READ_TIMEOUT - MARGIN)
         except (TypeError, ValueError):  # a context that cannot say: the fixed budget
             pass
-    outer, _deadline = _deadline, _clock() + max(0.0, seconds)
+    token = _deadline.set(_clock() + max(0.0, seconds))
     try:
         yield max(0.0, seconds)
     finally:
-        _deadline = outer
+        _deadline.reset(token)
 
 
 def _reason_codes(exc: ClientError) -> list[str]:
@@ -204,7 +206,8 @@ def retrying[**P, R](func: Callable[P, R]) -> Callable[P, R]:
                 if fault is None:
                     raise
                 wait = backoff(fault, attempt)
-                if attempt >= ATTEMPTS or (_deadline is not None and _clock() + wait > _deadline):
+                deadline = _deadline.get()
+                if attempt >= ATTEMPTS or (deadline is not None and _clock() + wait > deadline):
                     logger.warning(
                         "dynamodb fault outlasted its retries",
                         extra={"operation": func.__qualname__, "fault": fault.value, "attempts": attempt},
