@@ -6,6 +6,7 @@ are traced: one X-Ray subsegment each in Lambda (``ocop_stamps.observability``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -235,10 +236,14 @@ def set_rating(product: ProductItem, ocop: dict[str, Any], entry: dict[str, Any]
     _commit(build)
 
 
-@tracer.capture_method(capture_response=False)
-def events_of(pk: str, limit: int = 1000) -> list[EventItem]:
-    """The history of one lot, batch or product, oldest first."""
-    return list(EventItem.query(pk, EventItem.sk.startswith("EVENT#"), limit=limit))
+def events_of(pk: str, after: str | None = None) -> Iterator[EventItem]:
+    """The history of one lot, batch or product, oldest first, from just after the event
+    whose sort key is ``after`` (read lazily, one DynamoDB page at a time)."""
+    if after is None:
+        return iter(EventItem.query(pk, EventItem.sk.startswith("EVENT#")))
+    # "EVENT$" sorts right after every "EVENT#..." key; between is inclusive, so skip ``after``
+    items = EventItem.query(pk, EventItem.sk.between(after, "EVENT$"))
+    return (item for item in items if item.sk != after)
 
 
 @tracer.capture_method(capture_response=False)
