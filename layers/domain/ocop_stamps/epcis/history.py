@@ -35,11 +35,14 @@ def _compact(value: Any) -> str:
 
 
 def epcis_page(
-    pk: str, doc_id: str, page_token: str | None = None, budget: int = BODY_BUDGET
+    pk: str, doc_id: str, page_token: str | None = None, budget: int | None = None
 ) -> tuple[dict[str, Any], str | None]:
-    """(document, token of the next page or None). A page never splits an event; the token
-    names the last event it holds (EPCIS 2.0's ``nextPageToken``). BadRequest for a token
-    that does not name an event."""
+    """One EPCIS document of the history, oldest first, from the page ``page_token`` names:
+    as many events as fit ``budget`` (the body as Lambda measures it, default
+    ``core.limits.BODY_BUDGET``), and the token of the next page or None. A page never
+    splits an event; the token names the last event it holds (EPCIS 2.0's
+    ``nextPageToken``). BadRequest for a token that does not name an event."""
+    budget = BODY_BUDGET if budget is None else budget
     moment = utc_now()
     used = text_bytes(_compact(document([], moment, doc_id)))
     events: list[dict[str, Any]] = []

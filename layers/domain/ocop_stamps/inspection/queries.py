@@ -360,18 +360,18 @@ def export_csv(
     max_rows: int,
     cursor: str | None = None,
     page_size: int = 200,
-    budget: int = BODY_BUDGET,
+    budget: int | None = None,
 ) -> tuple[Iterator[str], dict[str, Any]]:
     """CSV text in chunks (header first, with a BOM so Excel reads UTF-8), at most
-    ``max_rows`` rows and at most ``budget`` bytes as Lambda measures a body
-    (``core.limits``: rows are as long as the reports in them, so the part ends where the
-    next rows would not fit). ``state["next_cursor"]`` is set once the iterator is spent
+    ``max_rows`` rows and at most ``budget`` bytes as Lambda measures a body (default
+    ``core.limits.BODY_BUDGET``: rows are as long as the reports in them, so the part ends
+    where the next rows would not fit). ``state["next_cursor"]`` is set once the iterator is spent
     when more rows remain (the response links to the next part)."""
     state: dict[str, Any] = {"rows": 0, "next_cursor": None}
 
     def chunks() -> Iterator[str]:
         header = csv_header()
-        left = budget - text_bytes(header)
+        left = (BODY_BUDGET if budget is None else budget) - text_bytes(header)
         yield header
         nonlocal cursor
         while state["rows"] < max_rows:
