@@ -8,6 +8,7 @@ a recall may be issued or lifted by an admin.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -63,7 +64,10 @@ def get_batch(batch_id: str) -> Response[Any]:
     return json_response(200, issuing.batch_view(issuing.own_batch(producer_id, batch_id)))
 
 
-@app.get("/batches/<batch_id>/codes.csv", summary="The batch's codes as CSV for the print shop")
+@app.get(
+    "/batches/<batch_id>/codes.csv",
+    summary="The batch's codes as CSV for the print shop, in pages under 6 MB; Link rel=next for more",
+)
 def get_codes_csv(
     batch_id: str,
     first: Annotated[int | None, Query(alias="from", ge=1, le=1_000_000)] = None,
@@ -71,14 +75,16 @@ def get_codes_csv(
 ) -> Response[str]:
     producer_id = principal(app).own_producer_id()
     batch = issuing.own_batch(producer_id, batch_id)
-    lo, hi = issuing.csv_range(batch, first, last)
+    base, gtin = _base_url(), issuing.batch_gtin(batch)
+    # a page is as many rows as fit Lambda's 6 MB response with this batch's label URLs
+    lo, hi = issuing.csv_range(batch, first, last, issuing.csv_page_rows(batch, base, gtin))
     headers = {
         "Content-Disposition": f'attachment; filename="batch-{batch_id}-{lo}-{hi}.csv"',
         "X-Total-Serials": str(int(batch.size)),
     }
     if hi < int(batch.size):
         headers["Link"] = f'</batches/{batch_id}/codes.csv?from={hi + 1}>; rel="next"'
-    body = "".join(issuing.iter_csv(batch, lo, hi, _base_url()))
+    body = "".join(issuing.iter_csv(batch, lo, hi, base, gtin=gtin))
     return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body, headers=headers)
 
 
@@ -94,11 +100,18 @@ def create_void(batch_id: str, body: VoidIn) -> Response[Any]:
     return json_response(201, voids.void(producer_id, batch_id, body, _base_url()))
 
 
-@app.get("/batches/<batch_id>/epcis", summary="The batch's lifecycle as an EPCIS 2.0 JSON-LD document")
-def get_batch_epcis(batch_id: str) -> Response[Any]:
+# EPCIS 2.0's paging: a page holds as many events as fit Lambda's 6 MB response, and
+# `Link: <...?nextPageToken=...>; rel="next"` leads to the next one.
+PageToken = Annotated[str | None, Query(alias="nextPageToken", max_length=200)]
+
+
+@app.get(
+    "/batches/<batch_id>/epcis",
+    summary="The batch's lifecycle as an EPCIS 2.0 JSON-LD document, in pages under 6 MB (Link rel=next)",
+)
+def get_batch_epcis(batch_id: str, next_page_token: PageToken = None) -> Response[Any]:
     batch = issuing.own_batch(principal(app).scope(*READERS), batch_id)
-    doc = history.epcis_document(batch.pk, f"{_base_url()}/batches/{batch_id}/epcis")
-    return json_response(200, doc, {"Content-Type": "application/ld+json; charset=utf-8"})
+    return _epcis(batch.pk, f"/batches/{batch_id}/epcis", next_page_token)
 
 
 @app.get("/lots/<lot_id>", summary="A lot with its origin, process steps and recall state")
@@ -121,11 +134,22 @@ def lift_recall(lot_id: str, body: LiftIn) -> Response[Any]:
     return json_response(201, recalls.lift(who.scope("producer", "admin"), lot_id, body, who.subject, _base_url()))
 
 
-@app.get("/lots/<lot_id>/epcis", summary="The lot's lifecycle as an EPCIS 2.0 JSON-LD document")
-def get_lot_epcis(lot_id: str) -> Response[Any]:
+@app.get(
+    "/lots/<lot_id>/epcis",
+    summary="The lot's lifecycle as an EPCIS 2.0 JSON-LD document, in pages under 6 MB (Link rel=next)",
+)
+def get_lot_epcis(lot_id: str, next_page_token: PageToken = None) -> Response[Any]:
     lot = catalog.own_lot(principal(app).scope(*READERS), lot_id)
-    doc = history.epcis_document(lot.pk, f"{_base_url()}/lots/{lot_id}/epcis")
-    return json_response(200, doc, {"Content-Type": "application/ld+json; charset=utf-8"})
+    return _epcis(lot.pk, f"/lots/{lot_id}/epcis", next_page_token)
+
+
+def _epcis(pk: str, path: str, token: str | None) -> Response[Any]:
+    here = f"{path}?{urlencode({'nextPageToken': token})}" if token else path
+    doc, next_token = history.epcis_page(pk, f"{_base_url()}{here}", token)
+    headers = {"Content-Type": "application/ld+json; charset=utf-8"}
+    if next_token:
+        headers["Link"] = f'<{path}?{urlencode({"nextPageToken": next_token})}>; rel="next"'
+    return json_response(200, doc, headers)
 
 
 @app.get("/lots/<lot_id>/trace", summary="One step back, one step forward: the lot for a provincial portal")

@@ -83,8 +83,22 @@ def claims(role: str, producer_id: str | None = None) -> dict[str, Any]:
     return c
 
 
+# Lambda refuses a synchronous response whose JSON is larger than 6 MiB (API Gateway then
+# answers 500): every handler called here is held to it, as it is in Lambda.
+LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
+
+
+def lambda_payload_bytes(response: Any) -> int:
+    """The response as the Python 3.12 runtime serializes it (simplejson, ensure_ascii=False,
+    U+2028 and U+2029 escaped), in bytes."""
+    text = json.dumps(response, ensure_ascii=False)
+    return len(text.encode("utf-8")) + 3 * (text.count("\u2028") + text.count("\u2029"))
+
+
 def invoke(function: str, event: dict[str, Any]) -> tuple[int, dict[str, str], str]:
     response = load_handler(function).lambda_handler(event, FakeContext())
+    size = lambda_payload_bytes(response)
+    assert size <= LAMBDA_RESPONSE_LIMIT, f"Lambda would refuse this {size:,}-byte response (API Gateway: 500)"
     headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
     return response["statusCode"], headers, response.get("body") or ""
 

@@ -49,7 +49,8 @@ class LocalStack:
 def start_local_stack(state: Path) -> Iterator[LocalStack]:
     """Serve the stack from ``state`` until the block ends, then restore the environment."""
     saved = dict(os.environ)
-    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)  # tests always run on moto
+    for name in backend.endpoint_variables():  # tests always run on moto
+        os.environ.pop(name)
     template = load_template()
     try:
         with backend.moto_backend():

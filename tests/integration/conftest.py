@@ -16,9 +16,10 @@ from ocop_local import backend
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fresh moto back end with every table of the template, and the domain pointed at it."""
+    for name in backend.endpoint_variables():  # every service on moto, whatever the shell says
+        monkeypatch.delenv(name)
     env = backend.base_environment("https://tem.example.vn")
     env.update({"OCOP_CODE_KEYS": TEST_KEYS, "OCOP_IP_HASH_SALT": "test-salt", "OCOP_CACHE_SECONDS": "60"})
-    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     monkeypatch.delenv("OCOP_CODE_KEYS_FILE", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -325,7 +325,7 @@ def test_given_rating_changes_then_they_are_epcis_events_of_the_product(shop: Sh
     from ocop_stamps.storage import repository
 
     rate(shop.product_id, {"action": "withdraw", "reason": "Hết hiệu lực"})
-    doc = history.epcis_document(repository.product_key(shop.product_id), "urn:test")
+    doc, _ = history.epcis_page(repository.product_key(shop.product_id), "urn:test")
     assert _valid(doc) == []
     assert doc["epcisBody"]["eventList"][-1]["ocop:ratingAction"] == "withdraw"
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -96,3 +98,104 @@ def test_given_a_host_that_is_not_loopback_when_serve_is_asked_then_it_refuses_w
 
     assert code == 2
     assert "--allow-remote" in capsys.readouterr().err
+
+
+# --- the limits of API Gateway and Lambda (docs/LIMITS.md, "Sizes and pages") ---------------
+LAMBDA_PAYLOAD = 6 * 1024 * 1024  # Lambda quotas: invocation payload, request and response
+HTTP_API_PAYLOAD = 10 * 1024 * 1024  # HTTP API quotas: payload size
+
+
+def _gateway(handler: Any, *, timeout: float = 3.0, integration_timeout: float = 30.0) -> server.LocalGateway:
+    function = server.LocalFunction("F", Path("."), "app.lambda_handler", timeout_seconds=timeout, _handler=handler)
+    route = Route("F", "app.lambda_handler", "ANY", "/x", authorized=False)
+    return server.LocalGateway([route], {"F": function}, integration_timeout=integration_timeout)
+
+
+def _proxy(body: str | bytes) -> dict[str, Any]:
+    if isinstance(body, bytes):
+        return {"statusCode": 200, "body": base64.b64encode(body).decode(), "isBase64Encoded": True}
+    return {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": body}
+
+
+def _exactly(size: int) -> dict[str, Any]:
+    """A text result whose JSON, as the runtime writes it, is ``size`` bytes."""
+    result = _proxy("")
+    result["body"] = "x" * (size - len(json.dumps(result, ensure_ascii=False).encode()))
+    return result
+
+
+@pytest.mark.parametrize(
+    ("result", "status"),
+    [
+        (_exactly(LAMBDA_PAYLOAD), 200),
+        (_exactly(LAMBDA_PAYLOAD + 1), 500),
+        (_proxy("ệ" * (LAMBDA_PAYLOAD // 3)), 500),  # 2 MiB characters, 6 MiB of UTF-8 (and the JSON around)
+        (_proxy(b"\0" * (LAMBDA_PAYLOAD // 4 * 3)), 500),  # 4.5 MiB of bytes, 6 MiB once base64-encoded
+        (_proxy(b"\0" * 4_000_000), 200),
+    ],
+    ids=["at-the-limit", "one-byte-over", "utf8-over", "base64-over", "binary-under"],
+)
+def test_given_a_handler_result_when_its_payload_is_over_6_mb_then_api_gateway_answers_500(
+    result: dict[str, Any], status: int
+) -> None:
+    from werkzeug.test import Client
+
+    response = Client(_gateway(lambda event, context: result)).get("/x")
+
+    assert response.status_code == status
+    if status == 500:
+        assert response.get_json() == {"message": "Internal Server Error"}
+
+
+@pytest.mark.parametrize(
+    ("size", "content_type"),
+    [
+        (HTTP_API_PAYLOAD + 1, "application/json"),  # over the HTTP API's 10 MB
+        (5 * 1024 * 1024, "application/octet-stream"),  # under 10 MB, but 6.7 MB once base64 in the event
+    ],
+)
+def test_given_a_request_body_over_a_payload_limit_then_413_and_the_handler_is_never_invoked(
+    size: int, content_type: str
+) -> None:
+    from werkzeug.test import Client
+
+    calls: list[Any] = []
+    app = _gateway(lambda event, context: calls.append(event) or _proxy("ok"))
+
+    response = Client(app).post("/x", data=b"a" * size, content_type=content_type)
+
+    assert response.status_code == 413
+    assert response.get_json() == {"message": "Request Entity Too Large"}
+    assert calls == [] and app.invocations["F"] == 0
+
+
+def test_given_a_function_that_runs_past_its_timeout_then_api_gateway_answers_500() -> None:
+    from werkzeug.test import Client
+
+    slow = _gateway(lambda event, context: time.sleep(1.0) or _proxy("late"), timeout=0.2)
+
+    response = Client(slow).get("/x")
+
+    assert response.status_code == 500 and response.get_json() == {"message": "Internal Server Error"}
+
+
+def test_given_a_function_that_outlasts_the_integration_timeout_then_api_gateway_answers_503() -> None:
+    from werkzeug.test import Client
+
+    slow = _gateway(lambda event, context: time.sleep(1.0) or _proxy("late"), timeout=60, integration_timeout=0.2)
+
+    response = Client(slow).get("/x")
+
+    assert response.status_code == 503 and response.get_json() == {"message": "Service Unavailable"}
+
+
+def test_given_the_template_then_no_function_behind_the_api_outlasts_the_integration_timeout() -> None:
+    # so a slow request meets the function's own timeout (500) before the gateway's (503)
+    from ocop_local.template import function_properties, http_routes, load_template
+
+    template = load_template()
+    timeouts = {
+        r.function_id: float(function_properties(template, r.function_id).get("Timeout", 3))
+        for r in http_routes(template)
+    }
+    assert max(timeouts.values()) < server.INTEGRATION_TIMEOUT_SECONDS == 30.0

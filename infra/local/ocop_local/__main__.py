@@ -111,10 +111,7 @@ def serve(args: argparse.Namespace) -> int:
     state_dir = Path(args.state_dir) if args.state_dir else tokens.default_state_dir()
     template = load_template()
     routes = http_routes(template)
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
-    data_backend = (
-        f"DynamoDB at {endpoint}" if endpoint else "moto (trong bộ nhớ / in memory, mất khi dừng / reset on stop)"
-    )
+    data_backend = backend.describe_backends()
     _stop_on_sigterm()
     with backend.moto_backend():
         # Bound before the demo loads, so a busy port fails at once (werkzeug says so and exits 1).
@@ -126,6 +123,12 @@ def serve(args: argparse.Namespace) -> int:
             app = server.make_app(template, state_dir=state_dir)
             http.app = app
             backend.create_tables(template)
+            missing = backend.probe_dynamodb()
+            if missing:  # named now, in one line, rather than found later as a 500
+                where = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or "moto"
+                print(backend.lacking_line(missing, f"DynamoDB at {where}"), file=sys.stderr, flush=True)
+                if any(backend.FEATURES[name][1] for name in missing):
+                    return 2
             # print jobs: moto bucket and queues, presigned links served by this server,
             # the label worker's own handler fed from the queue by a background thread
             print_env = backend.create_print_resources(template)
@@ -138,11 +141,12 @@ def serve(args: argparse.Namespace) -> int:
             # handler fed from moto's DynamoDB stream of the Scans table
             alert_env = backend.create_alert_resources()
             server.apply_local_environment({**env, **print_env, **alert_env})
-            streams.StreamPoller(
-                streams.detector_handler(template),
-                streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans")),
-                alert_env["ANOMALY_DLQ_URL"],
-            ).start()
+            if "streams" not in missing:
+                streams.StreamPoller(
+                    streams.detector_handler(template),
+                    streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans")),
+                    alert_env["ANOMALY_DLQ_URL"],
+                ).start()
             # scans DynamoDB refused: queued by the public function, written by the drain
             fallback_env = backend.create_scan_fallback_queue(template)
             server.apply_local_environment({**env, **print_env, **fallback_env})

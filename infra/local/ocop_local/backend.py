@@ -1,7 +1,13 @@
-"""The AWS side of the local stack: moto (or any DynamoDB endpoint), tables, secrets.
+"""The AWS side of the local stack: moto, tables, secrets -- and other servers where asked.
 
 Tables are created from ``infra/template.yaml`` -- the same key schemas as deployed --
 so a test or the local stack can never drift from what AWS will run.
+
+Every AWS service is moto in-process, except a service that botocore's standard endpoint
+variable moves: ``AWS_ENDPOINT_URL_DYNAMODB`` sends DynamoDB (and its streams, unless
+``AWS_ENDPOINT_URL_DYNAMODB_STREAMS`` says otherwise) to another DynamoDB-compatible
+server, ``AWS_ENDPOINT_URL_S3`` S3, and so on; the rest stay on moto. ``probe_dynamodb``
+names at start what such a server lacks (docs/OPERATIONS.md, "Another DynamoDB").
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -59,10 +65,41 @@ def base_environment(public_base_url: str = "http://127.0.0.1:3000") -> dict[str
             "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         }
     )
-    if "AWS_ENDPOINT_URL_DYNAMODB" not in os.environ:
-        # moto answers any credentials; real endpoints keep whatever the caller has.
+    moved = endpoint_variables()
+    dynamodb = moved.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if dynamodb and "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" not in moved:
+        env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = dynamodb  # a table's stream lives with the table
+    if not moved or not os.environ.get("AWS_ACCESS_KEY_ID"):
+        # moto answers any credentials; a server of the caller's keeps the caller's, if any.
         env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"})
     return env
+
+
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"  # botocore: every service; with _<SERVICE>, that one only
+
+
+def endpoint_variables(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """botocore's endpoint variables that are set: ``{"AWS_ENDPOINT_URL_DYNAMODB": url, ...}``."""
+    env = os.environ if environ is None else environ
+    return {
+        name: value
+        for name, value in env.items()
+        if value and (name == ENDPOINT_VARIABLE or name.startswith(ENDPOINT_VARIABLE + "_"))
+    }
+
+
+def describe_backends(environ: Mapping[str, str] | None = None) -> str:
+    """Where each service's calls go, in one line for the banner."""
+    moved = endpoint_variables(environ)
+    if ENDPOINT_VARIABLE in moved:
+        return f"every AWS service at {moved[ENDPOINT_VARIABLE]} ({ENDPOINT_VARIABLE})"
+    parts = [
+        f"{name.removeprefix(ENDPOINT_VARIABLE + '_')} at {url}"
+        for name, url in sorted(moved.items())
+        if name != "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" or url != moved.get("AWS_ENDPOINT_URL_DYNAMODB")
+    ]
+    memory = "moto (trong bộ nhớ / in memory, mất khi dừng / reset on stop)"
+    return "; ".join([*parts, ("the rest: " if parts else "") + memory])
 
 
 def create_tables(template: dict[str, Any] | None = None) -> list[str]:
@@ -110,15 +147,67 @@ def _serialize_moto() -> None:
 
 @contextmanager
 def moto_backend() -> Iterator[None]:
-    """moto in-process, unless AWS_ENDPOINT_URL_DYNAMODB points at another DynamoDB."""
-    if os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        yield
-        return
+    """moto in-process for every service whose endpoint no ``AWS_ENDPOINT_URL_<SERVICE>``
+    moves: moto answers only AWS's own addresses, so a call to a configured server goes
+    there. With a server configured, moto leaves the credentials alone (the server may
+    want the caller's; ``base_environment`` supplies test ones when there are none)."""
     from moto import mock_aws
 
     _serialize_moto()
-    with mock_aws():
+    config: Any = {"core": {"mock_credentials": False}} if endpoint_variables() else None
+    with mock_aws(config=config):
         yield
+
+
+# What the stack needs of a DynamoDB-compatible server: name -> (what uses it, needed to run).
+FEATURES = {
+    "transactions": ("TransactWriteItems: lots, batches, activations, voids, recalls", True),
+    "streams": ("DynamoDB Streams on the Scans table: the anomaly detector, hence alerts", False),
+}
+
+
+def probe_dynamodb() -> dict[str, str]:
+    """``{feature: why}`` for each of ``FEATURES`` the DynamoDB in use lacks, probed after
+    ``create_tables``: a transaction that writes nothing (a condition check), and the Scans
+    table's stream. Whatever the server refuses counts as lacking: named at start, never
+    found later as a 500."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    region = os.environ.get("AWS_DEFAULT_REGION", REGION)
+    ddb = boto3.client("dynamodb", region_name=region)
+    missing: dict[str, str] = {}
+    catalog = os.environ.get(TABLES["CatalogTable"][0], TABLES["CatalogTable"][1])
+    probe = {"pk": {"S": "PROBE#ocop-local"}, "sk": {"S": "PROBE"}}
+    check = {"TableName": catalog, "Key": probe, "ConditionExpression": "attribute_not_exists(pk)"}
+    try:
+        ddb.transact_write_items(TransactItems=[{"ConditionCheck": check}])
+    except (ClientError, BotoCoreError) as exc:
+        missing["transactions"] = _reason(exc)
+    scans = os.environ.get(TABLES["ScansTable"][0], TABLES["ScansTable"][1])
+    try:
+        arn = ddb.describe_table(TableName=scans)["Table"].get("LatestStreamArn")
+        if not arn:
+            raise LookupError("the table has no stream")
+        boto3.client("dynamodbstreams", region_name=region).describe_stream(StreamArn=arn)
+    except (ClientError, BotoCoreError, LookupError) as exc:
+        missing["streams"] = _reason(exc)
+    return missing
+
+
+def lacking_line(missing: dict[str, str], where: str) -> str:
+    """The one line that names what ``where`` lacks, and whether the stack can run without it."""
+    parts = [f"{name} ({FEATURES[name][0]}; {why})" for name, why in missing.items()]
+    fatal = any(FEATURES[name][1] for name in missing)
+    outcome = "the stack cannot run on it" if fatal else "the stack runs without it"
+    return f"{where} lacks {', '.join(parts)}: {outcome}."
+
+
+def _reason(exc: Exception) -> str:
+    if hasattr(exc, "response"):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', '?')}: {error.get('Message', '')}".strip().rstrip(":")
+    return str(exc)
 
 
 def apply_environment(env: dict[str, str]) -> None:

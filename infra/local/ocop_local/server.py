@@ -10,7 +10,14 @@ routes of ``infra/template.yaml`` -- and only those:
   ``401 {"message":"Unauthorized"}`` and the function is never invoked;
 * each request becomes a payload-format-2.0 event for the function's own
   ``lambda_handler`` (loaded from ``functions/<dir>/app.py``), and its proxy response
-  becomes the HTTP response.
+  becomes the HTTP response;
+* the limits of API Gateway and Lambda hold (docs/LIMITS.md, "Sizes and pages"): a body
+  over the HTTP API's 10 MB, or an event over Lambda's 6 MB request payload, is answered
+  ``413 {"message":"Request Entity Too Large"}`` without invoking the function; a proxy
+  result whose JSON is over Lambda's 6 MB response payload (base64 included) becomes
+  ``500 {"message":"Internal Server Error"}``, as does a function that runs past its
+  template ``Timeout`` ("Task timed out"); one that outlasts the HTTP API's 30-second
+  integration timeout is answered ``503 {"message":"Service Unavailable"}``.
 
 Werkzeug serves it (``serving()``), threaded; each function handles one request at a time,
 like one Lambda execution environment.
@@ -55,6 +62,12 @@ log = logging.getLogger("ocop_local")
 
 API_ID = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # the HTTP API request payload quota
+# Lambda's synchronous invocation payload quota, request (the event) and response (the proxy
+# result), as JSON: "6 MB" = 6 MiB. (Lambda's own error message names 6,291,556 bytes for a
+# response; the documented 6 MiB is kept: 100 bytes stricter, never more lenient.)
+LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
+# The HTTP API's maximum (and default) integration timeout; the template sets no other.
+INTEGRATION_TIMEOUT_SECONDS = 30.0
 # Parameter names of SSM secrets: locally the keys and salt come from files under .local/;
 # and there is no Cognito user pool locally (tokens are signed by a local key instead).
 SSM_SECRET_VARIABLES = ("CODE_KEYS_PARAMETER", "IP_HASH_SALT_PARAMETER", "USER_POOL_ID")
@@ -72,6 +85,7 @@ NOT_FOUND = {"message": "Not Found"}
 UNAUTHORIZED = {"message": "Unauthorized"}
 INTERNAL_ERROR = {"message": "Internal Server Error"}
 TOO_LARGE = {"message": "Request Entity Too Large"}
+SERVICE_UNAVAILABLE = {"message": "Service Unavailable"}
 # A WSGI environ key: requests with it set (the demo loader's) are logged at DEBUG only.
 QUIET_ENVIRON_KEY = "ocop_local.quiet"
 
@@ -173,22 +187,55 @@ class LocalFunction:
             self._handler = load_handler(self.code_path, self.handler_name)
         return self._handler
 
-    def invoke(self, event: dict[str, Any]) -> Any:
-        context = LocalLambdaContext(
-            function_name=self.function_id,
-            memory_limit_in_mb=self.memory_mb,
-            timeout_seconds=self.timeout_seconds,
-            region=os.environ.get("AWS_DEFAULT_REGION", backend.REGION),
-        )
-        with self.lock:
-            started = time.monotonic()
-            result = self.handler(event, context)
-            elapsed = time.monotonic() - started
-        if elapsed > self.timeout_seconds:
-            log.warning(
-                "%s took %.1f s: Lambda would have timed out at %s s", self.function_id, elapsed, self.timeout_seconds
-            )
-        return result
+    def invoke(self, event: dict[str, Any], integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS) -> Any:
+        """The handler's result, run as Lambda runs it: one event at a time per function, and
+        stopped waiting for at the function's timeout (``FunctionTimedOut``) or the
+        gateway's (``IntegrationTimedOut``), whichever comes first. The clock starts when
+        the function is free, as a new execution environment would start at once. A handler
+        waited out keeps running in the background (Lambda would stop it)."""
+        outcome: dict[str, Any] = {}
+        started, done = threading.Event(), threading.Event()
+
+        def run() -> None:
+            with self.lock:
+                context = LocalLambdaContext(
+                    function_name=self.function_id,
+                    memory_limit_in_mb=self.memory_mb,
+                    timeout_seconds=self.timeout_seconds,
+                    region=os.environ.get("AWS_DEFAULT_REGION", backend.REGION),
+                )
+                started.set()
+                try:
+                    outcome["result"] = self.handler(event, context)
+                except BaseException as exc:  # handed to the caller's thread
+                    outcome["error"] = exc
+                finally:
+                    done.set()
+
+        threading.Thread(target=run, name=f"lambda-{self.function_id}", daemon=True).start()
+        started.wait()
+        if not done.wait(min(self.timeout_seconds, integration_timeout)):
+            if self.timeout_seconds <= integration_timeout:
+                raise FunctionTimedOut(f"{self.function_id}: Task timed out after {self.timeout_seconds:g} seconds")
+            raise IntegrationTimedOut(f"{self.function_id}: no answer within {integration_timeout:g} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("result")
+
+
+class FunctionTimedOut(Exception):
+    """The function ran past its ``Timeout``: Lambda reports an error, API Gateway answers 500."""
+
+
+class IntegrationTimedOut(Exception):
+    """The gateway stopped waiting (HTTP API integration timeout): it answers 503."""
+
+
+def lambda_payload_bytes(payload: Any) -> int:
+    """Bytes of ``payload`` as the Python 3.12 runtime serializes a result (simplejson,
+    ``ensure_ascii=False``, which also escapes U+2028 and U+2029); TypeError if it is not JSON."""
+    text = json.dumps(payload, ensure_ascii=False)
+    return len(text.encode("utf-8")) + 3 * (text.count("\u2028") + text.count("\u2029"))
 
 
 def load_handler(code_path: Path, handler_name: str) -> Callable[[dict[str, Any], Any], Any]:
@@ -382,10 +429,12 @@ class LocalGateway:
         functions: Mapping[str, LocalFunction],
         *,
         state_dir: str | os.PathLike[str] | None = None,
+        integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS,
     ) -> None:
         self.routes = list(routes)
         self.functions = dict(functions)
         self.state_dir = state_dir
+        self.integration_timeout = integration_timeout
         self.invocations: Counter[str] = Counter()  # by function id: proof a handler ran
         self._compiled = [CompiledRoute.compile(r) for r in self.routes]
         self._count_lock = threading.Lock()
@@ -436,15 +485,40 @@ class LocalGateway:
         if len(body) > MAX_PAYLOAD_BYTES:  # chunked, without a Content-Length
             return gateway_response(413, TOO_LARGE), f"{route.function_id} not invoked: payload too large"
         event = build_event(request, route, params, raw_path=raw_path, body=body, claims=claims, request_id=request_id)
+        event_size = lambda_payload_bytes(event)
+        if event_size > LAMBDA_PAYLOAD_BYTES:  # Lambda refuses the invocation: RequestEntityTooLargeException
+            note = (
+                f"{route.function_id} not invoked: event of {event_size:,} bytes over Lambda's {LAMBDA_PAYLOAD_BYTES:,}"
+            )
+            return gateway_response(413, TOO_LARGE), note
         function = self.functions[route.function_id]
         with self._count_lock:
             self.invocations[route.function_id] += 1
         try:
-            result = function.invoke(event)
-            return lambda_response(result), route.function_id
+            result = function.invoke(event, self.integration_timeout)
+        except FunctionTimedOut as exc:
+            log.warning("%s: API Gateway answers 500", exc)
+            return gateway_response(500, INTERNAL_ERROR), f"{route.function_id} timed out"
+        except IntegrationTimedOut as exc:
+            log.warning("%s: API Gateway answers 503", exc)
+            return gateway_response(503, SERVICE_UNAVAILABLE), f"{route.function_id}: integration timeout"
         except Exception:
             log.exception("%s failed on %s %s", route.function_id, request.method, raw_path)
             return gateway_response(500, INTERNAL_ERROR), route.function_id
+        try:
+            size = lambda_payload_bytes(result)
+        except (TypeError, ValueError):
+            log.exception("%s returned a result that is not JSON", route.function_id)
+            return gateway_response(500, INTERNAL_ERROR), f"{route.function_id}: result is not JSON"
+        if size > LAMBDA_PAYLOAD_BYTES:
+            log.warning(
+                "%s returned %s bytes, over Lambda's response payload limit (%s): API Gateway answers 500",
+                route.function_id,
+                f"{size:,}",
+                f"{LAMBDA_PAYLOAD_BYTES:,}",
+            )
+            return gateway_response(500, INTERNAL_ERROR), f"{route.function_id}: response of {size:,} bytes too large"
+        return lambda_response(result), route.function_id
 
     def _authorize(self, header: str | None) -> tuple[dict[str, Any] | None, str]:
         if not header:

@@ -21,10 +21,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
+from ocop_stamps.api.public_router import JSON, error_body, json_text
 from ocop_stamps.api.reading import read_json, request_problem
 from ocop_stamps.api.responses import error_response, json_response
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import DomainError, unavailable
+from ocop_stamps.core.limits import fits, payload_bytes
 from ocop_stamps.core.schema import RULES_VI
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.observability import logger
@@ -57,7 +59,24 @@ class JsonApiResolver(APIGatewayHttpResolver):
         if problem is not None:
             return error_event_response(problem)
         with request_budget(context):  # DynamoDB retries end well inside the function's time
-            return super().resolve(event, context)
+            return within_limit(super().resolve(event, context))
+
+
+def within_limit(result: dict[str, Any]) -> dict[str, Any]:
+    """``result``, or a 422 saying to ask for less when Lambda would refuse it for size
+    (``core.limits``; API Gateway would answer a bare 500). Every route that can answer a
+    lot pages under the limit (docs/LIMITS.md); this catches one that does not."""
+    if fits(result):
+        return result
+    logger.error("response over Lambda's payload limit", extra={"bytes": payload_bytes(result)})
+    body = error_body(
+        "response_too_large",
+        "The answer would be larger than the 6 MB an API response may carry; ask for a smaller "
+        "page or range (limit, rows, from/to) and follow the Link to the next part.",
+        "Kết quả quá lớn: một phản hồi API chỉ được tối đa 6 MB; hãy yêu cầu trang hoặc khoảng nhỏ hơn "
+        "(limit, rows, from/to) rồi theo liên kết Link để tải phần tiếp theo.",
+    )
+    return {"statusCode": 422, "headers": {"Content-Type": JSON}, "body": json_text(body), "isBase64Encoded": False}
 
 
 def _details(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -20,11 +20,13 @@ import json
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from ocop_stamps.codes.scheme import normalize
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import BadRequest, Forbidden
+from ocop_stamps.core.limits import BODY_BUDGET, text_bytes
 from ocop_stamps.core.provinces import EVERYWHERE, NO_PLACE, name_of, to_code
 from ocop_stamps.core.vocabulary import LOG_VERDICT_LABELS, VN_TZ
 from ocop_stamps.storage import inspection as store
@@ -353,21 +355,46 @@ def csv_header() -> str:
 
 
 def export_csv(
-    filters: Filters, scope: Scope, max_rows: int, cursor: str | None = None, page_size: int = 200
+    filters: Filters,
+    scope: Scope,
+    max_rows: int,
+    cursor: str | None = None,
+    page_size: int = 200,
+    budget: int | None = None,
 ) -> tuple[Iterator[str], dict[str, Any]]:
     """CSV text in chunks (header first, with a BOM so Excel reads UTF-8), at most
-    ``max_rows`` rows; ``state["next_cursor"]`` is set once the iterator is spent when
-    more rows remain (the response links to the next part)."""
+    ``max_rows`` rows and at most ``budget`` bytes as Lambda measures a body (default
+    ``core.limits.BODY_BUDGET``: rows are as long as the reports in them, so the part ends
+    where the next rows would not fit). ``state["next_cursor"]`` is set once the iterator is spent
+    when more rows remain (the response links to the next part)."""
     state: dict[str, Any] = {"rows": 0, "next_cursor": None}
 
     def chunks() -> Iterator[str]:
-        yield csv_header()
+        header = csv_header()
+        left = (BODY_BUDGET if budget is None else budget) - text_bytes(header)
+        yield header
         nonlocal cursor
         while state["rows"] < max_rows:
             page = query(filters, scope, min(page_size, max_rows - state["rows"]), cursor)
-            state["rows"] += len(page.items)
-            if page.items:
-                yield csv_rows(page.items)
+            rows = [csv_rows([item]) for item in page.items]
+            sizes = [text_bytes(row) for row in rows]
+            if sum(sizes) > left:
+                # only the first rows fit: read exactly those again, so the cursor stops after them
+                fit = sum(1 for total in accumulate(sizes) if total <= left)
+                if fit:
+                    page = query(filters, scope, fit, cursor)
+                    rows = [csv_rows([item]) for item in page.items]
+                if not fit or sum(text_bytes(row) for row in rows) > left:  # nothing fits (or the log moved)
+                    state["next_cursor"] = cursor
+                    return
+                state["rows"] += len(rows)
+                yield "".join(rows)
+                state["next_cursor"] = page.next_cursor
+                return
+            state["rows"] += len(rows)
+            left -= sum(sizes)
+            if rows:
+                yield "".join(rows)
             cursor = page.next_cursor
             if not cursor:
                 return

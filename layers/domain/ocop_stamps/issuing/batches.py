@@ -14,9 +14,10 @@ from typing import Any
 
 from ocop_stamps.catalog.registry import own_product
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import encode_many
+from ocop_stamps.codes.scheme import CODE_LENGTH, encode_many
 from ocop_stamps.core.errors import BadRequest, NotFound
 from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.core.limits import BODY_BUDGET, text_bytes
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.epcis import events as epcis
 from ocop_stamps.epcis.history import event_item
@@ -109,10 +110,11 @@ def own_batch(producer_id: str | None, batch_id: str, *, consistent: bool = Fals
     return batch
 
 
-def csv_range(batch: BatchItem, first: int | None, last: int | None) -> tuple[int, int]:
-    """The serials one CSV response covers: the whole batch, or one page of a large one."""
+def csv_range(batch: BatchItem, first: int | None, last: int | None, rows_per_page: int) -> tuple[int, int]:
+    """The serials one CSV response covers: the whole batch, or one page of a large one
+    (``rows_per_page`` from ``csv_page_rows``)."""
     size = int(batch.size)
-    limit = get_settings().csv_max_rows
+    limit = rows_per_page
     first = 1 if first is None else first
     last = min(size, first + limit - 1) if last is None else last
     if not 1 <= first <= last <= size:
@@ -122,10 +124,32 @@ def csv_range(batch: BatchItem, first: int | None, last: int | None) -> tuple[in
         )
     if last - first + 1 > limit:
         raise BadRequest(
-            f"At most {limit} rows per download; ask for from/to ranges of that size.",
-            f"Mỗi lần tải tối đa {limit} dòng; hãy chia thành các khoảng from/to nhỏ hơn.",
+            f"At most {limit} rows per download for this batch; ask for from/to ranges of that size.",
+            f"Mỗi lần tải tối đa {limit} dòng cho đợt tem này; hãy chia thành các khoảng from/to nhỏ hơn.",
         )
     return first, last
+
+
+def csv_row(serial: int, code: str, url_prefix: str, tail: str) -> str:
+    """One line of codes.csv: ``serial,code,label_url,batch_id,product_id`` and CRLF
+    (``tail`` is ``,batch_id,product_id`` and CRLF, the same on every line of a batch)."""
+    return f"{serial},{code},{url_prefix}{code}{tail}"
+
+
+def _tail(batch: BatchItem) -> str:
+    return f",{int(batch.batch_no)},{batch.product_id}\r\n"
+
+
+def csv_page_rows(batch: BatchItem, base_url: str, gtin: str | None, budget: int = BODY_BUDGET) -> int:
+    """Rows of codes.csv one response carries: as many as fit Lambda's response limit
+    (``core.limits.BODY_BUDGET``, each row costed as the JSON string Lambda measures, for
+    the batch's widest serial, its label URL prefix and product id), at most
+    ``OCOP_CSV_MAX_ROWS``. At the widest (a million stamps, a 48-character product id, a
+    GTIN) a 44-character base URL gives 36,839 rows, a 261-character one (the longest
+    PublicBaseUrl: "https://" and a 253-character domain) 16,129."""
+    widest = csv_row(int(batch.size), "0" * CODE_LENGTH, label_url(base_url, "", gtin), _tail(batch))
+    fit = (budget - text_bytes(CSV_HEADER)) // text_bytes(widest)
+    return max(1, min(get_settings().csv_max_rows, fit))
 
 
 def batch_gtin(batch: BatchItem) -> str | None:
@@ -146,8 +170,7 @@ def iter_csv(
     GTIN, read once here unless the caller passes it), exactly as print files print them.
     """
     keys = code_keys()
-    batch_id = str(int(batch.batch_no))
-    tail = f",{batch_id},{batch.product_id}\r\n"
+    tail = _tail(batch)
     if gtin == _LOOKUP:
         gtin = batch_gtin(batch)
     url_prefix = label_url(base_url, "", gtin)
@@ -157,8 +180,7 @@ def iter_csv(
         n = min(chunk, last + 1 - start)
         codes = encode_many(keys, int(batch.batch_no), start, n, version=version)
         yield "".join(
-            f"{serial},{code},{url_prefix}{code}{tail}"
-            for serial, code in zip(range(start, start + n), codes, strict=True)
+            csv_row(serial, code, url_prefix, tail) for serial, code in zip(range(start, start + n), codes, strict=True)
         )
 
 

@@ -3,7 +3,7 @@
 * ``request_print_files``: validates the request against the batch, the sheet and the
   QR (module size, dpi) first -- a size that cannot print is refused before anything
   runs. Up to ``INLINE_MAX_LABELS`` labels whose file fits ``INLINE_MAX_BYTES`` come back
-  in the response (Lambda answers at most 6 MB, base64 adds a third); anything larger
+  in the response (Lambda answers at most 6 MB, base64 adds a third: ``core.limits``); anything larger
   becomes a job: one catalog item and one queue message per chunk.
 * ``render_chunk`` (label worker): renders one chunk into one ZIP *fragment* in S3
   (``zipstream``), counts it once on the job, and the worker that counts the last chunk
@@ -36,6 +36,7 @@ from ocop_stamps.catalog.views import plain, rating_status
 from ocop_stamps.codes.labels import label_url
 from ocop_stamps.core.errors import BadRequest, NotFound, unavailable
 from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.core.limits import binary_budget
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import RatingStatus
 from ocop_stamps.issuing.batches import iter_csv, own_batch
@@ -49,7 +50,8 @@ from ocop_stamps.storage import printing as store
 from ocop_stamps.storage import repository as repo
 
 INLINE_MAX_LABELS = 2_000
-INLINE_MAX_BYTES = 4_000_000  # 5.3 MB once base64-encoded: inside Lambda's 6 MB response
+# The largest file whose base64 text fits Lambda's 6 MB response (core.limits): 4,669,440 bytes.
+INLINE_MAX_BYTES = binary_budget()
 
 
 @dataclass(frozen=True)

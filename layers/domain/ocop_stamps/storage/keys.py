@@ -26,6 +26,7 @@ This module is imported by the public scan function: standard library only.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zlib
 from typing import Any
 
@@ -118,6 +119,14 @@ def batch_listing_key(batch_no: int) -> str:
 def event_key(at: str, event_id: str) -> str:
     """Sort key of one EPCIS event stored next to what it concerns: ordered by time."""
     return f"EVENT#{at}#{event_id[-12:]}"
+
+
+_EVENT_KEY = re.compile(r"^EVENT#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9:_-]{1,12}$")
+
+
+def is_event_key(sk: str) -> bool:
+    """Whether ``sk`` is spelled as ``event_key`` spells one (a page token names one)."""
+    return bool(_EVENT_KEY.match(sk))
 
 
 def scan_key(scanned_at: str, scan_no: int) -> str:

@@ -8,6 +8,7 @@ one that outlasts its retries raises ``busy()`` (409) or ``unavailable()`` (503)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -261,9 +262,14 @@ def set_rating(product: ProductItem, ocop: dict[str, Any], entry: dict[str, Any]
 
 @tracer.capture_method(capture_response=False)
 @faults.retrying
-def events_of(pk: str, limit: int = 1000) -> list[EventItem]:
-    """The history of one lot, batch or product, oldest first."""
-    return list(EventItem.query(pk, EventItem.sk.startswith("EVENT#"), limit=limit))
+def events_of(pk: str, after: str | None = None) -> Iterator[EventItem]:
+    """The history of one lot, batch or product, oldest first, from just after the event
+    whose sort key is ``after`` (read lazily, one DynamoDB page at a time)."""
+    if after is None:
+        return iter(EventItem.query(pk, EventItem.sk.startswith("EVENT#")))
+    # "EVENT$" sorts right after every "EVENT#..." key; between is inclusive, so skip ``after``
+    items = EventItem.query(pk, EventItem.sk.between(after, "EVENT$"))
+    return (item for item in items if item.sk != after)
 
 
 @tracer.capture_method(capture_response=False)
