@@ -191,7 +191,7 @@ def verify(
     result: dict[str, Any] = {
         "code": code,
         "code_display": group(code),
-        "label_url": label_url(base_url, code),
+        "label_url": label_url(base_url, code, product.get("gtin")),  # the URL printed on it, as codes.csv has it
         "verdict": verdicts[0].value,
         "verdicts": [v.value for v in verdicts],
         "message": _message(verdicts[0]),
