@@ -50,6 +50,14 @@ VARIANTS = {
     **{f"{name}-full": res for name, (res, _, _) in BANNERS.items()},
     **{f"{name}-sparse": sparse(res) for name, (res, _, _) in BANNERS.items() if name != "expired"},
     "unknown-no-code": {**UNKNOWN, "code": "-"},
+    "genuine-under-a-label-of-another-lot": {
+        **BANNERS["genuine"][0],
+        "lot_mismatch": {"label_lot": "WRONG-LOT", "stamp_lot": "TH-2026-11"},
+    },
+    "not-activated-under-a-label-naming-a-lot": {
+        **BANNERS["not_activated"][0],
+        "lot_mismatch": {"label_lot": "TH-2026-11", "stamp_lot": None},
+    },
 }
 
 

@@ -117,6 +117,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "The code has a wrong character. Codes have 16 letters and digits, printed under the QR; type it "
         "again carefully.",
     ),
+    # a Digital Link whose lot (AI 10) is not the stamp's: the label is evidence (issue 13)
+    "lot_mismatch": (
+        "Lô in trên nhãn ({label}) không phải là lô mà tem này được gắn ({bound}). Nhãn có thể bị in sai "
+        "hoặc là nhãn giả: hãy hỏi người bán hoặc gửi báo cáo bên dưới.",
+        "The lot printed on the label ({label}) is not the lot this stamp was bound to ({bound}). The label "
+        "may be misprinted or fake: ask the seller or send a report below.",
+    ),
+    "lot_unbound": (
+        "Nhãn ghi lô {label}, nhưng tem này chưa được gắn với lô nào.",
+        "The label names lot {label}, but this stamp has not been bound to any lot.",
+    ),
     "also": ("Ngoài ra:", "Also:"),
     "demo": ("Dữ liệu minh họa (demo) — không phải thông tin thật.", "Demo data — not real information."),
     # sections
@@ -259,6 +270,7 @@ _LOOK: dict[str, tuple[str, str]] = {
     Verdict.recalled: ("bad", "stop"),
     Verdict.unknown: ("bad", "bad"),
     "typo": ("warn", "warn"),  # an unknown code that fails its check character
+    "lot_mismatch": ("warn", "warn"),  # a genuine stamp under a label that names another lot
 }
 
 
@@ -517,7 +529,23 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         body.append(p(f"{_t('also', lang)} {names}."))
     if verdict != "genuine" and verdict != "repeat" and _int(scan.get("count")) > 1:
         body.append(p(_t("checked_n", lang, n=count)))
-    return _banner(verdict if verdict in _LOOK else "unknown", title, body, verdict)
+    look = verdict if verdict in _LOOK else "unknown"
+    mismatch = _lot_mismatch(result, lang)
+    if mismatch:  # first thing read: the label itself contradicts the stamp
+        body.insert(0, p(f"<strong>{mismatch}</strong>"))
+        look = "lot_mismatch" if look == Verdict.genuine else look
+    return _banner(look, title, body, verdict)
+
+
+def _lot_mismatch(result: dict[str, Any], lang: str) -> str:
+    """What the page says when the label's lot is not the stamp's ("" when they agree)."""
+    mismatch = result.get("lot_mismatch")
+    if not isinstance(mismatch, dict) or not mismatch.get("label_lot"):
+        return ""
+    label = _e(mismatch["label_lot"])
+    if not mismatch.get("stamp_lot"):
+        return _t("lot_unbound", lang, label=label)
+    return _t("lot_mismatch", lang, label=label, bound=_e(mismatch["stamp_lot"]))
 
 
 def _ocop(ocop: dict[str, Any], lang: str) -> list[str]:
@@ -694,7 +722,12 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
             _origin(lot.get("origin"), lang),
             _certs(lot.get("certifications"), lang),
             _steps(lot.get("process_steps"), lang),
-            report_form(code, lang, open_=verdict in (Verdict.repeat, Verdict.not_activated, Verdict.void)),
+            report_form(
+                code,
+                lang,
+                open_=verdict in (Verdict.repeat, Verdict.not_activated, Verdict.void)
+                or bool(result.get("lot_mismatch")),
+            ),
             check_form(lang),
         ]
     msg = result.get("message") or {}

@@ -25,7 +25,7 @@ from ocop_stamps.codes.scheme import InvalidCode, decode, group, normalize
 from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import VN_TZ, Verdict
+from ocop_stamps.core.vocabulary import VN_TZ, ScanFlag, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import SCANS, count, logger
 from ocop_stamps.scanning import view_tokens
@@ -107,6 +107,7 @@ def verify(
     now: dt.datetime | None = None,
     *,
     expected_gtin: str | None = None,
+    label_lot: str | None = None,
     view_token: str | None = None,
 ) -> dict[str, Any]:
     """The answer to one scan; every call appends exactly one record to the log.
@@ -117,6 +118,12 @@ def verify(
 
     ``expected_gtin`` (GTIN-14, from a GS1 Digital Link) must be the GTIN of the code's
     product; otherwise the answer is ``unknown`` and the stamp's counter is not touched.
+
+    ``label_lot`` (AI 10 of a Digital Link: the lot printed on the label) is kept on the
+    record; when it is not the lot code the stamp is bound to (or the stamp is bound to
+    none), the answer carries ``lot_mismatch`` ``{"label_lot", "stamp_lot"}`` (``stamp_lot``
+    None when unbound) and the record the flag ``lot_mismatch``: the verdict stands, the
+    label is evidence.
     """
     settings = get_settings()
     _master.seconds = settings.cache_seconds
@@ -131,6 +138,7 @@ def verify(
         province=province,
         client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
         ua_family=ua_family(ctx.user_agent),
+        label_lot=label_lot,
     )
     try:
         stamp = decode(code_keys(), raw_code)
@@ -168,6 +176,10 @@ def verify(
         void=voided is not None,
     )
     verdicts = judge(facts, now.astimezone(VN_TZ).date())
+    bound_lot = lot.get("lot_code") if lot else None
+    lot_mismatch = (
+        {"label_lot": label_lot, "stamp_lot": bound_lot} if label_lot is not None and label_lot != bound_lot else None
+    )
 
     record.code = code
     record.scan_key = (
@@ -184,6 +196,7 @@ def verify(
     record.product_id = batch.product_id
     record.producer_id = batch.producer_id
     record.producer_province = (producer.get("address") or {}).get("province")  # inspector scope fallback
+    record.flags = [ScanFlag.lot_mismatch.value] if lot_mismatch else None
     if seen is None:
         _write_log(record, count_pending=scan_no is None)
         count(SCANS, verdict=verdicts[0].value)
@@ -210,6 +223,8 @@ def verify(
         result["recall"] = {k: v for k, v in recalled.items() if v}
     if voided:
         result["void"] = voided
+    if lot_mismatch:
+        result["lot_mismatch"] = lot_mismatch
     if scan_no:
         scan = result["scan"]
         result["view_token"] = view_tokens.sign(
