@@ -400,6 +400,7 @@ def scan_view(s: ScanItem) -> dict[str, Any]:
         "kind": s.kind,
         "report_where": s.report_where,
         "report_note": s.report_note,
+        "report_province": s.report_province,
         "label_lot": s.label_lot,
         "flags": list(s.flags) if s.flags else None,
     }

@@ -20,6 +20,7 @@ from typing import Any
 from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.core.provinces import named_in
 from ocop_stamps.core.vocabulary import REPORT
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
@@ -81,6 +82,7 @@ def submit_report(
         ua_family=ua_family(ctx.user_agent),
         report_where=where_text,
         report_note=note_text or None,
+        report_province=named_in(where_text),  # the place of purchase, for inspectors' scope
     )
     try:
         stamp = decode(code_keys(), code)

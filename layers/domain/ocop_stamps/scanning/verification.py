@@ -147,11 +147,11 @@ def verify(
     code = _canonical(raw_code)
     batch, lot_id = _batch_for(stamp.batch, stamp.serial)
     if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
-        return _unknown(raw_code, "no such batch or serial", record, stamp_time, now)
+        return _unknown(raw_code, "no such batch or serial", record, stamp_time, now, batch)
 
     product = _cached("product", batch.product_id, repo.get_product) or {}
     if expected_gtin is not None and product.get("gtin") != expected_gtin:
-        return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time, now)
+        return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time, now, batch)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
     seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token else None
@@ -254,14 +254,27 @@ def _canonical(raw: str) -> str:
     return normalize(raw)
 
 
-def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str, now: dt.datetime) -> dict[str, Any]:
+def _unknown(
+    raw_code: str, reason: str, record: ScanItem, stamp_time: str, now: dt.datetime, batch: BatchItem | None = None
+) -> dict[str, Any]:
     """Answer and log a code we did not issue; past the client's limit, ask it to slow down.
 
     Only unknown lookups count against the limit (one UpdateItem on a short-lived counter
     per client hash and window), so genuine scans are never slowed, while someone
     guessing codes is held to ``unknown_limit`` tries per window -- and every try is
     still logged as evidence for inspectors.
+
+    The record belongs to the province it was scanned in (``storage.keys.jurisdiction``);
+    when the code names a real ``batch`` (a serial past its end, another key version, or a
+    Digital Link with another product's GTIN) it is also tied to that batch, product and
+    producer, whose province then stands in for an unknown place, as for any scan.
     """
+    if batch is not None:
+        producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
+        record.batch_no = int(batch.batch_no)
+        record.product_id = batch.product_id
+        record.producer_id = batch.producer_id
+        record.producer_province = (producer.get("address") or {}).get("province")
     settings = get_settings()
     retry_after = 0
     if record.client_hash and settings.unknown_limit > 0:
