@@ -7,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 3000
+ARGS ?=# more options of `python -m ocop_local serve`, e.g. `make dev ARGS=--no-demo`
 
 include infra/sam.mk
 
@@ -22,7 +23,7 @@ $(VENV)/.installed: pyproject.toml cli/pyproject.toml
 	@touch $@
 
 dev: venv
-	$(PY) -m ocop_local serve --host $(HOST) --port $(PORT)
+	$(PY) -m ocop_local serve --host $(HOST) --port $(PORT) $(ARGS)
 
 # Every tier (tests/unit, tests/integration, tests/e2e, in that order) plus the linters.
 test: venv sam-venv browser

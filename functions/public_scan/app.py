@@ -72,12 +72,22 @@ def _html(status: int, body: str, extra: dict[str, str] | None = None) -> Respon
 
 
 def _answer_scan(
-    code: str, channel: str, path: str | None, expected_gtin: str | None = None, extra: dict[str, str] | None = None
+    code: str,
+    channel: str,
+    path: str | None,
+    expected_gtin: str | None = None,
+    extra: dict[str, str] | None = None,
+    label_lot: str | None = None,
 ) -> Response:
     headers, query = _request()
     try:
         result = verify(
-            code, _context(headers, channel), _base(), expected_gtin=expected_gtin, view_token=query.get("view")
+            code,
+            _context(headers, channel),
+            _base(),
+            expected_gtin=expected_gtin,
+            label_lot=label_lot,
+            view_token=query.get("view"),
         )
     except Unavailable as exc:  # no verdict now, none guessed; the scan itself is queued (issue 13)
         return _unavailable(exc, code, extra)
@@ -219,7 +229,7 @@ def digital_link() -> Response:
             return Response(status_code=200, content_type=LINKSET, body=body, headers={**extra, **cache})
         target = dl.redirect_target(base, link.serial, link_type or dl.DEFAULT_LINK_TYPE, query)
         return Response(status_code=307, body="", headers={**extra, **cache, "Location": target})
-    return _answer_scan(link.serial, "qr", link.path(), expected_gtin=link.gtin, extra=extra)
+    return _answer_scan(link.serial, "qr", link.path(), expected_gtin=link.gtin, extra=extra, label_lot=link.lot)
 
 
 @app.route("/01/.+", method=["POST", "PUT", "PATCH", "DELETE"])

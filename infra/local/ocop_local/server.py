@@ -302,6 +302,17 @@ def gateway_claims(claims: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def _client_text(wsgi: str) -> str:
+    """A WSGI environ string as the UTF-8 text the client sent. Werkzeug's server hands a
+    request target with raw non-ASCII bytes (``curl "…?province=Thái Nguyên"``) over encoded
+    twice (latin-1 of UTF-8 of latin-1): both layers are undone, as API Gateway reads UTF-8."""
+    text = wsgi.encode("latin-1").decode("utf-8", "replace")
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # encoded once only (or plain ASCII): the first layer was all
+        return text
+
+
 def build_event(
     request: Request,
     route: Route,
@@ -330,7 +341,7 @@ def build_event(
     headers.setdefault("x-forwarded-proto", request.scheme or "http")
     headers.setdefault("x-forwarded-port", str(request.server[1]) if request.server and request.server[1] else "80")
     headers.setdefault("x-amzn-trace-id", f"Root=1-{int(now):08x}-{secrets.token_hex(12)}")
-    raw_query = request.environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8", "replace")
+    raw_query = _client_text(request.environ.get("QUERY_STRING", ""))
     query: dict[str, str] = {}
     for key, value in parse_qsl(raw_query, keep_blank_values=True):
         query[key] = f"{query[key]},{value}" if key in query else value

@@ -1,14 +1,23 @@
-"""The one place that builds what is printed on a label: the code and its URL.
+"""The one place that builds a stamp's URLs: the one printed on its label, and its page's.
 
-CSV exports, print files and the scan endpoint all call these, so the bytes on a label
-are the bytes the service answers to (DESIGN.md, "Label URL").
+One stamp, one label URL (DESIGN.md, "Label URL"): codes.csv, every print file and job
+manifest, the scan's JSON (``label_url``) and EPCIS identifiers (the same path on GS1's
+canonical domain) all come from ``label_url``, so the bytes on a label are the bytes the
+service answers with. tests/unit/test_label_urls.py fails if another module spells one.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from ocop_stamps.codes.gs1 import normalize_gtin
+
+
+def page_url(base_url: str, code: str) -> str:
+    """The consumer page of a stamp, ``{base}/v/{code}``: the label URL of a product without a
+    GTIN, and where a Digital Link's ``gs1:pip`` link points for one with a GTIN."""
+    return f"{base_url}/v/{quote(code, safe='')}"
 
 
 def label_url(base_url: str, code: str, gtin: str | None = None) -> str:
@@ -20,8 +29,8 @@ def label_url(base_url: str, code: str, gtin: str | None = None) -> str:
     bulk writers (CSV, print files) append codes to it, so they stay byte-identical.
     """
     if gtin:
-        return f"{base_url}/01/{normalize_gtin(gtin)}/21/{code}"
-    return f"{base_url}/v/{code}"
+        return f"{base_url}/01/{normalize_gtin(gtin)}/21/{quote(code, safe='')}"
+    return page_url(base_url, code)
 
 
 def public_base_url(configured: str, event: dict[str, Any]) -> str:

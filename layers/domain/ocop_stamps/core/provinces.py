@@ -12,6 +12,8 @@ codes are added here and scopes name both old and new codes.
 
 from __future__ import annotations
 
+import re
+
 from ocop_stamps.core.vocabulary import ascii_text
 
 NAMES: dict[str, str] = {
@@ -108,6 +110,32 @@ def to_code(value: str) -> str | None:
     if f"VN-{upper}" in NAMES:
         return f"VN-{upper}"
     return _BY_NAME.get(_fold(value))
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+", ascii_text(text).lower()))
+
+
+_WORDS: list[tuple[tuple[str, ...], str]] = [(_words(name), code) for code, name in NAMES.items()]
+_WORDS += [(("hue",), "VN-26"), (("hanoi",), "VN-HN"), (("tphcm",), "VN-SG"), (("hcm",), "VN-SG")]
+_WORDS += [(("sai", "gon"), "VN-SG"), (("saigon",), "VN-SG")]
+
+
+def named_in(text: str | None) -> str | None:
+    """The province a free text names (a consumer's "where I bought it"), as a code; None if none.
+
+    Words are compared without diacritics or case ("cho dong xuan, ha noi" names VN-HN).
+    Vietnamese addresses end with the province, so when several are named the last one
+    wins ("đường Lạng Sơn, Hà Nội" is in Hà Nội).
+    """
+    words = _words(text or "")
+    found: tuple[int, str] | None = None
+    for name, code in _WORDS:
+        n = len(name)
+        for i in range(len(words) - n + 1):
+            if words[i : i + n] == name and (found is None or i + n > found[0]):
+                found = (i + n, code)
+    return found[1] if found else None
 
 
 def name_of(code: str | None) -> str:

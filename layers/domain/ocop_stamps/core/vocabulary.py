@@ -143,6 +143,7 @@ class AlertType(StrEnum):
     expired_scanned = "expired_scanned"
     not_activated_scanned = "not_activated_scanned"
     consumer_report = "consumer_report"
+    lot_mismatch = "lot_mismatch"  # a label's Digital Link names another lot than the stamp's
 
 
 ALERT_TYPE_LABELS: dict[AlertType, Label] = {
@@ -155,7 +156,15 @@ ALERT_TYPE_LABELS: dict[AlertType, Label] = {
     AlertType.expired_scanned: ("Quét tem đã hết hạn", "Expired stamp scanned"),
     AlertType.not_activated_scanned: ("Quét tem chưa kích hoạt", "Unactivated stamp scanned"),
     AlertType.consumer_report: ("Người tiêu dùng báo tem giả", "A consumer reported a fake"),
+    AlertType.lot_mismatch: ("Nhãn ghi lô khác với lô của tem", "Label names another lot than the stamp's"),
 }
+
+
+class ScanFlag(StrEnum):
+    """What a scan record shows beside its verdicts (``flags``): the verdict stands, inspectors see these."""
+
+    lot_mismatch = "lot_mismatch"  # the Digital Link's lot (AI 10) is not the lot the stamp is bound to
+
 
 STATUS_ALERTS: dict[Verdict, AlertType] = {
     Verdict.void: AlertType.void_scanned,

@@ -57,7 +57,9 @@ def place(base_url: str, producer_id: str) -> dict[str, str]:
 
 
 def stamp_uri(base_url: str, code: str, gtin: str | None) -> str:
-    return f"{GS1}/01/{gtin}/21/{code}" if gtin else label_url(base_url, code)
+    """The stamp's label URL (``labels.label_url``); for a GTIN product on GS1's canonical
+    domain, as EPCIS identifiers are: ``https://id.gs1.org`` + the label's own path."""
+    return label_url(GS1 if gtin else base_url, code, gtin)
 
 
 def product_class(base_url: str, product_id: str, gtin: str | None) -> str:

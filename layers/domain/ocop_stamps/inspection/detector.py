@@ -33,7 +33,16 @@ from typing import Any
 from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.provinces import NO_PLACE, name_of
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, REPORT, STATUS_ALERTS, VN_TZ, AlertType, Verdict, ascii_text
+from ocop_stamps.core.vocabulary import (
+    ALERT_TYPE_LABELS,
+    REPORT,
+    STATUS_ALERTS,
+    VN_TZ,
+    AlertType,
+    ScanFlag,
+    Verdict,
+    ascii_text,
+)
 from ocop_stamps.observability import ALERTS_OPENED, count
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
@@ -167,6 +176,20 @@ def rules_for(
                 f"Tem {vi_state} vẫn được quét: mã {code} ({vi_subject}, {place_name}).",
                 f"A {verdict.replace('_', ' ')} stamp was scanned: code {code} ({subject}).",
                 {"verdict": verdict},
+            )
+        )
+
+    if ScanFlag.lot_mismatch in (scan.get("flags") or []):  # the label itself is evidence (issue 13)
+        label_lot, lot_id, batch_no = scan.get("label_lot"), scan.get("lot_id"), scan.get("batch_no")
+        out.append(
+            Candidate(
+                AlertType.lot_mismatch,
+                f"batch:{batch_no}",
+                day,
+                f"Nhãn ghi lô {label_lot} nhưng tem {'thuộc lô ' + str(lot_id) if lot_id else 'chưa gắn với lô nào'}: "
+                f"mã {code} (đợt tem {batch_no}, {place_name}).",
+                f"A label names lot {label_lot} but the stamp's lot is {lot_id or 'none'}: code {code} (batch:{batch_no}).",
+                {"label_lot": label_lot, "lot_id": lot_id},
             )
         )
 

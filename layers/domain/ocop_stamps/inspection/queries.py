@@ -321,6 +321,8 @@ CSV_COLUMNS = (
     ("reason", "lý do"),
     ("report_where", "nơi mua (báo cáo)"),
     ("report_note", "ghi chú (báo cáo)"),
+    ("label_lot", "lô in trên nhãn"),
+    ("flags", "ghi nhận thêm"),
 )
 BOM = "\ufeff"
 
@@ -343,6 +345,7 @@ def csv_rows(items: list[ScanItem]) -> str:
         v = view(item)
         v["scanned_at_vn"] = _vn_time(item.scanned_at)
         v["verdicts"] = " ".join(v.get("verdicts", []))
+        v["flags"] = " ".join(v.get("flags", []))
         v["jurisdiction_name"] = name_of(item.jurisdiction)
         writer.writerow([_safe(v.get(col)) for col, _ in CSV_COLUMNS])
     return out.getvalue()
@@ -424,5 +427,8 @@ def scan_view(s: ScanItem) -> dict[str, Any]:
         "kind": s.kind,
         "report_where": s.report_where,
         "report_note": s.report_note,
+        "report_province": s.report_province,
+        "label_lot": s.label_lot,
+        "flags": list(s.flags) if s.flags else None,
     }
     return {k: (int(v) if isinstance(v, float) else v) for k, v in view.items() if v is not None}

@@ -51,11 +51,15 @@ TEXT: dict[str, tuple[str, str]] = {
     # verdict titles and details
     "genuine": ("Sản phẩm chính hãng", "Genuine product"),
     "genuine_d": (
-        "Mã tem hợp lệ và đã được nhà sản xuất gắn với lô hàng bên dưới. Hãy đối chiếu tên sản phẩm, "
-        "nhà sản xuất và hạn sử dụng với bao bì.",
-        "This stamp is valid and its producer bound it to the lot below. Check that the product name, "
-        "producer and expiry date match the package.",
+        "Mã tem hợp lệ và đã được nhà sản xuất gắn với lô hàng bên dưới.",
+        "This stamp is valid and its producer bound it to the lot below.",
     ),
+    # what the consumer can check against the package: only what the page shows (issue 13)
+    "compare": ("Hãy đối chiếu {things} với bao bì.", "Check {things} against the package."),
+    "cmp_name": ("tên sản phẩm", "the product name"),
+    "cmp_producer": ("nhà sản xuất", "the producer"),
+    "cmp_expiry": ("hạn sử dụng", "the expiry date"),
+    "and": ("và", "and"),
     "repeat": ("Cảnh báo: mã tem này đã được kiểm tra {n} lần", "Warning: this code has been checked {n} times"),
     "repeat_first": ("Lần kiểm tra đầu tiên: {when}{where}.", "First checked {when}{where}."),
     "repeat_where": (" tại {place}", " in {place}"),
@@ -88,9 +92,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "recalled_d": ("Nhà sản xuất đã thu hồi lô hàng này{when}{why}.", "The producer recalled this lot{when}{why}."),
     "recall_msg": ("Thông báo của nhà sản xuất:", "The producer's notice:"),
     "recalled_todo": (
-        "Hãy ngừng sử dụng và liên hệ nhà sản xuất (số điện thoại bên dưới) hoặc nơi bán để được đổi trả.",
-        "Stop using it and contact the producer (phone number below) or the shop for a return.",
+        "Hãy ngừng sử dụng và liên hệ nhà sản xuất{contact} hoặc nơi bán để được đổi trả.",
+        "Stop using it and contact the producer{contact} or the shop for a return.",
     ),
+    # {contact}: only what the producer section below actually shows (issue 13)
+    "contact_phone": (" (số điện thoại bên dưới)", " (phone number below)"),
+    "contact_address": (" (địa chỉ bên dưới)", " (address below)"),
     "expired": ("Sản phẩm đã hết hạn sử dụng", "This product is past its expiry date"),
     "expired_d": (
         "Hạn sử dụng của lô này là {date}. Không nên mua hoặc sử dụng sản phẩm này.",
@@ -99,15 +106,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "unknown": ("Không tìm thấy mã tem — có thể là hàng giả", "Code not found — the product may be counterfeit"),
     "unknown_d": (
         "Mã này không do hệ thống tem truy xuất OCOP cấp. Nếu bạn quét mã QR trên bao bì, sản phẩm có thể là "
-        "hàng giả: đừng mua và hãy gửi báo cáo bên dưới.",
+        "hàng giả: đừng mua{report}.",
         "This code was not issued by the OCOP stamp system. If you scanned the QR on the package, the "
-        "product may be counterfeit: do not buy it and send a report below.",
+        "product may be counterfeit: do not buy it{report}.",
     ),
+    "send_report": (" và hãy gửi báo cáo bên dưới", " and send a report below"),  # only under a report form
     "typo": ("Mã không đúng — hãy kiểm tra lại mã", "That code is not right — check the code again"),
     "typo_d": (
         "Mã bạn nhập có ký tự sai. Mã có 16 chữ và số, in ngay dưới mã QR; hãy nhập lại cẩn thận.",
         "The code has a wrong character. Codes have 16 letters and digits, printed under the QR; type it "
         "again carefully.",
+    ),
+    # a Digital Link whose lot (AI 10) is not the stamp's: the label is evidence (issue 13)
+    "lot_mismatch": (
+        "Lô in trên nhãn ({label}) không phải là lô mà tem này được gắn ({bound}). Nhãn có thể bị in sai "
+        "hoặc là nhãn giả: hãy hỏi người bán hoặc gửi báo cáo bên dưới.",
+        "The lot printed on the label ({label}) is not the lot this stamp was bound to ({bound}). The label "
+        "may be misprinted or fake: ask the seller or send a report below.",
+    ),
+    "lot_unbound": (
+        "Nhãn ghi lô {label}, nhưng tem này chưa được gắn với lô nào.",
+        "The label names lot {label}, but this stamp has not been bound to any lot.",
     ),
     "also": ("Ngoài ra:", "Also:"),
     "demo": ("Dữ liệu minh họa (demo) — không phải thông tin thật.", "Demo data — not real information."),
@@ -264,6 +283,7 @@ _LOOK: dict[str, tuple[str, str]] = {
     Verdict.unknown: ("bad", "bad"),
     "typo": ("warn", "warn"),  # an unknown code that fails its check character
     "unavailable": ("warn", "clock"),  # not checked now (issue 13): no verdict at all
+    "lot_mismatch": ("warn", "warn"),  # a genuine stamp under a label that names another lot
 }
 
 
@@ -421,6 +441,51 @@ def _banner(look: str, title: str, paragraphs: list[str], verdict: str) -> str:
 
 
 # --- the scan page -----------------------------------------------------------------------
+# Texts that point at data ("the phone number below", "the expiry date") are built from what
+# the page shows, with the same tests the sections use: never a reference to nothing.
+def _has_phone(producer: dict[str, Any]) -> bool:
+    return bool(producer.get("phone"))
+
+
+def _has_address(producer: dict[str, Any]) -> bool:
+    return bool(_address(producer.get("address")))
+
+
+def _reportable_unknown(result: dict[str, Any]) -> bool:
+    """An unknown code's page has a report form (not for a typo, nor for no code at all)."""
+    code = str(result.get("code") or "")
+    return result.get("hint") != "check_code" and bool(code) and code != "-"
+
+
+def _contact(result: dict[str, Any], lang: str) -> str:
+    producer = result.get("producer") or {}
+    if _has_phone(producer):
+        return _t("contact_phone", lang)
+    if _has_address(producer):
+        return _t("contact_address", lang)
+    return ""
+
+
+def _compare(result: dict[str, Any], lang: str) -> str:
+    """ "Check the product name, the producer and the expiry date against the package", naming
+    only what the page shows; "" when it shows none of them."""
+    product, producer, lot = (result.get(k) or {} for k in ("product", "producer", "lot"))
+    keys = [
+        key
+        for key, shown in (
+            ("cmp_name", product.get("name") or product.get("name_en")),
+            ("cmp_producer", producer.get("name")),
+            ("cmp_expiry", lot.get("expiry_date")),
+        )
+        if shown
+    ]
+    if not keys:
+        return ""
+    words = [_t(k, lang) for k in keys]
+    things = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {_t('and', lang)} {words[-1]}"
+    return _t("compare", lang, things=things)
+
+
 def _first_seen(scan: dict[str, Any], lang: str) -> str:
     when = _e(fmt_date(scan.get("first_scanned_at"), lang))
     place = province_name(scan.get("first_province"))
@@ -435,12 +500,13 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     lot = result.get("lot") or {}
     p = "<p>{}</p>".format
     if verdict == "unknown":
-        typo = result.get("hint") == "check_code"
-        key = "typo" if typo else "unknown"
-        return _banner(key, _t(key, lang), [p(_t(key + "_d", lang))], verdict)
+        if result.get("hint") == "check_code":
+            return _banner("typo", _t("typo", lang), [p(_t("typo_d", lang))], verdict)
+        report = _t("send_report", lang) if _reportable_unknown(result) else ""
+        return _banner("unknown", _t("unknown", lang), [p(_t("unknown_d", lang, report=report))], verdict)
     if verdict == "genuine":
         seen = _t("checked_n", lang, n=count) if _int(scan.get("count"), 1) > 1 else _t("checked_first", lang)
-        body = [p(_t("genuine_d", lang)), p(seen)]
+        body = [p(" ".join(t for t in (_t("genuine_d", lang), _compare(result, lang)) if t)), p(seen)]
         title = _t("genuine", lang)
     elif verdict == "repeat":
         title = _t("repeat", lang, n=count)
@@ -461,7 +527,7 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         message = info.get("message_en") if lang == "en" and info.get("message_en") else info.get("message")
         if message:
             body.append(p(_t("recall_msg", lang)) + f"<blockquote>{_e(message)}</blockquote>")
-        body.append(p(f"<strong>{_t('recalled_todo', lang)}</strong>"))
+        body.append(p(f"<strong>{_t('recalled_todo', lang, contact=_contact(result, lang))}</strong>"))
         title = _t("recalled", lang)
     elif verdict == "expired":
         title = _t("expired", lang)
@@ -476,7 +542,23 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         body.append(p(f"{_t('also', lang)} {names}."))
     if verdict != "genuine" and verdict != "repeat" and _int(scan.get("count")) > 1:
         body.append(p(_t("checked_n", lang, n=count)))
-    return _banner(verdict if verdict in _LOOK else "unknown", title, body, verdict)
+    look = verdict if verdict in _LOOK else "unknown"
+    mismatch = _lot_mismatch(result, lang)
+    if mismatch:  # first thing read: the label itself contradicts the stamp
+        body.insert(0, p(f"<strong>{mismatch}</strong>"))
+        look = "lot_mismatch" if look == Verdict.genuine else look
+    return _banner(look, title, body, verdict)
+
+
+def _lot_mismatch(result: dict[str, Any], lang: str) -> str:
+    """What the page says when the label's lot is not the stamp's ("" when they agree)."""
+    mismatch = result.get("lot_mismatch")
+    if not isinstance(mismatch, dict) or not mismatch.get("label_lot"):
+        return ""
+    label = _e(mismatch["label_lot"])
+    if not mismatch.get("stamp_lot"):
+        return _t("lot_unbound", lang, label=label)
+    return _t("lot_mismatch", lang, label=label, bound=_e(mismatch["stamp_lot"]))
 
 
 def _ocop(ocop: dict[str, Any], lang: str) -> list[str]:
@@ -544,7 +626,7 @@ def _producer(producer: dict[str, Any], lang: str) -> str:
         _row(_t("producer_name", lang), _e(producer.get("name"))),
         _row(_t("kind", lang), _named(PRODUCER_KIND_LABELS, producer.get("kind"), lang)),
         _row(_t("address", lang), _address(producer.get("address"))),
-        _row(_t("phone", lang), phone_html if phone else ""),
+        _row(_t("phone", lang), phone_html if _has_phone(producer) else ""),
     ]
     return f"<section id=producer><h2>{_t('producer', lang)}</h2>{_dl(rows)}</section>"
 
@@ -643,7 +725,7 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
         if shown and shown != "-":
             parts.append(f"<p>{_t('code', lang)}: <code>{_e(shown)}</code></p>")
         parts.append(check_form(lang, "" if result.get("hint") != "check_code" else str(shown), heading=True))
-        if result.get("hint") != "check_code" and code and code != "-":
+        if _reportable_unknown(result):
             parts.append(report_form(code, lang))
     else:
         parts += [
@@ -653,7 +735,12 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
             _origin(lot.get("origin"), lang),
             _certs(lot.get("certifications"), lang),
             _steps(lot.get("process_steps"), lang),
-            report_form(code, lang, open_=verdict in (Verdict.repeat, Verdict.not_activated, Verdict.void)),
+            report_form(
+                code,
+                lang,
+                open_=verdict in (Verdict.repeat, Verdict.not_activated, Verdict.void)
+                or bool(result.get("lot_mismatch")),
+            ),
             check_form(lang),
         ]
     msg = result.get("message") or {}

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from ocop_stamps.codes.gs1 import normalize_gtin
+from ocop_stamps.codes.labels import page_url
 from ocop_stamps.codes.scheme import InvalidCode, decode
 from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.settings import get_settings
@@ -138,7 +139,7 @@ DEFAULT_LINK_TYPE = "pip"
 
 
 def links(base: str, code: str) -> list[Link]:
-    page = f"{base}/v/{quote(code, safe='')}"
+    page = page_url(base, code)
     return [
         Link("pip", page, "Thông tin sản phẩm và kết quả kiểm tra tem", "Product information and stamp check"),
         Link(

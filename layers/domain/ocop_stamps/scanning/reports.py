@@ -21,6 +21,7 @@ from typing import Any
 from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
 from ocop_stamps.core.errors import BadRequest, Unavailable, unavailable
 from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.core.provinces import named_in
 from ocop_stamps.core.vocabulary import REPORT
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import logger
@@ -83,6 +84,7 @@ def submit_report(
         ua_family=ua_family(ctx.user_agent),
         report_where=where_text,
         report_note=note_text or None,
+        report_province=named_in(where_text),  # the place of purchase, for inspectors' scope
     )
     try:
         enrich(record)

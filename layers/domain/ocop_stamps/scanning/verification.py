@@ -26,7 +26,7 @@ from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.errors import Unavailable
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import VN_TZ, Verdict
+from ocop_stamps.core.vocabulary import VN_TZ, ScanFlag, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import SCANS, count, logger
 from ocop_stamps.scanning import view_tokens
@@ -108,6 +108,7 @@ def verify(
     now: dt.datetime | None = None,
     *,
     expected_gtin: str | None = None,
+    label_lot: str | None = None,
     view_token: str | None = None,
 ) -> dict[str, Any]:
     """The answer to one scan; every call appends exactly one record to the log.
@@ -118,6 +119,12 @@ def verify(
 
     ``expected_gtin`` (GTIN-14, from a GS1 Digital Link) must be the GTIN of the code's
     product; otherwise the answer is ``unknown`` and the stamp's counter is not touched.
+
+    ``label_lot`` (AI 10 of a Digital Link: the lot printed on the label) is kept on the
+    record; when it is not the lot code the stamp is bound to (or the stamp is bound to
+    none), the answer carries ``lot_mismatch`` ``{"label_lot", "stamp_lot"}`` (``stamp_lot``
+    None when unbound) and the record the flag ``lot_mismatch``: the verdict stands, the
+    label is evidence.
 
     Raises ``Unavailable`` (503) when DynamoDB keeps refusing the catalog reads: no
     verdict is given, and the scan is queued for the drain to judge and log (``_defer``).
@@ -135,6 +142,7 @@ def verify(
         province=province,
         client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
         ua_family=ua_family(ctx.user_agent),
+        label_lot=label_lot,
     )
     try:
         stamp = decode(code_keys(), raw_code)
@@ -148,8 +156,8 @@ def verify(
         if seen is None:
             _defer(record, code, stamp, expected_gtin)
         raise
-    if isinstance(found, str):
-        return _unknown(raw_code, found, record, stamp_time, now)
+    if isinstance(found, _NotFound):
+        return _unknown(raw_code, found.reason, record, stamp_time, now, found.batch)
     _, _, product, producer, lot = found
     counted: Any = None
     scan_no: int | None = None
@@ -162,6 +170,11 @@ def verify(
         except Exception:  # retries exhausted: answer anyway, count later (scanning.fallback)
             logger.exception("stamp counter write failed; the scan goes to the fallback queue")
     verdicts, voided, recalled = _judge(record, code, stamp, found, scan_no, now)
+    bound_lot = lot.get("lot_code") if lot else None
+    lot_mismatch = (
+        {"label_lot": label_lot, "stamp_lot": bound_lot} if label_lot is not None and label_lot != bound_lot else None
+    )
+    record.flags = [ScanFlag.lot_mismatch.value] if lot_mismatch else None
     if seen is None:
         _write_log(record, count_pending=scan_no is None)
         count(SCANS, verdict=verdicts[0].value)
@@ -169,7 +182,7 @@ def verify(
     result: dict[str, Any] = {
         "code": code,
         "code_display": group(code),
-        "label_url": label_url(base_url, code),
+        "label_url": label_url(base_url, code, product.get("gtin")),  # the URL printed on it, as codes.csv has it
         "verdict": verdicts[0].value,
         "verdicts": [v.value for v in verdicts],
         "message": _message(verdicts[0]),
@@ -188,6 +201,8 @@ def verify(
         result["recall"] = {k: v for k, v in recalled.items() if v}
     if voided:
         result["void"] = voided
+    if lot_mismatch:
+        result["lot_mismatch"] = lot_mismatch
     if scan_no:
         scan = result["scan"]
         result["view_token"] = view_tokens.sign(
@@ -200,17 +215,24 @@ def verify(
 _Found = tuple[BatchItem, str | None, dict[str, Any], dict[str, Any], dict[str, Any] | None]
 
 
-def _catalog(stamp: StampId, expected_gtin: str | None) -> _Found | str:
+class _NotFound(NamedTuple):
+    """Why a decoded code is ``unknown``, and the real batch it names, if any."""
+
+    reason: str
+    batch: BatchItem | None = None
+
+
+def _catalog(stamp: StampId, expected_gtin: str | None) -> _Found | _NotFound:
     """(batch, lot_id, product, producer, lot) of a decoded stamp, or why it is ``unknown``.
 
     Raises ``Unavailable`` when DynamoDB keeps refusing the reads (``storage.faults``).
     """
     batch, lot_id = _batch_for(stamp.batch, stamp.serial)
     if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
-        return "no such batch or serial"
+        return _NotFound("no such batch or serial", batch)
     product = _cached("product", batch.product_id, repo.get_product) or {}
     if expected_gtin is not None and product.get("gtin") != expected_gtin:
-        return "code does not belong to this GTIN"
+        return _NotFound("code does not belong to this GTIN", batch)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
     return batch, lot_id, product, producer, lot
@@ -277,11 +299,11 @@ def replay_unchecked(fields: dict[str, Any], expected_gtin: str | None) -> ScanI
     now = dt.datetime.fromisoformat(str(record.scanned_at).replace("Z", "+00:00"))
     stamp = decode(code_keys(), str(record.code))
     found = _catalog(stamp, expected_gtin)
-    if isinstance(found, str):
+    if isinstance(found, _NotFound):
         key = key.replace("#p", "#u", 1)
         record.verdict = Verdict.unknown.value
         record.verdicts = [Verdict.unknown.value]
-        record.reason = found
+        record.reason = found.reason
     else:
         counted = repo.count_scan(record.code, stamp.batch, stamp.serial, str(record.scanned_at), record.province)
         _judge(record, str(record.code), stamp, found, int(counted.scan_count), now)
@@ -311,14 +333,27 @@ def _canonical(raw: str) -> str:
     return normalize(raw)
 
 
-def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str, now: dt.datetime) -> dict[str, Any]:
+def _unknown(
+    raw_code: str, reason: str, record: ScanItem, stamp_time: str, now: dt.datetime, batch: BatchItem | None = None
+) -> dict[str, Any]:
     """Answer and log a code we did not issue; past the client's limit, ask it to slow down.
 
     Only unknown lookups count against the limit (one UpdateItem on a short-lived counter
     per client hash and window), so genuine scans are never slowed, while someone
     guessing codes is held to ``unknown_limit`` tries per window -- and every try is
     still logged as evidence for inspectors.
+
+    The record belongs to the province it was scanned in (``storage.keys.jurisdiction``);
+    when the code names a real ``batch`` (a serial past its end, another key version, or a
+    Digital Link with another product's GTIN) it is also tied to that batch, product and
+    producer, whose province then stands in for an unknown place, as for any scan.
     """
+    if batch is not None:
+        producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
+        record.batch_no = int(batch.batch_no)
+        record.product_id = batch.product_id
+        record.producer_id = batch.producer_id
+        record.producer_province = (producer.get("address") or {}).get("province")
     settings = get_settings()
     retry_after = 0
     if record.client_hash and settings.unknown_limit > 0:

@@ -46,11 +46,13 @@ INDEXES: dict[str, tuple[str | None, str]] = {
 }
 
 
-def jurisdiction(scan_place: str | None, producer_province: str | None) -> str:
+def jurisdiction(scan_place: str | None, producer_province: str | None, named_place: str | None = None) -> str:
     """The province a scan belongs to for inspectors: where it was scanned when the edge
-    told us (a ``VN-xx`` region), else the producer's province, else ``-`` (unknown)."""
-    if scan_place in NAMES:
-        return scan_place
+    told us (a ``VN-xx`` region), else the province a consumer's report named as the place
+    of purchase, else the producer's province, else ``-`` (unknown)."""
+    for place in (scan_place, named_place):
+        if place in NAMES:
+            return place
     return (to_code(producer_province) if producer_province else None) or NO_PLACE
 
 
@@ -72,7 +74,7 @@ def expires_at(scanned_at: str, retention_days: int) -> int:
 def fill(scan: Any, *, retention_days: int, salt_version: str) -> None:
     """Set the shard keys, the TTL and the salt version on a ScanItem before it is saved."""
     s = shard_of(scan.code, scan.scan_key)
-    scan.jurisdiction = jurisdiction(scan.province, scan.producer_province)
+    scan.jurisdiction = jurisdiction(scan.province, scan.producer_province, scan.report_province)
     scan.verdict_shard = f"{scan.verdict}#{s}"
     scan.province_shard = f"{scan.jurisdiction}#{s}"
     scan.lot_shard = f"{scan.lot_id}#{s}" if scan.lot_id else None

@@ -239,6 +239,11 @@ class ScanItem(Model):
     kind = UnicodeAttribute(null=True)
     report_where = UnicodeAttribute(null=True)
     report_note = UnicodeAttribute(null=True)
+    report_province = UnicodeAttribute(null=True)  # VN-xx named in report_where (core.provinces.named_in)
+    # The lot printed on the label (AI 10 of a Digital Link), and what the scan showed beside
+    # its verdicts, e.g. ``lot_mismatch`` when that lot is not the stamp's (scanning.verification).
+    label_lot = UnicodeAttribute(null=True)
+    flags = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
 
 
 ALL_MODELS: tuple[type[Model], ...] = (
