@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from helpers.handlers import TEST_KEYS, Shop
+from helpers.handlers import TEST_KEYS, TEST_ORIGIN_SECRET, Shop
 from ocop_local import backend
 
 
@@ -18,8 +18,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fresh moto back end with every table of the template, and the domain pointed at it."""
     env = backend.base_environment("https://tem.example.vn")
     env.update({"OCOP_CODE_KEYS": TEST_KEYS, "OCOP_IP_HASH_SALT": "test-salt", "OCOP_CACHE_SECONDS": "60"})
+    env["OCOP_ORIGIN_SECRET"] = TEST_ORIGIN_SECRET  # requests that carry it came "through CloudFront"
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     monkeypatch.delenv("OCOP_CODE_KEYS_FILE", raising=False)
+    monkeypatch.delenv("ORIGIN_SECRET_ID", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     with backend.moto_backend():
