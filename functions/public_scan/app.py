@@ -35,6 +35,7 @@ from ocop_stamps.pages.negotiation import (
     wants,
     wants_json,
 )
+from ocop_stamps.scanning import edge
 from ocop_stamps.scanning.verification import ScanContext, verify
 
 if TYPE_CHECKING:
@@ -55,10 +56,11 @@ def _request() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _context(headers: dict[str, str], channel: str) -> ScanContext:
+    seen = edge.viewer(headers, app.request.source_ip)  # place and address: CloudFront's only with its secret
     return ScanContext(
-        source_ip=app.request.source_ip,
+        source_ip=seen.address,
         user_agent=headers.get("user-agent"),
-        headers=headers,
+        headers=seen.headers,
         channel=channel,
     )
 

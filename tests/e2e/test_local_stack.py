@@ -6,6 +6,7 @@ tests/unit/test_local_stack.py."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import socket
@@ -245,6 +246,31 @@ def test_given_a_public_route_when_it_is_called_then_the_event_has_no_authorizer
     assert base64.b64decode(binary["body"]) == b"\x00\xffbinary"
     assert "authorizer" not in public["requestContext"]
     assert "pathParameters" not in public and "queryStringParameters" not in public
+
+
+# --- the local stack plays CloudFront (issue 11) -------------------------------------------------
+def test_given_a_client_sending_cloudfront_headers_itself_when_it_scans_locally_then_only_the_local_place_header_places_it(
+    local_stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[dict[str, Any]] = []
+    function = local_stack.app.functions["PublicScanFunction"]
+    real = function.handler
+    monkeypatch.setattr(function, "_handler", lambda event, context: seen.append(event) or real(event, context))
+    url = local_stack.summary.stamps["genuine"]
+    forged = {"CloudFront-Viewer-Country": "VN", "CloudFront-Viewer-Country-Region": "SG", "X-Origin-Verify": "guess"}
+    as_json = {"Accept": "application/json"}
+    secret = json.loads((local_stack.state_dir / "origin-secret.json").read_text(encoding="utf-8"))["current"]
+
+    first = requests.get(url, headers={**as_json, **forged}, timeout=30).json()
+    placed = requests.get(url, headers={**as_json, "X-Local-Place": "VN-HN"}, timeout=30).json()
+    again = requests.get(url, headers={**as_json, **forged}, timeout=30).json()
+
+    assert first["verdict"] == "genuine" and first["scan"]["first_province"] is None
+    assert placed["scan"]["first_province"] == again["scan"]["first_province"] == "VN-HN"
+    forged_event, placed_event, _ = (event["headers"] for event in seen)
+    assert forged_event["x-origin-verify"] == placed_event["x-origin-verify"] == secret  # the gateway's, not "guess"
+    assert "cloudfront-viewer-country-region" not in forged_event
+    assert placed_event["cloudfront-viewer-country-region"] == "HN" and "x-local-place" not in placed_event
 
 
 # --- dev tokens --------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 TEST_KEYS = json.dumps({"1": "00112233445566778899aabbccddeeff"})
+# What the test "CloudFront" sends as X-Origin-Verify (OCOP_ORIGIN_SECRET in the aws fixture);
+# events/public-scan-json.json says ORIGIN_SECRET where it goes.
+TEST_ORIGIN_SECRET = "test-origin-secret-5c1f0d9a"
 
 
 def load_handler(name: str) -> ModuleType:
@@ -195,7 +198,7 @@ class Shop:
 
 
 def scan(code: str, *, html: bool = False, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    event = sample("public-scan-html" if html else "public-scan-json", CODE=code)
+    event = sample("public-scan-html" if html else "public-scan-json", CODE=code, ORIGIN_SECRET=TEST_ORIGIN_SECRET)
     event["headers"].update(headers or {})
     status, _resp_headers, body = invoke("public_scan", event)
     return status, (body if html else json.loads(body))

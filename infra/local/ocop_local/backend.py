@@ -39,7 +39,8 @@ def new_code_keys() -> str:
 
 
 def local_secrets(state_dir: Path) -> dict[str, str]:
-    """Code keys and salt for the local stack, made once and kept under .local/ (git-ignored)."""
+    """Code keys, salt and origin secret for the local stack, made once and kept under
+    .local/ (git-ignored). The local gateway sends the origin secret as CloudFront would."""
     state_dir.mkdir(parents=True, exist_ok=True)
     keys = state_dir / "code-keys.json"
     if not keys.exists():
@@ -49,7 +50,15 @@ def local_secrets(state_dir: Path) -> dict[str, str]:
     if not salt.exists():
         salt.write_text(secrets.token_hex(16), encoding="utf-8")
         salt.chmod(0o600)
-    return {"OCOP_CODE_KEYS_FILE": str(keys), "OCOP_IP_HASH_SALT": salt.read_text(encoding="utf-8").strip()}
+    origin = state_dir / "origin-secret.json"
+    if not origin.exists():
+        origin.write_text(json.dumps({"current": secrets.token_urlsafe(32)}), encoding="utf-8")
+        origin.chmod(0o600)
+    return {
+        "OCOP_CODE_KEYS_FILE": str(keys),
+        "OCOP_IP_HASH_SALT": salt.read_text(encoding="utf-8").strip(),
+        "OCOP_ORIGIN_SECRET": origin.read_text(encoding="utf-8").strip(),
+    }
 
 
 def base_environment(public_base_url: str = "http://127.0.0.1:3000") -> dict[str, str]:

@@ -19,6 +19,12 @@ routes of ``infra/template.yaml`` -- and only those:
   template ``Timeout`` ("Task timed out"); one that outlasts the HTTP API's 30-second
   integration timeout is answered ``503 {"message":"Service Unavailable"}``.
 
+It also plays the template's CloudFront distribution (``play_edge``), since deployed the
+public pages are reached through it: a client's own ``CloudFront-*`` and origin-secret
+headers are dropped, the local origin secret is added, and the viewer's place is what the
+local-only ``X-Local-Place: VN-HN`` header says (CloudFront would look it up from the
+address; there is no such lookup for 127.0.0.1).
+
 Werkzeug serves it (``serving()``), threaded; each function handles one request at a time,
 like one Lambda execution environment.
 """
@@ -30,6 +36,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import secrets
 import sys
 import threading
@@ -50,8 +57,10 @@ from werkzeug.wrappers import Request, Response
 from . import backend, tokens
 from .lambda_context import ACCOUNT_ID, LocalLambdaContext
 from .template import (
+    Edge,
     Route,
     default_template_path,
+    edge,
     function_environment,
     function_properties,
     http_routes,
@@ -70,7 +79,11 @@ LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
 INTEGRATION_TIMEOUT_SECONDS = 30.0
 # Parameter names of SSM secrets: locally the keys and salt come from files under .local/;
 # and there is no Cognito user pool locally (tokens are signed by a local key instead).
-SSM_SECRET_VARIABLES = ("CODE_KEYS_PARAMETER", "IP_HASH_SALT_PARAMETER", "USER_POOL_ID")
+SSM_SECRET_VARIABLES = ("CODE_KEYS_PARAMETER", "IP_HASH_SALT_PARAMETER", "ORIGIN_SECRET_ID", "USER_POOL_ID")
+# The place a local request was "made in", as CloudFront would have looked it up: ISO 3166-2
+# (``VN-HN``, ``VN-69``). Local only: the deployed distribution does not pass it on.
+LOCAL_PLACE_HEADER = "x-local-place"
+_PLACE = re.compile(r"^([A-Za-z]{2})(?:-([A-Za-z0-9]{1,3}))?$")
 _TEXT_TYPES = (
     "application/json",
     "application/xml",
@@ -395,6 +408,38 @@ def build_event(
     return event
 
 
+def play_edge(headers: dict[str, str], edge_config: Edge, secret: str | None, viewer_address: str) -> None:
+    """What CloudFront does to a request's (lower-case) headers on its way to the API, in place.
+
+    A client's ``CloudFront-*`` headers and its own origin-secret header are dropped (CloudFront
+    sets its own), then ``secret`` goes in the origin header, and the viewer's address and the
+    place of ``X-Local-Place`` go in the CloudFront headers the template forwards. Without a
+    secret (none configured) the request arrives as a direct one: no place, nothing trusted.
+    """
+    place = _PLACE.match(headers.pop(LOCAL_PLACE_HEADER, "").strip())
+    for name in [n for n in headers if n.startswith("cloudfront-") or n == edge_config.origin_header]:
+        del headers[name]
+    if not secret:
+        return
+    headers[edge_config.origin_header] = secret
+    viewer = {"cloudfront-viewer-address": viewer_address}
+    if place:
+        viewer["cloudfront-viewer-country"] = place.group(1).upper()
+        if place.group(2):
+            viewer["cloudfront-viewer-country-region"] = place.group(2).upper()
+    headers.update({name: value for name, value in viewer.items() if name in edge_config.viewer_headers})
+
+
+def _origin_secret() -> str | None:
+    """The value the local "distribution" sends: the current origin secret of this process."""
+    from ocop_stamps.storage.parameters import SecretMissing, origin_secrets
+
+    try:
+        return origin_secrets().current.decode()
+    except SecretMissing:
+        return None
+
+
 def lambda_response(result: Any) -> Response:
     """A Lambda proxy result (format 2.0) as an HTTP response; as API Gateway does, a
     result without ``statusCode`` is a 200 JSON body, a malformed one a 500."""
@@ -441,11 +486,13 @@ class LocalGateway:
         *,
         state_dir: str | os.PathLike[str] | None = None,
         integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS,
+        edge_config: Edge | None = None,
     ) -> None:
         self.routes = list(routes)
         self.functions = dict(functions)
         self.state_dir = state_dir
         self.integration_timeout = integration_timeout
+        self.edge = edge_config  # the template's CloudFront distribution, played by this gateway
         self.invocations: Counter[str] = Counter()  # by function id: proof a handler ran
         self._compiled = [CompiledRoute.compile(r) for r in self.routes]
         self._count_lock = threading.Lock()
@@ -502,6 +549,9 @@ class LocalGateway:
                 f"{route.function_id} not invoked: event of {event_size:,} bytes over Lambda's {LAMBDA_PAYLOAD_BYTES:,}"
             )
             return gateway_response(413, TOO_LARGE), note
+        if self.edge is not None:
+            viewer = f"{event['requestContext']['http']['sourceIp']}:{request.environ.get('REMOTE_PORT') or 0}"
+            play_edge(event["headers"], self.edge, _origin_secret(), viewer)
         function = self.functions[route.function_id]
         with self._count_lock:
             self.invocations[route.function_id] += 1
@@ -574,7 +624,7 @@ def make_app(
         )
         function.handler  # noqa: B018 -- import now: a broken handler fails at start, not at first request
         functions[route.function_id] = function
-    return LocalGateway(routes, functions, state_dir=state_dir)
+    return LocalGateway(routes, functions, state_dir=state_dir, edge_config=edge(loaded))
 
 
 # --- environment --------------------------------------------------------------------------

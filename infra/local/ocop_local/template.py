@@ -28,8 +28,10 @@ import yaml
 
 __all__ = [
     "CloudFormationLoader",
+    "Edge",
     "Route",
     "default_template_path",
+    "edge",
     "function_environment",
     "function_properties",
     "http_routes",
@@ -42,6 +44,7 @@ __all__ = [
 FUNCTION_TYPE = "AWS::Serverless::Function"
 HTTP_API_TYPE = "AWS::Serverless::HttpApi"
 TABLE_TYPE = "AWS::DynamoDB::Table"
+DISTRIBUTION_TYPE = "AWS::CloudFront::Distribution"
 NO_AUTHORIZER = "NONE"
 TEMPLATE_ENV_VAR = "OCOP_TEMPLATE"
 _RELATIVE_TEMPLATE = Path("infra") / "template.yaml"
@@ -216,6 +219,36 @@ def function_environment(
             raise ValueError(f"{function_id}: {name} uses {value!r}; only plain values and Ref resolve")
         environment[name] = "" if value is None else str(value)
     return environment
+
+
+# --- the edge -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Edge:
+    """What the template's CloudFront distribution adds to the requests it passes on."""
+
+    origin_header: str  # the custom origin header carrying the origin secret, lower case
+    viewer_headers: tuple[str, ...]  # the CloudFront-* headers its origin request policy forwards, lower case
+
+
+def edge(template: Mapping[str, Any]) -> Edge | None:
+    """The first distribution's origin secret header and forwarded CloudFront-* headers
+    (default cache behaviour), or None when the template has no distribution."""
+    for distribution in _resources_of_type(template, DISTRIBUTION_TYPE).values():
+        config = distribution.get("Properties", {}).get("DistributionConfig", {})
+        names = [
+            str(header["HeaderName"]).lower()
+            for origin in config.get("Origins", [])
+            for header in origin.get("OriginCustomHeaders", [])
+        ]
+        policy_ref = config.get("DefaultCacheBehavior", {}).get("OriginRequestPolicyId")
+        policy: dict[str, Any] = {}
+        if isinstance(policy_ref, dict) and "Ref" in policy_ref:
+            policy = template["Resources"][policy_ref["Ref"]]["Properties"]["OriginRequestPolicyConfig"]
+        forwarded = [str(h).lower() for h in policy.get("HeadersConfig", {}).get("Headers", [])]
+        if len(names) != 1:
+            raise ValueError("the distribution must send exactly one custom origin header (the origin secret)")
+        return Edge(names[0], tuple(h for h in forwarded if h.startswith("cloudfront-")))
+    return None
 
 
 # --- tables -------------------------------------------------------------------------------

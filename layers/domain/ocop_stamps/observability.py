@@ -34,6 +34,10 @@ metric               extra dimension     value, and where it is counted
                                          (both ``scanning.fallback``)
 ``AlertsOpened``     ``alert_type``      1 per new alert; further occurrences are not
                                          counted (``inspection.detector``)
+``UntrustedEdge``    ``reason``          1 per public request whose CloudFront viewer
+                                         headers were ignored: ``no_secret`` (sent without
+                                         the origin secret), ``wrong_secret``
+                                         (``scanning.edge``)
 ``ColdStart``        ``function_name``   Powertools, on a process's first invocation
 ===================  ==================  ==================================================
 
@@ -72,6 +76,7 @@ LABELS_RENDERED = "LabelsRendered"
 FALLBACK_WRITES = "FallbackWrites"
 FALLBACK_REPLAYS = "FallbackReplays"
 ALERTS_OPENED = "AlertsOpened"
+UNTRUSTED_EDGE = "UntrustedEdge"
 
 
 class _Nothing(BaseSegment):

@@ -24,6 +24,8 @@ _ENV: dict[str, str | tuple[str, ...]] = {
     "code_keys_file": "OCOP_CODE_KEYS_FILE",
     "ip_hash_salt_parameter": "IP_HASH_SALT_PARAMETER",
     "ip_hash_salt": "OCOP_IP_HASH_SALT",
+    "origin_secret_id": "ORIGIN_SECRET_ID",
+    "origin_secret": "OCOP_ORIGIN_SECRET",
     "cache_seconds": "OCOP_CACHE_SECONDS",
     "csv_max_rows": "OCOP_CSV_MAX_ROWS",
     "unknown_limit": "OCOP_UNKNOWN_LIMIT",
@@ -73,6 +75,10 @@ class Settings(NamedTuple):
     code_keys_file: str = ""
     ip_hash_salt_parameter: str = ""
     ip_hash_salt: str = ""
+    # The value CloudFront sends as X-Origin-Verify (issue 11): a Secrets Manager secret when
+    # deployed, the text itself locally ({"current": ..., "previous": ...} or a bare value).
+    origin_secret_id: str = ""
+    origin_secret: str = ""
     cache_seconds: float = 60.0
     # 50,000 CSV rows are ~4 MB: inside Lambda's 6 MB response limit with room to spare.
     csv_max_rows: int = 50_000

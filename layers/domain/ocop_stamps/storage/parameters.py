@@ -1,4 +1,5 @@
-"""Secrets held outside the code: the stamp code keys and the client-address salt.
+"""Secrets held outside the code: the stamp code keys, the client-address salt and the
+origin secret CloudFront sends (issue 11).
 
 Deployed, both are SSM SecureString parameters read through the Powertools parameters
 utility and cached for ``SECRET_MAX_AGE`` seconds, so a rotation (a new key version
@@ -9,8 +10,14 @@ that the dev setup creates; the repository never holds them.
 Rotation never breaks printed labels: a code carries its key version, and every
 version ever used stays in the parameter; only ``current`` (or the newest) issues.
 
-Only the SSM read is traced (``_ssm_value``): ``code_keys()`` and ``ip_hash_salt()`` run
-several times per scan, nearly always from a cache.
+The origin secret is a Secrets Manager secret (the template generates it), read through
+the same utility and cached the same ``SECRET_MAX_AGE``. Its value is JSON:
+``{"current": "<value>"}``, and while a rotation is under way also ``"previous"``: both are
+accepted until the operator drops ``previous`` (docs/OPERATIONS.md, "Origin secret").
+
+Only the SSM and Secrets Manager reads are traced (``_ssm_value``, ``_secret_value``):
+``code_keys()``, ``ip_hash_salt()`` and ``origin_secrets()`` run on every scan, nearly
+always from a cache.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from ocop_stamps.codes.scheme import CodeKeys
 from ocop_stamps.core.settings import Settings, get_settings
@@ -35,6 +43,13 @@ def _ssm_value(name: str) -> str:
     from aws_lambda_powertools.utilities import parameters
 
     return str(parameters.get_parameter(name, decrypt=True, max_age=SECRET_MAX_AGE))
+
+
+@tracer.capture_method(capture_response=False)
+def _secret_value(secret_id: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    return str(parameters.get_secret(secret_id, max_age=SECRET_MAX_AGE))
 
 
 @lru_cache(maxsize=8)
@@ -70,6 +85,37 @@ def load_ip_hash_salt(settings: Settings) -> bytes:
     raise SecretMissing("no client-address salt: set OCOP_IP_HASH_SALT or IP_HASH_SALT_PARAMETER")
 
 
+class OriginSecrets(NamedTuple):
+    """The origin secret: what CloudFront sends now, and every value a request may carry."""
+
+    current: bytes
+    accepted: tuple[bytes, ...]
+
+
+@lru_cache(maxsize=4)
+def parse_origin_secrets(text: str) -> OriginSecrets:
+    """``{"current": "<v>", "previous": "<v>"}`` (``previous`` optional) or a bare value ->
+    OriginSecrets. SecretMissing when there is no non-empty current value."""
+    text = text.strip()
+    try:
+        data = json.loads(text) if text.startswith("{") else {"current": text}
+    except ValueError:
+        raise SecretMissing("the origin secret is not JSON") from None
+    values = [data.get(name) for name in ("current", "previous")]
+    if not isinstance(values[0], str) or not values[0]:
+        raise SecretMissing('the origin secret has no "current" value')
+    accepted = tuple(v.encode() for v in values if isinstance(v, str) and v)
+    return OriginSecrets(accepted[0], accepted)
+
+
+def load_origin_secret_text(settings: Settings) -> str:
+    if settings.origin_secret:
+        return settings.origin_secret
+    if settings.origin_secret_id:
+        return _secret_value(settings.origin_secret_id)
+    raise SecretMissing("no origin secret: set OCOP_ORIGIN_SECRET or ORIGIN_SECRET_ID")
+
+
 def code_keys() -> CodeKeys:
     """The keys in force now (parsed once per distinct parameter value)."""
     return parse_code_keys(code_keys_text(get_settings()))
@@ -77,6 +123,11 @@ def code_keys() -> CodeKeys:
 
 def ip_hash_salt() -> bytes:
     return load_ip_hash_salt(get_settings())
+
+
+def origin_secrets() -> OriginSecrets:
+    """The origin secret in force now (parsed once per distinct secret value)."""
+    return parse_origin_secrets(load_origin_secret_text(get_settings()))
 
 
 def reset_caches() -> None:
