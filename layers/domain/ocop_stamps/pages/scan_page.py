@@ -119,8 +119,8 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     # a Digital Link whose lot (AI 10) is not the stamp's: the label is evidence (issue 13)
     "lot_mismatch": (
-        "Lô in trên nhãn ({label}) không phải là lô mà tem này được gắn ({bound}). Nhãn có thể bị in sai "
-        "hoặc là nhãn giả: hãy hỏi người bán hoặc gửi báo cáo bên dưới.",
+        "Lô in trên nhãn ({label}) không phải là lô mà nhà sản xuất đã gắn tem này vào ({bound}). Nhãn có "
+        "thể bị in sai hoặc là nhãn giả: hãy hỏi người bán hoặc gửi báo cáo bên dưới.",
         "The lot printed on the label ({label}) is not the lot this stamp was bound to ({bound}). The label "
         "may be misprinted or fake: ask the seller or send a report below.",
     ),
@@ -467,8 +467,8 @@ def _contact(result: dict[str, Any], lang: str) -> str:
 
 
 def _compare(result: dict[str, Any], lang: str) -> str:
-    """ "Check the product name, the producer and the expiry date against the package", naming
-    only what the page shows; "" when it shows none of them."""
+    """The sentence asking to check the product name, the producer and the expiry date against
+    the package, naming only what the page shows; "" when it shows none of them."""
     product, producer, lot = (result.get(k) or {} for k in ("product", "producer", "lot"))
     keys = [
         key
