@@ -122,10 +122,14 @@ def serve(args: argparse.Namespace) -> int:
             server.apply_local_environment(env)
             app = server.make_app(template, state_dir=state_dir)
             http.app = app
-            backend.create_tables(template)
+            where = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or "moto"
+            try:
+                backend.create_tables(template)
+            except Exception as exc:  # unreachable, refused, or no such API: say so in one line
+                print(f"DynamoDB at {where}: cannot create the tables ({exc})", file=sys.stderr, flush=True)
+                return 2
             missing = backend.probe_dynamodb()
             if missing:  # named now, in one line, rather than found later as a 500
-                where = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or "moto"
                 print(backend.lacking_line(missing, f"DynamoDB at {where}"), file=sys.stderr, flush=True)
                 if any(backend.FEATURES[name][1] for name in missing):
                     return 2
