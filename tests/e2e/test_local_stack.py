@@ -443,3 +443,35 @@ def test_given_make_dev_when_it_starts_then_the_printed_stamp_urls_answer_and_si
         proc.terminate()
         code = proc.wait(timeout=30)
     assert code == 0
+
+
+# --- API Gateway's and Lambda's limits, over real HTTP (docs/LIMITS.md, "Sizes and pages") ----
+def test_given_a_request_body_over_10_mb_when_posted_then_413_and_no_function_runs(local_stack: LocalStack) -> None:
+    before = local_stack.invocation_count()
+
+    answer = requests.post(
+        local_stack.url("/batches"),
+        data=b"{" + b" " * (10 * 1024 * 1024) + b"}",
+        headers={**local_stack.bearer("producer"), "Content-Type": "application/json"},
+        timeout=60,
+    )
+
+    assert answer.status_code == 413 and answer.json() == {"message": "Request Entity Too Large"}
+    assert local_stack.invocation_count() == before
+
+
+def test_given_a_handler_that_returns_over_6_mb_when_called_over_http_then_api_gateway_answers_500() -> None:
+    from ocop_local import server
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        size = int(event["queryStringParameters"]["bytes"])
+        return {"statusCode": 200, "headers": {"Content-Type": "text/csv"}, "body": "x" * size}
+
+    function = server.LocalFunction("F", Path("."), "app.lambda_handler", _handler=handler)
+    app = server.LocalGateway([Route("F", "app.lambda_handler", "GET", "/export", authorized=False)], {"F": function})
+    with server.serving(server.new_server(app)) as base:
+        fits = requests.get(f"{base}/export", params={"bytes": 6_000_000}, timeout=60)
+        over = requests.get(f"{base}/export", params={"bytes": 6_300_000}, timeout=60)
+
+    assert fits.status_code == 200 and len(fits.content) == 6_000_000
+    assert over.status_code == 500 and over.json() == {"message": "Internal Server Error"}
