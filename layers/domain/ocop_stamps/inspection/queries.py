@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ocop_stamps.codes.scheme import normalize
+from ocop_stamps.core import dates
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import BadRequest, Forbidden
 from ocop_stamps.core.provinces import EVERYWHERE, NO_PLACE, name_of, to_code
@@ -82,20 +83,27 @@ def _bad(en: str, vi: str) -> BadRequest:
 
 
 def _instant(value: str, *, end: bool) -> str:
-    """'2026-11-23' (a day in Vietnam) or an ISO date-time -> ISO UTC as scan keys have it."""
+    """'2026-11-23' (a day in Vietnam) or an ISO date-time (no zone: Vietnam time) -> ISO UTC as
+    scan keys have it; BadRequest for anything else or outside ``dates.QUERY`` (2000-01-01 to
+    2099-12-31). ``end``: the filter is ``to`` (a day then includes the whole day)."""
+    name = "to" if end else "from"
     try:
         if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), VN_TZ)
+            when: dt.date | dt.datetime = dt.date.fromisoformat(value)
         else:
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=VN_TZ)
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise _bad(
-            f"'{value[:40]}' is not a date (YYYY-MM-DD) or an ISO date-time.",
-            f"'{value[:40]}' không phải là ngày (YYYY-MM-DD) hoặc thời điểm ISO.",
+            f"'{name}': '{value[:40]}' is not a date (YYYY-MM-DD) or an ISO date-time.",
+            f"'{name}': '{value[:40]}' không phải là ngày (YYYY-MM-DD) hoặc thời điểm ISO.",
         ) from None
+    problem = dates.QUERY.problem(when)
+    if problem is not None:
+        raise _bad(f"'{name}' {problem}.", f"'{name}' {dates.PROBLEMS_VI[problem]}.")
+    if isinstance(when, dt.datetime):
+        moment = when if when.tzinfo is not None else when.replace(tzinfo=VN_TZ)
+    else:
+        moment = dt.datetime.combine(when + dt.timedelta(days=1 if end else 0), dt.time(), VN_TZ)
     utc = moment.astimezone(dt.UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
@@ -324,8 +332,8 @@ BOM = "\ufeff"
 
 
 def _vn_time(iso_utc: str) -> str:
-    moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
-    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M:%S")
+    """The scan's time in Vietnam, ``dd/mm/yyyy HH:MM:SS``; a stored value that is no time, as written."""
+    return dates.show_precise(iso_utc)
 
 
 def _safe(value: Any) -> str:
