@@ -230,7 +230,7 @@ def _decode(cursor: str, binding: str, partitions: tuple[str, ...]) -> dict[str,
     if not isinstance(data, dict):
         raise cursors.InvalidCursor()
     for key, value in data.items():
-        i = int(key) if isinstance(key, str) and key.isdigit() else -1
+        i = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else -1
         well_formed = value is None or (
             isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
         )
