@@ -87,6 +87,7 @@ MALFORMED = {
     "binary sent as JSON": (_b64(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"), True, "application/json"),
     "base64 that does not decode": ("not base64 at all!", True, "application/json"),
     "a form instead of JSON": ("size=5&product_id=x", False, "application/x-www-form-urlencoded"),
+    "an empty multipart body": ("", False, "multipart/form-data; boundary=x"),  # was a 500 (fuzz)
 }
 
 

@@ -108,6 +108,7 @@ EXPECTED_GRANTS = {
         ("dynamodb:Query", "${ScansTable.Arn}/index/*"),
         ("dynamodb:GetItem", "CatalogTable"),
         ("dynamodb:PutItem", "CatalogTable"),  # field checks: an EPCIS event next to the lot
+        ("ssm:GetParameter", CODE_KEYS_ARN),  # field checks decode codes; cursor keys derive from them
         *{
             (f"dynamodb:{a}", r)
             for a in ("GetItem", "UpdateItem", "Query")

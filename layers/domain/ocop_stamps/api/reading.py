@@ -1,7 +1,8 @@
 """Reading a request before any route runs, for every JSON API (issue 13).
 
 * A body that is not JSON text -- not UTF-8, base64 that does not decode, binary, another
-  content type than ``application/json`` -- answers 400 ``malformed_request``.
+  content type than ``application/json`` (even with an empty body) -- answers 400
+  ``malformed_request``.
 * JSON nested deeper than ``MAX_JSON_DEPTH``, with an integer longer than Python reads
   from text (4,300 digits) or with a lone surrogate escape answers 400 too: Python would
   raise RecursionError or ValueError (a 500) or the text could not be stored.
@@ -53,15 +54,17 @@ def _media_type(headers: Mapping[str, Any]) -> str:
 def body_text(event: Mapping[str, Any]) -> str | None:
     """The body as text: base64 undone, UTF-8 checked; ``MalformedRequest`` if it is not JSON text."""
     body = event.get("body")
-    if body is None or body == "":
-        return None
     media_type = _media_type(event.get("headers") or {})
+    # Checked even for an empty body: Powertools would otherwise parse it as that media type
+    # (an empty multipart body raised ValueError, a 500 -- found by tests/e2e/test_fuzz.py).
     if media_type not in ("", "application/json"):
         raise _malformed(
             f"the body is {media_type}; send JSON with Content-Type: application/json",
             f"nội dung gửi lên là {media_type}; hãy gửi JSON với Content-Type: application/json",
             "content-type",
         )
+    if body is None or body == "":
+        return None
     if not isinstance(body, str):
         raise _malformed("the body is not text", "nội dung gửi lên không phải là văn bản")
     if event.get("isBase64Encoded"):

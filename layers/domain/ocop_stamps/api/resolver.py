@@ -89,14 +89,19 @@ def _details(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def _summary(details: list[dict[str, Any]]) -> tuple[str, str]:
-    """One sentence a person can act on: the cross-field rule itself, or the fields to fix."""
+    """One sentence a person can act on: the cross-field rule itself, or the fields to fix
+    (each with its problem, in both languages, where ``RULES_VI`` words it, e.g. a date's range)."""
     if len(details) == 1 and details[0]["field"] == "body":
         problem = details[0]["problem"]
         return f"The request is not valid: {problem}.", f"Yêu cầu không hợp lệ: {RULES_VI.get(problem, problem)}."
-    fields = ", ".join(d["field"] for d in details[:5])
+    shown = details[:5]
+    fields = ", ".join(d["field"] + (f" ({d['problem']})" if d["problem"] in RULES_VI else "") for d in shown)
+    fields_vi = ", ".join(
+        d["field"] + (f" ({RULES_VI[d['problem']]})" if d["problem"] in RULES_VI else "") for d in shown
+    )
     return (
         f"Some fields are missing or invalid: {fields}. See details.",
-        f"Một số trường bị thiếu hoặc không hợp lệ: {fields}. Xem chi tiết.",
+        f"Một số trường bị thiếu hoặc không hợp lệ: {fields_vi}. Xem chi tiết.",
     )
 
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, HttpUrl, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
 from ocop_stamps.codes.gs1 import normalize_gtin
-from ocop_stamps.core.schema import EntityId, LongText, ShortText, Slug, Strict, Text, today_vn
+from ocop_stamps.core.dates import add_years
+from ocop_stamps.core.schema import (
+    EntityId,
+    ExpiryDay,
+    LongText,
+    PastDay,
+    RatingEndDay,
+    ShortText,
+    Slug,
+    SoonMoment,
+    Strict,
+    Text,
+)
 from ocop_stamps.core.vocabulary import OcopGroup, ProducerKind
 
 
@@ -42,21 +53,20 @@ class OcopRating(Strict):
     stars: StrictInt = Field(ge=3, le=5)
     certificate_no: ShortText
     issuing_body: Text
-    decision_date: dt.date
-    valid_until: dt.date | None = Field(default=None, description="Defaults to 36 months after the decision.")
+    decision_date: PastDay
+    valid_until: RatingEndDay | None = Field(
+        default=None, description="At most 36 months after the decision; defaults to exactly that."
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> OcopRating:
-        if self.decision_date > today_vn():
-            raise ValueError("decision_date is in the future")
+        longest = add_years(self.decision_date, 3)  # valid at most 36 months (DESIGN.md, Data)
         if self.valid_until is None:
-            d = self.decision_date
-            try:
-                self.valid_until = d.replace(year=d.year + 3)
-            except ValueError:  # 29 February
-                self.valid_until = d.replace(year=d.year + 3, day=28)
+            self.valid_until = longest
         if self.valid_until <= self.decision_date:
             raise ValueError("valid_until must be after decision_date")
+        if self.valid_until > longest:
+            raise ValueError("valid_until must be at most 36 months after decision_date")
         return self
 
 
@@ -88,7 +98,7 @@ class Origin(Strict):
     province: ShortText
     latitude: StrictFloat | None = Field(default=None, ge=-90, le=90)
     longitude: StrictFloat | None = Field(default=None, ge=-180, le=180)
-    harvest_date: dt.date | None = None
+    harvest_date: PastDay | None = None
 
 
 class ProcessStep(Strict):
@@ -97,7 +107,7 @@ class ProcessStep(Strict):
     step: Text = Field(description="What was done, e.g. 'Thu hoạch', 'Sấy khô', 'Đóng gói'.")
     who: Text | None = None
     where: Text | None = None
-    when: dt.date | dt.datetime
+    when: SoonMoment
     why: Text | None = None
 
 
@@ -106,8 +116,8 @@ class LotIn(Strict):
     lot_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]{1,20}$")] = Field(
         description="The producer's own lot code (GS1 AI 10: up to 20 characters)."
     )
-    production_date: dt.date
-    expiry_date: dt.date
+    production_date: PastDay
+    expiry_date: ExpiryDay
     quantity: StrictInt = Field(gt=0, le=100_000_000)
     unit: Annotated[str, Field(min_length=1, max_length=20)] = "unit"
     origin: Origin
@@ -119,8 +129,6 @@ class LotIn(Strict):
 
     @model_validator(mode="after")
     def _dates(self) -> LotIn:
-        if self.production_date > today_vn():
-            raise ValueError("production_date is in the future")
         if self.expiry_date <= self.production_date:
             raise ValueError("expiry_date must be after production_date")
         harvest = self.origin.harvest_date

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.vocabulary import VN_TZ, RatingStatus
 from ocop_stamps.storage.models import LotItem, ProducerItem, ProductItem
 
@@ -40,10 +41,16 @@ def rating_status(ocop: dict[str, Any] | None, today: dt.date | None = None) -> 
     if ocop.get("withdrawn"):
         return RatingStatus.withdrawn
     today = today or dt.datetime.now(VN_TZ).date()
-    valid_until = ocop.get("valid_until")
-    if valid_until and today > dt.date.fromisoformat(str(valid_until)):
+    valid_until = day_of(ocop.get("valid_until"))  # a stored value that is no date: no end known
+    if valid_until is not None and today > valid_until:
         return RatingStatus.lapsed
     return RatingStatus.valid
+
+
+def shelf_life_days(production_date: object, expiry_date: object) -> int | None:
+    """Days from production to expiry; None when a stored value is not a date."""
+    made, expires = day_of(production_date), day_of(expiry_date)
+    return None if made is None or expires is None else (expires - made).days
 
 
 def product_view(p: ProductItem) -> dict[str, Any]:
@@ -76,7 +83,7 @@ def lot_view(lot: LotItem) -> dict[str, Any]:
         "production_date": lot.production_date,
         "expiry_date": lot.expiry_date,
         "quantity": int(lot.quantity),
-        "shelf_life_days": (dt.date.fromisoformat(lot.expiry_date) - dt.date.fromisoformat(lot.production_date)).days,
+        "shelf_life_days": shelf_life_days(lot.production_date, lot.expiry_date),
         "unit": lot.unit,
         "origin": plain(lot.origin) if lot.origin else {},
         "certifications": sorted(lot.certifications or []),

@@ -15,6 +15,12 @@ cleaned text (a name made only of invisible characters is empty, hence refused).
 surrogate cannot be stored at all and is refused (the API answers 400 before a schema
 sees it; ``clean_text`` refuses it too).
 
+Dates (issue 13): every date and time a body takes has a range (``core.dates``: nothing
+before 2000-01-01, and a latest day that depends on what the date says), declared once
+here as annotated types and used by every schema: ``PastDay``, ``SoonDay``, ``ExpiryDay``,
+``RatingEndDay``, ``SoonMoment``. A date outside its range is a 422 naming the field, with
+the problem in English and Vietnamese (``RULES_VI``).
+
 Numbers and flags: a JSON body's numbers must be JSON numbers and its flags JSON booleans
 (``StrictInt``, ``StrictFloat``, ``StrictBool`` in every schema): ``true`` is not 1, ``"5"``
 is not 5 and 1.5 is not an integer. ``StrictFloat`` still takes a JSON integer. Query
@@ -27,9 +33,9 @@ import datetime as dt
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from ocop_stamps.core.vocabulary import VN_TZ
+from ocop_stamps.core import dates
 
 MAX_BATCH_SIZE = 1_000_000
 
@@ -40,8 +46,32 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
 EntityId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,48}$")]
 
 
-def today_vn() -> dt.date:
-    return dt.datetime.now(VN_TZ).date()
+def _within(window: dates.Window) -> AfterValidator:
+    def check(value: dt.date | dt.datetime) -> dt.date | dt.datetime:
+        problem = window.problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+# Dates and times of request bodies, each with its range (core.dates; docs/LIMITS.md).
+PastDay = Annotated[dt.date, _within(dates.PAST), Field(description="A date from 2000-01-01 to today (Vietnam).")]
+SoonDay = Annotated[dt.date, _within(dates.SOON), Field(description="A date from 2000-01-01 to tomorrow (Vietnam).")]
+ExpiryDay = Annotated[
+    dt.date, _within(dates.SHELF_LIFE), Field(description="A date from 2000-01-01 to 10 years from today.")
+]
+RatingEndDay = Annotated[
+    dt.date, _within(dates.RATING), Field(description="A date from 2000-01-01 to 3 years from today.")
+]
+SoonMoment = Annotated[
+    dt.date | dt.datetime,
+    _within(dates.SOON),
+    Field(
+        description="A date, or a time (ISO 8601; without a zone: Vietnam time), from 2000-01-01 to one day from now."
+    ),
+]
 
 
 _KEPT_CONTROLS = frozenset("\t\n\r")
@@ -86,9 +116,11 @@ class Strict(BaseModel):
 
 # Cross-field rules above, in Vietnamese, for error messages shown to producers.
 RULES_VI = {
-    "decision_date is in the future": "ngày quyết định nằm ở tương lai",
+    **dates.PROBLEMS_VI,
     "valid_until must be after decision_date": "ngày hết hiệu lực phải sau ngày quyết định",
-    "production_date is in the future": "ngày sản xuất nằm ở tương lai",
+    "valid_until must be at most 36 months after decision_date": (
+        "ngày hết hiệu lực không được quá 36 tháng sau ngày quyết định"
+    ),
     "expiry_date must be after production_date": "hạn sử dụng phải sau ngày sản xuất",
     "origin.harvest_date must not be after production_date": "ngày thu hoạch không được sau ngày sản xuất",
     "last_serial must not be smaller than first_serial": "last_serial không được nhỏ hơn first_serial",

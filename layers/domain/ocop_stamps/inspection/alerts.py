@@ -9,11 +9,9 @@ occurrence in the same window is still counted on the alert, a new window raises
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from typing import Any
 
+from ocop_stamps.core import cursors
 from ocop_stamps.core.errors import BadRequest, Conflict, NotFound
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.provinces import name_of
@@ -21,6 +19,7 @@ from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, AlertStatus, AlertTyp
 from ocop_stamps.inspection.queries import Scope
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
+from ocop_stamps.storage.parameters import cursor_keys
 
 NEXT: dict[str, set[AlertStatus]] = {
     AlertStatus.open: {AlertStatus.acknowledged, AlertStatus.resolved, AlertStatus.dismissed},
@@ -38,21 +37,21 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _cursor_in(cursor: str | None, parts: list[str]) -> dict[str, Any]:
+ALERTS_ROUTE = "GET /alerts"
+
+
+def _cursor_in(cursor: str | None, binding: str, parts: list[str]) -> dict[str, Any]:
+    """Where each partition stopped, from a cursor this route gave for this query and scope
+    (``core.cursors``); ``InvalidCursor`` (400) for any other, before anything is read."""
     if not cursor:
         return {}
-    try:
-        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        if not isinstance(data, dict) or not set(data) <= set(parts):
-            raise ValueError
-        for v in data.values():
-            if v is not None and not (isinstance(v, dict) and all(isinstance(x, str) for x in v.values())):
-                raise ValueError
-        return data
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest(
-            "The cursor is not valid; start again without it.", "Con trỏ trang không hợp lệ; hãy tải lại từ đầu."
-        ) from None
+    data = cursors.unseal(cursor_keys(), binding, cursor)
+    if not isinstance(data, dict) or not set(data) <= set(parts):
+        raise cursors.InvalidCursor()
+    for v in data.values():
+        if v is not None and not (isinstance(v, dict) and all(isinstance(x, str) for x in v.values())):
+            raise cursors.InvalidCursor()
+    return data
 
 
 def list_alerts(
@@ -87,7 +86,8 @@ def list_alerts(
     else:
         index, parts = "queue_by_type", [table_keys.queue_key(status, t) for t in ([kind] if kind else AlertType)]
     pk_name = "queue_province" if index == "queue_by_province" else "queue_type"
-    positions = _cursor_in(cursor, parts)
+    binding = f"{ALERTS_ROUTE}|{status}|{kind or ''}|{province or ''}|{scope.fingerprint()}"
+    positions = _cursor_in(cursor, binding, parts)
     fetched: dict[str, list[dict[str, Any]]] = {}
     lasts: dict[str, Any] = {}
     for part in parts:
@@ -116,11 +116,7 @@ def list_alerts(
         if taken.get(part, 0) == len(items) and lasts[part] is None:
             positions[part] = None
     more = any(positions.get(p, {}) is not None for p in parts)
-    next_cursor = (
-        base64.urlsafe_b64encode(json.dumps(positions, separators=(",", ":")).encode()).decode().rstrip("=")
-        if more and merged
-        else None
-    )
+    next_cursor = cursors.seal(cursor_keys(), binding, positions) if more and merged else None
     return {"items": [view(i) for i, _ in merged], "next_cursor": next_cursor}
 
 

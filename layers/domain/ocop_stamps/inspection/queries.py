@@ -10,20 +10,18 @@ holds where each shard stopped, so a page costs at most ``SHARDS x values`` Quer
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import datetime as dt
 import hashlib
 import io
 import json
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
 from ocop_stamps.codes.scheme import normalize
+from ocop_stamps.core import cursors, dates
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import BadRequest, Forbidden
 from ocop_stamps.core.limits import BODY_BUDGET, text_bytes
@@ -32,6 +30,7 @@ from ocop_stamps.core.vocabulary import LOG_VERDICT_LABELS, VN_TZ
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage.keys import INDEXES, partition_values
 from ocop_stamps.storage.models import ScanItem
+from ocop_stamps.storage.parameters import cursor_keys
 
 VERDICTS = tuple(LOG_VERDICT_LABELS)
 # Order in which a filter is preferred as the key: the most selective first.
@@ -60,6 +59,10 @@ class Scope:
     def allows(self, jurisdiction: str | None) -> bool:
         return self.provinces is None or (jurisdiction or NO_PLACE) in self.provinces
 
+    def fingerprint(self) -> str:
+        """The provinces as one string (``*``: everywhere): what a cursor is bound to."""
+        return "*" if self.provinces is None else ",".join(sorted(self.provinces))
+
 
 @dataclass
 class Filters:
@@ -84,20 +87,27 @@ def _bad(en: str, vi: str) -> BadRequest:
 
 
 def _instant(value: str, *, end: bool) -> str:
-    """'2026-11-23' (a day in Vietnam) or an ISO date-time -> ISO UTC as scan keys have it."""
+    """'2026-11-23' (a day in Vietnam) or an ISO date-time (no zone: Vietnam time) -> ISO UTC as
+    scan keys have it; BadRequest for anything else or outside ``dates.QUERY`` (2000-01-01 to
+    2099-12-31). ``end``: the filter is ``to`` (a day then includes the whole day)."""
+    name = "to" if end else "from"
     try:
         if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), VN_TZ)
+            when: dt.date | dt.datetime = dt.date.fromisoformat(value)
         else:
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=VN_TZ)
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise _bad(
-            f"'{value[:40]}' is not a date (YYYY-MM-DD) or an ISO date-time.",
-            f"'{value[:40]}' không phải là ngày (YYYY-MM-DD) hoặc thời điểm ISO.",
+            f"'{name}': '{value[:40]}' is not a date (YYYY-MM-DD) or an ISO date-time.",
+            f"'{name}': '{value[:40]}' không phải là ngày (YYYY-MM-DD) hoặc thời điểm ISO.",
         ) from None
+    problem = dates.QUERY.problem(when)
+    if problem is not None:
+        raise _bad(f"'{name}' {problem}.", f"'{name}' {dates.PROBLEMS_VI[problem]}.")
+    if isinstance(when, dt.datetime):
+        moment = when if when.tzinfo is not None else when.replace(tzinfo=VN_TZ)
+    else:
+        moment = dt.datetime.combine(when + dt.timedelta(days=1 if end else 0), dt.time(), VN_TZ)
     utc = moment.astimezone(dt.UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
@@ -200,46 +210,36 @@ def _conditions(filters: Filters, scope: Scope, key_filter: str) -> tuple[Any, A
 
 
 # --- the composite cursor ------------------------------------------------------------------
-# {"f": fingerprint of the filters, "s": {partition index: [scan_key, code] | null}}, JSON,
-# deflated (scan keys share long prefixes), base64url. Bound to its query: reused with
-# other filters it is refused.
-MAX_CURSOR_BYTES = 16_384
+# State {partition index: [scan_key, code] | null}, sealed by core.cursors: signed and bound to
+# the route, the filters' fingerprint and the caller's provinces, so a cursor made up, altered
+# or taken from another route, query or scope is refused (400 invalid_cursor) before any read.
+SCANS_ROUTE = "GET /scans"
+EXPORT_ROUTE = "GET /scans.csv"
 
 
-def _encode(fingerprint: str, positions: dict[str, list[str] | None], partitions: tuple[str, ...]) -> str:
+def _binding(route: str, filters: Filters, scope: Scope) -> str:
+    return f"{route}|{filters.fingerprint()}|{scope.fingerprint()}"
+
+
+def _encode(binding: str, positions: dict[str, list[str] | None], partitions: tuple[str, ...]) -> str:
     index = {part: i for i, part in enumerate(partitions)}
-    state = {"f": fingerprint, "s": {str(index[k]): v for k, v in positions.items()}}
-    raw = zlib.compress(json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode(), 9)
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.seal(cursor_keys(), binding, {str(index[k]): v for k, v in positions.items()})
 
 
-def _decode(cursor: str, fingerprint: str, partitions: tuple[str, ...]) -> dict[str, list[str] | None]:
-    try:
-        packed = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
-        inflater = zlib.decompressobj()
-        raw = inflater.decompress(packed, MAX_CURSOR_BYTES)
-        if inflater.unconsumed_tail:
-            raise ValueError("too large")
-        data = json.loads(raw)
-        if not isinstance(data, dict) or data.get("f") != fingerprint or not isinstance(data.get("s"), dict):
-            raise ValueError("not this query's cursor")
-        positions: dict[str, list[str] | None] = {}
-        for key, value in data["s"].items():
-            i = int(key)
-            if not 0 <= i < len(partitions):
-                raise ValueError("no such partition")
-            if not (
-                value is None
-                or (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value))
-            ):
-                raise ValueError("bad position")
-            positions[partitions[i]] = value
-        return positions
-    except (ValueError, binascii.Error, UnicodeDecodeError, zlib.error):
-        raise _bad(
-            "The cursor is not valid for this query; start again without it.",
-            "Con trỏ trang không hợp lệ cho truy vấn này; hãy tải lại từ đầu (bỏ tham số cursor).",
-        ) from None
+def _decode(cursor: str, binding: str, partitions: tuple[str, ...]) -> dict[str, list[str] | None]:
+    data = cursors.unseal(cursor_keys(), binding, cursor)
+    positions: dict[str, list[str] | None] = {}
+    if not isinstance(data, dict):
+        raise cursors.InvalidCursor()
+    for key, value in data.items():
+        i = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else -1
+        well_formed = value is None or (
+            isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+        )
+        if not 0 <= i < len(partitions) or not well_formed:
+            raise cursors.InvalidCursor()
+        positions[partitions[i]] = value
+    return positions
 
 
 def _sort_key(item: ScanItem) -> tuple[str, str]:
@@ -252,12 +252,13 @@ class Page:
     next_cursor: str | None
 
 
-def query(filters: Filters, scope: Scope, limit: int, cursor: str | None = None) -> Page:
-    """One page, newest first, merged over the plan's partitions."""
+def query(filters: Filters, scope: Scope, limit: int, cursor: str | None = None, route: str = SCANS_ROUTE) -> Page:
+    """One page, newest first, merged over the plan's partitions; the cursor in and out is
+    ``route``'s (``InvalidCursor`` for any other)."""
     p = plan(filters, scope)
-    fp = filters.fingerprint()
+    binding = _binding(route, filters, scope)
     # per partition: [scan_key, code] of the last item handed out, None when exhausted
-    positions: dict[str, list[str] | None] = _decode(cursor, fp, p.partitions) if cursor else {}
+    positions: dict[str, list[str] | None] = _decode(cursor, binding, p.partitions) if cursor else {}
     range_cond, filter_cond = _conditions(filters, scope, p.key_filter)
     _, shard_attr = INDEXES[p.key_filter]
     fetched: dict[str, list[ScanItem]] = {}
@@ -288,7 +289,7 @@ def query(filters: Filters, scope: Scope, limit: int, cursor: str | None = None)
             positions[part] = None
     more = any(positions.get(part, []) is not None for part in p.partitions)
     page_items = [item for item, _ in merged]
-    next_cursor = _encode(fp, positions, p.partitions) if more and page_items else None
+    next_cursor = _encode(binding, positions, p.partitions) if more and page_items else None
     return Page(page_items, next_cursor)
 
 
@@ -328,8 +329,8 @@ BOM = "\ufeff"
 
 
 def _vn_time(iso_utc: str) -> str:
-    moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
-    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M:%S")
+    """The scan's time in Vietnam, ``dd/mm/yyyy HH:MM:SS``; a stored value that is no time, as written."""
+    return dates.show_precise(iso_utc)
 
 
 def _safe(value: Any) -> str:
@@ -378,14 +379,14 @@ def export_csv(
         yield header
         nonlocal cursor
         while state["rows"] < max_rows:
-            page = query(filters, scope, min(page_size, max_rows - state["rows"]), cursor)
+            page = query(filters, scope, min(page_size, max_rows - state["rows"]), cursor, EXPORT_ROUTE)
             rows = [csv_rows([item]) for item in page.items]
             sizes = [text_bytes(row) for row in rows]
             if sum(sizes) > left:
                 # only the first rows fit: read exactly those again, so the cursor stops after them
                 fit = sum(1 for total in accumulate(sizes) if total <= left)
                 if fit:
-                    page = query(filters, scope, fit, cursor)
+                    page = query(filters, scope, fit, cursor, EXPORT_ROUTE)
                     rows = [csv_rows([item]) for item in page.items]
                 if not fit or sum(text_bytes(row) for row in rows) > left:  # nothing fits (or the log moved)
                     state["next_cursor"] = cursor

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ocop_stamps.core.schema import Strict
+from ocop_stamps.core.schema import SoonDay, Strict
 from ocop_stamps.core.vocabulary import AlertStatus, CheckResult
 
 
@@ -22,19 +21,12 @@ class AlertStatusChange(_Body):
 
 class FieldCheck(_Body):
     lot_id: str = Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9_-]+$")
-    date: dt.date
+    date: SoonDay
     place: str = Field(min_length=1, max_length=200, description="Where: shop, market, warehouse (free text)")
     province: str = Field(min_length=2, max_length=40, description="Province name or ISO 3166-2 code (VN-69)")
     codes: list[str] = Field(default_factory=list, max_length=100, description="Stamp codes checked, if any")
     result: CheckResult
     note: str | None = Field(default=None, max_length=2000)
-
-    @field_validator("date")
-    @classmethod
-    def not_in_future(cls, value: dt.date) -> dt.date:
-        if value > dt.date.today() + dt.timedelta(days=1):
-            raise ValueError("the check date is in the future")
-        return value
 
     @field_validator("codes")
     @classmethod

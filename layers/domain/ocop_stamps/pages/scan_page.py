@@ -27,6 +27,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from ocop_stamps.core import dates
 from ocop_stamps.core.provinces import NAMES as PROVINCE_NAMES
 from ocop_stamps.core.vocabulary import (
     LANGS,
@@ -340,19 +341,12 @@ def _tel(phone: Any) -> str:
 
 
 def fmt_date(value: Any, lang: str = "vi") -> str:
-    """``dd/mm/yyyy`` for a date; ``HH:MM dd/mm/yyyy`` (Vietnam time) for a moment; else as given."""
-    if not value:
-        return ""
-    text = str(value)
-    try:
-        if len(text) <= 10:
-            return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(VN_TZ)
-    return moment.strftime("%H:%M, %d/%m/%Y")
+    """``dd/mm/yyyy`` for a date; ``HH:MM, dd/mm/yyyy`` (Vietnam time) for a moment; else as given.
+
+    Any stored value renders (``core.dates.show``): a date at the end of the calendar, a
+    time without a zone, text that is no date -- the page never fails over a value.
+    """
+    return dates.show(value)
 
 
 def fmt_day(value: Any) -> str:

@@ -23,6 +23,7 @@ from ocop_stamps.catalog.views import lot_view, plain, producer_view, product_vi
 from ocop_stamps.codes.labels import label_url
 from ocop_stamps.codes.scheme import InvalidCode, StampId, decode, group, normalize
 from ocop_stamps.core.cache import TtlCache
+from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.errors import Unavailable
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
@@ -249,7 +250,7 @@ def _judge(
         activated=lot is not None,
         scan_count=scan_no or 0,  # unknown count: claim no repeat rather than guess
         repeat_threshold=int(product.get("repeat_threshold", 10)),
-        expiry_date=dt.date.fromisoformat(lot["expiry_date"]) if lot else None,
+        expiry_date=day_of(lot.get("expiry_date")) if lot else None,  # never raises on a stored value
         recalled=recalled is not None,
         void=voided is not None,
     )

@@ -1,5 +1,6 @@
-"""Secrets held outside the code: the stamp code keys, the client-address salt and the
-origin secret CloudFront sends (issue 11).
+"""Secrets held outside the code: the stamp code keys, the client-address salt, the
+origin secret CloudFront sends (issue 11), and the list-cursor keys, derived from the code
+keys (``cursor_keys``).
 
 Deployed, both are SSM SecureString parameters read through the Powertools parameters
 utility and cached for ``SECRET_MAX_AGE`` seconds, so a rotation (a new key version
@@ -22,12 +23,15 @@ always from a cache.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 from ocop_stamps.codes.scheme import CodeKeys
+from ocop_stamps.core.cursors import CursorKeys
 from ocop_stamps.core.settings import Settings, get_settings
 from ocop_stamps.observability import tracer
 
@@ -119,6 +123,28 @@ def load_origin_secret_text(settings: Settings) -> str:
 def code_keys() -> CodeKeys:
     """The keys in force now (parsed once per distinct parameter value)."""
     return parse_code_keys(code_keys_text(get_settings()))
+
+
+# Domain separation: a cursor key is HMAC-SHA256(code key, label), so it reveals nothing of the
+# code key and no new secret has to be deployed, rotated or granted (decision, issue 13).
+CURSOR_KEY_LABEL = b"ocop-stamps/list-cursor/v1"
+
+
+@lru_cache(maxsize=8)
+def parse_cursor_keys(text: str) -> CursorKeys:
+    """The code-keys parameter's text -> one cursor key per code-key version (same current)."""
+    data = json.loads(text)
+    current = data.pop("current", None)
+    keys = {
+        int(version): hmac.new(bytes.fromhex(hexkey), CURSOR_KEY_LABEL, hashlib.sha256).digest()
+        for version, hexkey in data.items()
+    }
+    return CursorKeys(max(keys) if current is None else int(current), keys)
+
+
+def cursor_keys() -> CursorKeys:
+    """The keys that sign list cursors (``core.cursors``), from the code keys in force now."""
+    return parse_cursor_keys(code_keys_text(get_settings()))
 
 
 def ip_hash_salt() -> bytes:
