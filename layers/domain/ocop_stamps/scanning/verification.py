@@ -100,6 +100,20 @@ def _message(verdict: Verdict) -> dict[str, str]:
     return {"vi": vi, "en": en}
 
 
+def _new_record(ctx: ScanContext, stamp_time: str) -> ScanItem:
+    """A log line with what the request may tell about who asked: a salted hash of the
+    address, a coarse place, a user-agent family (``scanning.privacy``), nothing raw."""
+    country, province = coarse_place(ctx.headers or {})
+    return ScanItem(
+        scanned_at=stamp_time,
+        channel=ctx.channel,
+        country=country,
+        province=province,
+        client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
+        ua_family=ua_family(ctx.user_agent),
+    )
+
+
 def verify(
     raw_code: str,
     ctx: ScanContext,
@@ -122,16 +136,8 @@ def verify(
     _master.seconds = settings.cache_seconds
     now = now or utc_now()
     stamp_time = iso(now)
-    headers = ctx.headers or {}
-    country, province = coarse_place(headers)
-    record = ScanItem(
-        scanned_at=stamp_time,
-        channel=ctx.channel,
-        country=country,
-        province=province,
-        client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
-        ua_family=ua_family(ctx.user_agent),
-    )
+    record = _new_record(ctx, stamp_time)
+    province = record.province
     try:
         stamp = decode(code_keys(), raw_code)
     except InvalidCode as exc:
@@ -289,15 +295,7 @@ def lookup(
     """
     now = now or utc_now()
     stamp_time = iso(now)
-    country, province = coarse_place(ctx.headers or {})
-    record = ScanItem(
-        scanned_at=stamp_time,
-        channel=ctx.channel,
-        country=country,
-        province=province,
-        client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
-        ua_family=ua_family(ctx.user_agent),
-    )
+    record = _new_record(ctx, stamp_time)
     try:
         stamp = decode(code_keys(), raw_code)
     except InvalidCode as exc:
