@@ -214,7 +214,9 @@ def digital_link() -> Response:
     if method == "HEAD" or link_type is not None or wants(accept, LINKSET):
         # Metadata and redirects never count as a scan (only the page or its JSON does), but
         # each is logged and an unknown code counts against the client's limit, as on /v.
-        asked = "HEAD" if method == "HEAD" else f"linkType={link_type}"[:60] if link_type else "Accept: linkset"
+        offered = {"linkset", *(x.link_type for x in dl.links(base, link.serial))}
+        named = link_type if link_type in offered else "other"  # the log keeps no free text from the query
+        asked = "HEAD" if method == "HEAD" else f"linkType={named}" if link_type else "Accept: linkset"
         found = lookup(link.serial, _context(headers, "link"), expected_gtin=link.gtin, asked=asked)
         if found.get("retry_after"):
             return _slow_down(found["code"], found["retry_after"], extra)

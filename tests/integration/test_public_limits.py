@@ -105,9 +105,18 @@ WAYS: dict[str, Callable[..., dict[str, Any]]] = {
     "linkType=all": _link("/01/{gtin}/21/{code}", query={"linkType": "all"}),
     "linkType=gs1:pip": _link("/01/{gtin}/21/{code}", query={"linkType": "gs1:pip"}),
     "linkType=gs1:pip with lot": _link("/01/{gtin}/10/HH-2026-11/21/{code}", query={"linkType": "gs1:pip"}),
+    "a link type not offered": _link("/01/{gtin}/21/{code}", query={"linkType": "gs1:nutritionalInfo"}),
     "Accept: application/linkset+json": _link("/01/{gtin}/21/{code}", accept="application/linkset+json"),
 }
-METADATA = {name for name in WAYS if "HEAD" in name or "linkType" in name or "linkset" in name}
+PAGES = {
+    "/v/{code} page",
+    "/v/{code} JSON",
+    "/v?code= typed",
+    "Digital Link page",
+    "Digital Link JSON",
+    "Digital Link with lot",
+}
+METADATA = set(WAYS) - PAGES  # HEAD, linkType, Accept: linkset: never a scan
 
 
 def _log() -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from ocop_stamps.inspection import detector
 from ocop_stamps.pages import scan_page
 from ocop_stamps.scanning import limits
 from ocop_stamps.storage import keys
@@ -109,3 +110,52 @@ def test_given_a_report_over_its_limit_then_thanks_and_already_received_in_both_
     assert "<b>X</b>" not in body
     message_vi, message_en = scan_page.report_limited_messages("X", limit, 1800)
     assert vi in message_vi and en in message_en
+
+
+# --- report alerts aggregate; lookups raise nothing -------------------------------------------
+RULES = detector.Rules(
+    repeat_24h=3, repeat_7d=10, travel_minutes=60, burst_client=20, burst_place=100, burst_window_seconds=600
+)
+
+
+def _report(**fields: object) -> dict[str, object]:
+    line = {
+        "code": "1ABCDEFGHJKM0001",
+        "scan_key": "2026-11-23T06:05:00.000Z#r0a1b2c3d4e",
+        "scanned_at": "2026-11-23T06:05:00.000Z",
+        "kind": "report",
+        "verdict": "report",
+        "client_hash": "c1",
+        "jurisdiction": "VN-HN",
+        "report_where": "Chợ Đồng Xuân",
+    }
+    return {**line, **fields}
+
+
+@pytest.mark.parametrize(
+    ("fields", "bursts", "subject"),
+    [
+        ({}, {"report:c1": 9, "report-unissued:VN-HN": 7}, "unissued:VN-HN"),  # a code never issued
+        ({"batch_no": 12}, {"report:c1": 3}, "code:1ABCDEFGHJKM0001"),  # the client's 3rd report today
+        ({"batch_no": 12}, {"report:c1": 4}, "client:c1"),  # its 4th: one alert for the client
+        ({"batch_no": 12, "client_hash": None}, {}, "code:1ABCDEFGHJKM0001"),  # no address: by code
+    ],
+)
+def test_given_a_report_then_its_alert_subject_aggregates_made_up_codes_and_floods(fields, bursts, subject):
+    (alert,) = detector.rules_for(_report(**fields), RULES, bursts, lambda code, since: [])
+
+    assert (alert.type, alert.subject, alert.window) == ("consumer_report", subject, "2026-11-23")
+    if subject.startswith("unissued"):
+        assert "7 báo cáo trong ngày" in alert.summary_vi and alert.detail["count"] == 7
+
+
+def test_given_a_lookup_line_then_the_detector_writes_and_raises_nothing(monkeypatch):
+    def no_io(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the detector touched the alerts table for a lookup")
+
+    monkeypatch.setattr(detector.store, "transact", no_io)
+    monkeypatch.setattr(detector.store, "batch_get", no_io)
+
+    outcome = detector.process_scan(_report(kind="lookup", verdict="lookup", batch_no=12), RULES)
+
+    assert outcome.processed and outcome.new_alerts == []
