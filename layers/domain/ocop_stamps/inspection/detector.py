@@ -269,7 +269,7 @@ def _report_alert(scan: dict[str, Any], rules: Rules, bursts: dict[str, int], da
             AlertType.consumer_report,
             f"unissued:{place}",
             day,
-            f"Người tiêu dùng báo tem giả mang mã không do hệ thống cấp ({place_name}): {n} báo cáo trong ngày; "
+            f"Người tiêu dùng báo hàng giả mang mã tem không do hệ thống cấp ({place_name}): {n} báo cáo trong ngày; "
             f"mới nhất: mã {code}, nơi mua: {where}.",
             f"Consumers reported fakes bearing codes never issued ({place}): {n} reports today; "
             f"latest: code {code}, bought at: {where}.",

@@ -181,7 +181,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "Please wait about {wait}, then try again. Meanwhile, check the code: it has 16 letters and "
         "digits, printed under the QR on the stamp.",
     ),
-    "typed": ("Mã bạn đã nhập", "The code you gave"),
     "report_limited": ("Cảm ơn bạn — báo cáo đã được ghi nhận", "Thank you — your report was already received"),
     "report_limited_client_d": (
         "Chúng tôi đã nhận được các báo cáo bạn gửi; cán bộ kiểm tra sẽ xem xét. Bạn không cần gửi thêm "
@@ -745,7 +744,7 @@ def render_slow_down(code: str, seconds: int, lang: str = "vi") -> str:
     title = _t("slow", lang)
     body = _banner("typo", title, [_both(lang, words[0], f"{_t('slow', other)}. {words[1]}")], "too_many_requests")
     if code and code != "-":
-        body += f"<p>{_t('typed', lang)}: <code>{_e(code)}</code></p>"
+        body += f"<p>{_t('code', lang)}: <code>{_e(code)}</code></p>"
     body += check_form(lang, "" if code == "-" else code)
     return page(title, body, lang, None)
 
