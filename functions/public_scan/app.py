@@ -17,11 +17,12 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from ocop_stamps.api.public_router import PublicRouter, Response, error_response, json_response
+from ocop_stamps.api.public_router import PublicRouter, Response, error_body, error_response, json_response
 from ocop_stamps.api.startup import request_budget, start
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.core.errors import DomainError, Unavailable
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.vocabulary import LOOKUP
 from ocop_stamps.observability import logger, metrics, tracer
 from ocop_stamps.pages import scan_page
 from ocop_stamps.pages.negotiation import (
@@ -36,7 +37,7 @@ from ocop_stamps.pages.negotiation import (
     wants_json,
 )
 from ocop_stamps.scanning import edge
-from ocop_stamps.scanning.verification import ScanContext, verify
+from ocop_stamps.scanning.verification import ScanContext, lookup, verify
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -93,10 +94,9 @@ def _answer_scan(
         )
     except Unavailable as exc:  # no verdict now, none guessed; the scan itself is queued (issue 13)
         return _unavailable(exc, code, extra)
-    status = 404 if result["verdict"] == "unknown" else 200
     if result.get("retry_after"):  # too many unknown codes from this client: slow down
-        status = 429
-        extra = {**(extra or {}), "Retry-After": str(result["retry_after"])}
+        return _slow_down(result["code"], result["retry_after"], extra)
+    status = 404 if result["verdict"] == "unknown" else 200
     if wants_json(headers.get("accept", "")):
         return json_response(status, result, {**NO_STORE, **(extra or {})})
     lang = choose_lang(query, headers)
@@ -114,6 +114,22 @@ def _unavailable(
     lang = lang or choose_lang(query, headers)
     page = scan_page.render_unavailable(code[:64], lang, report=report)
     return _html(exc.status, page, {"Content-Language": lang, **extra})
+
+
+def _slow_down(code: str, retry_after: int, extra: dict[str, str] | None = None) -> Response:
+    """429 for a lookup past the client's limit, whichever way the code was asked about: wait
+    about N minutes and check the code -- never "not issued" or "may be counterfeit" (a
+    person who mistyped a real code reads this page)."""
+    headers, query = _request()
+    accept = headers.get("accept", "")
+    more = {**NO_STORE, **(extra or {}), "Retry-After": str(retry_after)}
+    if app.request.method == "HEAD":
+        return Response(status_code=429, body="", headers=more)
+    if wants_json(accept) or wants(accept, LINKSET):
+        vi, en = scan_page.slow_down_messages(retry_after)
+        return json_response(429, error_body("too_many_requests", en, vi), more)
+    lang = choose_lang(query, headers)
+    return _html(429, scan_page.render_slow_down(code, retry_after, lang), {"Content-Language": lang, **more})
 
 
 # --- a stamp's page -------------------------------------------------------------------------
@@ -139,6 +155,7 @@ def typed_code() -> Response:
 # --- reports of suspected fakes -------------------------------------------------------------
 @app.post("/v/<code>/report")
 def report(code: str) -> Response:
+    from ocop_stamps.scanning.limits import RateLimited
     from ocop_stamps.scanning.reports import report_key, submit_report
 
     headers, query = _request()
@@ -161,6 +178,13 @@ def report(code: str) -> Response:
         if as_json:
             raise
         return _html(400, scan_page.render_report_form(key, lang, invalid=True))
+    except RateLimited as limited:  # past the client's or the code's report limit: thanks, already received
+        more = {**NO_STORE, "Retry-After": str(limited.retry_after)}
+        if as_json:
+            vi, en = scan_page.report_limited_messages(key, limited.limit, limited.retry_after)
+            return json_response(429, error_body("too_many_requests", en, vi), more)
+        page = scan_page.render_report_limited(key, limited.limit, limited.retry_after, lang)
+        return _html(429, page, {"Content-Language": lang, **more})
     if as_json:
         return json_response(201, saved, NO_STORE)
     see = f"{scan_page.code_path(key)}/report?sent=1&{scan_page.lang_query(lang)}"
@@ -220,8 +244,15 @@ def digital_link() -> Response:
     link_type = dl.link_type_name(query.get("linkType", "")) if "linkType" in query else None
     accept = headers.get("accept", "")
     if method == "HEAD" or link_type is not None or wants(accept, LINKSET):
-        # Metadata and redirects never count as a scan: only the page (or its JSON) does.
-        if dl.stamp_gtin(link.serial) != link.gtin:
+        # Metadata and redirects never count as a scan (only the page or its JSON does), but
+        # each is logged and an unknown code counts against the client's limit, as on /v.
+        offered = {"linkset", *(x.link_type for x in dl.links(base, link.serial))}
+        named = link_type if link_type in offered else "other"  # the log keeps no free text from the query
+        asked = "HEAD" if method == "HEAD" else f"linkType={named}" if link_type else "Accept: linkset"
+        found = lookup(link.serial, _context(headers, "link"), expected_gtin=link.gtin, asked=asked)
+        if found.get("retry_after"):
+            return _slow_down(found["code"], found["retry_after"], extra)
+        if found["verdict"] != LOOKUP:
             return _not_found()
         cache = {"Cache-Control": "public, max-age=300", "Vary": "Accept"}
         if method == "HEAD":

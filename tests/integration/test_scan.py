@@ -168,10 +168,15 @@ def test_given_edge_location_headers_then_the_scan_keeps_a_coarse_place(shop: Sh
 
 
 def test_given_a_client_guessing_codes_then_it_is_slowed_but_its_genuine_scans_are_not(shop: Shop, monkeypatch):
+    import datetime as dt
+
     from ocop_stamps.core.settings import get_settings
+    from ocop_stamps.scanning import verification
 
     monkeypatch.setenv("OCOP_UNKNOWN_LIMIT", "5")
     get_settings.cache_clear()
+    # mid-window, so the tries never straddle the end of a 10-minute window
+    monkeypatch.setattr(verification, "utc_now", lambda: dt.datetime(2026, 11, 23, 6, 5, tzinfo=dt.UTC))
     shop.activate(1, 10)
     genuine = shop.codes(1, 1)[0]
     answers = [scan(f"ABCD-EFGH-JKMN-PQ{i:02d}")[0] for i in range(8)]

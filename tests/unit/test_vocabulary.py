@@ -22,6 +22,7 @@ from ocop_stamps.core.vocabulary import (
     ALERT_TYPE_LABELS,
     CHECK_DISPOSITIONS,
     LOG_VERDICT_LABELS,
+    LOOKUP,
     OCOP_GROUP_LABELS,
     PRODUCER_KIND_LABELS,
     REPORT,
@@ -72,9 +73,9 @@ def test_given_a_label_table_when_read_then_it_names_every_member_of_its_enum_in
     assert len(set(vi_labels)) == len(vi_labels), f"{name}: two members read the same"
 
 
-def test_given_the_scan_log_labels_when_read_then_they_are_the_verdicts_then_the_report() -> None:
-    assert list(LOG_VERDICT_LABELS) == [*Verdict, REPORT]
-    assert REPORT not in set(Verdict)
+def test_given_the_scan_log_labels_when_read_then_they_are_the_verdicts_then_the_report_then_the_lookup() -> None:
+    assert list(LOG_VERDICT_LABELS) == [*Verdict, REPORT, LOOKUP]
+    assert REPORT not in set(Verdict) and LOOKUP not in set(Verdict)
 
 
 def test_given_the_status_alerts_when_read_then_each_verdict_raises_the_alert_named_after_it() -> None:

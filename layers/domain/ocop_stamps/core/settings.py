@@ -30,6 +30,9 @@ _ENV: dict[str, str | tuple[str, ...]] = {
     "csv_max_rows": "OCOP_CSV_MAX_ROWS",
     "unknown_limit": "OCOP_UNKNOWN_LIMIT",
     "unknown_window_seconds": "OCOP_UNKNOWN_WINDOW_SECONDS",
+    "report_client_limit": "OCOP_REPORT_CLIENT_LIMIT",
+    "report_code_limit": "OCOP_REPORT_CODE_LIMIT",
+    "report_alert_client": "OCOP_REPORT_ALERT_CLIENT",
     "print_bucket": "PRINT_BUCKET",
     "print_queue_url": "PRINT_QUEUE_URL",
     "print_max_receives": "PRINT_MAX_RECEIVES",
@@ -86,6 +89,10 @@ class Settings(NamedTuple):
     # (429). A person mistyping a label makes a handful; a script guessing makes thousands.
     unknown_limit: int = 30
     unknown_window_seconds: int = 600
+    # Consumer reports (issue 13, docs/LIMITS.md): per client hash per hour, per code per
+    # Vietnamese day. A shopper reports one or two fakes; 60 from one address is a script.
+    report_client_limit: int = 5
+    report_code_limit: int = 20
     # print files (issue 3): the private bucket, the label-jobs queue, its maxReceiveCount
     # (the worker marks a job failed on a chunk's last try), labels per chunk, and locally
     # the address presigned download links point at (the local server serves them).
@@ -115,6 +122,9 @@ class Settings(NamedTuple):
     burst_client: int = 20
     burst_place: int = 100
     burst_window_seconds: int = 600
+    # a client's reports on issued codes open one alert per code up to this many a day,
+    # then one alert for the client (reports on codes never issued: one per province a day)
+    report_alert_client: int = 3
     # observability (issue 10): the template names each function's service (public_scan,
     # ...); logs, traces and metrics of handler and domain alike go under it.
     service_name: str = "ocop_stamps"

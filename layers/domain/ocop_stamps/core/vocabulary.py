@@ -60,9 +60,14 @@ VERDICT_LABELS: dict[Verdict, Label] = {
 REPORT = "report"
 """Verdict (and kind) of a consumer's report of a suspected fake in the scan log: not a scan's verdict."""
 
+LOOKUP = "lookup"
+"""Verdict (and kind) of a Digital Link request about an issued code that is not a scan
+(HEAD, linkset, link-type redirect): logged, never counted on the stamp, never alerted on."""
+
 LOG_VERDICT_LABELS: dict[str, Label] = {
     **{verdict.value: pair for verdict, pair in VERDICT_LABELS.items()},
     REPORT: ("báo tem giả", "reported fake"),
+    LOOKUP: ("tra cứu liên kết", "link lookup"),
 }
 """Every verdict a scan-log entry may carry (a scan's, or ``report``), in this order, with its short name."""
 

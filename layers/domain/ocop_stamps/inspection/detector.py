@@ -5,7 +5,10 @@ For each new scan record (stream INSERT), in stream order:
 1. decide which rules fire (``rules_for``): repeat scans over the 24-hour or 7-day
    threshold (per product), the same code seen in two places faster than travel allows,
    a burst of ``unknown`` codes from one client hash or one place (enumeration), any scan
-   of a ``void``, ``recalled``, ``expired`` or ``not_activated`` stamp, a consumer report;
+   of a ``void``, ``recalled``, ``expired`` or ``not_activated`` stamp, a consumer report
+   (one alert per code a day; reports on codes never issued share one alert per province
+   a day, and a client's reports past ``report_client`` a day share one alert per client);
+   a ``lookup`` line (a Digital Link HEAD, linkset or redirect) raises and counts nothing;
 2. write, in ONE DynamoDB transaction: a marker ``SEEN#{code}/{scan_key}`` that must not
    exist yet, the daily counters (summaries), the burst counters, and every alert --
    created if new (condition: absent), else one more occurrence (condition: present).
@@ -35,6 +38,7 @@ from ocop_stamps.core.provinces import NO_PLACE, name_of
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import (
     ALERT_TYPE_LABELS,
+    LOOKUP,
     REPORT,
     STATUS_ALERTS,
     VN_TZ,
@@ -63,6 +67,7 @@ class Rules:
     burst_client: int
     burst_place: int
     burst_window_seconds: int
+    report_client: int = 3  # reports a client may make in a day before they share one alert
 
     @classmethod
     def from_settings(cls) -> Rules:
@@ -75,6 +80,7 @@ class Rules:
             burst_client=s.burst_client,
             burst_place=s.burst_place,
             burst_window_seconds=s.burst_window_seconds,
+            report_client=s.report_alert_client,
         )
 
 
@@ -142,18 +148,7 @@ def rules_for(
     out: list[Candidate] = []
 
     if scan.get("kind") == REPORT:
-        where = scan.get("report_where") or ""
-        out.append(
-            Candidate(
-                AlertType.consumer_report,
-                f"code:{code}",
-                day,
-                f"Người tiêu dùng báo nghi tem giả: mã {code}, nơi mua: {where} ({place_name}).",
-                f"A consumer reported a suspected fake: code {code}, bought at: {where}.",
-                {"where": where, "note": scan.get("report_note")},
-            )
-        )
-        return out
+        return [_report_alert(scan, rules, bursts, day, place_name)]
 
     for verdict, alert_type in STATUS_ALERTS.items():
         if verdict not in verdicts:
@@ -227,7 +222,7 @@ def rules_for(
         return out  # a first scan: nothing to repeat, nowhere to have travelled from
     moment = _moment(at)
     earlier = [s for s in history(code, _iso(moment - dt.timedelta(days=7))) if s.scan_key < scan["scan_key"]]
-    earlier = [s for s in earlier if getattr(s, "kind", None) != REPORT]
+    earlier = [s for s in earlier if getattr(s, "kind", None) not in (REPORT, LOOKUP)]
     in_24h = 1 + sum(1 for s in earlier if s.scan_key >= _iso(moment - dt.timedelta(hours=24)))
     in_7d = 1 + len(earlier)
     if in_24h >= rules.repeat_24h:
@@ -273,6 +268,48 @@ def rules_for(
     return out
 
 
+def _report_alert(scan: dict[str, Any], rules: Rules, bursts: dict[str, int], day: str, place_name: str) -> Candidate:
+    """The alert a consumer report adds to: one per issued code a day; but reports on codes
+    never issued share one alert per jurisdiction a day, and a client's reports beyond
+    ``rules.report_client`` in a day share one alert for that client -- so made-up codes or a
+    flood from one client open one alert (and one notification) whose count grows."""
+    code = scan["code"]
+    where = scan.get("report_where") or ""
+    detail = {"where": where, "note": scan.get("report_note"), "code": code}
+    client = scan.get("client_hash")
+    if scan.get("batch_no") is None:  # a code we never issued: the counterfeiters' place matters
+        place = scan.get("jurisdiction") or NO_PLACE
+        n = bursts.get(f"report-unissued:{place}", 1)
+        return Candidate(
+            AlertType.consumer_report,
+            f"unissued:{place}",
+            day,
+            f"Người tiêu dùng báo hàng giả mang mã tem không do hệ thống cấp ({place_name}): {n} báo cáo trong ngày; "
+            f"mới nhất: mã {code}, nơi mua: {where}.",
+            f"Consumers reported fakes bearing codes never issued ({place}): {n} reports today; "
+            f"latest: code {code}, bought at: {where}.",
+            {**detail, "count": n},
+        )
+    n = bursts.get(f"report:{client}", 1) if client else 1
+    if client and n > rules.report_client:
+        return Candidate(
+            AlertType.consumer_report,
+            f"client:{client}",
+            day,
+            f"Một máy đã gửi {n} báo cáo nghi tem giả trong ngày; mới nhất: mã {code}, nơi mua: {where} ({place_name}).",
+            f"One client sent {n} reports of suspected fakes today; latest: code {code}, bought at: {where}.",
+            {**detail, "count": n, "client_hash": client},
+        )
+    return Candidate(
+        AlertType.consumer_report,
+        f"code:{code}",
+        day,
+        f"Người tiêu dùng báo nghi tem giả: mã {code}, nơi mua: {where} ({place_name}).",
+        f"A consumer reported a suspected fake: code {code}, bought at: {where}.",
+        detail,
+    )
+
+
 # --- writing one record ------------------------------------------------------------------------
 @dataclass
 class Outcome:
@@ -310,11 +347,20 @@ def _stats_ops(scan: dict[str, Any], day: str, shard: int) -> list[dict[str, Any
 
 
 def _burst_keys(scan: dict[str, Any], rules: Rules) -> list[tuple[str, str]]:
+    """The counters this record adds to: unknown codes per client and place (10-minute
+    window), reports per client and reports on codes never issued per jurisdiction (day)."""
+    keys = []
+    if scan.get("kind") == REPORT:
+        day = vn_day(scan["scanned_at"])
+        if scan.get("client_hash"):
+            keys.append((table_keys.burst_key("report", scan["client_hash"]), day))
+        if scan.get("batch_no") is None:
+            keys.append((table_keys.burst_key("report-unissued", scan.get("jurisdiction") or NO_PLACE), day))
+        return keys
     if scan.get("verdict") != Verdict.unknown:
         return []
     epoch = int(_moment(scan["scanned_at"]).timestamp())
     window = str(epoch // rules.burst_window_seconds)
-    keys = []
     if scan.get("client_hash"):
         keys.append((table_keys.burst_key("client", scan["client_hash"]), window))
     if scan.get("province"):
@@ -370,7 +416,9 @@ def _alert_ops(
                     "Update": {
                         "TableName": store.table(),
                         "Key": key,
-                        "UpdateExpression": "ADD occurrences :one SET last_seen = :at, last_scan = :ls, detail = :d",
+                        # the latest words: a count in the summary grows with the occurrences
+                        "UpdateExpression": "ADD occurrences :one SET last_seen = :at, last_scan = :ls, detail = :d, "
+                        "summary_vi = :sv, summary_en = :se",
                         "ConditionExpression": "attribute_exists(pk)",
                         "ExpressionAttributeValues": store.to_ddb(
                             {
@@ -378,6 +426,8 @@ def _alert_ops(
                                 ":at": scan["scanned_at"],
                                 ":ls": f"{scan['code']}/{scan['scan_key']}",
                                 ":d": c.detail,
+                                ":sv": c.summary_vi,
+                                ":se": c.summary_en,
                             }
                         ),
                     }
@@ -400,6 +450,8 @@ def _alert_ops(
 
 def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datetime | None = None) -> Outcome:
     """Apply one scan record (a NEW_IMAGE) exactly once; see the module docstring."""
+    if scan.get("kind") == LOOKUP:  # a Digital Link lookup that is not a scan: logged, never judged
+        return Outcome(processed=True)
     rules = rules or Rules.from_settings()
     code, scan_key = scan["code"], scan["scan_key"]
     moment = now or dt.datetime.now(dt.UTC)

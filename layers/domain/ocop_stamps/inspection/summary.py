@@ -16,7 +16,7 @@ from typing import Any
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.ids import utc_now
 from ocop_stamps.core.provinces import name_of
-from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, LOG_VERDICT_LABELS, REPORT, VN_TZ, AlertType, Verdict
+from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, LOG_VERDICT_LABELS, LOOKUP, REPORT, VN_TZ, AlertType, Verdict
 from ocop_stamps.inspection.alerts import open_counts
 from ocop_stamps.inspection.queries import VERDICTS, Scope
 from ocop_stamps.storage import inspection as store
@@ -32,6 +32,7 @@ COLOURS: dict[str, str] = {
     Verdict.recalled: "#b00020",
     Verdict.unknown: "#1f4e9c",
     REPORT: "#c2185b",
+    LOOKUP: "#9e9e9e",
 }
 
 

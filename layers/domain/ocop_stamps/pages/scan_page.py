@@ -193,6 +193,26 @@ TEXT: dict[str, tuple[str, str]] = {
         "Nhập mã in dưới mã QR trên tem. Chữ hoa hay thường, dấu cách hay gạch ngang đều được.",
         "Type the code printed under the QR on the stamp. Upper or lower case, spaces and hyphens are all fine.",
     ),
+    # 429: the page says nothing about the code (not whether it exists, not "counterfeit")
+    "slow": ("Bạn đã kiểm tra quá nhiều mã trong thời gian ngắn", "Too many codes checked in a short time"),
+    "slow_d": (
+        "Hãy đợi khoảng {wait} rồi thử lại. Trong lúc chờ, hãy kiểm tra lại mã: mã gồm 16 chữ và số, "
+        "in ngay dưới mã QR trên tem.",
+        "Please wait about {wait}, then try again. Meanwhile, check the code: it has 16 letters and "
+        "digits, printed under the QR on the stamp.",
+    ),
+    "report_limited": ("Cảm ơn bạn — báo cáo đã được ghi nhận", "Thank you — your report was already received"),
+    "report_limited_client_d": (
+        "Chúng tôi đã nhận được các báo cáo bạn gửi; cán bộ kiểm tra sẽ xem xét. Bạn không cần gửi thêm "
+        "lúc này; nếu có sản phẩm khác cần báo, hãy gửi sau khoảng {wait}.",
+        "We have received the reports you sent; inspectors will look into them. There is no need to send "
+        "more now; to report another product, please send it in about {wait}.",
+    ),
+    "report_limited_code_d": (
+        "Mã {code} đã được báo cáo nhiều lần hôm nay và cán bộ kiểm tra đã nhận được; bạn không cần gửi thêm.",
+        "Code {code} has been reported many times today and inspectors have received it; there is no need "
+        "to send it again.",
+    ),
     "bad_link": ("Đường dẫn không hợp lệ", "This link is not valid"),
     "bad_link_d": (
         "Đường dẫn này không đúng cú pháp GS1 Digital Link. Hãy quét lại mã QR hoặc nhập mã tem bên dưới.",
@@ -774,6 +794,72 @@ def render_report_form(code: str, lang: str = "vi", *, invalid: bool = False) ->
     )
     body = f"<p><code>{_e(code)}</code></p>{report_form(code, lang, open_=True, error=error)}"
     return page(_t("report", lang), body, lang, code_path(code) + "/report")
+
+
+def wait_words(seconds: int, lang: str) -> str:
+    """``seconds`` to wait, rounded up, as a person says it: "9 phút" / "9 minutes", "14 giờ" / "14 hours"."""
+    minutes = max(1, -(-int(seconds) // 60))
+    if minutes > 90:
+        n, vi, en = -(-minutes // 60), "giờ", "hour"
+    else:
+        n, vi, en = minutes, "phút", "minute"
+    return f"{n} {vi}" if lang != "en" else f"{n} {en}{'' if n == 1 else 's'}"
+
+
+def slow_down_messages(seconds: int) -> tuple[str, str]:
+    """(Vietnamese, English) of a 429 on a code lookup: wait, then check the code."""
+    vi_en = [f"{_t('slow', lang)}. {_t('slow_d', lang, wait=wait_words(seconds, lang))}" for lang in LANGS]
+    return vi_en[0], vi_en[1]
+
+
+def report_limited_messages(code: str, limit: str, seconds: int) -> tuple[str, str]:
+    """(Vietnamese, English) of a 429 on a report: thank you, it was already received.
+    ``limit``: ``report`` (the client's) or ``report-code`` (the code's)."""
+    key = "report_limited_code_d" if limit == "report-code" else "report_limited_client_d"
+    vi_en = [
+        f"{_t('report_limited', lang)}. {_t(key, lang, code=code, wait=wait_words(seconds, lang))}" for lang in LANGS
+    ]
+    return vi_en[0], vi_en[1]
+
+
+def _both(lang: str, first: str, second: str) -> str:
+    """The chosen language's paragraph, then the other's (a 429 page offers no language switch:
+    following it would be one more request over the limit)."""
+    other = "vi" if lang == "en" else "en"
+    return f"<p>{first}</p><p class=muted lang={other}>{second}</p>"
+
+
+def render_slow_down(code: str, seconds: int, lang: str = "vi") -> str:
+    """The 429 page of a code lookup: wait about N minutes and check the code; nothing about
+    whether the code exists or may be counterfeit."""
+    lang = lang if lang in LANGS else "vi"
+    other = "vi" if lang == "en" else "en"
+    words = [_t("slow_d", x, wait=wait_words(seconds, x)) for x in (lang, other)]
+    title = _t("slow", lang)
+    body = _banner("typo", title, [_both(lang, words[0], f"{_t('slow', other)}. {words[1]}")], "too_many_requests")
+    if code and code != "-":
+        body += f"<p>{_t('code', lang)}: <code>{_e(code)}</code></p>"
+    body += check_form(lang, "" if code == "-" else code)
+    return page(title, body, lang, None)
+
+
+def render_report_limited(code: str, limit: str, seconds: int, lang: str = "vi") -> str:
+    """The 429 page of a report over its limit: thank you, the report was already received."""
+    lang = lang if lang in LANGS else "vi"
+    other = "vi" if lang == "en" else "en"
+    key = "report_limited_code_d" if limit == "report-code" else "report_limited_client_d"
+    words = [_t(key, x, code=_e(code), wait=wait_words(seconds, x)) for x in (lang, other)]
+    back = _with_query(code_path(code), lang_query(lang))
+    body = (
+        _banner(
+            "genuine",
+            _t("report_limited", lang),
+            [_both(lang, words[0], f"{_t('report_limited', other)}. {words[1]}")],
+            "report",
+        )
+        + f'<p><a href="{_e(back)}">{_t("back", lang)}</a></p>'
+    )
+    return page(_t("report_limited", lang), body, lang, None)
 
 
 def render_bad_link(lang: str = "vi") -> str:

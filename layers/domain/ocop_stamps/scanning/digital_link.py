@@ -9,14 +9,17 @@ resolver does, following the GS1-Conformant Resolver standard where it applies:
   **404** -- and is never counted as a scan of that stamp;
 * ``Accept: application/linkset+json``, ``?linkType=linkset`` or ``?linkType=all`` answer
   the RFC 9264 linkset (anchor = the uncompressed URI) without counting a scan;
+* every request about a code -- page, JSON, HEAD, linkset or redirect -- is logged and,
+  when the code was not issued, counted against the client's unknown-lookup limit
+  exactly as ``/v/{code}`` is (429 past it; ``scanning.limits``);
 * ``?linkType=gs1:pip`` (or any link type, CURIE or full URI) answers **307** to that link,
   passing the rest of the query string on; an unknown link type goes to the default link;
 * no linkType: the resolver is also the content server, so it answers the consumer page
   itself (as ``/v/{code}``) rather than costing a slow phone one more round trip;
 * every answer names the linkset in a ``Link`` header; CORS is open (read-only data).
 
-Whether a code belongs to a GTIN is decided here without touching the stamp counter: one
-cached batch read and one cached product read (``stamp_gtin``).
+Whether a code belongs to a GTIN without counting a scan (HEAD, linkset, redirect) is
+decided by ``verification.lookup``: one batch read, one cached product read, one log line.
 """
 
 from __future__ import annotations
@@ -28,12 +31,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from ocop_stamps.codes.gs1 import normalize_gtin
 from ocop_stamps.codes.labels import page_url
-from ocop_stamps.codes.scheme import InvalidCode, decode
-from ocop_stamps.core.cache import TtlCache
-from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import LANGS
-from ocop_stamps.storage import repository as repo
-from ocop_stamps.storage.parameters import code_keys
 
 GS1_VOC = "https://gs1.org/voc/"
 # AI -> max length; the order here is the only order Digital Link allows after /01/.
@@ -84,36 +82,6 @@ def parse_path(path: str) -> DigitalLink:
             raise BadLink(f"AI {ai}: 1 to {QUALIFIERS[ai]} characters of GS1's character set 82")
         values[ai] = raw
     return DigitalLink(gtin, values.get("22"), values.get("10"), values.get("21"))
-
-
-# --- which GTIN a code belongs to (no counting) ---------------------------------------------
-_batches: TtlCache[tuple[int, int, str] | None] = TtlCache(60)
-
-
-def stamp_gtin(raw_code: str) -> str | None:
-    """The GTIN-14 of the product a code was issued for; "" when it has none; None if no such code."""
-    try:
-        stamp = decode(code_keys(), raw_code)
-    except InvalidCode:
-        return None
-    _batches.seconds = get_settings().cache_seconds
-
-    def load() -> tuple[int, int, str] | None:  # (size, key version, GTIN) of the batch
-        batch = repo.get_batch(stamp.batch)
-        if batch is None:
-            return None
-        product = repo.get_product(batch.product_id)
-        gtin = (product.gtin or "") if product is not None else ""
-        return int(batch.size), int(batch.key_version), gtin
-
-    found = _batches.get(stamp.batch, load)
-    if found is None or stamp.serial > found[0] or stamp.key_version != found[1]:
-        return None
-    return found[2]
-
-
-def reset_cache() -> None:
-    _batches.clear()
 
 
 # --- links ----------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ and lot, so an inspector reading a lot's log sees it; a report on a code that do
 decode is kept under the code as typed, like an ``unknown`` scan. A report never moves the
 stamp's scan counter. A report DynamoDB refuses goes to the scan-fallback queue and the
 scan-log drain writes it (issue 13): an accepted report is never lost.
+
+Reports are limited (``scanning.limits``, docs/LIMITS.md): 5 per client hash per hour and
+20 per code per Vietnamese day; past either the report is refused (429) and not stored, so
+one client can neither flood a code's log nor the inspectors' alert queue.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ocop_stamps.core.provinces import named_in
 from ocop_stamps.core.vocabulary import REPORT
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import logger
+from ocop_stamps.scanning import limits
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.verification import ScanContext
 from ocop_stamps.storage import keys as table_keys
@@ -60,14 +65,33 @@ def report_key(raw_code: str) -> str:
     return code
 
 
+def _within_limits(code: str, hashed: str | None, now: dt.datetime) -> None:
+    """Count the report against the client's and the code's limits (``limits``); raise
+    ``RateLimited`` past either. The client's limit is counted first, so one client past its
+    own limit never uses up the code's."""
+    for limit, subject in ((limits.reports_per_client(), hashed), (limits.reports_per_code(), code)):
+        retry_after = limits.hit(limit, subject, now)
+        if retry_after:
+            logger.warning(
+                "report refused: over the limit",
+                extra={"limit": limit.name, "code": code, "client_hash": hashed, "retry_after": retry_after},
+            )
+            raise limits.RateLimited(limit.name, retry_after)
+
+
 def submit_report(
     raw_code: str, where: Any, note: Any, ctx: ScanContext, now: dt.datetime | None = None
 ) -> dict[str, Any]:
+    """File one report (``{"report_id", "code", "received_at"}``). ``BadRequest`` if the code or
+    the text will not do; ``limits.RateLimited`` past the client's (5 an hour) or the code's
+    (20 a Vietnamese day) limit -- such a report is not stored, only logged."""
     code = report_key(raw_code)
     where_text, note_text = clean(where, WHERE_MAX), clean(note, NOTE_MAX)
     if not where_text or note_text is None:
         raise _invalid()
     moment = now or utc_now()
+    hashed = client_hash(ip_hash_salt(), ctx.source_ip)
+    _within_limits(code, hashed, moment)
     stamp_time = iso(moment)
     country, province = coarse_place(ctx.headers or {})
     record = ScanItem(
@@ -80,7 +104,7 @@ def submit_report(
         channel=ctx.channel,
         country=country,
         province=province,
-        client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
+        client_hash=hashed,
         ua_family=ua_family(ctx.user_agent),
         report_where=where_text,
         report_note=note_text or None,

@@ -27,10 +27,10 @@ from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.errors import Unavailable
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import VN_TZ, ScanFlag, Verdict
+from ocop_stamps.core.vocabulary import LOOKUP, VN_TZ, ScanFlag, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import SCANS, count, logger
-from ocop_stamps.scanning import view_tokens
+from ocop_stamps.scanning import limits, view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.verdicts import MESSAGES, StampFacts, judge
 from ocop_stamps.storage import keys as table_keys
@@ -102,6 +102,20 @@ def _message(verdict: Verdict) -> dict[str, str]:
     return {"vi": vi, "en": en}
 
 
+def _new_record(ctx: ScanContext, stamp_time: str) -> ScanItem:
+    """A log line with what the request may tell about who asked: a salted hash of the
+    address, a coarse place, a user-agent family (``scanning.privacy``), nothing raw."""
+    country, province = coarse_place(ctx.headers or {})
+    return ScanItem(
+        scanned_at=stamp_time,
+        channel=ctx.channel,
+        country=country,
+        province=province,
+        client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
+        ua_family=ua_family(ctx.user_agent),
+    )
+
+
 def verify(
     raw_code: str,
     ctx: ScanContext,
@@ -134,17 +148,9 @@ def verify(
     _master.seconds = settings.cache_seconds
     now = now or utc_now()
     stamp_time = iso(now)
-    headers = ctx.headers or {}
-    country, province = coarse_place(headers)
-    record = ScanItem(
-        scanned_at=stamp_time,
-        channel=ctx.channel,
-        country=country,
-        province=province,
-        client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
-        ua_family=ua_family(ctx.user_agent),
-        label_lot=label_lot,
-    )
+    record = _new_record(ctx, stamp_time)
+    province = record.province
+    record.label_lot = label_lot
     try:
         stamp = decode(code_keys(), raw_code)
     except InvalidCode as exc:
@@ -339,10 +345,13 @@ def _unknown(
 ) -> dict[str, Any]:
     """Answer and log a code we did not issue; past the client's limit, ask it to slow down.
 
-    Only unknown lookups count against the limit (one UpdateItem on a short-lived counter
-    per client hash and window), so genuine scans are never slowed, while someone
-    guessing codes is held to ``unknown_limit`` tries per window -- and every try is
-    still logged as evidence for inspectors.
+    Only answers "no such code" count against the limit (``limits.unknown_lookups``: one
+    UpdateItem on a short-lived counter per client hash and window), so genuine scans are
+    never slowed, while someone guessing codes -- by ``/v``, the typed form or any Digital
+    Link request -- is held to ``unknown_limit`` tries per window; every try is still
+    logged as evidence for inspectors. Past the limit the answer says nothing about the
+    code (``{"code", "retry_after", "scanned_at"}``): not whether it exists, and not that it
+    may be counterfeit -- a person who mistyped a real code is told to wait and check it.
 
     The record belongs to the province it was scanned in (``storage.keys.jurisdiction``);
     when the code names a real ``batch`` (a serial past its end, another key version, or a
@@ -355,20 +364,9 @@ def _unknown(
         record.product_id = batch.product_id
         record.producer_id = batch.producer_id
         record.producer_province = (producer.get("address") or {}).get("province")
-    settings = get_settings()
-    retry_after = 0
-    if record.client_hash and settings.unknown_limit > 0:
-        epoch = int(now.timestamp())
-        window = epoch // settings.unknown_window_seconds
-        end = (window + 1) * settings.unknown_window_seconds
-        try:
-            hits = repo.count_unknown(record.client_hash, window, end + 3600)
-        except Exception:  # the limiter is a brake, not a gate: never fail a lookup over it
-            logger.exception("unknown-lookup counter failed")
-            hits = 0
-        if hits > settings.unknown_limit:
-            retry_after = end - epoch
-            reason = f"{reason}; rate limited"
+    retry_after = limits.hit(limits.unknown_lookups(), record.client_hash, now)
+    if retry_after:
+        reason = f"{reason}; rate limited"
     shown = normalize(raw_code)[:32] or "-"
     record.code = shown
     record.scan_key = table_keys.uncounted_scan_key(stamp_time, "u", pysecrets.token_hex(5))
@@ -377,8 +375,10 @@ def _unknown(
     record.reason = reason
     _write_log(record, count_pending=False)
     count(SCANS, verdict=Verdict.unknown.value)
+    if retry_after:
+        return {"code": shown, "retry_after": retry_after, "scanned_at": stamp_time}
     typo = reason.startswith(("wrong length", "character outside the code alphabet", "check symbol mismatch"))
-    result: dict[str, Any] = {
+    return {
         "code": shown,
         "verdict": Verdict.unknown.value,
         "verdicts": [Verdict.unknown.value],
@@ -386,10 +386,50 @@ def _unknown(
         "hint": "check_code" if typo else "not_issued",
         "scanned_at": stamp_time,
     }
-    if retry_after:
-        result["retry_after"] = retry_after
-        result["hint"] = "slow_down"
-    return result
+
+
+def lookup(
+    raw_code: str, ctx: ScanContext, *, expected_gtin: str, asked: str, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Whether a code was issued for ``expected_gtin``, for a Digital Link request that is
+    not a scan (``asked``: ``HEAD``, ``linkset``, ``linkType=gs1:pip`` ...); one log line either way.
+
+    A code that was not issued (or belongs to another GTIN) is answered exactly as by
+    ``verify``: logged ``unknown``, counted against the client's limit, ``retry_after``
+    past it. An issued code: ``{"code", "verdict": "lookup", "scanned_at"}``, logged as a
+    ``lookup`` line of the stamp (kind and verdict ``lookup``) -- never a scan: the
+    stamp's counter is not touched and the detector raises nothing on it. One batch read,
+    one cached product read, one PutItem.
+    """
+    now = now or utc_now()
+    stamp_time = iso(now)
+    record = _new_record(ctx, stamp_time)
+    try:
+        stamp = decode(code_keys(), raw_code)
+    except InvalidCode as exc:
+        return _unknown(raw_code, f"{exc.reason} ({asked})", record, stamp_time, now)
+    batch = repo.get_batch(stamp.batch)
+    if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
+        return _unknown(raw_code, f"no such batch or serial ({asked})", record, stamp_time, now)
+    _master.seconds = get_settings().cache_seconds
+    product = _cached("product", batch.product_id, repo.get_product) or {}
+    if product.get("gtin") != expected_gtin:
+        return _unknown(raw_code, f"code does not belong to this GTIN ({asked})", record, stamp_time, now)
+    producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
+    code = _canonical(raw_code)
+    record.code = code
+    record.scan_key = table_keys.uncounted_scan_key(stamp_time, "l", pysecrets.token_hex(5))
+    record.kind = record.verdict = LOOKUP
+    record.verdicts = [LOOKUP]
+    record.reason = f"{asked}: not a scan"
+    record.batch_no = stamp.batch
+    record.serial = stamp.serial
+    record.lot_id = lot_of_serial(batch, stamp.serial)
+    record.product_id = batch.product_id
+    record.producer_id = batch.producer_id
+    record.producer_province = (producer.get("address") or {}).get("province")
+    _write_log(record, count_pending=False)
+    return {"code": code, "verdict": LOOKUP, "scanned_at": stamp_time}
 
 
 def _public_product(p: dict[str, Any]) -> dict[str, Any]:

@@ -139,8 +139,19 @@ def scan_key(scanned_at: str, scan_no: int) -> str:
 
 def uncounted_scan_key(scanned_at: str, kind: str, nonce: str) -> str:
     """Sort key of a log line that has no number on the stamp: ``p`` (count pending, fallback
-    path), ``u`` (unknown code), ``r`` (consumer report), then a random nonce."""
+    path), ``u`` (unknown code), ``r`` (consumer report), ``l`` (a resolver lookup that is not
+    a scan: HEAD, linkset, link-type redirect), then a random nonce."""
     return f"{scanned_at}#{kind}{nonce}"
+
+
+# --- the stamps table's rate counters (scanning.limits) --------------------------------------
+def rate_key(limit: str, subject: str, window: int) -> str:
+    """Hash key of one rate counter in the stamps table: ``~rate#{limit}#{subject}#{window}``.
+
+    ``limit`` names the limit (``unknown``, ``report``, ``report-code``), ``subject`` is a
+    client hash or a code, ``window`` the window's number. ``~`` is outside the code
+    alphabet, so a counter never shares a key with a stamp."""
+    return f"~rate#{limit}#{subject}#{window}"
 
 
 # --- the alerts table (docs/DATA-MODEL.md) -------------------------------------------------
@@ -157,7 +168,9 @@ def stats_key(scope: str, shard: int) -> str:
 
 
 def burst_key(kind: str, value: str) -> str:
-    """Sliding-window counter of unknown codes per ``client`` hash or per ``place``."""
+    """The detector's counter of unknown codes per ``client`` hash or per ``place`` (sort key:
+    the 10-minute window), or of reports per client hash (``report``) or of reports on codes
+    never issued per jurisdiction (``report-unissued``) (sort key: the day)."""
     return f"BURST#{kind}#{value}"
 
 

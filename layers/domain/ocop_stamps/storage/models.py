@@ -172,12 +172,13 @@ class StampItem(Model):
 
 
 class RateItem(Model):
-    """A counter of unknown-code lookups per client hash and window (slows enumeration)."""
+    """One rate counter (``scanning.limits``): unknown-code lookups or reports per client hash,
+    reports per code, each per window."""
 
     class Meta(_Meta):
         table_name = "ocop-stamps"
 
-    code = UnicodeAttribute(hash_key=True)  # "~rate#{client_hash}#{window}": never a code
+    code = UnicodeAttribute(hash_key=True)  # keys.rate_key: "~rate#{limit}#{subject}#{window}", never a code
     hits = NumberAttribute(default=0)
     expires_at = NumberAttribute(null=True)  # epoch seconds, DynamoDB TTL
 

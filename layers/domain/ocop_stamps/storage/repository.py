@@ -304,9 +304,10 @@ def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | 
 
 @tracer.capture_method(capture_response=False)
 @faults.retrying
-def count_unknown(client_hash: str, window: int, expires_at: int) -> int:
-    """+1 on this client's unknown lookups in this window; the new count."""
-    item = RateItem(f"~rate#{client_hash}#{window}")
+def count_hit(key: str, expires_at: int) -> int:
+    """+1 on one rate counter (``keys.rate_key``), created on first hit; the new count.
+    ``expires_at``: epoch seconds for DynamoDB's TTL."""
+    item = RateItem(key)
     item.update(actions=[RateItem.hits.add(1), RateItem.expires_at.set(expires_at)])
     return int(item.hits)
 
