@@ -128,7 +128,7 @@ def test_given_thousands_of_the_longest_reports_when_exported_then_each_part_fit
         for i in range(3_000)
     ]
 
-    def query(_f: Any, _s: Any, limit: int, cursor: str | None = None) -> queries.Page:
+    def query(_f: Any, _s: Any, limit: int, cursor: str | None = None, _route: str = "") -> queries.Page:
         start = int(cursor or 0)
         page = reports[start : start + limit]
         end = start + len(page)
