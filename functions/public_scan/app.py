@@ -18,10 +18,12 @@ from urllib.parse import quote
 from aws_lambda_powertools.logging import correlation_paths
 
 from ocop_stamps.api.public_router import PublicRouter, Response, error_response, json_response
+from ocop_stamps.api.scan_answers import machine_answer, safe_render
 from ocop_stamps.api.startup import start
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.core.errors import DomainError
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.vocabulary import ScanKind
 from ocop_stamps.observability import logger, metrics, tracer
 from ocop_stamps.pages import scan_page
 from ocop_stamps.pages.negotiation import (
@@ -35,6 +37,7 @@ from ocop_stamps.pages.negotiation import (
     wants,
     wants_json,
 )
+from ocop_stamps.scanning.traffic import classify
 from ocop_stamps.scanning.verification import ScanContext, verify
 
 if TYPE_CHECKING:
@@ -75,9 +78,17 @@ def _answer_scan(
     code: str, channel: str, path: str | None, expected_gtin: str | None = None, extra: dict[str, str] | None = None
 ) -> Response:
     headers, query = _request()
+    traffic = classify(app.request.method, headers)  # only a person's scan counts (issue 11)
     result = verify(
-        code, _context(headers, channel), _base(), expected_gtin=expected_gtin, view_token=query.get("view")
+        code,
+        _context(headers, channel),
+        _base(),
+        expected_gtin=expected_gtin,
+        view_token=query.get("view"),
+        traffic=traffic,
     )
+    if traffic.kind != ScanKind.person:
+        return machine_answer(traffic, result, headers, query, extra or {})
     status = 404 if result["verdict"] == "unknown" else 200
     if result.get("retry_after"):  # too many unknown codes from this client: slow down
         status = 429
@@ -85,7 +96,7 @@ def _answer_scan(
     if wants_json(headers.get("accept", "")):
         return json_response(status, result, {**NO_STORE, **(extra or {})})
     lang = choose_lang(query, headers)
-    return _html(status, scan_page.render(result, lang, path=path), {"Content-Language": lang, **(extra or {})})
+    return _html(status, safe_render(result, lang, path), {"Content-Language": lang, **(extra or {})})
 
 
 # --- a stamp's page -------------------------------------------------------------------------

@@ -25,11 +25,13 @@ from ocop_stamps.codes.scheme import InvalidCode, decode, group, normalize
 from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import VN_TZ, Verdict
+from ocop_stamps.core.vocabulary import VN_TZ, ScanKind, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
-from ocop_stamps.observability import SCANS, count, logger
+from ocop_stamps.observability import MACHINE_FETCHES, SCANS, count, logger
 from ocop_stamps.scanning import view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
+from ocop_stamps.scanning.scanners import DEFAULT_REPEAT_SCANNERS, scanner_of, spread
+from ocop_stamps.scanning.traffic import PERSON, Traffic
 from ocop_stamps.scanning.verdicts import MESSAGES, StampFacts, judge
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
@@ -108,12 +110,18 @@ def verify(
     *,
     expected_gtin: str | None = None,
     view_token: str | None = None,
+    traffic: Traffic = PERSON,
 ) -> dict[str, Any]:
     """The answer to one scan; every call appends exactly one record to the log.
 
     ``view_token`` (from this scan's own page, see ``view_tokens``) re-shows a scan just
-    made -- in the other language, say -- without counting or logging it again; an
-    invalid or stale token is ignored and the request counts as a scan.
+    made -- in the other language, say -- without counting or logging it again, with the
+    stamp's *current* count and verdict (one read); an invalid or stale token is ignored
+    and the request counts as a scan.
+
+    ``traffic`` (``scanning.traffic.classify``): only a person's scan counts. A preview,
+    bot, prefetch or HEAD is logged with its kind and answered from the stamp's standing
+    (never ``repeat``) without touching its counter: one read (the batch) and one write.
 
     ``expected_gtin`` (GTIN-14, from a GS1 Digital Link) must be the GTIN of the code's
     product; otherwise the answer is ``unknown`` and the stamp's counter is not touched.
@@ -124,13 +132,15 @@ def verify(
     stamp_time = iso(now)
     headers = ctx.headers or {}
     country, province = coarse_place(headers)
+    person = traffic.kind == ScanKind.person
     record = ScanItem(
         scanned_at=stamp_time,
         channel=ctx.channel,
         country=country,
         province=province,
         client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
-        ua_family=ua_family(ctx.user_agent),
+        ua_family=ua_family(ctx.user_agent) if person else traffic.agent,
+        kind=traffic.kind.value,
     )
     try:
         stamp = decode(code_keys(), raw_code)
@@ -146,24 +156,34 @@ def verify(
         return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time, now)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
-    seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token else None
+    # Everything judged from stored data is settled before the counter moves: nothing a
+    # producer typed can fail a scan that was already counted (issue 11, kind 9).
+    voided = _void_of(batch, stamp.serial)
+    recalled = _recall_of(batch, lot_id)
+    threshold = _threshold(product)
+    expiry = _expiry(lot)
+    seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token and person else None
+    me = scanner_of(record.client_hash)
     counted: Any = None
     scan_no: int | None = None
-    if seen is not None:  # the same scan shown again: nothing counted, nothing logged
-        scan_no, stamp_time = int(seen["c"]), str(seen["t"])
+    if not person:  # a machine: nothing counted, nothing read beyond the batch
+        pass
+    elif seen is not None:  # the same scan shown again, with the stamp's state now: nothing counted or logged
+        stamp_time = str(seen["t"])
+        counted = _current_stamp(code)
+        scan_no = int(counted.scan_count) if counted is not None else int(seen["c"])
     else:
         try:
-            counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
+            counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province, me)
             scan_no = int(counted.scan_count)
         except Exception:  # retries exhausted: answer anyway, count later (scanning.fallback)
             logger.exception("stamp counter write failed; the scan goes to the fallback queue")
-    voided = _void_of(batch, stamp.serial)
-    recalled = _recall_of(batch, lot_id)
+    reach = spread(counted.scanners if counted is not None else None, me)
     facts = StampFacts(
         activated=lot is not None,
-        scan_count=scan_no or 0,  # unknown count: claim no repeat rather than guess
-        repeat_threshold=int(product.get("repeat_threshold", 10)),
-        expiry_date=dt.date.fromisoformat(lot["expiry_date"]) if lot else None,
+        scanners=reach.scanners,  # unknown (or a machine): claim no repeat rather than guess
+        repeat_threshold=threshold,
+        expiry_date=expiry,
         recalled=recalled is not None,
         void=voided is not None,
     )
@@ -173,7 +193,7 @@ def verify(
     record.scan_key = (
         table_keys.scan_key(stamp_time, scan_no)
         if scan_no
-        else table_keys.uncounted_scan_key(stamp_time, "p", pysecrets.token_hex(5))
+        else table_keys.uncounted_scan_key(stamp_time, "p" if person else "n", pysecrets.token_hex(5))
     )
     record.verdict = verdicts[0].value
     record.verdicts = [v.value for v in verdicts]
@@ -184,7 +204,10 @@ def verify(
     record.product_id = batch.product_id
     record.producer_id = batch.producer_id
     record.producer_province = (producer.get("address") or {}).get("province")  # inspector scope fallback
-    if seen is None:
+    if not person:
+        _write_log(record, count_pending=False)
+        count(MACHINE_FETCHES, kind=traffic.kind.value)
+    elif seen is None:
         _write_log(record, count_pending=scan_no is None)
         count(SCANS, verdict=verdicts[0].value)
 
@@ -198,8 +221,10 @@ def verify(
         "scanned_at": stamp_time,
         "scan": {
             "count": scan_no,
-            "first_scanned_at": counted.first_scan_at if counted else (seen or {}).get("f"),
-            "first_province": counted.first_province if counted else (seen or {}).get("p"),
+            "first_scanned_at": counted.first_scan_at if counted is not None else None,
+            "first_province": counted.first_province if counted is not None else None,
+            "scanners": reach.scanners or None,
+            "this_device_only": reach.this_device_only,
         },
         "stamp": {"batch_id": str(stamp.batch), "serial": stamp.serial},
         "product": _public_product(product),
@@ -210,13 +235,40 @@ def verify(
         result["recall"] = {k: v for k, v in recalled.items() if v}
     if voided:
         result["void"] = voided
-    if scan_no:
-        scan = result["scan"]
-        result["view_token"] = view_tokens.sign(
-            ip_hash_salt(),
-            {"k": code, "c": scan_no, "t": stamp_time, "f": scan["first_scanned_at"], "p": scan["first_province"]},
-        )
+    if not person:
+        result["kind"] = traffic.kind.value
+        del result["scan"]  # a machine is told nothing about the stamp's scans
+    elif scan_no:
+        # The token says which scan this page shows; a re-show reads the stamp's state afresh.
+        result["view_token"] = view_tokens.sign(ip_hash_salt(), {"k": code, "c": scan_no, "t": stamp_time})
     return result
+
+
+def _threshold(product: dict[str, Any]) -> int:
+    try:
+        return max(1, int(product.get("repeat_threshold") or DEFAULT_REPEAT_SCANNERS))
+    except (TypeError, ValueError):
+        return DEFAULT_REPEAT_SCANNERS
+
+
+def _expiry(lot: dict[str, Any] | None) -> dt.date | None:
+    """The lot's expiry date; one stored in a shape that is not a date is logged, not fatal."""
+    if not lot or not lot.get("expiry_date"):
+        return None
+    try:
+        return dt.date.fromisoformat(str(lot["expiry_date"])[:10])
+    except ValueError:
+        logger.error("lot expiry date is not a date", extra={"lot_id": lot.get("lot_id")})
+        return None
+
+
+def _current_stamp(code: str) -> Any:
+    """The stamp's counter and scanners now, for a page shown again (None if the read fails)."""
+    try:
+        return repo.get_stamp(code)
+    except Exception:  # a re-shown page still answers: with the scan's own number, no repeat claim
+        logger.exception("stamp read for a re-shown page failed")
+        return None
 
 
 def _write_log(record: ScanItem, *, count_pending: bool) -> None:

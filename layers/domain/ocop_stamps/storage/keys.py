@@ -128,7 +128,8 @@ def scan_key(scanned_at: str, scan_no: int) -> str:
 
 def uncounted_scan_key(scanned_at: str, kind: str, nonce: str) -> str:
     """Sort key of a log line that has no number on the stamp: ``p`` (count pending, fallback
-    path), ``u`` (unknown code), ``r`` (consumer report), then a random nonce."""
+    path), ``u`` (unknown code), ``r`` (consumer report), ``n`` (not a person: a preview,
+    bot, prefetch or HEAD, its kind on the line), then a random nonce."""
     return f"{scanned_at}#{kind}{nonce}"
 
 
