@@ -319,6 +319,7 @@ CSV_COLUMNS = (
     ("reason", "lý do"),
     ("report_where", "nơi mua (báo cáo)"),
     ("report_note", "ghi chú (báo cáo)"),
+    ("kind", "loại truy cập"),  # person, preview, bot, prefetch, head, report (issue 11)
 )
 BOM = "\ufeff"
 
