@@ -38,6 +38,11 @@ FLAGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 360, "height": 740}
+# A person's phone: headless Chromium's own user agent says "HeadlessChrome", which the
+# service rightly takes for a bot and answers with the link card (issue 11, docs/COUNTING.md).
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
+)
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -107,6 +112,7 @@ class Visit:
             viewport={"width": width, "height": PHONE["height"]},
             java_script_enabled=js,
             locale="vi-VN",
+            user_agent=PHONE_UA,
             extra_http_headers={"Accept-Language": "vi-VN,vi;q=0.9"},
         )
         self.page: Page = self.context.new_page()

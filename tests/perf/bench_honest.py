@@ -9,8 +9,11 @@ Figures go to docs/PERFORMANCE.md, section "Honest counts (issue 11)".
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -92,10 +95,12 @@ def bench_preview_weight() -> dict[str, int]:
 
 
 def main() -> None:
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # keep EMF lines out of the JSON on stdout
     from bench import machine
 
     results: dict[str, Any] = {"machine": machine(), "date": time.strftime("%Y-%m-%d")}
-    results["dynamodb_requests_warm"] = bench_requests()
+    with contextlib.redirect_stdout(io.StringIO()):  # the handler's own EMF lines (ColdStart)
+        results["dynamodb_requests_warm"] = bench_requests()
     results["classify"] = bench_classify()
     results["preview_page"] = bench_preview_weight()
     print(json.dumps(results, indent=2, ensure_ascii=False))
