@@ -14,6 +14,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ocop_stamps.core.vocabulary import Verdict
 from ocop_stamps.pages.scan_page import CSS, SITE
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -25,7 +26,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "code": ("Mã tem", "Stamp code"),
     "count": ("Số lần kiểm tra", "Times checked"),
 }
-_CSS_CLASS = {"genuine": "ok", "repeat": "warn", "not_activated": "warn"}  # the rest: "bad"
+_CSS_CLASS = {Verdict.genuine: "ok", Verdict.repeat: "warn", Verdict.not_activated: "warn"}  # the rest: "bad"
 
 
 def _text(value: Any, limit: int = 300) -> str:
