@@ -10,6 +10,9 @@
 
 Every logged scan is also counted: metric ``Scans``, dimension ``verdict`` (the headline
 verdict; see ``ocop_stamps.observability``). A page re-shown by its view token is neither.
+Only a person's scan counts (issue 11, docs/COUNTING.md): a preview, bot, prefetch or HEAD
+(``scanning.traffic``) is logged with its kind and metric ``MachineFetches``, and moves no
+counter; ``repeat`` comes from the stamp's distinct scanners (``scanning.scanners``).
 """
 
 from __future__ import annotations
@@ -240,7 +243,8 @@ def verify(
         del result["scan"]  # a machine is told nothing about the stamp's scans
     elif scan_no:
         # The token says which scan this page shows; a re-show reads the stamp's state afresh.
-        result["view_token"] = view_tokens.sign(ip_hash_salt(), {"k": code, "c": scan_no, "t": stamp_time})
+        shown = int(seen["c"]) if seen is not None else scan_no
+        result["view_token"] = view_tokens.sign(ip_hash_salt(), {"k": code, "c": shown, "t": stamp_time})
     return result
 
 
