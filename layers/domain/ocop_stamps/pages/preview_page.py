@@ -14,6 +14,7 @@ stylesheet is ``scan_page.CSS``, whose hash the page's Content-Security-Policy p
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -53,8 +54,8 @@ def stars_of(product: dict[str, Any]) -> int | None:
         lapsed = bool(until) and until < dt.datetime.now(VN_TZ).date().isoformat()
         status = RatingStatus.lapsed if lapsed else RatingStatus.valid
     try:
-        stars = int(ocop.get("stars"))
-    except (TypeError, ValueError):
+        stars = int(Decimal(str(ocop.get("stars"))))  # an int, a float or DynamoDB's Decimal
+    except (ArithmeticError, ValueError):
         return None
     return stars if status == RatingStatus.valid and 1 <= stars <= 5 else None
 

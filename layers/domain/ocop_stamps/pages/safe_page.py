@@ -26,7 +26,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "code": ("Mã tem", "Stamp code"),
     "count": ("Số lần kiểm tra", "Times checked"),
 }
-_CSS_CLASS = {Verdict.genuine: "ok", Verdict.repeat: "warn", Verdict.not_activated: "warn"}  # the rest: "bad"
+_CSS_CLASS: dict[str, str] = {Verdict.genuine: "ok", Verdict.repeat: "warn", Verdict.not_activated: "warn"}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any, limit: int = 300) -> str:
@@ -38,9 +42,9 @@ def render_fallback(result: dict[str, Any], lang: str = "vi", retry_href: str | 
     try:
         en = lang == "en"
         verdict = str(result.get("verdict") or "unknown")
-        message = result.get("message") if isinstance(result.get("message"), dict) else {}
+        message = _mapping(result.get("message"))
         headline = _text(message.get(lang) or message.get("vi") or verdict)
-        scan = result.get("scan") if isinstance(result.get("scan"), dict) else {}
+        scan = _mapping(result.get("scan"))
         rows = []
         code = _text(result.get("code_display") or result.get("code"), 64)
         if code:
