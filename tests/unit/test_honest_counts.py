@@ -177,3 +177,11 @@ def test_given_a_page_that_cannot_render_then_the_fallback_still_shows_the_verdi
     assert 'href="/v/1ABCDEFGHJKMNPQR?lang=vi&amp;view=t.k"' in page
     broken = render_fallback({"verdict": "repeat", "message": None, "scan": 3, "code": ["not", "text"]})
     assert 'data-verdict="repeat"' in broken  # stored data of the wrong shape is left out, never fatal
+
+
+def test_given_a_withdrawn_or_lapsed_ocop_rating_then_the_link_card_claims_no_stars():
+    for ocop in ({"stars": 4, "status": "withdrawn"}, {"stars": 4, "valid_until": "2020-01-01"}):
+        card = preview_page.card(result("genuine", product={"name": "Chè Tân Cương", "ocop": ocop}), "vi")
+        assert "sao" not in card["description"] and "★" not in card["description"]
+    card = preview_page.card(result("genuine", product={"name": "Chè Tân Cương", "ocop": {"stars": 4}}), "en")
+    assert card["description"].endswith("4-star OCOP ★★★★")
