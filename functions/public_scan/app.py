@@ -18,11 +18,12 @@ from urllib.parse import quote
 from aws_lambda_powertools.logging import correlation_paths
 
 from ocop_stamps.api.public_router import PublicRouter, Response, error_body, error_response, json_response
+from ocop_stamps.api.scan_answers import machine_answer, safe_render
 from ocop_stamps.api.startup import request_budget, start
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.core.errors import DomainError, Unavailable
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import LOOKUP
+from ocop_stamps.core.vocabulary import LOOKUP, ScanKind
 from ocop_stamps.observability import logger, metrics, tracer
 from ocop_stamps.pages import scan_page
 from ocop_stamps.pages.negotiation import (
@@ -37,6 +38,7 @@ from ocop_stamps.pages.negotiation import (
     wants_json,
 )
 from ocop_stamps.scanning import edge
+from ocop_stamps.scanning.traffic import classify
 from ocop_stamps.scanning.verification import ScanContext, lookup, verify
 
 if TYPE_CHECKING:
@@ -83,6 +85,7 @@ def _answer_scan(
     label_lot: str | None = None,
 ) -> Response:
     headers, query = _request()
+    traffic = classify(app.request.method, headers)  # only a person's scan counts (issue 11)
     try:
         result = verify(
             code,
@@ -91,16 +94,19 @@ def _answer_scan(
             expected_gtin=expected_gtin,
             label_lot=label_lot,
             view_token=query.get("view"),
+            traffic=traffic,
         )
     except Unavailable as exc:  # no verdict now, none guessed; the scan itself is queued (issue 13)
         return _unavailable(exc, code, extra)
+    if traffic.kind != ScanKind.person and not result.get("retry_after"):
+        return machine_answer(traffic, result, headers, query, extra or {})
     if result.get("retry_after"):  # too many unknown codes from this client: slow down
         return _slow_down(result["code"], result["retry_after"], extra)
     status = 404 if result["verdict"] == "unknown" else 200
     if wants_json(headers.get("accept", "")):
         return json_response(status, result, {**NO_STORE, **(extra or {})})
     lang = choose_lang(query, headers)
-    return _html(status, scan_page.render(result, lang, path=path), {"Content-Language": lang, **(extra or {})})
+    return _html(status, safe_render(result, lang, path), {"Content-Language": lang, **(extra or {})})
 
 
 def _unavailable(

@@ -15,6 +15,7 @@ import pytest
 
 from helpers.epcis import validation_errors as _valid
 from helpers.handlers import EVENTS, FakeContext, Shop, claims, http_event, invoke, invoke_json, load_handler, scan
+from helpers.visits import networks, visit
 from ocop_local import backend, streams
 from ocop_stamps.core.settings import get_settings
 
@@ -204,15 +205,19 @@ def test_given_more_rows_than_a_part_then_a_link_points_at_the_next_part(shop: S
 
 
 # --- the detector: scans in, alerts out -------------------------------------------------------------
-def test_given_three_scans_of_a_code_in_a_day_then_one_repeat_alert_counting_occurrences(shop: Shop, detector):
+def test_given_three_devices_checking_a_code_in_a_day_then_one_repeat_alert_counting_occurrences(shop: Shop, detector):
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
-    for _ in range(5):
-        scan(code)
+    for _ in range(4):
+        scan(code)  # one device checking again and again: no alert (issue 11)
+    detector()
+    assert [a for a in alerts() if a["type"] == "repeat_24h"] == []
+    for ip in networks(4):  # four more devices
+        visit(f"/v/{code}", ip=ip)
     detector()
 
     (alert,) = [a for a in alerts() if a["type"] == "repeat_24h"]
-    assert alert["occurrences"] == 3  # the 3rd, 4th and 5th scan
+    assert alert["occurrences"] == 3  # the 3rd, 4th and 5th device
     assert alert["code"] == code and alert["status"] == "open"
     assert "24 giờ" in alert["summary_vi"]
 
@@ -220,8 +225,8 @@ def test_given_three_scans_of_a_code_in_a_day_then_one_repeat_alert_counting_occ
 def test_given_the_same_stream_records_twice_then_nothing_is_raised_or_counted_twice(shop: Shop, detector):
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
-    for _ in range(4):
-        scan(code)
+    for ip in networks(4):
+        visit(f"/v/{code}", ip=ip)
     reader = streams.StreamReader("ocop-scans")
     records = reader.read()
     handler = load_handler("anomaly_detector").lambda_handler
@@ -336,8 +341,8 @@ def test_given_a_consumer_report_then_an_alert_and_a_vietnamese_notification_wit
 def test_given_an_alert_when_acknowledged_then_resolved_then_each_step_is_in_its_history(shop: Shop, detector):
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
-    for _ in range(3):
-        scan(code)
+    for ip in networks(3):  # three devices in a day: a repeat alert
+        visit(f"/v/{code}", ip=ip)
     detector()
     (alert,) = alerts()
     path = f"/alerts/{alert['alert_id']}/status"
@@ -365,8 +370,8 @@ def test_given_an_alert_when_acknowledged_then_resolved_then_each_step_is_in_its
 def test_given_an_alert_in_hanoi_then_an_inspector_of_another_province_neither_sees_nor_moves_it(shop: Shop, detector):
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
-    for _ in range(3):
-        scan(code, headers=HANOI)
+    for ip in networks(3):  # three devices in Hà Nội in a day: a repeat alert there
+        visit(f"/v/{code}", ip=ip, headers=HANOI)
     detector()
     (alert,) = alerts(inspector("Hà Nội"))
     other = inspector("Cao Bằng")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import boto3
 
 from helpers.handlers import Shop, invoke, sample, scan, with_body
+from helpers.visits import networks, visit
 from ocop_stamps.codes.scheme import CodeKeys, encode
 from ocop_stamps.scanning import verification
 
@@ -38,13 +39,13 @@ def test_given_a_stamp_scanned_while_unbound_then_bound_then_the_next_scan_is_ge
     assert scan(code)[1]["verdict"] == "genuine"  # even though the batch was cached
 
 
-def test_given_more_scans_than_the_products_threshold_then_repeat(aws):
-    shop = Shop()
+def test_given_more_scanners_than_the_products_threshold_then_repeat(aws):
+    shop = Shop()  # repeat_threshold: the default, 5 distinct scanners
     shop.activate(1, 10)
     code = shop.codes(2, 2)[0]
-    verdicts = [scan(code)[1]["verdict"] for _ in range(11)]
-    assert verdicts[:10] == ["genuine"] * 10
-    assert verdicts[10] == "repeat"
+    verdicts = [visit(f"/v/{code}", ip=ip)[2]["verdict"] for ip in networks(7)]
+    assert verdicts[:5] == ["genuine"] * 5
+    assert verdicts[5:] == ["repeat", "repeat"]  # the 6th and 7th network to check it
 
 
 def test_given_a_lot_past_its_expiry_then_expired(shop: Shop):

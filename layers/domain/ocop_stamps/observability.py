@@ -32,6 +32,9 @@ metric               extra dimension     value, and where it is counted
 ``FallbackWrites``   --                  1 per scan write sent to the fallback queue
 ``FallbackReplays``  --                  1 per pending scan the drain wrote
                                          (both ``scanning.fallback``)
+``MachineFetches``   ``kind``            1 per preview, bot, prefetch or HEAD of a stamp's
+                                         page, logged but not a scan (``scanning.verification``;
+                                         their unknown codes count under ``Scans``)
 ``AlertsOpened``     ``alert_type``      1 per new alert; further occurrences are not
                                          counted (``inspection.detector``)
 ``UntrustedEdge``    ``reason``          1 per public request whose CloudFront viewer
@@ -77,6 +80,7 @@ FALLBACK_WRITES = "FallbackWrites"
 FALLBACK_REPLAYS = "FallbackReplays"
 ALERTS_OPENED = "AlertsOpened"
 UNTRUSTED_EDGE = "UntrustedEdge"
+MACHINE_FETCHES = "MachineFetches"
 
 
 class _Nothing(BaseSegment):

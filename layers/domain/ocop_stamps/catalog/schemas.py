@@ -81,7 +81,11 @@ class ProductIn(Strict):
     description: LongText | None = None
     ocop: OcopRating | None = None
     repeat_threshold: StrictInt = Field(
-        default=10, ge=1, le=10_000, description="Scans after which a stamp reads `repeat`."
+        default=5,
+        ge=1,
+        le=10_000,
+        description="Distinct scanners (networks) after which a stamp reads `repeat`; "
+        "one device checking many times never does (docs/COUNTING.md).",
     )
     demo: StrictBool = False
 

@@ -115,9 +115,10 @@ class Settings(NamedTuple):
     # the region, and another DynamoDB-compatible server if one is named (DESIGN.md)
     aws_region: str = "ap-southeast-1"
     dynamodb_endpoint: str = ""
-    # the anomaly detector's thresholds (issue 6; README "Alerts" gives the reasons)
+    # the anomaly detector's thresholds (issue 6; README "Alerts" gives the reasons); repeats
+    # count distinct scanners, not page loads (issue 11, docs/COUNTING.md)
     repeat_24h: int = 3
-    repeat_7d: int = 10  # a product's own repeat_threshold wins
+    repeat_7d: int = 5  # more than this many in 7 days; a product's own repeat_threshold wins
     travel_minutes: int = 60
     burst_client: int = 20
     burst_place: int = 100

@@ -72,6 +72,25 @@ LOG_VERDICT_LABELS: dict[str, Label] = {
 """Every verdict a scan-log entry may carry (a scan's, or ``report``), in this order, with its short name."""
 
 
+class ScanKind(StrEnum):
+    """Who asked for a stamp's page (``scanning.traffic``); only a person's scan counts.
+
+    The others are logged with their kind, never move the stamp's counter, never raise an
+    alert about the stamp and never change its "first checked" (docs/COUNTING.md).
+    """
+
+    person = "person"
+    preview = "preview"  # a chat app's or social network's link unfurler (Open Graph page)
+    bot = "bot"  # search crawlers, mail link scanners, headless browsers, no user agent
+    prefetch = "prefetch"  # a browser's prefetch or prerender (Sec-Purpose, Purpose, X-Moz)
+    head = "head"  # a HEAD request (link checkers)
+
+
+def is_person_scan(kind: str | None) -> bool:
+    """True for a person's scan: ``person``, or no kind (log lines written before issue 11)."""
+    return kind is None or kind == ScanKind.person
+
+
 # --- the catalog ---------------------------------------------------------------------------
 class ProducerKind(StrEnum):
     household = "household"

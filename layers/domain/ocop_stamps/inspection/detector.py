@@ -2,8 +2,10 @@
 
 For each new scan record (stream INSERT), in stream order:
 
-1. decide which rules fire (``rules_for``): repeat scans over the 24-hour or 7-day
-   threshold (per product), the same code seen in two places faster than travel allows,
+1. decide which rules fire (``rules_for``): a code checked from more distinct scanners
+   (client hashes) than the 24-hour or 7-day threshold (per product) allows -- the page's
+   own notion of ``repeat``, so one device checking its jar again raises nothing --, the
+   same code seen in two places faster than travel allows,
    a burst of ``unknown`` codes from one client hash or one place (enumeration), any scan
    of a ``void``, ``recalled``, ``expired`` or ``not_activated`` stamp, a consumer report
    (one alert per code a day; reports on codes never issued share one alert per province
@@ -12,6 +14,10 @@ For each new scan record (stream INSERT), in stream order:
 2. write, in ONE DynamoDB transaction: a marker ``SEEN#{code}/{scan_key}`` that must not
    exist yet, the daily counters (summaries), the burst counters, and every alert --
    created if new (condition: absent), else one more occurrence (condition: present).
+
+Only a person's scan is evidence about a stamp: a preview, bot, prefetch or HEAD
+(``core.vocabulary.ScanKind``) raises no alert about it and goes into no summary. Their
+unknown codes still feed the enumeration counters, since a user agent is the client's word.
 
 The marker makes the whole record idempotent: a stream record delivered twice fails the
 marker's condition and changes nothing -- no second alert, no second count. Alerts are
@@ -46,6 +52,7 @@ from ocop_stamps.core.vocabulary import (
     ScanFlag,
     Verdict,
     ascii_text,
+    is_person_scan,
 )
 from ocop_stamps.observability import ALERTS_OPENED, count
 from ocop_stamps.storage import inspection as store
@@ -61,8 +68,8 @@ MARKER_DAYS = 8  # longer than the stream's 24 h retention and the retry window
 class Rules:
     """The detector's thresholds; their values and reasons are in ``core.settings``."""
 
-    repeat_24h: int
-    repeat_7d: int  # a product's own repeat_threshold wins
+    repeat_24h: int  # distinct scanners within 24 hours
+    repeat_7d: int  # distinct scanners within 7 days; a product's own repeat_threshold wins
     travel_minutes: int
     burst_client: int
     burst_place: int
@@ -146,6 +153,9 @@ def rules_for(
     verdicts = set(scan.get("verdicts") or [scan.get("verdict")])
     place_name = name_of(scan.get("jurisdiction"))
     out: list[Candidate] = []
+    machine = _machine(scan)
+    if machine and Verdict.unknown not in verdicts:
+        return out  # a preview, bot, prefetch or HEAD says nothing about the stamp
 
     if scan.get("kind") == REPORT:
         return [_report_alert(scan, rules, bursts, day, place_name)]
@@ -222,31 +232,32 @@ def rules_for(
         return out  # a first scan: nothing to repeat, nowhere to have travelled from
     moment = _moment(at)
     earlier = [s for s in history(code, _iso(moment - dt.timedelta(days=7))) if s.scan_key < scan["scan_key"]]
-    earlier = [s for s in earlier if getattr(s, "kind", None) not in (REPORT, LOOKUP)]
-    in_24h = 1 + sum(1 for s in earlier if s.scan_key >= _iso(moment - dt.timedelta(hours=24)))
-    in_7d = 1 + len(earlier)
+    earlier = [s for s in earlier if is_person_scan(getattr(s, "kind", None))]  # no reports, previews, bots
+    day_ago = _iso(moment - dt.timedelta(hours=24))
+    in_24h = _scanners(scan, [s for s in earlier if s.scan_key >= day_ago])
+    in_7d = _scanners(scan, earlier)
     if in_24h >= rules.repeat_24h:
         out.append(
             Candidate(
                 AlertType.repeat_24h,
                 f"code:{code}",
                 day,
-                f"Mã {code} được quét {in_24h} lần trong 24 giờ (ngưỡng {rules.repeat_24h}).",
-                f"Code {code} scanned {in_24h} times within 24 hours (threshold {rules.repeat_24h}).",
-                {"count": in_24h, "threshold": rules.repeat_24h},
+                f"Mã {code} được quét từ {in_24h} máy khác nhau trong 24 giờ (ngưỡng {rules.repeat_24h}).",
+                f"Code {code} scanned from {in_24h} different devices within 24 hours (threshold {rules.repeat_24h}).",
+                {"scanners": in_24h, "threshold": rules.repeat_24h},
             )
         )
     threshold_7d = _product_threshold(scan.get("product_id"), rules.repeat_7d)
-    if in_7d >= threshold_7d:
+    if in_7d > threshold_7d:  # past the product's threshold: when its page starts to read repeat
         year, week, _ = moment.astimezone(VN_TZ).isocalendar()
         out.append(
             Candidate(
                 AlertType.repeat_7d,
                 f"code:{code}",
                 f"{year}-W{week:02d}",
-                f"Mã {code} được quét {in_7d} lần trong 7 ngày (ngưỡng {threshold_7d}).",
-                f"Code {code} scanned {in_7d} times within 7 days (threshold {threshold_7d}).",
-                {"count": in_7d, "threshold": threshold_7d},
+                f"Mã {code} được quét từ {in_7d} máy khác nhau trong 7 ngày (ngưỡng {threshold_7d}).",
+                f"Code {code} scanned from {in_7d} different devices within 7 days (threshold {threshold_7d}).",
+                {"scanners": in_7d, "threshold": threshold_7d},
             )
         )
     here = _place(scan)
@@ -308,6 +319,17 @@ def _report_alert(scan: dict[str, Any], rules: Rules, bursts: dict[str, int], da
         f"A consumer reported a suspected fake: code {code}, bought at: {where}.",
         detail,
     )
+
+
+def _machine(scan: dict[str, Any]) -> bool:
+    """A preview, bot, prefetch or HEAD (not a person's scan, not a report)."""
+    kind = scan.get("kind")
+    return kind != REPORT and not is_person_scan(kind)
+
+
+def _scanners(scan: dict[str, Any], earlier: list[Any]) -> int:
+    """Distinct client hashes among this scan and ``earlier`` (lines without one count as one)."""
+    return len({scan.get("client_hash") or "-"} | {getattr(s, "client_hash", None) or "-" for s in earlier})
 
 
 # --- writing one record ------------------------------------------------------------------------
@@ -495,7 +517,8 @@ def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datet
         existing_items = store.batch_get([(table_keys.alert_key(i), table_keys.ALERT_SK) for i in ids]) if ids else {}
         existing = {item["alert_id"] for item in existing_items.values()}
         alert_ops, new = _alert_ops(candidates, existing, scan, now_iso)
-        ops = [marker, *_stats_ops(scan, day, shard), *burst_ops, *alert_ops]
+        stats = [] if _machine(scan) else _stats_ops(scan, day, shard)  # summaries count people's scans
+        ops = [marker, *stats, *burst_ops, *alert_ops]
         try:
             store.transact(ops)
         except store.TransactionCancelled as exc:

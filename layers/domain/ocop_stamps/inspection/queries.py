@@ -324,6 +324,7 @@ CSV_COLUMNS = (
     ("report_note", "ghi chú (báo cáo)"),
     ("label_lot", "lô in trên nhãn"),
     ("flags", "ghi nhận thêm"),
+    ("kind", "loại truy cập"),  # person, preview, bot, prefetch, head, report (issue 11)
 )
 BOM = "\ufeff"
 

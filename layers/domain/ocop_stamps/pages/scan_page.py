@@ -49,6 +49,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "serial": ("Số sê-ri", "Serial"),
     "checked_n": ("Mã này đã được kiểm tra {n} lần.", "This code has been checked {n} times."),
     "checked_first": ("Đây là lần kiểm tra đầu tiên của mã này.", "This is the first check of this code."),
+    "checked_here": (
+        "Mã này đã được kiểm tra {n} lần, tất cả từ thiết bị này.",
+        "This code has been checked {n} times, all from this device.",
+    ),
+    "checked_from": (
+        "Mã này đã được kiểm tra {n} lần, từ ít nhất {s} thiết bị khác nhau.",
+        "This code has been checked {n} times, from at least {s} different devices.",
+    ),
     # verdict titles and details
     "genuine": ("Sản phẩm chính hãng", "Genuine product"),
     "genuine_d": (
@@ -70,9 +78,11 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "repeat_todo": (
         "Nếu đây là lần đầu bạn kiểm tra sản phẩm này: đừng mua, hoặc giữ hóa đơn, hỏi người bán và gửi báo "
-        "cáo bên dưới. Nếu chính bạn đã kiểm tra nhiều lần, có thể bỏ qua cảnh báo này.",
+        "cáo bên dưới. Nếu chính bạn hoặc người nhà đã kiểm tra bằng nhiều điện thoại hay mạng khác nhau, "
+        "có thể bỏ qua cảnh báo này.",
         "If this is the first time you check this item: do not buy it, or keep the receipt, ask the seller "
-        "and send a report below. If you checked it several times yourself, you can ignore this warning.",
+        "and send a report below. If you or your family checked it from several phones or networks, you can "
+        "ignore this warning.",
     ),
     "not_activated": ("Tem chưa được kích hoạt", "Stamp not activated"),
     "not_activated_d": (
@@ -520,11 +530,15 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         return _banner("unknown", _t("unknown", lang), [p(_t("unknown_d", lang, report=report))], verdict)
     if verdict == "genuine":
         seen = _t("checked_n", lang, n=count) if _int(scan.get("count"), 1) > 1 else _t("checked_first", lang)
+        if _int(scan.get("count"), 1) > 1 and scan.get("this_device_only"):  # the buyer checking again
+            seen = _t("checked_here", lang, n=count)
         body = [p(" ".join(t for t in (_t("genuine_d", lang), _compare(result, lang)) if t)), p(seen)]
         title = _t("genuine", lang)
     elif verdict == "repeat":
         title = _t("repeat", lang, n=count)
         body = [p(_first_seen(scan, lang)), p(_t("repeat_d", lang)), p(f"<strong>{_t('repeat_todo', lang)}</strong>")]
+        if _int(scan.get("scanners")) > 1:  # the evidence: how many devices, not how many page loads
+            body.insert(1, p(_t("checked_from", lang, n=count, s=_e(scan["scanners"]))))
     elif verdict == "not_activated":
         title, body = _t("not_activated", lang), [p(_t("not_activated_d", lang))]
     elif verdict == "void":

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ocop_stamps.observability import FALLBACK_REPLAYS, FALLBACK_WRITES, count
+from ocop_stamps.scanning.scanners import scanner_of
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import ScanItem
@@ -74,7 +75,12 @@ def replay(body: dict[str, Any]) -> ScanItem:
         fields = record_fields(record)
     if body.get("count_pending"):
         stamp = repo.count_scan(
-            fields["code"], int(fields["batch_no"]), int(fields["serial"]), fields["scanned_at"], fields.get("province")
+            fields["code"],
+            int(fields["batch_no"]),
+            int(fields["serial"]),
+            fields["scanned_at"],
+            fields.get("province"),
+            scanner_of(fields.get("client_hash")),  # the scanner joins the stamp's set, as on the scan path
         )
         fields["scan_no"] = int(stamp.scan_count)
         fields["scan_key"] = table_keys.scan_key(fields["scanned_at"], int(stamp.scan_count))

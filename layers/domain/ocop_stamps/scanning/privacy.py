@@ -12,7 +12,9 @@ import re
 _UA_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in (
-        ("bot", r"bot|crawler|spider|curl|wget|python-requests|httpie"),
+        ("bot", r"bot|crawler|spider"),
+        # HTTP libraries: apps and scripts, counted as people (scanning.traffic)
+        ("http-client", r"curl|wget|python-requests|httpie|okhttp|go-http-client|dart/|cfnetwork"),
         ("zalo", r"zalo"),
         ("facebook", r"fban|fbav|fb_iab"),
         ("samsung-internet", r"samsungbrowser"),
@@ -26,9 +28,25 @@ _UA_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 def client_hash(salt: bytes, address: str | None) -> str | None:
+    """24 hex digits of a salted HMAC of the address; an IPv6 address counts by its /64.
+
+    A phone's IPv6 address changes every day or so (privacy extensions) while its /64 -- the
+    subscriber's line -- stays; one /64 is one client for the limits, alerts and scanners.
+    """
     if not address:
         return None
+    if ":" in address:
+        address = _ipv6_network(address)
     return hmac.new(salt, address.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _ipv6_network(address: str) -> str:
+    import ipaddress  # only for IPv6 clients: the scan path's imports stay small
+
+    try:
+        return str(ipaddress.ip_network(f"{address.split('%', 1)[0]}/64", strict=False))
+    except ValueError:
+        return address
 
 
 def ua_family(user_agent: str | None) -> str | None:
@@ -38,7 +56,7 @@ def ua_family(user_agent: str | None) -> str | None:
     mobile = "mobile" if re.search(r"mobile|android|iphone|ipad", ua, re.IGNORECASE) else "desktop"
     for name, pattern in _UA_FAMILIES:
         if pattern.search(ua):
-            return name if name == "bot" else f"{name}-{mobile}"
+            return name if name in ("bot", "http-client") else f"{name}-{mobile}"
     return f"other-{mobile}"
 
 

@@ -9,10 +9,15 @@ from ocop_stamps.core.vocabulary import SEVERITY, Verdict
 
 
 class StampFacts(NamedTuple):
-    """What the stamp's data says, for ``judge``."""
+    """What the stamp's data says, for ``judge``.
+
+    ``scanners``: distinct scanners that checked the stamp (``scanning.scanners``; 0 when not
+    known, e.g. a count that went to the fallback queue, or a preview that counts nothing);
+    ``repeat_threshold``: the product's number of scanners a genuine item may have.
+    """
 
     activated: bool
-    scan_count: int
+    scanners: int
     repeat_threshold: int
     expiry_date: dt.date | None = None
     recalled: bool = False
@@ -20,6 +25,7 @@ class StampFacts(NamedTuple):
 
 
 def judge(facts: StampFacts, today: dt.date) -> list[Verdict]:
+    """Every verdict that applies, most serious first; ``repeat`` only past the scanner threshold."""
     found: list[Verdict] = []
     if facts.recalled:
         found.append(Verdict.recalled)
@@ -29,7 +35,7 @@ def judge(facts: StampFacts, today: dt.date) -> list[Verdict]:
         found.append(Verdict.expired)
     if not facts.activated:
         found.append(Verdict.not_activated)
-    if facts.scan_count > facts.repeat_threshold:
+    if facts.scanners > facts.repeat_threshold:
         found.append(Verdict.repeat)
     return sorted(found, key=SEVERITY.__getitem__) or [Verdict.genuine]
 

@@ -10,6 +10,9 @@
 
 Every logged scan is also counted: metric ``Scans``, dimension ``verdict`` (the headline
 verdict; see ``ocop_stamps.observability``). A page re-shown by its view token is neither.
+Only a person's scan counts (issue 11, docs/COUNTING.md): a preview, bot, prefetch or HEAD
+(``scanning.traffic``) is logged with its kind and metric ``MachineFetches``, and moves no
+counter; ``repeat`` comes from the stamp's distinct scanners (``scanning.scanners``).
 """
 
 from __future__ import annotations
@@ -27,11 +30,13 @@ from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.errors import Unavailable
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import LOOKUP, VN_TZ, ScanFlag, Verdict
+from ocop_stamps.core.vocabulary import LOOKUP, VN_TZ, ScanFlag, ScanKind, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
-from ocop_stamps.observability import SCANS, count, logger
+from ocop_stamps.observability import MACHINE_FETCHES, SCANS, count, logger
 from ocop_stamps.scanning import limits, view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
+from ocop_stamps.scanning.scanners import DEFAULT_REPEAT_SCANNERS, scanner_of, spread
+from ocop_stamps.scanning.traffic import PERSON, Traffic
 from ocop_stamps.scanning.verdicts import MESSAGES, StampFacts, judge
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
@@ -125,12 +130,18 @@ def verify(
     expected_gtin: str | None = None,
     label_lot: str | None = None,
     view_token: str | None = None,
+    traffic: Traffic = PERSON,
 ) -> dict[str, Any]:
     """The answer to one scan; every call appends exactly one record to the log.
 
     ``view_token`` (from this scan's own page, see ``view_tokens``) re-shows a scan just
-    made -- in the other language, say -- without counting or logging it again; an
-    invalid or stale token is ignored and the request counts as a scan.
+    made -- in the other language, say -- without counting or logging it again, with the
+    stamp's *current* count and verdict (one read); an invalid or stale token is ignored
+    and the request counts as a scan.
+
+    ``traffic`` (``scanning.traffic.classify``): only a person's scan counts. A preview,
+    bot, prefetch or HEAD is logged with its kind and answered from the stamp's standing
+    (never ``repeat``) without touching its counter: one read (the batch) and one write.
 
     ``expected_gtin`` (GTIN-14, from a GS1 Digital Link) must be the GTIN of the code's
     product; otherwise the answer is ``unknown`` and the stamp's counter is not touched.
@@ -148,41 +159,54 @@ def verify(
     _master.seconds = settings.cache_seconds
     now = now or utc_now()
     stamp_time = iso(now)
+    person = traffic.kind == ScanKind.person
     record = _new_record(ctx, stamp_time)
     province = record.province
     record.label_lot = label_lot
+    record.kind = traffic.kind.value
+    if not person:
+        record.ua_family = traffic.agent
     try:
         stamp = decode(code_keys(), raw_code)
     except InvalidCode as exc:
         return _unknown(raw_code, exc.reason, record, stamp_time, now)
     code = _canonical(raw_code)
-    seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token else None
+    seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token and person else None
     try:
         found = _catalog(stamp, expected_gtin)
     except Unavailable:  # the catalog cannot be read now: no verdict is given, none is guessed
-        if seen is None:
+        if seen is None and person:
             _defer(record, code, stamp, expected_gtin)
         raise
     if isinstance(found, _NotFound):
         return _unknown(raw_code, found.reason, record, stamp_time, now, found.batch)
     _, _, product, producer, lot = found
+    me = scanner_of(record.client_hash)
     counted: Any = None
     scan_no: int | None = None
-    if seen is not None:  # the same scan shown again: nothing counted, nothing logged
-        scan_no, stamp_time = int(seen["c"]), str(seen["t"])
+    if not person:  # a machine: nothing counted, nothing read beyond the batch
+        pass
+    elif seen is not None:  # the same scan shown again, with the stamp's state now: nothing counted or logged
+        stamp_time = str(seen["t"])
+        counted = _current_stamp(code)
+        scan_no = int(counted.scan_count) if counted is not None else int(seen["c"])
     else:
         try:
-            counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
+            counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province, me)
             scan_no = int(counted.scan_count)
         except Exception:  # retries exhausted: answer anyway, count later (scanning.fallback)
             logger.exception("stamp counter write failed; the scan goes to the fallback queue")
-    verdicts, voided, recalled = _judge(record, code, stamp, found, scan_no, now)
+    reach = spread(counted.scanners if counted is not None else None, me)
+    verdicts, voided, recalled = _judge(record, code, stamp, found, scan_no, now, reach.scanners, person=person)
     bound_lot = lot.get("lot_code") if lot else None
     lot_mismatch = (
         {"label_lot": label_lot, "stamp_lot": bound_lot} if label_lot is not None and label_lot != bound_lot else None
     )
     record.flags = [ScanFlag.lot_mismatch.value] if lot_mismatch else None
-    if seen is None:
+    if not person:
+        _write_log(record, count_pending=False)
+        count(MACHINE_FETCHES, kind=traffic.kind.value)
+    elif seen is None:
         _write_log(record, count_pending=scan_no is None)
         count(SCANS, verdict=verdicts[0].value)
 
@@ -196,8 +220,10 @@ def verify(
         "scanned_at": stamp_time,
         "scan": {
             "count": scan_no,
-            "first_scanned_at": counted.first_scan_at if counted else (seen or {}).get("f"),
-            "first_province": counted.first_province if counted else (seen or {}).get("p"),
+            "first_scanned_at": counted.first_scan_at if counted is not None else None,
+            "first_province": counted.first_province if counted is not None else None,
+            "scanners": reach.scanners or None,
+            "this_device_only": reach.this_device_only,
         },
         "stamp": {"batch_id": str(stamp.batch), "serial": stamp.serial},
         "product": _public_product(product),
@@ -210,13 +236,30 @@ def verify(
         result["void"] = voided
     if lot_mismatch:
         result["lot_mismatch"] = lot_mismatch
-    if scan_no:
-        scan = result["scan"]
-        result["view_token"] = view_tokens.sign(
-            ip_hash_salt(),
-            {"k": code, "c": scan_no, "t": stamp_time, "f": scan["first_scanned_at"], "p": scan["first_province"]},
-        )
+    if not person:
+        result["kind"] = traffic.kind.value
+        del result["scan"]  # a machine is told nothing about the stamp's scans
+    elif scan_no:
+        # The token says which scan this page shows; a re-show reads the stamp's state afresh.
+        shown = int(seen["c"]) if seen is not None else scan_no
+        result["view_token"] = view_tokens.sign(ip_hash_salt(), {"k": code, "c": shown, "t": stamp_time})
     return result
+
+
+def _threshold(product: dict[str, Any]) -> int:
+    try:
+        return max(1, int(product.get("repeat_threshold") or DEFAULT_REPEAT_SCANNERS))
+    except (TypeError, ValueError):
+        return DEFAULT_REPEAT_SCANNERS
+
+
+def _current_stamp(code: str) -> Any:
+    """The stamp's counter and scanners now, for a page shown again (None if the read fails)."""
+    try:
+        return repo.get_stamp(code)
+    except Exception:  # a re-shown page still answers: with the scan's own number, no repeat claim
+        logger.exception("stamp read for a re-shown page failed")
+        return None
 
 
 _Found = tuple[BatchItem, str | None, dict[str, Any], dict[str, Any], dict[str, Any] | None]
@@ -246,16 +289,27 @@ def _catalog(stamp: StampId, expected_gtin: str | None) -> _Found | _NotFound:
 
 
 def _judge(
-    record: ScanItem, code: str, stamp: StampId, found: _Found, scan_no: int | None, now: dt.datetime
+    record: ScanItem,
+    code: str,
+    stamp: StampId,
+    found: _Found,
+    scan_no: int | None,
+    now: dt.datetime,
+    scanners: int,
+    *,
+    person: bool = True,
 ) -> tuple[list[Verdict], dict[str, Any] | None, dict[str, Any] | None]:
-    """The scan's verdicts (and its void and recall, if any), written into ``record``."""
+    """The scan's verdicts (and its void and recall, if any), written into ``record``.
+
+    ``scanners``: distinct scanners of the stamp (``scanning.scanners.spread``; 0 when
+    unknown or for a machine: no ``repeat`` is claimed then)."""
     batch, lot_id, product, producer, lot = found
     voided = _void_of(batch, stamp.serial)
     recalled = _recall_of(batch, lot_id)
     facts = StampFacts(
         activated=lot is not None,
-        scan_count=scan_no or 0,  # unknown count: claim no repeat rather than guess
-        repeat_threshold=int(product.get("repeat_threshold", 10)),
+        scanners=scanners,
+        repeat_threshold=_threshold(product),
         expiry_date=day_of(lot.get("expiry_date")) if lot else None,  # never raises on a stored value
         recalled=recalled is not None,
         void=voided is not None,
@@ -266,7 +320,7 @@ def _judge(
     record.scan_key = (
         table_keys.scan_key(stamp_time, scan_no)
         if scan_no
-        else table_keys.uncounted_scan_key(stamp_time, "p", pysecrets.token_hex(5))
+        else table_keys.uncounted_scan_key(stamp_time, "p" if person else "n", pysecrets.token_hex(5))
     )
     record.verdict = verdicts[0].value
     record.verdicts = [v.value for v in verdicts]
@@ -312,8 +366,10 @@ def replay_unchecked(fields: dict[str, Any], expected_gtin: str | None) -> ScanI
         record.verdicts = [Verdict.unknown.value]
         record.reason = found.reason
     else:
-        counted = repo.count_scan(record.code, stamp.batch, stamp.serial, str(record.scanned_at), record.province)
-        _judge(record, str(record.code), stamp, found, int(counted.scan_count), now)
+        me = scanner_of(record.client_hash)  # the scanner joins the stamp's set, as on the scan path
+        counted = repo.count_scan(record.code, stamp.batch, stamp.serial, str(record.scanned_at), record.province, me)
+        reach = spread(counted.scanners, me)
+        _judge(record, str(record.code), stamp, found, int(counted.scan_count), now, reach.scanners)
     record.scan_key = key
     repo.record_scan(record)
     count(SCANS, verdict=str(record.verdict))

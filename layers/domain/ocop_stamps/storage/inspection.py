@@ -109,7 +109,10 @@ def recent_scans_of_code(code: str, since: str, limit: int = 500) -> list[ScanIt
             ScanItem.scan_key >= since,
             scan_index_forward=False,
             limit=limit,
-            attributes_to_get=["code", "scan_key", "scanned_at", "verdict", "jurisdiction", "province", "kind"],
+            attributes_to_get=[
+                *("code", "scan_key", "scanned_at", "verdict", "jurisdiction", "province", "country", "kind"),
+                "client_hash",  # distinct scanners, not page loads (issue 11)
+            ],
         )
     )
 

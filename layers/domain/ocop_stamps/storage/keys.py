@@ -140,7 +140,8 @@ def scan_key(scanned_at: str, scan_no: int) -> str:
 def uncounted_scan_key(scanned_at: str, kind: str, nonce: str) -> str:
     """Sort key of a log line that has no number on the stamp: ``p`` (count pending, fallback
     path), ``u`` (unknown code), ``r`` (consumer report), ``l`` (a resolver lookup that is not
-    a scan: HEAD, linkset, link-type redirect), then a random nonce."""
+    a scan: HEAD, linkset, link-type redirect), ``n`` (not a person: a preview, bot,
+    prefetch or HEAD, its kind on the line), then a random nonce."""
     return f"{scanned_at}#{kind}{nonce}"
 
 

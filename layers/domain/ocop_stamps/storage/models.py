@@ -74,7 +74,7 @@ class ProductItem(CatalogItem):
     description = UnicodeAttribute(null=True)
     brand = UnicodeAttribute(null=True)
     ocop = MapAttribute[str, object](null=True)
-    repeat_threshold = NumberAttribute(default=10)
+    repeat_threshold = NumberAttribute(default=5)  # distinct scanners (scanning.scanners)
     # Every rating step (record, renew, downgrade, withdraw) appended; never rewritten.
     ocop_history = ListAttribute[MapAttribute[str, object]](of=MapAttribute, default=list)
     revision = NumberAttribute(default=0)
@@ -169,6 +169,9 @@ class StampItem(Model):
     first_scan_at = UnicodeAttribute(null=True)
     first_province = UnicodeAttribute(null=True)
     last_scan_at = UnicodeAttribute(null=True)
+    # Distinct scanners of the stamp (issue 11, ``scanning.scanners``): two hex digits of each
+    # person's client hash, so at most 256 members; added by the same UpdateItem as the count.
+    scanners = UnicodeSetAttribute(null=True)
 
 
 class RateItem(Model):
@@ -236,7 +239,9 @@ class ScanItem(Model):
     scan_no = NumberAttribute(null=True)
     product_id = UnicodeAttribute(null=True)
     producer_id = UnicodeAttribute(null=True)
-    # A consumer's report of a suspected fake (kind "report", verdict "report"); scans leave these out.
+    # Who asked: a scan's ``core.vocabulary.ScanKind`` (person, preview, bot, prefetch, head;
+    # none on lines from before issue 11: a person), or "report" for a consumer's report of a
+    # suspected fake (verdict "report").
     kind = UnicodeAttribute(null=True)
     report_where = UnicodeAttribute(null=True)
     report_note = UnicodeAttribute(null=True)

@@ -286,8 +286,14 @@ def get_lot_consistent(lot_id: str) -> LotItem | None:
 
 @tracer.capture_method(capture_response=False)
 @faults.retrying
-def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | None) -> StampItem:
-    """+1 on the stamp's counter, creating its item on first scan; returns the new state."""
+def count_scan(
+    code: str, batch_no: int, serial: int, now: str, province: str | None, scanner: str | None = None
+) -> StampItem:
+    """+1 on the stamp's counter, creating its item on first scan; returns the new state.
+
+    ``scanner`` (``scanning.scanners.scanner_of``) joins the stamp's set of scanners in the
+    same request: one UpdateItem, whatever the set holds.
+    """
     stamp = StampItem(code)
     actions: list[Action] = [
         StampItem.scan_count.add(1),
@@ -298,8 +304,20 @@ def count_scan(code: str, batch_no: int, serial: int, now: str, province: str | 
     ]
     if province:
         actions.append(StampItem.first_province.set(StampItem.first_province | province))
+    if scanner:
+        actions.append(StampItem.scanners.add({scanner}))
     stamp.update(actions=actions)
     return stamp
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
+def get_stamp(code: str) -> StampItem | None:
+    """The stamp's current counter and scanners (one strongly consistent GetItem), None if never scanned."""
+    try:
+        return StampItem.get(code, consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 @tracer.capture_method(capture_response=False)
