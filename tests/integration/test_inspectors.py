@@ -5,6 +5,7 @@ checks in the lot's EPCIS history, summaries and SVG charts."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import time
@@ -18,6 +19,7 @@ from helpers.handlers import EVENTS, FakeContext, Shop, claims, http_event, invo
 from helpers.visits import networks, visit
 from ocop_local import backend, streams
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.vocabulary import VN_TZ
 
 HANOI = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "HN"}
 HCMC = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "SG"}
@@ -105,7 +107,7 @@ def test_given_every_filter_when_queried_then_only_queries_run_never_a_scan(shop
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
     scan(code, headers=HANOI)
-    day = time.strftime("%Y-%m-%d")
+    day = dt.datetime.now(VN_TZ).date().isoformat()  # date filters are Vietnamese days (core.dates)
     queries = [
         {"code": code},
         {"batch": shop.batch_id},
