@@ -20,8 +20,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from ocop_stamps.api.public_router import PublicRouter, Response, error_response, json_response
 from ocop_stamps.api.startup import start
 from ocop_stamps.codes.labels import public_base_url
+from ocop_stamps.codes.scheme import normalize
 from ocop_stamps.core.errors import DomainError
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.vocabulary import HEAD
 from ocop_stamps.observability import logger, metrics, tracer
 from ocop_stamps.pages import scan_page
 from ocop_stamps.pages.negotiation import (
@@ -72,11 +74,21 @@ def _html(status: int, body: str, extra: dict[str, str] | None = None) -> Respon
 
 
 def _answer_scan(
-    code: str, channel: str, path: str | None, expected_gtin: str | None = None, extra: dict[str, str] | None = None
+    code: str,
+    channel: str,
+    path: str | None,
+    expected_gtin: str | None = None,
+    extra: dict[str, str] | None = None,
+    kind: str | None = None,
 ) -> Response:
     headers, query = _request()
     result = verify(
-        code, _context(headers, channel), _base(), expected_gtin=expected_gtin, view_token=query.get("view")
+        code,
+        _context(headers, channel),
+        _base(),
+        expected_gtin=expected_gtin,
+        view_token=query.get("view"),
+        kind=kind,
     )
     status = 404 if result["verdict"] == "unknown" else 200
     if result.get("retry_after"):  # too many unknown codes from this client: slow down
@@ -89,17 +101,45 @@ def _answer_scan(
 
 
 # --- a stamp's page -------------------------------------------------------------------------
-@app.get("/v/<code>")
+# Also /V/{CODE} (a QR encoded in upper case, alphanumeric mode) and a trailing slash; the code
+# itself is read by codes.typed (separators, case, a Vietnamese keyboard's accents).
+STAMP_PAGE = "/[vV]/<code>/?"
+STAMP_METHODS = "GET, HEAD, OPTIONS"
+
+
+@app.route(STAMP_PAGE, method=["GET", "HEAD", "OPTIONS"])
 def scan(code: str) -> Response:
+    """A stamp's page; HEAD answers as GET without a body and counts nothing (link checkers)."""
     _, query = _request()
-    return _answer_scan(code, "typed" if query.get("ch") == "typed" else "qr", None)
+    method = app.request.method
+    if method == "OPTIONS":
+        return Response(status_code=204, body="", headers={**CORS, "Allow": STAMP_METHODS})
+    channel = "typed" if query.get("ch") == "typed" else "qr"
+    answer = _answer_scan(code, channel, None, extra=dict(CORS), kind=HEAD if method == "HEAD" else None)
+    if method == "HEAD":
+        answer.body = ""
+    return answer
+
+
+@app.route(STAMP_PAGE, method=["POST", "PUT", "PATCH", "DELETE"])
+def scan_other(code: str) -> Response:  # the route names the code; it is not read
+    return Response(status_code=405, body="", headers={**CORS, "Allow": STAMP_METHODS})
 
 
 @app.get("/v")
 def typed_code() -> Response:
     """The form to type a code (``/v``), and its answer (``/v?code=…``), counted as ``typed``."""
     headers, query = _request()
-    code = (query.get("code") or "").strip()
+    codes = {normalize(v): v.strip() for v in app.request.query_values("code") if v.strip()}
+    if len(codes) > 1:  # /v?code=X&code=Y: which one was meant cannot be known
+        return error_response(
+            400,
+            "repeated_parameter",
+            "The query parameter 'code' is given more than once, with different values.",
+            "Tham số 'code' xuất hiện nhiều lần với các giá trị khác nhau.",
+            {"parameter": "code"},
+        )
+    code = next(iter(codes.values()), "")
     lang = choose_lang(query, headers)
     if not code:
         if wants_json(headers.get("accept", "")):
@@ -176,7 +216,7 @@ def digital_link() -> Response:
     if method == "OPTIONS":
         return Response(status_code=204, body="", headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
     try:
-        link = dl.parse_path(app.request.raw_path or app.request.path)
+        link = dl.read_serial(dl.parse_path(app.request.raw_path or app.request.path))
     except dl.BadLink as exc:
         return _bad_link(str(exc))
     headers, query = _request()

@@ -34,7 +34,13 @@ TONES = {  # mark -> (Telex, VNI, VIQR)
     "\u0323": ("J", "5", "."),
 }
 SHAPE_KEYS = {  # method -> key -> (shape, bases it applies to)
-    TELEX: {"A": (CIRCUMFLEX, "A"), "E": (CIRCUMFLEX, "E"), "O": (CIRCUMFLEX, "O"), "W": (None, "AOU"), "D": (STROKE, "D")},
+    TELEX: {
+        "A": (CIRCUMFLEX, "A"),
+        "E": (CIRCUMFLEX, "E"),
+        "O": (CIRCUMFLEX, "O"),
+        "W": (None, "AOU"),
+        "D": (STROKE, "D"),
+    },
     VNI: {"6": (CIRCUMFLEX, "AEO"), "7": (HORN, "OU"), "8": (BREVE, "A"), "9": (STROKE, "D")},
     VIQR: {"^": (CIRCUMFLEX, "AEO"), "(": (BREVE, "A"), "+": (HORN, "OU"), "D": (STROKE, "D"), "-": (STROKE, "D")},
 }
@@ -125,9 +131,12 @@ def _in_syllable(out: list[str], i: int) -> bool:
     """Whether the letters after ``out[i]`` may end its syllable: vowels of its group, then at
     most a final consonant (C, CH, M, N, NG, NH, P, T)."""
     rest = "".join(split(ch)[0].upper() for ch in out[i + 1 :])
-    return rest == "" or rest in ("C", "M", "N", "P", "T", "CH", "NG", "NH") or (
-        len(rest) == 2 and rest[0] in VOWELS and (rest[1] in VOWELS or rest[1] in "CMNPT")
-    ) or (len(rest) == 1 and rest in VOWELS)
+    return (
+        rest == ""
+        or rest in ("C", "M", "N", "P", "T", "CH", "NG", "NH")
+        or (len(rest) == 2 and rest[0] in VOWELS and (rest[1] in VOWELS or rest[1] in "CMNPT"))
+        or (len(rest) == 1 and rest in VOWELS)
+    )
 
 
 def _tone_target(out: list[str], near: list[int]) -> int | None:

@@ -60,6 +60,13 @@ VERDICT_LABELS: dict[Verdict, Label] = {
 REPORT = "report"
 """Verdict (and kind) of a consumer's report of a suspected fake in the scan log: not a scan's verdict."""
 
+HEAD = "head"
+"""Kind of a HEAD request on a stamp's page in the scan log (a link checker): looked up, never counted."""
+
+UNCOUNTED_KINDS = frozenset({HEAD})
+"""Scan-log kinds that are not a person's scan (issue 11): logged with their kind, never counted
+toward ``repeat``, never alerted on, never "first checked"."""
+
 LOG_VERDICT_LABELS: dict[str, Label] = {
     **{verdict.value: pair for verdict, pair in VERDICT_LABELS.items()},
     REPORT: ("báo tem giả", "reported fake"),

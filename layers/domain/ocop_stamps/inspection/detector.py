@@ -33,7 +33,16 @@ from typing import Any
 from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.provinces import NO_PLACE, name_of
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, REPORT, STATUS_ALERTS, VN_TZ, AlertType, Verdict, ascii_text
+from ocop_stamps.core.vocabulary import (
+    ALERT_TYPE_LABELS,
+    REPORT,
+    STATUS_ALERTS,
+    UNCOUNTED_KINDS,
+    VN_TZ,
+    AlertType,
+    Verdict,
+    ascii_text,
+)
 from ocop_stamps.observability import ALERTS_OPENED, count
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
@@ -204,7 +213,7 @@ def rules_for(
         return out  # a first scan: nothing to repeat, nowhere to have travelled from
     moment = _moment(at)
     earlier = [s for s in history(code, _iso(moment - dt.timedelta(days=7))) if s.scan_key < scan["scan_key"]]
-    earlier = [s for s in earlier if getattr(s, "kind", None) != REPORT]
+    earlier = [s for s in earlier if getattr(s, "kind", None) not in (REPORT, *UNCOUNTED_KINDS)]
     in_24h = 1 + sum(1 for s in earlier if s.scan_key >= _iso(moment - dt.timedelta(hours=24)))
     in_7d = 1 + len(earlier)
     if in_24h >= rules.repeat_24h:
@@ -376,7 +385,13 @@ def _alert_ops(
 
 
 def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datetime | None = None) -> Outcome:
-    """Apply one scan record (a NEW_IMAGE) exactly once; see the module docstring."""
+    """Apply one scan record (a NEW_IMAGE) exactly once; see the module docstring.
+
+    A look-up that is not a person's scan (``UNCOUNTED_KINDS``: a link checker's HEAD, ...)
+    changes nothing here: no alert, no daily count, no burst.
+    """
+    if scan.get("kind") in UNCOUNTED_KINDS:
+        return Outcome(processed=True)
     rules = rules or Rules.from_settings()
     code, scan_key = scan["code"], scan["scan_key"]
     moment = now or dt.datetime.now(dt.UTC)

@@ -109,6 +109,19 @@ TEXT: dict[str, tuple[str, str]] = {
         "The code has a wrong character. Codes have 16 letters and digits, printed under the QR; type it "
         "again carefully.",
     ),
+    # an unknown code that came with a Vietnamese keyboard's accents and reads as no single code
+    "keyboard": (
+        "Hãy tắt bộ gõ tiếng Việt rồi nhập lại mã",
+        "Turn off the Vietnamese keyboard and type the code again",
+    ),
+    "keyboard_d": (
+        "Mã tem chỉ có chữ cái không dấu và chữ số, nhưng bộ gõ tiếng Việt (Telex, VNI) đã tự thêm dấu khi "
+        "bạn gõ — ví dụ EE thành Ê, AS thành Á. Tắt bộ gõ tiếng Việt (hoặc chuyển bàn phím sang tiếng Anh), "
+        "rồi nhập lại mã in ngay dưới mã QR.",
+        "Stamp codes have only plain letters and digits, but the Vietnamese keyboard (Telex, VNI) added "
+        "accents as you typed — EE became Ê, AS became Á. Turn off the Vietnamese input method (or switch "
+        "the keyboard to English), then type the code printed under the QR again.",
+    ),
     "also": ("Ngoài ra:", "Also:"),
     "demo": ("Dữ liệu minh họa (demo) — không phải thông tin thật.", "Demo data — not real information."),
     # sections
@@ -251,7 +264,10 @@ _LOOK: dict[str, tuple[str, str]] = {
     Verdict.recalled: ("bad", "stop"),
     Verdict.unknown: ("bad", "bad"),
     "typo": ("warn", "warn"),  # an unknown code that fails its check character
+    "keyboard": ("warn", "warn"),  # an unknown code a Vietnamese keyboard put accents in
 }
+# What an unknown code's hint makes of the page: the banner's text key (else "unknown").
+_HINT_TEXT = {"check_code": "typo", "keyboard": "keyboard"}
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -422,8 +438,7 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     lot = result.get("lot") or {}
     p = "<p>{}</p>".format
     if verdict == "unknown":
-        typo = result.get("hint") == "check_code"
-        key = "typo" if typo else "unknown"
+        key = _HINT_TEXT.get(str(result.get("hint")), "unknown")
         return _banner(key, _t(key, lang), [p(_t(key + "_d", lang))], verdict)
     if verdict == "genuine":
         seen = _t("checked_n", lang, n=count) if _int(scan.get("count"), 1) > 1 else _t("checked_first", lang)
@@ -630,7 +645,7 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
         if shown and shown != "-":
             parts.append(f"<p>{_t('code', lang)}: <code>{_e(shown)}</code></p>")
         parts.append(check_form(lang, "" if result.get("hint") != "check_code" else str(shown), heading=True))
-        if result.get("hint") != "check_code" and code and code != "-":
+        if result.get("hint") not in _HINT_TEXT and code and code != "-":  # not a typing slip: report it
             parts.append(report_form(code, lang))
     else:
         parts += [
@@ -644,8 +659,8 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
             check_form(lang),
         ]
     msg = result.get("message") or {}
-    if verdict == "unknown" and result.get("hint") == "check_code":
-        title = _t("typo", lang)
+    if verdict == "unknown" and result.get("hint") in _HINT_TEXT:
+        title = _t(_HINT_TEXT[str(result["hint"])], lang)
     elif verdict in _LOOK:
         title = _t(verdict, lang, n=_e((result.get("scan") or {}).get("count", "")))
     else:

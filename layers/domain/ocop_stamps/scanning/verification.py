@@ -21,16 +21,17 @@ from typing import Any, NamedTuple
 
 from ocop_stamps.catalog.views import lot_view, plain, producer_view, product_view
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import InvalidCode, decode, group, normalize
+from ocop_stamps.codes.scheme import group, normalize
+from ocop_stamps.codes.typed import KEYBOARD, REPAIRED, read
 from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
-from ocop_stamps.core.vocabulary import VN_TZ, Verdict
+from ocop_stamps.core.vocabulary import UNCOUNTED_KINDS, VN_TZ, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import SCANS, count, logger
 from ocop_stamps.scanning import view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
-from ocop_stamps.scanning.verdicts import MESSAGES, StampFacts, judge
+from ocop_stamps.scanning.verdicts import KEYBOARD_ADVICE, MESSAGES, StampFacts, judge
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import BatchItem, ScanItem
@@ -108,8 +109,14 @@ def verify(
     *,
     expected_gtin: str | None = None,
     view_token: str | None = None,
+    kind: str | None = None,
 ) -> dict[str, Any]:
     """The answer to one scan; every call appends exactly one record to the log.
+
+    The code is read as a person or a phone sent it (``codes.typed``: separators, case, a
+    Vietnamese keyboard's accents); a keyboard repair is logged with its reason. ``kind``
+    (``UNCOUNTED_KINDS``, e.g. ``head`` for a link checker's HEAD) looks the stamp up
+    without counting it: logged with that kind, never a person's scan, never a view token.
 
     ``view_token`` (from this scan's own page, see ``view_tokens``) re-shows a scan just
     made -- in the other language, say -- without counting or logging it again; an
@@ -132,11 +139,17 @@ def verify(
         client_hash=client_hash(ip_hash_salt(), ctx.source_ip),
         ua_family=ua_family(ctx.user_agent),
     )
-    try:
-        stamp = decode(code_keys(), raw_code)
-    except InvalidCode as exc:
-        return _unknown(raw_code, exc.reason, record, stamp_time, now)
-    code = _canonical(raw_code)
+    counts = kind is None
+    if not counts:
+        if kind not in UNCOUNTED_KINDS:
+            raise ValueError(f"not a scan-log kind: {kind!r}")
+        record.kind = kind
+    reading = read(raw_code, code_keys())
+    if reading.stamp is None or reading.code is None:
+        return _unknown(reading.text, reading.reason, record, stamp_time, now, keyboard=reading.outcome == KEYBOARD)
+    stamp, code = reading.stamp, reading.code
+    if reading.outcome == REPAIRED:  # for inspectors: what arrived, and that it was read back
+        record.reason = f"typed on a Vietnamese keyboard as {reading.text[:32]}; read as {code}"
     batch, lot_id = _batch_for(stamp.batch, stamp.serial)
     if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
         return _unknown(raw_code, "no such batch or serial", record, stamp_time, now)
@@ -146,12 +159,12 @@ def verify(
         return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time, now)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
-    seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token else None
+    seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token and counts else None
     counted: Any = None
     scan_no: int | None = None
     if seen is not None:  # the same scan shown again: nothing counted, nothing logged
         scan_no, stamp_time = int(seen["c"]), str(seen["t"])
-    else:
+    elif counts:
         try:
             counted = repo.count_scan(code, stamp.batch, stamp.serial, stamp_time, province)
             scan_no = int(counted.scan_count)
@@ -173,7 +186,7 @@ def verify(
     record.scan_key = (
         table_keys.scan_key(stamp_time, scan_no)
         if scan_no
-        else table_keys.uncounted_scan_key(stamp_time, "p", pysecrets.token_hex(5))
+        else table_keys.uncounted_scan_key(stamp_time, "p" if counts else "k", pysecrets.token_hex(5))
     )
     record.verdict = verdicts[0].value
     record.verdicts = [v.value for v in verdicts]
@@ -185,8 +198,9 @@ def verify(
     record.producer_id = batch.producer_id
     record.producer_province = (producer.get("address") or {}).get("province")  # inspector scope fallback
     if seen is None:
-        _write_log(record, count_pending=scan_no is None)
-        count(SCANS, verdict=verdicts[0].value)
+        _write_log(record, count_pending=counts and scan_no is None)
+        if counts:
+            count(SCANS, verdict=verdicts[0].value)
 
     result: dict[str, Any] = {
         "code": code,
@@ -235,12 +249,13 @@ def _write_log(record: ScanItem, *, count_pending: bool) -> None:
         logger.exception("scan lost: neither the log table nor the fallback queue took it")
 
 
-def _canonical(raw: str) -> str:
-    return normalize(raw)
-
-
-def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str, now: dt.datetime) -> dict[str, Any]:
+def _unknown(
+    raw_code: str, reason: str, record: ScanItem, stamp_time: str, now: dt.datetime, *, keyboard: bool = False
+) -> dict[str, Any]:
     """Answer and log a code we did not issue; past the client's limit, ask it to slow down.
+
+    ``keyboard``: the code came with a Vietnamese keyboard's accents and could not be read
+    back to exactly one code: the answer asks to turn the accent keyboard off (hint ``keyboard``).
 
     Only unknown lookups count against the limit (one UpdateItem on a short-lived counter
     per client hash and window), so genuine scans are never slowed, while someone
@@ -268,16 +283,19 @@ def _unknown(raw_code: str, reason: str, record: ScanItem, stamp_time: str, now:
     record.verdicts = [Verdict.unknown.value]
     record.reason = reason
     _write_log(record, count_pending=False)
-    count(SCANS, verdict=Verdict.unknown.value)
+    if record.kind is None:
+        count(SCANS, verdict=Verdict.unknown.value)
     typo = reason.startswith(("wrong length", "character outside the code alphabet", "check symbol mismatch"))
     result: dict[str, Any] = {
         "code": shown,
         "verdict": Verdict.unknown.value,
         "verdicts": [Verdict.unknown.value],
         "message": _message(Verdict.unknown),
-        "hint": "check_code" if typo else "not_issued",
+        "hint": "keyboard" if keyboard else "check_code" if typo else "not_issued",
         "scanned_at": stamp_time,
     }
+    if keyboard:
+        result["message"] = dict(zip(("vi", "en"), KEYBOARD_ADVICE, strict=True))
     if retry_after:
         result["retry_after"] = retry_after
         result["hint"] = "slow_down"

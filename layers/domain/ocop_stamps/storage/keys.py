@@ -128,7 +128,8 @@ def scan_key(scanned_at: str, scan_no: int) -> str:
 
 def uncounted_scan_key(scanned_at: str, kind: str, nonce: str) -> str:
     """Sort key of a log line that has no number on the stamp: ``p`` (count pending, fallback
-    path), ``u`` (unknown code), ``r`` (consumer report), then a random nonce."""
+    path), ``u`` (unknown code), ``r`` (consumer report), ``k`` (a look-up of another kind
+    than a person's scan, e.g. ``head``), then a random nonce."""
     return f"{scanned_at}#{kind}{nonce}"
 
 
