@@ -41,7 +41,7 @@ def _code_typed_as(method: str, shown: str, keys: str = "") -> tuple[str, str]:
 
 
 # --- a Vietnamese keyboard ---------------------------------------------------------------------
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(codes, st.sampled_from(METHODS), st.sampled_from(sorted(FORMS)))
 def test_given_a_genuine_code_typed_on_a_vietnamese_keyboard_then_it_reads_back_to_itself(code, method, form):
     shown = FORMS[form](code)
@@ -60,7 +60,7 @@ def test_given_a_genuine_code_typed_on_a_vietnamese_keyboard_then_it_reads_back_
 @pytest.mark.parametrize("method", METHODS)
 def test_given_thousands_of_codes_of_a_batch_typed_with_each_method_then_every_one_reads_back(method):
     rewritten, repaired = 0, 0
-    for code in encode_many(KEYS, 42, 1, 3000):
+    for code in encode_many(KEYS, 42, 1, 1500):
         sent = type_with(method, group(code))
         if sent == group(code):
             continue
@@ -68,7 +68,7 @@ def test_given_thousands_of_codes_of_a_batch_typed_with_each_method_then_every_o
         reading = read(sent, KEYS)
         assert reading.code in (code, None), (method, code, sent)
         repaired += reading.code == code
-    assert rewritten > {TELEX: 1300, VNI: 500, VIQR: 200}[method]  # the keyboards did rewrite them
+    assert rewritten > {TELEX: 650, VNI: 250, VIQR: 110}[method]  # the keyboards did rewrite them
     assert repaired >= 0.995 * rewritten, (repaired, rewritten)
 
 
@@ -179,7 +179,7 @@ def test_given_a_random_string_typed_on_a_keyboard_then_it_never_reads_as_anothe
     assert reading.code is None or reading.code == text  # only a string that was itself a code
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=ALPHABET + VIETNAMESE_LETTERS, min_size=10, max_size=18).filter(lambda t: not t.isascii()))
 def test_given_random_accented_text_then_it_never_reads_as_a_code(text):
     assert read(text, KEYS).code is None

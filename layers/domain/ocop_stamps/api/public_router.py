@@ -122,13 +122,18 @@ class Request:
         return dict(self.raw_event.get("queryStringParameters") or {})
 
     def query_values(self, name: str) -> list[str]:
-        """Every value of query parameter ``name``, in order, read from ``rawQueryString``:
-        API Gateway joins repeated parameters with commas in ``queryStringParameters``."""
-        raw = self.raw_event.get("rawQueryString")
-        if raw is None:
-            value = self.query.get(name)
-            return [] if value is None else [value]
-        return [v for k, v in parse_qsl(str(raw), keep_blank_values=True) if k == name]
+        """Every value of query parameter ``name``, in order. API Gateway joins repeated
+        parameters with commas in ``queryStringParameters``; ``rawQueryString`` tells them
+        apart from a comma inside one value (used only when it explains the joined value)."""
+        value = self.query.get(name)
+        if value is None:
+            return []
+        raw = [
+            v
+            for k, v in parse_qsl(str(self.raw_event.get("rawQueryString") or ""), keep_blank_values=True)
+            if k == name
+        ]
+        return raw if len(raw) > 1 and ",".join(raw) == value else [value]
 
     @property
     def cookies(self) -> list[str]:
