@@ -48,6 +48,11 @@ def _timed(text: str) -> tuple[Any, float]:
     return reading, time.perf_counter() - start
 
 
+def _progress(what: str, done: int) -> None:
+    if done and done % 100_000 == 0:
+        print(f"{time.strftime('%H:%M:%S')} {what}: {done:,}", file=sys.stderr, flush=True)
+
+
 def _times(times: list[float]) -> dict[str, float]:
     if not times:
         return {}
@@ -107,7 +112,8 @@ def bench_random(tries: int, rng: random.Random) -> dict[str, Any]:
     accepted = wrong = through_repair = candidates = 0
     examples: list[dict[str, str]] = []
     times: list[float] = []
-    for _ in range(tries):
+    for t in range(tries):
+        _progress("random_typed", t)
         text = "".join(rng.choice(ALPHABET) for _ in range(16))
         method = rng.choice(METHODS)
         shown = group(text) if rng.random() < 0.5 else text
@@ -140,7 +146,8 @@ def bench_accented(tries: int, rng: random.Random) -> dict[str, Any]:
     accepted = candidates = capped = 0
     examples: list[dict[str, str]] = []
     times: list[float] = []
-    for _ in range(tries):
+    for t in range(tries):
+        _progress("random_accented", t)
         chars = [rng.choice(ALPHABET) for _ in range(rng.randint(12, 16))]
         for _ in range(rng.randint(1, 3)):
             chars[rng.randrange(len(chars))] = rng.choice(VIETNAMESE)

@@ -79,6 +79,12 @@ _WEIGHTS = [_EXP[15 - i] for i in range(CODE_LENGTH - 1)]
 _MUL_TABLE = [[_gf_mul(w, d) for d in range(32)] for w in _WEIGHTS]
 
 
+# For a check computed as the characters come: row p gives w_p * d for the character at
+# position p (the check symbol's own weight is 1); a whole code sums (XOR) to 0.
+CHECK_ROWS: tuple[tuple[int, ...], ...] = (*(tuple(row) for row in _MUL_TABLE), tuple(range(32)))
+DIGITS: Mapping[str, int] = _VALUE  # a code character's value (O, I, L read as 0, 1, 1)
+
+
 def check_symbol(data: Sequence[int]) -> int:
     """The value that makes sum(w_i * d_i) + check == 0 over GF(32)."""
     acc = 0
