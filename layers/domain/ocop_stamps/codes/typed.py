@@ -11,26 +11,31 @@ all accept the same shapes:
 * Crockford's confusables O -> 0, I and L -> 1 (``scheme.normalize``);
 * **codes typed on a Vietnamese keyboard.** Phone keyboards in Vietnam run an input method
   that rewrites keys into accented letters as you type: Telex ``EE`` -> ``Ê``, ``AW`` -> ``Ă``,
-  ``DD`` -> ``Đ``, ``W`` -> ``Ư``, tone keys S F R X J (``AS`` -> ``Á``), stacked (``EES`` ->
-  ``Ế``), the tone key also typed after the syllable's last letters (``ANS`` -> ``ÁN``);
-  VNI the same with digits (6 ^, 7 horn, 8 breve, 9 đ, 1-5 tones); VIQR with punctuation
-  (``A.`` -> ``Ạ``, ``D-`` -> ``Đ``, ...); and typing a key twice undoes its rewrite and keeps
-  one key (``WW`` -> ``W``, ``ASS`` -> ``AS``, ``A66`` -> ``A6``), so one character is lost.
+  ``DD`` -> ``Đ``, ``W`` -> ``Ư``, tone keys S F R X J (``AS`` -> ``Á``), stacked (``EES``,
+  ``ESE`` -> ``Ế``), the tone key also typed after the rest of the syllable (``ANS`` -> ``ÁN``,
+  ``AYF`` -> ``ÀY``), a second tone replacing the first (``ASF`` -> ``À``), Z taking it off
+  (``ASZ`` -> ``A``); VNI the same with digits (6 ^, 7 horn, 8 breve, 9 đ, 1-5 tones, 0 none);
+  VIQR with punctuation (``A.`` -> ``Ạ``, ``D-`` -> ``Đ``, ...); and pressing a key again right
+  after its rewrite undoes it and keeps the key (``WW`` -> ``W``, ``ASS`` -> ``AS``,
+  ``A66`` -> ``A6``): characters are lost without a trace of an accent.
 
 The repair maps each accented letter back to every key sequence that produces it under each
-method -- stacked marks in either order, each key right after the letter or after up to
-``MAX_DELAY`` following letters of the same word -- and each key that may have been doubled
-back to its pair; it keeps the readings of exactly 16 characters that pass the check symbol
+method (tests/helpers/keyboards.py simulates them) -- the shape key anywhere among the tone
+keys, up to two tones replaced before the one that stayed, each key right after the letter or
+after up to ``MAX_DELAY`` following letters of its syllable -- and each plain character back to
+what may have been lost around it (a doubled key, a tone taken off), at most ``MAX_LOST``
+keys per input. It keeps the readings of exactly 16 characters that pass the check symbol
 and ``decode`` (the 26-bit tag of the keyed permutation), and accepts only when exactly one
-distinct code passes. Otherwise the answer is "turn off the Vietnamese keyboard and type it
-again": a code is never guessed. An unknown code is never turned into another genuine one:
-a reading that is not the typed code passes the check symbol, the key version and the tag
-only by chance (2^-36 per reading) and must then also be an issued serial; with at most
-``MAX_CANDIDATES`` readings per input the odds stay below 10^-7 per try, measured at 0 in
-1,000,000 tries (tests/perf/bench_keyboard.py, docs/PERFORMANCE.md).
+distinct code passes. Otherwise -- no reading, several, or more than ``MAX_CANDIDATES`` --
+the answer is "turn off the Vietnamese keyboard and type it again": a code is never guessed.
+An unknown code is never turned into another genuine one: a reading that is not the code
+typed passes the check symbol, the key version and the tag only by chance (2^-36 per
+reading, with one key version) and must then also be an issued serial; at most
+``MAX_CANDIDATES`` readings per input keep the odds below 2 x 10^-8 per try (measured:
+tests/perf/bench_keyboard.py, docs/PERFORMANCE.md "Keyboard repair (issue 11)").
 
 A text of ASCII letters and digits is first decoded as it is; only when that fails and it is
-one or two characters short are the doubled-key readings tried. Standard library only.
+one to ``MAX_LOST`` characters short are the lost-key readings tried. Standard library only.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ from ocop_stamps.codes.scheme import (
 MAX_INPUT = 64  # characters, as ``scheme.decode`` accepts
 MAX_CANDIDATES = 1024  # readings per input at most (measured: 99.9 % of repairs need fewer than 1,024)
 MAX_DELAY = 2  # letters between an accented letter and a key typed after them (AY, AN, ANG, ...)
-MAX_LOST = 3  # characters per input that left no trace (a key pressed twice, tones taken off again)
+MAX_LOST = 3  # keys per input that left no trace (pressed twice, tones replaced or taken off again)
 
 PLAIN = "plain"  # read as typed (separators, case, confusables aside)
 REPAIRED = "repaired"  # typed on a Vietnamese keyboard, and exactly one reading is a code
