@@ -147,7 +147,8 @@ def _vietnamese(ch: str, start: bool) -> _Letter:
     """An accented letter split into base, shape and tone; base "" if no Vietnamese keyboard makes it."""
     if ch == "Đ":
         return _Letter(ch, "D", _STROKE, "", start)
-    base, *marks = unicodedata.normalize("NFD", ch)
+    decomposed = unicodedata.normalize("NFD", ch)
+    base, marks = decomposed[0], decomposed[1:]
     shape = [m for m in marks if (base, m) in _SHAPES]
     tone = [m for m in marks if m in _TONES]
     if (
@@ -175,6 +176,7 @@ def _tone_chains(tone: str, method: int, vowel: bool) -> tuple[tuple[str, ...], 
     (``ASF`` -> ``À``); for a vowel without a tone, nothing, or one or two tones taken off
     again (Telex ``ASZ``, VNI ``A10`` -> ``A``)."""
     keys = [_TONES[t][method] for t in _TONES]
+    chains: list[tuple[str, ...]]
     if tone:
         final = _TONES[tone][method]
         chains = [(final,)]
