@@ -87,6 +87,17 @@ def test_given_head_on_a_genuine_stamp_then_200_without_a_body_and_nothing_count
     assert json.loads(body)["scan"]["count"] == 1  # the buyer's first real scan is the first
 
 
+def test_given_a_warm_function_then_head_costs_one_read_and_the_log_line_and_never_the_counter(
+    shop: Shop, stamp: str, ddb_calls: list
+):
+    request(f"/v/{stamp}", method="HEAD")  # warm: keys, salt, product, producer, lot cached
+    ddb_calls.clear()
+
+    request(f"/v/{stamp}", method="HEAD")
+
+    assert ddb_calls == [("dynamodb", "GetItem"), ("dynamodb", "PutItem")]  # the batch; the log line
+
+
 def test_given_head_on_a_code_never_issued_then_404_as_get_answers(aws):
     status, _, body = request("/v/1ABCDEFGHJKMNPQR", method="HEAD")
     assert (status, body) == (404, "")
