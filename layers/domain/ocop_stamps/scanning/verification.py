@@ -152,11 +152,11 @@ def verify(
         record.reason = f"typed on a Vietnamese keyboard as {reading.text[:32]}; read as {code}"
     batch, lot_id = _batch_for(stamp.batch, stamp.serial)
     if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
-        return _unknown(raw_code, "no such batch or serial", record, stamp_time, now)
+        return _unknown(code, "no such batch or serial", record, stamp_time, now)
 
     product = _cached("product", batch.product_id, repo.get_product) or {}
     if expected_gtin is not None and product.get("gtin") != expected_gtin:
-        return _unknown(raw_code, "code does not belong to this GTIN", record, stamp_time, now)
+        return _unknown(code, "code does not belong to this GTIN", record, stamp_time, now)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
     seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token and counts else None
