@@ -21,6 +21,7 @@ from ocop_stamps.api.public_router import PublicRouter, Response, error_body, er
 from ocop_stamps.api.scan_answers import machine_answer, safe_render
 from ocop_stamps.api.startup import request_budget, start
 from ocop_stamps.codes.labels import public_base_url
+from ocop_stamps.codes.scheme import normalize
 from ocop_stamps.core.errors import DomainError, Unavailable
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import LOOKUP, ScanKind
@@ -139,17 +140,50 @@ def _slow_down(code: str, retry_after: int, extra: dict[str, str] | None = None)
 
 
 # --- a stamp's page -------------------------------------------------------------------------
-@app.get("/v/<code>")
+# Also /V/{CODE} (a QR encoded in upper case, alphanumeric mode) and a trailing slash; the code
+# itself is read by codes.typed (separators, case, a Vietnamese keyboard's accents).
+STAMP_PAGE = "/[vV]/<code>/?"
+STAMP_METHODS = "GET, HEAD, OPTIONS"
+
+
+@app.route(STAMP_PAGE, method=["GET", "HEAD", "OPTIONS"])
 def scan(code: str) -> Response:
+    """A stamp's page; HEAD answers as GET without a body and counts nothing (link checkers)."""
     _, query = _request()
-    return _answer_scan(code, "typed" if query.get("ch") == "typed" else "qr", None)
+    method = app.request.method
+    if method == "OPTIONS":
+        return Response(status_code=204, body="", headers={**CORS, "Allow": STAMP_METHODS})
+    channel = "typed" if query.get("ch") == "typed" else "qr"
+    answer = _answer_scan(
+        code,
+        channel,
+        None,
+        extra=dict(CORS),
+    )
+    if method == "HEAD":
+        answer.body = ""
+    return answer
+
+
+@app.route(STAMP_PAGE, method=["POST", "PUT", "PATCH", "DELETE"])
+def scan_other(code: str) -> Response:  # the route names the code; it is not read
+    return Response(status_code=405, body="", headers={**CORS, "Allow": STAMP_METHODS})
 
 
 @app.get("/v")
 def typed_code() -> Response:
     """The form to type a code (``/v``), and its answer (``/v?code=…``), counted as ``typed``."""
     headers, query = _request()
-    code = (query.get("code") or "").strip()
+    codes = {normalize(v): v.strip() for v in app.request.query_values("code") if v.strip()}
+    if len(codes) > 1:  # /v?code=X&code=Y: which one was meant cannot be known
+        return error_response(
+            400,
+            "repeated_parameter",
+            "The query parameter 'code' is given more than once, with different values.",
+            "Tham số 'code' xuất hiện nhiều lần với các giá trị khác nhau.",
+            {"parameter": "code"},
+        )
+    code = next(iter(codes.values()), "")
     lang = choose_lang(query, headers)
     if not code:
         if wants_json(headers.get("accept", "")):
@@ -238,7 +272,7 @@ def digital_link() -> Response:
     if method == "OPTIONS":
         return Response(status_code=204, body="", headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
     try:
-        link = dl.parse_path(app.request.raw_path or app.request.path)
+        link = dl.read_serial(dl.parse_path(app.request.raw_path or app.request.path))
     except dl.BadLink as exc:
         return _bad_link(str(exc))
     headers, query = _request()

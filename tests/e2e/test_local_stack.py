@@ -38,12 +38,11 @@ GATEWAY_UNAUTHORIZED = {"message": "Unauthorized"}
 NOT_IN_TEMPLATE = [
     ("DELETE", "/batches/1"),
     ("GET", "/producers"),
-    ("GET", "/v/a/b/c"),
     ("GET", "/01"),
     ("GET", "/v/"),
-    ("GET", "/v/a/b"),
-    ("POST", "/v/x"),
-    ("GET", "/V/ABC"),
+    ("POST", "/v"),
+    ("GET", "/V"),  # /V/{code} and /V/{path+} are routes (issue 11), /V alone is not
+    ("GET", "/vv/abc"),
     ("GET", "/"),
     ("PUT", "/lots"),
     ("GET", "/batches/1/codes.csv/extra"),
@@ -70,6 +69,8 @@ def _main_batch(stack: LocalStack) -> str:
 def _sample_path(route: Route, stack: LocalStack) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name == "path+":  # /v/{path+}, /V/{path+}: a stamp's URL with a trailing slash
+            return _code_of(stack.summary.stamps["genuine"]) + "/"
         if name.endswith("+"):
             return "a/b"
         if name == "code":
@@ -345,6 +346,30 @@ def test_given_the_demo_when_a_printed_stamp_url_is_opened_as_json_then_the_verd
     assert url.startswith((local_stack.base_url + "/v/", local_stack.base_url + "/01/08939999000017/21/"))
     assert response.status_code == status
     assert response.json()["verdict"] == verdict
+
+
+def test_given_the_demo_stamp_in_every_url_shape_then_each_counts_once_and_head_options_count_nothing(
+    local_stack: LocalStack,
+) -> None:
+    """Issue 11 over real HTTP and the template's routes: /V/{CODE}, a trailing slash, spaces
+    typed inside, HEAD and OPTIONS."""
+    code = _code_of(local_stack.summary.stamps["genuine"])
+    spaced = "%20".join(code[i : i + 4] for i in range(0, 16, 4))
+
+    def count() -> int:
+        answer = requests.get(local_stack.url(f"/v/{code}"), headers={"Accept": "application/json"}, timeout=30)
+        return int(answer.json()["scan"]["count"])
+
+    first = count()
+    for path in (f"/V/{code}", f"/v/{code}/", f"/V/{code}/", f"/v/{spaced}", f"/v/{code.lower()}"):
+        answer = requests.get(local_stack.url(path), headers={"Accept": "application/json"}, timeout=30)
+        assert answer.status_code == 200 and answer.json()["code"] == code, path
+    head = requests.head(local_stack.url(f"/v/{code}"), timeout=30)
+    options = requests.options(local_stack.url(f"/V/{code}"), timeout=30)
+
+    assert head.status_code == 200 and head.content == b""
+    assert options.status_code == 204 and "HEAD" in options.headers["Allow"]
+    assert count() == first + 6  # five shapes and this look, each once; HEAD and OPTIONS none
 
 
 def test_given_the_demo_when_the_genuine_stamp_is_opened_in_a_browser_then_a_vietnamese_page_is_served(

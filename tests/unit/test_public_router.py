@@ -254,3 +254,28 @@ def test_given_the_public_function_imported_then_only_what_a_scan_uses_is_loaded
         "ocop_stamps.storage.queues",
     }
     assert not loaded & waiting
+
+
+def test_given_the_stamp_page_rule_then_upper_case_and_a_trailing_slash_match_but_not_a_deeper_path() -> None:
+    app = PublicRouter()
+
+    @app.route("/[vV]/<code>/?", method=["GET", "HEAD"])
+    def _page(code: str) -> Response:
+        return Response(200, code)
+
+    for path in ("/v/ABC", "/V/ABC", "/v/abc/", "/V/ABC/", "/v/AB%20CD"):
+        assert app.resolve(event("GET", path))["statusCode"] == 200, path
+    assert app.resolve(event("HEAD", "/V/ABC/"))["body"] == "ABC"
+    for path in ("/v/a/b", "/v/", "/w/ABC", "/v/ABC//"):
+        assert app.resolve(event("GET", path))["statusCode"] == 404, path
+
+
+def test_given_a_repeated_query_parameter_then_its_values_come_apart_from_the_raw_query_string() -> None:
+    # API Gateway joins repeated parameters with commas; rawQueryString keeps them apart.
+    repeated = Request(event("GET", "/v", queryStringParameters={"code": "A,B"}, rawQueryString="code=A&code=B"))
+    comma = Request(event("GET", "/v", queryStringParameters={"code": "A,B"}, rawQueryString="code=A%2CB"))
+    bare = Request(event("GET", "/v", queryStringParameters={"code": "A"}))
+
+    assert repeated.query_values("code") == ["A", "B"]
+    assert comma.query_values("code") == ["A,B"]
+    assert bare.query_values("code") == ["A"] and bare.query_values("lang") == []

@@ -28,6 +28,10 @@ FUNCTIONS = (*API_FUNCTIONS, LABEL_WORKER, ANOMALY_DETECTOR, SCAN_LOG_DRAIN)
 
 EXPECTED_ROUTES = {
     "GET /v/{code}": PUBLIC_SCAN,
+    "ANY /v/{code}": PUBLIC_SCAN,  # HEAD, OPTIONS (issue 11)
+    "ANY /V/{code}": PUBLIC_SCAN,  # upper-case QR
+    "ANY /v/{path+}": PUBLIC_SCAN,  # trailing slash
+    "ANY /V/{path+}": PUBLIC_SCAN,
     "GET /v": PUBLIC_SCAN,
     "GET /v/{code}/report": PUBLIC_SCAN,
     "POST /v/{code}/report": PUBLIC_SCAN,
@@ -183,7 +187,16 @@ def test_given_the_template_when_routes_are_read_then_each_expected_route_exists
 
 
 # The consumer's pages and the GS1 resolver: public, and all on the public function.
-CONSUMER_ROUTES = ["GET /v/{code}", "GET /v", "GET /v/{code}/report", "POST /v/{code}/report"]
+CONSUMER_ROUTES = [
+    "GET /v/{code}",
+    "ANY /v/{code}",
+    "ANY /V/{code}",
+    "ANY /v/{path+}",
+    "ANY /V/{path+}",
+    "GET /v",
+    "GET /v/{code}/report",
+    "POST /v/{code}/report",
+]
 RESOLVER_ROUTES = ["ANY /01/{dl+}", "GET /.well-known/gs1resolver"]
 
 

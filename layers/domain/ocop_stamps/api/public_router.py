@@ -17,7 +17,7 @@ tests/unit/test_public_router.py holds the two side by side:
   declared; ``<name>`` matches one or more URI characters but ``/``; the rest of a rule is a
   regular expression that must match the whole path;
 - a route answers only the methods it declares: there is no implicit HEAD and no CORS
-  preflight (the Digital Link route answers HEAD and OPTIONS itself);
+  preflight (the stamp page and the Digital Link routes answer HEAD and OPTIONS themselves);
 - no route: 404 ``{"statusCode":404,"message":"Not found"}`` as ``application/json``;
 - an exception goes to the handler registered for its nearest class; without one it
   propagates to the Lambda runtime (which logs it: API Gateway answers 500);
@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 JSON = "application/json; charset=utf-8"
 # Powertools' class for a path parameter: URI-safe characters, and the unsafe ones API
@@ -119,6 +120,20 @@ class Request:
     @cached_property
     def query(self) -> dict[str, str]:
         return dict(self.raw_event.get("queryStringParameters") or {})
+
+    def query_values(self, name: str) -> list[str]:
+        """Every value of query parameter ``name``, in order. API Gateway joins repeated
+        parameters with commas in ``queryStringParameters``; ``rawQueryString`` tells them
+        apart from a comma inside one value (used only when it explains the joined value)."""
+        value = self.query.get(name)
+        if value is None:
+            return []
+        raw = [
+            v
+            for k, v in parse_qsl(str(self.raw_event.get("rawQueryString") or ""), keep_blank_values=True)
+            if k == name
+        ]
+        return raw if len(raw) > 1 and ",".join(raw) == value else [value]
 
     @property
     def cookies(self) -> list[str]:

@@ -79,6 +79,12 @@ _WEIGHTS = [_EXP[15 - i] for i in range(CODE_LENGTH - 1)]
 _MUL_TABLE = [[_gf_mul(w, d) for d in range(32)] for w in _WEIGHTS]
 
 
+# For a check computed as the characters come: row p gives w_p * d for the character at
+# position p (the check symbol's own weight is 1); a whole code sums (XOR) to 0.
+CHECK_ROWS: tuple[tuple[int, ...], ...] = (*(tuple(row) for row in _MUL_TABLE), tuple(range(32)))
+DIGITS: Mapping[str, int] = _VALUE  # a code character's value (O, I, L read as 0, 1, 1)
+
+
 def check_symbol(data: Sequence[int]) -> int:
     """The value that makes sum(w_i * d_i) + check == 0 over GF(32)."""
     acc = 0
@@ -178,6 +184,21 @@ def normalize(raw: str) -> str:
     """Canonical form of what a person typed: upper case, no separators, O->0, I/L->1."""
     text = raw.translate(_SEPARATORS).upper()
     return text.replace("O", "0").replace("I", "1").replace("L", "1")
+
+
+def check_passes(code: str) -> bool:
+    """Whether ``code`` (16 characters, canonical or not) carries its right check symbol; no key needed.
+
+    The cheap first test of a candidate: 1 in 32 random strings pass it, and only those are
+    worth a ``decode`` (ten AES rounds).
+    """
+    if len(code) != CODE_LENGTH:
+        return False
+    try:
+        digits = [_VALUE[ch] for ch in code.upper()]
+    except KeyError:
+        return False
+    return check_symbol(digits[:-1]) == digits[-1]
 
 
 def decode(keys: CodeKeys, raw: str) -> StampId:

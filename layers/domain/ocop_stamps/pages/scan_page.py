@@ -139,6 +139,19 @@ TEXT: dict[str, tuple[str, str]] = {
         "Nhãn ghi lô {label}, nhưng tem này chưa được gắn với lô nào.",
         "The label names lot {label}, but this stamp has not been bound to any lot.",
     ),
+    # an unknown code that came with a Vietnamese keyboard's accents and reads as no single code
+    "keyboard": (
+        "Hãy tắt bộ gõ tiếng Việt rồi nhập lại mã",
+        "Turn off the Vietnamese keyboard and type the code again",
+    ),
+    "keyboard_d": (
+        "Mã tem chỉ có chữ cái không dấu và chữ số, nhưng bộ gõ tiếng Việt (Telex, VNI) đã tự thêm dấu khi "
+        "bạn gõ — ví dụ EE thành Ê, AS thành Á. Tắt bộ gõ tiếng Việt (hoặc chuyển bàn phím sang tiếng Anh), "
+        "rồi nhập lại mã in ngay dưới mã QR.",
+        "Stamp codes have only plain letters and digits, but the Vietnamese keyboard (Telex, VNI) added "
+        "accents as you typed — EE became Ê, AS became Á. Turn off the Vietnamese input method (or switch "
+        "the keyboard to English), then type the code printed under the QR again.",
+    ),
     "also": ("Ngoài ra:", "Also:"),
     "demo": ("Dữ liệu minh họa (demo) — không phải thông tin thật.", "Demo data — not real information."),
     # sections
@@ -315,7 +328,10 @@ _LOOK: dict[str, tuple[str, str]] = {
     "typo": ("warn", "warn"),  # an unknown code that fails its check character
     "unavailable": ("warn", "clock"),  # not checked now (issue 13): no verdict at all
     "lot_mismatch": ("warn", "warn"),  # a genuine stamp under a label that names another lot
+    "keyboard": ("warn", "warn"),  # an unknown code a Vietnamese keyboard put accents in
 }
+# What an unknown code's hint makes of the page: the banner's text key (else "unknown").
+_HINT_TEXT = {"check_code": "typo", "keyboard": "keyboard"}
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -478,7 +494,7 @@ def _has_address(producer: dict[str, Any]) -> bool:
 def _reportable_unknown(result: dict[str, Any]) -> bool:
     """An unknown code's page has a report form (not for a typo, nor for no code at all)."""
     code = str(result.get("code") or "")
-    return result.get("hint") != "check_code" and bool(code) and code != "-"
+    return result.get("hint") not in _HINT_TEXT and bool(code) and code != "-"
 
 
 def _contact(result: dict[str, Any], lang: str) -> str:
@@ -524,8 +540,9 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     lot = result.get("lot") or {}
     p = "<p>{}</p>".format
     if verdict == "unknown":
-        if result.get("hint") == "check_code":
-            return _banner("typo", _t("typo", lang), [p(_t("typo_d", lang))], verdict)
+        if result.get("hint") in _HINT_TEXT:  # a typing slip or a Vietnamese keyboard's accents
+            key = _HINT_TEXT[str(result.get("hint"))]
+            return _banner(key, _t(key, lang), [p(_t(key + "_d", lang))], verdict)
         report = _t("send_report", lang) if _reportable_unknown(result) else ""
         return _banner("unknown", _t("unknown", lang), [p(_t("unknown_d", lang, report=report))], verdict)
     if verdict == "genuine":
@@ -772,8 +789,8 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
             check_form(lang),
         ]
     msg = result.get("message") or {}
-    if verdict == "unknown" and result.get("hint") == "check_code":
-        title = _t("typo", lang)
+    if verdict == "unknown" and result.get("hint") in _HINT_TEXT:
+        title = _t(_HINT_TEXT[str(result["hint"])], lang)
     elif verdict in _LOOK:
         title = _t(verdict, lang, n=_e((result.get("scan") or {}).get("count", "")))
     else:

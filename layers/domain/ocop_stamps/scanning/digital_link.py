@@ -4,7 +4,9 @@
 resolver does, following the GS1-Conformant Resolver standard where it applies:
 
 * a path that is not Digital Link syntax (unknown or repeated AI, wrong order, bad GTIN
-  check digit, a value outside the AI's character set or length) answers **400**;
+  check digit, a value outside the AI's character set or length) answers **400** -- except
+  a serial (AI 21) a person typed with spaces or a Vietnamese keyboard's accents, which is
+  read as the code it stands for (``codes.typed``, issue 11);
 * a syntactically valid URI whose code was not issued, or belongs to another GTIN, answers
   **404** -- and is never counted as a scan of that stamp;
 * ``Accept: application/linkset+json``, ``?linkType=linkset`` or ``?linkType=all`` answer
@@ -25,13 +27,15 @@ decided by ``verification.lookup``: one batch read, one cached product read, one
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from ocop_stamps.codes.gs1 import normalize_gtin
 from ocop_stamps.codes.labels import page_url
+from ocop_stamps.codes.typed import looks_typed, read
 from ocop_stamps.core.vocabulary import LANGS
+from ocop_stamps.storage.parameters import code_keys
 
 GS1_VOC = "https://gs1.org/voc/"
 # AI -> max length; the order here is the only order Digital Link allows after /01/.
@@ -78,10 +82,20 @@ def parse_path(path: str) -> DigitalLink:
         if order.index(ai) <= last:
             raise BadLink("key qualifiers must appear once each, in the order /22/, /10/, /21/")
         last = order.index(ai)
-        if not raw or len(raw) > QUALIFIERS[ai] or not _CSET82.match(raw):
+        if not raw or len(raw) > QUALIFIERS[ai] or not (_CSET82.match(raw) or (ai == "21" and looks_typed(raw))):
             raise BadLink(f"AI {ai}: 1 to {QUALIFIERS[ai]} characters of GS1's character set 82")
         values[ai] = raw
     return DigitalLink(gtin, values.get("22"), values.get("10"), values.get("21"))
+
+
+def read_serial(link: DigitalLink) -> DigitalLink:
+    """The link with its serial as the code it reads as (``codes.typed``: case, separators, a
+    Vietnamese keyboard's accents), so anchors, links and the page name the printed code;
+    a serial that reads as no code is left as it came."""
+    if link.serial is None:
+        return link
+    code = read(link.serial, code_keys()).code
+    return link if code is None or code == link.serial else replace(link, serial=code)
 
 
 # --- links ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import secrets as pysecrets
 from typing import Any
 
 from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
+from ocop_stamps.codes.typed import read
 from ocop_stamps.core.errors import BadRequest, Unavailable, unavailable
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.provinces import named_in
@@ -58,8 +59,10 @@ def _invalid() -> BadRequest:
 
 
 def report_key(raw_code: str) -> str:
-    """The code a report is filed under: canonical form, or BadRequest if it cannot be one."""
-    code = normalize(raw_code or "")
+    """The code a report is filed under: the code it reads as (``codes.typed``: any case or
+    separators, a Vietnamese keyboard's accents), else as typed; BadRequest if it cannot be one."""
+    reading = read(raw_code or "", code_keys())
+    code = reading.code or normalize(reading.text)
     if not _CODE.match(code):
         raise BadRequest("Not a stamp code.", "Đây không phải là mã tem.")
     return code

@@ -40,6 +40,14 @@ def judge(facts: StampFacts, today: dt.date) -> list[Verdict]:
     return sorted(found, key=SEVERITY.__getitem__) or [Verdict.genuine]
 
 
+KEYBOARD_ADVICE = (
+    "Tắt bộ gõ tiếng Việt rồi nhập lại mã: mã tem chỉ có chữ không dấu và chữ số, "
+    "nhưng bộ gõ đã tự thêm dấu (ví dụ EE thành Ê, AS thành Á).",
+    "Turn off the Vietnamese keyboard and type the code again: stamp codes have only plain "
+    "letters and digits, but the keyboard added accents (EE became Ê, AS became Á).",
+)
+"""The message of an ``unknown`` answer with hint ``keyboard`` (issue 11): not a fake, a keyboard."""
+
 MESSAGES: dict[Verdict, tuple[str, str]] = {
     Verdict.genuine: ("Sản phẩm chính hãng", "Genuine product"),
     Verdict.repeat: (

@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 
 from ocop_stamps.catalog.views import lot_view, plain, producer_view, product_view
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import InvalidCode, StampId, decode, group, normalize
+from ocop_stamps.codes.scheme import StampId, decode, group, normalize
+from ocop_stamps.codes.typed import KEYBOARD, REPAIRED, read
 from ocop_stamps.core.cache import TtlCache
 from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.errors import Unavailable
@@ -37,7 +38,7 @@ from ocop_stamps.scanning import limits, view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.scanners import DEFAULT_REPEAT_SCANNERS, scanner_of, spread
 from ocop_stamps.scanning.traffic import PERSON, Traffic
-from ocop_stamps.scanning.verdicts import MESSAGES, StampFacts, judge
+from ocop_stamps.scanning.verdicts import KEYBOARD_ADVICE, MESSAGES, StampFacts, judge
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import BatchItem, ScanItem
@@ -166,11 +167,12 @@ def verify(
     record.kind = traffic.kind.value
     if not person:
         record.ua_family = traffic.agent
-    try:
-        stamp = decode(code_keys(), raw_code)
-    except InvalidCode as exc:
-        return _unknown(raw_code, exc.reason, record, stamp_time, now)
-    code = _canonical(raw_code)
+    reading = read(raw_code, code_keys())
+    if reading.stamp is None or reading.code is None:
+        return _unknown(reading.text, reading.reason, record, stamp_time, now, keyboard=reading.outcome == KEYBOARD)
+    stamp, code = reading.stamp, reading.code
+    if reading.outcome == REPAIRED:  # for inspectors: what arrived, and that it was read back
+        record.reason = f"typed on a Vietnamese keyboard as {reading.text[:32]}; read as {code}"
     seen = view_tokens.check(ip_hash_salt(), view_token, code, now) if view_token and person else None
     try:
         found = _catalog(stamp, expected_gtin)
@@ -179,7 +181,7 @@ def verify(
             _defer(record, code, stamp, expected_gtin)
         raise
     if isinstance(found, _NotFound):
-        return _unknown(raw_code, found.reason, record, stamp_time, now, found.batch)
+        return _unknown(code, found.reason, record, stamp_time, now, found.batch)
     _, _, product, producer, lot = found
     me = scanner_of(record.client_hash)
     counted: Any = None
@@ -397,9 +399,19 @@ def _canonical(raw: str) -> str:
 
 
 def _unknown(
-    raw_code: str, reason: str, record: ScanItem, stamp_time: str, now: dt.datetime, batch: BatchItem | None = None
+    raw_code: str,
+    reason: str,
+    record: ScanItem,
+    stamp_time: str,
+    now: dt.datetime,
+    batch: BatchItem | None = None,
+    *,
+    keyboard: bool = False,
 ) -> dict[str, Any]:
     """Answer and log a code we did not issue; past the client's limit, ask it to slow down.
+
+    ``keyboard``: the code came with a Vietnamese keyboard's accents and could not be read
+    back to exactly one code: the answer asks to turn the accent keyboard off (hint ``keyboard``).
 
     Only answers "no such code" count against the limit (``limits.unknown_lookups``: one
     UpdateItem on a short-lived counter per client hash and window), so genuine scans are
@@ -434,14 +446,17 @@ def _unknown(
     if retry_after:
         return {"code": shown, "retry_after": retry_after, "scanned_at": stamp_time}
     typo = reason.startswith(("wrong length", "character outside the code alphabet", "check symbol mismatch"))
-    return {
+    result: dict[str, Any] = {
         "code": shown,
         "verdict": Verdict.unknown.value,
         "verdicts": [Verdict.unknown.value],
         "message": _message(Verdict.unknown),
-        "hint": "check_code" if typo else "not_issued",
+        "hint": "keyboard" if keyboard else "check_code" if typo else "not_issued",
         "scanned_at": stamp_time,
     }
+    if keyboard:
+        result["message"] = dict(zip(("vi", "en"), KEYBOARD_ADVICE, strict=True))
+    return result
 
 
 def lookup(
@@ -460,10 +475,11 @@ def lookup(
     now = now or utc_now()
     stamp_time = iso(now)
     record = _new_record(ctx, stamp_time)
-    try:
-        stamp = decode(code_keys(), raw_code)
-    except InvalidCode as exc:
-        return _unknown(raw_code, f"{exc.reason} ({asked})", record, stamp_time, now)
+    reading = read(raw_code, code_keys())
+    if reading.stamp is None or reading.code is None:
+        keyboard = reading.outcome == KEYBOARD
+        return _unknown(reading.text, f"{reading.reason} ({asked})", record, stamp_time, now, keyboard=keyboard)
+    stamp = reading.stamp
     batch = repo.get_batch(stamp.batch)
     if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
         return _unknown(raw_code, f"no such batch or serial ({asked})", record, stamp_time, now)
@@ -472,7 +488,7 @@ def lookup(
     if product.get("gtin") != expected_gtin:
         return _unknown(raw_code, f"code does not belong to this GTIN ({asked})", record, stamp_time, now)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
-    code = _canonical(raw_code)
+    code = reading.code
     record.code = code
     record.scan_key = table_keys.uncounted_scan_key(stamp_time, "l", pysecrets.token_hex(5))
     record.kind = record.verdict = LOOKUP

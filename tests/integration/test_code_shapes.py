@@ -1,0 +1,263 @@
+"""Issue 11, kinds 2-4, at the level a consumer notices: a genuine stamp answers HEAD and
+OPTIONS without being counted; every URL shape a phone or print shop makes of it, and a code
+typed on a Vietnamese keyboard, gets the genuine page and counts exactly once; what cannot be
+read back to one code gets the advice to turn the accent keyboard off -- never another stamp."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import boto3
+import pytest
+
+from helpers.handlers import Shop, invoke, load_handler, sample
+from helpers.keyboards import TELEX, VIQR, VNI, type_with
+from ocop_local import backend, streams
+from ocop_stamps.codes import typed as typed_codes
+from ocop_stamps.codes.scheme import StampId, group
+
+GTIN14 = "08930000000019"  # the sample product's GTIN
+HEADERS_HTML = {"accept": "text/html"}
+
+
+def _stamp_count(code: str) -> int:
+    item = boto3.client("dynamodb").get_item(TableName="ocop-stamps", Key={"code": {"S": code}}).get("Item")
+    return int(item["scan_count"]["N"]) if item else 0
+
+
+def _log(code: str) -> list[dict[str, Any]]:
+    items = boto3.client("dynamodb").query(
+        TableName="ocop-scans", KeyConditionExpression="code = :c", ExpressionAttributeValues={":c": {"S": code}}
+    )["Items"]
+    return [{k: next(iter(v.values())) for k, v in i.items()} for i in items]
+
+
+def request(
+    path: str,
+    *,
+    method: str = "GET",
+    raw_query: str = "",
+    accept: str = "application/json",
+) -> tuple[int, dict[str, str], str]:
+    """The public function answering ``method path?raw_query`` as API Gateway delivers it
+    (repeated query parameters joined by commas in ``queryStringParameters``)."""
+    event = sample("public-scan-json", CODE="X")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = method
+    event["headers"]["accept"] = accept
+    event["rawQueryString"] = raw_query
+    joined: dict[str, str] = {}
+    for pair in filter(None, raw_query.split("&")):
+        key, _, value = pair.partition("=")
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    event["queryStringParameters"] = joined or None
+    event.pop("pathParameters", None)
+    return invoke("public_scan", event)
+
+
+@pytest.fixture
+def stamp(shop: Shop) -> str:
+    shop.activate(1, 50)
+    return shop.codes(1, 1)[0]
+
+
+def _codes(shop: Shop, method: str, letters: str = "") -> tuple[str, str]:
+    """An activated code that ``method`` rewrites when typed (into one of ``letters``), and what it shows."""
+    shop.activate(1, 300)
+    for code in shop.codes(1, 300):
+        shown = type_with(method, code)
+        if not shown.isascii() and (not letters or any(ch in shown for ch in letters)):
+            return code, shown
+    raise AssertionError("no code of the batch is rewritten")
+
+
+# --- kind 2: HEAD and OPTIONS -------------------------------------------------------------------
+def test_given_head_on_a_genuine_stamp_then_200_without_a_body_and_nothing_counted(shop: Shop, stamp: str):
+    for _ in range(10):  # a link checker run ten times over
+        status, headers, body = request(f"/v/{stamp}", method="HEAD", accept="text/html")
+        assert (status, body) == (200, "")
+        assert headers["content-type"].startswith("text/html") and headers["cache-control"] == "no-store"
+
+    assert _stamp_count(stamp) == 0
+    assert {entry["kind"] for entry in _log(stamp)} == {"head"}  # logged with its kind
+    status, _, body = request(f"/v/{stamp}")
+    assert status == 200 and json.loads(body)["verdict"] == "genuine"
+    assert json.loads(body)["scan"]["count"] == 1  # the buyer's first real scan is the first
+
+
+def test_given_a_warm_function_then_head_costs_one_read_and_the_log_line_and_never_the_counter(
+    shop: Shop, stamp: str, ddb_calls: list
+):
+    request(f"/v/{stamp}", method="HEAD")  # warm: keys, salt, product, producer, lot cached
+    ddb_calls.clear()
+
+    request(f"/v/{stamp}", method="HEAD")
+
+    assert ddb_calls == [("dynamodb", "GetItem"), ("dynamodb", "PutItem")]  # the batch; the log line
+
+
+def test_given_head_on_a_code_never_issued_then_404_as_get_answers(aws):
+    status, _, body = request("/v/1ABCDEFGHJKMNPQR", method="HEAD")
+    assert (status, body) == (404, "")
+
+
+def test_given_options_then_204_with_allow_and_other_methods_405(shop: Shop, stamp: str):
+    status, headers, _ = request(f"/v/{stamp}", method="OPTIONS")
+    assert status == 204
+    assert set(headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+    assert headers["access-control-allow-origin"] == "*"  # as the Digital Link routes answer
+
+    status, headers, _ = request(f"/v/{stamp}", method="POST")
+    assert status == 405 and "GET" in headers["allow"]
+    assert _stamp_count(stamp) == 0
+
+
+@pytest.fixture
+def detector(aws: None) -> Any:
+    """Drains the Scans table's stream (moto) through the detector's own handler."""
+    env = backend.create_alert_resources()
+    for key, value in env.items():
+        backend.os.environ[key] = value
+    backend.apply_environment({})
+    reader = streams.StreamReader("ocop-scans")
+    handler = load_handler("anomaly_detector").lambda_handler
+    yield lambda: streams.drain(handler, reader, dead_letter_url=env["ANOMALY_DLQ_URL"])
+    for key in env:
+        backend.os.environ.pop(key, None)
+
+
+def _alerts() -> list[dict[str, Any]]:
+    items = boto3.client("dynamodb").scan(TableName=backend.os.environ.get("ALERTS_TABLE", "ocop-alerts"))["Items"]
+    return [i for i in items if i.get("kind", {}).get("S") == "alert"]
+
+
+def test_given_head_on_a_stamp_that_was_never_activated_then_no_alert_but_a_scan_raises_one(detector):
+    shop = Shop()
+    code = shop.codes(1, 1)[0]  # issued, never bound to a lot: any scan of it raises an alert
+
+    assert request(f"/v/{code}", method="HEAD")[0] == 200
+    detector()
+    assert _alerts() == []
+
+    assert json.loads(request(f"/v/{code}")[2])["verdict"] == "not_activated"
+    detector()
+    assert [a["type"]["S"] for a in _alerts()] == ["not_activated_scanned"]
+
+
+# --- kind 3: the URL shapes of phones and print shops -------------------------------------------
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda c: f"/V/{c}",  # a QR encoded in upper case (alphanumeric mode)
+        lambda c: f"/v/{c}/",  # a trailing slash
+        lambda c: f"/V/{c}/",
+        lambda c: "/v/" + "%20".join(group(c).split("-")),  # spaces typed inside, percent-encoded
+        lambda c: "/v/" + " ".join(group(c).split("-")),  # ... or as a decoded rawPath
+        lambda c: "/v/" + group(c).lower(),  # hyphens, lower case
+        lambda c: "/v/" + quote(group(c).replace("-", "\u2013")),  # en dashes from a word processor
+        lambda c: "/v/" + c.replace("0", "O").replace("1", "I"),  # Crockford's look-alikes
+    ],
+)
+def test_given_a_url_shape_of_a_genuine_stamp_then_its_page_counted_exactly_once(shop: Shop, stamp: str, shape):
+    status, _, body = request(shape(stamp))
+
+    assert status == 200, body
+    assert json.loads(body)["verdict"] == "genuine" and json.loads(body)["code"] == stamp
+    assert _stamp_count(stamp) == 1
+
+
+def test_given_the_code_repeated_in_the_query_then_read_once_but_two_codes_are_refused(shop: Shop, stamp: str):
+    status, _, body = request("/v", raw_query=f"code={stamp}&code={group(stamp)}")
+    assert status == 200 and json.loads(body)["verdict"] == "genuine"
+    assert _stamp_count(stamp) == 1
+
+    other = shop.codes(2, 2)[0]
+    status, _, body = request("/v", raw_query=f"code={stamp}&code={other}")
+    assert status == 400
+    error = json.loads(body)["error"]
+    assert error["code"] == "repeated_parameter" and error["details"] == {"parameter": "code"}
+    assert "code" in error["message"] and "code" in error["message_vi"]
+    assert _stamp_count(stamp) == 1 and _stamp_count(other) == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        lambda c: f"/01/{GTIN14}/21/{c}/",  # a trailing slash
+        lambda c: f"/01/{GTIN14}/21/{c.lower()}",  # the serial in lower case
+        lambda c: f"/01/{GTIN14}/21/{group(c)}",  # hyphens are GS1 character set 82
+        lambda c: f"/01/{GTIN14}/21/" + quote(type_with(TELEX, c)),  # typed on a Vietnamese keyboard
+    ],
+)
+def test_given_a_digital_link_shape_of_a_genuine_stamp_then_its_page_counted_once(shop: Shop, stamp: str, path):
+    status, headers, body = request(path(stamp))
+
+    assert status == 200, body
+    assert json.loads(body)["code"] == stamp and _stamp_count(stamp) == 1
+    assert f"/01/{GTIN14}/21/{stamp}?linkType=linkset" in headers["link"]  # named by the printed code
+
+
+# --- kind 4: a Vietnamese keyboard --------------------------------------------------------------
+@pytest.mark.parametrize("method", [TELEX, VNI, VIQR])
+def test_given_a_genuine_code_typed_on_a_vietnamese_keyboard_then_the_genuine_page_counted_once(
+    shop: Shop, method: str
+):
+    code, shown = _codes(shop, method)
+
+    status, _, body = request("/v", raw_query=urlencode({"code": shown, "ch": "typed"}), accept="text/html")
+
+    assert status == 200 and "<h1>Sản phẩm chính hãng</h1>" in body
+    assert _stamp_count(code) == 1
+    [entry] = _log(code)
+    assert entry["channel"] == "typed" and "Vietnamese keyboard" in entry["reason"]
+
+
+def test_given_a_telex_code_in_the_stamp_path_or_its_report_then_the_same_stamp(shop: Shop):
+    code, shown = _codes(shop, TELEX)
+
+    status, _, body = request("/v/" + quote(shown))
+    assert status == 200 and json.loads(body)["code"] == code and _stamp_count(code) == 1
+    status, _, page = request("/v/" + quote(shown.lower()) + "/report", accept="text/html")
+    assert status == 200 and f'action="/v/{code}/report"' in page  # filed under the printed code
+
+
+def test_given_accents_that_read_as_no_code_then_the_advice_to_turn_the_keyboard_off(shop: Shop, stamp: str):
+    shown = stamp[:5] + "Ế" + stamp[6:]  # a genuine code with a letter no reading brings back
+
+    status, _, page = request("/v", raw_query=urlencode({"code": shown}), accept="text/html")
+    assert status == 404
+    assert "Hãy tắt bộ gõ tiếng Việt rồi nhập lại mã" in page and "có thể là hàng giả" not in page
+    assert "id=report" not in page  # a keyboard, not a fake: no report form
+
+    status, _, body = request("/v", raw_query=urlencode({"code": shown}))
+    answer = json.loads(body)
+    assert (answer["verdict"], answer["hint"]) == ("unknown", "keyboard")
+    assert (
+        answer["message"]["vi"].startswith("Tắt bộ gõ tiếng Việt") and "Vietnamese keyboard" in answer["message"]["en"]
+    )
+    assert _stamp_count(stamp) == 0
+
+
+def test_given_accents_that_read_as_two_codes_then_neither_stamp_is_counted(shop: Shop, monkeypatch):
+    shop.activate(1, 300)
+    codes = shop.codes(1, 300)
+    for code in codes:  # a code whose keyboard text has another reading with a valid check symbol
+        shown = type_with(TELEX, code)
+        if not shown.isascii():
+            passing, _ = typed_codes._checked_readings(typed_codes._options(typed_codes._letters(shown)))
+            if twins := [r for r in passing if r != code]:
+                break
+    else:
+        raise AssertionError("no code with a twin reading")
+    real = typed_codes.decode
+
+    def as_if_both_issued(keys: Any, text: str) -> StampId:  # the twin reads as serial 2
+        return StampId(1, int(shop.batch_id), 2) if text == twins[0] else real(keys, text)
+
+    monkeypatch.setattr(typed_codes, "decode", as_if_both_issued)
+    status, _, page = request("/v", raw_query=urlencode({"code": shown}), accept="text/html")
+
+    assert status == 404 and "Hãy tắt bộ gõ tiếng Việt" in page
+    assert _stamp_count(code) == 0 and _stamp_count(codes[1]) == 0
