@@ -394,10 +394,6 @@ def _write_log(record: ScanItem, *, count_pending: bool) -> None:
         logger.exception("scan lost: neither the log table nor the fallback queue took it")
 
 
-def _canonical(raw: str) -> str:
-    return normalize(raw)
-
-
 def _unknown(
     raw_code: str,
     reason: str,
