@@ -10,6 +10,7 @@ from pydantic import Field, HttpUrl, StrictBool, StrictFloat, StrictInt, field_v
 from ocop_stamps.codes.gs1 import normalize_gtin
 from ocop_stamps.core.dates import add_years
 from ocop_stamps.core.schema import (
+    ROUND_DEGREES,
     EntityId,
     ExpiryDay,
     LongText,
@@ -100,8 +101,8 @@ class Origin(Strict):
     commune: ShortText | None = None
     district: ShortText | None = None
     province: ShortText
-    latitude: StrictFloat | None = Field(default=None, ge=-90, le=90)
-    longitude: StrictFloat | None = Field(default=None, ge=-180, le=180)
+    latitude: Annotated[StrictFloat, ROUND_DEGREES] | None = Field(default=None, ge=-90, le=90)
+    longitude: Annotated[StrictFloat, ROUND_DEGREES] | None = Field(default=None, ge=-180, le=180)
     harvest_date: PastDay | None = None
 
 

@@ -46,6 +46,18 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
 EntityId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,48}$")]
 
 
+def _rounded(digits: int) -> AfterValidator:
+    """Round a float to ``digits`` decimals: DynamoDB refuses numbers whose magnitude is
+    below 1e-130 (a 500 before issue 13's break test), and no measurement here is finer."""
+    return AfterValidator(lambda v: v if v is None else round(v, digits) + 0.0)
+
+
+# A coordinate in decimal degrees to 7 decimals (about 1 cm); millimetres to 3 (1 µm):
+# ``Annotated[StrictFloat, ROUND_DEGREES]``.
+ROUND_DEGREES = _rounded(7)
+ROUND_MM = _rounded(3)
+
+
 def _within(window: dates.Window) -> AfterValidator:
     def check(value: dt.date | dt.datetime) -> dt.date | dt.datetime:
         problem = window.problem(value)

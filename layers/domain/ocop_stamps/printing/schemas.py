@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, model_validator
 
-from ocop_stamps.core.schema import RULES_VI, Strict
+from ocop_stamps.core.schema import ROUND_MM, RULES_VI, Strict
 from ocop_stamps.printing.qr import ErrorLevel
 from ocop_stamps.printing.sheets import PRESETS, Preset, Sheet
 
@@ -18,18 +18,20 @@ Format = Literal["pdf", "svg_zip", "png_zip"]
 class CustomSheet(Strict):
     """A sheet of any size: labels, grid, margins and pitch in millimetres (A4 by default)."""
 
-    label_w_mm: StrictFloat = Field(gt=5, le=300)
-    label_h_mm: StrictFloat = Field(gt=5, le=300)
+    label_w_mm: Annotated[StrictFloat, ROUND_MM] = Field(gt=5, le=300)
+    label_h_mm: Annotated[StrictFloat, ROUND_MM] = Field(gt=5, le=300)
     cols: StrictInt = Field(default=1, ge=1, le=50)
     rows: StrictInt = Field(default=1, ge=1, le=100)
-    margin_left_mm: StrictFloat = Field(default=0, ge=0, le=300)
-    margin_top_mm: StrictFloat = Field(default=0, ge=0, le=500)
-    pitch_x_mm: StrictFloat | None = Field(default=None, gt=0, le=300, description="Default: the label width (no gap).")
-    pitch_y_mm: StrictFloat | None = Field(
+    margin_left_mm: Annotated[StrictFloat, ROUND_MM] = Field(default=0, ge=0, le=300)
+    margin_top_mm: Annotated[StrictFloat, ROUND_MM] = Field(default=0, ge=0, le=500)
+    pitch_x_mm: Annotated[StrictFloat, ROUND_MM] | None = Field(
+        default=None, gt=0, le=300, description="Default: the label width (no gap)."
+    )
+    pitch_y_mm: Annotated[StrictFloat, ROUND_MM] | None = Field(
         default=None, gt=0, le=500, description="Default: the label height (no gap)."
     )
-    page_w_mm: StrictFloat = Field(default=210, gt=10, le=1000)
-    page_h_mm: StrictFloat = Field(default=297, gt=10, le=2000)
+    page_w_mm: Annotated[StrictFloat, ROUND_MM] = Field(default=210, gt=10, le=1000)
+    page_h_mm: Annotated[StrictFloat, ROUND_MM] = Field(default=297, gt=10, le=2000)
 
     def sheet(self) -> Sheet:
         return Sheet(
