@@ -96,6 +96,10 @@ LINK = {"parameters": [ACCEPT, *LANGS, _query("linkType")], "responses": ANSWER}
 # Every public route of the template, with the paths it answers (a test holds them equal).
 PUBLIC_PATHS: dict[str, list[str]] = {
     "GET /v/{code}": ["/v/{code}"],
+    "ANY /v/{code}": ["/v/{code}"],  # HEAD and OPTIONS too (issue 11)
+    "ANY /V/{code}": ["/V/{code}"],  # a QR encoded in upper case
+    "ANY /v/{path+}": ["/v/{code}/"],  # a trailing slash
+    "ANY /V/{path+}": ["/V/{code}/"],
     "GET /v": ["/v"],
     "POST /v/{code}/report": ["/v/{code}/report"],
     "GET /v/{code}/report": ["/v/{code}/report"],
@@ -107,6 +111,9 @@ PUBLIC_SPEC: dict[str, Any] = {
     "info": {"title": "OCOP stamps — public routes (for fuzzing)", "version": "1"},
     "paths": {
         "/v/{code}": {"parameters": [_path("code")], "get": SCAN},
+        "/V/{code}": {"parameters": [_path("code")], "get": SCAN},
+        "/v/{code}/": {"parameters": [_path("code")], "get": SCAN},
+        "/V/{code}/": {"parameters": [_path("code")], "get": SCAN},
         "/v": {"get": {"parameters": [ACCEPT, *LANGS, _query("code")], "responses": ANSWER}},
         "/v/{code}/report": {
             "parameters": [_path("code")],

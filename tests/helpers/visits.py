@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from helpers.handlers import invoke, sample
+from helpers.handlers import TEST_ORIGIN_SECRET, invoke, sample
 
 PHONE = (
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
@@ -43,6 +43,11 @@ def visit(
     else:
         event["headers"]["user-agent"] = ua
     event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
+    if any(k.lower().startswith("cloudfront-viewer-country") for k in headers or {}):
+        # a place comes only through CloudFront, which adds the origin secret and the viewer's
+        # address (scanning.edge); otherwise the event's own CloudFront headers are ignored
+        event["headers"]["x-origin-verify"] = TEST_ORIGIN_SECRET
+        event["headers"]["cloudfront-viewer-address"] = f"{ip}:443"
     if query:
         event["queryStringParameters"] = query
         event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())

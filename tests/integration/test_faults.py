@@ -498,7 +498,8 @@ def _rating() -> dict[str, Any]:
 
 
 def _open_alert(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An open alert, as the detector writes it (three scans of one code in a day)."""
+    """An open alert, as the detector writes it (three devices scanning one code in a day)."""
+    from helpers.visits import networks, visit
     from ocop_local import streams
 
     env = backend.create_alert_resources()
@@ -508,8 +509,8 @@ def _open_alert(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> str:
     reader = streams.StreamReader("ocop-scans")
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
-    for _ in range(3):
-        scan(code)
+    for ip in networks(3):
+        visit(f"/v/{code}", ip=ip)
     streams.drain(load_handler("anomaly_detector").lambda_handler, reader, dead_letter_url=env["ANOMALY_DLQ_URL"])
     items = boto3.client("dynamodb").scan(TableName="ocop-alerts")["Items"]
     return next(i["alert_id"]["S"] for i in items if i["pk"]["S"].startswith("ALERT#"))

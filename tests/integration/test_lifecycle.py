@@ -9,6 +9,7 @@ import pytest
 
 from helpers.epcis import validation_errors as _valid
 from helpers.handlers import Shop, claims, http_event, invoke_json, scan
+from helpers.visits import networks, visit
 
 
 def producer_call(shop: Shop, method: str, path: str, route: str, body: Any = None, role: str = "producer"):
@@ -184,8 +185,8 @@ def test_given_each_verdict_then_the_public_handler_answers_it(shop: Shop):
     assert scan(codes[4])[1]["verdict"] == "void"
     assert scan(codes[14])[1]["verdict"] == "expired"
     assert scan(codes[29])[1]["verdict"] == "not_activated"
-    for _ in range(10):
-        scan(codes[1])
+    for ip in networks(6):  # more devices than the product's threshold (5): a copied label
+        visit(f"/v/{codes[1]}", ip=ip)
     assert scan(codes[1])[1]["verdict"] == "repeat"
     assert scan("ABCD-EFGH-JKMN-PQRS")[1]["verdict"] == "unknown"
     recall(shop)
