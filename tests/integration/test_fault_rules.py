@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from pynamodb.exceptions import GetError, TransactWriteError, VerboseClientError
 
-from ocop_stamps.core.errors import Conflict, Unavailable
+from ocop_stamps.core.errors import Conflict, RecordFull, Unavailable
 from ocop_stamps.storage import faults, repository
 from ocop_stamps.storage import inspection as inspection_store
 from ocop_stamps.storage import printing as print_store
@@ -21,8 +21,11 @@ from ocop_stamps.storage.models import ALL_MODELS
 ONE_ATTEMPT = {"mode": "standard", "total_max_attempts": 1}
 
 
-def client_error(code: str, reasons: list[str] | None = None, status: int = 400) -> ClientError:
-    response: dict[str, Any] = {"Error": {"Code": code, "Message": "x"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+def client_error(code: str, reasons: list[str] | None = None, status: int = 400, message: str = "x") -> ClientError:
+    response: dict[str, Any] = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
     if reasons is not None:
         response["CancellationReasons"] = [{"Code": r} for r in reasons]
     return ClientError(response, "Op")
@@ -222,3 +225,35 @@ def test_given_requests_answered_at_once_in_threads_then_each_keeps_its_own_budg
     for t in threads:
         t.join()
     assert seen == {"public": 4.0, "producer": 20.0}
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        client_error("ValidationException", message="Item size to update has exceeded the maximum allowed size"),
+        client_error("ValidationException", message="Item size has exceeded the maximum allowed size"),
+        client_error(
+            "TransactionCanceledException",
+            reasons=["None", "ValidationException"],
+            message="Transaction cancelled [None, ValidationException]: Item size has exceeded the maximum allowed size",
+        ),
+    ],
+)
+def test_given_a_write_that_would_pass_400_kb_then_409_record_full_in_both_languages_at_once(clock: Clock, error):
+    op = flaky([error])
+    with pytest.raises(RecordFull) as caught:
+        op()
+    assert len(op.calls) == 1 and clock.waits == []  # not a fault: retrying cannot help
+    assert caught.value.status == 409 and caught.value.code == "record_full"
+    assert "400 KB" in str(caught.value) and "400 KB" in caught.value.message_vi
+
+
+def test_given_a_real_item_over_400_kb_in_moto_then_the_write_answers_record_full(aws):
+    @faults.retrying
+    def save_huge() -> None:  # as a recall, void or rating appended to a full history would
+        faults.dynamodb_client().put_item(
+            TableName="ocop-catalog", Item={"pk": {"S": "LOT#huge"}, "sk": {"S": "PROFILE"}, "h": {"S": "ữ" * 140_000}}
+        )
+
+    with pytest.raises(RecordFull):
+        save_huge()

@@ -94,6 +94,24 @@ def busy() -> Conflict:
     )
 
 
+class RecordFull(Conflict):
+    """409: the write would make one DynamoDB item larger than its 400 KB limit."""
+
+    code = "record_full"
+
+
+def record_full() -> RecordFull:
+    """The 409 for a write DynamoDB refused because the item would pass 400 KB: a history kept
+    on one record (a lot's recalls, a batch's voids, a product's ratings) is full. Nothing
+    was changed (break test of issue 13: this was a 500)."""
+    return RecordFull(
+        "This record's history is full (a stored record may hold at most 400 KB); nothing was changed. "
+        "Use shorter texts, or ask the OCOP office to archive the record's history.",
+        "Lịch sử của hồ sơ này đã đầy (mỗi hồ sơ lưu trữ tối đa 400 KB); chưa có gì bị thay đổi. "
+        "Hãy dùng nội dung ngắn hơn, hoặc đề nghị văn phòng OCOP lưu trữ lịch sử cũ của hồ sơ.",
+    )
+
+
 def unavailable() -> Unavailable:
     """The 503 for work the data store kept refusing (throttled, failing) after its retries."""
     return Unavailable(

@@ -52,7 +52,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from ocop_stamps.core.errors import DomainError, busy, unavailable
+from ocop_stamps.core.errors import DomainError, busy, record_full, unavailable
 from ocop_stamps.observability import logger
 
 
@@ -181,6 +181,27 @@ def fault_of(exc: BaseException) -> Fault | None:
     return None
 
 
+def item_too_large(exc: BaseException) -> bool:
+    """Whether ``exc`` is (or wraps) DynamoDB refusing a write that would make an item larger
+    than 400 KB (``ValidationException`` "Item size ... exceeded the maximum allowed size",
+    alone or as a transaction's cancellation reason). Not a fault: retrying cannot help."""
+    todo: list[BaseException] = [exc]
+    for _ in range(8):
+        if not todo:
+            break
+        current = todo.pop(0)
+        if isinstance(current, ClientError):
+            error = current.response.get("Error", {})
+            text = f"{error.get('Message', '')} {current}"
+            codes = {str(error.get("Code", ""))} | set(_reason_codes(current))
+            if codes & {"ValidationException", "ItemCollectionSizeLimitExceededException"} and (
+                "item size" in text.lower() or "ItemCollectionSizeLimitExceeded" in "".join(codes)
+            ):
+                return True
+        todo += [e for e in (getattr(current, "cause", None), current.__cause__) if isinstance(e, BaseException)]
+    return False
+
+
 def exhausted(fault: Fault) -> DomainError:
     """The answer once a fault outlasted its retries: 409 for a conflict, else 503."""
     return busy() if fault is Fault.conflict else unavailable()
@@ -204,6 +225,8 @@ def retrying[**P, R](func: Callable[P, R]) -> Callable[P, R]:
             except Exception as exc:
                 fault = fault_of(exc)
                 if fault is None:
+                    if item_too_large(exc):  # a 400 KB item: the data decides, answered 409
+                        raise record_full() from exc
                     raise
                 wait = backoff(fault, attempt)
                 deadline = _deadline.get()
