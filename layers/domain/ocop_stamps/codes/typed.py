@@ -277,7 +277,9 @@ def _options(letters: list[_Letter]) -> list[Options] | None:
                 opts.extend(opt for group in removed.values() for opt in group)
             out.append(_by_size(opts) if len(opts) > 1 else {1: (opts[0],)})
         elif letter.base:
-            opts_by_size = _letter_options(letter.base, letter.shape, letter.tone, _room(letters, i), most_keys, False)
+            # (no reading has more than 4 keys: a shape and three tones; one cache entry for 4 and up)
+            keys = min(most_keys, 4)
+            opts_by_size = _letter_options(letter.base, letter.shape, letter.tone, _room(letters, i), keys, False)
             if not opts_by_size:
                 return None
             out.append(opts_by_size)
