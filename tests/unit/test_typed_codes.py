@@ -174,12 +174,14 @@ def test_given_letters_no_vietnamese_keyboard_makes_then_an_ordinary_unknown_cod
         assert (reading.code, reading.outcome, reading.reason) == (None, PLAIN, "character outside the code alphabet")
 
 
-def test_given_many_stacked_accents_then_the_repair_gives_up_quickly_instead_of_guessing():
-    started = time.perf_counter()
-    reading = read("ẾẾẾẾẾẾẾẾ", KEYS)
+@pytest.mark.parametrize("text", ["ẾẾẾẾẾẾẾẾ", "Y79ÁACẶYY", "BFẰQAĂEC", "ẠẠẠẠẠẠẠẠẠẠẠẠẠẠẠ"])
+def test_given_accented_text_with_too_many_readings_or_none_then_the_repair_gives_up_quickly(text):
+    started = time.process_time()
+    reading = read(text, KEYS)
+
     assert (reading.code, reading.outcome) == (None, KEYBOARD)
     assert reading.candidates <= typed.MAX_CANDIDATES + 1
-    assert time.perf_counter() - started < 2.0  # bounded: at most MAX_CANDIDATES readings
+    assert time.process_time() - started < 1.0  # bounded (measured: under 0.1 s of CPU)
 
 
 # --- never another code ------------------------------------------------------------------------

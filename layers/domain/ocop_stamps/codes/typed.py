@@ -277,7 +277,9 @@ def _options(letters: list[_Letter]) -> list[Options] | None:
                 opts.extend(opt for group in removed.values() for opt in group)
             out.append(_by_size(opts) if len(opts) > 1 else {1: (opts[0],)})
         elif letter.base:
-            opts_by_size = _letter_options(letter.base, letter.shape, letter.tone, _room(letters, i), most_keys, False)
+            # (no reading has more than 4 keys: a shape and three tones; one cache entry for 4 and up)
+            keys = min(most_keys, 4)
+            opts_by_size = _letter_options(letter.base, letter.shape, letter.tone, _room(letters, i), keys, False)
             if not opts_by_size:
                 return None
             out.append(opts_by_size)
@@ -331,13 +333,21 @@ def _checked_readings(options: list[Options]) -> tuple[list[str], int]:
     many readings there were (``_TooMany`` past ``MAX_CANDIDATES``). Depth first, pruned by
     length; the check symbol's sum is carried along, so only passing readings are joined."""
     n = len(options)
+    # min_rest[i]: fewest characters letters i.. can stand for; max_rest[i][b]: most, with at
+    # most b keys that left no trace -- so a branch that cannot reach CODE_LENGTH is never taken
     min_rest = [0] * (n + 1)
-    max_rest = [0] * (n + 1)
+    max_rest = [[0] * (MAX_LOST + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         min_rest[i] = min_rest[i + 1] + min(options[i])
-        max_rest[i] = max_rest[i + 1] + max(options[i])
+        most = [-CODE_LENGTH] * (MAX_LOST + 1)  # by keys lost at letter i
+        for size, opts in options[i].items():
+            for opt in opts:
+                if opt.lost <= MAX_LOST:
+                    most[opt.lost] = max(most[opt.lost], size)
+        for budget in range(MAX_LOST + 1):
+            max_rest[i][budget] = max(most[k] + max_rest[i + 1][budget - k] for k in range(budget + 1))
     passing: list[str] = []
-    if not min_rest[0] <= CODE_LENGTH <= max_rest[0]:
+    if not min_rest[0] <= CODE_LENGTH <= max_rest[0][MAX_LOST]:
         return passing, 0
     rows, digit = CHECK_ROWS, DIGITS
     parts: list[str] = []
@@ -372,10 +382,10 @@ def _checked_readings(options: list[Options]) -> tuple[list[str], int]:
     def choose(i: int, size: int, pos: int, lost: int, acc: int) -> None:
         for extra, opts in options[i].items():
             total = size + extra
-            if not total + min_rest[i + 1] <= CODE_LENGTH <= total + max_rest[i + 1]:
+            if total + min_rest[i + 1] > CODE_LENGTH:
                 continue
             for opt in opts:
-                if lost + opt.lost > MAX_LOST:
+                if lost + opt.lost > MAX_LOST or total + max_rest[i + 1][MAX_LOST - lost - opt.lost] < CODE_LENGTH:
                     continue
                 for d, k in opt.later:
                     pending[i + d].append(k)
