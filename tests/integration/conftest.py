@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from helpers.handlers import TEST_KEYS, TEST_ORIGIN_SECRET, Shop
-from ocop_local import backend
+from helpers.handlers import TEST_KEYS, TEST_ORIGIN_SECRET, Shop, load_handler
+from ocop_local import backend, streams
 
 
 @pytest.fixture
@@ -51,3 +51,22 @@ def ddb_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(BaseClient, "_make_api_call", counting)
     return calls
+
+
+@pytest.fixture
+def detector(aws: None) -> Any:
+    """Drains the Scans table's stream (moto) through the detector's own handler."""
+    env = backend.create_alert_resources()
+    for key, value in env.items():
+        backend.os.environ[key] = value
+    backend.apply_environment({})
+    reader = streams.StreamReader("ocop-scans")
+    handler = load_handler("anomaly_detector").lambda_handler
+
+    def run() -> dict[str, int]:
+        return streams.drain(handler, reader, dead_letter_url=env["ANOMALY_DLQ_URL"])
+
+    run.inbox = env["ALERTS_INBOX_URL"]  # type: ignore[attr-defined]
+    yield run
+    for key in env:
+        backend.os.environ.pop(key, None)

@@ -12,9 +12,9 @@ from urllib.parse import quote, urlencode
 import boto3
 import pytest
 
-from helpers.handlers import Shop, invoke, load_handler, sample
+from helpers.handlers import Shop, invoke, sample
 from helpers.keyboards import TELEX, VIQR, VNI, type_with
-from ocop_local import backend, streams
+from ocop_local import backend
 from ocop_stamps.codes import typed as typed_codes
 from ocop_stamps.codes.scheme import StampId, group
 
@@ -112,20 +112,6 @@ def test_given_options_then_204_with_allow_and_other_methods_405(shop: Shop, sta
     status, headers, _ = request(f"/v/{stamp}", method="POST")
     assert status == 405 and "GET" in headers["allow"]
     assert _stamp_count(stamp) == 0
-
-
-@pytest.fixture
-def detector(aws: None) -> Any:
-    """Drains the Scans table's stream (moto) through the detector's own handler."""
-    env = backend.create_alert_resources()
-    for key, value in env.items():
-        backend.os.environ[key] = value
-    backend.apply_environment({})
-    reader = streams.StreamReader("ocop-scans")
-    handler = load_handler("anomaly_detector").lambda_handler
-    yield lambda: streams.drain(handler, reader, dead_letter_url=env["ANOMALY_DLQ_URL"])
-    for key in env:
-        backend.os.environ.pop(key, None)
 
 
 def _alerts() -> list[dict[str, Any]]:

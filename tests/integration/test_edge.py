@@ -13,8 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from helpers.handlers import TEST_ORIGIN_SECRET, Shop, claims, http_event, invoke, invoke_json, load_handler, sample
-from ocop_local import backend, streams
+from helpers.handlers import TEST_ORIGIN_SECRET, Shop, claims, http_event, invoke, invoke_json, sample
 from ocop_stamps.storage import parameters
 
 HANOI = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "HN"}
@@ -57,20 +56,6 @@ def alerts() -> list[dict[str, Any]]:
     status, body = invoke_json("inspector_api", http_event("GET", "/alerts", route="/alerts", claims=claims("admin")))
     assert status == 200, body
     return body["items"]
-
-
-@pytest.fixture
-def detector(aws: None) -> Iterator[Any]:
-    """Drains the Scans table's stream (moto) through the anomaly detector's own handler."""
-    env = backend.create_alert_resources()
-    for key, value in env.items():
-        backend.os.environ[key] = value
-    backend.apply_environment({})
-    reader = streams.StreamReader("ocop-scans")
-    handler = load_handler("anomaly_detector").lambda_handler
-    yield lambda: streams.drain(handler, reader, dead_letter_url=env["ANOMALY_DLQ_URL"])
-    for key in env:
-        backend.os.environ.pop(key, None)
 
 
 # --- the page a buyer sees, the alerts inspectors get --------------------------------------

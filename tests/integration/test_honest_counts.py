@@ -18,7 +18,7 @@ import pytest
 
 from helpers.handlers import Shop, claims, http_event, invoke_json, load_handler
 from helpers.visits import PHONE, ZALO_IN_APP, log_lines, networks, scan_count, stamp_item, visit
-from ocop_local import backend, streams
+from ocop_local import backend
 from ocop_stamps.core.vocabulary import ScanKind
 from ocop_stamps.scanning import verification
 from ocop_stamps.scanning.traffic import Traffic
@@ -46,20 +46,6 @@ KIND = {
     "prerender": "prefetch",
     "firefox-prefetch": "prefetch",
 }
-
-
-@pytest.fixture
-def detector(aws: None) -> Iterator[Any]:
-    """Drains the Scans table's stream (moto) through the detector's own handler."""
-    env = backend.create_alert_resources()
-    for key, value in env.items():
-        backend.os.environ[key] = value
-    backend.apply_environment({})
-    reader = streams.StreamReader("ocop-scans")
-    handler = load_handler("anomaly_detector").lambda_handler
-    yield lambda: streams.drain(handler, reader, dead_letter_url=env["ANOMALY_DLQ_URL"])
-    for key in env:
-        backend.os.environ.pop(key, None)
 
 
 def alerts() -> list[dict[str, Any]]:

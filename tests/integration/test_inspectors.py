@@ -17,7 +17,7 @@ import pytest
 from helpers.epcis import validation_errors as _valid
 from helpers.handlers import EVENTS, FakeContext, Shop, claims, http_event, invoke, invoke_json, load_handler, scan
 from helpers.visits import networks, visit
-from ocop_local import backend, streams
+from ocop_local import streams
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import VN_TZ
 
@@ -44,25 +44,6 @@ def alerts(who: dict | None = None, **query: str) -> list[dict]:
     status, body = api("GET", "/alerts", "/alerts", who, query=query)
     assert status == 200, body
     return body["items"]
-
-
-@pytest.fixture
-def detector(aws: None) -> Any:
-    """Drains the Scans table's stream (moto) through the detector's own handler."""
-    env = backend.create_alert_resources()
-    for key, value in env.items():
-        backend.os.environ[key] = value
-    backend.apply_environment({})
-    reader = streams.StreamReader("ocop-scans")
-    handler = load_handler("anomaly_detector").lambda_handler
-
-    def run() -> dict[str, int]:
-        return streams.drain(handler, reader, dead_letter_url=env["ANOMALY_DLQ_URL"])
-
-    run.inbox = env["ALERTS_INBOX_URL"]  # type: ignore[attr-defined]
-    yield run
-    for key in env:
-        backend.os.environ.pop(key, None)
 
 
 def notifications(inbox: str) -> list[str]:

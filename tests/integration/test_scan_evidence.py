@@ -19,7 +19,7 @@ import json
 
 from helpers.handlers import Shop, http_event, invoke, sample, scan
 from integration.test_gs1_resolver import GTIN14, OTHER_GTIN, resolve
-from integration.test_inspectors import HANOI, alerts, detector, inspector, log  # noqa: F401 -- detector: a fixture
+from integration.test_inspectors import HANOI, alerts, inspector, log
 from ocop_stamps.codes.scheme import CodeKeys, encode
 
 LOT = "HH-2026-11"  # the shop's lot code
@@ -85,7 +85,7 @@ def test_given_a_label_naming_a_lot_for_a_stamp_bound_to_none_then_the_page_and_
     assert log(code=unbound)[1]["items"][0]["flags"] == ["lot_mismatch"]
 
 
-def test_given_a_label_naming_another_lot_then_the_detector_opens_an_alert(shop: Shop, detector):  # noqa: F811
+def test_given_a_label_naming_another_lot_then_the_detector_opens_an_alert(shop: Shop, detector):
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
     resolve(_dl(code, "WRONG-LOT"))
