@@ -1,6 +1,7 @@
 """Producer and admin text is data (issue 13): invisible and reordering characters are
 removed and every text is NFC before it is stored, so the consumer page and the labels show
-what the producer meant; a name that reads like a label template prints as written."""
+what the producer meant; a name that reads like a label template prints as written. Text
+stored decomposed before that boundary existed is read back composed (issue 11, fault 5)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 from xml.etree import ElementTree
 
+import boto3
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
@@ -34,6 +36,7 @@ from ocop_local import backend
 from ocop_stamps.codes.scheme import group
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.printing import qr, render, sheets
+from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import printing as print_store
 
 RLO, PDF_MARK, ZWSP, ZWJ, WJ, BOM = "\u202e", "\u202c", "\u200b", "\u200d", "\u2060", "\ufeff"
@@ -140,16 +143,22 @@ PLACEHOLDER_NAME = "Trà {URL} {CODE} {0} %s"
 
 
 @pytest.fixture
-def placeholder_shop(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
-    """A product named like a label template, its batch activated, the print bucket and queues in moto."""
+def printing_shop(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
+    """The shop with the print bucket and queues in moto."""
     for key, value in backend.create_print_resources().items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     print_store.reset_clients()
-    stamped(shop, PLACEHOLDER_NAME)
     yield shop
     get_settings.cache_clear()
     print_store.reset_clients()
+
+
+@pytest.fixture
+def placeholder_shop(printing_shop: Shop) -> Shop:
+    """A product named like a label template, its batch activated, ready to print."""
+    stamped(printing_shop, PLACEHOLDER_NAME)
+    return printing_shop
 
 
 def print_files(shop: Shop, **body: Any) -> bytes:
@@ -216,3 +225,62 @@ def test_given_a_name_with_placeholders_when_rendered_directly_then_svg_and_pdf_
     text = pdfium.PdfDocument(out.getvalue())[0].get_textpage().get_text_range()
 
     assert "{URL}{CODE}" in svg.decode() and "{URL}{CODE}" in text
+
+
+# --- 11.5 text stored decomposed before the boundary normalised it ---------------------------------------
+STORED_NAME = "Chè Shan tuyết Suối Giàng đặc biệt"
+
+
+def store_as_is(pk: str, **fields: Any) -> None:
+    """Write ``fields`` into the catalog item ``pk`` exactly as given (no API, no normalising),
+    as a record saved before every text was normalised at the boundary would be."""
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    values = {f":v{i}": value for i, value in enumerate(fields.values())}
+    boto3.resource("dynamodb", region_name="ap-southeast-1").Table(get_settings().catalog_table).update_item(
+        Key={"pk": pk, "sk": table_keys.PROFILE},
+        UpdateExpression="SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)),
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
+
+
+def nfd(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    assert decomposed != text
+    return decomposed
+
+
+def test_given_names_stored_decomposed_then_the_consumer_page_and_its_json_show_them_composed(shop: Shop):
+    product, code = stamped(shop, STORED_NAME)
+    store_as_is(table_keys.product_key(product["product_id"]), name=nfd(STORED_NAME))
+    store_as_is(table_keys.producer_key(shop.producer_id), name=nfd("Hợp tác xã chè Suối Giàng"))
+    store_as_is(
+        table_keys.lot_key(shop.lot["lot_id"]),
+        origin={**shop.lot["origin"], "area_name": nfd("Đồi chè cổ thụ")},
+    )
+
+    _, verdict = scan(code)
+    status, page = scan(code, html=True)
+
+    assert verdict["product"]["name"] == STORED_NAME
+    assert verdict["producer"]["name"] == "Hợp tác xã chè Suối Giàng"
+    assert status == 200 and STORED_NAME in page and "Đồi chè cổ thụ" in page
+    assert unicodedata.is_normalized("NFC", page) and unicodedata.is_normalized("NFC", json.dumps(verdict))
+
+
+def test_given_a_name_stored_decomposed_when_labels_are_printed_then_they_are_the_labels_of_the_composed_name(
+    printing_shop: Shop,
+):
+    product, _ = stamped(printing_shop, STORED_NAME)
+    composed = print_files(printing_shop, format="png_zip", preset="a4-24", first_serial=1, last_serial=1)
+
+    store_as_is(table_keys.product_key(product["product_id"]), name=nfd(STORED_NAME))
+    decomposed = print_files(printing_shop, format="png_zip", preset="a4-24", first_serial=1, last_serial=1)
+    pdf = pdfium.PdfDocument(print_files(printing_shop, format="pdf", preset="a4-24", first_serial=1, last_serial=1))
+    text = pdf[0].get_textpage().get_text_range().replace("\r\n", " ").replace("\n", " ")
+
+    def label(archive: bytes) -> Any:
+        return np.asarray(Image.open(io.BytesIO(zipfile.ZipFile(io.BytesIO(archive)).read("0000001.png"))))
+
+    assert np.array_equal(label(composed), label(decomposed))  # the marks sit on their letters, as composed
+    assert "Suối Giàng" in text and unicodedata.is_normalized("NFC", text)

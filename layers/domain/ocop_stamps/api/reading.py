@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ocop_stamps.core.errors import BadRequest, Unprocessable
+from ocop_stamps.core.text import nfc
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_JSON_DEPTH = 32  # the deepest request body (a lot's process steps) nests 3 levels
@@ -189,6 +190,20 @@ def repeated_parameter(event: Mapping[str, Any]) -> MalformedRequest | None:
         f"Tham số truy vấn {names} được truyền nhiều lần; mỗi tham số chỉ được truyền một lần.",
         details=[{"field": f"query.{name}", "problem": "given more than once"} for name in twice],
     )
+
+
+def with_text_parameters(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``event`` with its query and path parameter values in NFC (``core.text``), so a lot code
+    or a province typed on a Mac filters the same as one typed on a phone (issue 11, fault 5).
+    The same event when nothing changes; otherwise a shallow copy (the caller's event is kept)."""
+    changes = {}
+    for name in ("queryStringParameters", "pathParameters"):
+        values = event.get(name)
+        if isinstance(values, dict):
+            normal = nfc(values)
+            if normal is not values:
+                changes[name] = normal
+    return {**event, **changes} if changes else event
 
 
 def request_problem(event: Mapping[str, Any]) -> MalformedRequest | None:

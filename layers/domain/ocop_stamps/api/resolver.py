@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from ocop_stamps.api.public_router import JSON, error_body, json_text
-from ocop_stamps.api.reading import read_json, request_problem
+from ocop_stamps.api.reading import read_json, request_problem, with_text_parameters
 from ocop_stamps.api.responses import error_response, json_response
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import DomainError, unavailable
@@ -58,6 +58,7 @@ class JsonApiResolver(APIGatewayHttpResolver):
         problem = request_problem(event)
         if problem is not None:
             return error_event_response(problem)
+        event = with_text_parameters(event)
         with request_budget(context):  # DynamoDB retries end well inside the function's time
             return within_limit(super().resolve(event, context))
 

@@ -30,12 +30,12 @@ parameters are declared in the functions, not here, and stay parsed from their t
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from ocop_stamps.core import dates
+from ocop_stamps.core.text import LONE_SURROGATE, clean_text
 
 MAX_BATCH_SIZE = 1_000_000
 
@@ -84,25 +84,6 @@ SoonMoment = Annotated[
         description="A date, or a time (ISO 8601; without a zone: Vietnam time), from 2000-01-01 to one day from now."
     ),
 ]
-
-
-_KEPT_CONTROLS = frozenset("\t\n\r")
-LONE_SURROGATE = "contains a lone surrogate (not Unicode text)"
-
-
-def clean_text(value: str) -> str:
-    """``value`` without invisible format and control characters (tab and newlines stay), in NFC."""
-    if value.isascii() and value.isprintable():
-        return value
-    kept = []
-    for ch in value:
-        category = unicodedata.category(ch)
-        if category == "Cs":
-            raise ValueError(LONE_SURROGATE)
-        if category == "Cf" or (category == "Cc" and ch not in _KEPT_CONTROLS):
-            continue
-        kept.append(ch)
-    return unicodedata.normalize("NFC", "".join(kept))
 
 
 def _clean_all(value: Any) -> Any:

@@ -30,6 +30,7 @@ import numpy as np
 from ocop_stamps.codes.labels import label_url
 from ocop_stamps.codes.scheme import encode_many, group
 from ocop_stamps.core.errors import BadRequest
+from ocop_stamps.core.text import nfc_text
 from ocop_stamps.printing.qr import QUIET_ZONE, encode_urls
 from ocop_stamps.printing.sheets import CUT_MARK_MM, MIN_MODULE_MM, LabelLayout, Sheet, label_layout
 from ocop_stamps.storage.parameters import code_keys
@@ -49,10 +50,14 @@ class Stamps:
 
 @dataclass(frozen=True)
 class LabelText:
-    """What every label of a job shares."""
+    """What every label of a job shares. The name is kept in NFC (``core.text``): ReportLab
+    draws a decomposed "ế" as "e" followed by two marks that land beside it, not on it."""
 
     product_name: str
     stars: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "product_name", nfc_text(self.product_name))
 
 
 def iter_stamps(

@@ -27,6 +27,7 @@ from ocop_stamps.codes.typed import read
 from ocop_stamps.core.errors import BadRequest, Unavailable, unavailable
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.provinces import named_in
+from ocop_stamps.core.text import clean_text
 from ocop_stamps.core.vocabulary import REPORT
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import logger
@@ -40,13 +41,17 @@ from ocop_stamps.storage.parameters import code_keys, ip_hash_salt
 
 WHERE_MAX = 120
 NOTE_MAX = 500
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _CODE = re.compile(r"^[0-9A-Z]{1,32}$")
 
 
 def clean(text: Any, limit: int) -> str | None:
-    """Trimmed text without control or bidi-override characters; None if over ``limit``."""
-    value = _CONTROL.sub("", str(text or "")).strip()
+    """Trimmed NFC text without invisible format or control characters (``core.text``, the
+    rule every request body follows), runs of spaces and tabs made one space; None if over
+    ``limit`` or not storable text (a lone surrogate)."""
+    try:
+        value = clean_text(str(text or "")).replace("\r", "").strip()
+    except ValueError:
+        return None
     value = re.sub(r"[ \t]+", " ", value)
     return value if len(value) <= limit else None
 

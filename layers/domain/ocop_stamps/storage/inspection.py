@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError
 
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.text import nfc
 from ocop_stamps.observability import tracer
 from ocop_stamps.storage import faults
 from ocop_stamps.storage.models import EventItem, ScanItem
@@ -56,7 +57,7 @@ def to_ddb(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_ddb(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _de.deserialize(v) for k, v in item.items()}
+    return {k: _de.deserialize(v) for k, v in nfc(item).items()}  # text in NFC (core.text)
 
 
 def plain(value: Any) -> Any:

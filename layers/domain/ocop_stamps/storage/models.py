@@ -12,6 +12,8 @@ inspector queries run (``storage.inspection.query_scans``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -25,6 +27,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ocop_stamps.core.settings import Settings
+from ocop_stamps.core.text import nfc
 from ocop_stamps.storage.faults import CONNECT_TIMEOUT, READ_TIMEOUT
 from ocop_stamps.storage.keys import INDEXES
 
@@ -37,7 +40,21 @@ class _Meta:
     read_timeout_seconds = READ_TIMEOUT
 
 
-class CatalogItem(Model):
+class _ReadsNFC:
+    """Items come back from a table with every string in NFC (``core.text``), whatever was
+    stored before the request boundary normalised text (issue 11, fault 5): pynamodb builds
+    every item it reads -- get, query, batch get, refresh -- through ``_instantiate`` or
+    ``deserialize``, so the raw attribute values are normalised once, there."""
+
+    @classmethod
+    def _instantiate(cls, attribute_values: dict[str, Any]) -> Any:
+        return super()._instantiate(nfc(attribute_values))  # type: ignore[misc]
+
+    def deserialize(self, attribute_values: dict[str, Any]) -> None:
+        super().deserialize(nfc(attribute_values))  # type: ignore[misc]
+
+
+class CatalogItem(_ReadsNFC, Model):
     """Base for everything in the catalog table."""
 
     class Meta(_Meta):
@@ -156,7 +173,7 @@ class CounterItem(CatalogItem):
     value = NumberAttribute(default=0)
 
 
-class StampItem(Model):
+class StampItem(_ReadsNFC, Model):
     """Per-stamp state, created lazily by the first scan (never at issue time)."""
 
     class Meta(_Meta):
@@ -174,7 +191,7 @@ class StampItem(Model):
     scanners = UnicodeSetAttribute(null=True)
 
 
-class RateItem(Model):
+class RateItem(_ReadsNFC, Model):
     """One rate counter (``scanning.limits``): unknown-code lookups or reports per client hash,
     reports per code, each per window."""
 
@@ -199,7 +216,7 @@ def _scan_index(filter_name: str) -> GlobalSecondaryIndex[ScanItem]:
     return type(f"Index_{name}", (GlobalSecondaryIndex,), attrs)()  # type: ignore[no-any-return]
 
 
-class ScanItem(Model):
+class ScanItem(_ReadsNFC, Model):
     """One line of the verification log. ``scan_key`` = ISO time + '#' + scan number."""
 
     class Meta(_Meta):

@@ -23,6 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.text import nfc
 from ocop_stamps.observability import tracer
 from ocop_stamps.storage import faults
 
@@ -105,7 +106,7 @@ def get_job(job_id: str, *, consistent: bool = False) -> dict[str, Any] | None:
     item = out.get("Item")
     if not item or item.get("kind", {}).get("S") != "print_job":
         return None
-    return {k: _from_attr(v) for k, v in item.items()}
+    return {k: _from_attr(v) for k, v in nfc(item).items()}  # text in NFC (core.text)
 
 
 @tracer.capture_method(capture_response=False)

@@ -1,0 +1,59 @@
+"""Text as the service keeps it: NFC, without invisible format or control characters (issue 11,
+fault 5; issue 13).
+
+Every text enters through ``clean_text`` (request bodies in ``core.schema.Strict``, query and
+path parameters in ``api.reading``, the public report form in ``scanning.reports``) and every
+text read back from a table passes ``nfc`` (``storage.models`` on each item, ``storage``'s
+low-level reads), so a name stored decomposed before the boundary existed -- pasted from a Mac
+or Word, where "ế" is "e" + U+0302 + U+0301 -- shows and prints as the same letters as one
+typed today. Standard library only: the public scan function imports it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+_KEPT_CONTROLS = frozenset("\t\n\r")
+LONE_SURROGATE = "contains a lone surrogate (not Unicode text)"
+
+
+def clean_text(value: str) -> str:
+    """``value`` without invisible format (Cf) and control (Cc, but tab and newlines) characters,
+    in NFC. ValueError(LONE_SURROGATE) for a lone surrogate, which no table can store."""
+    if value.isascii() and value.isprintable():
+        return value
+    kept = []
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            raise ValueError(LONE_SURROGATE)
+        if category == "Cf" or (category == "Cc" and ch not in _KEPT_CONTROLS):
+            continue
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def nfc_text(value: str) -> str:
+    """``value`` in NFC; the same object when it already is (the common case costs one check)."""
+    if value.isascii() or unicodedata.is_normalized("NFC", value):
+        return value
+    return unicodedata.normalize("NFC", value)
+
+
+def nfc(value: Any) -> Any:
+    """``value`` with every string in it -- dict keys, list, tuple and set members, nested --
+    in NFC. Other values are returned as they are; containers are rebuilt only when a string in
+    them changed, so reading already-normal data allocates nothing."""
+    if isinstance(value, str):
+        return nfc_text(value)
+    if isinstance(value, dict):
+        pairs = [(k, v, nfc(k), nfc(v)) for k, v in value.items()]
+        if all(k is nk and v is nv for k, v, nk, nv in pairs):
+            return value
+        return {nk: nv for _, _, nk, nv in pairs}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [nfc(v) for v in value]
+        same = all(a is b for a, b in zip(value, items, strict=True))
+        return value if same else type(value)(items)
+    return value
