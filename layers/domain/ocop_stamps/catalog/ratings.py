@@ -11,10 +11,17 @@ from ocop_stamps.core import dates
 from ocop_stamps.core import ocop as rules
 from ocop_stamps.core.errors import CONFLICT_ATTEMPTS, BadRequest, Conflict, NotFound, busy
 from ocop_stamps.core.ids import iso, utc_now
-from ocop_stamps.core.vocabulary import ISSUING_LEVEL_LABELS, IssuingLevel, RatingAction
+from ocop_stamps.core.vocabulary import IssuingLevel, RatingAction
 from ocop_stamps.epcis import events as epcis
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.storage import repository as repo
+
+_WHO: dict[IssuingLevel, tuple[str, str]] = {
+    IssuingLevel.district: ("Ủy ban nhân dân cấp huyện", "a district People's Committee"),
+    IssuingLevel.province: ("Ủy ban nhân dân cấp tỉnh", "a provincial People's Committee"),
+    IssuingLevel.central: ("cấp trung ương", "the central level"),
+}
+"""Each level as it reads inside a sentence (Vietnamese, English)."""
 
 
 def checked(rating: OcopRating) -> dict[str, Any]:
@@ -33,16 +40,16 @@ def checked(rating: OcopRating) -> dict[str, Any]:
     under = rules.rules_on(day)
     wanted = under.levels[rating.stars]
     if decision.issuing_level is not wanted:
-        given_vi, given_en = ISSUING_LEVEL_LABELS[decision.issuing_level]
-        wanted_vi, wanted_en = ISSUING_LEVEL_LABELS[wanted]
+        given_vi, given_en = _WHO[decision.issuing_level]
+        wanted_vi, wanted_en = _WHO[wanted]
         if wanted is IssuingLevel.central:
             ministry_vi, ministry_en = rules.ministry_on(day)
             wanted_vi, wanted_en = f"{wanted_vi} ({ministry_vi})", f"{wanted_en} ({ministry_en})"
         raise BadRequest(
-            f"A {rating.stars}-star rating decided on {day.isoformat()} is recognised by the {wanted_en.lower()}, "
-            f"not by a {given_en.lower()} ({under.name[1]}): decision.issuing_level must be '{wanted.value}'.",
-            f"Sản phẩm OCOP {rating.stars} sao có quyết định ngày {dates.show(day)} do {wanted_vi.lower()} công nhận, "
-            f"không phải {given_vi.lower()} (theo {under.name[0]}).",
+            f"A {rating.stars}-star rating decided on {day.isoformat()} is recognised by {wanted_en}, not by "
+            f"{given_en}, under {under.name[1]}: decision.issuing_level must be '{wanted.value}'.",
+            f"Sản phẩm OCOP {rating.stars} sao có quyết định ngày {dates.show(day)} phải do {wanted_vi} công nhận, "
+            f"không phải {given_vi}, theo {under.name[0]}.",
         )
     body = decision.issuing_body
     if body is None:

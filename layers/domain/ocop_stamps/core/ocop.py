@@ -32,12 +32,12 @@ class Rules(NamedTuple):
 RULES: tuple[Rules, ...] = (
     Rules(
         dt.date.min,
-        ("Quyết định 1048/QĐ-TTg (2019)", "Decision 1048/QĐ-TTg (2019)"),
+        ("Quyết định 1048/QĐ-TTg ngày 21/08/2019", "Decision 1048/QĐ-TTg of 21 August 2019"),
         {3: IssuingLevel.province, 4: IssuingLevel.province, 5: IssuingLevel.central},
     ),
     Rules(
         dt.date(2023, 2, 24),
-        ("Quyết định 148/QĐ-TTg (2023)", "Decision 148/QĐ-TTg (2023)"),
+        ("Quyết định 148/QĐ-TTg ngày 24/02/2023", "Decision 148/QĐ-TTg of 24 February 2023"),
         {3: IssuingLevel.district, 4: IssuingLevel.province, 5: IssuingLevel.central},
     ),
     # Districts ended on 1 July 2025 (two-tier local government); Decision 1489/QĐ-TTg of
@@ -45,7 +45,7 @@ RULES: tuple[Rules, ...] = (
     # come from a province, so the amended rule is read from 1 July (docs/DATA-MODEL.md).
     Rules(
         dt.date(2025, 7, 1),
-        ("Quyết định 1489/QĐ-TTg (2025)", "Decision 1489/QĐ-TTg (2025)"),
+        ("Quyết định 1489/QĐ-TTg ngày 06/07/2025", "Decision 1489/QĐ-TTg of 6 July 2025"),
         {3: IssuingLevel.province, 4: IssuingLevel.province, 5: IssuingLevel.central},
     ),
 )
