@@ -631,7 +631,7 @@ def _ocop(stored: dict[str, Any], lang: str) -> list[str]:
         if ocop.get("action") == RatingAction.renew
         else ""
     )
-    decision = ocop.get("decision") if isinstance(ocop.get("decision"), dict) else {}
+    decision = _map(ocop.get("decision"))
     validity = ""
     if decision.get("date") or ocop.get("valid_until"):
         validity = _t(
@@ -640,7 +640,7 @@ def _ocop(stored: dict[str, Any], lang: str) -> list[str]:
             from_=_time(decision.get("date"), lang),
             to=_time(ocop.get("valid_until"), lang),
         )
-    certificate = ocop.get("certificate") if isinstance(ocop.get("certificate"), dict) else {}
+    certificate = _map(ocop.get("certificate"))
     return [
         _row(
             _t("ocop", lang),
@@ -650,6 +650,10 @@ def _ocop(stored: dict[str, Any], lang: str) -> list[str]:
         _row(_t("cert_no", lang), _e(certificate.get("number"))),
         _row(_t("valid", lang), validity),
     ]
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _decision(decision: dict[str, Any], lang: str) -> str:
