@@ -11,7 +11,7 @@ ARGS ?=# more options of `python -m ocop_local serve`, e.g. `make dev ARGS=--no-
 
 include infra/sam.mk
 
-.PHONY: venv dev test unit integration e2e lint format typecheck bench clean browser
+.PHONY: venv dev test unit integration e2e lint format typecheck bench clean browser migrate
 
 venv: $(VENV)/.installed
 
@@ -65,6 +65,11 @@ format: venv
 
 typecheck: venv
 	$(VENV)/bin/mypy layers/domain/ocop_stamps infra/local/ocop_local
+
+# Bring stored catalog items to today's shape (docs/OPERATIONS.md, "Migrations"): the tables named by
+# the environment (CATALOG_TABLE, AWS_REGION, credentials). ARGS=--dry-run counts without writing.
+migrate: venv
+	PYTHONPATH=layers/domain $(PY) -m ocop_stamps.migration $(ARGS)
 
 bench: venv
 	$(PY) tests/perf/bench.py

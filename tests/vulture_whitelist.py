@@ -15,8 +15,6 @@ _.hamlet  # Address
 _.commune  # Address, Origin
 _.district  # Address, Origin
 _.street  # Address
-_.certificate_no  # OcopRating
-_.issuing_body  # OcopRating
 _.area_name  # Origin
 _.latitude  # Origin
 _.longitude  # Origin
@@ -41,6 +39,8 @@ _.by_product
 _.by_producer
 _.by_province
 _.by_verdict
+# The migration's report (ocop_stamps.migration.runner.Report): printed and logged whole (asdict).
+_.retried
 _._connection  # storage.models.bind_tables: pynamodb's cached connection, reset on rebinding
 
 # Library settings and overrides called by the library.

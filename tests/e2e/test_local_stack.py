@@ -393,8 +393,9 @@ def test_given_the_demo_when_its_product_is_scanned_then_it_shows_the_demo_ocop_
     ).json()
 
     assert body["product"]["gtin"].lstrip("0").startswith("893")
-    assert body["product"]["ocop"]["certificate_no"].startswith("DEMO-")
-    assert body["product"]["ocop"]["issuing_body"] == "UBND tỉnh Thái Nguyên"
+    assert body["product"]["ocop"]["certificate"]["number"].startswith("DEMO-")
+    assert body["product"]["ocop"]["decision"]["issuing_body"] == "Ủy ban nhân dân tỉnh Thái Nguyên"
+    assert body["product"]["ocop"]["decision"]["issuing_level"] == "province"  # 3★ after Decision 1489/QĐ-TTg
     assert body["producer"]["demo"] is True
     assert body["lot"]["origin"]["province"] == "Thái Nguyên"
 

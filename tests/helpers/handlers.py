@@ -5,6 +5,7 @@ that is moto, set up by the ``aws`` fixture of tests/integration/conftest.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import json
 import sys
@@ -202,3 +203,24 @@ def scan(code: str, *, html: bool = False, headers: dict[str, str] | None = None
     event["headers"].update(headers or {})
     status, _resp_headers, body = invoke("public_scan", event)
     return status, (body if html else json.loads(body))
+
+
+def rating(
+    stars: int = 4,
+    date: str = "2025-03-01",
+    level: str | None = None,
+    body: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An OCOP rating body in the 2026 shape; the issuing level that fits ``stars`` on ``date``
+    (core.ocop.RULES) unless given, and a People's Committee's name to match."""
+    from ocop_stamps.core.ocop import rules_on
+
+    fits = rules_on(dt.date.fromisoformat(date)).levels.get(stars)
+    level = level or (fits.value if fits else "province")
+    if body is None:
+        body = {"district": "UBND huyện Phú Bình", "province": "UBND tỉnh Thái Nguyên"}.get(level)
+    decision = {"number": f"{stars}{date[:4]}/QĐ-UBND", "date": date, "issuing_level": level}
+    if body is not None:
+        decision["issuing_body"] = body
+    return {"stars": stars, "decision": decision, "certificate": {"number": f"GCN-{stars}-{date}"}, **extra}

@@ -59,6 +59,7 @@ def start_local_stack(state: Path) -> Iterator[LocalStack]:
             with server.serving(http) as base_url:
                 server.apply_local_environment(server.local_environment(template, base_url, state))
                 backend.create_tables(template)
+                backend.migrate()  # as `make dev` does on start
                 tokens_file = tokens.write_dev_tokens(state / tokens.DEV_TOKENS_FILE, state_dir=state)
                 summary = demo.load_demo(app, state_dir=state)
                 yield LocalStack(base_url, app, state, tokens_file, summary)

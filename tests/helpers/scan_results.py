@@ -27,9 +27,13 @@ GENUINE: dict[str, Any] = {
         "description": "Lạp sườn hun khói theo cách người Tày.",
         "ocop": {
             "stars": 4,
-            "certificate_no": "QĐ-1234/QĐ-UBND",
-            "issuing_body": "UBND tỉnh Cao Bằng",
-            "decision_date": "2024-06-15",
+            "decision": {
+                "number": "1234/QĐ-UBND",
+                "date": "2024-06-15",
+                "issuing_level": "province",
+                "issuing_body": "UBND tỉnh Cao Bằng",
+            },
+            "certificate": {"number": "GCN-0456/2024"},
             "valid_until": "2027-06-15",
             "status": "valid",
         },

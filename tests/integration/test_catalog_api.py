@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers.handlers import Shop, claims, invoke_json, sample, with_body
+from helpers.handlers import Shop, claims, invoke_json, rating, sample, with_body
 
 
 def test_given_an_admin_when_registering_a_producer_then_it_is_stored_with_vietnamese_intact(aws):
@@ -52,10 +52,10 @@ def test_given_a_gtin_with_a_wrong_check_digit_then_422_names_the_right_digit(aw
 
 def test_given_a_product_with_stars_out_of_range_or_a_future_decision_then_422(aws):
     invoke_json("admin_api", sample("admin-create-producer"))
-    bad_stars = {"stars": 6, "certificate_no": "X", "issuing_body": "UBND", "decision_date": "2024-01-01"}
+    bad_stars = rating(stars=6, date="2024-01-01")
     status, body = invoke_json("admin_api", with_body(sample("admin-create-product"), ocop=bad_stars))
     assert status == 422 and body["error"]["details"][0]["field"] == "ocop.stars"
-    future = {"stars": 4, "certificate_no": "X", "issuing_body": "UBND", "decision_date": "2099-01-01"}
+    future = rating(date="2099-01-01", level="province")
     status, body = invoke_json("admin_api", with_body(sample("admin-create-product"), ocop=future))
     assert status == 422 and "future" in body["error"]["details"][0]["problem"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from helpers.handlers import Shop, claims, http_event, invoke, invoke_json, sample, scan, with_body
+from helpers.handlers import Shop, claims, http_event, invoke, invoke_json, rating, sample, scan, with_body
 from ocop_stamps.core import dates
 from ocop_stamps.scanning import verification
 from ocop_stamps.storage import keys as table_keys
@@ -41,23 +41,30 @@ def _inspector() -> dict[str, Any]:
 
 
 # --- request bodies ------------------------------------------------------------------------------
-RATING = {"stars": 4, "certificate_no": "12/QĐ-UBND", "issuing_body": "UBND tỉnh Thái Nguyên"}
+RATING = {"stars": 4, "certificate_no": "12/QĐ-UBND", "issuing_body": "UBND tỉnh Thái Nguyên"}  # as stored before 2026
 
 
 def _lot_body(shop: Shop, **fields: Any) -> tuple[str, dict[str, Any]]:
     return "producer_api", with_body(shop.event("producer-create-lot"), lot_code="EDGE", **fields)
 
 
+def _ocop(decision_date: str = "2025-01-01", **more: Any) -> dict[str, Any]:
+    """A rating body (2026 shape) whose decision is dated ``decision_date``."""
+    body = rating(date="2025-01-01")
+    body["decision"]["date"] = decision_date
+    return {**body, **more}
+
+
 def _product_body(shop: Shop, **ocop: Any) -> tuple[str, dict[str, Any]]:
-    return "admin_api", with_body(sample("admin-create-product"), producer_id=shop.producer_id, ocop={**RATING, **ocop})
+    return "admin_api", with_body(sample("admin-create-product"), producer_id=shop.producer_id, ocop=_ocop(**ocop))
 
 
-def _rating_body(shop: Shop, **rating: Any) -> tuple[str, dict[str, Any]]:
+def _rating_body(shop: Shop, **fields: Any) -> tuple[str, dict[str, Any]]:
     event = http_event(
         "POST",
         f"/products/{shop.product_id}/ocop-rating",
         route="/products/{product_id}/ocop-rating",
-        body={"action": "record", "rating": {**RATING, **rating}},
+        body={"action": "record", "rating": _ocop(**fields)},
         claims=claims("admin"),
         path_parameters={"product_id": shop.product_id},
     )

@@ -28,6 +28,7 @@ from helpers.handlers import (
     invoke,
     invoke_json,
     load_handler,
+    rating,
     sample,
     scan,
     with_body,
@@ -488,12 +489,7 @@ def test_given_the_idempotency_record_cannot_be_completed_then_the_batch_is_answ
 def _rating() -> dict[str, Any]:
     return {
         "action": "record",
-        "rating": {
-            "stars": 4,
-            "certificate_no": "QĐ-77/2025",
-            "issuing_body": "UBND tỉnh",
-            "decision_date": "2025-03-01",
-        },
+        "rating": rating(date="2025-03-01"),
     }
 
 

@@ -200,8 +200,7 @@ _BLOCKED_RUN = textwrap.dedent(
             # EPCIS events, the paths that reach codes.scheme.encode_many
             rating = t.http_event(
                 "POST", f"/products/{pid}/ocop-rating", route="/products/{product_id}/ocop-rating",
-                body={"action": "record", "rating": {"stars": 4, "certificate_no": "QĐ-99/2026",
-                      "issuing_body": "UBND tỉnh Thái Nguyên", "decision_date": "2026-06-15"}},
+                body={"action": "record", "rating": t.rating(date="2026-06-15")},
                 claims=t.claims("admin"), path_parameters={"product_id": pid},
             )
             status_rating, rated = t.invoke_json("admin_api", rating)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from helpers.epcis import validation_errors as _valid
-from helpers.handlers import Shop, claims, http_event, invoke_json, scan
+from helpers.handlers import Shop, claims, http_event, invoke_json, rating, scan
 from helpers.visits import networks, visit
 
 
@@ -205,12 +205,7 @@ def test_given_a_rating_downgraded_then_renewed_then_withdrawn_then_the_scan_fol
         shop.product_id,
         {
             "action": "record",
-            "rating": {
-                "stars": 4,
-                "certificate_no": "QĐ-77/2025",
-                "issuing_body": "UBND tỉnh Thái Nguyên",
-                "decision_date": "2025-03-01",
-            },
+            "rating": rating(stars=4, date="2025-03-01"),
         },
     )
     assert status == 201 and product["ocop"]["stars"] == 4 and product["ocop"]["valid_until"] == "2028-03-01"
@@ -218,12 +213,7 @@ def test_given_a_rating_downgraded_then_renewed_then_withdrawn_then_the_scan_fol
         shop.product_id,
         {
             "action": "downgrade",
-            "rating": {
-                "stars": 4,
-                "certificate_no": "QĐ-78/2025",
-                "issuing_body": "UBND",
-                "decision_date": "2025-04-01",
-            },
+            "rating": rating(stars=4, date="2025-04-01"),
         },
     )
     assert status == 409 and "fewer stars" in body["error"]["message"]
@@ -231,12 +221,7 @@ def test_given_a_rating_downgraded_then_renewed_then_withdrawn_then_the_scan_fol
         shop.product_id,
         {
             "action": "downgrade",
-            "rating": {
-                "stars": 3,
-                "certificate_no": "QĐ-79/2025",
-                "issuing_body": "UBND",
-                "decision_date": "2025-05-01",
-            },
+            "rating": rating(stars=3, date="2025-05-01"),
         },
     )
     assert status == 201 and product["ocop"]["stars"] == 3
@@ -258,12 +243,7 @@ def test_given_a_rating_past_its_validity_then_it_reads_lapsed(shop: Shop):
         shop.product_id,
         {
             "action": "record",
-            "rating": {
-                "stars": 5,
-                "certificate_no": "QĐ-1/2020",
-                "issuing_body": "Hội đồng Trung ương",
-                "decision_date": "2020-01-15",
-            },
+            "rating": rating(stars=5, date="2020-01-15"),
         },
     )
     verification.reset_cache()
@@ -274,9 +254,9 @@ def test_given_a_rating_past_its_validity_then_it_reads_lapsed(shop: Shop):
 def test_given_rating_input_that_makes_no_sense_then_422_or_403(shop: Shop):
     assert rate(shop.product_id, {"action": "withdraw"})[0] == 422
     assert rate(shop.product_id, {"action": "record"})[0] == 422
-    future = {"stars": 4, "certificate_no": "X", "issuing_body": "UBND", "decision_date": "2099-01-01"}
+    future = rating(date="2099-01-01", level="province")
     assert rate(shop.product_id, {"action": "record", "rating": future})[0] == 422
-    ok = {"stars": 4, "certificate_no": "X", "issuing_body": "UBND", "decision_date": "2025-01-01"}
+    ok = rating(date="2025-01-01")
     assert rate(shop.product_id, {"action": "record", "rating": ok}, role="producer")[0] == 403
     assert rate("prd_nope", {"action": "record", "rating": ok})[0] == 404
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from helpers.handlers import claims, http_event, invoke, invoke_json, load_handler
+from helpers.handlers import claims, http_event, invoke, invoke_json, load_handler, rating
 from ocop_local import server, tokens
 from ocop_local.template import Route, http_routes, load_template
 
@@ -207,13 +207,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "producer_id": PRODUCER_ID,
         "name": "Chè Tân Cương",
         "group": "beverage",
-        "ocop": {"stars": 4, "certificate_no": "123/QĐ", "issuing_body": "UBND tỉnh", "decision_date": "2025-01-01"},
+        "ocop": rating(date="2025-01-01"),
         "repeat_threshold": 10,
         "demo": False,
     },
     "POST /products/{product_id}/ocop-rating": {
         "action": "record",
-        "rating": {"stars": 4, "certificate_no": "123/QĐ", "issuing_body": "UBND tỉnh", "decision_date": "2025-01-01"},
+        "rating": rating(date="2025-01-01"),
     },
     "POST /lots": {
         "product_id": "prd_1",

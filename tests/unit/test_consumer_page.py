@@ -155,8 +155,8 @@ def test_given_a_genuine_scan_then_every_field_of_the_circular_is_on_the_page() 
         "Trang trại Tổ 5",  # raw-material origin
         "Ngày thu hoạch 28/10/2026",
         "VietGAP",
-        "QĐ-1234/QĐ-UBND",  # OCOP certificate
-        "UBND tỉnh Cao Bằng",
+        "Quyết định công nhận Số 1234/QĐ-UBND ngày 15/06/2024 của UBND tỉnh Cao Bằng",  # the decision
+        "Số giấy chứng nhận GCN-0456/2024",  # the certificate, apart
         "15/06/2024 – 15/06/2027",  # validity
         "Giết mổ",  # process steps, oldest first
         "15:00, 30/10/2026 — Hun khói",
@@ -174,7 +174,10 @@ def test_given_a_valid_ocop_rating_then_stars_with_a_spoken_label() -> None:
 
 @pytest.mark.parametrize(
     ("status", "said"),
-    [("lapsed", "đã hết hiệu lực (hết hạn 15/06/2027)"), ("withdrawn", "đã bị thu hồi")],
+    [
+        ("lapsed", "Giấy chứng nhận OCOP đã hết hiệu lực ngày 15/06/2027."),
+        ("withdrawn", "Giấy chứng nhận OCOP đã bị thu hồi."),  # no day recorded: none said
+    ],
 )
 def test_given_a_rating_that_is_not_valid_then_no_stars_but_a_note(status: str, said: str) -> None:
     res = copy.deepcopy(GENUINE)
@@ -295,7 +298,7 @@ def test_given_an_ocop_rating_in_any_status_when_the_page_is_read_then_it_says_s
 
     said = {
         RatingStatus.valid: ('aria-label="4 sao OCOP"', 'aria-label="4 OCOP stars"'),
-        RatingStatus.lapsed: ("đã hết hiệu lực", "has lapsed"),
+        RatingStatus.lapsed: ("đã hết hiệu lực ngày 15/06/2027", "lapsed on 15/06/2027"),
         RatingStatus.withdrawn: ("đã bị thu hồi", "was withdrawn"),
     }[status]
     assert said[0] in vi_html and said[1] in en_html
@@ -345,8 +348,10 @@ def _poisoned(payload: str, lang: str) -> dict[str, Any]:
     res = result("recalled", verdicts=["recalled", "repeat"])
     for section, key in TEXT_FIELDS:
         res[section][key] = payload
-    for key in ("certificate_no", "issuing_body", "decision_date", "valid_until", "stars"):
+    for key in ("valid_until", "stars", "action"):
         res["product"]["ocop"][key] = payload
+    res["product"]["ocop"]["decision"] = {k: payload for k in ("number", "date", "issuing_level", "issuing_body")}
+    res["product"]["ocop"]["certificate"] = {"number": payload}
     res["product"]["image_url"] = payload
     res["producer"]["address"] = {k: payload for k in ("street", "hamlet", "commune", "district", "province")}
     res["lot"]["origin"] = {k: payload for k in ("area_name", "commune", "district", "province", "harvest_date")}

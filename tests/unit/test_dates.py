@@ -15,6 +15,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from helpers.scan_results import result
+from ocop_stamps.catalog.ratings import checked
 from ocop_stamps.catalog.schemas import LotIn, OcopRating
 from ocop_stamps.catalog.views import rating_status, shelf_life_days
 from ocop_stamps.core import dates
@@ -144,13 +145,23 @@ def test_given_a_lot_with_a_date_out_of_range_then_the_field_and_its_problem_are
 
 
 def test_given_a_rating_then_it_is_valid_at_most_36_months_from_its_decision():
-    rating = {"stars": 4, "certificate_no": "12/QĐ", "issuing_body": "UBND tỉnh", "decision_date": "2024-02-29"}
-    assert OcopRating.model_validate(rating).valid_until == dt.date(2027, 2, 28)
-    assert OcopRating.model_validate({**rating, "valid_until": "2026-02-28"}).valid_until == dt.date(2026, 2, 28)
-    with pytest.raises(ValidationError, match="at most 36 months after decision_date"):
-        OcopRating.model_validate({**rating, "valid_until": "2027-03-01"})
+    rating = {
+        "stars": 4,
+        "decision": {
+            "number": "12/QĐ-UBND",
+            "date": "2024-02-29",
+            "issuing_level": "province",
+            "issuing_body": "UBND tỉnh",
+        },
+        "certificate": {"number": "12/GCN"},
+    }
+    assert checked(OcopRating.model_validate(rating))["valid_until"] == "2027-02-28"
+    shorter = OcopRating.model_validate({**rating, "valid_until": "2026-02-28"})
+    assert checked(shorter)["valid_until"] == "2026-02-28"
+    with pytest.raises(BadRequest, match="at most 36 months"):
+        checked(OcopRating.model_validate({**rating, "valid_until": "2027-03-01"}))
     with pytest.raises(ValidationError, match="must not be before 2000-01-01"):
-        OcopRating.model_validate({**rating, "decision_date": "1999-06-01"})
+        OcopRating.model_validate({**rating, "decision": {**rating["decision"], "date": "1999-06-01"}})
 
 
 # --- query filters -------------------------------------------------------------------------------

@@ -133,6 +133,9 @@ def serve(args: argparse.Namespace) -> int:
                 print(backend.lacking_line(missing, f"DynamoDB at {where}"), file=sys.stderr, flush=True)
                 if any(backend.FEATURES[name][1] for name in missing):
                     return 2
+            migrated = backend.migrate()  # records of an earlier run (a persistent endpoint) in today's shape
+            if migrated["written"] or migrated["conflicts"]:
+                print(f"Di chuyển dữ liệu / migration: {migrated}", flush=True)
             # print jobs: moto bucket and queues, presigned links served by this server,
             # the label worker's own handler fed from the queue by a background thread
             print_env = backend.create_print_resources(template)

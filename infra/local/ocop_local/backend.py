@@ -129,6 +129,14 @@ def create_tables(template: dict[str, Any] | None = None) -> list[str]:
     return made
 
 
+def migrate() -> dict[str, Any]:
+    """Bring stored catalog items to today's shape (``ocop_stamps.migration``, idempotent), as
+    ``make migrate`` does for a deployed stack; the report as JSON."""
+    from ocop_stamps.migration import runner
+
+    return runner.run().to_json()
+
+
 _MOTO_LOCK = threading.RLock()
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from werkzeug.test import Client
 
-from ocop_stamps.core.vocabulary import OcopGroup
+from ocop_stamps.core.vocabulary import EXPIRY_REQUIRED, OcopGroup
 
 from . import tokens
 
@@ -36,7 +36,7 @@ DEMO_FILE = Path(__file__).with_name("ocop-demo.json")
 SUMMARY_FILE = "demo-summary.json"
 DEMO_PRODUCER = "hoan-hoa"  # the producer whose token goes into dev-tokens.json
 DEMO_GTIN = "8939999000017"  # GS1 Vietnam prefix 893, check digit 7 (mod 10); demo only
-DECISION_DATE = "2024-06-15"
+DECISION_DATE = "2025-09-15"  # after Decision 1489/QĐ-TTg: the province recognises 3-4 stars
 # Main product's batch: 1-100 current lot, 101-120 expired lot, 121-300 never activated.
 MAIN_BATCH_SIZE = 300
 MAIN_CURRENT = (1, 100)
@@ -49,7 +49,7 @@ _UNITS = {
     OcopGroup.herbal: "hộp",
     OcopGroup.food: "gói",
     OcopGroup.beverage: "chai",
-    OcopGroup.souvenir_furniture_decor: "chiếc",
+    OcopGroup.handicraft: "chiếc",
 }
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
@@ -114,9 +114,13 @@ def product_body(producer: dict[str, Any], product: dict[str, Any], number: int,
         "description": "Dữ liệu minh họa cho máy chủ cục bộ (demo). Demo data for the local stack.",
         "ocop": {
             "stars": product["ocop_stars"],
-            "certificate_no": f"DEMO-QĐ-{number:03d}/2024",
-            "issuing_body": f"UBND tỉnh {province}",
-            "decision_date": DECISION_DATE,
+            "decision": {
+                "number": f"DEMO-{number:03d}/QĐ-UBND",
+                "date": DECISION_DATE,
+                "issuing_level": "province" if product["ocop_stars"] < 5 else "central",
+                "issuing_body": f"Ủy ban nhân dân tỉnh {province}" if product["ocop_stars"] < 5 else None,
+            },
+            "certificate": {"number": f"DEMO-GCN-{number:03d}/2025"},
         },
         "demo": True,
     }
@@ -133,6 +137,7 @@ def lot_body(
     production: dt.date,
     expiry: dt.date,
 ) -> dict[str, Any]:
+    """A lot of ``product``; no expiry date for a group that has none (handicrafts, ...)."""
     address = producer["address"]
     place = address.get("commune") or address.get("district") or address["province"]
     origin = {
@@ -147,7 +152,7 @@ def lot_body(
         "product_id": product_id,
         "lot_code": f"{_initials(producer['key'])}-{production:%y%m%d}",
         "production_date": production.isoformat(),
-        "expiry_date": expiry.isoformat(),
+        **({"expiry_date": expiry.isoformat()} if OcopGroup(product["group"]) in EXPIRY_REQUIRED else {}),
         "quantity": 500,
         "unit": _UNITS.get(product["group"], "sản phẩm"),
         "origin": origin,

@@ -1,16 +1,89 @@
-"""OCOP ratings of a product: record, renew, downgrade, withdraw -- each with its EPCIS event."""
+"""OCOP ratings of a product: record, renew (công nhận lại), downgrade, withdraw -- each with its
+EPCIS event -- and the rules a rating must meet (``checked``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ocop_stamps.catalog.schemas import RatingAction, RatingIn
-from ocop_stamps.catalog.views import history, plain, product_view
-from ocop_stamps.core.errors import CONFLICT_ATTEMPTS, Conflict, NotFound, busy
+from ocop_stamps.catalog.schemas import OcopRating, RatingIn
+from ocop_stamps.catalog.views import plain, product_view, rating_history
+from ocop_stamps.core import dates
+from ocop_stamps.core import ocop as rules
+from ocop_stamps.core.errors import CONFLICT_ATTEMPTS, BadRequest, Conflict, NotFound, busy
 from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.core.vocabulary import IssuingLevel, RatingAction
 from ocop_stamps.epcis import events as epcis
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.storage import repository as repo
+
+_WHO: dict[IssuingLevel, tuple[str, str]] = {
+    IssuingLevel.district: ("Ủy ban nhân dân cấp huyện", "a district People's Committee"),
+    IssuingLevel.province: ("Ủy ban nhân dân cấp tỉnh", "a provincial People's Committee"),
+    IssuingLevel.central: ("cấp trung ương", "the central level"),
+}
+"""Each level as it reads inside a sentence (Vietnamese, English)."""
+
+
+def checked(rating: OcopRating) -> dict[str, Any]:
+    """The rating as stored, after the rules a request body cannot state alone.
+
+    * the issuing level must be the one that recognises ``stars`` under the rules of the
+      decision's date (``core.ocop.RULES``: Decisions 1048/2019, 148/2023, 1489/2025/QĐ-TTg);
+    * ``valid_until`` after the decision and at most 36 months from it (default: exactly 36).
+
+    Stored shape: ``{stars, decision: {number, date, issuing_level, issuing_body}, certificate:
+    {number}, valid_until}`` (dates ISO). Raises ``BadRequest`` (400) naming the rule, in
+    Vietnamese and English.
+    """
+    decision = rating.decision
+    day = decision.date
+    under = rules.rules_on(day)
+    wanted = under.levels[rating.stars]
+    if decision.issuing_level is not wanted:
+        given_vi, given_en = _WHO[decision.issuing_level]
+        wanted_vi, wanted_en = _WHO[wanted]
+        if wanted is IssuingLevel.central:
+            ministry_vi, ministry_en = rules.ministry_on(day)
+            wanted_vi, wanted_en = f"{wanted_vi} ({ministry_vi})", f"{wanted_en} ({ministry_en})"
+        raise BadRequest(
+            f"A {rating.stars}-star rating decided on {day.isoformat()} is recognised by {wanted_en}, not by "
+            f"{given_en}, under {under.name[1]}: decision.issuing_level must be '{wanted.value}'.",
+            f"Sản phẩm OCOP {rating.stars} sao có quyết định ngày {dates.show(day)} phải do {wanted_vi} công nhận, "
+            f"không phải {given_vi}, theo {under.name[0]}.",
+        )
+    body = decision.issuing_body
+    if body is None:
+        if wanted is not IssuingLevel.central:
+            raise BadRequest(
+                "decision.issuing_body is required: name the People's Committee that signed the decision.",
+                "Cần ghi cơ quan ký quyết định (ví dụ: Ủy ban nhân dân tỉnh Thái Nguyên).",
+            )
+        body = rules.ministry_on(day)[0]
+    longest = rules.valid_until_default(day)
+    valid_until = rating.valid_until or longest
+    if valid_until <= day:
+        raise BadRequest(
+            "valid_until must be after the decision's date.",
+            "Ngày hết hiệu lực của giấy chứng nhận phải sau ngày ra quyết định.",
+        )
+    if valid_until > longest:
+        raise BadRequest(
+            f"An OCOP certificate holds at most 36 months from the decision's date: valid_until may be "
+            f"{longest.isoformat()} at the latest.",
+            f"Giấy chứng nhận OCOP có hiệu lực tối đa 36 tháng kể từ ngày ra quyết định, "
+            f"tức là muộn nhất đến ngày {dates.show(longest)}.",
+        )
+    return {
+        "stars": rating.stars,
+        "decision": {
+            "number": decision.number,
+            "date": day.isoformat(),
+            "issuing_level": decision.issuing_level.value,
+            "issuing_body": body,
+        },
+        "certificate": {"number": rating.certificate.number},
+        "valid_until": valid_until.isoformat(),
+    }
 
 
 def rate(product_id: str, data: RatingIn, by: str, base_url: str) -> dict[str, Any]:
@@ -19,7 +92,7 @@ def rate(product_id: str, data: RatingIn, by: str, base_url: str) -> dict[str, A
         product = repo.get_product(product_id)
         if product is None:
             raise NotFound(f"There is no product '{product_id}'.", f"Không có sản phẩm '{product_id}'.")
-        current = plain(product.ocop) if product.ocop else None
+        current = rules.current_rating(plain(product.ocop)) if product.ocop else None
         live = current if current and not current.get("withdrawn") else None
         moment = utc_now()
         if data.action is RatingAction.withdraw:
@@ -28,7 +101,7 @@ def rate(product_id: str, data: RatingIn, by: str, base_url: str) -> dict[str, A
             ocop = {**live, "withdrawn": True, "withdrawn_at": iso(moment), "withdrawal_reason": data.reason}
         else:
             assert data.rating is not None
-            ocop = data.rating.model_dump(mode="json")
+            ocop = {**checked(data.rating), "action": data.action.value}
             if data.action is RatingAction.downgrade and (live is None or ocop["stars"] >= int(live["stars"])):
                 raise Conflict(
                     "A downgrade needs fewer stars than the current rating.",
@@ -37,9 +110,9 @@ def rate(product_id: str, data: RatingIn, by: str, base_url: str) -> dict[str, A
             if data.action is RatingAction.renew and live is None:
                 raise Conflict(
                     "There is no rating to renew; record one instead.",
-                    "Chưa có hạng sao để gia hạn; hãy ghi nhận hạng mới.",
+                    "Chưa có hạng sao để công nhận lại; hãy ghi nhận hạng mới.",
                 )
-        entry = {"action": data.action.value, **ocop, "at": iso(moment), "by": by}
+        entry = {**ocop, "action": data.action.value, "at": iso(moment), "by": by}
         if data.reason:
             entry["reason"] = data.reason
         event = epcis.rating_step(
@@ -58,6 +131,6 @@ def rate(product_id: str, data: RatingIn, by: str, base_url: str) -> dict[str, A
             continue
         product.ocop = ocop  # type: ignore[assignment]
         view = product_view(product)
-        view["ocop_history"] = [*history(product.ocop_history), entry]
+        view["ocop_history"] = [*rating_history(product.ocop_history), entry]
         return view
     raise busy()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocop_stamps.catalog.ratings import checked
 from ocop_stamps.catalog.schemas import LotIn, ProducerIn, ProductIn
 from ocop_stamps.catalog.views import lot_view, producer_view, product_view
-from ocop_stamps.core.errors import Conflict, NotFound
+from ocop_stamps.core.errors import Conflict, NotFound, Unprocessable
 from ocop_stamps.core.ids import iso, new_id, utc_now
+from ocop_stamps.core.vocabulary import EXPIRY_REQUIRED, OCOP_GROUP_LABELS, RatingAction, current_group
 from ocop_stamps.storage import accounts
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
@@ -57,6 +59,7 @@ def register_product(data: ProductIn) -> dict[str, Any]:
             f"Chưa có chủ thể '{data.producer_id}'; hãy đăng ký chủ thể trước (POST /producers).",
         )
     product_id = new_id("prd")
+    ocop = {**checked(data.ocop), "action": RatingAction.record.value} if data.ocop else None
     item = ProductItem(
         table_keys.product_key(product_id),
         table_keys.PROFILE,
@@ -74,10 +77,8 @@ def register_product(data: ProductIn) -> dict[str, Any]:
         gtin=data.gtin,
         image_url=str(data.image_url) if data.image_url else None,
         description=data.description,
-        ocop=data.ocop.model_dump(mode="json") if data.ocop else None,
-        ocop_history=[{"action": "record", **data.ocop.model_dump(mode="json"), "at": iso(utc_now())}]
-        if data.ocop
-        else [],
+        ocop=ocop,
+        ocop_history=[{**ocop, "at": iso(utc_now())}] if ocop else [],
         repeat_threshold=data.repeat_threshold,
     )
     repo.create(item)
@@ -107,7 +108,17 @@ def own_lot(producer_id: str | None, lot_id: str, *, consistent: bool = False) -
 
 
 def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
-    own_product(producer_id, data.product_id)
+    product = own_product(producer_id, data.product_id)
+    group = current_group(product.group)
+    if data.expiry_date is None and (group is None or group in EXPIRY_REQUIRED):
+        vi, en = OCOP_GROUP_LABELS[group] if group else ("", "")
+        raise Unprocessable(
+            f"expiry_date is required for a lot of {en.lower() or 'this product'}: only handicrafts, ornamental "
+            "plants and animals and tourism services may have none.",
+            f"Cần nhập hạn sử dụng cho lô {vi.lower() or 'sản phẩm này'}: chỉ hàng thủ công mỹ nghệ, sinh vật "
+            "cảnh và dịch vụ du lịch mới được để trống.",
+            details=[{"field": "expiry_date", "problem": "required for this product group"}],
+        )
     lot_id = new_id("lot")
     now = iso(utc_now())
     lot = LotItem(
@@ -122,7 +133,7 @@ def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
         product_id=data.product_id,
         producer_id=producer_id,
         production_date=data.production_date.isoformat(),
-        expiry_date=data.expiry_date.isoformat(),
+        expiry_date=data.expiry_date.isoformat() if data.expiry_date else None,
         quantity=data.quantity,
         unit=data.unit,
         origin=data.origin.model_dump(mode="json", exclude_none=True),

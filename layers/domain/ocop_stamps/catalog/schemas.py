@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, HttpUrl, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
 from ocop_stamps.codes.gs1 import normalize_gtin
-from ocop_stamps.core.dates import add_years
 from ocop_stamps.core.schema import (
     ROUND_DEGREES,
     EntityId,
@@ -22,7 +20,7 @@ from ocop_stamps.core.schema import (
     Strict,
     Text,
 )
-from ocop_stamps.core.vocabulary import OcopGroup, ProducerKind
+from ocop_stamps.core.vocabulary import IssuingLevel, OcopGroup, ProducerKind, RatingAction
 
 
 class Address(Strict):
@@ -50,25 +48,41 @@ class ProducerIn(Strict):
     )
 
 
-class OcopRating(Strict):
-    stars: StrictInt = Field(ge=3, le=5)
-    certificate_no: ShortText
-    issuing_body: Text
-    decision_date: PastDay
-    valid_until: RatingEndDay | None = Field(
-        default=None, description="At most 36 months after the decision; defaults to exactly that."
+class OcopDecision(Strict):
+    """The decision that recognised the rating: its number, date and who signed it."""
+
+    number: ShortText = Field(description="The decision's number, e.g. '1234/QĐ-UBND'.")
+    date: PastDay = Field(description="The day the decision was signed (the certificate's validity runs from it).")
+    issuing_level: IssuingLevel = Field(
+        description="district (3★, decisions from 24/02/2023 to 30/06/2025), province (4★; 3★ before "
+        "24/02/2023 and from 01/07/2025) or central (5★): Decisions 1048/2019, 148/2023 and 1489/2025/QĐ-TTg."
+    )
+    issuing_body: Text | None = Field(
+        default=None,
+        description="Who signed, e.g. 'Ủy ban nhân dân tỉnh Thái Nguyên'. Required for district and "
+        "province; for central it defaults to the ministry of that day (Bộ Nông nghiệp và Môi trường since 01/03/2025).",
     )
 
-    @model_validator(mode="after")
-    def _dates(self) -> OcopRating:
-        longest = add_years(self.decision_date, 3)  # valid at most 36 months (DESIGN.md, Data)
-        if self.valid_until is None:
-            self.valid_until = longest
-        if self.valid_until <= self.decision_date:
-            raise ValueError("valid_until must be after decision_date")
-        if self.valid_until > longest:
-            raise ValueError("valid_until must be at most 36 months after decision_date")
-        return self
+
+class OcopCertificate(Strict):
+    """The OCOP certificate (giấy chứng nhận) issued with the decision."""
+
+    number: ShortText
+
+
+class OcopRating(Strict):
+    """An OCOP rating: stars 3-5, the decision, the certificate and how long it holds.
+
+    Whether the issuing level fits the stars and the decision's date, and the 36-month limit,
+    are checked by ``catalog.ratings.checked`` (a 400 that says which rule).
+    """
+
+    stars: StrictInt = Field(ge=3, le=5)
+    decision: OcopDecision
+    certificate: OcopCertificate
+    valid_until: RatingEndDay | None = Field(
+        default=None, description="At most 36 months after the decision's date; defaults to exactly that."
+    )
 
 
 class ProductIn(Strict):
@@ -122,7 +136,11 @@ class LotIn(Strict):
         description="The producer's own lot code (GS1 AI 10: up to 20 characters)."
     )
     production_date: PastDay
-    expiry_date: ExpiryDay
+    expiry_date: ExpiryDay | None = Field(
+        default=None,
+        description="Required for food, drinks and herbal products; handicrafts, ornamental plants and "
+        "animals and tourism services may have none (core.vocabulary.EXPIRY_REQUIRED).",
+    )
     quantity: StrictInt = Field(gt=0, le=100_000_000)
     unit: Annotated[str, Field(min_length=1, max_length=20)] = "unit"
     origin: Origin
@@ -134,19 +152,12 @@ class LotIn(Strict):
 
     @model_validator(mode="after")
     def _dates(self) -> LotIn:
-        if self.expiry_date <= self.production_date:
+        if self.expiry_date is not None and self.expiry_date <= self.production_date:
             raise ValueError("expiry_date must be after production_date")
         harvest = self.origin.harvest_date
         if harvest is not None and harvest > self.production_date:
             raise ValueError("origin.harvest_date must not be after production_date")
         return self
-
-
-class RatingAction(StrEnum):
-    record = "record"
-    renew = "renew"
-    downgrade = "downgrade"
-    withdraw = "withdraw"
 
 
 class RatingIn(Strict):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ocop_stamps.core import ocop as rules
 from ocop_stamps.core.dates import day_of
-from ocop_stamps.core.vocabulary import VN_TZ, RatingStatus
+from ocop_stamps.core.vocabulary import OCOP_GROUP_LABELS, VN_TZ, RatingStatus, current_group
 from ocop_stamps.storage.models import LotItem, ProducerItem, ProductItem
 
 
@@ -34,6 +35,33 @@ def history(values: Any) -> list[dict[str, Any]]:
     return [plain(v) for v in values or []]
 
 
+def rating_history(values: Any) -> list[dict[str, Any]]:
+    """A product's rating steps, oldest first, each in today's shape (``core.ocop.current_rating``)."""
+    return [rules.current_rating(entry) for entry in history(values)]
+
+
+def rating_view(stored: Any) -> dict[str, Any]:
+    """A stored rating as the API shows it: today's shape (an old one mapped on read), with
+    ``status`` (valid, lapsed, withdrawn) and, when the certificate no longer holds,
+    ``notice`` {vi, en}: "Giấy chứng nhận OCOP đã hết hiệu lực ngày dd/mm/yyyy." and the like."""
+    ocop = rules.current_rating(plain(stored))
+    status = rating_status(ocop)
+    ocop["status"] = status
+    notice = rules.status_notice(ocop, status)
+    if notice is not None:
+        ocop["notice"] = {"vi": notice[0], "en": notice[1]}
+    return ocop
+
+
+def group_view(stored: object) -> dict[str, str] | None:
+    """A product's group: its Decision 148 key (an old stored key mapped) and its words; None if unknown."""
+    group = current_group(stored)
+    if group is None:
+        return None
+    vi, en = OCOP_GROUP_LABELS[group]
+    return {"key": group.value, "vi": vi, "en": en}
+
+
 def rating_status(ocop: dict[str, Any] | None, today: dt.date | None = None) -> RatingStatus | None:
     """valid, lapsed (past valid_until) or withdrawn; None when never rated."""
     if not ocop:
@@ -54,20 +82,19 @@ def shelf_life_days(production_date: object, expiry_date: object) -> int | None:
 
 
 def product_view(p: ProductItem) -> dict[str, Any]:
-    ocop = plain(p.ocop) if p.ocop else None
-    if ocop:
-        ocop["status"] = rating_status(ocop)
+    group = group_view(p.group)
     return {
         "product_id": p.product_id,
         "producer_id": p.producer_id,
         "name": p.name,
         "name_en": p.name_en,
-        "group": p.group,
+        "group": group["key"] if group else p.group,
+        "group_name": {"vi": group["vi"], "en": group["en"]} if group else None,
         "gtin": p.gtin,
         "image_url": p.image_url,
         "description": p.description,
         "brand": p.brand,
-        "ocop": ocop,
+        "ocop": rating_view(p.ocop) if p.ocop else None,
         "repeat_threshold": int(p.repeat_threshold),
         "demo": p.demo,
         "created_at": p.created_at,

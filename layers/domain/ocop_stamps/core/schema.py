@@ -110,16 +110,12 @@ class Strict(BaseModel):
 # Cross-field rules above, in Vietnamese, for error messages shown to producers.
 RULES_VI = {
     **dates.PROBLEMS_VI,
-    "valid_until must be after decision_date": "ngày hết hiệu lực phải sau ngày quyết định",
-    "valid_until must be at most 36 months after decision_date": (
-        "ngày hết hiệu lực không được quá 36 tháng sau ngày quyết định"
-    ),
     "expiry_date must be after production_date": "hạn sử dụng phải sau ngày sản xuất",
     "origin.harvest_date must not be after production_date": "ngày thu hoạch không được sau ngày sản xuất",
     "last_serial must not be smaller than first_serial": "last_serial không được nhỏ hơn first_serial",
     "give either code or first_serial (with last_serial), not both": "hãy cho mã tem hoặc khoảng sê-ri, không cả hai",
     "a withdrawal needs a reason": "thu hồi chứng nhận cần có lý do",
     "a withdrawal takes no rating": "thu hồi chứng nhận không kèm hạng sao",
-    "record, renew and downgrade need a rating": "ghi nhận, gia hạn hoặc hạ hạng cần thông tin hạng sao",
+    "record, renew and downgrade need a rating": "công nhận, công nhận lại hoặc hạ hạng cần thông tin hạng sao",
     LONE_SURROGATE: "chứa ký tự surrogate đơn lẻ (không phải văn bản Unicode)",
 }

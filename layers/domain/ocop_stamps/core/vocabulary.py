@@ -95,6 +95,7 @@ def is_person_scan(kind: str | None) -> bool:
 class ProducerKind(StrEnum):
     household = "household"
     cooperative = "cooperative"
+    cooperative_group = "cooperative_group"  # tổ hợp tác (Decree 77/2019/NĐ-CP): an OCOP producer kind
     enterprise = "enterprise"
     individual = "individual"
 
@@ -102,29 +103,94 @@ class ProducerKind(StrEnum):
 PRODUCER_KIND_LABELS: dict[ProducerKind, Label] = {
     ProducerKind.household: ("Hộ sản xuất", "Household"),
     ProducerKind.cooperative: ("Hợp tác xã", "Cooperative"),
+    ProducerKind.cooperative_group: ("Tổ hợp tác", "Cooperative group"),
     ProducerKind.enterprise: ("Doanh nghiệp", "Enterprise"),
     ProducerKind.individual: ("Cá nhân", "Individual"),
 }
 
 
 class OcopGroup(StrEnum):
-    """The six product groups of Decision 148/QĐ-TTg."""
+    """The six product groups of Decision 148/QĐ-TTg (24 February 2023), in its order.
+
+    Stable ASCII keys; the words shown are ``OCOP_GROUP_LABELS``. Values stored under the
+    groups of the 2018-2022 rules are read through ``LEGACY_GROUPS`` and rewritten by the
+    migration (docs/DATA-MODEL.md, "OCOP product groups").
+    """
 
     food = "food"
     beverage = "beverage"
     herbal = "herbal"
-    textile_garment = "textile_garment"
-    souvenir_furniture_decor = "souvenir_furniture_decor"
+    handicraft = "handicraft"
+    ornamental = "ornamental"
     community_tourism = "community_tourism"
 
 
 OCOP_GROUP_LABELS: dict[OcopGroup, Label] = {
     OcopGroup.food: ("Thực phẩm", "Food"),
-    OcopGroup.beverage: ("Đồ uống", "Beverage"),
-    OcopGroup.herbal: ("Dược liệu và sản phẩm từ dược liệu", "Herbal products"),
-    OcopGroup.textile_garment: ("Hàng thủ công mỹ nghệ, dệt may", "Handicraft and textiles"),
-    OcopGroup.souvenir_furniture_decor: ("Đồ lưu niệm, nội thất, trang trí", "Souvenirs, furniture and decor"),
-    OcopGroup.community_tourism: ("Dịch vụ du lịch cộng đồng", "Community tourism"),
+    OcopGroup.beverage: ("Đồ uống", "Beverages"),
+    OcopGroup.herbal: ("Dược liệu và sản phẩm từ dược liệu", "Medicinal herbs and herb-based products"),
+    OcopGroup.handicraft: ("Thủ công mỹ nghệ", "Handicrafts"),
+    OcopGroup.ornamental: ("Sinh vật cảnh", "Ornamental plants and animals"),
+    OcopGroup.community_tourism: (
+        "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch",
+        "Community tourism, ecotourism and tourist destinations",
+    ),
+}
+
+LEGACY_GROUPS: dict[str, OcopGroup] = {
+    "textile_garment": OcopGroup.handicraft,  # "Vải và may mặc" / "Hàng thủ công mỹ nghệ, dệt may"
+    "souvenir_furniture_decor": OcopGroup.handicraft,  # "Lưu niệm - nội thất - trang trí"
+}
+"""Group keys of the 2018-2022 rules (Decisions 490/QĐ-TTg, 1048/QĐ-TTg) -> the group of Decision
+148/QĐ-TTg they are in now. The other old keys (food, beverage, herbal, community_tourism) kept
+their key; only their words changed."""
+
+EXPIRY_REQUIRED: frozenset[OcopGroup] = frozenset({OcopGroup.food, OcopGroup.beverage, OcopGroup.herbal})
+"""Groups whose lots must carry an expiry date (hạn sử dụng: Decree 43/2017/NĐ-CP, as amended by
+Decree 111/2021/NĐ-CP, on labels of food, drinks and medicinal products). Handicrafts, ornamental
+plants and animals, and tourism services have none: their lots may omit it and never read ``expired``."""
+
+
+def current_group(value: object) -> OcopGroup | None:
+    """The Decision 148 group a stored value names (an old key mapped by ``LEGACY_GROUPS``); None if none."""
+    text = str(value or "")
+    if text in LEGACY_GROUPS:
+        return LEGACY_GROUPS[text]
+    try:
+        return OcopGroup(text)
+    except ValueError:
+        return None
+
+
+class IssuingLevel(StrEnum):
+    """Who recognised an OCOP rating: the level of the body that signed the decision."""
+
+    district = "district"  # Ủy ban nhân dân cấp huyện: 3★ from 24/02/2023 until districts ended (30/06/2025)
+    province = "province"  # Ủy ban nhân dân cấp tỉnh
+    central = "central"  # the ministry in charge of agriculture (Bộ Nông nghiệp và Môi trường since 01/03/2025)
+
+
+ISSUING_LEVEL_LABELS: dict[IssuingLevel, Label] = {
+    IssuingLevel.district: ("Ủy ban nhân dân cấp huyện", "District People's Committee"),
+    IssuingLevel.province: ("Ủy ban nhân dân cấp tỉnh", "Provincial People's Committee"),
+    IssuingLevel.central: ("Cấp trung ương", "Central level"),
+}
+
+
+class RatingAction(StrEnum):
+    """A step in a product's OCOP rating (``catalog.ratings.rate``)."""
+
+    record = "record"
+    renew = "renew"  # công nhận lại: a new decision for a product whose certificate runs out
+    downgrade = "downgrade"
+    withdraw = "withdraw"
+
+
+RATING_ACTION_LABELS: dict[RatingAction, Label] = {
+    RatingAction.record: ("công nhận", "recognised"),
+    RatingAction.renew: ("công nhận lại", "recognised again"),
+    RatingAction.downgrade: ("hạ hạng", "downgraded"),
+    RatingAction.withdraw: ("thu hồi", "withdrawn"),
 }
 
 
@@ -134,6 +200,20 @@ class RatingStatus(StrEnum):
     valid = "valid"
     lapsed = "lapsed"  # past its valid_until
     withdrawn = "withdrawn"
+
+
+RATING_STATUS_TEXT: dict[RatingStatus, tuple[Label, Label]] = {
+    RatingStatus.lapsed: (
+        ("Giấy chứng nhận OCOP đã hết hiệu lực ngày {date}.", "The OCOP certificate lapsed on {date}."),
+        ("Giấy chứng nhận OCOP đã hết hiệu lực.", "The OCOP certificate has lapsed."),
+    ),
+    RatingStatus.withdrawn: (
+        ("Giấy chứng nhận OCOP đã bị thu hồi ngày {date}.", "The OCOP certificate was withdrawn on {date}."),
+        ("Giấy chứng nhận OCOP đã bị thu hồi.", "The OCOP certificate was withdrawn."),
+    ),
+}
+"""What the consumer page and the JSON answer say of a certificate that no longer holds: (with the
+day, without it when the record has none), each (Vietnamese, English); ``{date}`` is dd/mm/yyyy."""
 
 
 # --- a stamp's lifecycle -------------------------------------------------------------------

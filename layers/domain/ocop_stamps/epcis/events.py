@@ -120,7 +120,7 @@ def packing(
     origin = lot.get("origin") or {}
     ilmd: dict[str, Any] = {
         "cbvmda:lotNumber": lot["lot_code"],
-        "cbvmda:itemExpirationDate": lot["expiry_date"],
+        "cbvmda:itemExpirationDate": lot.get("expiry_date"),
         "cbvmda:countryOfOrigin": "VN",
         "ocop:productionDate": lot["production_date"],
         "ocop:quantity": lot.get("quantity"),
@@ -129,6 +129,8 @@ def packing(
         "ocop:certifications": lot.get("certifications") or [],
         "ocop:standards": lot.get("standards") or [],
     }
+    if ilmd["cbvmda:itemExpirationDate"] is None:  # a group without one (handicrafts, ...): no such field
+        del ilmd["cbvmda:itemExpirationDate"]
     return _base(
         "ObjectEvent",
         "ADD",
@@ -215,7 +217,8 @@ def rating_step(
     by: str,
     moment: dt.datetime,
 ) -> dict[str, Any]:
-    cert = rating.get("certificate_no") or "none"
+    decision = rating.get("decision") or {}
+    cert = (rating.get("certificate") or {}).get("number") or "none"
     return _base(
         "ObjectEvent",
         "OBSERVE",
@@ -228,9 +231,11 @@ def rating_step(
         **{
             "ocop:ratingAction": action,
             "ocop:stars": rating.get("stars"),
-            "ocop:certificateNumber": rating.get("certificate_no"),
-            "ocop:issuingBody": rating.get("issuing_body"),
-            "ocop:decisionDate": rating.get("decision_date"),
+            "ocop:certificateNumber": (rating.get("certificate") or {}).get("number"),
+            "ocop:decisionNumber": decision.get("number"),
+            "ocop:decisionDate": decision.get("date"),
+            "ocop:issuingLevel": decision.get("issuing_level"),
+            "ocop:issuingBody": decision.get("issuing_body"),
             "ocop:validUntil": rating.get("valid_until"),
             "ocop:reason": rating.get("reason"),
             "ocop:by": by,

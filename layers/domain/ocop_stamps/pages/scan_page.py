@@ -28,16 +28,21 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ocop_stamps.core import dates
+from ocop_stamps.core import ocop as ocop_rules
 from ocop_stamps.core.provinces import NAMES as PROVINCE_NAMES
 from ocop_stamps.core.vocabulary import (
+    ISSUING_LEVEL_LABELS,
     LANGS,
     OCOP_GROUP_LABELS,
     PRODUCER_KIND_LABELS,
+    RATING_ACTION_LABELS,
     VN_TZ,
     VOID_REASON_LABELS,
     Label,
+    RatingAction,
     RatingStatus,
     Verdict,
+    current_group,
 )
 
 SITE = ("Tem truy xuất OCOP", "OCOP traceability stamp")
@@ -162,16 +167,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "gtin": ("Mã GTIN", "GTIN"),
     "ocop": ("Hạng OCOP", "OCOP rating"),
     "stars_label": ("{n} sao OCOP", "{n} OCOP stars"),
-    "cert_no": ("Số quyết định", "Certificate no."),
-    "issuing_body": ("Cơ quan công nhận", "Issued by"),
+    "decision": ("Quyết định công nhận", "Decision"),
+    "decision_no": ("số {number}", "no. {number}"),
+    "decision_day": ("ngày {date}", "of {date}"),
+    "decision_by": ("của {body}", "by {body}"),
+    "cert_no": ("Số giấy chứng nhận", "Certificate no."),
     "valid": ("Hiệu lực", "Valid"),
     "valid_range": ("{from_} – {to}", "{from_} – {to}"),
-    "ocop_lapsed": (
-        "Chứng nhận OCOP của sản phẩm này đã hết hiệu lực{when}.",
-        "This product's OCOP rating has lapsed{when}.",
-    ),
-    "ocop_withdrawn": ("Chứng nhận OCOP của sản phẩm này đã bị thu hồi.", "This product's OCOP rating was withdrawn."),
-    "until": (" (hết hạn {date})", " (expired {date})"),
     "producer": ("Chủ thể sản xuất", "Producer"),
     "producer_name": ("Tên", "Name"),
     "kind": ("Loại hình", "Kind"),
@@ -606,37 +608,76 @@ def _lot_mismatch(result: dict[str, Any], lang: str) -> str:
     return _t("lot_mismatch", lang, label=label, bound=_e(mismatch["stamp_lot"]))
 
 
-def _ocop(ocop: dict[str, Any], lang: str) -> list[str]:
+def _ocop(stored: dict[str, Any], lang: str) -> list[str]:
+    """The rating's rows: stars, the decision (number, day, who), the certificate, validity; for a
+    certificate that lapsed or was withdrawn, the sentence saying so and on which day."""
+    ocop = ocop_rules.current_rating(stored)  # an old stored shape reads as today's
     status = ocop.get("status")
     if status is None:  # the service did not say: judge by the date
         until = str(ocop.get("valid_until") or "")
         status = (
             RatingStatus.lapsed if until and until < dt.datetime.now(VN_TZ).date().isoformat() else RatingStatus.valid
         )
-    if status == RatingStatus.withdrawn:
-        return [_row(_t("ocop", lang), f"<span class=note>{_t('ocop_withdrawn', lang)}</span>")]
-    if status != RatingStatus.valid:
-        lapsed_on = ocop.get("valid_until")
-        when = _t("until", lang, date=_e(fmt_date(lapsed_on, lang))) if lapsed_on else ""
-        return [_row(_t("ocop", lang), f"<span class=note>{_t('ocop_lapsed', lang, when=when)}</span>")]
+    if ocop.get("withdrawn"):
+        status = RatingStatus.withdrawn
+    notice = ocop_rules.status_notice(ocop, status)
+    if notice is not None or status != RatingStatus.valid:
+        vi, en = notice or ocop_rules.status_notice({}, RatingStatus.lapsed) or ("", "")
+        return [_row(_t("ocop", lang), f"<span class=note>{_e(en if lang == 'en' else vi)}</span>")]
     stars = max(0, min(5, _int(ocop.get("stars"))))
     label = _t("stars_label", lang, n=str(stars))
+    renewed = (
+        f" ({_named(RATING_ACTION_LABELS, RatingAction.renew, lang)})"
+        if ocop.get("action") == RatingAction.renew
+        else ""
+    )
+    decision = _map(ocop.get("decision"))
     validity = ""
-    if ocop.get("decision_date") or ocop.get("valid_until"):
+    if decision.get("date") or ocop.get("valid_until"):
         validity = _t(
             "valid_range",
             lang,
-            from_=_time(ocop.get("decision_date"), lang),
+            from_=_time(decision.get("date"), lang),
             to=_time(ocop.get("valid_until"), lang),
         )
+    certificate = _map(ocop.get("certificate"))
     return [
         _row(
-            _t("ocop", lang), f'<span class=stars role=img aria-label="{label}">{"★" * stars}{"☆" * (5 - stars)}</span>'
+            _t("ocop", lang),
+            f'<span class=stars role=img aria-label="{label}">{"★" * stars}{"☆" * (5 - stars)}</span>{renewed}',
         ),
-        _row(_t("cert_no", lang), _e(ocop.get("certificate_no"))),
-        _row(_t("issuing_body", lang), _e(ocop.get("issuing_body"))),
+        _row(_t("decision", lang), _decision(decision, lang)),
+        _row(_t("cert_no", lang), _e(certificate.get("number"))),
         _row(_t("valid", lang), validity),
     ]
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _decision(decision: dict[str, Any], lang: str) -> str:
+    """'số 1234/QĐ-UBND ngày 15/08/2025 của Ủy ban nhân dân tỉnh Thái Nguyên', with what is known."""
+    body = decision.get("issuing_body") or (
+        _named(ISSUING_LEVEL_LABELS, decision.get("issuing_level"), lang) if decision.get("issuing_level") else ""
+    )
+    parts = [
+        _t("decision_no", lang, number=_e(decision["number"])) if decision.get("number") else "",
+        _t("decision_day", lang, date=_time(decision["date"], lang)) if decision.get("date") else "",
+        _t("decision_by", lang, body=_e(body)) if body else "",
+    ]
+    text = " ".join(p for p in parts if p)
+    return text[:1].upper() + text[1:]
+
+
+def _group(product: dict[str, Any], lang: str) -> str:
+    """The product group's words (Decision 148/QĐ-TTg); an old stored key reads as its group today,
+    a value no rule knows shows nothing rather than a raw key."""
+    named = product.get("group_name")
+    if isinstance(named, dict) and named.get(lang):
+        return _e(named[lang])
+    group = current_group(product.get("group"))
+    return _named(OCOP_GROUP_LABELS, group, lang) if group else ""
 
 
 def _product(product: dict[str, Any], lang: str) -> str:
@@ -653,7 +694,7 @@ def _product(product: dict[str, Any], lang: str) -> str:
     rows = [
         _row(_t("name", lang), f"<strong>{_e(name)}</strong>"),
         _row(_t("brand", lang), _e(product.get("brand"))),
-        _row(_t("group", lang), _named(OCOP_GROUP_LABELS, product.get("group"), lang)),
+        _row(_t("group", lang), _group(product, lang)),
         *(_ocop(product["ocop"], lang) if isinstance(product.get("ocop"), dict) else []),
         _row(_t("gtin", lang), _e(product.get("gtin"))),
     ]

@@ -501,7 +501,10 @@ def lookup(
 
 
 def _public_product(p: dict[str, Any]) -> dict[str, Any]:
-    keys = ("product_id", "name", "name_en", "brand", "group", "gtin", "image_url", "description", "ocop", "demo")
+    keys = (
+        *("product_id", "name", "name_en", "brand", "group", "group_name"),
+        *("gtin", "image_url", "description", "ocop", "demo"),
+    )
     return {k: p.get(k) for k in keys if p.get(k) is not None}
 
 

@@ -105,7 +105,7 @@ class LotItem(CatalogItem):
     product_id = UnicodeAttribute()
     producer_id = UnicodeAttribute()
     production_date = UnicodeAttribute()
-    expiry_date = UnicodeAttribute()
+    expiry_date = UnicodeAttribute(null=True)  # none for groups without one (core.vocabulary.EXPIRY_REQUIRED)
     quantity = NumberAttribute()
     unit = UnicodeAttribute()
     origin = MapAttribute[str, object]()
