@@ -32,6 +32,7 @@ _.batch_shard
 _.product_shard
 _.producer_shard
 _.province_shard
+_.home_shard
 _.verdict_shard
 # The Scans table's indexes on ScanItem: pynamodb looks each up by its index name when
 # ScanItem.query(index_name=...) runs (storage.inspection.query_scans).
@@ -40,6 +41,7 @@ _.by_batch
 _.by_product
 _.by_producer
 _.by_province
+_.by_home_province
 _.by_verdict
 _._connection  # storage.models.bind_tables: pynamodb's cached connection, reset on rebinding
 

@@ -625,6 +625,11 @@ def notification(alert: dict[str, Any]) -> tuple[str, str]:
         f"Cảnh báo mới: {vi}",
         alert["summary_vi"],
         f"Tỉnh/thành: {name_of(alert['province'])}",
+        *(
+            [f"Chủ thể ở: {name_of(alert['home_province'])}"]
+            if alert.get("home_province") and alert["home_province"] != alert["province"]
+            else []
+        ),
         f"Thời điểm: {_moment(alert['first_seen']).astimezone(VN_TZ).strftime('%d/%m/%Y %H:%M')}",
         f"Xem và xử lý: {alert_link(alert['alert_id'])}",
         "",
