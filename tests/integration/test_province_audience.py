@@ -295,3 +295,15 @@ def test_given_a_field_check_in_hanoi_of_a_thai_nguyen_lot_then_thai_nguyen_and_
     assert api("POST", "/field-checks", "/field-checks", HA_NOI, body=body)[0] == 201
     status, answer = api("POST", "/field-checks", "/field-checks", DA_NANG_INSPECTOR, body=body)
     assert status == 403 and answer["error"]["message_vi"]
+
+
+def test_given_the_clone_then_a_page_costs_the_same_few_queries_whatever_the_log_holds(cloned, ddb_calls: list):
+    ddb_calls.clear()
+    assert len(log(THAI_NGUYEN)) == 2
+    scans = [op for service, op in ddb_calls if service == "dynamodb"]
+    ddb_calls.clear()
+    assert len(alerts(inspector("Hà Nội,Thái Nguyên"))) == 1
+    listed = [op for service, op in ddb_calls if service == "dynamodb"]
+
+    assert scans == ["Query"] * 16  # 8 shards of by_province + 8 of by_home_province, no Scan
+    assert sorted(listed) == ["BatchGetItem", "Query", "Query"]  # one queue each, the entries read back
