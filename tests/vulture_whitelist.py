@@ -30,6 +30,7 @@ _.batch_shard
 _.product_shard
 _.producer_shard
 _.province_shard
+_.home_shard
 _.verdict_shard
 # The Scans table's indexes on ScanItem: pynamodb looks each up by its index name when
 # ScanItem.query(index_name=...) runs (storage.inspection.query_scans).
@@ -38,6 +39,7 @@ _.by_batch
 _.by_product
 _.by_producer
 _.by_province
+_.by_home_province
 _.by_verdict
 # The migration's report (ocop_stamps.migration.runner.Report): printed and logged whole (asdict).
 _.retried

@@ -40,13 +40,18 @@ EXPECTED_TABLES: dict[str, dict[str, Any]] = {
     "ScansTable": {
         "KeySchema": _keys(("code", "HASH"), ("scan_key", "RANGE")),
         # inspector filters (issue 6): sharded partition keys "{value}#{0..7}", time-ordered sort key
+        # and the producer's province (issue 11), sparse: "{home_province}#{0..7}" on scans elsewhere
         "GlobalSecondaryIndexes": [
             {
                 "IndexName": f"by_{name}",
-                "KeySchema": _keys((f"{name}_shard", "HASH"), ("scan_key", "RANGE")),
+                "KeySchema": _keys((f"{shard}_shard", "HASH"), ("scan_key", "RANGE")),
                 "Projection": {"ProjectionType": "ALL"},
             }
-            for name in ("lot", "batch", "product", "producer", "province", "verdict")
+            for name, shard in (
+                *((n, n) for n in ("lot", "batch", "product", "producer", "province")),
+                ("home_province", "home"),
+                ("verdict", "verdict"),
+            )
         ],
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     },

@@ -99,6 +99,9 @@ class Candidate:
     summary_vi: str
     summary_en: str
     detail: dict[str, Any] = field(default_factory=dict)
+    # where its other evidence was scanned (a travel's first place, a repeat's earlier
+    # scanners'): their inspectors see the alert too (issue 11, ``storage.keys.audience``)
+    places: tuple[str, ...] = ()
 
     @property
     def alert_id(self) -> str:
@@ -234,7 +237,8 @@ def rules_for(
     earlier = [s for s in history(code, _iso(moment - dt.timedelta(days=7))) if s.scan_key < scan["scan_key"]]
     earlier = [s for s in earlier if is_person_scan(getattr(s, "kind", None))]  # no reports, previews, bots
     day_ago = _iso(moment - dt.timedelta(hours=24))
-    in_24h = _scanners(scan, [s for s in earlier if s.scan_key >= day_ago])
+    last_day = [s for s in earlier if s.scan_key >= day_ago]
+    in_24h = _scanners(scan, last_day)
     in_7d = _scanners(scan, earlier)
     if in_24h >= rules.repeat_24h:
         out.append(
@@ -245,6 +249,7 @@ def rules_for(
                 f"Mã {code} được quét từ {in_24h} máy khác nhau trong 24 giờ (ngưỡng {rules.repeat_24h}).",
                 f"Code {code} scanned from {in_24h} different devices within 24 hours (threshold {rules.repeat_24h}).",
                 {"scanners": in_24h, "threshold": rules.repeat_24h},
+                _places_of(last_day),
             )
         )
     threshold_7d = _product_threshold(scan.get("product_id"), rules.repeat_7d)
@@ -258,6 +263,7 @@ def rules_for(
                 f"Mã {code} được quét từ {in_7d} máy khác nhau trong 7 ngày (ngưỡng {threshold_7d}).",
                 f"Code {code} scanned from {in_7d} different devices within 7 days (threshold {threshold_7d}).",
                 {"scanners": in_7d, "threshold": threshold_7d},
+                _places_of(earlier),
             )
         )
     here = _place(scan)
@@ -274,6 +280,7 @@ def rules_for(
                     f"Mã {code} được quét ở {name_of(there)} rồi ở {name_of(here)} chỉ sau {minutes:.0f} phút.",
                     f"Code {code} scanned in {there} then in {here} only {minutes:.0f} minutes apart.",
                     {"from": there, "to": here, "minutes": int(minutes)},
+                    _places_of([last]),
                 )
             )
     return out
@@ -321,6 +328,15 @@ def _report_alert(scan: dict[str, Any], rules: Rules, bursts: dict[str, int], da
     )
 
 
+MAX_PLACES = 8  # other places an alert names at once (bounds the transaction: 100 actions)
+
+
+def _places_of(scans: list[Any]) -> tuple[str, ...]:
+    """The provinces of ``scans`` (newest first), each once, at most ``MAX_PLACES``."""
+    found = dict.fromkeys(p for s in scans if (p := getattr(s, "jurisdiction", None)) and p != NO_PLACE)
+    return tuple(found)[:MAX_PLACES]
+
+
 def _machine(scan: dict[str, Any]) -> bool:
     """A preview, bot, prefetch or HEAD (not a person's scan, not a report)."""
     kind = scan.get("kind")
@@ -365,6 +381,21 @@ def _stats_ops(scan: dict[str, Any], day: str, shard: int) -> list[dict[str, Any
                 }
             }
         )
+    home = table_keys.home_province(scan.get("home_province") or scan.get("producer_province"))
+    if home and home != province:
+        # a scan of this province's producers elsewhere (issue 11): its verdict by place, so a
+        # scope holding that place too counts it once (inspection.summary)
+        ops.append(
+            {
+                "Update": {
+                    "TableName": store.table(),
+                    "Key": store.to_ddb({"pk": table_keys.stats_key(f"away:{home}", shard), "sk": day}),
+                    "UpdateExpression": "ADD #vp :one, #t :one SET #s = :scope",
+                    "ExpressionAttributeNames": {"#vp": f"vp:{verdict}|{province}", "#t": "total", "#s": "scope"},
+                    "ExpressionAttributeValues": store.to_ddb({":one": 1, ":scope": f"away:{home}"}),
+                }
+            }
+        )
     return ops
 
 
@@ -390,6 +421,31 @@ def _burst_keys(scan: dict[str, Any], rules: Rules) -> list[tuple[str, str]]:
     return keys
 
 
+def audience_of(c: Candidate, scan: dict[str, Any]) -> set[str]:
+    """The provinces whose inspectors see the alert ``c`` as of ``scan`` (``storage.keys.audience``)."""
+    producer_province = scan.get("home_province") or scan.get("producer_province")
+    return set(table_keys.audience([scan.get("jurisdiction"), *c.places], producer_province))
+
+
+def _entry(alert_id_: str, kind: str, province: str, status: str, queue_sk: str) -> dict[str, Any]:
+    """The alert's place in the queue of one more province (issue 11): ``queue_by_province``
+    lists it there; the alert itself is read from its own item."""
+    return {
+        "pk": table_keys.alert_key(alert_id_),
+        "sk": table_keys.alert_entry_key(province),
+        "kind": "alert_entry",
+        "alert_id": alert_id_,
+        "type": kind,
+        "province": province,
+        "queue_province": table_keys.queue_key(status, province),
+        "queue_sk": queue_sk,
+    }
+
+
+def _put(item: dict[str, Any]) -> dict[str, Any]:
+    return {"Put": {"TableName": store.table(), "Item": store.to_ddb(item)}}
+
+
 def _alert_item(c: Candidate, scan: dict[str, Any], now: str) -> dict[str, Any]:
     province = scan.get("jurisdiction") or NO_PLACE
     return {
@@ -401,7 +457,9 @@ def _alert_item(c: Candidate, scan: dict[str, Any], now: str) -> dict[str, Any]:
         "subject": c.subject,
         "window": c.window,
         "status": "open",
-        "province": province,
+        "province": province,  # where the scan that raised it was (its queue_province)
+        "provinces": audience_of(c, scan),  # every province whose inspectors see it (issue 11)
+        "home_province": table_keys.home_province(scan.get("home_province") or scan.get("producer_province")),
         "code": scan.get("code"),
         "lot_id": scan.get("lot_id"),
         "batch_no": scan.get("batch_no"),
@@ -423,8 +481,12 @@ def _alert_item(c: Candidate, scan: dict[str, Any], now: str) -> dict[str, Any]:
 
 
 def _alert_ops(
-    candidates: list[Candidate], existing: set[str], scan: dict[str, Any], now: str
+    candidates: list[Candidate], existing: dict[str, dict[str, Any]], scan: dict[str, Any], now: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The writes of this scan's alerts: a new alert's item and its queue entries in the other
+    provinces that see it; an existing one counted once more, with entries for the provinces
+    it now reaches (on the condition that its status is the one read, which their queue key
+    holds; ``alerts.change_status`` conditions on the provinces it read)."""
     ops, new = [], []
     seen: set[str] = set()
     for c in candidates:
@@ -433,28 +495,40 @@ def _alert_ops(
         seen.add(c.alert_id)
         key = store.to_ddb({"pk": table_keys.alert_key(c.alert_id), "sk": table_keys.ALERT_SK})
         if c.alert_id in existing:
-            ops.append(
-                {
-                    "Update": {
-                        "TableName": store.table(),
-                        "Key": key,
-                        # the latest words: a count in the summary grows with the occurrences
-                        "UpdateExpression": "ADD occurrences :one SET last_seen = :at, last_scan = :ls, detail = :d, "
-                        "summary_vi = :sv, summary_en = :se",
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": store.to_ddb(
-                            {
-                                ":one": 1,
-                                ":at": scan["scanned_at"],
-                                ":ls": f"{scan['code']}/{scan['scan_key']}",
-                                ":d": c.detail,
-                                ":sv": c.summary_vi,
-                                ":se": c.summary_en,
-                            }
-                        ),
-                    }
-                }
-            )
+            current = existing[c.alert_id]
+            known = set(current.get("provinces") or ()) | {current.get("province") or NO_PLACE}
+            reached = audience_of(c, scan) - known
+            expression = "ADD occurrences :one SET last_seen = :at, last_scan = :ls, detail = :d, summary_vi = :sv, summary_en = :se"
+            condition = "attribute_exists(pk)"
+            values: dict[str, Any] = {
+                ":one": 1,
+                ":at": scan["scanned_at"],
+                ":ls": f"{scan['code']}/{scan['scan_key']}",
+                ":d": c.detail,
+                ":sv": c.summary_vi,
+                ":se": c.summary_en,
+            }
+            names: dict[str, str] = {}
+            if reached:
+                expression = expression.replace("ADD occurrences :one", "ADD occurrences :one, provinces :reached")
+                condition += " AND #st = :st"
+                # an alert from before issue 11 has no provinces yet: its own province goes in too
+                values[":reached"] = reached | known
+                values[":st"] = current["status"]
+                names["#st"] = "status"
+                for province in sorted(reached):
+                    ops.append(_put(_entry(c.alert_id, c.type, province, current["status"], current["queue_sk"])))
+            update: dict[str, Any] = {
+                "TableName": store.table(),
+                "Key": key,
+                # the latest words: a count in the summary grows with the occurrences
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": store.to_ddb(values),
+            }
+            if names:
+                update["ExpressionAttributeNames"] = names
+            ops.append({"Update": update})
         else:
             item = _alert_item(c, scan, now)
             new.append(item)
@@ -467,6 +541,8 @@ def _alert_ops(
                     }
                 }
             )
+            for province in sorted(item["provinces"] - {item["province"]}):
+                ops.append(_put(_entry(c.alert_id, c.type, province, "open", item["queue_sk"])))
     return ops, new
 
 
@@ -515,7 +591,7 @@ def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datet
         candidates = rules_for(scan, rules, bursts, store.recent_scans_of_code)
         ids = list(dict.fromkeys(c.alert_id for c in candidates))
         existing_items = store.batch_get([(table_keys.alert_key(i), table_keys.ALERT_SK) for i in ids]) if ids else {}
-        existing = {item["alert_id"] for item in existing_items.values()}
+        existing = {item["alert_id"]: item for item in existing_items.values()}
         alert_ops, new = _alert_ops(candidates, existing, scan, now_iso)
         stats = [] if _machine(scan) else _stats_ops(scan, day, shard)  # summaries count people's scans
         ops = [marker, *stats, *burst_ops, *alert_ops]
@@ -549,6 +625,11 @@ def notification(alert: dict[str, Any]) -> tuple[str, str]:
         f"Cảnh báo mới: {vi}",
         alert["summary_vi"],
         f"Tỉnh/thành: {name_of(alert['province'])}",
+        *(
+            [f"Chủ thể ở: {name_of(alert['home_province'])}"]
+            if alert.get("home_province") and alert["home_province"] != alert["province"]
+            else []
+        ),
         f"Thời điểm: {_moment(alert['first_seen']).astimezone(VN_TZ).strftime('%d/%m/%Y %H:%M')}",
         f"Xem và xử lý: {alert_link(alert['alert_id'])}",
         "",

@@ -81,7 +81,15 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
     if province is None:
         raise BadRequest("province is not a province of Vietnam.", "province không phải là tỉnh/thành của Việt Nam.")
     if not scope.allows(province):
-        raise Forbidden("That province is outside your scope.", "Tỉnh/thành này nằm ngoài phạm vi được giao cho bạn.")
+        # the check's place, or the lot's producer's province (issue 11: the rule of who sees
+        # a scan, storage.keys.audience): an inspector follows its producers' goods anywhere
+        producer = repo.get_producer(lot.producer_id)
+        home = (producer.address.as_dict().get("province") if producer is not None else None) or None
+        if not scope.sees([province], home):
+            raise Forbidden(
+                "That province is outside your scope, and so is the lot's producer.",
+                "Tỉnh/thành này nằm ngoài phạm vi được giao cho bạn, chủ thể của lô cũng vậy.",
+            )
     if body["result"] not in CHECK_DISPOSITIONS:
         names = ", ".join(CheckResult)
         raise BadRequest(f"result must be one of {names}.", f"result phải là một trong {names}.")

@@ -1,11 +1,16 @@
 """Inspector queries on the verification log: filters, province scope, sharded fan-out.
 
 One filter picks the key (``code`` on the table; ``lot``, ``batch``, ``product``,
-``producer``, ``province``, ``verdict`` on their sharded indexes -- see scan_keys.py); a
+``producer``, ``province``, ``verdict`` on their sharded indexes -- see storage/keys.py); a
 time range is a key condition on ``scan_key`` (ISO time first); every other filter and
 the caller's province scope are a FilterExpression on the same Query. No request scans a
 table. A sharded key is read as ``SHARDS`` Queries merged newest first; the opaque cursor
 holds where each shard stopped, so a page costs at most ``SHARDS x values`` Queries.
+
+A province's inspectors see the lines scanned there and their producers' lines scanned
+anywhere (``storage.keys.audience``, issue 11): a province, as a key, is read on two indexes
+(``by_province`` and ``by_home_province``, the second without what the first gives), so
+a page costs ``2 x SHARDS x provinces`` Queries; as a filter it is ``seen_by``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
@@ -28,7 +33,7 @@ from ocop_stamps.core.limits import BODY_BUDGET, text_bytes
 from ocop_stamps.core.provinces import EVERYWHERE, NO_PLACE, name_of, to_code
 from ocop_stamps.core.vocabulary import LOG_VERDICT_LABELS, VN_TZ
 from ocop_stamps.storage import inspection as store
-from ocop_stamps.storage.keys import INDEXES, partition_values
+from ocop_stamps.storage.keys import INDEXES, audience, partition_values
 from ocop_stamps.storage.models import ScanItem
 from ocop_stamps.storage.parameters import cursor_keys
 
@@ -57,7 +62,13 @@ class Scope:
         return cls(codes)
 
     def allows(self, jurisdiction: str | None) -> bool:
+        """Whether ``jurisdiction`` (a ``VN-xx`` code; None: unknown) is one of the caller's provinces."""
         return self.provinces is None or (jurisdiction or NO_PLACE) in self.provinces
+
+    def sees(self, places: Iterable[str | None], producer_province: str | None) -> bool:
+        """Whether the caller may see a scan or an alert that happened in ``places`` and concerns
+        a producer of ``producer_province`` (``storage.keys.audience``, the one rule)."""
+        return self.provinces is None or any(p in self.provinces for p in audience(places, producer_province))
 
     def fingerprint(self) -> str:
         """The provinces as one string (``*``: everywhere): what a cursor is bound to."""
@@ -153,10 +164,34 @@ def make_filters(
 
 # --- the plan: which key, which shards, which filter expression ---------------------------
 @dataclass(frozen=True)
+class Read:
+    """One partition to read: of the table (``index`` None, by code) or of a sharded index."""
+
+    index: str | None
+    partition: str
+    shard_attr: str  # the index's partition key attribute (``code`` for the table)
+    # read through ``by_home_province`` for these provinces: what ``by_province`` already
+    # gives for them (a jurisdiction among them) is left out, so no line comes twice
+    not_places: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
-    index: str | None  # None: the table (by code)
-    partitions: tuple[str, ...]  # partition key values to read and merge
+    reads: tuple[Read, ...]  # partitions to read and merge newest first
     key_filter: str  # the filter used as the key ("code", "lot", ...)
+
+
+def _province_reads(provinces: list[str]) -> tuple[Read, ...]:
+    """What the inspectors of ``provinces`` see (``storage.keys.audience``): the lines whose
+    place is one of them (``by_province``) and their producers' lines from elsewhere
+    (``by_home_province``, less the lines the first read gives)."""
+    index, attr = INDEXES["province"]
+    home_index, home_attr = INDEXES["home_province"]
+    places = tuple(provinces)
+    return (
+        *(Read(index, part, attr) for v in provinces for part in partition_values(v)),
+        *(Read(home_index, part, home_attr, places) for v in provinces for part in partition_values(v)),
+    )
 
 
 def plan(filters: Filters, scope: Scope) -> Plan:
@@ -167,15 +202,26 @@ def plan(filters: Filters, scope: Scope) -> Plan:
         )
     for name in KEY_ORDER:
         value = getattr(filters, name)
-        if value is not None:
-            index, _attr = INDEXES[name]
-            parts = (value,) if name == "code" else tuple(partition_values(value))
-            return Plan(index, parts, name)
+        if value is None:
+            continue
+        if name == "province":
+            return Plan(_province_reads([value]), name)
+        index, attr = INDEXES[name]
+        parts = (value,) if name == "code" else tuple(partition_values(value))
+        return Plan(tuple(Read(index, part, attr) for part in parts), name)
     # No key filter: a scoped inspector reads its provinces; a national one every verdict.
     if scope.provinces is not None:
-        values = sorted(scope.provinces)
-        return Plan("by_province", tuple(p for v in values for p in partition_values(v)), "province")
-    return Plan("by_verdict", tuple(p for v in VERDICTS for p in partition_values(v)), "verdict")
+        return Plan(_province_reads(sorted(scope.provinces)), "province")
+    index, attr = INDEXES["verdict"]
+    return Plan(tuple(Read(index, p, attr) for v in VERDICTS for p in partition_values(v)), "verdict")
+
+
+def seen_by(provinces: list[str]) -> Any:
+    """The FilterExpression "the inspectors of ``provinces`` see this line": its place or its
+    producer's province is one of them -- ``storage.keys.audience`` in DynamoDB's words. Lines
+    written before issue 11 carry no ``home_province``: their place alone decides until the
+    backfill (``storage.inspection.backfill_home_provinces``) gives them one."""
+    return ScanItem.jurisdiction.is_in(*provinces) | ScanItem.home_province.is_in(*provinces)
 
 
 def _conditions(filters: Filters, scope: Scope, key_filter: str) -> tuple[Any, Any]:
@@ -192,7 +238,6 @@ def _conditions(filters: Filters, scope: Scope, key_filter: str) -> tuple[Any, A
         "batch": ScanItem.batch_no,
         "product": ScanItem.product_id,
         "producer": ScanItem.producer_id,
-        "province": ScanItem.jurisdiction,
         "verdict": ScanItem.verdict,
     }
     conds: list[Any] = []
@@ -200,19 +245,27 @@ def _conditions(filters: Filters, scope: Scope, key_filter: str) -> tuple[Any, A
         value = getattr(filters, name)
         if value is None or name == key_filter:
             continue
+        if name == "province":  # the lines that province's inspectors see
+            conds.append(seen_by([value]))
+            continue
         conds.append(attrs[name] == (int(value) if name == "batch" else value))
     if scope.provinces is not None and not (key_filter == "province"):
-        conds.append(ScanItem.jurisdiction.is_in(*sorted(scope.provinces)))
+        conds.append(seen_by(sorted(scope.provinces)))
     combined = None
     for c in conds:
         combined = c if combined is None else combined & c
     return range_cond, combined
 
 
+def _with(condition: Any, extra: Any) -> Any:
+    return extra if condition is None else condition & extra
+
+
 # --- the composite cursor ------------------------------------------------------------------
-# State {partition index: [scan_key, code] | null}, sealed by core.cursors: signed and bound to
-# the route, the filters' fingerprint and the caller's provinces, so a cursor made up, altered
-# or taken from another route, query or scope is refused (400 invalid_cursor) before any read.
+# State {read's number in the plan: [scan_key, code] | null}, sealed by core.cursors: signed and
+# bound to the route, the filters' fingerprint and the caller's provinces, so a cursor made up,
+# altered or taken from another route, query or scope is refused (400 invalid_cursor) before any
+# read. The plan is a function of the filters and the scope, so the numbers name the same reads.
 SCANS_ROUTE = "GET /scans"
 EXPORT_ROUTE = "GET /scans.csv"
 
@@ -221,14 +274,13 @@ def _binding(route: str, filters: Filters, scope: Scope) -> str:
     return f"{route}|{filters.fingerprint()}|{scope.fingerprint()}"
 
 
-def _encode(binding: str, positions: dict[str, list[str] | None], partitions: tuple[str, ...]) -> str:
-    index = {part: i for i, part in enumerate(partitions)}
-    return cursors.seal(cursor_keys(), binding, {str(index[k]): v for k, v in positions.items()})
+def _encode(binding: str, positions: dict[int, list[str] | None]) -> str:
+    return cursors.seal(cursor_keys(), binding, {str(i): v for i, v in sorted(positions.items())})
 
 
-def _decode(cursor: str, binding: str, partitions: tuple[str, ...]) -> dict[str, list[str] | None]:
+def _decode(cursor: str, binding: str, reads: int) -> dict[int, list[str] | None]:
     data = cursors.unseal(cursor_keys(), binding, cursor)
-    positions: dict[str, list[str] | None] = {}
+    positions: dict[int, list[str] | None] = {}
     if not isinstance(data, dict):
         raise cursors.InvalidCursor()
     for key, value in data.items():
@@ -236,9 +288,9 @@ def _decode(cursor: str, binding: str, partitions: tuple[str, ...]) -> dict[str,
         well_formed = value is None or (
             isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
         )
-        if not 0 <= i < len(partitions) or not well_formed:
+        if not 0 <= i < reads or not well_formed:
             raise cursors.InvalidCursor()
-        positions[partitions[i]] = value
+        positions[i] = value
     return positions
 
 
@@ -253,43 +305,45 @@ class Page:
 
 
 def query(filters: Filters, scope: Scope, limit: int, cursor: str | None = None, route: str = SCANS_ROUTE) -> Page:
-    """One page, newest first, merged over the plan's partitions; the cursor in and out is
+    """One page, newest first, merged over the plan's reads; the cursor in and out is
     ``route``'s (``InvalidCursor`` for any other)."""
     p = plan(filters, scope)
     binding = _binding(route, filters, scope)
-    # per partition: [scan_key, code] of the last item handed out, None when exhausted
-    positions: dict[str, list[str] | None] = _decode(cursor, binding, p.partitions) if cursor else {}
+    # per read: [scan_key, code] of the last item handed out, None when exhausted
+    positions: dict[int, list[str] | None] = _decode(cursor, binding, len(p.reads)) if cursor else {}
     range_cond, filter_cond = _conditions(filters, scope, p.key_filter)
-    _, shard_attr = INDEXES[p.key_filter]
-    fetched: dict[str, list[ScanItem]] = {}
-    exhausted: dict[str, bool] = {}
-    for part in p.partitions:
-        if part in positions and positions[part] is None:
+    fetched: dict[int, list[ScanItem]] = {}
+    exhausted: dict[int, bool] = {}
+    for i, read in enumerate(p.reads):
+        if i in positions and positions[i] is None:
             continue
         start = None
-        if positions.get(part):
-            scan_key, code = positions[part]  # type: ignore[misc]
+        if positions.get(i):
+            scan_key, code = positions[i]  # type: ignore[misc]
             start = {"code": {"S": code}, "scan_key": {"S": scan_key}}
-            if p.index is not None:
-                start[shard_attr] = {"S": part}
-        result = store.query_scans(p.index, part, range_cond, filter_cond, limit, start)
-        fetched[part] = result.items
-        exhausted[part] = result.exhausted
+            if read.index is not None:
+                start[read.shard_attr] = {"S": read.partition}
+        condition = filter_cond
+        if read.not_places:
+            condition = _with(condition, ~ScanItem.jurisdiction.is_in(*read.not_places))
+        result = store.query_scans(read.index, read.partition, range_cond, condition, limit, start)
+        fetched[i] = result.items
+        exhausted[i] = result.exhausted
     merged = sorted(
-        ((item, part) for part, items in fetched.items() for item in items),
+        ((item, i) for i, items in fetched.items() for item in items),
         key=lambda pair: _sort_key(pair[0]),
         reverse=True,
     )[:limit]
-    taken: dict[str, int] = {}
-    for item, part in merged:
-        positions[part] = [item.scan_key, item.code]
-        taken[part] = taken.get(part, 0) + 1
-    for part, items in fetched.items():
-        if exhausted[part] and taken.get(part, 0) == len(items):
-            positions[part] = None
-    more = any(positions.get(part, []) is not None for part in p.partitions)
+    taken: dict[int, int] = {}
+    for item, i in merged:
+        positions[i] = [item.scan_key, item.code]
+        taken[i] = taken.get(i, 0) + 1
+    for i, items in fetched.items():
+        if exhausted[i] and taken.get(i, 0) == len(items):
+            positions[i] = None
+    more = any(positions.get(i, []) is not None for i in range(len(p.reads)))
     page_items = [item for item, _ in merged]
-    next_cursor = _encode(binding, positions, p.partitions) if more and page_items else None
+    next_cursor = _encode(binding, positions) if more and page_items else None
     return Page(page_items, next_cursor)
 
 
@@ -297,6 +351,8 @@ def view(item: ScanItem) -> dict[str, Any]:
     v = scan_view(item)
     if item.jurisdiction:
         v["jurisdiction"] = item.jurisdiction
+    if item.home_province:
+        v["home_province"] = item.home_province  # the producer's province (issue 11)
     return v
 
 
@@ -325,6 +381,7 @@ CSV_COLUMNS = (
     ("label_lot", "lô in trên nhãn"),
     ("flags", "ghi nhận thêm"),
     ("kind", "loại truy cập"),  # person, preview, bot, prefetch, head, report (issue 11)
+    ("home_province", "tỉnh của chủ thể (mã)"),  # the producer's province, which sees the line too (issue 11)
 )
 BOM = "\ufeff"
 

@@ -4,7 +4,10 @@ A summary never reads raw scans: the detector ADDs to ``STATS#{scope}#{shard}/{d
 (scope ``all``, ``province:VN-xx``, ``producer:id``, ``product:id``), so a 30-day summary
 is 8 shards x (scopes asked) Queries of at most 30 items each, whatever the number of
 scans. Counters of a producer or product are totals over every province (aggregates,
-never records), so any inspector may read them; a province scope reads its provinces.
+never records), so any inspector may read them; a province scope reads its provinces:
+the scans made there (``province:VN-xx``) and its producers' scans made elsewhere
+(``away:VN-xx``, verdicts by place ``vp:{verdict}|{place}``, issue 11), a place that is
+itself in the scope counted once.
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ def _scopes(scope: Scope, producer: str | None, product: str | None) -> tuple[st
         return f"producer:{producer}", [f"producer:{producer}"]
     if scope.provinces is None:
         return "all", ["all"]
-    return "provinces:" + ",".join(sorted(scope.provinces)), [f"province:{p}" for p in sorted(scope.provinces)]
+    provinces = sorted(scope.provinces)
+    return "provinces:" + ",".join(provinces), [f"{kind}:{p}" for kind in ("province", "away") for p in provinces]
 
 
 def summarize(
@@ -85,6 +89,11 @@ def summarize(
                     elif name.startswith("p:"):
                         p = name[2:]
                         if scope.provinces is None or p in scope.provinces or key != "all":
+                            provinces[p] = provinces.get(p, 0) + int(value)
+                    elif name.startswith("vp:"):  # away: counted under province:{place} if in scope
+                        verdict, _, p = name[3:].partition("|")
+                        if scope.provinces is None or p not in scope.provinces:
+                            day[verdict] = day.get(verdict, 0) + int(value)
                             provinces[p] = provinces.get(p, 0) + int(value)
     totals: dict[str, int] = {}
     for counts in per_day.values():

@@ -5,6 +5,8 @@ The Alerts table holds three kinds of item (docs/DATA-MODEL.md):
 * ``pk=ALERT#{alert_id}``, ``sk=ALERT`` -- one alert per (type, subject, window), its
   status, occurrences and history; ``queue_province``/``queue_type`` + ``queue_sk`` put
   it in the alert-queue indexes (``{status}#{province}``, ``{status}#{type}``).
+* ``pk=ALERT#{alert_id}``, ``sk=SEE#{province}`` -- the alert's entry in the queue of each
+  other province that sees it (``keys.audience``, issue 11): ``queue_province`` + ``queue_sk``.
 * ``pk=STATS#{scope}#{shard}``, ``sk={day}`` -- daily counters (``v:{verdict}``,
   ``p:{province}``) the detector adds to; summaries read them, never raw scans.
 * ``pk=SEEN#{code}``, ``sk={scan_key}`` -- the detector's marker that a stream record was
@@ -197,6 +199,7 @@ def query_partition(
     pk_name: str = "pk",
     sk_name: str = "sk",
     sk_between: tuple[str, str] | None = None,
+    sk_below: str | None = None,
     newest_first: bool = True,
     limit: int = 100,
     start: dict[str, Any] | None = None,
@@ -205,7 +208,8 @@ def query_partition(
     filter_values: dict[str, Any] | None = None,
     count_only: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int]:
-    """One Query page: (items, LastEvaluatedKey as plain values, count)."""
+    """One Query page: (items, LastEvaluatedKey as plain values, count). ``sk_below``: only
+    sort keys below it (a merged list's watermark, ``inspection.alerts``)."""
     names = {"#pk": pk_name, **(filter_names or {})}
     values: dict[str, Any] = {":pk": pk_value, **(filter_values or {})}
     condition = "#pk = :pk"
@@ -213,6 +217,10 @@ def query_partition(
         names["#sk"] = sk_name
         values[":lo"], values[":hi"] = sk_between
         condition += " AND #sk BETWEEN :lo AND :hi"
+    elif sk_below is not None:
+        names["#sk"] = sk_name
+        values[":below"] = sk_below
+        condition += " AND #sk < :below"
     kwargs: dict[str, Any] = {
         "TableName": table(),
         "KeyConditionExpression": condition,

@@ -12,6 +12,7 @@ Every inspector filter is a query on one of the Scans table's indexes (docs/DATA
 | product | ``by_product`` | ``product_shard`` = ``{product_id}#{s}`` | ``scan_key`` |
 | producer | ``by_producer`` | ``producer_shard`` = ``{producer_id}#{s}`` | ``scan_key`` |
 | province | ``by_province`` | ``province_shard`` = ``{jurisdiction}#{s}`` | ``scan_key`` |
+| province (the producer's) | ``by_home_province`` | ``home_shard`` = ``{home_province}#{s}``, only when it is not the jurisdiction | ``scan_key`` |
 | verdict | ``by_verdict`` | ``verdict_shard`` = ``{verdict}#{s}`` | ``scan_key`` |
 
 ``s`` is one of ``SHARDS`` write shards, a hash of the record's own key: a hot lot's
@@ -28,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 from ocop_stamps.core.provinces import NAMES, NO_PLACE, to_code
@@ -42,6 +44,7 @@ INDEXES: dict[str, tuple[str | None, str]] = {
     "product": ("by_product", "product_shard"),
     "producer": ("by_producer", "producer_shard"),
     "province": ("by_province", "province_shard"),
+    "home_province": ("by_home_province", "home_shard"),
     "verdict": ("by_verdict", "verdict_shard"),
 }
 
@@ -54,6 +57,27 @@ def jurisdiction(scan_place: str | None, producer_province: str | None, named_pl
         if place in NAMES:
             return place
     return (to_code(producer_province) if producer_province else None) or NO_PLACE
+
+
+def home_province(producer_province: str | None) -> str | None:
+    """The producer's province as a ``VN-xx`` code (None when the address names none we know)."""
+    return to_code(producer_province) if producer_province else None
+
+
+def audience(places: Iterable[str | None], producer_province: str | None) -> tuple[str, ...]:
+    """THE rule of who sees what (issue 11): the provinces whose inspectors may see a scan or an
+    alert -- every place it happened (a scan's ``jurisdiction``; an alert's scans' places) and
+    the producer's province (as the address or a ``VN-xx`` code names it). ``VN-xx`` codes,
+    sorted, each once; ``("-",)`` when none is known (national scopes only).
+
+    Every read path asks this function (``inspection.queries.Scope``); the index keys ``fill``
+    writes and the FilterExpression of ``inspection.queries`` are its DynamoDB spelling, and a
+    test holds them to it. A remapping of province codes belongs here."""
+    found = {p for p in places if p in NAMES}
+    home = home_province(producer_province)
+    if home:
+        found.add(home)
+    return tuple(sorted(found)) or (NO_PLACE,)
 
 
 def shard_of(code: str, scan_key: str) -> int:
@@ -77,6 +101,10 @@ def fill(scan: Any, *, retention_days: int, salt_version: str) -> None:
     scan.jurisdiction = jurisdiction(scan.province, scan.producer_province, scan.report_province)
     scan.verdict_shard = f"{scan.verdict}#{s}"
     scan.province_shard = f"{scan.jurisdiction}#{s}"
+    # the producer's province: a second index, written only when it adds a reader (issue 11)
+    scan.home_province = home_province(scan.producer_province)
+    away = scan.home_province is not None and scan.home_province != scan.jurisdiction
+    scan.home_shard = f"{scan.home_province}#{s}" if away else None
     scan.lot_shard = f"{scan.lot_id}#{s}" if scan.lot_id else None
     scan.batch_shard = f"{int(scan.batch_no)}#{s}" if scan.batch_no is not None else None
     scan.product_shard = f"{scan.product_id}#{s}" if scan.product_id else None
@@ -161,6 +189,12 @@ ALERT_SK = "ALERT"
 
 def alert_key(alert_id: str) -> str:
     return f"ALERT#{alert_id}"
+
+
+def alert_entry_key(province: str) -> str:
+    """Sort key (under the alert's ``pk``) of the alert's entry in one more province's queue:
+    ``SEE#{VN-xx}`` (issue 11: an alert is seen by every province of ``audience``)."""
+    return f"SEE#{province}"
 
 
 def stats_key(scope: str, shard: int) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 
 def sns_publisher(topic_arn: str) -> Callable[[str, str, dict[str, Any]], None]:
-    """A publisher ``send(subject, message, alert)`` to the topic; attributes ``type`` and ``province``."""
+    """A publisher ``send(subject, message, alert)`` to the topic; attributes ``type`` and
+    ``province``: every province whose inspectors see the alert (``alert["provinces"]``, issue
+    11), a ``String.Array``, so a subscription filtering on one province gets it."""
     import boto3
 
     sns = boto3.client("sns")
@@ -19,7 +22,10 @@ def sns_publisher(topic_arn: str) -> Callable[[str, str, dict[str, Any]], None]:
             Message=message,
             MessageAttributes={
                 "type": {"DataType": "String", "StringValue": alert["type"]},
-                "province": {"DataType": "String", "StringValue": alert["province"]},
+                "province": {
+                    "DataType": "String.Array",
+                    "StringValue": json.dumps(sorted(alert.get("provinces") or [alert["province"]])),
+                },
             },
         )
 
