@@ -322,7 +322,7 @@ def _stamp_link(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) 
         "HEAD"
         if app.request.method == "HEAD"
         else f"linkType={named}"
-        if link_type
+        if link_type is not None
         else "Accept: linkset"
         if wants_linkset
         else "default link"
@@ -343,7 +343,7 @@ def _stamp_link(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) 
         body = json.dumps(dl.linkset(base, contexts), ensure_ascii=False, separators=(",", ":"))
         return Response(status_code=200, content_type=LINKSET, body=body, headers={**extra, **cache})
     pairs = pairs if link.lot is None else [("lot", link.lot), *pairs]  # the label's lot, checked by the page
-    target = dl.redirect_target(links, link_type or dl.DEFAULT_LINK_TYPE, pairs)
+    target = dl.redirect_target(links, dl.DEFAULT_LINK_TYPE if link_type is None else link_type, pairs)
     if target is None:
         return _not_found("link_type")
     return Response(status_code=307, body="", headers={**extra, **(NO_STORE if default_hop else cache), "Location": target})
@@ -379,7 +379,7 @@ def _walk_up(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) -> 
         own = links[0].href.removeprefix(base)
         page = catalog_page.render_catalog(found, lang, path=own)
         return _html(200, page, {**extra, **cache, "Content-Language": lang})
-    target = dl.redirect_target(links, link_type or dl.DEFAULT_LINK_TYPE, pairs)
+    target = dl.redirect_target(links, dl.DEFAULT_LINK_TYPE if link_type is None else link_type, pairs)
     if target is None:
         return _not_found("link_type")
     return Response(status_code=307, body="", headers={**extra, **cache, "Location": target})

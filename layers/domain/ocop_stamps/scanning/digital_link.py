@@ -118,7 +118,7 @@ def _qualifiers(rest: list[str], first: int) -> dict[str, str] | None:
     ai = rest[0]
     if ai not in QUALIFIERS or _ORDER.index(ai) < first:
         return None
-    last = 2 if ai == "21" else len(rest)  # a serial is one segment
+    last = min(2, len(rest)) if ai == "21" else len(rest)  # a serial is one segment
     for end in range(2, last + 1):
         if not rest[end - 1] or (end > 2 and rest[end - 1] in QUALIFIERS):
             return None  # an empty segment, or a decoded value that would hide an AI: not one value
@@ -261,16 +261,17 @@ def link_header(anchor: str, links: list[Link]) -> str:
     return ", ".join(parts)
 
 
-def link_type_name(value: str) -> str | None:
+def link_type_name(value: str) -> str:
     """``gs1:pip`` / ``https://gs1.org/voc/pip`` / ``pip`` -> ``pip``; linkset/all -> ``linkset``;
-    a URI of another vocabulary is kept whole (no GS1 link type of that name)."""
+    a URI of another vocabulary is kept whole, and ``gs1:`` or an empty value is ``""``:
+    neither names a link this resolver offers (404)."""
     v = value.strip()
     if v in ("linkset", "all"):
         return "linkset"
     for prefix in ("gs1:", GS1_VOC, "http://gs1.org/voc/"):
         if v.startswith(prefix):
-            return v[len(prefix) :] or None
-    return v or None
+            return v[len(prefix) :]
+    return v
 
 
 def redirect_target(links: list[Link], link_type: str, query: list[tuple[str, str]]) -> str | None:
