@@ -328,7 +328,9 @@ def _stamp_link(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) 
         else "default link"
     )
     default_hop = link_type is None and not wants_linkset and app.request.method == "GET"
-    found = lookup(link.serial, _context(headers, "link"), expected_gtin=link.gtin, asked=asked, log_found=not default_hop)
+    found = lookup(
+        link.serial, _context(headers, "link"), expected_gtin=link.gtin, asked=asked, log_found=not default_hop
+    )
     if found.get("retry_after"):
         return _slow_down(found["code"], found["retry_after"], extra)
     if found["verdict"] != LOOKUP:
@@ -346,7 +348,9 @@ def _stamp_link(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) 
     target = dl.redirect_target(links, dl.DEFAULT_LINK_TYPE if link_type is None else link_type, pairs)
     if target is None:
         return _not_found("link_type")
-    return Response(status_code=307, body="", headers={**extra, **(NO_STORE if default_hop else cache), "Location": target})
+    return Response(
+        status_code=307, body="", headers={**extra, **(NO_STORE if default_hop else cache), "Location": target}
+    )
 
 
 def _walk_up(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) -> Response:

@@ -75,6 +75,7 @@ CATALOG_RW = ("GetItem", "PutItem", "UpdateItem", "Query", "ConditionCheckItem")
 EXPECTED_GRANTS = {
     PUBLIC_SCAN: {
         ("dynamodb:GetItem", "CatalogTable"),
+        ("dynamodb:Query", "${CatalogTable.Arn}/index/by_gtin"),  # the Digital Link walk-up from /01/{gtin}
         ("sqs:SendMessage", "ScanFallbackQueue"),  # a scan DynamoDB refused is queued, never lost
         ("dynamodb:UpdateItem", "StampsTable"),
         ("dynamodb:PutItem", "ScansTable"),

@@ -65,10 +65,7 @@ class ProducerItem(CatalogItem):
 class _ByGtin(GlobalSecondaryIndex["ProductItem"]):
     """The catalog's sparse ``by_gtin`` index: products that carry a GTIN (the Digital Link walk-up)."""
 
-    class Meta:
-        index_name = "by_gtin"
-        projection = AllProjection()
-
+    Meta = type("Meta", (), {"index_name": "by_gtin", "projection": AllProjection()})
     gtin = UnicodeAttribute(hash_key=True)
 
 
