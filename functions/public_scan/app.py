@@ -156,7 +156,9 @@ def scan(code: str) -> Response:
     channel = "typed" if query.get("ch") == "typed" else "qr"
     # ?lot=: the lot printed on a Digital Link label, passed on by the resolver's 307 (checked
     # against the stamp's own lot, as when the Digital Link is answered in place)
-    answer = _answer_scan(code, channel, None, extra=dict(CORS), label_lot=query.get("lot") or None)
+    lot = query.get("lot") or None
+    own = f"{scan_page.code_path(code)}?lot={quote(lot, safe='')}" if lot else None  # the switch keeps it
+    answer = _answer_scan(code, channel, own, extra=dict(CORS), label_lot=lot)
     if method == "HEAD":
         answer.body = ""
     return answer

@@ -387,6 +387,8 @@ def test_given_a_label_lot_that_is_not_the_stamps_then_the_page_after_the_307_st
     status, headers, _ = resolve(f"/01/{GTIN14}/10/OTHER-LOT/21/{stamp}", query={"src": "zalo"})
     status, _, body = follow(headers["location"], accept="application/json")
     assert status == 200 and json.loads(body)["lot_mismatch"]["label_lot"] == "OTHER-LOT"
+    status, _, page = follow(headers["location"])  # the language switch keeps the label's lot
+    assert status == 200 and re.search(rf'href="/v/{stamp}\?lot=OTHER-LOT&amp;view=[^"&]+&amp;lang=en"', page)
 
 
 def test_shall_redirect_to_the_requested_link_type(shop: Shop, stamp: str):

@@ -283,11 +283,6 @@ def redirect_target(links: list[Link], link_type: str, query: list[tuple[str, st
     return _with_query(chosen.href, [(k, v) for k, v in query if k != "linkType"])
 
 
-def default_target(links: list[Link], query: list[tuple[str, str]]) -> str:
-    """The default link with the request's query pairs passed on."""
-    return redirect_target(links, DEFAULT_LINK_TYPE, query) or ""
-
-
 def resolver_description(base: str) -> dict[str, Any]:
     """``/.well-known/gs1resolver``: what this resolver serves."""
     types = ("defaultLink", *(link.link_type for link in stamp_links(base, "-")))
