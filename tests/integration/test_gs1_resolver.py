@@ -184,24 +184,25 @@ def test_shall_support_get_head_and_options(shop: Shop, stamp: str):
     assert status == 405
 
 
-@pytest.mark.parametrize(
-    ("path", "query", "accept"),
-    [
-        ("/01/{gtin}/21/{code}", None, None),
-        ("/01/{gtin}/21/{code}", {"linkType": "gs1:pip"}, None),
-        ("/01/{gtin}/21/{code}", None, "application/linkset+json"),
-        ("/01/{gtin}/21/{code}", {"linkType": "gs1:nutritionalInfo"}, None),
-        ("/01/{gtin}", None, None),
-        ("/01/{other}", None, None),
-        ("/01/{gtin}/99/x", None, None),
-    ],
-)
-def test_shall_support_cors_on_every_answer(shop: Shop, stamp: str, path: str, query, accept):
-    status, headers, _ = resolve(path.format(gtin=GTIN14, other=OTHER_GTIN, code=stamp), query=query, accept=accept)
-    assert headers["access-control-allow-origin"] == "*", status
-    status, headers, _ = resolve(path.format(gtin=GTIN14, other=OTHER_GTIN, code=stamp), method="OPTIONS")
-    assert status == 204 and headers["access-control-allow-origin"] == "*"
-    assert set(headers["access-control-allow-methods"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+CORS_CASES = [
+    ("/01/{gtin}/21/{code}", None, None),
+    ("/01/{gtin}/21/{code}", {"linkType": "gs1:pip"}, None),
+    ("/01/{gtin}/21/{code}", None, "application/linkset+json"),
+    ("/01/{gtin}/21/{code}", {"linkType": "gs1:nutritionalInfo"}, None),
+    ("/01/{gtin}", None, None),
+    ("/01/{other}", None, None),
+    ("/01/{gtin}/99/x", None, None),
+]
+
+
+def test_shall_support_cors_on_every_answer(shop: Shop, stamp: str):
+    for path, query, accept in CORS_CASES:
+        where = path.format(gtin=GTIN14, other=OTHER_GTIN, code=stamp)
+        status, headers, _ = resolve(where, query=query, accept=accept)
+        assert headers["access-control-allow-origin"] == "*", (where, status)
+        status, headers, _ = resolve(where, method="OPTIONS")
+        assert status == 204 and headers["access-control-allow-origin"] == "*"
+        assert set(headers["access-control-allow-methods"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
 
 
 @pytest.mark.parametrize(
@@ -231,21 +232,22 @@ def test_shall_validate_the_uri_syntax_and_answer_400(aws, path: str, decoded: b
     assert status == 400 and "<h1>Đường dẫn không hợp lệ</h1>" in body
 
 
-@pytest.mark.parametrize(
-    ("path", "query", "status"),
-    [
-        ("/01/{gtin}/21/1ABCDEFGHJKMNPQR", None, 404),  # a code never issued
-        ("/01/{other}/21/{code}", {"linkType": "gs1:pip"}, 404),  # a code of another GTIN
-        ("/01/{other}", None, 404),  # no product with this GTIN
-        ("/01/{gtin}/10/NO-SUCH-LOT", None, 404),  # no such lot of the product
-        ("/01/{gtin}/21/{code}", {"linkType": "gs1:nutritionalInfo"}, 404),  # a link type not offered
-        ("/01/{gtin}/99/x", None, 400),
-    ],
-)
-def test_shall_not_answer_200_with_an_error(shop: Shop, stamp: str, path: str, query, status: int):
-    for accept in ("application/json", None, "application/linkset+json"):
-        got, _, body = resolve(path.format(gtin=GTIN14, other=OTHER_GTIN, code=stamp), query=query, accept=accept)
-        assert got == status, body
+ERROR_CASES = [
+    ("/01/{gtin}/21/1ABCDEFGHJKMNPQR", None, 404),  # a code never issued
+    ("/01/{other}/21/{code}", {"linkType": "gs1:pip"}, 404),  # a code of another GTIN
+    ("/01/{other}", None, 404),  # no product with this GTIN
+    ("/01/{gtin}/10/NO-SUCH-LOT", None, 404),  # no such lot of the product
+    ("/01/{gtin}/21/{code}", {"linkType": "gs1:nutritionalInfo"}, 404),  # a link type not offered
+    ("/01/{gtin}/99/x", None, 400),
+]
+
+
+def test_shall_not_answer_200_with_an_error(shop: Shop, stamp: str):
+    for path, query, status in ERROR_CASES:
+        for accept in ("application/json", None, "application/linkset+json"):
+            where = path.format(gtin=GTIN14, other=OTHER_GTIN, code=stamp)
+            got, _, body = resolve(where, query=query, accept=accept)
+            assert got == status, (where, accept, body)
     assert _stamp_count(stamp) == 0
 
 
@@ -405,13 +407,13 @@ def test_shall_redirect_to_the_requested_link_type(shop: Shop, stamp: str):
     assert _stamp_count(stamp) == 0
 
 
-@pytest.mark.parametrize("path", ["/01/{gtin}/21/{code}", "/01/{gtin}", "/01/{gtin}/10/HH-2026-11"])
 @pytest.mark.parametrize("link_type", ["gs1:nutritionalInfo", "gs1:", "https://example.com/voc/pip", "gs1:handledBy"])
-def test_shall_answer_404_for_a_link_type_not_available(shop: Shop, stamp: str, path: str, link_type: str):
-    status, headers, body = resolve(path.format(gtin=GTIN14, code=stamp), query={"linkType": link_type})
-    assert status == 404 and "location" not in headers
-    error = json.loads(body)["error"]
-    assert error["code"] == "not_found" and error["message"] and error["message_vi"]
+def test_shall_answer_404_for_a_link_type_not_available(shop: Shop, stamp: str, link_type: str):
+    for path in (f"/01/{GTIN14}/21/{stamp}", f"/01/{GTIN14}", f"/01/{GTIN14}/10/HH-2026-11"):
+        status, headers, body = resolve(path, query={"linkType": link_type})
+        assert status == 404 and "location" not in headers, path
+        error = json.loads(body)["error"]
+        assert error["code"] == "not_found" and error["message"] and error["message_vi"]
     assert _stamp_count(stamp) == 0
 
 
