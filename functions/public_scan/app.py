@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from aws_lambda_powertools.logging import correlation_paths
 
@@ -38,7 +38,7 @@ from ocop_stamps.pages.negotiation import (
     wants,
     wants_json,
 )
-from ocop_stamps.scanning import edge
+from ocop_stamps.scanning import edge, verification
 from ocop_stamps.scanning.traffic import classify
 from ocop_stamps.scanning.verification import ScanContext, lookup, verify
 
@@ -154,12 +154,11 @@ def scan(code: str) -> Response:
     if method == "OPTIONS":
         return Response(status_code=204, body="", headers={**CORS, "Allow": STAMP_METHODS})
     channel = "typed" if query.get("ch") == "typed" else "qr"
-    answer = _answer_scan(
-        code,
-        channel,
-        None,
-        extra=dict(CORS),
-    )
+    # ?lot=: the lot printed on a Digital Link label, passed on by the resolver's 307 (checked
+    # against the stamp's own lot, as when the Digital Link is answered in place)
+    lot = query.get("lot") or None
+    own = f"{scan_page.code_path(code)}?lot={quote(lot, safe='')}" if lot else None  # the switch keeps it
+    answer = _answer_scan(code, channel, own, extra=dict(CORS), label_lot=lot)
     if method == "HEAD":
         answer.body = ""
     return answer
@@ -258,51 +257,138 @@ def _bad_link(message: str) -> Response:
     )
 
 
-def _not_found() -> Response:
-    body = {"error": {"code": "not_found", "message": "No stamp with this code for this GTIN."}}
-    body["error"]["message_vi"] = "Không có tem nào với mã này cho mã GTIN này."
-    return json_response(404, body, {**CORS, **NO_STORE})
+def _not_found(what: str = "stamp") -> Response:
+    en, vi = {
+        "stamp": ("No stamp with this code for this GTIN.", "Không có tem nào với mã này cho mã GTIN này."),
+        "item": (
+            "No product with this GTIN, or no lot with this code for it.",
+            "Không có sản phẩm nào mang mã GTIN này, hoặc sản phẩm không có lô mang mã này.",
+        ),
+        "link_type": (
+            "No link of the requested type for this item (see ?linkType=linkset).",
+            "Không có liên kết thuộc loại được yêu cầu cho mặt hàng này (xem ?linkType=linkset).",
+        ),
+    }[what]
+    return json_response(404, error_body("not_found", en, vi), {**CORS, **NO_STORE})
+
+
+def _query_pairs() -> list[tuple[str, str]]:
+    """The request's query pairs in order, repeated ones kept (what a redirect passes on)."""
+    raw = str(app.request.raw_event.get("rawQueryString") or "")
+    return parse_qsl(raw, keep_blank_values=True) if raw else list(app.request.query.items())
 
 
 @app.route("/01/.+", method=["GET", "HEAD", "OPTIONS"])
 def digital_link() -> Response:
+    """The GS1 Digital Link resolver (``scanning.digital_link``; docs/DIGITAL-LINK.md)."""
     from ocop_stamps.scanning import digital_link as dl
 
     method = app.request.method
     if method == "OPTIONS":
         return Response(status_code=204, body="", headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
-    try:
-        link = dl.read_serial(dl.parse_path(app.request.raw_path or app.request.path))
+    try:  # the path less the stage, encoded (local stack) or decoded (HTTP API): both read alike
+        link = dl.read_serial(dl.parse_path(app.request.path))
     except dl.BadLink as exc:
         return _bad_link(str(exc))
     headers, query = _request()
+    accept = headers.get("accept", "")
+    link_type = dl.link_type_name(query.get("linkType", "")) if "linkType" in query else None
+    wants_linkset = link_type == "linkset" or (link_type is None and wants(accept, LINKSET))
+    answer = (
+        _walk_up(dl, link, link_type, wants_linkset)
+        if link.serial is None
+        else _stamp_link(dl, link, link_type, wants_linkset)
+    )
+    if method == "HEAD":
+        answer.body = ""
+    return answer
+
+
+def _stamp_link(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) -> Response:
+    """A stamp's Digital Link: the page in place, the linkset, or a 307 (never counted here)."""
+    headers, _ = _request()
     base = _base()
     anchor = base + link.path()
-    if link.serial is None:  # a GTIN (and lot) without a stamp: this resolver serves stamps only
+    links = dl.stamp_links(base, link.serial)
+    extra = {**CORS, "Link": dl.link_header(anchor, links)}
+    pairs = _query_pairs()
+    in_place = link_type is None and not wants_linkset and {k for k, _ in pairs} <= dl.PAGE_PARAMETERS
+    if in_place and app.request.method == "GET":  # the default link's content, counted as a scan
+        return _answer_scan(link.serial, "qr", link.path(), expected_gtin=link.gtin, extra=extra, label_lot=link.lot)
+    # Metadata and redirects never count as a scan (only the page or its JSON does), but an
+    # unknown code is logged and counts against the client's limit, as on /v. A redirect to
+    # the default link is not logged when the code is known: the page it leads to logs the scan.
+    offered = {"linkset", *(x.link_type for x in links)}
+    named = link_type if link_type in offered else "other"  # the log keeps no free text from the query
+    asked = (
+        "HEAD"
+        if app.request.method == "HEAD"
+        else f"linkType={named}"
+        if link_type is not None
+        else "Accept: linkset"
+        if wants_linkset
+        else "default link"
+    )
+    default_hop = link_type is None and not wants_linkset and app.request.method == "GET"
+    found = lookup(
+        link.serial, _context(headers, "link"), expected_gtin=link.gtin, asked=asked, log_found=not default_hop
+    )
+    if found.get("retry_after"):
+        return _slow_down(found["code"], found["retry_after"], extra)
+    if found["verdict"] != LOOKUP:
         return _not_found()
-    extra = {**CORS, "Link": dl.link_header(anchor, base, link.serial)}
-    link_type = dl.link_type_name(query.get("linkType", "")) if "linkType" in query else None
-    accept = headers.get("accept", "")
-    if method == "HEAD" or link_type is not None or wants(accept, LINKSET):
-        # Metadata and redirects never count as a scan (only the page or its JSON does), but
-        # each is logged and an unknown code counts against the client's limit, as on /v.
-        offered = {"linkset", *(x.link_type for x in dl.links(base, link.serial))}
-        named = link_type if link_type in offered else "other"  # the log keeps no free text from the query
-        asked = "HEAD" if method == "HEAD" else f"linkType={named}" if link_type else "Accept: linkset"
-        found = lookup(link.serial, _context(headers, "link"), expected_gtin=link.gtin, asked=asked)
-        if found.get("retry_after"):
-            return _slow_down(found["code"], found["retry_after"], extra)
-        if found["verdict"] != LOOKUP:
-            return _not_found()
-        cache = {"Cache-Control": "public, max-age=300", "Vary": "Accept"}
-        if method == "HEAD":
-            return Response(status_code=200, body="", content_type=HTML, headers={**extra, **NO_STORE})
-        if link_type == "linkset" or (link_type is None and wants(accept, LINKSET)):
-            body = json.dumps(dl.linkset(anchor, base, link.serial), ensure_ascii=False, separators=(",", ":"))
-            return Response(status_code=200, content_type=LINKSET, body=body, headers={**extra, **cache})
-        target = dl.redirect_target(base, link.serial, link_type or dl.DEFAULT_LINK_TYPE, query)
-        return Response(status_code=307, body="", headers={**extra, **cache, "Location": target})
-    return _answer_scan(link.serial, "qr", link.path(), expected_gtin=link.gtin, extra=extra, label_lot=link.lot)
+    cache = {"Cache-Control": "public, max-age=300", "Vary": "Accept"}
+    if in_place:  # HEAD of the page: its headers, nothing counted
+        return Response(status_code=200, body="", content_type=HTML, headers={**extra, **NO_STORE})
+    if wants_linkset:
+        lot_code = verification.lot_code_of(found.get("lot_id"))
+        description = str(found.get("product_name") or link.serial)
+        contexts = [(level, description) for level in dl.levels(link, lot_code)]
+        body = json.dumps(dl.linkset(base, contexts), ensure_ascii=False, separators=(",", ":"))
+        return Response(status_code=200, content_type=LINKSET, body=body, headers={**extra, **cache})
+    pairs = pairs if link.lot is None else [("lot", link.lot), *pairs]  # the label's lot, checked by the page
+    target = dl.redirect_target(links, dl.DEFAULT_LINK_TYPE if link_type is None else link_type, pairs)
+    if target is None:
+        return _not_found("link_type")
+    return Response(
+        status_code=307, body="", headers={**extra, **(NO_STORE if default_hop else cache), "Location": target}
+    )
+
+
+def _walk_up(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) -> Response:
+    """A GTIN, or a GTIN and a lot: the product's or the lot's page. Reads only -- no verdict,
+    nothing counted, nothing logged (there is no stamp)."""
+    headers, query = _request()
+    found = verification.catalog_at(link.gtin, link.lot)
+    if found is None:
+        return _not_found("item")
+    base = _base()
+    links = dl.catalog_links(base, link)
+    extra = {**CORS, "Link": dl.link_header(base + link.path(), links)}
+    cache = {"Cache-Control": "public, max-age=300", "Vary": "Accept, Accept-Language"}
+    pairs = _query_pairs()
+    if wants_linkset:
+        name = str(found["product"].get("name") or link.gtin)
+        lot = found.get("lot")
+        contexts = [
+            (level, f"{name} — lô {lot['lot_code']}" if level.lot and lot else name) for level in dl.levels(link)
+        ]
+        body = json.dumps(dl.linkset(base, contexts), ensure_ascii=False, separators=(",", ":"))
+        return Response(status_code=200, content_type=LINKSET, body=body, headers={**extra, **cache})
+    in_place = link_type is None and {k for k, _ in pairs} <= dl.PAGE_PARAMETERS
+    if in_place or link_type == dl.DEFAULT_LINK_TYPE:  # the resolver hosts these pages itself
+        if wants_json(headers.get("accept", "")):
+            return json_response(200, found, {**extra, **cache})
+        lang = choose_lang(query, headers)
+        from ocop_stamps.pages import catalog_page  # only walk-ups need it
+
+        own = links[0].href.removeprefix(base)
+        page = catalog_page.render_catalog(found, lang, path=own)
+        return _html(200, page, {**extra, **cache, "Content-Language": lang})
+    target = dl.redirect_target(links, dl.DEFAULT_LINK_TYPE if link_type is None else link_type, pairs)
+    if target is None:
+        return _not_found("link_type")
+    return Response(status_code=307, body="", headers={**extra, **cache, "Location": target})
 
 
 @app.route("/01/.+", method=["POST", "PUT", "PATCH", "DELETE"])

@@ -33,7 +33,9 @@ EXPECTED_TABLES: dict[str, dict[str, Any]] = {
                 "IndexName": "gsi1",
                 "KeySchema": _keys(("gsi1pk", "HASH"), ("gsi1sk", "RANGE")),
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            # sparse, products only: the Digital Link walk-up from /01/{gtin} (issue 11)
+            {"IndexName": "by_gtin", "KeySchema": _keys(("gtin", "HASH")), "Projection": {"ProjectionType": "ALL"}},
         ],
     },
     "StampsTable": {"KeySchema": _keys(("code", "HASH"))},

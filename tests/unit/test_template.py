@@ -75,6 +75,7 @@ CATALOG_RW = ("GetItem", "PutItem", "UpdateItem", "Query", "ConditionCheckItem")
 EXPECTED_GRANTS = {
     PUBLIC_SCAN: {
         ("dynamodb:GetItem", "CatalogTable"),
+        ("dynamodb:Query", "${CatalogTable.Arn}/index/by_gtin"),  # the Digital Link walk-up from /01/{gtin}
         ("sqs:SendMessage", "ScanFallbackQueue"),  # a scan DynamoDB refused is queued, never lost
         ("dynamodb:UpdateItem", "StampsTable"),
         ("dynamodb:PutItem", "ScansTable"),
@@ -798,3 +799,14 @@ def test_given_the_alerts_topic_when_read_then_its_key_lets_cloudwatch_alarms_pu
     assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
     assert len(cloudwatch) == 1
     assert set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_shall_support_https_for_every_digital_link_path(template: dict[str, Any]) -> None:
+    """GS1-Conformant Resolver: "SHALL support HTTP over TLS (HTTPS)" (docs/DIGITAL-LINK.md).
+    The distribution answers plain HTTP with a redirect to HTTPS on every resolver path, and
+    reaches the HTTP API (an HTTPS-only endpoint) over HTTPS only."""
+    config = _distribution(template)
+    for path in ("/01/08930000000019/21/ABC", "/01/08930000000019", "/.well-known/gs1resolver", "/v/ABC"):
+        assert _behaviour_for(config, path)["ViewerProtocolPolicy"] == "redirect-to-https"
+    (origin,) = config["Origins"]
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"

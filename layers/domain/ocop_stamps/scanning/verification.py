@@ -456,17 +456,26 @@ def _unknown(
 
 
 def lookup(
-    raw_code: str, ctx: ScanContext, *, expected_gtin: str, asked: str, now: dt.datetime | None = None
+    raw_code: str,
+    ctx: ScanContext,
+    *,
+    expected_gtin: str,
+    asked: str,
+    now: dt.datetime | None = None,
+    log_found: bool = True,
 ) -> dict[str, Any]:
     """Whether a code was issued for ``expected_gtin``, for a Digital Link request that is
     not a scan (``asked``: ``HEAD``, ``linkset``, ``linkType=gs1:pip`` ...); one log line either way.
 
     A code that was not issued (or belongs to another GTIN) is answered exactly as by
     ``verify``: logged ``unknown``, counted against the client's limit, ``retry_after``
-    past it. An issued code: ``{"code", "verdict": "lookup", "scanned_at"}``, logged as a
+    past it. An issued code: ``{"code", "verdict": "lookup", "scanned_at", "product_name",
+    "lot_id"}`` (the lot the stamp is bound to, None before activation), logged as a
     ``lookup`` line of the stamp (kind and verdict ``lookup``) -- never a scan: the
     stamp's counter is not touched and the detector raises nothing on it. One batch read,
-    one cached product read, one PutItem.
+    one cached product read, one PutItem. ``log_found=False`` (the resolver's 307 to the
+    default link, whose page logs the scan itself) leaves out the line of an issued code, so
+    one scan through a redirect is one line; a code that was not issued is logged as ever.
     """
     now = now or utc_now()
     stamp_time = iso(now)
@@ -485,6 +494,8 @@ def lookup(
         return _unknown(raw_code, f"code does not belong to this GTIN ({asked})", record, stamp_time, now)
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     code = reading.code
+    if not log_found:
+        return {"code": code, "verdict": LOOKUP, "scanned_at": stamp_time, "product_name": product.get("name")}
     record.code = code
     record.scan_key = table_keys.uncounted_scan_key(stamp_time, "l", pysecrets.token_hex(5))
     record.kind = record.verdict = LOOKUP
@@ -497,7 +508,8 @@ def lookup(
     record.producer_id = batch.producer_id
     record.producer_province = (producer.get("address") or {}).get("province")
     _write_log(record, count_pending=False)
-    return {"code": code, "verdict": LOOKUP, "scanned_at": stamp_time}
+    name = product.get("name")
+    return {"code": code, "verdict": LOOKUP, "scanned_at": stamp_time, "product_name": name, "lot_id": record.lot_id}
 
 
 def _public_product(p: dict[str, Any]) -> dict[str, Any]:
@@ -528,3 +540,50 @@ def _public_lot(lot: dict[str, Any]) -> dict[str, Any]:
         "process_steps",
     )
     return {k: lot.get(k) for k in keys if lot.get(k) not in (None, [])}
+
+
+# --- the Digital Link walk-up (issue 11, docs/DIGITAL-LINK.md) ------------------------------
+def catalog_at(gtin: str, lot_code: str | None = None) -> dict[str, Any] | None:
+    """What ``/01/{gtin}`` or ``/01/{gtin}/10/{lot}`` shows: ``{"product", "producer"[, "lot"]}``
+    as public views, or None when no product has this GTIN-14 (or two do: a GTIN names one
+    trade item, so the resolver will not choose), or the product has no lot with this code.
+
+    Reads only: one Query of the ``by_gtin`` index and the cached producer (and for a lot,
+    its code claim and the cached lot); writes nothing, counts nothing -- there is no stamp
+    here and no verdict. The lot view carries its recall state.
+    """
+    _master.seconds = get_settings().cache_seconds
+    found = _master.get(("gtin", gtin), lambda: _product_of_gtin(gtin))
+    if found is None:
+        return None
+    producer = _cached("producer", str(found["producer_id"]), repo.get_producer) or {}
+    out: dict[str, Any] = {"product": _public_product(found), "producer": _public_producer(producer)}
+    if lot_code is None:
+        return out
+    claim = _master.get(("lot_code", found["producer_id"], lot_code), lambda: _lot_id(found, lot_code))
+    lot = _cached("lot", str(claim["lot_id"]), repo.get_lot) if claim else None
+    if lot is None or lot.get("product_id") != found["product_id"]:
+        return None
+    recall = lot.get("recall") if isinstance(lot.get("recall"), dict) else None
+    out["lot"] = {**_public_lot(lot), **({"recall": recall} if recall and recall.get("status") == "recalled" else {})}
+    return out
+
+
+def _product_of_gtin(gtin: str) -> dict[str, Any] | None:
+    products = repo.products_with_gtin(gtin)
+    if len(products) != 1:
+        if products:
+            logger.warning("GTIN registered for more than one product: walk-up refused", extra={"gtin": gtin})
+        return None
+    return product_view(products[0])
+
+
+def _lot_id(product: dict[str, Any], lot_code: str) -> dict[str, Any] | None:
+    lot_id = repo.lot_id_of_code(str(product["producer_id"]), lot_code)
+    return {"lot_id": lot_id} if lot_id else None
+
+
+def lot_code_of(lot_id: str | None) -> str | None:
+    """The code of a lot (cached), for the levels of a stamp's linkset; None if unknown."""
+    lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
+    return str(lot["lot_code"]) if lot and lot.get("lot_code") else None

@@ -5,7 +5,8 @@ The catalog is one table holding producers, products, lots, batches and counters
 tables of their own because their traffic is of another order.
 
 Catalog items carry ``gsi1pk``/``gsi1sk`` for the template's ``gsi1``, which no code
-queries yet, so no model declares it. The Scans table's indexes are declared on
+queries yet, so no model declares it; products are found by GTIN through ``by_gtin``
+(the Digital Link walk-up, ``storage.repository.products_with_gtin``). The Scans table's indexes are declared on
 ``ScanItem`` from ``storage.keys.INDEXES``: pynamodb finds them by name when the
 inspector queries run (``storage.inspection.query_scans``).
 """
@@ -78,7 +79,15 @@ class ProducerItem(CatalogItem):
     status = UnicodeAttribute(default="active")
 
 
+class _ByGtin(GlobalSecondaryIndex["ProductItem"]):
+    """The catalog's sparse ``by_gtin`` index: products that carry a GTIN (the Digital Link walk-up)."""
+
+    Meta = type("Meta", (), {"index_name": "by_gtin", "projection": AllProjection()})
+    gtin = UnicodeAttribute(hash_key=True)
+
+
 class ProductItem(CatalogItem):
+    by_gtin = _ByGtin()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     product_id = UnicodeAttribute()

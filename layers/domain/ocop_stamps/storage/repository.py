@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from ocop_stamps.observability import tracer
 from ocop_stamps.storage import faults
-from ocop_stamps.storage.keys import PROFILE, batch_key, lot_key, producer_key, product_key
+from ocop_stamps.storage.keys import PROFILE, batch_key, lot_code_claim_key, lot_key, producer_key, product_key
 from ocop_stamps.storage.models import (
     Activation,
     BatchItem,
@@ -111,6 +111,24 @@ def create_lot(lot: LotItem, claim: LotCodeClaim) -> None:
         if _is_conditional_failure(exc):
             raise AlreadyExists(claim.sk) from exc
         raise
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
+def products_with_gtin(gtin: str, limit: int = 2) -> list[ProductItem]:
+    """Up to ``limit`` products registered with this GTIN-14 (one Query of the sparse
+    ``by_gtin`` index, eventually consistent): more than one means the GTIN is ambiguous."""
+    return list(ProductItem.by_gtin.query(gtin, limit=limit))
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
+def lot_id_of_code(producer_id: str, lot_code: str) -> str | None:
+    """The id of the producer's lot with this lot code (its ``LotCodeClaim``), or None."""
+    try:
+        return str(LotCodeClaim.get(producer_key(producer_id), lot_code_claim_key(lot_code)).lot_id)
+    except DoesNotExist:
+        return None
 
 
 # --- batches -------------------------------------------------------------------------
