@@ -48,8 +48,6 @@ def table_text() -> str:
             "Do not edit: regenerate. tests/unit/test_places.py checks it against the installed package.",
             '"""',
             "",
-            f'SOURCE = "vietnam-provinces {vietnam_provinces.__version__}, data {vietnam_provinces.__data_version__}"',
-            "",
             "# The 34 provinces and centrally-run cities: GSO code -> official name.",
             "PROVINCES = {",
             *new_lines,

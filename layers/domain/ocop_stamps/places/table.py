@@ -3,8 +3,6 @@ from vietnam-provinces 2026.9.0 (data of 2026-09-20).
 Do not edit: regenerate. tests/unit/test_places.py checks it against the installed package.
 """
 
-SOURCE = "vietnam-provinces 2026.9.0, data 2026-09-20"
-
 # The 34 provinces and centrally-run cities: GSO code -> official name.
 PROVINCES = {
     "01": "Thành phố Hà Nội",
