@@ -24,7 +24,6 @@ from ocop_stamps.core.schema import (
 )
 from ocop_stamps.core.vocabulary import OcopGroup, ProducerKind
 
-
 _PROVINCE = "Province or centrally-run city: a name ('Thái Nguyên', 'TP HCM') or its GSO code ('19')."
 _COMMUNE = (
     "Commune, ward or special zone (xã, phường, đặc khu): its name ('Xã Kha Sơn', 'Kha Sơn') or GSO code "

@@ -28,7 +28,9 @@ def table_text() -> str:
     from vietnam_provinces.legacy import Ward as OldWard
 
     iso_by_name = {_RENAMED.get(fold_province(n), fold_province(n)): code for code, n in ISO_NAMES.items()}
-    new_lines = [f'    "{p.code.value:02d}": "{p.name}",' for p in sorted(Province.iter_all(), key=lambda p: p.code.value)]
+    new_lines = [
+        f'    "{p.code.value:02d}": "{p.name}",' for p in sorted(Province.iter_all(), key=lambda p: p.code.value)
+    ]
     old_lines = []
     for old in sorted(OldProvince.iter_all(), key=lambda p: p.code.value):
         # Where its communes went (the package's province-level table also names Tây Ninh for
