@@ -187,19 +187,16 @@ def current_units(address: dict[str, Any], *, prefer_old: bool) -> dict[str, Any
     from ocop_stamps.places import communes
 
     old_provinces = (before.code,) if before is not None else tuple(p.code for p in provinces.merged_into(now))
-    lookups = [
-        lambda: communes.find_old(commune_text, old_provinces, address.get("district")),
-        lambda: communes.find(commune_text, now.code),
-    ]
-    for lookup in lookups if prefer_old else reversed(lookups):
-        matched = lookup()
-        if matched:
+    olds: tuple[communes.OldCommune, ...] = ()
+    news: tuple[communes.Commune, ...] = ()
+    for old_first in (True, False) if prefer_old else (False, True):
+        if old_first:
+            olds = communes.find_old(commune_text, old_provinces, address.get("district"))
+            news = tuple(dict.fromkeys(c for old in olds for c in communes.successors(old)))
+        else:
+            olds, news = (), communes.find(commune_text, now.code)
+        if news:
             break
-    else:
-        return out
-    olds = [m for m in matched if isinstance(m, communes.OldCommune)]
-    news = [c for old in olds for c in communes.successors(old)] if olds else list(matched)
-    news = list(dict.fromkeys(news))
     if len(news) == 1:
         out |= {"commune_code": news[0].code, "commune": news[0].name}
     elif news:
