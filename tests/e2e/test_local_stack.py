@@ -288,7 +288,7 @@ def test_given_the_stack_started_when_dev_tokens_are_read_then_admin_producer_an
             "producer_id": "token-check",
             "name": "HTX kiểm tra",
             "kind": "cooperative",
-            "address": {"province": "Cao Bằng"},
+            "address": {"commune": "Phường Thục Phán", "province": "Cao Bằng"},
         },
         headers=local_stack.bearer("admin"),
         timeout=30,

@@ -42,7 +42,13 @@ GENUINE: dict[str, Any] = {
         "producer_id": "tam-hoa",
         "name": "Cơ sở sản xuất lạp sườn Tâm Hòa",
         "kind": "household",
-        "address": {"hamlet": "Tổ 5", "commune": "Phường Sông Hiến", "province": "Cao Bằng"},
+        "address": {
+            "hamlet": "Tổ 5",
+            "commune": "Phường Thục Phán",
+            "commune_code": "01273",
+            "province": "Tỉnh Cao Bằng",
+            "province_code": "04",
+        },
         "phone": "+84 206 385 1234",
     },
     "lot": {
@@ -54,9 +60,10 @@ GENUINE: dict[str, Any] = {
         "unit": "gói",
         "origin": {
             "area_name": "Trang trại Tổ 5",
-            "commune": "Phường Sông Hiến",
-            "district": "TP. Cao Bằng",
-            "province": "Cao Bằng",
+            "commune": "Phường Thục Phán",
+            "commune_code": "01273",
+            "province": "Tỉnh Cao Bằng",
+            "province_code": "04",
             "harvest_date": "2026-10-28",
         },
         "certifications": ["VietGAP"],

@@ -10,7 +10,7 @@ def test_given_an_admin_when_registering_a_producer_then_it_is_stored_with_vietn
     assert status == 201
     assert body["producer_id"] == "hoan-hoa"
     assert body["name"] == "Cơ sở chế biến cao ngựa bạch Hoan Hoa"
-    assert body["address"]["commune"] == "Xã Dương Thành"
+    assert body["address"]["commune"] == "Xã Kha Sơn" and body["address"]["province"] == "Tỉnh Thái Nguyên"
 
 
 def test_given_an_existing_producer_id_when_registering_again_then_409_and_the_first_is_kept(aws):

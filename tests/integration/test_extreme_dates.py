@@ -82,7 +82,7 @@ BODY_CASES = {
     "lot expiry_date far ahead": lambda s: _lot_body(s, expiry_date=FAR_FUTURE),
     "lot expiry_date 11 years ahead": lambda s: _lot_body(s, expiry_date="2040-01-01"),
     "lot harvest_date at the start": lambda s: _lot_body(
-        s, origin={"province": "Thái Nguyên", "harvest_date": FAR_PAST}
+        s, origin={"province": "Thái Nguyên", "commune": "Xã Tân Cương", "harvest_date": FAR_PAST}
     ),
     **{
         f"lot process step at {t}": (lambda t: lambda s: _lot_body(s, process_steps=[{"step": "Sấy", "when": t}]))(t)

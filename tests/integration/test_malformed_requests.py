@@ -200,7 +200,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "POST /producers": {
         "name": "Hợp tác xã Chè Tân Cương",
         "kind": "cooperative",
-        "address": {"province": "Thái Nguyên"},
+        "address": {"commune": "Xã Tân Cương", "province": "Thái Nguyên"},
         "demo": False,
     },
     "POST /products": {

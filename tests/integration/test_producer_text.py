@@ -103,12 +103,17 @@ def test_given_invisible_characters_in_nested_fields_and_lists_then_every_text_i
     lot = shop.new_lot(
         "NESTED-1",
         certifications=[f"Viet{ZWSP}GAP", f"{RLO}PAHGV"],
-        origin={"province": f"Thái{BOM} Nguyên", "area_name": unicodedata.normalize("NFD", "Đồi chè")},
+        origin={
+            "province": f"Thái{BOM} Nguyên",
+            "commune": unicodedata.normalize("NFD", f"Xã Tân{ZWSP} Cương"),
+            "area_name": unicodedata.normalize("NFD", "Đồi chè"),
+        },
         process_steps=[{"step": step, "when": "2026-10-01", "who": f"Hợp tác xã{ZWJ}"}],
     )
 
     assert sorted(lot["certifications"]) == ["PAHGV", "VietGAP"]
-    assert lot["origin"]["province"] == "Thái Nguyên" and lot["origin"]["area_name"] == "Đồi chè"
+    assert lot["origin"]["province"] == "Tỉnh Thái Nguyên" and lot["origin"]["commune"] == "Xã Tân Cương"
+    assert lot["origin"]["area_name"] == "Đồi chè"
     assert lot["process_steps"][0]["step"] == "Sấy khô" and lot["process_steps"][0]["who"] == "Hợp tác xã"
 
 

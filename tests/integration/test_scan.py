@@ -139,7 +139,9 @@ def test_given_producer_typed_text_with_markup_then_the_page_shows_it_inert(aws)
     import json
 
     shop.product_id = json.loads(product)["product_id"]
-    shop.lot = shop.new_lot("XSS-1", origin={"province": payload, "area_name": payload})
+    shop.lot = shop.new_lot(
+        "XSS-1", origin={"province": "Thái Nguyên", "commune": "Xã Tân Cương", "area_name": payload}
+    )
     shop.batch_id = shop.issue(5)["batch_id"]
     shop.activate(1, 5)
     status, body = scan(shop.codes(1, 1)[0], html=True)

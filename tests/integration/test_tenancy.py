@@ -22,7 +22,11 @@ WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWri
 def _bodies(shop: Shop) -> dict[str, Any]:
     """A valid body for each write route, so a refusal is the role check and not validation."""
     return {
-        "POST /producers": {"name": "Hộ kinh doanh mới", "kind": "household", "address": {"province": "Cao Bằng"}},
+        "POST /producers": {
+            "name": "Hộ kinh doanh mới",
+            "kind": "household",
+            "address": {"commune": "Phường Thục Phán", "province": "Cao Bằng"},
+        },
         "POST /products": {"producer_id": shop.producer_id, "name": "Sản phẩm mới", "group": "food"},
         "POST /products/{product_id}/ocop-rating": {"action": "withdraw", "reason": "Kiểm tra quyền"},
         "POST /lots": {
@@ -31,7 +35,7 @@ def _bodies(shop: Shop) -> dict[str, Any]:
             "production_date": "2026-01-01",
             "expiry_date": "2027-01-01",
             "quantity": 10,
-            "origin": {"province": "Cao Bằng"},
+            "origin": {"commune": "Phường Thục Phán", "province": "Cao Bằng"},
         },
         "POST /batches": {"product_id": shop.product_id, "size": 10},
         "POST /batches/{batch_id}/activations": {"first_serial": 1, "last_serial": 5, "lot_id": shop.lot["lot_id"]},

@@ -143,7 +143,7 @@ def test_given_a_genuine_scan_then_every_field_of_the_circular_is_on_the_page() 
         "Nhãn hiệu Tâm Hòa",  # brand
         "Cơ sở sản xuất lạp sườn Tâm Hòa",  # producer
         "Hộ sản xuất",  # its kind
-        "Tổ 5, Phường Sông Hiến, Cao Bằng",  # address
+        "Tổ 5, Phường Thục Phán, Tỉnh Cao Bằng",  # address (a current one: province and commune)
         "+84 206 385 1234",  # phone
         "1ABC-DEFG-HJKM-NPQR",  # code
         "Số sê-ri 42",  # serial

@@ -317,7 +317,7 @@ def test_given_the_domain_layer_when_read_then_it_builds_for_python_3_12_arm64_w
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert (folder / "ocop_stamps" / "__init__.py").is_file()
     # print files' dependencies are in the print layer (issue 10; tests/integration/test_layers.py)
-    assert requirements == {"aws-lambda-powertools", "pydantic", "pynamodb", "cryptography"}
+    assert requirements == {"aws-lambda-powertools", "pydantic", "pynamodb", "cryptography", "vietnam-provinces"}
 
 
 @pytest.mark.parametrize("function_id", FUNCTIONS)

@@ -6,7 +6,10 @@ admin (OCOP rating with a clearly-demo certificate number), then as that produce
 (``POST /lots``), one batch of stamps (``POST /batches`` with an Idempotency-Key) and an
 activation of part of it (``POST /batches/{id}/activations``). The first producer also
 gets a GTIN (GS1 Vietnam, prefix 893) and a lot that is already past its expiry date, so
-every verdict a consumer can meet is one click away. Stamp codes come from the batch's
+every verdict a consumer can meet is one click away, and a lot made in May 2025 whose origin
+is recorded under the commune and district of then (``address_before_2025``): its page shows
+that address as entered and the commune it is in today (docs/ADMINISTRATIVE-UNITS.md).
+Every other address is a current one: province and commune, no district. Stamp codes come from the batch's
 CSV (``GET /batches/{id}/codes.csv``), as a print shop would get them.
 """
 
@@ -27,6 +30,8 @@ from typing import Any
 from werkzeug.test import Client
 
 from ocop_stamps.core.vocabulary import EXPIRY_REQUIRED, OcopGroup
+from ocop_stamps.places.addresses import CUTOVER
+from ocop_stamps.places.provinces import current_name
 
 from . import tokens
 
@@ -37,11 +42,14 @@ SUMMARY_FILE = "demo-summary.json"
 DEMO_PRODUCER = "hoan-hoa"  # the producer whose token goes into dev-tokens.json
 DEMO_GTIN = "8939999000017"  # GS1 Vietnam prefix 893, check digit 7 (mod 10); demo only
 DECISION_DATE = "2025-09-15"  # after Decision 1489/QĐ-TTg: the province recognises 3-4 stars
-# Main product's batch: 1-100 current lot, 101-120 expired lot, 121-300 never activated.
+# Main product's batch: 1-100 current lot (serial 2 voided), 101-120 expired lot, 121-130 recalled lot, 141-150 a lot
+# made before 1 July 2025, the rest never activated.
 MAIN_BATCH_SIZE = 300
 MAIN_CURRENT = (1, 100)
 MAIN_EXPIRED = (101, 120)
 MAIN_RECALLED = (121, 130)  # bound to a lot that the demo then recalls
+MAIN_BEFORE_2025 = (141, 150)  # a lot made before 1 July 2025: its origin under the units of then
+BEFORE_2025 = (dt.date(2025, 5, 20), dt.date(2027, 5, 20))  # its production and expiry dates
 MAIN_VOID = 2  # a stamp of the current lot, voided as damaged
 OTHER_BATCH_SIZE = 100
 OTHER_CURRENT = (1, 60)
@@ -61,7 +69,8 @@ class DemoError(RuntimeError):
 @dataclass
 class DemoSummary:
     producer_id: str  # whose token is in dev-tokens.json
-    stamps: dict[str, str] = field(default_factory=dict)  # genuine / not_activated / expired / mistyped -> URL
+    # genuine / not_activated / expired / recalled / void / before_2025 / mistyped -> URL
+    stamps: dict[str, str] = field(default_factory=dict)
     batches: dict[str, str] = field(default_factory=dict)  # batch id -> producer id
     products: dict[str, str] = field(default_factory=dict)  # product id -> producer id
     producers: list[str] = field(default_factory=list)
@@ -105,6 +114,13 @@ def producer_body(producer: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _province_committee(province: str) -> str:
+    """The People's Committee of ``province`` as today's list names it: "Ủy ban nhân dân tỉnh
+    Thái Nguyên", "Ủy ban nhân dân thành phố Huế"."""
+    name = current_name(province) or f"Tỉnh {province}"
+    return f"Ủy ban nhân dân {name[0].lower()}{name[1:]}"
+
+
 def product_body(producer: dict[str, Any], product: dict[str, Any], number: int, *, gtin: str | None) -> dict[str, Any]:
     province = producer["address"]["province"]
     body: dict[str, Any] = {
@@ -118,7 +134,7 @@ def product_body(producer: dict[str, Any], product: dict[str, Any], number: int,
                 "number": f"DEMO-{number:03d}/QĐ-UBND",
                 "date": DECISION_DATE,
                 "issuing_level": "province" if product["ocop_stars"] < 5 else "central",
-                "issuing_body": f"Ủy ban nhân dân tỉnh {province}" if product["ocop_stars"] < 5 else None,
+                "issuing_body": _province_committee(province) if product["ocop_stars"] < 5 else None,
             },
             "certificate": {"number": f"DEMO-GCN-{number:03d}/2025"},
         },
@@ -139,6 +155,8 @@ def lot_body(
 ) -> dict[str, Any]:
     """A lot of ``product``; no expiry date for a group that has none (handicrafts, ...)."""
     address = producer["address"]
+    if production < CUTOVER and producer.get("address_before_2025"):
+        address = producer["address_before_2025"]  # what the documents of then say
     place = address.get("commune") or address.get("district") or address["province"]
     origin = {
         "area_name": f"Vùng nguyên liệu {place} (demo)",
@@ -354,6 +372,19 @@ def _main_stamps(
     )
     if voided in (200, 201):
         summary.stamps["void"] = _codes(api, token, batch_id, MAIN_VOID, MAIN_VOID)[0]["label_url"]
+    before_lot = _create_lot(
+        api, token, lot_body(producer, product, product_id, production=BEFORE_2025[0], expiry=BEFORE_2025[1])
+    )
+    first, last = MAIN_BEFORE_2025
+    bound, _ = api.call(
+        "POST",
+        f"/batches/{batch_id}/activations",
+        token,
+        {"first_serial": first, "last_serial": last, "lot_id": before_lot["lot_id"]},
+        tolerate=(409,),
+    )
+    if bound in (200, 201):
+        summary.stamps["before_2025"] = _codes(api, token, batch_id, first, first)[0]["label_url"]
     unbound = MAIN_RECALLED[1] + 1
     summary.stamps["not_activated"] = _codes(api, token, batch_id, unbound, unbound)[0]["label_url"]
     code = genuine["code"]

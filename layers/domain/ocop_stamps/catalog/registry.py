@@ -9,7 +9,9 @@ from ocop_stamps.catalog.schemas import LotIn, ProducerIn, ProductIn
 from ocop_stamps.catalog.views import lot_view, producer_view, product_view
 from ocop_stamps.core.errors import Conflict, NotFound, Unprocessable
 from ocop_stamps.core.ids import iso, new_id, utc_now
-from ocop_stamps.core.vocabulary import EXPIRY_REQUIRED, OCOP_GROUP_LABELS, RatingAction, current_group
+from ocop_stamps.core.vocabulary import EXPIRY_REQUIRED, OCOP_GROUP_LABELS, VN_TZ, RatingAction, current_group
+from ocop_stamps.places.addresses import day_of
+from ocop_stamps.places.addresses import record as place_of
 from ocop_stamps.storage import accounts
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
@@ -17,19 +19,22 @@ from ocop_stamps.storage.models import LotCodeClaim, LotItem, ProducerItem, Prod
 
 
 def register_producer(data: ProducerIn) -> dict[str, Any]:
+    """Register a producer; its address is checked as of today, the day of registration (400 otherwise)."""
     producer_id = data.producer_id or new_id("pro")
+    now = utc_now()
+    address = place_of(data.address.model_dump(exclude_none=True), now.astimezone(VN_TZ).date(), "address")
     item = ProducerItem(
         table_keys.producer_key(producer_id),
         table_keys.PROFILE,
         kind="producer",
-        created_at=iso(utc_now()),
+        created_at=iso(now),
         demo=data.demo,
         producer_id=producer_id,
         name=data.name,
         producer_kind=data.kind.value,
         owner=data.owner,
         tax_code=data.tax_code,
-        address=data.address.model_dump(exclude_none=True),
+        address=address,
         phone=data.phone,
     )
     taken = Conflict(f"A producer with id '{producer_id}' already exists.", f"Đã có chủ thể với mã '{producer_id}'.")
@@ -107,7 +112,22 @@ def own_lot(producer_id: str | None, lot_id: str, *, consistent: bool = False) -
     return lot
 
 
+def _steps(data: LotIn) -> list[dict[str, Any]]:
+    """The process steps to store: each step's place checked as of the step's own day."""
+    steps = []
+    for i, step in enumerate(data.process_steps):
+        stored = step.model_dump(mode="json", exclude_none=True)
+        if step.place is not None:
+            stored["place"] = place_of(stored["place"], day_of(step.when), f"process_steps.{i}.place")
+        steps.append(stored)
+    return steps
+
+
 def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
+    """Register a lot: its raw-material origin is checked as of the production date, each
+    process step's place as of that step (400 otherwise; docs/ADMINISTRATIVE-UNITS.md)."""
+    origin = place_of(data.origin.model_dump(mode="json", exclude_none=True), data.production_date, "origin")
+    steps = _steps(data)
     product = own_product(producer_id, data.product_id)
     group = current_group(product.group)
     if data.expiry_date is None and (group is None or group in EXPIRY_REQUIRED):
@@ -136,10 +156,10 @@ def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
         expiry_date=data.expiry_date.isoformat() if data.expiry_date else None,
         quantity=data.quantity,
         unit=data.unit,
-        origin=data.origin.model_dump(mode="json", exclude_none=True),
+        origin=origin,
         certifications=set(data.certifications) or None,
         standards=set(data.standards) or None,
-        process_steps=[step.model_dump(mode="json", exclude_none=True) for step in data.process_steps],
+        process_steps=steps,
     )
     claim = LotCodeClaim(
         table_keys.producer_key(producer_id),

@@ -22,13 +22,26 @@ from ocop_stamps.core.schema import (
 )
 from ocop_stamps.core.vocabulary import IssuingLevel, OcopGroup, ProducerKind, RatingAction
 
+_PROVINCE = "Province or centrally-run city: a name ('Thái Nguyên', 'TP HCM') or its GSO code ('19')."
+_COMMUNE = (
+    "Commune, ward or special zone (xã, phường, đặc khu): its name ('Xã Kha Sơn', 'Kha Sơn') or GSO code "
+    "('05953'). Required, and checked against the official list, for records dated from 2025-07-01."
+)
+_DISTRICT = (
+    "Only for records dated before 2025-07-01, as the documents of then say: districts no longer exist "
+    "since 1 July 2025, and a later record that gives one is refused (400)."
+)
+
 
 class Address(Strict):
-    hamlet: ShortText | None = None
-    commune: ShortText | None = None
-    district: ShortText | None = None
-    province: ShortText
-    street: Text | None = None
+    """A place: province + commune (+ village, street), checked by ``places.addresses.record``
+    against the units in force on the record's date (docs/ADMINISTRATIVE-UNITS.md)."""
+
+    hamlet: ShortText | None = Field(default=None, description="Village, hamlet or group (thôn, xóm, ấp, bản, tổ).")
+    commune: ShortText | None = Field(default=None, description=_COMMUNE)
+    district: ShortText | None = Field(default=None, description=_DISTRICT)
+    province: ShortText = Field(description=_PROVINCE)
+    street: Text | None = Field(default=None, description="House number and street, if any.")
 
 
 class ProducerIn(Strict):
@@ -111,10 +124,12 @@ class ProductIn(Strict):
 
 
 class Origin(Strict):
+    """The raw-material area; its place is checked as of the lot's production date."""
+
     area_name: Text | None = None
-    commune: ShortText | None = None
-    district: ShortText | None = None
-    province: ShortText
+    commune: ShortText | None = Field(default=None, description=_COMMUNE)
+    district: ShortText | None = Field(default=None, description=_DISTRICT)
+    province: ShortText = Field(description=_PROVINCE)
     latitude: Annotated[StrictFloat, ROUND_DEGREES] | None = Field(default=None, ge=-90, le=90)
     longitude: Annotated[StrictFloat, ROUND_DEGREES] | None = Field(default=None, ge=-180, le=180)
     harvest_date: PastDay | None = None
@@ -125,7 +140,10 @@ class ProcessStep(Strict):
 
     step: Text = Field(description="What was done, e.g. 'Thu hoạch', 'Sấy khô', 'Đóng gói'.")
     who: Text | None = None
-    where: Text | None = None
+    where: Text | None = Field(default=None, description="Where, in words: a workshop, a field.")
+    place: Address | None = Field(
+        default=None, description="The step's commune (and province), checked as of the step's own time."
+    )
     when: SoonMoment
     why: Text | None = None
 

@@ -8,17 +8,19 @@ from typing import Any
 from ocop_stamps.core import ocop as rules
 from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.vocabulary import OCOP_GROUP_LABELS, VN_TZ, RatingStatus, current_group
+from ocop_stamps.places.addresses import with_current
 from ocop_stamps.storage.models import LotItem, ProducerItem, ProductItem
 
 
 def producer_view(p: ProducerItem) -> dict[str, Any]:
+    """A producer as the API and the page show it; an old-shape address gets today's units (``current``)."""
     return {
         "producer_id": p.producer_id,
         "name": p.name,
         "kind": p.producer_kind,
         "owner": p.owner,
         "tax_code": p.tax_code,
-        "address": plain(p.address) if p.address else {},
+        "address": with_current(plain(p.address)) if p.address else {},
         "phone": p.phone,
         "status": p.status,
         "demo": p.demo,
@@ -101,7 +103,12 @@ def product_view(p: ProductItem) -> dict[str, Any]:
     }
 
 
+def _step(step: dict[str, Any]) -> dict[str, Any]:
+    return {**step, "place": with_current(plain(step["place"]))} if step.get("place") else step
+
+
 def lot_view(lot: LotItem) -> dict[str, Any]:
+    """A lot as the API and the page show it; an address stored in the old shape gets today's units (``current``)."""
     return {
         "lot_id": lot.lot_id,
         "lot_code": lot.lot_code,
@@ -112,10 +119,10 @@ def lot_view(lot: LotItem) -> dict[str, Any]:
         "quantity": int(lot.quantity),
         "shelf_life_days": shelf_life_days(lot.production_date, lot.expiry_date),
         "unit": lot.unit,
-        "origin": plain(lot.origin) if lot.origin else {},
+        "origin": with_current(plain(lot.origin)) if lot.origin else {},
         "certifications": sorted(lot.certifications or []),
         "standards": sorted(lot.standards or []),
-        "process_steps": history(lot.process_steps),
+        "process_steps": [_step(s) for s in history(lot.process_steps)],
         "recall": plain(lot.recall) if lot.recall else None,
         "created_at": lot.created_at,
     }

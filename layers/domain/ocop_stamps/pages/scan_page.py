@@ -42,6 +42,7 @@ from ocop_stamps.core.vocabulary import (
     RatingAction,
     RatingStatus,
     Verdict,
+    ascii_text,
     current_group,
 )
 
@@ -189,6 +190,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "area": ("Vùng", "Area"),
     "place": ("Địa điểm", "Place"),
     "harvest_date": ("Ngày thu hoạch", "Harvest date"),
+    # an address recorded before 1 July 2025, shown as entered and then as it is today
+    "now_is": (" (nay là {place})", " (now {place})"),
+    "now_in": (" (nay thuộc {place})", " (now in {place})"),
+    "or": ("hoặc", "or"),
     "certs": ("Chứng nhận", "Certifications"),
     "steps": ("Quá trình sản xuất", "Production steps"),
     # forms
@@ -413,11 +418,38 @@ def _time(value: Any, lang: str) -> str:
     return f'<time datetime="{attr}">{shown}</time>' if attr else shown
 
 
-def _address(addr: Any) -> str:
+def _fold_place(text: Any) -> str:
+    plain = ascii_text(str(text or "")).lower()
+    for word in ("tinh ", "thanh pho "):
+        plain = plain.removeprefix(word)
+    return "".join(c for c in plain if c.isalnum())
+
+
+def _now(addr: dict[str, Any], lang: str) -> str:
+    """What an address recorded before 1 July 2025 is today (its ``current`` units, computed
+    by the caller): ' (nay là Xã Kha Sơn, Tỉnh Thái Nguyên)'; several candidates when the old
+    commune was split; nothing when today's names add nothing."""
+    now = addr.get("current")
+    if not isinstance(now, dict) or not now.get("province"):
+        return ""
+    province = str(now["province"])
+    if now.get("commune"):
+        return _t("now_is", lang, place=_e(f"{now['commune']}, {province}"))
+    names = [str(c.get("name")) for c in now.get("candidates") or [] if isinstance(c, dict) and c.get("name")]
+    if names:
+        either = f" {_t('or', lang)} ".join(names)
+        return _t("now_in", lang, place=_e(f"{either}, {province}"))
+    if _fold_place(addr.get("province")) == _fold_place(province):
+        return ""
+    return _t("now_in", lang, place=_e(province))
+
+
+def _address(addr: Any, lang: str = "vi", keys: tuple[str, ...] = ("street", "hamlet", "area_name")) -> str:
+    """An address as entered (old ones keep their district), then what it is today if it changed."""
     if not isinstance(addr, dict):
         return _e(addr)
-    parts = [addr.get(k) for k in ("street", "hamlet", "area_name", "commune", "district", "province")]
-    return _e(", ".join(str(p) for p in parts if p))
+    parts = [addr.get(k) for k in (*keys, "commune", "district", "province")]
+    return _e(", ".join(str(p) for p in parts if p)) + _now(addr, lang)
 
 
 def _row(label: str, value_html: str) -> str:
@@ -530,7 +562,7 @@ def _compare(result: dict[str, Any], lang: str) -> str:
 
 def _first_seen(scan: dict[str, Any], lang: str) -> str:
     when = _e(fmt_date(scan.get("first_scanned_at"), lang))
-    place = province_name(scan.get("first_province"))
+    place = scan.get("first_province_name") or province_name(scan.get("first_province"))
     where = _t("repeat_where", lang, place=_e(place)) if place else ""
     return _t("repeat_first", lang, when=when, where=where) if when else ""
 
@@ -711,7 +743,7 @@ def _producer(producer: dict[str, Any], lang: str) -> str:
     rows = [
         _row(_t("producer_name", lang), _e(producer.get("name"))),
         _row(_t("kind", lang), _named(PRODUCER_KIND_LABELS, producer.get("kind"), lang)),
-        _row(_t("address", lang), _address(producer.get("address"))),
+        _row(_t("address", lang), _address(producer.get("address"), lang)),
         _row(_t("phone", lang), phone_html if _has_phone(producer) else ""),
     ]
     return f"<section id=producer><h2>{_t('producer', lang)}</h2>{_dl(rows)}</section>"
@@ -736,10 +768,9 @@ def _lot(lot: dict[str, Any], result: dict[str, Any], lang: str) -> str:
 def _origin(origin: Any, lang: str) -> str:
     if not isinstance(origin, dict) or not origin:
         return ""
-    place = ", ".join(str(origin[k]) for k in ("commune", "district", "province") if origin.get(k))
     rows = [
         _row(_t("area", lang), _e(origin.get("area_name"))),
-        _row(_t("place", lang), _e(place)),
+        _row(_t("place", lang), _address(origin, lang, keys=())),
         _row(_t("harvest_date", lang), _time(origin.get("harvest_date"), lang)),
     ]
     return f"<section id=origin><h2>{_t('origin', lang)}</h2>{_dl(rows)}</section>"
@@ -759,7 +790,9 @@ def _steps(steps: Any, lang: str) -> str:
     for s in steps:
         if not isinstance(s, dict):
             continue
-        who_where = " · ".join(_e(s[k]) for k in ("who", "where") if s.get(k))
+        who_where = " · ".join(
+            [_e(s[k]) for k in ("who", "where") if s.get(k)] + ([_address(s["place"], lang)] if s.get("place") else [])
+        )
         items.append(
             f"<li>{_time(s.get('when'), lang)} — <strong>{_e(s.get('step'))}</strong>"
             + (f"<br>{who_where}" if who_where else "")

@@ -34,6 +34,7 @@ from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import LOOKUP, VN_TZ, ScanFlag, ScanKind, Verdict
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import MACHINE_FETCHES, SCANS, count, logger
+from ocop_stamps.places.provinces import current_name
 from ocop_stamps.scanning import limits, view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.scanners import DEFAULT_REPEAT_SCANNERS, scanner_of, spread
@@ -224,6 +225,8 @@ def verify(
             "count": scan_no,
             "first_scanned_at": counted.first_scan_at if counted is not None else None,
             "first_province": counted.first_province if counted is not None else None,
+            # the place's name today: 'VN-26' (Thừa Thiên Huế in ISO 3166-2) is Thành phố Huế
+            "first_province_name": current_name(counted.first_province) if counted is not None else None,
             "scanners": reach.scanners or None,
             "this_device_only": reach.this_device_only,
         },
