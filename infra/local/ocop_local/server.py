@@ -25,8 +25,9 @@ headers are dropped, the local origin secret is added, and the viewer's place is
 local-only ``X-Local-Place: VN-HN`` header says (CloudFront would look it up from the
 address; there is no such lookup for 127.0.0.1).
 
-Werkzeug serves it (``serving()``), threaded; each function handles one request at a time,
-like one Lambda execution environment.
+Werkzeug serves it (``serving()``), threaded; each function runs in up to
+``LOCAL_CONCURRENCY`` execution environments (threads that persist across invocations), each
+handling one request at a time, as Lambda does (docs/PERFORMANCE.md, "Issue 16").
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import importlib.util
 import json
 import logging
 import os
+import queue
 import re
 import secrets
 import sys
@@ -182,17 +184,47 @@ def select_route(
 
 
 # --- functions ----------------------------------------------------------------------------
+# Execution environments one local function may have at once. Deployed, Lambda starts one
+# per concurrent request (up to the account's concurrency); locally each is a thread of this
+# process, so a few suffice to overlap one request's waits with another's work.
+LOCAL_CONCURRENCY = 8
+
+
+class _Environment(threading.Thread):
+    """One execution environment of a function: a thread that lives from one invocation to
+    the next, as a warm Lambda environment does (so per-thread state -- pynamodb's botocore
+    session, its loaded service models -- is made once, not per request), and that runs one
+    event at a time."""
+
+    def __init__(self, function: LocalFunction, number: int) -> None:
+        super().__init__(name=f"lambda-{function.function_id}-{number}", daemon=True)
+        self.function = function
+        self.inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def run(self) -> None:  # a daemon thread: it ends with the process
+        while True:
+            job = self.inbox.get()
+            try:
+                job()
+            finally:
+                self.function._release(self)
+
+
 @dataclass
 class LocalFunction:
-    """One Lambda function: its handler, loaded once, and one request at a time."""
+    """One Lambda function: its handler, loaded once, run by up to ``concurrency`` execution
+    environments, each one request at a time."""
 
     function_id: str
     code_path: Path
     handler_name: str
     memory_mb: int = 128
     timeout_seconds: float = 3.0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    concurrency: int = LOCAL_CONCURRENCY
     _handler: Callable[[dict[str, Any], Any], Any] | None = field(default=None, repr=False)
+    _idle: list[_Environment] = field(default_factory=list, repr=False)
+    _started: int = field(default=0, repr=False)
+    _free: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     @property
     def handler(self) -> Callable[[dict[str, Any], Any], Any]:
@@ -200,32 +232,49 @@ class LocalFunction:
             self._handler = load_handler(self.code_path, self.handler_name)
         return self._handler
 
+    def _acquire(self) -> _Environment:
+        """An idle environment (the most recently used: the warmest), a new one while fewer
+        than ``concurrency`` exist, else wait for one to finish."""
+        with self._free:
+            while not self._idle and self._started >= self.concurrency:
+                self._free.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._started += 1
+            environment = _Environment(self, self._started)
+        environment.start()
+        return environment
+
+    def _release(self, environment: _Environment) -> None:
+        with self._free:
+            self._idle.append(environment)
+            self._free.notify()
+
     def invoke(self, event: dict[str, Any], integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS) -> Any:
-        """The handler's result, run as Lambda runs it: one event at a time per function, and
-        stopped waiting for at the function's timeout (``FunctionTimedOut``) or the
-        gateway's (``IntegrationTimedOut``), whichever comes first. The clock starts when
-        the function is free, as a new execution environment would start at once. A handler
-        waited out keeps running in the background (Lambda would stop it)."""
+        """The handler's result, run as Lambda runs it: one event at a time per execution
+        environment, and stopped waiting for at the function's timeout (``FunctionTimedOut``)
+        or the gateway's (``IntegrationTimedOut``), whichever comes first. The clock starts
+        when an environment takes the event. A handler waited out keeps running in the
+        background and keeps its environment busy until it returns (Lambda would stop it)."""
         outcome: dict[str, Any] = {}
         started, done = threading.Event(), threading.Event()
 
         def run() -> None:
-            with self.lock:
-                context = LocalLambdaContext(
-                    function_name=self.function_id,
-                    memory_limit_in_mb=self.memory_mb,
-                    timeout_seconds=self.timeout_seconds,
-                    region=os.environ.get("AWS_DEFAULT_REGION", backend.REGION),
-                )
-                started.set()
-                try:
-                    outcome["result"] = self.handler(event, context)
-                except BaseException as exc:  # handed to the caller's thread
-                    outcome["error"] = exc
-                finally:
-                    done.set()
+            context = LocalLambdaContext(
+                function_name=self.function_id,
+                memory_limit_in_mb=self.memory_mb,
+                timeout_seconds=self.timeout_seconds,
+                region=os.environ.get("AWS_DEFAULT_REGION", backend.REGION),
+            )
+            started.set()
+            try:
+                outcome["result"] = self.handler(event, context)
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+            finally:
+                done.set()
 
-        threading.Thread(target=run, name=f"lambda-{self.function_id}", daemon=True).start()
+        self._acquire().inbox.put(run)
         started.wait()
         if not done.wait(min(self.timeout_seconds, integration_timeout)):
             if self.timeout_seconds <= integration_timeout:

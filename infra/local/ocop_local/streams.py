@@ -8,7 +8,9 @@
   ``batchItemFailures`` are delivered again from the first failed one (Lambda's
   checkpoint), up to ``max_attempts``; after that the batch's description goes to the
   dead-letter queue, like the event source's OnFailure destination.
-* ``StreamPoller`` runs ``drain`` in a background thread of ``make dev``.
+* ``StreamConsumer`` runs ``drain`` in a thread of its own, as the event source does when
+  deployed: off the request path (``make dev`` and the e2e stack, ``tests/helpers/local_stack``);
+  ``catch_up()`` waits for it deterministically.
 
 With current botocore, moto's stream endpoint needs ``AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled``
 (``backend.base_environment`` sets it).
@@ -21,7 +23,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -142,17 +143,78 @@ def _dead_letter(queue_url: str, stream_arn: str, batch: list[dict[str, Any]]) -
     boto3.client("sqs", region_name=_region()).send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
 
 
-class StreamPoller(threading.Thread):
-    """``drain`` in the background, as the DynamoDB event source does when deployed."""
+class StreamConsumer(threading.Thread):
+    """The anomaly detector's event source, off the request path as deployed: a thread of its
+    own that polls the Scans table's stream every ``interval`` seconds (Lambda polls a
+    shard about four times a second) and hands every new record, in stream order, to the
+    detector's handler (``drain``). One consumer per stream: each record is handed over
+    once, in the order it was written, so the detector sees each code's scans in order.
 
-    def __init__(self, handler: Handler, reader: StreamReader, dead_letter_url: str | None = None) -> None:
-        super().__init__(name="anomaly-detector-poller", daemon=True)
-        self.handler, self.reader, self.dead_letter_url = handler, reader, dead_letter_url
+    A request never waits for it. A test (or ``POST /_local/streams/catch-up``) that needs
+    the detector to have seen the scans it made calls ``catch_up()``: no sleeps.
+    """
 
-    def run(self) -> None:  # a daemon thread: it ends with the process
-        while True:
+    def __init__(
+        self, handler: Handler, reader: StreamReader, dead_letter_url: str | None = None, interval: float = 0.25
+    ) -> None:
+        super().__init__(name="anomaly-detector-stream", daemon=True)
+        self.handler, self.reader, self.dead_letter_url, self.interval = handler, reader, dead_letter_url, interval
+        self.records = 0  # handed to the detector so far
+        self._wake, self._stopping = threading.Event(), threading.Event()
+        self._passes = threading.Condition()
+        self._polls_begun = self._polls_ended = 0
+
+    def run(self) -> None:  # a daemon thread: it ends with the process, or with stop()
+        while not self._stopping.is_set():
+            self._wake.clear()
+            with self._passes:
+                self._polls_begun += 1
+                number = self._polls_begun
             try:
-                drain(self.handler, self.reader, dead_letter_url=self.dead_letter_url)
+                while handed := drain(self.handler, self.reader, dead_letter_url=self.dead_letter_url)["records"]:
+                    self.records += handed  # a read returns at most 1,000 records: read until none
             except Exception:
-                log.exception("anomaly detector poller")
-            time.sleep(1.0)
+                log.exception("anomaly detector stream consumer")
+            with self._passes:
+                self._polls_ended = number
+                self._passes.notify_all()
+            self._wake.wait(self.interval)
+
+    def catch_up(self, timeout: float = 60.0) -> int:
+        """Wait until every record on the stream when called has been handed to the detector
+        (a poll that begins after the call has ended); returns the records handed so far.
+        ``TimeoutError`` after ``timeout`` seconds."""
+        with self._passes:
+            target = self._polls_begun + 1
+        self._wake.set()
+        with self._passes:
+            if not self._passes.wait_for(lambda: self._polls_ended >= target, timeout):
+                raise TimeoutError(f"the anomaly detector did not catch up within {timeout:g} s")
+        return self.records
+
+    def stop(self) -> None:
+        """End the loop after the current poll and wait for it."""
+        self._stopping.set()
+        self._wake.set()
+        self.join(timeout=30)
+
+
+CATCH_UP_PATH = "/_local/streams/catch-up"
+
+
+def with_catch_up(app: Callable[..., Any], consumer: StreamConsumer) -> Callable[..., Any]:
+    """The gateway, plus ``POST /_local/streams/catch-up``: answers ``{"records": n}`` once the
+    anomaly detector has seen every scan logged before the request (for scripts such as
+    ``tests/perf/load.py``; local only, like ``/_local/s3``)."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != CATCH_UP_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return app(environ, start_response)
+        try:
+            body, status = {"records": consumer.catch_up()}, "200 OK"
+        except TimeoutError as exc:
+            body, status = {"message": str(exc)}, "504 Gateway Timeout"
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+    return wsgi
