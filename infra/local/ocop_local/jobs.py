@@ -68,6 +68,9 @@ def sqs_event(messages: Iterable[dict[str, Any]], queue_arn: str, region: str) -
     return {"Records": records}
 
 
+_queue_arns: dict[str, str] = {}
+
+
 def drain(
     handler: Callable[[dict[str, Any], Any], Any],
     queue_url: str | None = None,
@@ -84,7 +87,11 @@ def drain(
     region = os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1")
     sqs = sqs or boto3.client("sqs", region_name=region)
     url = queue_url or os.environ["PRINT_QUEUE_URL"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = (
+        _queue_arns.get(url)
+        or sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    )
+    _queue_arns[url] = arn  # a queue's URL names its account, region and name, as its ARN does
     delivered = 0
     for _ in range(max_rounds):
         out = sqs.receive_message(

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from .template import default_template_path, function_properties
 
 log = logging.getLogger("ocop_local.streams")
 DETECTOR_ID = "AnomalyDetectorFunction"
+READ_LIMIT = 1000  # records per GetRecords, DynamoDB Streams' maximum
+SHARDS_SECONDS = 30.0
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -57,12 +60,19 @@ class StreamReader:
         self.stream_arn: str = ddb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
         self.streams = boto3.client("dynamodbstreams", region_name=_region())
         self.iterators: dict[str, str | None] = {}
+        self._shard_ids: list[str] | None = None
+        self._described = 0.0
 
     def _shards(self) -> list[str]:
-        desc = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
-        return [s["ShardId"] for s in desc.get("Shards", [])]
+        """The stream's shards, described again at most every ``SHARDS_SECONDS`` (a table's
+        shards change over hours, not between two polls; moto's never do)."""
+        now = time.monotonic()
+        if self._shard_ids is None or now - self._described >= SHARDS_SECONDS:
+            desc = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+            self._shard_ids, self._described = [s["ShardId"] for s in desc.get("Shards", [])], now
+        return self._shard_ids
 
-    def read(self, limit: int = 1000) -> list[dict[str, Any]]:
+    def read(self, limit: int = READ_LIMIT) -> list[dict[str, Any]]:
         """New records since the last read, oldest first, in the Lambda event shape."""
         out: list[dict[str, Any]] = []
         for shard in self._shards():
@@ -146,7 +156,8 @@ def _dead_letter(queue_url: str, stream_arn: str, batch: list[dict[str, Any]]) -
 class StreamConsumer(threading.Thread):
     """The anomaly detector's event source, off the request path as deployed: a thread of its
     own that polls the Scans table's stream every ``interval`` seconds (Lambda polls a
-    shard about four times a second) and hands every new record, in stream order, to the
+    shard about four times a second; locally a poll costs a few moto requests, so an idle
+    stream is polled once a second, and ``catch_up`` polls at once) and hands every new record, in stream order, to the
     detector's handler (``drain``). One consumer per stream: each record is handed over
     once, in the order it was written, so the detector sees each code's scans in order.
 
@@ -155,7 +166,7 @@ class StreamConsumer(threading.Thread):
     """
 
     def __init__(
-        self, handler: Handler, reader: StreamReader, dead_letter_url: str | None = None, interval: float = 0.25
+        self, handler: Handler, reader: StreamReader, dead_letter_url: str | None = None, interval: float = 1.0
     ) -> None:
         super().__init__(name="anomaly-detector-stream", daemon=True)
         self.handler, self.reader, self.dead_letter_url, self.interval = handler, reader, dead_letter_url, interval
@@ -171,8 +182,10 @@ class StreamConsumer(threading.Thread):
                 self._polls_begun += 1
                 number = self._polls_begun
             try:
-                while handed := drain(self.handler, self.reader, dead_letter_url=self.dead_letter_url)["records"]:
-                    self.records += handed  # a read returns at most 1,000 records: read until none
+                handed = READ_LIMIT
+                while handed >= READ_LIMIT:  # a full read may have left more: read on
+                    handed = drain(self.handler, self.reader, dead_letter_url=self.dead_letter_url)["records"]
+                    self.records += handed
             except Exception:
                 log.exception("anomaly detector stream consumer")
             with self._passes:
