@@ -63,6 +63,7 @@ def prefill(records: int, per_code: int = 10) -> int:
     marker into the Alerts table, as the anomaly detector would have left it. The stream is
     off while writing; every moto request waits (``backend._MOTO_LOCK``)."""
     from moto.dynamodb.models import dynamodb_backends
+
     from ocop_local import backend
     from ocop_local.lambda_context import ACCOUNT_ID
     from ocop_stamps.storage.keys import seen_key, shard_of
