@@ -649,6 +649,41 @@ def _template_and_folder(template: Mapping[str, Any] | str | os.PathLike[str] | 
     return dict(template), default_template_path().resolve().parent
 
 
+_METRICS_LOCK = threading.RLock()
+
+
+def serialize_metrics() -> None:
+    """One thread at a time in Powertools' metric set.
+
+    In Lambda one process runs one invocation at a time; here a function's execution
+    environments are threads of one process and share its ``Metrics`` object, whose metric
+    set is a plain dict that ``log_metrics`` serialises and clears after every invocation:
+    another thread adding a metric meanwhile could break the iteration ("dictionary changed
+    size") and turn a good answer into a 500. The lock keeps each method whole; what is
+    emitted stays the same (a flush may carry a neighbour's metric, locally only).
+    """
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+    for name in (
+        "add_metric",
+        "add_dimension",
+        "add_metadata",
+        "serialize_metric_set",
+        "flush_metrics",
+        "clear_metrics",
+    ):
+        method = getattr(AmazonCloudWatchEMFProvider, name)
+        if getattr(method, "_ocop_locked", False):
+            continue
+
+        def locked(self: Any, *args: Any, __method: Callable[..., Any] = method, **kwargs: Any) -> Any:
+            with _METRICS_LOCK:
+                return __method(self, *args, **kwargs)
+
+        locked._ocop_locked = True  # type: ignore[attr-defined]
+        setattr(AmazonCloudWatchEMFProvider, name, locked)
+
+
 def make_app(
     template: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     *,
@@ -659,6 +694,7 @@ def make_app(
     ``state_dir`` (default: ``tokens.default_state_dir()``, read at each request)."""
     loaded, folder = _template_and_folder(template)
     routes = http_routes(loaded)
+    serialize_metrics()  # a function's environments share one process here (LOCAL_CONCURRENCY)
     functions: dict[str, LocalFunction] = {}
     for route in routes:
         if route.function_id in functions:
