@@ -206,7 +206,9 @@ def _journal_transactions() -> None:
                 continue  # moto refuses it before writing anything
             ((kind, op),) = entry.items()
             table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
-            key = (op.get("Item") if kind == "Put" else op.get("Key")) if table is not None else None
+            if table is None:
+                continue  # moto answers ResourceNotFound: nothing written
+            key = op.get("Item") if kind == "Put" else op.get("Key")
             if not isinstance(key, dict) or table.hash_key_attr not in key:
                 continue
             if table.range_key_attr is not None and table.range_key_attr not in key:

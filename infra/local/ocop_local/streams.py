@@ -223,6 +223,7 @@ def with_catch_up(app: Callable[..., Any], consumer: StreamConsumer) -> Callable
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") != CATCH_UP_PATH or environ.get("REQUEST_METHOD") != "POST":
             return app(environ, start_response)
+        body: dict[str, Any]
         try:
             body, status = {"records": consumer.catch_up()}, "200 OK"
         except TimeoutError as exc:
