@@ -229,3 +229,58 @@ def test_given_scans_written_when_the_consumer_catches_up_then_it_saw_each_once_
     assert sorted(seen) == sorted(written)  # each once
     for code in {c for c, _ in written}:
         assert [k for c, k in seen if c == code] == [k for c, k in written if c == code]
+
+
+def test_given_a_detector_that_fails_a_batch_once_when_the_consumer_catches_up_then_it_is_handed_again(
+    aws: None,
+) -> None:
+    deliveries: list[int] = []
+
+    def detector(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        deliveries.append(len(event["Records"]))
+        if len(deliveries) == 1:
+            raise RuntimeError("DynamoDB refused the transaction")  # Powertools raises when all fail
+        return {"batchItemFailures": []}
+
+    ddb = boto3.client("dynamodb")
+    for i in range(5):
+        ddb.put_item(TableName="ocop-scans", Item={"code": {"S": "CODE"}, "scan_key": {"S": f"k{i}"}})
+    consumer = streams.StreamConsumer(detector, streams.StreamReader("ocop-scans"), interval=3600)
+    consumer.start()
+    try:
+        consumer.catch_up()
+    finally:
+        consumer.stop()
+
+    assert deliveries == [5, 5]  # the whole batch again, as the event source retries a function error
+
+
+def test_given_a_detector_that_always_fails_then_the_batch_is_dead_lettered_and_later_scans_still_handed(
+    aws: None,
+) -> None:
+    from ocop_local import backend
+
+    dead_letters = backend.create_alert_resources()["ANOMALY_DLQ_URL"]
+    seen: list[str] = []
+
+    def detector(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        keys = [r["dynamodb"]["NewImage"]["scan_key"]["S"] for r in event["Records"]]
+        if "poison" in keys:
+            raise RuntimeError("cannot process")
+        seen.extend(keys)
+        return {"batchItemFailures": []}
+
+    ddb = boto3.client("dynamodb")
+    consumer = streams.StreamConsumer(detector, streams.StreamReader("ocop-scans"), dead_letters, interval=3600)
+    consumer.start()
+    try:
+        ddb.put_item(TableName="ocop-scans", Item={"code": {"S": "CODE"}, "scan_key": {"S": "poison"}})
+        consumer.catch_up()
+        ddb.put_item(TableName="ocop-scans", Item={"code": {"S": "CODE"}, "scan_key": {"S": "after"}})
+        consumer.catch_up()
+    finally:
+        consumer.stop()
+
+    messages = boto3.client("sqs").receive_message(QueueUrl=dead_letters, MaxNumberOfMessages=10).get("Messages", [])
+    assert seen == ["after"]
+    assert len(messages) == 1 and '"batchSize": 1' in messages[0]["Body"]

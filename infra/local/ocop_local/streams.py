@@ -6,8 +6,9 @@
   the DynamoDB event source sends (``eventSourceARN``, ``dynamodb.NewImage``,
   ``SequenceNumber`` ...), in batches. Records the handler reports in
   ``batchItemFailures`` are delivered again from the first failed one (Lambda's
-  checkpoint), up to ``max_attempts``; after that the batch's description goes to the
-  dead-letter queue, like the event source's OnFailure destination.
+  checkpoint), a handler that raises gets the whole batch again, up to ``max_attempts``;
+  after that the batch's description goes to the dead-letter queue, like the event
+  source's OnFailure destination: every record is seen, or dead-lettered.
 * ``StreamConsumer`` runs ``drain`` in a thread of its own, as the event source does when
   deployed: off the request path (``make dev`` and the e2e stack, ``tests/helpers/local_stack``);
   ``catch_up()`` waits for it deterministically.
@@ -122,8 +123,12 @@ def drain(
         for attempt in range(1, max_attempts + 1):
             stats["batches"] += 1
             context = LocalLambdaContext(function_name=DETECTOR_ID, memory_limit_in_mb=512, timeout_seconds=60)
-            response = handler({"Records": batch}, context) or {}
-            failures = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])]
+            try:
+                response = handler({"Records": batch}, context) or {}
+                failures = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])]
+            except Exception:  # a function error: Lambda retries the whole batch (Powertools raises
+                log.exception("anomaly detector failed on a batch")  # when every record failed)
+                failures = [r["dynamodb"]["SequenceNumber"] for r in batch]
             if not failures:
                 break
             sequence = [r["dynamodb"]["SequenceNumber"] for r in batch]
