@@ -88,3 +88,9 @@ _.max_retry_attempts
 _.connect_timeout_seconds
 _.read_timeout_seconds
 _.retries_faults
+
+# Issue 16 (ocop_local.backend): moto's own TransactWriteItems and Query, kept on the local
+# stack's versions as ``__wrapped__`` so tests/integration/test_local_moto.py can compare the
+# two; ``all_items`` is set on a moto Table for one Query, and moto's ``Table.query`` calls it.
+_.__wrapped__
+_.all_items

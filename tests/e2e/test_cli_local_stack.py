@@ -1,6 +1,7 @@
 """``ocop-stamps`` end to end: the real local stack (gateway, JWT authorizer, handlers, moto)
 over real HTTP, with the label worker fed from the queue and presigned downloads served as
-``make dev`` serves them, and the anomaly detector run on the Scans table's stream.
+``make dev`` serves them, and the anomaly detector fed from the Scans table's stream by the
+stack's stream consumer.
 
 One flow per user: a producer (batch, csv, print, job) and an inspector (scans, export,
 alerts, alert). The stub-API tests in ``test_cli.py`` cover every option and error path.
@@ -19,11 +20,11 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ocop_local import backend, jobs, server, streams
+from ocop_local import backend, jobs, server
 from ocop_stamps.printing import jobs as print_jobs
 from ocop_stamps.storage import printing as print_store
 from ocop_stamps_cli import main as cli
@@ -42,14 +43,13 @@ INLINE_LABELS = 40  # print files above this become a job here (2,000 when deplo
 class Stack:
     api: str  # the gateway plus presigned downloads, as `make dev` serves it
     local: LocalStack
-    detector: Any  # the anomaly detector's own handler
-    reader: streams.StreamReader  # where it is in the Scans table's stream
 
     def token(self, role: str) -> str:
         return self.local.tokens[role]
 
     def run_detector(self) -> None:
-        streams.drain(self.detector, self.reader)
+        """Wait until the stack's stream consumer has handed every scan to the detector."""
+        self.local.catch_up()
 
     def scan(self, url: str) -> dict[str, str]:
         """A consumer scans a stamp (JSON answer), over HTTP on the same server."""
@@ -70,7 +70,7 @@ class Run:
 def stack(local_stack: LocalStack) -> Iterator[Stack]:
     """The module's local stack, plus print jobs, downloads and the anomaly detector."""
     template = local_stack.template()
-    env = {**backend.create_print_resources(template), **backend.create_alert_resources()}
+    env = backend.create_print_resources(template)  # alerts: made by the local stack
     http = server.new_server(jobs.with_downloads(local_stack.app), "127.0.0.1", 0)  # type: ignore[arg-type]
     patch = pytest.MonkeyPatch()
     patch.setattr(print_jobs, "INLINE_MAX_LABELS", INLINE_LABELS)
@@ -84,9 +84,8 @@ def stack(local_stack: LocalStack) -> Iterator[Stack]:
         print_store.reset_clients()
         worker = jobs.WorkerPoller(jobs.worker_handler(template), env["PRINT_QUEUE_URL"], interval=0.1)
         worker.start()
-        reader = streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans"))
         try:
-            yield Stack(api, local_stack, streams.detector_handler(template), reader)
+            yield Stack(api, local_stack)
         finally:
             worker.stop()
             patch.undo()

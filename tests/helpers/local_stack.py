@@ -2,7 +2,10 @@
 real handlers behind the local gateway, dev tokens, demo data loaded through the API.
 
 The ``local_stack`` fixture (tests/e2e/conftest.py) starts one per test module with
-``start_local_stack``; e2e tests annotate it with ``LocalStack``.
+``start_local_stack``; e2e tests annotate it with ``LocalStack``. As in ``make dev``, the
+anomaly detector reads the Scans table's stream in a thread of its own
+(``streams.StreamConsumer``); a test that needs it to have seen its scans calls
+``LocalStack.catch_up()``, which returns once it has (no sleeps).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ocop_local import backend, demo, server, tokens
+from ocop_local import backend, demo, server, streams, tokens
 from ocop_local.template import load_template
 
 
@@ -26,6 +29,11 @@ class LocalStack:
     state_dir: Path
     tokens_file: Path
     summary: demo.DemoSummary
+    consumer: streams.StreamConsumer  # the anomaly detector's event source
+
+    def catch_up(self) -> int:
+        """Return once the anomaly detector has been handed every scan logged so far."""
+        return self.consumer.catch_up()
 
     @property
     def tokens(self) -> dict[str, str]:
@@ -60,9 +68,19 @@ def start_local_stack(state: Path) -> Iterator[LocalStack]:
                 server.apply_local_environment(server.local_environment(template, base_url, state))
                 backend.create_tables(template)
                 backend.migrate()  # as `make dev` does on start
-                tokens_file = tokens.write_dev_tokens(state / tokens.DEV_TOKENS_FILE, state_dir=state)
-                summary = demo.load_demo(app, state_dir=state)
-                yield LocalStack(base_url, app, state, tokens_file, summary)
+                backend.apply_environment(backend.create_alert_resources())
+                consumer = streams.StreamConsumer(
+                    streams.detector_handler(template),
+                    streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans")),
+                    os.environ["ANOMALY_DLQ_URL"],
+                )
+                consumer.start()
+                try:
+                    tokens_file = tokens.write_dev_tokens(state / tokens.DEV_TOKENS_FILE, state_dir=state)
+                    summary = demo.load_demo(app, state_dir=state)
+                    yield LocalStack(base_url, app, state, tokens_file, summary, consumer)
+                finally:
+                    consumer.stop()
     finally:
         os.environ.clear()
         os.environ.update(saved)

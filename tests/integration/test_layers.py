@@ -23,9 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
 
 try:
+    from ocop_local import layers
     from ocop_local import template as cfn
 except ModuleNotFoundError:  # not installed into the venv: import it from the source tree
     sys.path.insert(0, str(ROOT / "infra" / "local"))
+    from ocop_local import layers
     from ocop_local import template as cfn
 
 # Distribution names in requirements files, and the modules they install.
@@ -70,7 +72,7 @@ def test_given_the_template_when_layers_are_read_then_a_domain_and_a_print_layer
 
     assert set(layers) == {"DomainLayer", "PrintLayer"}
     for layer in layers.values():
-        assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "arm64"}
+        assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
         assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
@@ -254,3 +256,104 @@ def test_given_the_print_packages_unimportable_when_admin_and_inspectors_write_e
     assert out["check"][0] == 201, out["check"]
     assert out["asked"] == []
     assert out["loaded"] == []
+
+
+# --- nothing the Lambda runtime provides (issue 16) ------------------------------------------------
+def _folder(template: dict[str, Any], layer_id: str) -> Path:
+    return (TEMPLATE_PATH.parent / template["Resources"][layer_id]["Properties"]["ContentUri"]).resolve()
+
+
+@pytest.mark.parametrize("layer_id", ["DomainLayer", "PrintLayer"])
+def test_given_a_layer_when_sam_builds_it_then_only_its_lock_is_installed_without_dependencies(
+    template: dict[str, Any], layer_id: str
+) -> None:
+    recipe = (_folder(template, layer_id) / "Makefile").read_text()
+    target = recipe.split(f"build-{layer_id}:", 1)[1]
+    installs = [line for line in target.splitlines() if " pip install " in line]
+
+    assert len(installs) == 1
+    assert "--no-deps" in installs[0] and installs[0].rstrip().endswith("-r requirements.lock")
+    assert "manylinux2014_aarch64" in recipe and "--python-version 3.12" in recipe
+
+
+@pytest.mark.parametrize("layer_id", ["DomainLayer", "PrintLayer"])
+def test_given_a_layer_lock_then_it_holds_no_runtime_package_satisfies_requirements_txt_and_needs_only_the_runtimes(
+    template: dict[str, Any], layer_id: str
+) -> None:
+    folder = _folder(template, layer_id)
+    locked = {layers.normalize(x.name) for x in layers.read_lock(folder)}
+
+    assert locked.isdisjoint(layers.RUNTIME)  # boto3, botocore, s3transfer, jmespath, urllib3, dateutil, six
+    assert layers.problems(folder) == []
+
+
+def test_given_the_domain_lock_then_what_pulls_botocore_in_takes_the_runtimes() -> None:
+    needs = {x.name: x.from_runtime for x in layers.read_lock(ROOT / "layers" / "domain")}
+
+    # pynamodb and aws-xray-sdk depend on botocore, Powertools on jmespath: the runtime's floor fits
+    assert any(n.startswith("botocore") for n in needs["pynamodb"])
+    assert any(n.startswith("botocore") for n in needs["aws-xray-sdk"])
+    assert any(n.startswith("jmespath") for n in needs["aws-lambda-powertools"])
+
+
+def _pypi_reachable() -> bool:
+    import urllib.request
+
+    try:
+        urllib.request.urlopen("https://pypi.org/simple/botocore/", timeout=10).close()
+    except OSError:
+        return False
+    return True
+
+
+# Imports every domain module and makes the clients the functions make, with only the stdlib,
+# the layer and the runtime's packages on the path (python -I -S: no site-packages).
+_RUNTIME_IMPORT = textwrap.dedent(
+    """
+    import importlib, json, pkgutil, sys
+    sys.path[:0] = sys.argv[1:4]  # the layer's packages, the runtime's, the ocop_stamps source
+    import botocore, boto3, ocop_stamps
+    skipped = []
+    for module in pkgutil.walk_packages(ocop_stamps.__path__, "ocop_stamps."):
+        if module.name.startswith("ocop_stamps.printing."):
+            skipped.append(module.name)  # the print layer's: not installed here
+            continue
+        importlib.import_module(module.name)
+    from ocop_stamps.storage import faults, repository
+    faults.dynamodb_client("ap-southeast-1")
+    repository._connection_for("ap-southeast-1", "").client
+    print(json.dumps({"botocore": botocore.__version__, "boto3": boto3.__version__,
+                      "from": botocore.__file__, "skipped": len(skipped)}))
+    """
+)
+
+
+@pytest.mark.slow
+def test_given_the_runtimes_oldest_botocore_when_the_domain_layer_is_loaded_then_every_module_imports(
+    tmp_path: Path,
+) -> None:
+    if not _pypi_reachable():
+        pytest.skip("needs PyPI to install the runtime's botocore and the lock for this machine")
+    layer, runtime = tmp_path / "layer", tmp_path / "runtime"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--only-binary=:all:"]
+    # the lock for this machine's platform (the same versions as the arm64 layer), no dependencies
+    subprocess.run(
+        [*pip, "--no-deps", "--target", str(layer), "-r", str(ROOT / "layers/domain" / layers.LOCK)], check=True
+    )
+    floor = [f"{name}=={version}" for name, version in layers.RUNTIME.items()]
+    subprocess.run([*pip, "--no-deps", "--target", str(runtime), *floor], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env |= {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "ap-southeast-1"}
+
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", _RUNTIME_IMPORT, str(layer), str(runtime), str(ROOT / "layers/domain")],
+        cwd=ROOT / "layers" / "domain",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert out.returncode == 0, out.stderr[-3000:]
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert loaded["botocore"] == layers.RUNTIME["botocore"] and loaded["from"].startswith(str(runtime))

@@ -1,24 +1,24 @@
-"""Built size of the Lambda layers (issue 10), not a test: ``python tests/perf/layer_sizes.py``.
+"""Built size of the Lambda layers (issues 10 and 16), not a test: ``python tests/perf/layer_sizes.py``.
 
-Needs network access to PyPI (or a mirror pip is configured for): each layer is installed
-with pip the way Lambda would run it -- arm64 (manylinux2014_aarch64) wheels for CPython
-3.12, binary only -- into a temporary directory, then measured:
+Needs network access to PyPI (or a mirror pip is configured for): each layer is built the
+way ``sam build`` builds it -- ``make build-<Layer>`` in ``layers/<name>`` (BuildMethod
+makefile: the layer's ``requirements.lock``, arm64 (manylinux2014_aarch64) wheels for
+CPython 3.12, ``pip install --no-deps``) -- into a temporary directory, then measured:
 
 - files, unzipped bytes: what counts against Lambda's 250 MB limit (function + all layers);
 - zipped bytes: the layer's deployment package, ``python/...`` deflated as ``sam build``
   zips it (what is uploaded, and what a cold start downloads and unpacks);
 - with ``.pyc``: after ``compileall`` as ``make build`` (infra/sam.mk) does for the layers,
-  only when this script runs on Python 3.12 (the bytecode must match the runtime).
+  only when this script runs on Python 3.12 (the bytecode must match the runtime);
+- runtime packages: top-level packages of the Lambda runtime's (boto3, botocore, s3transfer,
+  jmespath, urllib3, dateutil, six: ``ocop_local.layers.RUNTIME``) found in the layer.
 
 Rows:
 
-- ``before``: the single layer before issue 10 (both requirement files, one layer);
-- ``domain``: layers/domain -- requirements plus the ``ocop_stamps`` package itself;
-- ``print``: layers/print -- requirements only;
-- ``domain, no botocore``: the domain layer if pynamodb were installed with ``--no-deps``
-  and botocore (with jmespath, urllib3, dateutil, six) taken from the Lambda runtime, which
-  already provides boto3/botocore. ``sam build`` cannot do this from a requirements file,
-  so the deployed domain layer still carries botocore; this row shows what it costs.
+- ``domain, issue 10``: the domain layer as issue 10 built it (``sam build``'s python3.12
+  method: ``requirements.txt`` with every dependency, botocore included), for comparison;
+- ``domain``: layers/domain as deployed -- its lock plus the ``ocop_stamps`` package;
+- ``print``: layers/print as deployed -- its lock.
 
 Usage::
 
@@ -53,56 +53,36 @@ PIP_TARGET = [
     "--implementation",
     "cp",
 ]
-# botocore and what only it needs; the Lambda python3.12 runtime ships all of these with boto3
-RUNTIME_PROVIDED = {"botocore", "boto3", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
+# The top-level packages of what the Lambda python3.12 runtime ships (ocop_local.layers.RUNTIME)
+RUNTIME_TOP_LEVEL = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py"}
 
 
 def requirement_lines(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
 
 
-def name_of(requirement: str) -> str:
-    return re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower()
-
-
-def pip_install(target: Path, requirements: list[str], *, no_deps: bool = False) -> None:
-    if not requirements:
-        return
+def pip_install(target: Path, requirements: list[str]) -> None:
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target", str(target), *PIP_TARGET]
-    if no_deps:
-        command.append("--no-deps")
     subprocess.run([*command, *requirements], check=True)
 
 
-def dependencies_of(target: Path, distribution: str) -> list[str]:
-    """Requires-Dist of an installed distribution, environment markers for py3.12 applied."""
-    for info in target.glob("*.dist-info"):
-        meta = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
-        if re.search(rf"^Name: {re.escape(distribution)}$", meta, re.MULTILINE | re.IGNORECASE):
-            found = []
-            for line in re.findall(r"^Requires-Dist: (.+)$", meta, re.MULTILINE):
-                spec, _, marker = line.partition(";")
-                if "extra ==" in marker or "python_version < " in marker.replace('"', " "):
-                    continue  # no extras asked for; version markers here only exclude 3.12
-                found.append(spec.strip())
-            return found
-    raise LookupError(distribution)
-
-
-def build(layer_dir: Path, requirements: list[str], *, package: Path | None, no_deps: set[str]) -> None:
+def build(layer_dir: Path, requirements: list[str], *, package: Path | None) -> None:
+    """A layer as ``sam build``'s python3.12 method built it: requirements with dependencies."""
     layer_dir.mkdir(parents=True)
-    plain = [r for r in requirements if name_of(r) not in no_deps]
-    pip_install(layer_dir, plain)
-    for requirement in [r for r in requirements if name_of(r) in no_deps]:
-        pip_install(layer_dir, [requirement], no_deps=True)
-        probe = layer_dir.parent / f"{layer_dir.name}-probe"
-        pip_install(probe, [requirement], no_deps=True)
-        extra = [d for d in dependencies_of(probe, name_of(requirement)) if name_of(d) not in RUNTIME_PROVIDED]
-        shutil.rmtree(probe)
-        pip_install(layer_dir, extra)
+    pip_install(layer_dir, requirements)
     if package is not None:
         shutil.copytree(package, layer_dir / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.rmtree(layer_dir / "bin", ignore_errors=True)  # console scripts: not importable, not needed
+
+
+def build_with_make(layer_dir: Path, source: Path, layer_id: str) -> None:
+    """A layer as ``sam build`` builds it now: ``make build-<layer_id>`` (BuildMethod makefile)."""
+    artifacts = layer_dir.with_name(layer_dir.name + "-artifacts")
+    artifacts.mkdir(parents=True)
+    make = ["make", "--no-print-directory", "-C", str(source), f"build-{layer_id}"]
+    subprocess.run([*make, f"ARTIFACTS_DIR={artifacts}", f"PYTHON={sys.executable}"], check=True)
+    shutil.move(artifacts / "python", layer_dir)
+    artifacts.rmdir()
 
 
 def measure(layer_dir: Path) -> dict[str, int]:
@@ -131,25 +111,23 @@ def main() -> None:
     args = parser.parse_args()
 
     domain_reqs = requirement_lines(DOMAIN / "requirements.txt")
-    print_reqs = requirement_lines(PRINT / "requirements.txt")
-    rows = {
-        "before": (domain_reqs + print_reqs, DOMAIN / "ocop_stamps", set()),
-        "domain": (domain_reqs, DOMAIN / "ocop_stamps", set()),
-        "print": (print_reqs, None, set()),
-        "domain, no botocore": (domain_reqs, DOMAIN / "ocop_stamps", {"pynamodb"}),
+    builders = {
+        "domain, issue 10": lambda d: build(d, domain_reqs, package=DOMAIN / "ocop_stamps"),
+        "domain": lambda d: build_with_make(d, DOMAIN, "DomainLayer"),
+        "print": lambda d: build_with_make(d, PRINT, "PrintLayer"),
     }
     compile_pyc = sys.version_info[:2] == (3, 12)
     work = args.keep or Path(tempfile.mkdtemp(prefix="layer-sizes-"))
     results: dict[str, dict[str, object]] = {}
     try:
-        for label, (requirements, package, no_deps) in rows.items():
+        for label, make_layer in builders.items():
             layer_dir = work / re.sub(r"\W+", "-", label).strip("-")
             if layer_dir.exists():
                 shutil.rmtree(layer_dir)
             print(f"building {label} ...", file=sys.stderr)
-            build(layer_dir, requirements, package=package, no_deps=no_deps)
+            make_layer(layer_dir)
             result: dict[str, object] = dict(measure(layer_dir))
-            result["botocore"] = (layer_dir / "botocore").is_dir()
+            result["runtime_packages"] = sorted(p.name for p in layer_dir.iterdir() if p.name in RUNTIME_TOP_LEVEL)
             result["numpy"] = (layer_dir / "numpy").is_dir()
             if compile_pyc:
                 compileall.compile_dir(layer_dir, quiet=1, workers=os.cpu_count() or 1)
@@ -164,13 +142,13 @@ def main() -> None:
     if args.json:
         print(json.dumps({"layers": results, "in_both_layers": overlap}, indent=2))
         return
-    print("| layer | files | unzipped MB | zipped MB | with .pyc: unzipped / zipped MB | botocore | numpy |")
+    print("| layer | files | unzipped MB | zipped MB | with .pyc: unzipped / zipped MB | runtime packages | numpy |")
     print("|---|---|---|---|---|---|---|")
     for label, r in results.items():
         pyc = f"{mb(r['unzipped_pyc'])} / {mb(r['zipped_pyc'])}" if "zipped_pyc" in r else "n/a (not Python 3.12)"
         print(
             f"| {label} | {r['files']:,} | {mb(r['unzipped'])} | {mb(r['zipped'])} | {pyc} "
-            f"| {'yes' if r['botocore'] else 'no'} | {'yes' if r['numpy'] else 'no'} |"
+            f"| {', '.join(r['runtime_packages']) or 'none'} | {'yes' if r['numpy'] else 'no'} |"
         )
     print(f"\nIn both layers: {', '.join(overlap) or 'nothing'}")
 

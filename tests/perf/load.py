@@ -1,19 +1,36 @@
 """Load test of the public scan path on the local stack (loopback only, bounded in time).
 
-    .venv/bin/python tests/perf/load.py [--seconds 30] [--workers 16] [--codes 500]
+    .venv/bin/python tests/perf/load.py [--seconds 20] [--workers 1,8] [--codes 200]
+                                        [--cost-scans 200] [--prefill 100000]
 
-Starts `python -m ocop_local serve` on a free 127.0.0.1 port (moto in memory), issues and
-activates a batch through the API, then scans random codes of it from `--workers`
-threads for `--seconds`. Afterwards it checks, through the inspector API, that every
-answered scan has exactly one record in the verification log and that each code's
-records are numbered 1..n (the stamp counter equals its records), and that the error
-rate is 0. Prints requests/s and latency percentiles as JSON.
+Starts `python -m ocop_local serve` on a free 127.0.0.1 port (moto in memory) in a child
+process of this script (``--serve``: the same ``serve``, plus a command on its stdin that
+pre-fills the tables, below), issues and activates a batch through the API, then:
+
+1. **cost of a scan, empty tables**: ``--cost-scans`` scans one after another; the server
+   process's CPU time (user + system, ``/proc/<pid>/stat``) from before the first scan to
+   the moment the anomaly detector has caught up with the last one
+   (``POST /_local/streams/catch-up``), divided by the scans: the whole cost of a scan,
+   the detector's share included. Also the answer's median latency.
+2. **throughput**: for each worker count in ``--workers``, that many threads scan random
+   codes for ``--seconds``: scans/s, p50/p99; then how long the detector took to catch up.
+3. **cost of a scan, ``--prefill`` logged scans**: the child writes that many scan records
+   straight into moto's back end (``prefill``: clones of a real record of the run under
+   ``--prefill / 10`` other codes, each with the detector's marker in the Alerts table, as
+   if they had been scanned and seen; the stream is off while it writes, so the detector
+   is not handed 100,000 old records), then step 1 again.
+
+Afterwards it checks, through the inspector API, that every answered scan has exactly one
+record in the verification log and that each code's records are numbered 1..n (the stamp
+counter equals its records), and that the error rate is 0. Prints JSON; exit 1 on a
+mismatch or an error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import socket
 import statistics
@@ -24,10 +41,13 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+CATCH_UP = "/_local/streams/catch-up"
+PREFILLED = "PREFILLED"  # the child's answer line on stdout: "PREFILLED <records> <seconds>"
 
 
 def free_port() -> int:
@@ -36,142 +56,286 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_stack(port: int, state: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ocop_local", "serve", "--port", str(port), "--state-dir", str(state)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if "Ctrl-C" in line:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
-            return proc
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    raise SystemExit("the local stack did not start")
+# --- the child: the local stack, and the prefill command -----------------------------------
+def prefill(records: int, per_code: int = 10) -> int:
+    """Write ``records`` scan records (clones of the newest real one, ``per_code`` per code,
+    under codes no stamp has) straight into moto's Scans table, and each one's ``SEEN``
+    marker into the Alerts table, as the anomaly detector would have left it. The stream is
+    off while writing; every moto request waits (``backend._MOTO_LOCK``)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    from ocop_local import backend
+    from ocop_local.lambda_context import ACCOUNT_ID
+    from ocop_stamps.storage.keys import seen_key, shard_of
+
+    region = os.environ.get("AWS_DEFAULT_REGION", backend.REGION)
+    ddb = dynamodb_backends[ACCOUNT_ID][region]
+    scans = ddb.get_table(os.environ.get("SCANS_TABLE", "ocop-scans"))
+    alerts = ddb.get_table(os.environ.get("ALERTS_TABLE", "ocop-alerts"))
+    with backend._MOTO_LOCK:
+        model = max(scans.all_items(), key=lambda item: item.attrs["scan_key"].value).to_json()["Attributes"]
+        stream, scans.stream_shard = scans.stream_shard, None
+        try:
+            for i in range(records):
+                code = f"PREFILL{i // per_code:09d}"
+                scan_key = f"{model['scan_key']['S']}#{i:07d}"
+                item = dict(model, code={"S": code}, scan_key={"S": scan_key})
+                shard = shard_of(code, scan_key)
+                for name, value in model.items():
+                    if name.endswith("_shard") and "S" in value:
+                        item[name] = {"S": f"{value['S'].rsplit('#', 1)[0]}#{shard}"}
+                scans.put_item(item)
+                alerts.put_item(
+                    {
+                        "pk": {"S": seen_key(code)},
+                        "sk": {"S": scan_key},
+                        "kind": {"S": "seen"},
+                        "expires_at": {"N": str(int(time.time()) + 8 * 86400)},
+                    }
+                )
+        finally:
+            scans.stream_shard = stream
+    return records
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--workers", type=int, default=16)
-    ap.add_argument("--codes", type=int, default=500)
-    ap.add_argument("--max-requests", type=int, default=200_000)
-    args = ap.parse_args()
+def serve_child(port: int, state: Path) -> int:
+    """``python -m ocop_local serve`` in this process, reading ``prefill N`` from stdin."""
+    from ocop_local.__main__ import main as ocop_local_main
 
-    port = free_port()
-    state = Path("/tmp") / f"ocop-load-{uuid.uuid4().hex[:8]}"
-    proc = start_stack(port, state)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        tokens = json.loads((state / "dev-tokens.json").read_text())
-        producer = {"Authorization": f"Bearer {tokens['producer']}"}
-        inspector = {"Authorization": f"Bearer {tokens['inspector']}"}
-        summary = json.loads((state / "demo-summary.json").read_text())
-        product = next(p for p, owner in summary["products"].items() if owner == summary["producer_id"])
-        lot = requests.post(
-            f"{base}/lots",
-            headers=producer,
-            timeout=30,
-            json={
-                "product_id": product,
-                "lot_code": f"LOAD-{uuid.uuid4().hex[:6]}",
-                "production_date": "2026-11-01",
-                "expiry_date": "2028-11-01",
-                "quantity": args.codes,
-                "origin": {"province": "Thái Nguyên"},
-            },
-        ).json()
-        batch = requests.post(
-            f"{base}/batches",
-            headers={**producer, "Idempotency-Key": str(uuid.uuid4())},
-            timeout=30,
-            json={"product_id": product, "size": args.codes},
-        ).json()
-        requests.post(
-            f"{base}/batches/{batch['batch_id']}/activations",
-            headers=producer,
-            timeout=30,
-            json={"first_serial": 1, "last_serial": args.codes, "lot_id": lot["lot_id"]},
-        ).raise_for_status()
-        csv = requests.get(
-            f"{base}/batches/{batch['batch_id']}/codes.csv?to={args.codes}", headers=producer, timeout=60
+    def commands() -> None:
+        for line in sys.stdin:
+            command, _, argument = line.strip().partition(" ")
+            if command == "prefill":
+                started = time.monotonic()
+                written = prefill(int(argument))
+                print(f"{PREFILLED} {written} {time.monotonic() - started:.1f}", flush=True)
+
+    threading.Thread(target=commands, name="load-commands", daemon=True).start()
+    return ocop_local_main(["serve", "--port", str(port), "--state-dir", str(state)])
+
+
+class Child:
+    """The local stack in a child process: its stdout is followed for the banner and the
+    prefill answers; its CPU time is read from /proc."""
+
+    def __init__(self, port: int, state: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(port), str(state)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
-        codes = [line.split(",")[1] for line in csv.text.splitlines()[1:]]
+        self.lines: list[str] = []
+        self.seen = threading.Condition()
+        threading.Thread(target=self._follow, daemon=True).start()
+        if not self.wait_for("Ctrl-C", 180):
+            self.proc.kill()
+            raise SystemExit("the local stack did not start:\n" + "".join(self.lines[-30:]))
 
-        sent: Counter[str] = Counter()
-        statuses: Counter[int] = Counter()
+    def _follow(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self.seen:
+                self.lines.append(line)
+                self.seen.notify_all()
+
+    def wait_for(self, text: str, timeout: float) -> str | None:
+        with self.seen:
+            found = self.seen.wait_for(lambda: next((x for x in self.lines if text in x), None), timeout)
+            if found:
+                self.lines.remove(found)
+            return found
+
+    def prefill(self, records: int) -> float:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"prefill {records}\n")
+        self.proc.stdin.flush()
+        answer = self.wait_for(PREFILLED, 3600)
+        if not answer:
+            raise SystemExit("the prefill did not finish")
+        return float(answer.split()[2])
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+# --- the client --------------------------------------------------------------------------
+def set_up_batch(base: str, state: Path, codes: int) -> list[str]:
+    tokens = json.loads((state / "dev-tokens.json").read_text())
+    producer = {"Authorization": f"Bearer {tokens['producer']}"}
+    summary = json.loads((state / "demo-summary.json").read_text())
+    product = next(p for p, owner in summary["products"].items() if owner == summary["producer_id"])
+    lot = requests.post(
+        f"{base}/lots",
+        headers=producer,
+        timeout=60,
+        json={
+            "product_id": product,
+            "lot_code": f"LOAD-{uuid.uuid4().hex[:6]}",
+            "production_date": "2026-11-01",
+            "expiry_date": "2028-11-01",
+            "quantity": codes,
+            "origin": {"province": "Thái Nguyên"},
+        },
+    ).json()
+    batch = requests.post(
+        f"{base}/batches",
+        headers={**producer, "Idempotency-Key": str(uuid.uuid4())},
+        timeout=60,
+        json={"product_id": product, "size": codes},
+    ).json()
+    requests.post(
+        f"{base}/batches/{batch['batch_id']}/activations",
+        headers=producer,
+        timeout=60,
+        json={"first_serial": 1, "last_serial": codes, "lot_id": lot["lot_id"]},
+    ).raise_for_status()
+    csv = requests.get(f"{base}/batches/{batch['batch_id']}/codes.csv?to={codes}", headers=producer, timeout=60)
+    return [line.split(",")[1] for line in csv.text.splitlines()[1:]]
+
+
+class Scanner:
+    """Scans through the API, counting answers per code for the log check."""
+
+    def __init__(self, base: str, codes: list[str]) -> None:
+        self.base, self.codes = base, codes
+        self.sent: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.lock = threading.Lock()
+
+    def one(self, session: requests.Session, code: str) -> float:
+        started = time.perf_counter()
+        r = session.get(f"{self.base}/v/{code}", headers={"Accept": "application/json"}, timeout=60)
+        elapsed = time.perf_counter() - started
+        with self.lock:
+            self.statuses[r.status_code] += 1
+            if r.status_code == 200:
+                self.sent[code] += 1
+        return elapsed
+
+    def catch_up(self) -> tuple[float, int]:
+        started = time.perf_counter()
+        r = requests.post(f"{self.base}{CATCH_UP}", timeout=3600)
+        r.raise_for_status()
+        return time.perf_counter() - started, int(r.json()["records"])
+
+    def cost(self, child: Child, scans: int, seed: int) -> dict[str, Any]:
+        """Server CPU per scan (detector included) and latency, ``scans`` one at a time."""
+        rng, session = random.Random(seed), requests.Session()
+        self.one(session, rng.choice(self.codes))  # this session's connection and thread
+        self.catch_up()
+        cpu = child.cpu_seconds()
+        started = time.perf_counter()
+        latencies = [self.one(session, rng.choice(self.codes)) for _ in range(scans)]
+        self.catch_up()
+        cpu = child.cpu_seconds() - cpu
+        return {
+            "scans": scans,
+            "server_cpu_ms_per_scan": round(cpu / scans * 1000, 1),
+            "wall_ms_per_scan": round((time.perf_counter() - started) / scans * 1000, 1),
+            "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        }
+
+    def throughput(self, workers: int, seconds: float, seed: int) -> dict[str, Any]:
         latencies: list[float] = []
-        lock = threading.Lock()
-        stop_at = time.monotonic() + args.seconds
+        stop_at = time.monotonic() + seconds
 
-        def worker(seed: int) -> None:
-            rng = random.Random(seed)
-            session = requests.Session()
+        def worker(n: int) -> None:
+            rng, session = random.Random(seed * 100 + n), requests.Session()
             while time.monotonic() < stop_at:
-                with lock:
-                    if len(latencies) >= args.max_requests:
-                        return
-                code = rng.choice(codes)
-                t = time.perf_counter()
-                r = session.get(f"{base}/v/{code}", headers={"Accept": "application/json"}, timeout=60)
-                elapsed = time.perf_counter() - t
-                with lock:
+                elapsed = self.one(session, rng.choice(self.codes))
+                with self.lock:
                     latencies.append(elapsed)
-                    statuses[r.status_code] += 1
-                    if r.status_code == 200:
-                        sent[code] += 1
 
         started = time.monotonic()
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.workers)]
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.monotonic() - started
+        lag, _ = self.catch_up()
+        latencies.sort()
+        total = len(latencies)
+        return {
+            "workers": workers,
+            "seconds": round(wall, 1),
+            "scans": total,
+            "scans_per_s": round(total / wall, 1),
+            "p50_ms": round(statistics.median(latencies) * 1000, 1),
+            "p99_ms": round(latencies[int(0.99 * (total - 1))] * 1000, 1),
+            "detector_catch_up_s": round(lag, 1),
+        }
 
+    def log_mismatches(self, inspector: dict[str, str]) -> list[dict[str, Any]]:
         mismatches = []
-        for code, n in sent.items():
+        for code, n in self.sent.items():
             numbers: list[int] = []
             cursor = None
             while True:
                 params = {"code": code, "limit": "200", **({"cursor": cursor} if cursor else {})}
-                page = requests.get(f"{base}/scans", headers=inspector, params=params, timeout=60).json()
+                page = requests.get(f"{self.base}/scans", headers=inspector, params=params, timeout=120).json()
                 numbers += [item["scan_no"] for item in page["items"]]
                 cursor = page.get("next_cursor")
                 if not cursor:
                     break
             if sorted(numbers) != list(range(1, n + 1)):
-                mismatches.append(
-                    {"code": code, "answered": n, "log_numbers": sorted(numbers)[:10], "records": len(numbers)}
-                )
+                mismatches.append({"code": code, "answered": n, "log_numbers": sorted(numbers)[:10]})
+        return mismatches
 
-        latencies.sort()
-        total = len(latencies)
-        report = {
-            "workers": args.workers,
-            "seconds": round(wall, 1),
-            "requests": total,
-            "requests_per_s": round(total / wall, 1),
-            "p50_ms": round(statistics.median(latencies) * 1000, 1),
-            "p99_ms": round(latencies[int(0.99 * (total - 1))] * 1000, 1),
-            "statuses": dict(statuses),
-            "error_rate": round(1 - statuses[200] / total, 4) if total else None,
-            "codes_scanned": len(sent),
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--workers", default="1,8", help="worker counts, comma-separated")
+    ap.add_argument("--codes", type=int, default=200)
+    ap.add_argument("--cost-scans", type=int, default=200)
+    ap.add_argument("--prefill", type=int, default=100_000, help="logged scans for the second cost (0: skip)")
+    ap.add_argument("--serve", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        return serve_child(int(args.serve[0]), Path(args.serve[1]))
+
+    port = free_port()
+    state = Path("/tmp") / f"ocop-load-{uuid.uuid4().hex[:8]}"
+    child = Child(port, state)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        scanner = Scanner(base, set_up_batch(base, state, args.codes))
+        report: dict[str, Any] = {"machine": f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at start"}
+        report["cost_empty"] = scanner.cost(child, args.cost_scans, seed=1)
+        report["throughput"] = [
+            scanner.throughput(int(w), args.seconds, seed=10 + i) for i, w in enumerate(args.workers.split(","))
+        ]
+        rates = [t["scans_per_s"] for t in report["throughput"]]
+        report["throughput_ratio"] = round(rates[-1] / rates[0], 2) if rates[0] else None
+        if args.prefill:
+            report["prefill_seconds"] = child.prefill(args.prefill)
+            report[f"cost_{args.prefill}_logged"] = scanner.cost(child, args.cost_scans, seed=2)
+            before = report["cost_empty"]["server_cpu_ms_per_scan"]
+            after = report[f"cost_{args.prefill}_logged"]["server_cpu_ms_per_scan"]
+            report["cost_ratio"] = round(after / before, 2)
+        tokens = json.loads((state / "dev-tokens.json").read_text())
+        mismatches = scanner.log_mismatches({"Authorization": f"Bearer {tokens['inspector']}"})
+        answered = sum(scanner.statuses.values())
+        report |= {
+            "statuses": dict(scanner.statuses),
+            "error_rate": round(1 - scanner.statuses[200] / answered, 4) if answered else None,
+            "codes_scanned": len(scanner.sent),
             "log_mismatches": len(mismatches),
             "examples": mismatches[:3],
         }
         print(json.dumps(report, indent=2))
-        return 0 if not mismatches and statuses[200] == total else 1
+        return 0 if not mismatches and scanner.statuses[200] == answered else 1
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        child.stop()
 
 
 if __name__ == "__main__":

@@ -301,7 +301,7 @@ def test_given_a_function_when_its_code_uri_is_resolved_then_the_folder_has_an_a
     assert (folder / "app.py").is_file(), f"{folder}/app.py is missing"
 
 
-def test_given_the_domain_layer_when_read_then_it_builds_for_python_3_12_arm64_without_boto3(
+def test_given_the_domain_layer_when_read_then_its_makefile_builds_it_for_arm64_without_boto3(
     template: dict[str, Any],
 ) -> None:
     layer = template["Resources"]["DomainLayer"]
@@ -312,7 +312,8 @@ def test_given_the_domain_layer_when_read_then_it_builds_for_python_3_12_arm64_w
         if line.strip() and not line.lstrip().startswith("#")
     }
 
-    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+    assert layer["Metadata"]["BuildMethod"] == "makefile"  # from its lock, no dependencies (issue 16)
+    assert "build-DomainLayer:" in (folder / "Makefile").read_text()
     assert layer["Metadata"]["BuildArchitecture"] == "arm64"
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert (folder / "ocop_stamps" / "__init__.py").is_file()

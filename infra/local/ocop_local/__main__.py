@@ -148,12 +148,14 @@ def serve(args: argparse.Namespace) -> int:
             # handler fed from moto's DynamoDB stream of the Scans table
             alert_env = backend.create_alert_resources()
             server.apply_local_environment({**env, **print_env, **alert_env})
-            if "streams" not in missing:
-                streams.StreamPoller(
+            if "streams" not in missing:  # off the request path, in a thread of its own
+                consumer = streams.StreamConsumer(
                     streams.detector_handler(template),
                     streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans")),
                     alert_env["ANOMALY_DLQ_URL"],
-                ).start()
+                )
+                consumer.start()
+                http.app = streams.with_catch_up(http.app, consumer)
             # scans DynamoDB refused: queued by the public function, written by the drain
             fallback_env = backend.create_scan_fallback_queue(template)
             server.apply_local_environment({**env, **print_env, **fallback_env})

@@ -12,6 +12,7 @@ names at start what such a server lacks (docs/OPERATIONS.md, "Another DynamoDB")
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -143,10 +144,14 @@ _MOTO_LOCK = threading.RLock()
 def _serialize_moto() -> None:
     """One request at a time into moto's in-memory back end.
 
-    moto copies a table's state around TransactWriteItems without a lock, so two threads
-    writing at once can crash it ("dictionary changed size during iteration"). DynamoDB
-    itself needs no such lock; this only keeps the local stack and the threaded tests
-    honest about *our* concurrency (conditions, counters) rather than moto's.
+    moto is not thread-safe: it changes a table's dicts and lists in place with no lock,
+    so two threads writing at once can crash it ("dictionary changed size during
+    iteration") or let a reader see half a transaction. DynamoDB itself needs no such
+    lock; this only keeps the local stack and the threaded tests honest about *our*
+    concurrency (conditions, counters) rather than moto's. The lock is shared by every
+    thread of the process: the gateway's execution environments, the stream consumer
+    (``streams.StreamConsumer``) and the queue pollers. It is also what makes
+    ``_journal_transactions`` exact.
     """
     from moto.core.botocore_stubber import BotocoreStubber
 
@@ -160,6 +165,132 @@ def _serialize_moto() -> None:
 
     locked._ocop_locked = True  # type: ignore[attr-defined]
     BotocoreStubber.__call__ = locked  # type: ignore[method-assign]
+    _journal_transactions()
+    _partition_queries()
+
+
+class _CopySharingTables:
+    """``copy`` as moto's DynamoDB back end sees it once journaled: a ``Table`` is "deep-copied"
+    as itself (the journal restores what a failed transaction touched instead); every
+    other object is copied as before (``update_item`` copies the old item for the stream)."""
+
+    def __init__(self, table_type: type) -> None:
+        self._table_type = table_type
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, x: Any, memo: dict[int, Any] | None = None) -> Any:
+        return x if isinstance(x, self._table_type) else copy.deepcopy(x, memo)
+
+
+def _journal_transactions() -> None:
+    """TransactWriteItems whose cost does not grow with the tables.
+
+    moto (5.x, ``DynamoDBBackend.transact_write_items``) deep-copies the whole table once
+    per item of a transaction, to restore it if an item fails: with the anomaly detector's
+    five-odd items per scan on an Alerts table that gains a marker per scan, every scan
+    cost more than the last. Here the items a transaction names are saved before it runs
+    (their pre-images, and each touched table's stream length) and put back if it is
+    cancelled; moto's own code does everything else -- conditions, the reasons of a
+    cancellation, the stream records. The outcome is the same as moto's full copy (a test
+    compares the two, ``tests/integration/test_local_moto.py``): a transaction only writes
+    the items it names, and ``_MOTO_LOCK`` keeps any other request from running in between.
+    """
+    import moto.dynamodb.models as ddb_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    if getattr(DynamoDBBackend.transact_write_items, "_ocop_journaled", False):
+        return
+    original = DynamoDBBackend.transact_write_items
+
+    def journaled(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved: list[tuple[Any, Any, Any, bool, Any]] = []  # table, hash, range, hash existed, pre-image
+        streams: dict[int, tuple[Any, int]] = {}
+        for entry in transact_items if isinstance(transact_items, list) else []:
+            if not isinstance(entry, dict) or len(entry) != 1:
+                continue  # moto refuses it before writing anything
+            ((kind, op),) = entry.items()
+            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None:
+                continue  # moto answers ResourceNotFound: nothing written
+            key = op.get("Item") if kind == "Put" else op.get("Key")
+            if not isinstance(key, dict) or table.hash_key_attr not in key:
+                continue
+            if table.range_key_attr is not None and table.range_key_attr not in key:
+                continue
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr is not None else None
+            had_hash = hash_value in table.items  # before get_item, which may add an empty entry
+            before = table.get_item(hash_value, range_value)
+            saved.append((table, hash_value, range_value, had_hash, copy.deepcopy(before)))
+            if table.stream_shard is not None:
+                streams.setdefault(id(table), (table, len(table.stream_shard.items)))
+        try:
+            original(self, transact_items)
+        except BaseException:
+            for table, hash_value, range_value, had_hash, before in reversed(saved):
+                if range_value is None:
+                    if before is None:
+                        table.items.pop(hash_value, None)
+                    else:
+                        table.items[hash_value] = before
+                elif before is not None:
+                    table.items[hash_value][range_value] = before
+                else:
+                    table.items.get(hash_value, {}).pop(range_value, None)
+                    if not had_hash and not table.items.get(hash_value, True):
+                        table.items.pop(hash_value, None)
+            for table, length in streams.values():
+                del table.stream_shard.items[length:]
+            raise
+
+    journaled._ocop_journaled = True  # type: ignore[attr-defined]
+    journaled.__wrapped__ = original  # type: ignore[attr-defined]
+    ddb_models.copy = _CopySharingTables(Table)  # type: ignore[assignment]
+    DynamoDBBackend.transact_write_items = journaled  # type: ignore[method-assign]
+
+
+def _partition_queries() -> None:
+    """Query on a table's own key reads that partition only, as DynamoDB does.
+
+    moto (5.x, ``Table.query``) lists and sorts every item of the table on each Query, then
+    keeps those of the partition asked for: the anomaly detector's look at a code's recent
+    scans cost more with every scan logged. Here a Query on the table's key (not an index)
+    sees only the items of its partition, in the order ``all_items`` gives them; moto's code
+    does the rest (conditions, filters, limits, pages), so the answer is the same. A Query
+    on an index still reads the whole table (inspectors' lists; off the scan path).
+    """
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "_ocop_partitioned", False):
+        return
+    original = Table.query
+
+    def partitioned(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs["index_name"] if "index_name" in kwargs else (args[6] if len(args) > 6 else None)
+        if index_name or hash_key is None or "all_items" in vars(self):
+            return original(self, hash_key, *args, **kwargs)
+        part = self.items.get(hash_key)  # .get: the defaultdict gains no empty partition
+
+        def partition_items() -> list[Any]:
+            if part is None:
+                return []
+            if not self.range_key_attr:
+                return [part]
+            return sorted(part.values(), key=lambda item: item.range_key)
+
+        self.all_items = partition_items  # this call only: _MOTO_LOCK keeps other requests out
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    partitioned._ocop_partitioned = True  # type: ignore[attr-defined]
+    partitioned.__wrapped__ = original  # type: ignore[attr-defined]
+    Table.query = partitioned  # type: ignore[method-assign]
 
 
 @contextmanager

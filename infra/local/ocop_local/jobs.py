@@ -68,6 +68,9 @@ def sqs_event(messages: Iterable[dict[str, Any]], queue_arn: str, region: str) -
     return {"Records": records}
 
 
+_queue_arns: dict[str, str] = {}
+
+
 def drain(
     handler: Callable[[dict[str, Any], Any], Any],
     queue_url: str | None = None,
@@ -75,14 +78,20 @@ def drain(
     batch_size: int = 1,
     max_rounds: int = 10_000,
     wait_seconds: int = 0,
+    sqs: Any = None,
 ) -> int:
-    """Deliver messages to ``handler`` until the queue is empty; returns deliveries made."""
+    """Deliver messages to ``handler`` until the queue is empty; returns deliveries made.
+    ``sqs``: a client to use (a poller keeps one: making a client costs tens of ms)."""
     import boto3
 
     region = os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1")
-    sqs = boto3.client("sqs", region_name=region)
+    sqs = sqs or boto3.client("sqs", region_name=region)
     url = queue_url or os.environ["PRINT_QUEUE_URL"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = (
+        _queue_arns.get(url)
+        or sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    )
+    _queue_arns[url] = arn  # a queue's URL names its account, region and name, as its ARN does
     delivered = 0
     for _ in range(max_rounds):
         out = sqs.receive_message(
@@ -118,9 +127,12 @@ class WorkerPoller(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:  # a daemon thread: it ends with the process, or with stop()
+        import boto3
+
+        sqs = boto3.client("sqs", region_name=os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1"))
         while not self.stopping.is_set():
             try:
-                drain(self.handler, self.queue_url, max_rounds=50)
+                drain(self.handler, self.queue_url, max_rounds=50, sqs=sqs)
             except Exception:
                 log.exception("label worker poller")
             self.stopping.wait(self.interval)

@@ -25,8 +25,9 @@ headers are dropped, the local origin secret is added, and the viewer's place is
 local-only ``X-Local-Place: VN-HN`` header says (CloudFront would look it up from the
 address; there is no such lookup for 127.0.0.1).
 
-Werkzeug serves it (``serving()``), threaded; each function handles one request at a time,
-like one Lambda execution environment.
+Werkzeug serves it (``serving()``), threaded; each function runs in up to
+``LOCAL_CONCURRENCY`` execution environments (threads that persist across invocations), each
+handling one request at a time, as Lambda does (docs/PERFORMANCE.md, "Issue 16").
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import importlib.util
 import json
 import logging
 import os
+import queue
 import re
 import secrets
 import sys
@@ -182,17 +184,47 @@ def select_route(
 
 
 # --- functions ----------------------------------------------------------------------------
+# Execution environments one local function may have at once. Deployed, Lambda starts one
+# per concurrent request (up to the account's concurrency); locally each is a thread of this
+# process, so a few suffice to overlap one request's waits with another's work.
+LOCAL_CONCURRENCY = 8
+
+
+class _Environment(threading.Thread):
+    """One execution environment of a function: a thread that lives from one invocation to
+    the next, as a warm Lambda environment does (so per-thread state -- pynamodb's botocore
+    session, its loaded service models -- is made once, not per request), and that runs one
+    event at a time."""
+
+    def __init__(self, function: LocalFunction, number: int) -> None:
+        super().__init__(name=f"lambda-{function.function_id}-{number}", daemon=True)
+        self.function = function
+        self.inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def run(self) -> None:  # a daemon thread: it ends with the process
+        while True:
+            job = self.inbox.get()
+            try:
+                job()
+            finally:
+                self.function._release(self)
+
+
 @dataclass
 class LocalFunction:
-    """One Lambda function: its handler, loaded once, and one request at a time."""
+    """One Lambda function: its handler, loaded once, run by up to ``concurrency`` execution
+    environments, each one request at a time."""
 
     function_id: str
     code_path: Path
     handler_name: str
     memory_mb: int = 128
     timeout_seconds: float = 3.0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    concurrency: int = LOCAL_CONCURRENCY
     _handler: Callable[[dict[str, Any], Any], Any] | None = field(default=None, repr=False)
+    _idle: list[_Environment] = field(default_factory=list, repr=False)
+    _started: int = field(default=0, repr=False)
+    _free: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     @property
     def handler(self) -> Callable[[dict[str, Any], Any], Any]:
@@ -200,32 +232,49 @@ class LocalFunction:
             self._handler = load_handler(self.code_path, self.handler_name)
         return self._handler
 
+    def _acquire(self) -> _Environment:
+        """An idle environment (the most recently used: the warmest), a new one while fewer
+        than ``concurrency`` exist, else wait for one to finish."""
+        with self._free:
+            while not self._idle and self._started >= self.concurrency:
+                self._free.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._started += 1
+            environment = _Environment(self, self._started)
+        environment.start()
+        return environment
+
+    def _release(self, environment: _Environment) -> None:
+        with self._free:
+            self._idle.append(environment)
+            self._free.notify()
+
     def invoke(self, event: dict[str, Any], integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS) -> Any:
-        """The handler's result, run as Lambda runs it: one event at a time per function, and
-        stopped waiting for at the function's timeout (``FunctionTimedOut``) or the
-        gateway's (``IntegrationTimedOut``), whichever comes first. The clock starts when
-        the function is free, as a new execution environment would start at once. A handler
-        waited out keeps running in the background (Lambda would stop it)."""
+        """The handler's result, run as Lambda runs it: one event at a time per execution
+        environment, and stopped waiting for at the function's timeout (``FunctionTimedOut``)
+        or the gateway's (``IntegrationTimedOut``), whichever comes first. The clock starts
+        when an environment takes the event. A handler waited out keeps running in the
+        background and keeps its environment busy until it returns (Lambda would stop it)."""
         outcome: dict[str, Any] = {}
         started, done = threading.Event(), threading.Event()
 
         def run() -> None:
-            with self.lock:
-                context = LocalLambdaContext(
-                    function_name=self.function_id,
-                    memory_limit_in_mb=self.memory_mb,
-                    timeout_seconds=self.timeout_seconds,
-                    region=os.environ.get("AWS_DEFAULT_REGION", backend.REGION),
-                )
-                started.set()
-                try:
-                    outcome["result"] = self.handler(event, context)
-                except BaseException as exc:  # handed to the caller's thread
-                    outcome["error"] = exc
-                finally:
-                    done.set()
+            context = LocalLambdaContext(
+                function_name=self.function_id,
+                memory_limit_in_mb=self.memory_mb,
+                timeout_seconds=self.timeout_seconds,
+                region=os.environ.get("AWS_DEFAULT_REGION", backend.REGION),
+            )
+            started.set()
+            try:
+                outcome["result"] = self.handler(event, context)
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+            finally:
+                done.set()
 
-        threading.Thread(target=run, name=f"lambda-{self.function_id}", daemon=True).start()
+        self._acquire().inbox.put(run)
         started.wait()
         if not done.wait(min(self.timeout_seconds, integration_timeout)):
             if self.timeout_seconds <= integration_timeout:
@@ -600,6 +649,41 @@ def _template_and_folder(template: Mapping[str, Any] | str | os.PathLike[str] | 
     return dict(template), default_template_path().resolve().parent
 
 
+_METRICS_LOCK = threading.RLock()
+
+
+def serialize_metrics() -> None:
+    """One thread at a time in Powertools' metric set.
+
+    In Lambda one process runs one invocation at a time; here a function's execution
+    environments are threads of one process and share its ``Metrics`` object, whose metric
+    set is a plain dict that ``log_metrics`` serialises and clears after every invocation:
+    another thread adding a metric meanwhile could break the iteration ("dictionary changed
+    size") and turn a good answer into a 500. The lock keeps each method whole; what is
+    emitted stays the same (a flush may carry a neighbour's metric, locally only).
+    """
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+    for name in (
+        "add_metric",
+        "add_dimension",
+        "add_metadata",
+        "serialize_metric_set",
+        "flush_metrics",
+        "clear_metrics",
+    ):
+        method = getattr(AmazonCloudWatchEMFProvider, name)
+        if getattr(method, "_ocop_locked", False):
+            continue
+
+        def locked(self: Any, *args: Any, __method: Callable[..., Any] = method, **kwargs: Any) -> Any:
+            with _METRICS_LOCK:
+                return __method(self, *args, **kwargs)
+
+        locked._ocop_locked = True  # type: ignore[attr-defined]
+        setattr(AmazonCloudWatchEMFProvider, name, locked)
+
+
 def make_app(
     template: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     *,
@@ -610,6 +694,7 @@ def make_app(
     ``state_dir`` (default: ``tokens.default_state_dir()``, read at each request)."""
     loaded, folder = _template_and_folder(template)
     routes = http_routes(loaded)
+    serialize_metrics()  # a function's environments share one process here (LOCAL_CONCURRENCY)
     functions: dict[str, LocalFunction] = {}
     for route in routes:
         if route.function_id in functions:

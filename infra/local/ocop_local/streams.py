@@ -6,9 +6,12 @@
   the DynamoDB event source sends (``eventSourceARN``, ``dynamodb.NewImage``,
   ``SequenceNumber`` ...), in batches. Records the handler reports in
   ``batchItemFailures`` are delivered again from the first failed one (Lambda's
-  checkpoint), up to ``max_attempts``; after that the batch's description goes to the
-  dead-letter queue, like the event source's OnFailure destination.
-* ``StreamPoller`` runs ``drain`` in a background thread of ``make dev``.
+  checkpoint), a handler that raises gets the whole batch again, up to ``max_attempts``;
+  after that the batch's description goes to the dead-letter queue, like the event
+  source's OnFailure destination: every record is seen, or dead-lettered.
+* ``StreamConsumer`` runs ``drain`` in a thread of its own, as the event source does when
+  deployed: off the request path (``make dev`` and the e2e stack, ``tests/helpers/local_stack``);
+  ``catch_up()`` waits for it deterministically.
 
 With current botocore, moto's stream endpoint needs ``AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled``
 (``backend.base_environment`` sets it).
@@ -32,6 +35,8 @@ from .template import default_template_path, function_properties
 
 log = logging.getLogger("ocop_local.streams")
 DETECTOR_ID = "AnomalyDetectorFunction"
+READ_LIMIT = 1000  # records per GetRecords, DynamoDB Streams' maximum
+SHARDS_SECONDS = 30.0
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -56,12 +61,19 @@ class StreamReader:
         self.stream_arn: str = ddb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
         self.streams = boto3.client("dynamodbstreams", region_name=_region())
         self.iterators: dict[str, str | None] = {}
+        self._shard_ids: list[str] | None = None
+        self._described = 0.0
 
     def _shards(self) -> list[str]:
-        desc = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
-        return [s["ShardId"] for s in desc.get("Shards", [])]
+        """The stream's shards, described again at most every ``SHARDS_SECONDS`` (a table's
+        shards change over hours, not between two polls; moto's never do)."""
+        now = time.monotonic()
+        if self._shard_ids is None or now - self._described >= SHARDS_SECONDS:
+            desc = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+            self._shard_ids, self._described = [s["ShardId"] for s in desc.get("Shards", [])], now
+        return self._shard_ids
 
-    def read(self, limit: int = 1000) -> list[dict[str, Any]]:
+    def read(self, limit: int = READ_LIMIT) -> list[dict[str, Any]]:
         """New records since the last read, oldest first, in the Lambda event shape."""
         out: list[dict[str, Any]] = []
         for shard in self._shards():
@@ -111,8 +123,12 @@ def drain(
         for attempt in range(1, max_attempts + 1):
             stats["batches"] += 1
             context = LocalLambdaContext(function_name=DETECTOR_ID, memory_limit_in_mb=512, timeout_seconds=60)
-            response = handler({"Records": batch}, context) or {}
-            failures = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])]
+            try:
+                response = handler({"Records": batch}, context) or {}
+                failures = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])]
+            except Exception:  # a function error: Lambda retries the whole batch (Powertools raises
+                log.exception("anomaly detector failed on a batch")  # when every record failed)
+                failures = [r["dynamodb"]["SequenceNumber"] for r in batch]
             if not failures:
                 break
             sequence = [r["dynamodb"]["SequenceNumber"] for r in batch]
@@ -142,17 +158,82 @@ def _dead_letter(queue_url: str, stream_arn: str, batch: list[dict[str, Any]]) -
     boto3.client("sqs", region_name=_region()).send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
 
 
-class StreamPoller(threading.Thread):
-    """``drain`` in the background, as the DynamoDB event source does when deployed."""
+class StreamConsumer(threading.Thread):
+    """The anomaly detector's event source, off the request path as deployed: a thread of its
+    own that polls the Scans table's stream every ``interval`` seconds (Lambda polls a
+    shard about four times a second; locally a poll costs a few moto requests, so an idle
+    stream is polled once a second, and ``catch_up`` polls at once) and hands every new record, in stream order, to the
+    detector's handler (``drain``). One consumer per stream: each record is handed over
+    once, in the order it was written, so the detector sees each code's scans in order.
 
-    def __init__(self, handler: Handler, reader: StreamReader, dead_letter_url: str | None = None) -> None:
-        super().__init__(name="anomaly-detector-poller", daemon=True)
-        self.handler, self.reader, self.dead_letter_url = handler, reader, dead_letter_url
+    A request never waits for it. A test (or ``POST /_local/streams/catch-up``) that needs
+    the detector to have seen the scans it made calls ``catch_up()``: no sleeps.
+    """
 
-    def run(self) -> None:  # a daemon thread: it ends with the process
-        while True:
+    def __init__(
+        self, handler: Handler, reader: StreamReader, dead_letter_url: str | None = None, interval: float = 1.0
+    ) -> None:
+        super().__init__(name="anomaly-detector-stream", daemon=True)
+        self.handler, self.reader, self.dead_letter_url, self.interval = handler, reader, dead_letter_url, interval
+        self.records = 0  # handed to the detector so far
+        self._wake, self._stopping = threading.Event(), threading.Event()
+        self._passes = threading.Condition()
+        self._polls_begun = self._polls_ended = 0
+
+    def run(self) -> None:  # a daemon thread: it ends with the process, or with stop()
+        while not self._stopping.is_set():
+            self._wake.clear()
+            with self._passes:
+                self._polls_begun += 1
+                number = self._polls_begun
             try:
-                drain(self.handler, self.reader, dead_letter_url=self.dead_letter_url)
+                handed = READ_LIMIT
+                while handed >= READ_LIMIT:  # a full read may have left more: read on
+                    handed = drain(self.handler, self.reader, dead_letter_url=self.dead_letter_url)["records"]
+                    self.records += handed
             except Exception:
-                log.exception("anomaly detector poller")
-            time.sleep(1.0)
+                log.exception("anomaly detector stream consumer")
+            with self._passes:
+                self._polls_ended = number
+                self._passes.notify_all()
+            self._wake.wait(self.interval)
+
+    def catch_up(self, timeout: float = 60.0) -> int:
+        """Wait until every record on the stream when called has been handed to the detector
+        (a poll that begins after the call has ended); returns the records handed so far.
+        ``TimeoutError`` after ``timeout`` seconds."""
+        with self._passes:
+            target = self._polls_begun + 1
+        self._wake.set()
+        with self._passes:
+            if not self._passes.wait_for(lambda: self._polls_ended >= target, timeout):
+                raise TimeoutError(f"the anomaly detector did not catch up within {timeout:g} s")
+        return self.records
+
+    def stop(self) -> None:
+        """End the loop after the current poll and wait for it."""
+        self._stopping.set()
+        self._wake.set()
+        self.join(timeout=30)
+
+
+CATCH_UP_PATH = "/_local/streams/catch-up"
+
+
+def with_catch_up(app: Callable[..., Any], consumer: StreamConsumer) -> Callable[..., Any]:
+    """The gateway, plus ``POST /_local/streams/catch-up``: answers ``{"records": n}`` once the
+    anomaly detector has seen every scan logged before the request (for scripts such as
+    ``tests/perf/load.py``; local only, like ``/_local/s3``)."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != CATCH_UP_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return app(environ, start_response)
+        body: dict[str, Any]
+        try:
+            body, status = {"records": consumer.catch_up()}, "200 OK"
+        except TimeoutError as exc:
+            body, status = {"message": str(exc)}, "504 Gateway Timeout"
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+    return wsgi

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
+
+from ocop_stamps.core.settings import get_settings
+
+
+@lru_cache(maxsize=4)
+def _sns(region: str) -> Any:
+    """One SNS client per region for the process: a new client costs tens of ms (issue 16)."""
+    import boto3
+
+    return boto3.client("sns", region_name=region or None)
 
 
 def sns_publisher(topic_arn: str) -> Callable[[str, str, dict[str, Any]], None]:
     """A publisher ``send(subject, message, alert)`` to the topic; attributes ``type`` and
     ``province``: every province whose inspectors see the alert (``alert["provinces"]``, issue
     11), a ``String.Array``, so a subscription filtering on one province gets it."""
-    import boto3
-
-    sns = boto3.client("sns")
+    sns = _sns(get_settings().aws_region)
 
     def send(subject: str, message: str, alert: dict[str, Any]) -> None:
         sns.publish(

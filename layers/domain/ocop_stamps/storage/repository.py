@@ -9,6 +9,7 @@ one that outlasts its retries raises ``busy()`` (409) or ``unavailable()`` (503)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -16,6 +17,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from ocop_stamps.core.settings import get_settings
 from ocop_stamps.observability import tracer
 from ocop_stamps.storage import faults
 from ocop_stamps.storage.keys import PROFILE, batch_key, lot_code_claim_key, lot_key, producer_key, product_key
@@ -143,13 +145,23 @@ def reserve_batch_number() -> int:
     return int(counter.value)
 
 
-def _connection() -> Connection:
-    """A pynamodb connection for transactions, with the models' settings (``models._Meta``)."""
+@lru_cache(maxsize=4)
+def _connection_for(region: str, endpoint: str) -> Connection:
+    """One pynamodb connection per (region, endpoint) the settings name, for transactions,
+    with the models' settings (``models._Meta``). Kept for the process like the models' own:
+    a new ``Connection`` makes a new botocore session and client, which reads the DynamoDB
+    service model from disk again -- tens of ms on every transaction (issue 16)."""
+    del region, endpoint  # the key only: pynamodb and botocore read them as the models do
     return Connection(
         max_retry_attempts=0,
         connect_timeout_seconds=faults.CONNECT_TIMEOUT,  # type: ignore[arg-type]
         read_timeout_seconds=faults.READ_TIMEOUT,  # type: ignore[arg-type]
     )
+
+
+def _connection() -> Connection:
+    settings = get_settings()
+    return _connection_for(settings.aws_region, settings.dynamodb_endpoint)
 
 
 def _tx() -> TransactWrite:

@@ -1,0 +1,286 @@
+"""The local stack's moto (issue 16): what ``ocop_local.backend`` changes in how moto works
+must not change what it answers, and the anomaly detector's stream consumer hands on every
+record, in order, off the request path.
+
+- ``_journal_transactions``: a cancelled TransactWriteItems is rolled back from the items it
+  names instead of a deep copy of every table it touches; tables, stream and reasons must be
+  exactly what moto's own rollback leaves.
+- ``_partition_queries``: a Query on a table's key reads its partition only; pages, order,
+  conditions and filters must be moto's own.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from ocop_local import streams
+
+TABLE = "ocop-local-tx"
+
+
+def _table(client: Any, name: str) -> None:
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+
+
+def _item(pk: str, sk: str, n: int, g: str = "G") -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}, "n": {"N": str(n)}, "g": {"S": g}}
+
+
+@pytest.fixture
+def ddb(aws: None) -> Any:
+    return boto3.client("dynamodb")
+
+
+@pytest.fixture
+def moto_own(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's TransactWriteItems and Query as shipped, for comparison."""
+    import moto.dynamodb.models as ddb_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", DynamoDBBackend.transact_write_items.__wrapped__)
+    monkeypatch.setattr(ddb_models, "copy", copy)
+    monkeypatch.setattr(Table, "query", Table.query.__wrapped__)
+    yield
+
+
+def _state(ddb: Any, name: str) -> dict[str, Any]:
+    """Everything a client can see of the table: its items, and its stream's records."""
+    items = sorted(ddb.scan(TableName=name)["Items"], key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    ds = boto3.client("dynamodbstreams")
+    shard = ds.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = ds.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = [(r["eventName"], r["dynamodb"].get("NewImage")) for r in ds.get_records(ShardIterator=it)["Records"]]
+    return {"items": items, "stream": records}
+
+
+def _scenario(ddb: Any, name: str, *, fail: bool) -> dict[str, Any]:
+    """Items in place, then one transaction that puts a new partition, updates, deletes and
+    puts over an item, and (if ``fail``) ends with a condition that does not hold."""
+    _table(ddb, name)
+    for pk, sk, n in [("A", "1", 1), ("A", "2", 2), ("B", "1", 3)]:
+        ddb.put_item(TableName=name, Item=_item(pk, sk, n))
+    ops: list[dict[str, Any]] = [
+        {"Put": {"TableName": name, "Item": _item("NEW", "1", 9), "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Put": {"TableName": name, "Item": _item("A", "3", 4)}},
+        {
+            "Update": {
+                "TableName": name,
+                "Key": {"pk": {"S": "A"}, "sk": {"S": "1"}},
+                "UpdateExpression": "ADD n :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        },
+        {"Delete": {"TableName": name, "Key": {"pk": {"S": "A"}, "sk": {"S": "2"}}}},
+        {"Put": {"TableName": name, "Item": _item("B", "1", 30)}},
+    ]
+    if fail:
+        ops.append(
+            {
+                "ConditionCheck": {
+                    "TableName": name,
+                    "Key": {"pk": {"S": "B"}, "sk": {"S": "9"}},
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            }
+        )
+    reasons = None
+    try:
+        ddb.transact_write_items(TransactItems=ops)
+    except ClientError as exc:
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+    return {**_state(ddb, name), "reasons": reasons}
+
+
+@pytest.mark.parametrize("fail", [True, False], ids=["cancelled", "committed"])
+def test_given_a_transaction_when_the_local_stack_runs_it_then_tables_stream_and_reasons_are_motos_own(
+    ddb: Any, request: pytest.FixtureRequest, fail: bool
+) -> None:
+    journaled = _scenario(ddb, TABLE + "-journal", fail=fail)
+    request.getfixturevalue("moto_own")
+    own = _scenario(ddb, TABLE + "-moto", fail=fail)
+
+    assert journaled == own
+    assert (journaled["reasons"] is not None) == fail
+    if fail:  # nothing of it stayed: three items and their three stream records, as before
+        assert [i["n"]["N"] for i in journaled["items"]] == ["1", "2", "3"]
+        assert len(journaled["stream"]) == 3
+
+
+def test_given_a_table_when_a_transaction_runs_then_no_table_is_copied(
+    ddb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models.table import Table
+
+    _table(ddb, TABLE)
+
+    def refuse(self: Table, memo: Any) -> Table:
+        raise AssertionError("a whole table was deep-copied for a transaction")
+
+    monkeypatch.setattr(Table, "__deepcopy__", refuse, raising=False)
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": TABLE, "Item": _item("A", "1", 1)}}])
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": _item("A", "1", 2),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            ]
+        )
+
+    assert ddb.get_item(TableName=TABLE, Key={"pk": {"S": "A"}, "sk": {"S": "1"}})["Item"]["n"] == {"N": "1"}
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "P1"}}},
+    {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "P1"}}, "ScanIndexForward": False},
+    {
+        "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
+        "ExpressionAttributeValues": {":p": {"S": "P2"}, ":s": {"S": "0"}},
+    },
+    {
+        "KeyConditionExpression": "pk = :p",
+        "FilterExpression": "n > :n",
+        "ExpressionAttributeValues": {":p": {"S": "P0"}, ":n": {"N": "5"}},
+        "Limit": 4,
+    },
+    {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "nobody"}}},
+    {"IndexName": "by_g", "KeyConditionExpression": "g = :g", "ExpressionAttributeValues": {":g": {"S": "G1"}}},
+]
+
+
+def _pages(ddb: Any, name: str, query: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    pages, start = [], None
+    while True:
+        page = ddb.query(TableName=name, **query, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append(page["Items"])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_given_partitions_when_queried_then_every_page_is_motos_own(ddb: Any, request: pytest.FixtureRequest) -> None:
+    _table(ddb, TABLE)
+    for i in range(60):
+        ddb.put_item(TableName=TABLE, Item=_item(f"P{i % 3}", f"{(i * 7) % 60:02d}", i, g=f"G{i % 2}"))
+    answers = [_pages(ddb, TABLE, q) for q in QUERIES]
+    request.getfixturevalue("moto_own")
+
+    assert answers == [_pages(ddb, TABLE, q) for q in QUERIES]
+    assert len(answers[0][0]) == 20 and len(answers[3]) > 1  # real partitions, real pages
+
+
+def test_given_scans_written_when_the_consumer_catches_up_then_it_saw_each_once_in_order_per_code(
+    aws: None,
+) -> None:
+    seen: list[tuple[str, str]] = []
+    handed = threading.Event()
+
+    def detector(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        for record in event["Records"]:
+            image = record["dynamodb"]["NewImage"]
+            seen.append((image["code"]["S"], image["scan_key"]["S"]))
+        handed.set()
+        return {"batchItemFailures": []}
+
+    ddb = boto3.client("dynamodb")
+    consumer = streams.StreamConsumer(detector, streams.StreamReader("ocop-scans"), interval=3600)
+    consumer.start()  # polls once at start, then only when asked
+    try:
+        consumer.catch_up()
+        written = [(f"CODE{i % 3}", f"2026-11-29T10:00:{i:02d}Z#{i}") for i in range(40)]
+        for code, scan_key in written:
+            ddb.put_item(TableName="ocop-scans", Item={"code": {"S": code}, "scan_key": {"S": scan_key}})
+
+        assert not handed.is_set()  # written, answered, and not yet handed on: off the request path
+        assert consumer.catch_up() == 40
+    finally:
+        consumer.stop()
+
+    assert sorted(seen) == sorted(written)  # each once
+    for code in {c for c, _ in written}:
+        assert [k for c, k in seen if c == code] == [k for c, k in written if c == code]
+
+
+def test_given_a_detector_that_fails_a_batch_once_when_the_consumer_catches_up_then_it_is_handed_again(
+    aws: None,
+) -> None:
+    deliveries: list[int] = []
+
+    def detector(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        deliveries.append(len(event["Records"]))
+        if len(deliveries) == 1:
+            raise RuntimeError("DynamoDB refused the transaction")  # Powertools raises when all fail
+        return {"batchItemFailures": []}
+
+    ddb = boto3.client("dynamodb")
+    for i in range(5):
+        ddb.put_item(TableName="ocop-scans", Item={"code": {"S": "CODE"}, "scan_key": {"S": f"k{i}"}})
+    consumer = streams.StreamConsumer(detector, streams.StreamReader("ocop-scans"), interval=3600)
+    consumer.start()
+    try:
+        consumer.catch_up()
+    finally:
+        consumer.stop()
+
+    assert deliveries == [5, 5]  # the whole batch again, as the event source retries a function error
+
+
+def test_given_a_detector_that_always_fails_then_the_batch_is_dead_lettered_and_later_scans_still_handed(
+    aws: None,
+) -> None:
+    from ocop_local import backend
+
+    dead_letters = backend.create_alert_resources()["ANOMALY_DLQ_URL"]
+    seen: list[str] = []
+
+    def detector(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        keys = [r["dynamodb"]["NewImage"]["scan_key"]["S"] for r in event["Records"]]
+        if "poison" in keys:
+            raise RuntimeError("cannot process")
+        seen.extend(keys)
+        return {"batchItemFailures": []}
+
+    ddb = boto3.client("dynamodb")
+    consumer = streams.StreamConsumer(detector, streams.StreamReader("ocop-scans"), dead_letters, interval=3600)
+    consumer.start()
+    try:
+        ddb.put_item(TableName="ocop-scans", Item={"code": {"S": "CODE"}, "scan_key": {"S": "poison"}})
+        consumer.catch_up()
+        ddb.put_item(TableName="ocop-scans", Item={"code": {"S": "CODE"}, "scan_key": {"S": "after"}})
+        consumer.catch_up()
+    finally:
+        consumer.stop()
+
+    messages = boto3.client("sqs").receive_message(QueueUrl=dead_letters, MaxNumberOfMessages=10).get("Messages", [])
+    assert seen == ["after"]
+    assert len(messages) == 1 and '"batchSize": 1' in messages[0]["Body"]
