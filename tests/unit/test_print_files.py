@@ -4,17 +4,21 @@ print-file API and the job worker on moto's SQS and S3: tests/integration/test_p
 
 from __future__ import annotations
 
+import io
 import random
+import re
+import zlib
 
 import numpy as np
+import pypdfium2 as pdfium
 import pytest
 import segno
 from PIL import Image
 
 from helpers.qr import decode_all
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import ALPHABET
-from ocop_stamps.printing import qr
+from ocop_stamps.codes.scheme import ALPHABET, CodeKeys, encode_many, group
+from ocop_stamps.printing import qr, render, sheets
 
 BASE = "https://tem.example.vn"
 GTIN14 = "08930000000019"  # the sample product's GTIN-13 8930000000019 as GTIN-14
@@ -56,3 +60,77 @@ def test_given_a_product_with_a_gtin_when_the_label_url_is_built_then_it_is_a_gs
     assert label_url(BASE, "ABCD") == f"{BASE}/v/ABCD"
     with pytest.raises(ValueError, match="check digit"):
         label_url(BASE, "ABCD", "8930000000018")
+
+
+# --- PDF sheets: the QR as a 1-bit image mask (issue 16) -----------------------------------------
+KEYS = CodeKeys({1: bytes(range(16))})
+
+
+def _stamps(first: int, count: int, gtin: str | None = "8930000000019") -> render.Stamps:
+    codes = encode_many(KEYS, 42, first, count, version=1)
+    prefix = label_url(BASE, "", gtin)
+    return render.Stamps(list(range(first, first + count)), codes, [prefix + c for c in codes])
+
+
+def _pdf(chunks: list[render.Stamps], preset: str = "a4-65") -> bytes:
+    out = io.BytesIO()
+    render.write_pdf(out, chunks, sheets.PRESETS[preset], render.LabelText("Chè Tân Cương hảo hạng", 4), cut_marks=True)
+    return out.getvalue()
+
+
+def _contents(data: bytes) -> str:
+    """Every Flate stream of the file that reads as text (the page contents), decompressed."""
+    text = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, flags=re.S):
+        try:
+            text.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "\n".join(text)
+
+
+@pytest.mark.parametrize("dpi", [300, 150])
+def test_given_two_sheets_of_labels_when_rasterised_then_every_qr_decodes_to_its_url_and_every_code_reads(
+    dpi: int,
+) -> None:
+    chunks = [_stamps(1, 100), _stamps(101, 30)]  # 130 labels, two chunks: two full a4-65 sheets
+
+    pdf = pdfium.PdfDocument(_pdf(chunks))
+
+    assert len(pdf) == 2
+    decoded = [url for page in pdf for url in decode_all(page.render(scale=dpi / 72).to_pil())]
+    assert sorted(decoded) == sorted(url for chunk in chunks for url in chunk.urls)
+    text = "".join(page.get_textpage().get_text_range() for page in pdf)
+    assert all(group(code) in text for chunk in chunks for code in chunk.codes)
+    assert text.count("Chè Tân Cương") == 130
+
+
+def test_given_a_pdf_sheet_when_its_content_is_read_then_each_qr_is_one_uninterpolated_image_mask_and_small() -> None:
+    data = _pdf([_stamps(1, 65)])
+
+    content = _contents(data)
+
+    headers = re.findall(r"BI (.*?) ID ", content)
+    assert len(headers) == 65
+    assert set(headers) == {"/W 33 /H 33 /IM true /D [1 0] /I false /F /AHx"}  # crisp: never smoothed
+    assert " re" not in content  # no rectangles left
+    assert len(data) / 65 < 387  # bytes per label, the figure before image masks
+
+
+def test_given_code_characters_in_several_font_subsets_when_printed_then_reportlab_draws_each_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = render._CodeText.__init__
+
+    def split(self: render._CodeText, c: object, font_name: str) -> None:
+        real(self, c, font_name)
+        self.uniform = False
+
+    monkeypatch.setattr(render._CodeText, "__init__", split)
+    chunk = _stamps(1, 65, gtin=None)
+
+    pdf = pdfium.PdfDocument(_pdf([chunk], "a4-65"))
+
+    assert decode_all(pdf[0].render(scale=300 / 72).to_pil()) == sorted(chunk.urls)
+    text = pdf[0].get_textpage().get_text_range()
+    assert all(group(code) in text for code in chunk.codes)
