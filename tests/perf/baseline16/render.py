@@ -28,8 +28,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from baseline16.qr import QUIET_ZONE, encode_urls
+from baseline16.scheme import encode_many, group
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import encode_many, group
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.text import nfc_text
 from ocop_stamps.printing.sheets import CUT_MARK_MM, MIN_MODULE_MM, LabelLayout, Sheet, label_layout

@@ -373,24 +373,6 @@ NUMPY_PASS = 4096
 _HEAD = b"OCOPv1"
 
 
-def _spread_masks() -> list[tuple[int, int]]:
-    """(mask, shift) of the three steps that move 5-bit group k of a 35-bit half from bit 5k
-    to byte k (bit 8k): 12 bits for k >= 4, then 6 for k & 2, then 3 for k & 1."""
-    steps = []
-    at = [5 * k for k in range(7)]
-    for bit, shift in ((4, 12), (2, 6), (1, 3)):
-        mask = 0
-        for k in range(7):
-            if k & bit:
-                mask |= 31 << at[k]
-                at[k] += shift
-        steps.append((mask, shift))
-    return steps
-
-
-_SPREAD = _spread_masks()
-
-
 def _check_masks() -> list[tuple[int, int]]:
     """(left mask, right mask) per bit b of the check symbol: the check is linear over GF(2) in
     the bits of the 70-bit block, so bit b is the parity of the block's bits under the masks."""
@@ -408,7 +390,35 @@ def _check_masks() -> list[tuple[int, int]]:
     return out
 
 
-_CHECK = _check_masks()
+class _Tables:
+    """Lookup tables of the numpy path, built on first use (~1 ms).
+
+    ``pairs``: a 10-bit value -> its two code characters as one little-endian uint16;
+    ``check``: per half (left, right) and 12-bit chunk of it (bits 24-34, 12-23, 0-11), the
+    chunk's share of the check symbol -- the check is linear over GF(2) in the block's bits,
+    so it is the XOR of the shares."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        chars = np.frombuffer(ALPHABET.encode(), dtype=np.uint8).astype(np.uint16)
+        values = np.arange(1024)
+        self.pairs = (chars[values >> 5] | (chars[values & 31] << 8)).astype("<u2")
+        masks = _check_masks()
+        chunk = np.arange(4096, dtype=np.uint64)
+        self.check: list[list[np.ndarray]] = []
+        for half in range(2):
+            tables = []
+            for shift in (24, 12, 0):
+                share = np.zeros(4096, dtype=np.uint8)
+                for b, pair in enumerate(masks):
+                    bits = np.bitwise_count((chunk << np.uint64(shift)) & np.uint64(pair[half])) & 1
+                    share |= (bits << b).astype(np.uint8)
+                tables.append(share)
+            self.check.append(tables)
+
+
+_tables: _Tables | None = None
 
 
 def ascii_lines(keys: CodeKeys, batch: int, first: int, count: int, *, version: int) -> np.ndarray:
@@ -418,13 +428,17 @@ def ascii_lines(keys: CodeKeys, batch: int, first: int, count: int, *, version: 
     The bytes codes.csv is assembled from, without a Python string per code."""
     import numpy as np
 
+    global _tables
+    if _tables is None:
+        _tables = _Tables()
     u = np.uint64
     out = np.empty((count, 17), dtype=np.uint8)
-    out[:, 16] = 32  # the newline, once translated
+    out[:, 16] = ord("\n")
     m = min(count, NUMPY_PASS)
     words = np.empty((m, 2), dtype=">u8")  # the AES blocks, big-endian as AES reads them
     result = bytearray(16 * m + 15)  # update_into wants a block of room to spare
-    scratch = _Scratch(m)
+    f = np.empty(m, dtype=np.uint64)
+    scratch = (np.empty(m, dtype=np.uint64), np.empty(m, dtype=np.uint8), np.empty((m, 8), dtype="<u2"))
     heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
     low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
     enc = keys.cipher(version).encryptor()
@@ -437,60 +451,48 @@ def ascii_lines(keys: CodeKeys, batch: int, first: int, count: int, *, version: 
         block = words[:m]
         data = memoryview(block.view(np.uint8)).cast("B")
         head = np.frombuffer(result, dtype=">u8", count=2 * m)[0::2]  # first 8 bytes of each output
-        f = scratch.f[:m]
         for rnd in range(ROUNDS):
             block[:, 0] = heads[rnd]
             block[:, 1] = right
             enc.update_into(data, result)
-            np.right_shift(head, u(29), out=f)  # the first 5 bytes, >> 5: 35 bits
-            left ^= f
+            np.right_shift(head, u(29), out=f[:m])  # the first 5 bytes, >> 5: 35 bits
+            left ^= f[:m]
             left, right = right, left
-        _digits(version, left, right, scratch, out[start : start + m])
-    return np.frombuffer(out.tobytes().translate(_ASCII), dtype=np.uint8).reshape(count, 17)
+        index, check, pairs = (a[:m] for a in scratch)
+        _chars(version, left, right, _tables, index, check, pairs)
+        out[start : start + m, :16] = pairs.view(np.uint8)
+    return out
 
 
-# digit value -> its character; 32 -> newline
-_ASCII = (ALPHABET + "\n").encode().ljust(256, b"\0")
-
-
-class _Scratch:
-    """Work arrays of one pass of ``ascii_lines``, allocated once per call."""
-
-    def __init__(self, m: int) -> None:
-        import numpy as np
-
-        self.f, self.x, self.t = (np.empty(m, dtype=np.uint64) for _ in range(3))
-        self.words = np.empty((m, 2), dtype="<u8")
-        self.bits, self.check = np.empty(m, dtype=np.uint8), np.empty(m, dtype=np.uint8)
-
-
-def _digits(version: int, left: np.ndarray, right: np.ndarray, work: _Scratch, out: np.ndarray) -> None:
-    """Digit values of the halves into ``out`` (m, 17): version, 14 data digits, check."""
+def _chars(
+    version: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    tables: _Tables,
+    index: np.ndarray,
+    check: np.ndarray,
+    pairs: np.ndarray,
+) -> None:
+    """The 16 characters of each code into ``pairs`` (m, 8) uint16, two per table lookup:
+    version and digit 0, digits 1-2, ..., digit 13 and the check symbol."""
     import numpy as np
 
     u = np.uint64
-    m = len(left)
-    x, t, words = work.x[:m], work.t[:m], work.words[:m]
-    for col, half, shift in ((0, left, 0), (1, right, 8)):
-        x[:] = half
-        for mask, step in _SPREAD:
-            np.bitwise_and(x, u(mask), out=t)
-            x ^= t
-            t <<= u(step)
-            x |= t  # group k now in byte k (little-endian)
-        x.byteswap(inplace=True)  # group 6 (the first digit) in byte 1 ... group 0 in byte 7
-        x >>= u(shift)
-        words[:, col] = x
-    out[:, :16] = words.view(np.uint8)
-    out[:, 0] = version
-    check, bits = work.check[:m], work.bits[:m]
+    for col, half, shifts in ((1, left, (20, 10, 0)), (4, right, (25, 15, 5))):
+        for k, shift in enumerate(shifts):
+            np.right_shift(half, u(shift), out=index)
+            index &= u(1023)
+            pairs[:, col + k] = tables.pairs[index]
     check[:] = _MUL_TABLE[0][version]
-    for b, (lmask, rmask) in enumerate(_CHECK):
-        np.bitwise_and(left, u(lmask), out=x)
-        np.bitwise_and(right, u(rmask), out=t)
-        x ^= t
-        np.bitwise_count(x, out=bits)
-        bits &= 1
-        bits <<= b
-        check ^= bits
-    out[:, 15] = check
+    for half, shares in zip((left, right), tables.check, strict=True):
+        for shift, table in zip((24, 12, 0), shares, strict=True):
+            np.right_shift(half, u(shift), out=index)
+            index &= u(4095)
+            check ^= table[index]
+    np.right_shift(left, u(30), out=index)
+    index |= u(version << 5)
+    pairs[:, 0] = tables.pairs[index]
+    np.bitwise_and(right, u(31), out=index)
+    index <<= u(5)
+    index |= check
+    pairs[:, 7] = tables.pairs[index]
