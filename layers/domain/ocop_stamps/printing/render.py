@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +30,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import ALPHABET, encode_many, group
+from ocop_stamps.codes.scheme import ALPHABET, CODE_LENGTH, encode_many, group
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.text import nfc_text
 from ocop_stamps.printing.qr import QUIET_ZONE, encode_urls
@@ -170,17 +171,39 @@ class _CodeText:
         self.uniform = len(subsets) == 1 and all(len(part) == 1 for part in parts)
         subset = min(subsets)
         self.font = font.getSubsetInternalName(subset, c._doc)
-        self.table = str.maketrans({ch: escapePDF(part[0][1]) for ch, part in zip(chars, parts, strict=True)})
+        escaped = {ch: escapePDF(part[0][1]) for ch, part in zip(chars, parts, strict=True)}
+        self.table = str.maketrans(escaped)
+        # where group() puts each character of a code, and what it puts between them
+        probe = "".join(chr(0x100 + k) for k in range(CODE_LENGTH))
+        shown = group(probe)
+        self.places = np.array([shown.index(ch) for ch in probe])
+        self.filler = np.frombuffer(re.sub("[\u0100-\u01ff]", "0", shown).encode("latin-1"), dtype=np.uint8)
+        # one byte per character, none escaped: a chunk's codes translate in one call
+        self.bytes_table: bytes | None = None
+        if self.uniform and all(len(e) == 1 and 32 < ord(e) < 127 for e in escaped.values()):
+            table = bytearray(range(256))
+            for ch, e in escaped.items():
+                table[ord(ch)] = ord(e)
+            self.bytes_table = bytes(table)
         width = np.zeros(256)
         for ch in chars:
             width[ord(ch)] = pdfmetrics.stringWidth(ch, font_name, 1.0)
         self.width = width
 
-    def widths(self, codes: list[str], size: float) -> np.ndarray:
-        """Width (points) of each code, grouped, at ``size`` points."""
-        text = np.frombuffer("".join(codes).encode("ascii"), dtype=np.uint8).reshape(len(codes), -1)
-        hyphens = (text.shape[1] - 1) // 4
-        return (self.width[text].sum(axis=1) + hyphens * self.width[ord("-")]) * size
+    def shown(self, codes: list[str], size: float) -> tuple[list[str], list[float]]:
+        """Each code as ``group`` shows it, as the PDF string's content, and half its width
+        (points at ``size`` points)."""
+        n = len(codes)
+        text = np.frombuffer("".join(codes).encode("ascii"), dtype=np.uint8).reshape(n, CODE_LENGTH)
+        grouped = np.empty((n, self.filler.size), dtype=np.uint8)
+        grouped[:] = self.filler
+        grouped[:, self.places] = text
+        half = (self.width[grouped].sum(axis=1) * (size / 2)).tolist()
+        if self.bytes_table is None:
+            return [group(code).translate(self.table) for code in codes], half
+        width = self.filler.size
+        flat = grouped.tobytes().translate(self.bytes_table).decode("ascii")
+        return [flat[i : i + width] for i in range(0, n * width, width)], half
 
 
 def write_pdf(
@@ -219,8 +242,7 @@ def write_pdf(
             slots = _slots(sheet, lay, qr_layout.size, text.font, code_pt)
         assert text is not None
         images, length = _qr_images(matrices)
-        if text.uniform:
-            half_widths = (text.widths(chunk.codes, code_pt) / 2).tolist()
+        shown, half_widths = text.shown(chunk.codes, code_pt)
         for i, code in enumerate(chunk.codes):
             slot = count % sheet.per_page
             if slot == 0:
@@ -230,8 +252,7 @@ def write_pdf(
             before, cx, base, after = slots[slot]
             image = images[i * length : (i + 1) * length]
             if text.uniform:
-                shown = group(code).translate(text.table)
-                c._code.append(f"{before}{image}> EI Q BT {cx - half_widths[i]:.3f} {after}({shown}) Tj ET")
+                c._code.append(f"{before}{image}> EI Q BT {cx - half_widths[i]:.3f} {after}({shown[i]}) Tj ET")
             else:  # the code's characters in several font subsets: ReportLab switches between them
                 c._code.append(f"{before}{image}> EI Q")
                 c.setFont(font, code_pt)
