@@ -249,13 +249,11 @@ def _ecc(data: np.ndarray, ecc_len: int) -> np.ndarray:
     The remainder is linear over GF(2^8), whose addition is XOR: it is the XOR of the
     remainders of each codeword alone, looked up in a table -- one gather and one
     reduction over 64-bit words instead of a division step per codeword (issue 16)."""
-    n, data_len = data.shape
+    data_len = data.shape[1]
     table = _ecc_table(data_len, ecc_len)
     rows = data + (256 * np.arange(data_len, dtype=np.intp))
-    words = np.empty((n, table.shape[0]), dtype=np.uint64)
-    for w, column in enumerate(table):
-        words[:, w] = np.bitwise_xor.reduce(np.take(column, rows), axis=1)
-    return words.view(np.uint8)[:, :ecc_len]
+    words = np.bitwise_xor.reduce(np.take(table, rows, axis=1), axis=-1)  # (words, n)
+    return np.ascontiguousarray(words.T).view(np.uint8)[:, :ecc_len]
 
 
 class _Work(threading.local):
@@ -284,6 +282,7 @@ class _Work(threading.local):
             dtypes |= {"c": np.uint8, "c3": np.uint8, "total": np.uint16, "x": np.uint16}
             self.store = {name: np.empty(elements, dtype=dt) for name, dt in dtypes.items()}
             self.store["flat"] = np.empty(n * size * size, dtype=np.uint8)
+            self.store["float"] = np.empty(n * size * size, dtype=np.float64)
             # N2 pairs a row with the next one in memory: only where both are of one symbol
             keep = np.full(n * 8 * size, (1 << (size - 1)) - 1, dtype=np.uint64)
             keep[size - 1 :: size] = 0
@@ -338,19 +337,16 @@ def _penalties(lines: np.ndarray, size: int, work: _Work) -> np.ndarray:
     m &= e
     m &= u((1 << (size - 6)) - 1)
     # ... with 4 light modules before (p-4..p-1) or after (p+7..p+10) it, or at either
-    # edge; "a dark one among 4" is two doublings of the line
-    np.left_shift(lines, u(1), out=o)
-    o |= lines
-    np.left_shift(o, u(2), out=e)
-    o |= e  # bit q: a dark module in q-3..q
-    np.left_shift(o, u(1), out=e)
-    o >>= u(10)
-    o &= e  # dark before and dark after (never at either edge: outside is light)
-    np.invert(o, out=o)
-    m &= o  # m = the valid N3 patterns
-    np.bitwise_count(m, out=c3)
-    np.multiply(c3, np.uint16(_N3), out=x)
-    total += x
+    # edge. Few lines hold a pattern at all (most of them run through two finder patterns):
+    # the rest of N3 works on those lines only.
+    at = np.flatnonzero(m)
+    line = lines.reshape(-1)[at]
+    valid = m.reshape(-1)[at]
+    dark = line | (line << u(1))
+    dark |= dark << u(2)  # bit q: a dark module in q-3..q
+    valid &= ~((dark << u(1)) & (dark >> u(10)))  # not dark both before and after (outside is light)
+    found = np.bitwise_count(valid)
+    total.reshape(-1)[at] += _N3 * found.astype(np.uint16)  # one index per line: no repeats
     # N2 (rows only): 2x2 blocks of one colour, 3 each; a row and the next one in memory
     rows, row_d = lines[0].reshape(-1), d[0].reshape(-1)
     blocks = e[0].reshape(-1)
@@ -375,10 +371,10 @@ def _penalties(lines: np.ndarray, size: int, work: _Work) -> np.ndarray:
     # two patterns or more can have one; they are rare, and resolved one by one here.
     # (Every line through two finder patterns has two, far apart: gather the lines with two
     # or more, keep those where one is 4 or 6 modules after another, resolve them one by one.)
-    hit = np.flatnonzero(c3 >= 2)
-    valid = m.reshape(-1)[hit]
-    near = valid & ((valid << u(4)) | (valid << u(6)))
-    hit, valid = hit[near != 0], valid[near != 0]
+    several = found >= 2
+    hit, valid = at[several], valid[several]
+    near = (valid & ((valid << u(4)) | (valid << u(6)))) != 0
+    hit, valid = hit[near], valid[near]
     if hit.size:
         full = u((1 << size) - 1)
         examined = np.full(valid.shape, full, dtype=np.uint64)
@@ -411,24 +407,18 @@ def encode_matrices(contents: Sequence[bytes], error: str = "M") -> tuple[QrLayo
     return lay, out
 
 
-def _pack_rows(square: np.ndarray) -> np.ndarray:
-    """(n, S, S) of 0/1 -> (n, S) uint64, module j of a row as bit j (S <= 64).
+def _pack_lines(out: np.ndarray, work: _Work) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of (n, S, S) matrices of 0/1 as (n, S) uint64, module j as bit j.
 
-    Up to 53 modules a side, a matrix product with the powers of two (exact in float64,
-    and BLAS makes it ~3x faster than ``np.packbits``, issue 16)."""
-    n, size, _ = square.shape
-    if size <= 53:
-        return np.matmul(square, _powers(size)).astype(np.uint64)
-    packed = np.zeros((n, size, 8), dtype=np.uint8)
-    packed[..., : (size + 7) // 8] = np.packbits(square, axis=-1, bitorder="little")
-    return packed.view(np.uint64)[..., 0]
-
-
-def _pack_cols(square: np.ndarray) -> np.ndarray:
-    """(n, S, S) of 0/1 -> (n, S) uint64, module i of a column as bit i (S <= 64)."""
-    if square.shape[1] <= 53:
-        return np.matmul(_powers(square.shape[1]), square).astype(np.uint64)
-    return _pack_rows(square.transpose(0, 2, 1))
+    Up to 53 modules a side, two matrix products with the powers of two on one float copy
+    (exact in float64; BLAS makes them ~3x faster than ``np.packbits``, issue 16)."""
+    n, size, _ = out.shape
+    if size > 53:
+        return _pack(out), _pack(out.transpose(0, 2, 1))
+    square = work.get("float", out.shape)
+    np.copyto(square, out)
+    powers = _powers(size)
+    return np.matmul(square, powers).astype(np.uint64), np.matmul(powers, square).astype(np.uint64)
 
 
 @lru_cache(maxsize=16)
@@ -463,8 +453,9 @@ def _encode_group(lay: QrLayout, data: np.ndarray, out: np.ndarray, work: _Work)
     flat[:] = lay.base
     flat[:, lay.placement] = np.unpackbits(np.concatenate(parts + ecc_parts, axis=1), axis=1)
     lines = work.get("lines", (2, n, 8, size))
-    np.bitwise_xor(_pack_rows(out)[:, None, :], lay.mask_rows[None], out=lines[0])
-    np.bitwise_xor(_pack_cols(out)[:, None, :], lay.mask_cols[None], out=lines[1])
+    rows, cols = _pack_lines(out, work)
+    np.bitwise_xor(rows[:, None, :], lay.mask_rows[None], out=lines[0])
+    np.bitwise_xor(cols[:, None, :], lay.mask_cols[None], out=lines[1])
     best = np.argmin(_penalties(lines, size, work), axis=1)
     flat ^= np.take(lay.mask_full, best, axis=0, out=work.get("flat", (n, size * size)))
     flat[:, lay.info_index] = lay.info_values[best]
