@@ -412,7 +412,7 @@ def _pack_lines(out: np.ndarray, work: _Work) -> tuple[np.ndarray, np.ndarray]:
 
     Up to 53 modules a side, two matrix products with the powers of two on one float copy
     (exact in float64; BLAS makes them ~3x faster than ``np.packbits``, issue 16)."""
-    n, size, _ = out.shape
+    size = out.shape[1]
     if size > 53:
         return _pack(out), _pack(out.transpose(0, 2, 1))
     square = work.get("float", out.shape)
