@@ -13,7 +13,11 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 import segno
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
+from segno import consts
+from segno import encoder as _enc
 
 from helpers.qr import decode_all
 from ocop_stamps.codes.labels import label_url
@@ -134,3 +138,80 @@ def test_given_code_characters_in_several_font_subsets_when_printed_then_reportl
     assert decode_all(pdf[0].render(scale=300 / 72).to_pil()) == sorted(chunk.urls)
     text = pdf[0].get_textpage().get_text_range()
     assert all(group(code) in text for code in chunk.codes)
+
+
+# --- the bulk QR encoder's parts against segno's own (issue 16) ---------------------------------
+def _as_lines(matrices: np.ndarray) -> np.ndarray:
+    """(n, 8, S, S) of 0/1 -> (2, n, 8, S) packed rows, then columns, as the encoder scores them."""
+    return np.stack([qr._pack(matrices), qr._pack(matrices.transpose(0, 1, 3, 2))])
+
+
+def _stamp_finder_like(matrix: np.ndarray, rng: np.random.Generator) -> None:
+    """Write 1:1:3:1:1 patterns (alone, or two 4 or 6 modules apart) with light margins into
+    random rows and columns: the cases of segno's N3 scan, its resume rule included."""
+    size = matrix.shape[0]
+    for _ in range(6):
+        shape = rng.choice(["00001011101", "1011101", "000010111011101", "00001011101011101", "10111010000"])
+        bits = np.frombuffer(shape.encode(), dtype=np.uint8) - ord("0")
+        start, line = int(rng.integers(0, size - bits.size + 1)), int(rng.integers(0, size))
+        if rng.random() < 0.5:
+            matrix[line, start : start + bits.size] = bits
+        else:
+            matrix[start : start + bits.size, line] = bits
+
+
+@given(st.sampled_from([21, 25, 29, 33, 45, 57]), st.integers(0, 2**32 - 1), st.booleans())
+@settings(max_examples=25, deadline=None)
+def test_given_any_matrices_when_scored_then_every_penalty_is_the_one_segno_computes(
+    size: int, seed: int, patterned: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    matrices = rng.integers(0, 2, (2, 8, size, size), dtype=np.uint8)
+    if patterned:
+        for matrix in matrices.reshape(-1, size, size):
+            _stamp_finder_like(matrix, rng)
+
+    scores = qr._penalties(_as_lines(matrices), size, qr._Work().ready(2, size))
+
+    expected = [
+        [_enc.evaluate_mask(tuple(bytearray(row) for row in matrix), size, size) for matrix in masks]
+        for masks in matrices
+    ]
+    assert scores.tolist() == expected
+
+
+@given(st.integers(1, 123), st.integers(7, 30), st.integers(0, 2**32 - 1))
+@settings(max_examples=12, deadline=None)
+def test_given_any_block_when_its_error_correction_is_looked_up_then_it_is_the_long_division(
+    data_len: int, ecc_len: int, seed: int
+) -> None:
+    if ecc_len not in consts.GEN_POLY:
+        return
+    data = np.random.default_rng(seed).integers(0, 256, (5, data_len), dtype=np.uint8)
+
+    assert np.array_equal(qr._ecc(data, ecc_len), qr._ecc_slow(data, ecc_len))
+
+
+@given(
+    st.integers(10, 130),
+    st.sampled_from(["M", "Q", "H"]),
+    st.integers(1, 40),
+    st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=25, deadline=None)
+def test_given_contents_of_any_length_level_and_group_size_when_encoded_then_each_symbol_is_segnos(
+    length: int, error: str, group_size: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    contents = [bytes(rng.choice(b"ABCDEFGH0123456789/:.") for _ in range(length)) for _ in range(45)]
+    saved = qr.GROUP
+    qr.GROUP = group_size
+    try:
+        layout, matrices = qr.encode_matrices(contents, error)
+    finally:
+        qr.GROUP = saved
+
+    for content, matrix in zip(contents[:: 1 + 45 // 6], matrices[:: 1 + 45 // 6], strict=True):
+        ref = segno.make(content, error=error.lower(), mode="byte", micro=False, boost_error=True)
+        assert (ref.version, ref.error) == (layout.version, layout.error_name)
+        assert np.array_equal(np.array([list(r) for r in ref.matrix], dtype=np.uint8), matrix)
