@@ -170,6 +170,7 @@ class _CodeText:
         subsets = {subset for part in parts for subset, _ in part}
         self.uniform = len(subsets) == 1 and all(len(part) == 1 for part in parts)
         subset = min(subsets)
+        self.chars = set(ALPHABET)
         self.font = font.getSubsetInternalName(subset, c._doc)
         escaped = {ch: escapePDF(part[0][1]) for ch, part in zip(chars, parts, strict=True)}
         self.table = str.maketrans(escaped)
@@ -189,6 +190,12 @@ class _CodeText:
         for ch in chars:
             width[ord(ch)] = pdfmetrics.stringWidth(ch, font_name, 1.0)
         self.width = width
+
+    def fits(self, codes: list[str]) -> bool:
+        """Whether every code is one this class can set: 16 characters of the code alphabet
+        (anything else goes through ReportLab, character by character)."""
+        joined = "".join(codes)
+        return self.uniform and len(joined) == CODE_LENGTH * len(codes) and set(joined) <= self.chars
 
     def shown(self, codes: list[str], size: float) -> tuple[list[str], list[float]]:
         """Each code as ``group`` shows it, as the PDF string's content, and half its width
@@ -242,7 +249,9 @@ def write_pdf(
             slots = _slots(sheet, lay, qr_layout.size, text.font, code_pt)
         assert text is not None
         images, length = _qr_images(matrices)
-        shown, half_widths = text.shown(chunk.codes, code_pt)
+        fast = text.fits(chunk.codes)
+        if fast:
+            shown, half_widths = text.shown(chunk.codes, code_pt)
         for i, code in enumerate(chunk.codes):
             slot = count % sheet.per_page
             if slot == 0:
@@ -251,9 +260,9 @@ def write_pdf(
                 c._formsinuse.append("label")
             before, cx, base, after = slots[slot]
             image = images[i * length : (i + 1) * length]
-            if text.uniform:
+            if fast:
                 c._code.append(f"{before}{image}> EI Q BT {cx - half_widths[i]:.3f} {after}({shown[i]}) Tj ET")
-            else:  # the code's characters in several font subsets: ReportLab switches between them
+            else:  # characters in several font subsets, or not a code: ReportLab sets them
                 c._code.append(f"{before}{image}> EI Q")
                 c.setFont(font, code_pt)
                 c.drawCentredString(cx, base, group(code))
