@@ -337,16 +337,19 @@ def _penalties(lines: np.ndarray, size: int, work: _Work) -> np.ndarray:
     m &= e
     m &= u((1 << (size - 6)) - 1)
     # ... with 4 light modules before (p-4..p-1) or after (p+7..p+10) it, or at either
-    # edge. Few lines hold a pattern at all (most of them run through two finder patterns):
-    # the rest of N3 works on those lines only.
-    at = np.flatnonzero(m)
-    line = lines.reshape(-1)[at]
-    valid = m.reshape(-1)[at]
-    dark = line | (line << u(1))
-    dark |= dark << u(2)  # bit q: a dark module in q-3..q
-    valid &= ~((dark << u(1)) & (dark >> u(10)))  # not dark both before and after (outside is light)
-    found = np.bitwise_count(valid)
-    total.reshape(-1)[at] += _N3 * found.astype(np.uint16)  # one index per line: no repeats
+    # edge; "a dark one among 4" is two doublings of the line
+    np.left_shift(lines, u(1), out=o)
+    o |= lines
+    np.left_shift(o, u(2), out=e)
+    o |= e  # bit q: a dark module in q-3..q
+    np.left_shift(o, u(1), out=e)
+    o >>= u(10)
+    o &= e  # dark before and dark after (never at either edge: outside is light)
+    np.invert(o, out=o)
+    m &= o  # m = the valid N3 patterns
+    np.bitwise_count(m, out=c3)
+    np.multiply(c3, np.uint16(_N3), out=x)
+    total += x
     # N2 (rows only): 2x2 blocks of one colour, 3 each; a row and the next one in memory
     rows, row_d = lines[0].reshape(-1), d[0].reshape(-1)
     blocks = e[0].reshape(-1)
@@ -371,10 +374,10 @@ def _penalties(lines: np.ndarray, size: int, work: _Work) -> np.ndarray:
     # two patterns or more can have one; they are rare, and resolved one by one here.
     # (Every line through two finder patterns has two, far apart: gather the lines with two
     # or more, keep those where one is 4 or 6 modules after another, resolve them one by one.)
-    several = found >= 2
-    hit, valid = at[several], valid[several]
-    near = (valid & ((valid << u(4)) | (valid << u(6)))) != 0
-    hit, valid = hit[near], valid[near]
+    hit = np.flatnonzero(c3 >= 2)
+    valid = m.reshape(-1)[hit]
+    near = valid & ((valid << u(4)) | (valid << u(6)))
+    hit, valid = hit[near != 0], valid[near != 0]
     if hit.size:
         full = u((1 << size) - 1)
         examined = np.full(valid.shape, full, dtype=np.uint64)
