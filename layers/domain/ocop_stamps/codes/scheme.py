@@ -17,9 +17,9 @@ rejects all but one forgery in 67 million before any I/O.
 
 The permutation is a balanced Feistel network over two 35-bit halves with AES-128 as
 round function and ten rounds (as NIST FF1 uses for small domains). ``encode_many``
-runs the same rounds over a whole range with one AES call per round: vectorised with numpy
-for large ranges (a million codes take a second, not a minute), in plain Python for small
-ones or where numpy is not installed. numpy ships in the print layer only (issue 10): the
+runs the same rounds over a whole range with one AES call per round (per pass of
+``NUMPY_PASS`` codes): vectorised with numpy for large ranges (a million codes in ~0.4 s of
+CPU, docs/PERFORMANCE.md), in plain Python for small ones or where numpy is not installed. numpy ships in the print layer only (issue 10): the
 functions without it (public scan, admin, inspector, ...) reach ``encode_many`` through
 EPCIS events of at most ``MAX_EPC_LIST`` codes and always take the plain path. Property
 tests keep ``encode``, the plain path and the numpy path identical.
@@ -246,7 +246,7 @@ NUMPY_MIN_COUNT = 256
 def encode_many(keys: CodeKeys, batch: int, first: int, count: int, *, version: int | None = None) -> list[str]:
     """Codes of serials ``first .. first+count-1`` of ``batch``; identical to ``encode``.
 
-    Each Feistel round is one AES-ECB call over all blocks. Ranges of ``NUMPY_MIN_COUNT``
+    Each Feistel round is one AES-ECB call over all blocks (of a pass). Ranges of ``NUMPY_MIN_COUNT``
     codes or more use numpy when it can be imported (the print layer); everything else,
     and every range where numpy is missing, runs the same rounds in plain Python.
     """
