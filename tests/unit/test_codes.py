@@ -186,3 +186,62 @@ def test_given_out_of_range_batch_or_serial_then_encoding_refuses():
             encode(KEYS, b, s)
     with pytest.raises(ValueError):
         encode_many(KEYS, 1, codes.MAX_SERIAL, 2)
+
+
+# The numpy path works in passes of NUMPY_PASS codes (issue 16): with passes of 1 to 50 codes
+# every range crosses pass boundaries, and must still be the plain path's codes.
+@given(versions, batches, st.integers(1, codes.MAX_SERIAL - 400), st.integers(1, 400), st.integers(1, 50))
+@settings(max_examples=40, deadline=None)
+def test_given_any_pass_size_when_a_range_is_encoded_by_numpy_then_it_is_the_plain_paths_codes(v, b, first, n, size):
+    saved = codes.NUMPY_PASS
+    codes.NUMPY_PASS = size
+    try:
+        vectorised = codes._encode_many_numpy(KEYS, v, b, first, n)
+    finally:
+        codes.NUMPY_PASS = saved
+    assert vectorised == codes._encode_many_python(KEYS, v, b, first, n)
+
+
+def test_given_a_range_of_several_full_passes_when_encoded_then_identical_to_single_encoding():
+    n = 2 * codes.NUMPY_PASS + 3
+    bulk = encode_many(KEYS, 77, 1000, n, version=2)
+    assert bulk == codes._encode_many_python(KEYS, 2, 77, 1000, n)
+    assert bulk[:: n // 9] == [encode(KEYS, 77, s, version=2) for s in range(1000, 1000 + n, n // 9)]
+
+
+def _lines_one_by_one(v: int, b: int, first: int, n: int, pieces: tuple[str, ...]) -> str:
+    return "".join(
+        str(s) + "".join(p + encode(KEYS, b, s, version=v) for p in pieces[:-1]) + pieces[-1]
+        for s in range(first, first + n)
+    )
+
+
+PIECES = (",", ",https://tem.example.vn/01/08930000000019/21/", ",42,prod_Chè Thái\r\n")
+
+
+# codes.csv rows are assembled as bytes on the numpy path (issue 16): the same text as one
+# f-string per code, across serial widths (9 -> 10, ..., 999,999 -> 1,000,000) and with
+# non-ASCII pieces.
+@given(versions, batches, st.sampled_from([1, 5, 95, 990, 9_990, 99_990, 999_990, codes.MAX_SERIAL - 300]))
+@settings(max_examples=20, deadline=None)
+def test_given_a_range_when_written_as_lines_then_each_line_is_the_serial_and_its_code_between_the_pieces(v, b, first):
+    n = min(codes.NUMPY_MIN_COUNT + 30, codes.MAX_SERIAL - first + 1)
+    expected = _lines_one_by_one(v, b, first, n, PIECES)
+    assert codes.code_lines(KEYS, b, first, n, PIECES, version=v) == expected  # numpy path
+    small = min(40, n)  # the plain path
+    assert codes.code_lines(KEYS, b, first, small, PIECES, version=v) == _lines_one_by_one(v, b, first, small, PIECES)
+
+
+def test_given_no_numpy_when_lines_are_written_then_the_plain_path_gives_the_same_text(monkeypatch):
+    n = codes.NUMPY_MIN_COUNT + 5
+    expected = codes.code_lines(KEYS, 9, 95, n, PIECES, version=1)
+    monkeypatch.setattr(codes, "_numpy_found", False)
+    assert codes.code_lines(KEYS, 9, 95, n, PIECES, version=1) == expected == _lines_one_by_one(1, 9, 95, n, PIECES)
+
+
+def test_given_out_of_range_serials_or_too_few_pieces_when_lines_are_asked_then_refused():
+    for b, first, n in [(0, 1, 300), (1, codes.MAX_SERIAL - 10, 300), (1, 0, 300)]:
+        with pytest.raises(ValueError):
+            codes.code_lines(KEYS, b, first, n, PIECES)
+    with pytest.raises(ValueError):
+        codes.code_lines(KEYS, 1, 1, 300, ("only one",))

@@ -4,17 +4,25 @@ print-file API and the job worker on moto's SQS and S3: tests/integration/test_p
 
 from __future__ import annotations
 
+import io
 import random
+import re
+import zlib
 
 import numpy as np
+import pypdfium2 as pdfium
 import pytest
 import segno
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
+from segno import consts
+from segno import encoder as _enc
 
 from helpers.qr import decode_all
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import ALPHABET
-from ocop_stamps.printing import qr
+from ocop_stamps.codes.scheme import ALPHABET, CodeKeys, encode_many, group
+from ocop_stamps.printing import qr, render, sheets
 
 BASE = "https://tem.example.vn"
 GTIN14 = "08930000000019"  # the sample product's GTIN-13 8930000000019 as GTIN-14
@@ -56,3 +64,154 @@ def test_given_a_product_with_a_gtin_when_the_label_url_is_built_then_it_is_a_gs
     assert label_url(BASE, "ABCD") == f"{BASE}/v/ABCD"
     with pytest.raises(ValueError, match="check digit"):
         label_url(BASE, "ABCD", "8930000000018")
+
+
+# --- PDF sheets: the QR as a 1-bit image mask (issue 16) -----------------------------------------
+KEYS = CodeKeys({1: bytes(range(16))})
+
+
+def _stamps(first: int, count: int, gtin: str | None = "8930000000019") -> render.Stamps:
+    codes = encode_many(KEYS, 42, first, count, version=1)
+    prefix = label_url(BASE, "", gtin)
+    return render.Stamps(list(range(first, first + count)), codes, [prefix + c for c in codes])
+
+
+def _pdf(chunks: list[render.Stamps], preset: str = "a4-65") -> bytes:
+    out = io.BytesIO()
+    render.write_pdf(out, chunks, sheets.PRESETS[preset], render.LabelText("Chè Tân Cương hảo hạng", 4), cut_marks=True)
+    return out.getvalue()
+
+
+def _contents(data: bytes) -> str:
+    """Every Flate stream of the file that reads as text (the page contents), decompressed."""
+    text = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, flags=re.S):
+        try:
+            text.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "\n".join(text)
+
+
+@pytest.mark.parametrize("dpi", [300, 150])
+def test_given_two_sheets_of_labels_when_rasterised_then_every_qr_decodes_to_its_url_and_every_code_reads(
+    dpi: int,
+) -> None:
+    chunks = [_stamps(1, 100), _stamps(101, 30)]  # 130 labels, two chunks: two full a4-65 sheets
+
+    pdf = pdfium.PdfDocument(_pdf(chunks))
+
+    assert len(pdf) == 2
+    decoded = [url for page in pdf for url in decode_all(page.render(scale=dpi / 72).to_pil())]
+    assert sorted(decoded) == sorted(url for chunk in chunks for url in chunk.urls)
+    text = "".join(page.get_textpage().get_text_range() for page in pdf)
+    assert all(group(code) in text for chunk in chunks for code in chunk.codes)
+    assert text.count("Chè Tân Cương") == 130
+
+
+def test_given_a_pdf_sheet_when_its_content_is_read_then_each_qr_is_one_uninterpolated_image_mask_and_small() -> None:
+    data = _pdf([_stamps(1, 65)])
+
+    content = _contents(data)
+
+    headers = re.findall(r"BI (.*?) ID ", content)
+    assert len(headers) == 65
+    assert set(headers) == {"/W 33 /H 33 /IM true /D [1 0] /I false /F /AHx"}  # crisp: never smoothed
+    assert " re" not in content  # no rectangles left
+    assert len(data) / 65 < 387  # bytes per label, the figure before image masks
+
+
+def test_given_code_characters_in_several_font_subsets_when_printed_then_reportlab_draws_each_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = render._CodeText.__init__
+
+    def split(self: render._CodeText, c: object, font_name: str) -> None:
+        real(self, c, font_name)
+        self.uniform = False
+
+    monkeypatch.setattr(render._CodeText, "__init__", split)
+    chunk = _stamps(1, 65, gtin=None)
+
+    pdf = pdfium.PdfDocument(_pdf([chunk], "a4-65"))
+
+    assert decode_all(pdf[0].render(scale=300 / 72).to_pil()) == sorted(chunk.urls)
+    text = pdf[0].get_textpage().get_text_range()
+    assert all(group(code) in text for code in chunk.codes)
+
+
+# --- the bulk QR encoder's parts against segno's own (issue 16) ---------------------------------
+def _as_lines(matrices: np.ndarray) -> np.ndarray:
+    """(n, 8, S, S) of 0/1 -> (2, n, 8, S) packed rows, then columns, as the encoder scores them."""
+    return np.stack([qr._pack(matrices), qr._pack(matrices.transpose(0, 1, 3, 2))])
+
+
+def _stamp_finder_like(matrix: np.ndarray, rng: np.random.Generator) -> None:
+    """Write 1:1:3:1:1 patterns (alone, or two 4 or 6 modules apart) with light margins into
+    random rows and columns: the cases of segno's N3 scan, its resume rule included."""
+    size = matrix.shape[0]
+    for _ in range(6):
+        shape = rng.choice(["00001011101", "1011101", "000010111011101", "00001011101011101", "10111010000"])
+        bits = np.frombuffer(shape.encode(), dtype=np.uint8) - ord("0")
+        start, line = int(rng.integers(0, size - bits.size + 1)), int(rng.integers(0, size))
+        if rng.random() < 0.5:
+            matrix[line, start : start + bits.size] = bits
+        else:
+            matrix[start : start + bits.size, line] = bits
+
+
+@given(st.sampled_from([21, 25, 29, 33, 45, 57]), st.integers(0, 2**32 - 1), st.booleans())
+@settings(max_examples=25, deadline=None)
+def test_given_any_matrices_when_scored_then_every_penalty_is_the_one_segno_computes(
+    size: int, seed: int, patterned: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    matrices = rng.integers(0, 2, (2, 8, size, size), dtype=np.uint8)
+    if patterned:
+        for matrix in matrices.reshape(-1, size, size):
+            _stamp_finder_like(matrix, rng)
+
+    scores = qr._penalties(_as_lines(matrices), size, qr._Work().ready(2, size))
+
+    expected = [
+        [_enc.evaluate_mask(tuple(bytearray(row) for row in matrix), size, size) for matrix in masks]
+        for masks in matrices
+    ]
+    assert scores.tolist() == expected
+
+
+@given(st.integers(1, 123), st.integers(7, 30), st.integers(0, 2**32 - 1))
+@settings(max_examples=12, deadline=None)
+def test_given_any_block_when_its_error_correction_is_looked_up_then_it_is_the_long_division(
+    data_len: int, ecc_len: int, seed: int
+) -> None:
+    if ecc_len not in consts.GEN_POLY:
+        return
+    data = np.random.default_rng(seed).integers(0, 256, (5, data_len), dtype=np.uint8)
+
+    assert np.array_equal(qr._ecc(data, ecc_len), qr._ecc_slow(data, ecc_len))
+
+
+@given(
+    st.integers(10, 130),
+    st.sampled_from(["M", "Q", "H"]),
+    st.integers(1, 40),
+    st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=25, deadline=None)
+def test_given_contents_of_any_length_level_and_group_size_when_encoded_then_each_symbol_is_segnos(
+    length: int, error: str, group_size: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    contents = [bytes(rng.choice(b"ABCDEFGH0123456789/:.") for _ in range(length)) for _ in range(45)]
+    saved = qr.GROUP
+    qr.GROUP = group_size
+    try:
+        layout, matrices = qr.encode_matrices(contents, error)
+    finally:
+        qr.GROUP = saved
+
+    for content, matrix in zip(contents[:: 1 + 45 // 6], matrices[:: 1 + 45 // 6], strict=True):
+        ref = segno.make(content, error=error.lower(), mode="byte", micro=False, boost_error=True)
+        assert (ref.version, ref.error) == (layout.version, layout.error_name)
+        assert np.array_equal(np.array([list(r) for r in ref.matrix], dtype=np.uint8), matrix)

@@ -17,9 +17,9 @@ rejects all but one forgery in 67 million before any I/O.
 
 The permutation is a balanced Feistel network over two 35-bit halves with AES-128 as
 round function and ten rounds (as NIST FF1 uses for small domains). ``encode_many``
-runs the same rounds over a whole range with one AES call per round: vectorised with numpy
-for large ranges (a million codes take a second, not a minute), in plain Python for small
-ones or where numpy is not installed. numpy ships in the print layer only (issue 10): the
+runs the same rounds over a whole range with one AES call per round (per pass of
+``NUMPY_PASS`` codes): vectorised with numpy for large ranges (a million codes in ~0.4 s of
+CPU, docs/PERFORMANCE.md), in plain Python for small ones or where numpy is not installed. numpy ships in the print layer only (issue 10): the
 functions without it (public scan, admin, inspector, ...) reach ``encode_many`` through
 EPCIS events of at most ``MAX_EPC_LIST`` codes and always take the plain path. Property
 tests keep ``encode``, the plain path and the numpy path identical.
@@ -246,14 +246,12 @@ NUMPY_MIN_COUNT = 256
 def encode_many(keys: CodeKeys, batch: int, first: int, count: int, *, version: int | None = None) -> list[str]:
     """Codes of serials ``first .. first+count-1`` of ``batch``; identical to ``encode``.
 
-    Each Feistel round is one AES-ECB call over all blocks. Ranges of ``NUMPY_MIN_COUNT``
+    Each Feistel round is one AES-ECB call over all blocks (of a pass). Ranges of ``NUMPY_MIN_COUNT``
     codes or more use numpy when it can be imported (the print layer); everything else,
     and every range where numpy is missing, runs the same rounds in plain Python.
     """
     version = keys.current if version is None else version
-    last = first + count - 1
-    if count < 0 or (count and not (1 <= first and last <= MAX_SERIAL)):
-        raise ValueError(f"serials {first}..{last} outside 1..{MAX_SERIAL}")
+    _check_range(first, count)
     if not 1 <= batch <= MAX_BATCH:
         raise ValueError(f"batch {batch} outside 1..{MAX_BATCH}")
     if count == 0:
@@ -261,6 +259,73 @@ def encode_many(keys: CodeKeys, batch: int, first: int, count: int, *, version: 
     if count >= NUMPY_MIN_COUNT and _numpy_available():
         return _encode_many_numpy(keys, version, batch, first, count)
     return _encode_many_python(keys, version, batch, first, count)
+
+
+def code_lines(
+    keys: CodeKeys, batch: int, first: int, count: int, pieces: Sequence[str], *, version: int | None = None
+) -> str:
+    """Text with one line per serial of ``first .. first+count-1``: the serial in decimal, then
+    ``pieces[0]``, the code, ``pieces[1]``, the code, ... ``pieces[-1]`` (at least two pieces;
+    the last one usually ends the line). Identical to joining f-strings over ``encode_many``.
+
+    codes.csv is ``code_lines(..., (",", "," + url_prefix, tail))``: on the numpy path the rows
+    are assembled as bytes, column by column, without a Python string per code (issue 16)."""
+    if len(pieces) < 2:
+        raise ValueError("code_lines needs at least two pieces")
+    version = keys.current if version is None else version
+    if count < NUMPY_MIN_COUNT or not _numpy_available():
+        codes = encode_many(keys, batch, first, count, version=version)
+        return "".join(
+            str(serial) + "".join(p + c for p in pieces[:-1]) + pieces[-1]
+            for serial, c in zip(range(first, first + count), codes, strict=True)
+        )
+    _check_range(first, count)
+    if not 1 <= batch <= MAX_BATCH:
+        raise ValueError(f"batch {batch} outside 1..{MAX_BATCH}")
+    import numpy as np
+
+    codes = ascii_lines(keys, batch, first, count, version=version)
+    encoded = [p.encode("utf-8") for p in pieces]
+    out = []
+    lo = first
+    while lo < first + count:
+        width = len(str(lo))
+        hi = min(first + count, 10**width)  # serials of one width: rows of one length
+        template = b"0" * width + (b"0" * 16).join(encoded)
+        rows = np.empty((hi - lo, len(template)), dtype=np.uint8)
+        rows[:] = np.frombuffer(template, dtype=np.uint8)
+        rows[:, :width] = _decimal(np.arange(lo, hi, dtype=np.int64))[:, 8 - width :]
+        col = width
+        for part in encoded[:-1]:
+            col += len(part)
+            rows[:, col : col + 16] = codes[lo - first : hi - first, :16]
+            col += 16
+        out.append(rows.tobytes())
+        lo = hi
+    return b"".join(out).decode("utf-8")
+
+
+_DIGITS4: np.ndarray | None = None
+
+
+def _decimal(numbers: np.ndarray) -> np.ndarray:
+    """(k, 8) uint8: ASCII decimal of numbers below 10^8, right-aligned, zero-padded."""
+    import numpy as np
+
+    global _DIGITS4
+    if _DIGITS4 is None:  # "0000" .. "9999" as 4-byte words
+        _DIGITS4 = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode(), dtype=np.uint32)
+    words = np.empty((numbers.size, 2), dtype=np.uint32)
+    high, low = np.divmod(numbers, 10_000)
+    np.take(_DIGITS4, high, out=words[:, 0])
+    np.take(_DIGITS4, low, out=words[:, 1])
+    return words.view(np.uint8)
+
+
+def _check_range(first: int, count: int) -> None:
+    last = first + count - 1
+    if count < 0 or (count and not (1 <= first and last <= MAX_SERIAL)):
+        raise ValueError(f"serials {first}..{last} outside 1..{MAX_SERIAL}")
 
 
 _numpy_found: bool | None = None
@@ -295,49 +360,139 @@ def _encode_many_python(keys: CodeKeys, version: int, batch: int, first: int, co
 
 
 def _encode_many_numpy(keys: CodeKeys, version: int, batch: int, first: int, count: int) -> list[str]:
-    """The same rounds vectorised: a handful of numpy operations per round, none per code."""
+    """The same rounds vectorised over 64-bit words: a handful of numpy operations per round
+    and ``NUMPY_PASS`` codes, none per code."""
+    lines = ascii_lines(keys, batch, first, count, version=version)
+    return lines.tobytes().decode("ascii").split("\n")[:-1]
+
+
+# Codes per AES pass of the numpy path: 64 KB of blocks in and out, in the CPU cache (AES-ECB
+# through ``cryptography`` runs ~8x faster on 4,096 blocks than on a million, issue 16).
+NUMPY_PASS = 4096
+# "OCOPv1", key version and round number: the first 8 bytes of every round's block.
+_HEAD = b"OCOPv1"
+
+
+def _check_masks() -> list[tuple[int, int]]:
+    """(left mask, right mask) per bit b of the check symbol: the check is linear over GF(2) in
+    the bits of the 70-bit block, so bit b is the parity of the block's bits under the masks."""
+    out = []
+    for b in range(5):
+        left = right = 0
+        for i in range(1, CODE_LENGTH - 1):
+            for j in range(5):
+                if _MUL_TABLE[i][1 << j] >> b & 1:
+                    if i <= 7:
+                        left |= 1 << (5 * (7 - i) + j)
+                    else:
+                        right |= 1 << (5 * (14 - i) + j)
+        out.append((left, right))
+    return out
+
+
+class _Tables:
+    """Lookup tables of the numpy path, built on first use (~1 ms).
+
+    ``pairs``: a 10-bit value -> its two code characters as one little-endian uint16;
+    ``check``: per half (left, right) and 12-bit chunk of it (bits 24-34, 12-23, 0-11), the
+    chunk's share of the check symbol -- the check is linear over GF(2) in the block's bits,
+    so it is the XOR of the shares."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        chars = np.frombuffer(ALPHABET.encode(), dtype=np.uint8).astype(np.uint16)
+        values = np.arange(1024)
+        self.pairs = (chars[values >> 5] | (chars[values & 31] << 8)).astype("<u2")
+        masks = _check_masks()
+        chunk = np.arange(4096, dtype=np.uint64)
+        self.check: list[list[np.ndarray]] = []
+        for half in range(2):
+            tables = []
+            for shift in (24, 12, 0):
+                share = np.zeros(4096, dtype=np.uint8)
+                for b, pair in enumerate(masks):
+                    bits = np.bitwise_count((chunk << np.uint64(shift)) & np.uint64(pair[half])) & 1
+                    share |= (bits << b).astype(np.uint8)
+                tables.append(share)
+            self.check.append(tables)
+
+
+_tables: _Tables | None = None
+
+
+def ascii_lines(keys: CodeKeys, batch: int, first: int, count: int, *, version: int) -> np.ndarray:
+    """(count, 17) uint8: the codes of serials ``first .. first+count-1`` of ``batch`` in ASCII,
+    each followed by a newline (numpy needed; ranges checked by the callers).
+
+    The bytes codes.csv is assembled from, without a Python string per code."""
     import numpy as np
 
-    # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
-    serials = np.arange(first, first + count, dtype=np.uint64)
+    global _tables
+    if _tables is None:
+        _tables = _Tables()
+    u = np.uint64
+    out = np.empty((count, 17), dtype=np.uint8)
+    out[:, 16] = ord("\n")
+    m = min(count, NUMPY_PASS)
+    words = np.empty((m, 2), dtype=">u8")  # the AES blocks, big-endian as AES reads them
+    result = bytearray(16 * m + 15)  # update_into wants a block of room to spare
+    f = np.empty(m, dtype=np.uint64)
+    scratch = (np.empty(m, dtype=np.uint64), np.empty(m, dtype=np.uint8), np.empty((m, 8), dtype="<u2"))
+    heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
     low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
-    left = (np.uint64(batch) << np.uint64(SERIAL_BITS - low)) | (serials >> np.uint64(low))
-    right = (serials & np.uint64((1 << low) - 1)) << np.uint64(TAG_BITS)
     enc = keys.cipher(version).encryptor()
-    blocks = np.zeros((count, 16), dtype=np.uint8)
-    blocks[:, :6] = np.frombuffer(b"OCOPv1", dtype=np.uint8)
-    blocks[:, 6] = version
-    shifts = np.arange(56, -8, -8, dtype=np.uint64)  # big-endian bytes 8..15
-    for rnd in range(ROUNDS):
-        blocks[:, 7] = rnd
-        blocks[:, 8:] = ((right[:, None] >> shifts) & np.uint64(0xFF)).astype(np.uint8)
-        out = np.frombuffer(enc.update(blocks.tobytes()), dtype=np.uint8).reshape(count, 16)
-        head = out[:, :5].astype(np.uint64)
-        f = (
-            (head[:, 0] << np.uint64(32))
-            | (head[:, 1] << np.uint64(24))
-            | (head[:, 2] << np.uint64(16))
-            | (head[:, 3] << np.uint64(8))
-            | head[:, 4]
-        ) >> np.uint64(5)
-        left, right = right, left ^ f
-    return _chars_many(version, left, right)
+    for start in range(0, count, NUMPY_PASS):
+        m = min(NUMPY_PASS, count - start)
+        serials = np.arange(first + start, first + start + m, dtype=np.uint64)
+        # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
+        left = (u(batch) << u(SERIAL_BITS - low)) | (serials >> u(low))
+        right = (serials & u((1 << low) - 1)) << u(TAG_BITS)
+        block = words[:m]
+        data = memoryview(block.view(np.uint8)).cast("B")
+        head = np.frombuffer(result, dtype=">u8", count=2 * m)[0::2]  # first 8 bytes of each output
+        for rnd in range(ROUNDS):
+            block[:, 0] = heads[rnd]
+            block[:, 1] = right
+            enc.update_into(data, result)
+            np.right_shift(head, u(29), out=f[:m])  # the first 5 bytes, >> 5: 35 bits
+            left ^= f[:m]
+            left, right = right, left
+        index, check, pairs = (a[:m] for a in scratch)
+        _chars(version, left, right, _tables, index, check, pairs)
+        out[start : start + m, :16] = pairs.view(np.uint8)
+    return out
 
 
-def _chars_many(version: int, left: np.ndarray, right: np.ndarray) -> list[str]:
+def _chars(
+    version: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    tables: _Tables,
+    index: np.ndarray,
+    check: np.ndarray,
+    pairs: np.ndarray,
+) -> None:
+    """The 16 characters of each code into ``pairs`` (m, 8) uint16, two per table lookup:
+    version and digit 0, digits 1-2, ..., digit 13 and the check symbol."""
     import numpy as np
 
-    n = left.shape[0]
-    digits = np.empty((n, CODE_LENGTH), dtype=np.uint8)
-    digits[:, 0] = version
-    for i in range(7):
-        shift = np.uint64(5 * (6 - i))
-        digits[:, 1 + i] = ((left >> shift) & np.uint64(31)).astype(np.uint8)
-        digits[:, 8 + i] = ((right >> shift) & np.uint64(31)).astype(np.uint8)
-    table = np.array(_MUL_TABLE, dtype=np.uint8)
-    check = np.zeros(n, dtype=np.uint8)
-    for i in range(CODE_LENGTH - 1):
-        check ^= table[i][digits[:, i]]
-    digits[:, -1] = check
-    chars = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)[digits]
-    return chars.view(f"S{CODE_LENGTH}").ravel().astype(str).tolist()
+    u = np.uint64
+    for col, half, shifts in ((1, left, (20, 10, 0)), (4, right, (25, 15, 5))):
+        for k, shift in enumerate(shifts):
+            np.right_shift(half, u(shift), out=index)
+            index &= u(1023)
+            pairs[:, col + k] = tables.pairs[index]
+    check[:] = _MUL_TABLE[0][version]
+    for half, shares in zip((left, right), tables.check, strict=True):
+        for shift, table in zip((24, 12, 0), shares, strict=True):
+            np.right_shift(half, u(shift), out=index)
+            index &= u(4095)
+            check ^= table[index]
+    np.right_shift(left, u(30), out=index)
+    index |= u(version << 5)
+    pairs[:, 0] = tables.pairs[index]
+    np.bitwise_and(right, u(31), out=index)
+    index <<= u(5)
+    index |= check
+    pairs[:, 7] = tables.pairs[index]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ocop_stamps.catalog.registry import own_product
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import CODE_LENGTH, encode_many
+from ocop_stamps.codes.scheme import CODE_LENGTH, code_lines
 from ocop_stamps.core.errors import BadRequest, NotFound
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.limits import BODY_BUDGET, text_bytes
@@ -176,12 +176,10 @@ def iter_csv(
     url_prefix = label_url(base_url, "", gtin)
     yield CSV_HEADER
     version = int(batch.key_version)
+    pieces = (",", "," + url_prefix, tail)  # csv_row's: serial,code,url_prefix+code+tail
     for start in range(first, last + 1, chunk):
         n = min(chunk, last + 1 - start)
-        codes = encode_many(keys, int(batch.batch_no), start, n, version=version)
-        yield "".join(
-            csv_row(serial, code, url_prefix, tail) for serial, code in zip(range(start, start + n), codes, strict=True)
-        )
+        yield code_lines(keys, int(batch.batch_no), start, n, pieces, version=version)
 
 
 def activation_view(a: Activation) -> dict[str, Any]:

@@ -22,6 +22,8 @@ decodes rendered symbols with an independent decoder (zxing-cpp).
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +42,10 @@ _BOOST_ORDER = [consts.ERROR_LEVEL_L, consts.ERROR_LEVEL_M, consts.ERROR_LEVEL_Q
 _ERROR_NAMES = {consts.ERROR_LEVEL_L: "L", **{v: k for k, v in ERROR_LEVELS.items()}}
 QUIET_ZONE = 4  # modules of light margin on every side (ISO/IEC 18004 minimum)
 _N3 = 40
+# Symbols encoded together: the mask scoring's arrays (8 masks x rows and columns of every
+# symbol) stay in the CPU cache up to a few hundred symbols; 1,000 at once ran 2.4x slower
+# (issue 16, docs/PERFORMANCE.md).
+GROUP = 256
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class QrLayout:
     blocks: tuple[tuple[int, int], ...]  # (data codewords, ecc codewords) per block
     interleave: np.ndarray  # column order of the final message
     positions: np.ndarray  # flat matrix index of each message bit, in placement order
+    placement: np.ndarray  # the same for each bit of the codewords before interleaving
     base: np.ndarray  # (size*size,) function patterns, reserved areas 0, data 0
     mask_rows: np.ndarray  # (8, size) uint64: mask bits on the encoding region, packed by row
     mask_cols: np.ndarray  # (8, size) uint64: the same, packed by column
@@ -173,6 +180,11 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
     message_bits = 8 * len(interleave)
     if message_bits > len(order):
         raise AssertionError("QR layout: message longer than the matrix")  # pragma: no cover
+    positions = np.array(order[:message_bits], dtype=np.intp)  # remainder bits stay 0
+    # the interleaving folded into the module order: bit b of codeword c (data blocks, then
+    # ECC blocks, as computed) goes where bit b of its interleaved position goes
+    placement = np.empty(message_bits, dtype=np.intp)
+    placement[(8 * np.array(interleave)[:, None] + np.arange(8)).ravel()] = positions
     return QrLayout(
         version=version,
         error=level,
@@ -183,7 +195,8 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
         pad_codewords=pad,
         blocks=tuple(blocks),
         interleave=np.array(interleave, dtype=np.intp),
-        positions=np.array(order[:message_bits], dtype=np.intp),  # remainder bits stay 0
+        positions=positions,
+        placement=placement,
         base=base.ravel(),
         mask_rows=_pack(masks),
         mask_cols=_pack(masks.transpose(0, 2, 1)),
@@ -205,7 +218,8 @@ def _rs_table(ecc_len: int) -> np.ndarray:
     return table
 
 
-def _ecc(data: np.ndarray, ecc_len: int) -> np.ndarray:
+def _ecc_slow(data: np.ndarray, ecc_len: int) -> np.ndarray:
+    """The Reed-Solomon remainder by long division, one data codeword at a time."""
     table = _rs_table(ecc_len)
     rem = np.zeros((data.shape[0], ecc_len), dtype=np.uint8)
     for k in range(data.shape[1]):
@@ -216,74 +230,208 @@ def _ecc(data: np.ndarray, ecc_len: int) -> np.ndarray:
     return rem
 
 
-def _popcount(x: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(x).astype(np.int64).sum(axis=-1)
+@lru_cache(maxsize=64)
+def _ecc_table(data_len: int, ecc_len: int) -> np.ndarray:
+    """Column 256 k + c: the remainder of a block holding byte c at position k and zeros
+    elsewhere, as uint64 words (one row per word)."""
+    probe = np.zeros((data_len * 256, data_len), dtype=np.uint8)
+    k, c = np.divmod(np.arange(data_len * 256), 256)
+    probe[np.arange(data_len * 256), k] = c
+    words = -(-ecc_len // 8)
+    table = np.zeros((data_len * 256, 8 * words), dtype=np.uint8)
+    table[:, :ecc_len] = _ecc_slow(probe, ecc_len)
+    return np.ascontiguousarray(table.view(np.uint64).T)  # (words, data_len * 256)
 
 
-def _line_penalties(lines: np.ndarray, size: int) -> np.ndarray:
-    """N1 + N3 of packed lines (..., size) uint64, as segno scores them."""
-    full = np.uint64((1 << size) - 1)
-    one = np.uint64(1)
+def _ecc(data: np.ndarray, ecc_len: int) -> np.ndarray:
+    """Reed-Solomon error correction codewords (n, ecc_len) of blocks (n, data_len).
 
-    def shr(x: np.ndarray, k: int) -> np.ndarray:
-        return x >> np.uint64(k)
+    The remainder is linear over GF(2^8), whose addition is XOR: it is the XOR of the
+    remainders of each codeword alone, looked up in a table -- one gather and one
+    reduction over 64-bit words instead of a division step per codeword (issue 16)."""
+    data_len = data.shape[1]
+    table = _ecc_table(data_len, ecc_len)
+    rows = data + (256 * np.arange(data_len, dtype=np.intp))
+    words = np.bitwise_xor.reduce(np.take(table, rows, axis=1), axis=-1)  # (words, n)
+    return np.ascontiguousarray(words.T).view(np.uint8)[:, :ecc_len]
 
-    def shl(x: np.ndarray, k: int) -> np.ndarray:
-        return (x << np.uint64(k)) & full
 
+class _Work(threading.local):
+    """Scratch arrays of the mask scoring, reused from one group of symbols to the next.
+
+    Fresh ~1 MB numpy arrays come from ``mmap`` and are paged in anew each time: allocating
+    them cost more than the bit operations done on them (issue 16). One set per thread, grown
+    to the largest (group, size) seen; ``get`` hands out contiguous views of the size needed."""
+
+    def __init__(self) -> None:
+        self.key: tuple[int, int] = (0, 0)
+        self.store: dict[str, np.ndarray] = {}
+        self.keep = np.empty(0, dtype=np.uint64)
+
+    def ready(self, n: int, size: int) -> _Work:
+        if self.key[0] < n or self.key[1] != size:
+            elements = 2 * n * 8 * size
+            dtypes = {
+                "lines": np.uint64,
+                "d": np.uint64,
+                "o": np.uint64,
+                "m": np.uint64,
+                "t": np.uint64,
+                "e": np.uint64,
+            }
+            dtypes |= {"c": np.uint8, "c3": np.uint8, "total": np.uint16, "x": np.uint16}
+            self.store = {name: np.empty(elements, dtype=dt) for name, dt in dtypes.items()}
+            self.store["flat"] = np.empty(n * size * size, dtype=np.uint8)
+            self.store["float"] = np.empty(n * size * size, dtype=np.float64)
+            # N2 pairs a row with the next one in memory: only where both are of one symbol
+            keep = np.full(n * 8 * size, (1 << (size - 1)) - 1, dtype=np.uint64)
+            keep[size - 1 :: size] = 0
+            self.keep = keep
+            self.key = (n, size)
+        return self
+
+    def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        return self.store[name][: math.prod(shape)].reshape(shape)
+
+
+_WORK = _Work()
+
+
+def _penalties(lines: np.ndarray, size: int, work: _Work) -> np.ndarray:
+    """Penalty (n, 8) of every mask of every symbol, with the full ISO rules as segno scores them.
+
+    ``lines`` is (2, n, 8, size) uint64: the rows, then the columns, of each symbol under
+    each mask, module j as bit j. Every operation writes into the scratch arrays of ``work``
+    (a few ~1 MB arrays at 256 symbols, alive at once: they stay in the CPU cache), and the
+    rules share their intermediate results: N1 and N3 both read off the module changes
+    ``d``, N2 reads ``d`` of the rows (issue 16)."""
+    u = np.uint64
+    shape = lines.shape
+    n = shape[1]
+    d, o, m, t, e = (work.get(k, shape) for k in "domte")
+    c, c3 = work.get("c", shape), work.get("c3", shape)
+    total, x = work.get("total", shape), work.get("x", shape)
+    # d, bit p: modules p and p+1 differ (p >= size - 1 counts as a change: the run ends)
+    np.right_shift(lines, u(1), out=d)
+    d ^= lines
+    d |= ~u((1 << (size - 1)) - 1)
+    np.right_shift(d, u(1), out=o)
+    np.bitwise_and(o, d, out=t)  # t = dd, bit p: modules p, p+1, p+2 alternate
+    o |= d  # o, bit p: a change in p..p+2
     # N1: runs of >= 5 equal modules score run - 2 = (windows of 5) + 2 per run
-    eq = ~(lines ^ shr(lines, 1)) & np.uint64((1 << (size - 1)) - 1)
-    win = eq & shr(eq, 1) & shr(eq, 2) & shr(eq, 3)
-    starts = win & ~shl(eq, 1)
-    n1 = _popcount(win) + 2 * _popcount(starts)
-    # N3: 1011101 with 4 light modules before or after it (or at either edge)
-    inv = ~lines & full
-    match = lines & shr(inv, 1) & shr(lines, 2) & shr(lines, 3) & shr(lines, 4) & shr(inv, 5) & shr(lines, 6)
-    match &= np.uint64((1 << (size - 6)) - 1)
-    dark_before = shl(lines, 1) | shl(lines, 2) | shl(lines, 3) | shl(lines, 4)
-    dark_after = shr(lines, 7) | shr(lines, 8) | shr(lines, 9) | shr(lines, 10)
-    edges = one | (one << np.uint64(size - 7))
-    valid = match & ((~dark_before | ~dark_after) | edges)
-    # segno resumes its search 7 modules after a counted pattern, 4 after a rejected one:
-    # a match 4 or 6 modules after a counted one is never looked at.
-    examined = np.full(lines.shape, full, dtype=np.uint64)
-    for _ in range(size):
-        counted = valid & examined
-        new = full & ~(shl(counted, 4) | shl(counted, 6))
-        if np.array_equal(new, examined):
-            break
-        examined = new
-    n3 = _N3 * _popcount(valid & examined)
-    return n1 + n3
-
-
-def _penalties(rows: np.ndarray, cols: np.ndarray, size: int) -> np.ndarray:
-    """Total penalty of (..., size) packed rows and columns of the same symbols."""
-    score = _line_penalties(rows, size) + _line_penalties(cols, size)
-    # N2: 2x2 blocks of one colour, 3 each
-    full = np.uint64((1 << (size - 1)) - 1)
-    one = np.uint64(1)
-    h_eq = ~(rows ^ (rows >> one)) & full
-    v_eq = ~(rows[..., :-1] ^ rows[..., 1:]) & full
-    blocks = h_eq[..., :-1] & h_eq[..., 1:] & v_eq
-    score += 3 * _popcount(blocks)
+    np.right_shift(o, u(2), out=m)
+    m |= o
+    np.invert(m, out=m)  # m = win, bit p: modules p..p+4 equal
+    np.left_shift(d, u(1), out=e)
+    e |= u(1)
+    e &= m  # a window of 5 where a run starts
+    np.bitwise_count(e, out=c)
+    c <<= 1
+    np.add(c, np.bitwise_count(m, out=c3), out=total)
+    # N3: 1011101 = alternate (p..p+2), equal (p+2..p+4), alternate (p+4..p+6), p dark
+    np.right_shift(t, u(4), out=m)
+    m &= t
+    m &= lines
+    np.invert(o, out=o)
+    np.right_shift(o, u(2), out=e)
+    m &= e
+    m &= u((1 << (size - 6)) - 1)
+    # ... with 4 light modules before (p-4..p-1) or after (p+7..p+10) it, or at either
+    # edge; "a dark one among 4" is two doublings of the line
+    np.left_shift(lines, u(1), out=o)
+    o |= lines
+    np.left_shift(o, u(2), out=e)
+    o |= e  # bit q: a dark module in q-3..q
+    np.left_shift(o, u(1), out=e)
+    o >>= u(10)
+    o &= e  # dark before and dark after (never at either edge: outside is light)
+    np.invert(o, out=o)
+    m &= o  # m = the valid N3 patterns
+    np.bitwise_count(m, out=c3)
+    np.multiply(c3, np.uint16(_N3), out=x)
+    total += x
+    # N2 (rows only): 2x2 blocks of one colour, 3 each; a row and the next one in memory
+    rows, row_d = lines[0].reshape(-1), d[0].reshape(-1)
+    blocks = e[0].reshape(-1)
+    np.bitwise_xor(rows[:-1], rows[1:], out=blocks[:-1])
+    blocks[:-1] |= row_d[:-1]
+    blocks[:-1] |= row_d[1:]
+    np.invert(blocks, out=blocks)
+    blocks[:-1] &= work.keep[: blocks.size - 1]
+    blocks[-1] = 0
+    np.bitwise_count(e[0], out=c[0])
+    np.multiply(c[0], np.uint16(3), out=x[0])
+    total[0] += x[0]
+    # (a reduction along 33 modules costs as much as ten bit operations: halve it first;
+    # a symbol's total never nears 2^31, and a line's fits a uint16)
+    total[0] += total[1]
+    score = total[0].sum(axis=-1, dtype=np.int32)
     # N4: balance of dark and light
-    dark = _popcount(rows)
-    percent = dark / float(size * size)
-    score += 10 * (np.abs(percent * 100 - 50) / 5).astype(np.int64)
+    dark = np.bitwise_count(lines[0], out=c[0]).sum(axis=-1, dtype=np.int32)
+    score += 10 * (np.abs(dark * (100 / float(size * size)) - 50) / 5).astype(np.int32)
+    # segno resumes its search 7 modules after a counted N3 pattern, 4 after a rejected
+    # one: a match 4 or 6 modules after a counted one is never looked at. Only lines with
+    # two patterns or more can have one; they are rare, and resolved one by one here.
+    # (Every line through two finder patterns has two, far apart: gather the lines with two
+    # or more, keep those where one is 4 or 6 modules after another, resolve them one by one.)
+    hit = np.flatnonzero(c3 >= 2)
+    valid = m.reshape(-1)[hit]
+    near = valid & ((valid << u(4)) | (valid << u(6)))
+    hit, valid = hit[near != 0], valid[near != 0]
+    if hit.size:
+        full = u((1 << size) - 1)
+        examined = np.full(valid.shape, full, dtype=np.uint64)
+        for _ in range(size):
+            counted = valid & examined
+            new = full & ~((counted << u(4)) | (counted << u(6)))
+            if np.array_equal(new, examined):
+                break
+            examined = new
+        lost = np.bitwise_count(valid & ~examined).astype(np.int32)
+        np.subtract.at(score.reshape(-1), (hit // size) % (n * 8), _N3 * lost)
     return score
 
 
 def encode_matrices(contents: Sequence[bytes], error: str = "M") -> tuple[QrLayout, np.ndarray]:
-    """QR matrices (n, size, size) of 0/1, no quiet zone, for contents of one length."""
+    """QR matrices (n, size, size) of 0/1, no quiet zone, for contents of one length.
+
+    Encoded ``GROUP`` symbols at a time (the CPU cache), into one array."""
     if not contents:
         raise ValueError("nothing to encode")
     length = len(contents[0])
     if any(len(c) != length for c in contents):
         raise ValueError("encode_matrices needs contents of one length; group them first")
     lay = layout(length, error)
-    n = len(contents)
-    data = np.frombuffer(b"".join(contents), dtype=np.uint8).reshape(n, length)
+    data = np.frombuffer(b"".join(contents), dtype=np.uint8).reshape(len(contents), length)
+    out = np.empty((len(contents), lay.size, lay.size), dtype=np.uint8)
+    work = _WORK.ready(min(GROUP, len(contents)), lay.size)
+    for start in range(0, len(contents), GROUP):
+        _encode_group(lay, data[start : start + GROUP], out[start : start + GROUP], work)
+    return lay, out
+
+
+def _pack_lines(out: np.ndarray, work: _Work) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of (n, S, S) matrices of 0/1 as (n, S) uint64, module j as bit j.
+
+    Up to 53 modules a side, two matrix products with the powers of two on one float copy
+    (exact in float64; BLAS makes them ~3x faster than ``np.packbits``, issue 16)."""
+    size = out.shape[1]
+    if size > 53:
+        return _pack(out), _pack(out.transpose(0, 2, 1))
+    square = work.get("float", out.shape)
+    np.copyto(square, out)
+    powers = _powers(size)
+    return np.matmul(square, powers).astype(np.uint64), np.matmul(powers, square).astype(np.uint64)
+
+
+@lru_cache(maxsize=16)
+def _powers(size: int) -> np.ndarray:
+    return 2.0 ** np.arange(size)
+
+
+def _encode_group(lay: QrLayout, data: np.ndarray, out: np.ndarray, work: _Work) -> None:
+    """Matrices of ``data`` (n, data_length) uint8 into ``out`` (n, size, size), n <= ``GROUP``."""
+    n = data.shape[0]
     bits = np.concatenate(
         [
             np.broadcast_to(lay.header_bits, (n, lay.header_bits.size)),
@@ -303,17 +451,17 @@ def encode_matrices(contents: Sequence[bytes], error: str = "M") -> tuple[QrLayo
         parts.append(block)
         ecc_parts.append(_ecc(block, ne))
         offset += nd
-    message = np.concatenate(parts + ecc_parts, axis=1)[:, lay.interleave]
-    flat = np.broadcast_to(lay.base, (n, lay.base.size)).copy()
-    flat[:, lay.positions] = np.unpackbits(message, axis=1)
     size = lay.size
-    square = flat.reshape(n, size, size)
-    rows = _pack(square)[:, None, :] ^ lay.mask_rows[None]
-    cols = _pack(square.transpose(0, 2, 1))[:, None, :] ^ lay.mask_cols[None]
-    best = np.argmin(_penalties(rows, cols, size), axis=1)
-    flat ^= lay.mask_full[best]
+    flat = out.reshape(n, size * size)
+    flat[:] = lay.base
+    flat[:, lay.placement] = np.unpackbits(np.concatenate(parts + ecc_parts, axis=1), axis=1)
+    lines = work.get("lines", (2, n, 8, size))
+    rows, cols = _pack_lines(out, work)
+    np.bitwise_xor(rows[:, None, :], lay.mask_rows[None], out=lines[0])
+    np.bitwise_xor(cols[:, None, :], lay.mask_cols[None], out=lines[1])
+    best = np.argmin(_penalties(lines, size, work), axis=1)
+    flat ^= np.take(lay.mask_full, best, axis=0, out=work.get("flat", (n, size * size)))
     flat[:, lay.info_index] = lay.info_values[best]
-    return lay, flat.reshape(n, size, size)
 
 
 def encode_urls(urls: Sequence[str], error: str = "M") -> tuple[QrLayout, np.ndarray]:

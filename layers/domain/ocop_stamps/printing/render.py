@@ -5,11 +5,12 @@ from ``labels.label_url``), so what is printed is byte-identical to the CSV mani
 to what the scan endpoint answers. QR matrices come from ``ocop_stamps.printing.qr`` (level M or
 higher, 4-module quiet zone). Memory is bounded by one chunk whatever the range.
 
-PDF: drawn with ReportLab on the exact sheet geometry; the QR of each label is written
-straight into the page's content stream as one filled path of module-unit rectangles
-under a ``cm`` transform (crisp at any printer resolution, and ~50x faster than one
-ReportLab call per rectangle). What is the same on every label (product name, OCOP
-stars) is one form XObject drawn once per label. The font is Noto Sans (SIL Open Font
+PDF: drawn with ReportLab on the exact sheet geometry; each label is a few raw operators
+written straight into the page's content stream: the QR as a 1-bit inline image mask
+(``/IM true``, ``/I false``: never interpolated, so modules stay sharp at any printer
+resolution; ~170 bytes of symbol instead of ~290 rectangles, issue 16) and the code as
+text in the font subset. What is the same on every label (product name, OCOP stars) is
+one form XObject drawn once per label. The font is Noto Sans (SIL Open Font
 License 1.1, from the ``fontpkg-noto-sans`` wheel), embedded as a subset so Vietnamese
 diacritics print as they are.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +30,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ocop_stamps.codes.labels import label_url
-from ocop_stamps.codes.scheme import encode_many, group
+from ocop_stamps.codes.scheme import ALPHABET, CODE_LENGTH, encode_many, group
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.text import nfc_text
 from ocop_stamps.printing.qr import QUIET_ZONE, encode_urls
@@ -146,31 +148,80 @@ def _text_block(lay: LabelLayout, info: LabelText) -> tuple[list[str], float, li
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def _rect_table(size: int) -> list[str]:
-    return [f"{c} {r} {w} 1 re" for r in range(size) for c in range(size) for w in range(1, size + 1)]
+def _qr_images(matrices: np.ndarray) -> tuple[str, int]:
+    """Every matrix of a chunk as the data of a 1-bit inline image mask: rows padded to whole
+    bytes, first module in the high bit, ASCIIHex-encoded (the page stream is Flate-compressed
+    around it). One string for the chunk and the length of each symbol's part."""
+    packed = np.packbits(matrices, axis=2)  # (n, size, ceil(size / 8))
+    return packed.tobytes().hex(), 2 * packed[0].size
 
 
-_RECTS: dict[int, list[str]] = {}
+class _CodeText:
+    """The readable code under each QR as raw text operators: the font subset's name, each
+    character's bytes in it (escaped for a PDF string), and its advance width (points at 1 pt)."""
 
+    def __init__(self, c: Any, font_name: str) -> None:
+        from reportlab.lib.rl_accel import escapePDF
+        from reportlab.pdfbase import pdfmetrics
 
-def _runs(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dark horizontal runs of every matrix: ids into the rectangle table, and where each
-    matrix's runs start (``bounds[i]:bounds[i+1]``)."""
-    n, size, _ = matrices.shape
-    padded = np.zeros((n, size, size + 2), dtype=np.int8)
-    padded[:, :, 1:-1] = matrices
-    d = np.diff(padded, axis=2)
-    lab, row, col = np.nonzero(d == 1)
-    ends = np.nonzero(d == -1)[2]
-    ids = (row * size + col) * size + (ends - col - 1)
-    bounds = np.searchsorted(lab, np.arange(n + 1))
-    return ids, bounds
+        font = pdfmetrics.getFont(font_name)
+        chars = ALPHABET + "-"
+        parts = [font.splitString(ch, c._doc) for ch in chars]  # every character in the subset
+        subsets = {subset for part in parts for subset, _ in part}
+        self.uniform = len(subsets) == 1 and all(len(part) == 1 for part in parts)
+        subset = min(subsets)
+        self.chars = set(ALPHABET)
+        self.font = font.getSubsetInternalName(subset, c._doc)
+        escaped = {ch: escapePDF(part[0][1]) for ch, part in zip(chars, parts, strict=True)}
+        self.table = str.maketrans(escaped)
+        # where group() puts each character of a code, and what it puts between them
+        probe = "".join(chr(0x100 + k) for k in range(CODE_LENGTH))
+        shown = group(probe)
+        self.places = np.array([shown.index(ch) for ch in probe])
+        self.filler = np.frombuffer(re.sub("[\u0100-\u01ff]", "0", shown).encode("latin-1"), dtype=np.uint8)
+        # one byte per character, none escaped: a chunk's codes translate in one call
+        self.bytes_table: bytes | None = None
+        if self.uniform and all(len(e) == 1 and 32 < ord(e) < 127 for e in escaped.values()):
+            table = bytearray(range(256))
+            for ch, e in escaped.items():
+                table[ord(ch)] = ord(e)
+            self.bytes_table = bytes(table)
+        width = np.zeros(256)
+        for ch in chars:
+            width[ord(ch)] = pdfmetrics.stringWidth(ch, font_name, 1.0)
+        self.width = width
+
+    def fits(self, codes: list[str]) -> bool:
+        """Whether every code is one this class can set: 16 characters of the code alphabet
+        (anything else goes through ReportLab, character by character)."""
+        joined = "".join(codes)
+        return self.uniform and len(joined) == CODE_LENGTH * len(codes) and set(joined) <= self.chars
+
+    def shown(self, codes: list[str], size: float) -> tuple[list[str], list[float]]:
+        """Each code as ``group`` shows it, as the PDF string's content, and half its width
+        (points at ``size`` points)."""
+        n = len(codes)
+        text = np.frombuffer("".join(codes).encode("ascii"), dtype=np.uint8).reshape(n, CODE_LENGTH)
+        grouped = np.empty((n, self.filler.size), dtype=np.uint8)
+        grouped[:] = self.filler
+        grouped[:, self.places] = text
+        half = (self.width[grouped].sum(axis=1) * (size / 2)).tolist()
+        if self.bytes_table is None:
+            return [group(code).translate(self.table) for code in codes], half
+        width = self.filler.size
+        flat = grouped.tobytes().translate(self.bytes_table).decode("ascii")
+        return [flat[i : i + width] for i in range(0, n * width, width)], half
 
 
 def write_pdf(
     out: BinaryIO, chunks: Iterable[Stamps], sheet: Sheet, info: LabelText, *, cut_marks: bool = False, error: str = "M"
 ) -> int:
-    """Sheets of labels for every stamp of ``chunks``; returns the number of labels."""
+    """Sheets of labels for every stamp of ``chunks``; returns the number of labels.
+
+    Each label is a handful of raw operators appended to the page's content stream: the
+    shared label form, the QR as a 1-bit image mask (not interpolated: crisp at any printer
+    resolution) and the code as text in the embedded font subset (docs/PERFORMANCE.md,
+    issue 16)."""
     from reportlab import rl_config
     from reportlab.pdfgen import canvas as rl_canvas
 
@@ -184,47 +235,70 @@ def write_pdf(
     c.setTitle(f"OCOP — {info.product_name}")
     c.setCreator("ocop-stamps")
     lay: LabelLayout | None = None
-    code_size = 0.0
+    text: _CodeText | None = None
+    slots: list[tuple[str, float, float, str]] = []
+    code_pt = 0.0
     count = 0
     for chunk in chunks:
         qr_layout, matrices = encode_urls(chunk.urls, error)
         if lay is None:
             lay = label_layout(sheet.label_w, sheet.label_h, qr_layout.size)
-            code_size = _code_size(lay, chunk.codes[0])
+            code_pt = _code_size(lay, chunk.codes[0]) * k
             _label_form(c, lay, info, cut_marks)
-        rects = _RECTS.get(qr_layout.size)
-        if rects is None:
-            rects = _RECTS[qr_layout.size] = _rect_table(qr_layout.size)
-        ids, bounds = _runs(matrices)
-        ids_list = ids.tolist()
-        m = lay.module * k
-        code_pt = code_size * k
-        code_cx = (lay.code.x + lay.code.w / 2) * k
-        code_base = (lay.code.y + lay.code.h * 0.8) * k
+            text = _CodeText(c, font)
+            slots = _slots(sheet, lay, qr_layout.size, text.font, code_pt)
+        assert text is not None
+        images, length = _qr_images(matrices)
+        fast = text.fits(chunk.codes)
+        if fast:
+            shown, half_widths = text.shown(chunk.codes, code_pt)
         for i, code in enumerate(chunk.codes):
             slot = count % sheet.per_page
-            if slot == 0 and count:
-                c.showPage()
-            ox, oy = sheet.origin(slot)
-            x_left = ox * k
-            y_top = (page_h - oy) * k
-            c.saveState()
-            c.translate(x_left, y_top - sheet.label_h * k)
-            c.doForm("label")
-            c.restoreState()
-            x0 = x_left + lay.qr.x * k + QUIET_ZONE * m
-            y0 = y_top - lay.qr.y * k - QUIET_ZONE * m
-            body = " ".join([rects[j] for j in ids_list[bounds[i] : bounds[i + 1]]])
-            c._code.append(
-                f"q 0 g {m:.4f} 0 0 {-m:.4f} {x0:.3f} {y0:.3f} cm {body} f Q"
-            )  # raw operators: see module doc
-            c.setFont(font, code_pt)
-            c.drawCentredString(x_left + code_cx, y_top - code_base, group(code))
+            if slot == 0:
+                if count:
+                    c.showPage()
+                c._formsinuse.append("label")
+            before, cx, base, after = slots[slot]
+            image = images[i * length : (i + 1) * length]
+            if fast:
+                c._code.append(f"{before}{image}> EI Q BT {cx - half_widths[i]:.3f} {after}({shown[i]}) Tj ET")
+            else:  # characters in several font subsets, or not a code: ReportLab sets them
+                c._code.append(f"{before}{image}> EI Q")
+                c.setFont(font, code_pt)
+                c.drawCentredString(cx, base, group(code))
             count += 1
     if count:
         c.showPage()
     c.save()
     return count
+
+
+def _slots(sheet: Sheet, lay: LabelLayout, size: int, font: str, code_pt: float) -> list[tuple[str, float, float, str]]:
+    """Per position on the page: the operators before a label's image data (the label form,
+    the image mask's placement and header), the x of the code's centre and its baseline
+    (points), and the text operators after the code's x."""
+    k = PT_PER_MM
+    m = lay.module * k
+    side = size * m
+    out = []
+    for slot in range(sheet.per_page):
+        ox, oy = sheet.origin(slot)
+        x_left = ox * k
+        y_top = (sheet.page_h - oy) * k
+        x0 = x_left + lay.qr.x * k + QUIET_ZONE * m
+        y0 = y_top - lay.qr.y * k - QUIET_ZONE * m - side
+        before = (
+            f"q 1 0 0 1 {x_left:.3f} {y_top - sheet.label_h * k:.3f} cm /{_FORM} Do Q "
+            f"q {side:.4f} 0 0 {side:.4f} {x0:.3f} {y0:.3f} cm "
+            f"BI /W {size} /H {size} /IM true /D [1 0] /I false /F /AHx ID "
+        )
+        cx = x_left + (lay.code.x + lay.code.w / 2) * k
+        base = y_top - (lay.code.y + lay.code.h * 0.8) * k
+        out.append((before, cx, base, f"{base:.3f} Td {font} {code_pt:.3f} Tf "))
+    return out
+
+
+_FORM = "FormXob.label"  # ReportLab's name of the form "label" (doc.getXObjectName)
 
 
 def _label_form(c: Any, lay: LabelLayout, info: LabelText, cut_marks: bool) -> None:
