@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.handlers import Shop, claims, http_event, invoke_json, sample, scan, with_body
+from ocop_stamps.migration import runner
 from ocop_stamps.scanning import verification
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage.models import ProducerItem
@@ -135,6 +136,29 @@ def test_given_a_producer_stored_with_an_old_address_before_the_migration_then_r
     assert "Huyện Phú Bình, Thái Nguyên (nay là Xã Kha Sơn, Tỉnh Thái Nguyên)" in page
     stored = ProducerItem.get(table_keys.producer_key(shop.producer_id), table_keys.PROFILE)
     assert "current" not in stored.address.as_dict()  # reading converts; only the migration writes
+
+
+def test_given_a_producer_stored_with_an_old_address_when_the_migration_runs_then_it_gains_the_current_unit_once(
+    shop: Shop,
+):
+    item = ProducerItem.get(table_keys.producer_key(shop.producer_id), table_keys.PROFILE)
+    entered = {
+        "hamlet": "Xóm Phẩm 1",
+        "commune": "Xã Dương Thành",
+        "district": "Huyện Phú Bình",
+        "province": "Thái Nguyên",
+    }
+    item.address = entered
+    item.save()
+
+    first = runner.run()
+    again = runner.run()
+
+    stored = ProducerItem.get(table_keys.producer_key(shop.producer_id), table_keys.PROFILE).address.as_dict()
+    assert first.changed.get("addresses-34-provinces-2025") == 1
+    assert {k: stored[k] for k in entered} == entered  # what the documents of then say, kept
+    assert stored["current"]["commune"] == "Xã Kha Sơn"
+    assert again.written == 0
 
 
 def _trace(shop: Shop, lot_id: str) -> tuple[int, Any]:

@@ -134,7 +134,7 @@ def serve(args: argparse.Namespace) -> int:
                 if any(backend.FEATURES[name][1] for name in missing):
                     return 2
             migrated = backend.migrate()  # records of an earlier run (a persistent endpoint) in today's shape
-            if migrated["written"] or migrated["conflicts"]:
+            if migrated["written"] or migrated["conflicts"] or migrated["scans_home_province"]["updated"]:
                 print(f"Di chuyển dữ liệu / migration: {migrated}", flush=True)
             # print jobs: moto bucket and queues, presigned links served by this server,
             # the label worker's own handler fed from the queue by a background thread

@@ -131,11 +131,13 @@ def create_tables(template: dict[str, Any] | None = None) -> list[str]:
 
 
 def migrate() -> dict[str, Any]:
-    """Bring stored catalog items to today's shape (``ocop_stamps.migration``, idempotent), as
-    ``make migrate`` does for a deployed stack; the report as JSON."""
+    """Bring stored catalog items to today's shape (``ocop_stamps.migration``, idempotent) and
+    old scan lines their producer's province (``storage.backfill``), as ``make migrate`` does for
+    a deployed stack; the report as JSON."""
     from ocop_stamps.migration import runner
+    from ocop_stamps.storage import backfill
 
-    return runner.run().to_json()
+    return {**runner.run().to_json(), "scans_home_province": backfill.home_provinces()}
 
 
 _MOTO_LOCK = threading.RLock()

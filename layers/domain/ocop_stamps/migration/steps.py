@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.ocop import current_rating, is_legacy_rating
 from ocop_stamps.core.vocabulary import LEGACY_GROUPS
+from ocop_stamps.places.addresses import migrate_address
 
 Item = dict[str, Any]
 
@@ -48,8 +50,27 @@ def product_ratings(item: Item) -> Item:
     return out
 
 
+def _address_field(item: Item, field: str, recorded_on: Any) -> Item:
+    address = migrate_address(item.get(field), recorded_on=day_of(recorded_on))
+    return item if address is None else {**item, field: address}
+
+
+def producer_address(item: Item) -> Item:
+    """A producer's address from before 1 July 2025 keeps every field as entered and gains
+    ``current`` (today's province and commune, or the candidates of a split commune:
+    ``places.addresses.migrate_address``), as of the day the producer was registered."""
+    return _address_field(item, "address", item.get("created_at"))
+
+
+def lot_origin(item: Item) -> Item:
+    """A lot's raw-material origin likewise, as of its production date."""
+    return _address_field(item, "origin", item.get("production_date"))
+
+
 STEPS: tuple[Step, ...] = (
     Step("ocop-groups-148-2023", ("product",), product_groups),
     Step("ocop-ratings-decision-certificate", ("product",), product_ratings),
+    Step("addresses-34-provinces-2025", ("producer",), producer_address),
+    Step("origins-34-provinces-2025", ("lot",), lot_origin),
 )
 """Every step, in the order they run."""
