@@ -318,7 +318,7 @@ def test_given_a_lot_then_its_trace_gives_one_step_back_and_one_step_forward(sho
     void(shop, first_serial=10, last_serial=19, reason="lost")
     status, trace = producer_call(shop, "GET", f"/lots/{shop.lot['lot_id']}/trace", "/lots/{lot_id}/trace")
     assert status == 200 and trace["format"] == "ocop-trace/1"
-    assert trace["one_step_back"]["raw_material_origin"]["commune"] == "Xã Dương Thành"
+    assert trace["one_step_back"]["raw_material_origin"]["commune"] == "Xã Kha Sơn"
     assert trace["one_step_back"]["certifications"] == ["VietGAP"]
     forward = trace["one_step_forward"]
     assert forward["stamps_bound"] == 400 and forward["stamps_voided"] == 10
