@@ -332,11 +332,20 @@ def count_scan(
         StampItem.first_scan_at.set(StampItem.first_scan_at | now),
         StampItem.last_scan_at.set(now),
     ]
-    if province:
-        actions.append(StampItem.first_province.set(StampItem.first_province | province))
+    # The first scan fixes the place, known or not: a later scan's place is never "first checked in".
+    actions.append(StampItem.first_province.set(StampItem.first_province | (province or UNPLACED)))
     if scanner:
         actions.append(StampItem.scanners.add({scanner}))
     stamp.update(actions=actions)
+    return _placed(stamp)
+
+
+UNPLACED = "?"  # stored as first_province when the first scan had no place; read back as None
+
+
+def _placed(stamp: StampItem) -> StampItem:
+    if stamp.first_province == UNPLACED:
+        stamp.first_province = None
     return stamp
 
 
@@ -345,7 +354,7 @@ def count_scan(
 def get_stamp(code: str) -> StampItem | None:
     """The stamp's current counter and scanners (one strongly consistent GetItem), None if never scanned."""
     try:
-        return StampItem.get(code, consistent_read=True)
+        return _placed(StampItem.get(code, consistent_read=True))
     except DoesNotExist:
         return None
 
