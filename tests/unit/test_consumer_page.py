@@ -268,8 +268,24 @@ def test_given_a_stamp_voided_for_any_reason_when_its_page_is_read_then_the_reas
     vi_text, en_text = Page(render(res, "vi")).visible, Page(render(res, "en")).visible
 
     vi, en = VOID_REASON_LABELS[reason]
-    assert f"(lý do: {vi})" in vi_text and reason.value not in vi_text
-    assert f"(reason: {en})" in en_text
+    assert reason.value not in vi_text
+    if reason is VoidReason.other:  # "lý do: lý do khác" says nothing: no reason clause at all
+        assert "lý do" not in vi_text and "reason:" not in en_text
+    else:
+        assert f"(lý do: {vi})" in vi_text
+        assert f"(reason: {en})" in en_text
+
+
+@pytest.mark.parametrize("reason", ["lost in transit", "unknown_key", "damaged "])
+def test_given_a_void_reason_the_vocabulary_does_not_know_when_the_page_is_read_then_no_raw_value_shows(
+    reason: str,
+) -> None:
+    res = result("void", void={"reason": reason, "voided_at": "2026-11-21T03:00:00Z"})
+
+    vi_text = Page(render(res, "vi")).visible
+
+    assert reason.strip() not in vi_text and "lý do" not in vi_text
+    assert "Nhà sản xuất đã hủy mã tem này ngày 21/11/2026." in vi_text
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

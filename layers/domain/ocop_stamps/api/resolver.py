@@ -75,7 +75,7 @@ def within_limit(result: dict[str, Any]) -> dict[str, Any]:
         "The answer would be larger than the 6 MB an API response may carry; ask for a smaller "
         "page or range (limit, rows, from/to) and follow the Link to the next part.",
         "Kết quả quá lớn: một phản hồi API chỉ được tối đa 6 MB; hãy yêu cầu trang hoặc khoảng nhỏ hơn "
-        "(limit, rows, from/to) rồi theo liên kết Link để tải phần tiếp theo.",
+        "(tham số `limit`, `rows`, `from`/`to`) rồi theo liên kết `Link` để tải phần tiếp theo.",
     )
     return {"statusCode": 422, "headers": {"Content-Type": JSON}, "body": json_text(body), "isBase64Encoded": False}
 

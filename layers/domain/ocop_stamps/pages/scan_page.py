@@ -42,6 +42,7 @@ from ocop_stamps.core.vocabulary import (
     RatingAction,
     RatingStatus,
     Verdict,
+    VoidReason,
     ascii_text,
     current_group,
 )
@@ -149,12 +150,13 @@ def _t(key: str, lang: str, **values: str) -> str:
 
 
 def _named(labels: Mapping[Any, Label], value: Any, lang: str) -> str:
-    """The label of an enum value (``core.vocabulary``) in ``lang``; a value it does not know, as given."""
+    """The label of an enum value (``core.vocabulary``) in ``lang``; nothing for a value it does not
+    know (a raw key never reaches the page: docs/WORDS.md)."""
     if not value:
         return ""
     pair = labels.get(str(value))
     if pair is None:
-        return _e(value)
+        return ""
     return _e(pair[1] if lang == "en" else pair[0])
 
 
@@ -379,8 +381,7 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     elif verdict == "void":
         info = result.get("void") or {}
         when = _t("on_date", lang, date=_e(fmt_day(info.get("voided_at")))) if info.get("voided_at") else ""
-        reason = info.get("reason")
-        why = _t("reason", lang, reason=_named(VOID_REASON_LABELS, reason, lang)) if reason else ""
+        why = _void_reason(info.get("reason"), lang)
         title, body = _t("void", lang), [p(_t("void_d", lang, when=when, why=why))]
     elif verdict == "recalled":
         info = result.get("recall") or {}
@@ -411,6 +412,14 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         body.insert(0, p(f"<strong>{mismatch}</strong>"))
         look = "lot_mismatch" if look == Verdict.genuine else look
     return _banner(look, title, body, verdict)
+
+
+def _void_reason(reason: Any, lang: str) -> str:
+    """' (lý do: tem thất lạc)' for a reason the vocabulary names; nothing for ``other`` (it says
+    nothing) nor for a stored value it does not know (never a raw key on the page)."""
+    if not reason or str(reason) == VoidReason.other or str(reason) not in VOID_REASON_LABELS:
+        return ""
+    return _t("reason", lang, reason=_named(VOID_REASON_LABELS, reason, lang))
 
 
 def _lot_mismatch(result: dict[str, Any], lang: str) -> str:
