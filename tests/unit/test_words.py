@@ -253,3 +253,34 @@ def test_given_every_vietnamese_text_of_the_domain_then_no_raw_key_and_no_englis
         if found
     ]
     assert faults == []
+
+
+# --- request fields in Vietnamese sentences ------------------------------------------------------
+def _request_fields() -> set[str]:
+    import importlib
+    import pkgutil
+
+    import ocop_stamps
+    from ocop_stamps.core.schema import Strict
+
+    names: set[str] = set()
+    for info in pkgutil.walk_packages(ocop_stamps.__path__, "ocop_stamps."):
+        if info.name.rsplit(".", 1)[-1] in ("schemas", "schema"):
+            for thing in vars(importlib.import_module(info.name)).values():
+                if isinstance(thing, type) and issubclass(thing, Strict):
+                    names |= set(thing.model_fields)
+    return names
+
+
+def test_given_every_field_of_every_request_body_then_the_catalogue_has_its_words() -> None:
+    fields = _request_fields()
+    assert "expiry_date" in fields  # the walk found the schemas
+    assert sorted(f for f in fields if f"field.{f}" not in vi.TEXTS) == []
+
+
+def test_given_an_invalid_field_when_named_in_vietnamese_then_its_words_come_first_and_its_path_in_backticks() -> None:
+    from ocop_stamps.api.resolver import field_vi
+
+    assert field_vi("expiry_date") == "hạn sử dụng (`expiry_date`)"
+    assert field_vi("process_steps.0.place.commune") == "xã, phường, đặc khu (`process_steps.0.place.commune`)"
+    assert field_vi("body") == "`body`"  # no words for it: the path alone, still in backticks
