@@ -284,3 +284,18 @@ def test_given_an_invalid_field_when_named_in_vietnamese_then_its_words_come_fir
     assert field_vi("expiry_date") == "hạn sử dụng (`expiry_date`)"
     assert field_vi("process_steps.0.place.commune") == "xã, phường, đặc khu (`process_steps.0.place.commune`)"
     assert field_vi("body") == "`body`"  # no words for it: the path alone, still in backticks
+
+
+def test_given_a_production_date_in_the_future_when_refused_then_the_vietnamese_names_the_field_and_no_calque() -> None:
+    from ocop_stamps.api.resolver import _summary
+    from ocop_stamps.core import dates
+
+    _, message_vi = _summary(
+        [{"field": "production_date", "problem": dates.PAST.too_late}, {"field": "lot_code", "problem": "missing"}]
+    )
+
+    assert message_vi == (
+        "Một số trường bị thiếu hoặc không hợp lệ: ngày sản xuất (`production_date`): không được sau ngày hôm nay; "
+        "mã lô (`lot_code`). Xem chi tiết."
+    )
+    assert "tương lai" not in message_vi
