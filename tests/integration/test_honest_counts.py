@@ -98,7 +98,7 @@ def test_given_a_link_shared_in_a_chat_then_the_unfurler_gets_open_graph_tags_an
         assert status == 200 and headers["cache-control"] == "no-store" and headers["x-robots-tag"] == "noindex"
         assert '<meta property="og:title" content="Cao ngựa bạch Hoan Hoa">' in page
         description = re.search(r'property="og:description" content="([^"]+)"', page)
-        assert description and description.group(1).startswith("Cơ sở chế biến cao ngựa bạch Hoan Hoa · OCOP 3 sao")
+        assert description and description.group(1).startswith("Cơ sở chế biến cao ngựa bạch Hoan Hoa · Sản phẩm OCOP 3 sao")
         assert '<meta property="og:site_name" content="Tem truy xuất OCOP">' in page
         assert "Tem chính hãng" not in page and "data-verdict" not in page and "đã được kiểm tra" not in page
     assert scan_count(stamp) == 0
@@ -235,7 +235,7 @@ def test_given_a_language_link_from_the_first_scan_when_opened_after_15_more_the
 ):
     status, _, page = visit(f"/v/{stamp}", html=True)
     link = re.search(r'class=lang href="([^"]+)"', page)
-    assert status == 200 and link and "Đây là lần kiểm tra đầu tiên" in page
+    assert status == 200 and link and "Đây là lần đầu tiên mã này được kiểm tra" in page
     view = unquote(re.search(r"view=([^&\"]+)", link.group(1).replace("&amp;", "&")).group(1))
     others = networks(7)
     for n in range(15):
@@ -262,7 +262,7 @@ def test_given_a_page_that_fails_to_render_then_its_verdict_still_answers_and_it
     monkeypatch.setattr(scan_page, "render", broken)
     status, _, page = visit(f"/v/{stamp}", html=True)
 
-    assert status == 200 and 'data-verdict="genuine"' in page and "<h1>Tem chính hãng</h1>" in page
+    assert status == 200 and 'data-verdict="genuine"' in page and "<h1>Tem chính hãng: mã do hệ thống cấp" in page
     retry = re.search(r'<a href="([^"]+)">Tải lại trang đầy đủ</a>', page)
     assert retry and scan_count(stamp) == 1
     path, _, query = retry.group(1).replace("&amp;", "&").partition("?")
