@@ -98,7 +98,9 @@ def test_given_a_link_shared_in_a_chat_then_the_unfurler_gets_open_graph_tags_an
         assert status == 200 and headers["cache-control"] == "no-store" and headers["x-robots-tag"] == "noindex"
         assert '<meta property="og:title" content="Cao ngựa bạch Hoan Hoa">' in page
         description = re.search(r'property="og:description" content="([^"]+)"', page)
-        assert description and description.group(1).startswith("Cơ sở chế biến cao ngựa bạch Hoan Hoa · Sản phẩm OCOP 3 sao")
+        assert description and description.group(1).startswith(
+            "Cơ sở chế biến cao ngựa bạch Hoan Hoa · Sản phẩm OCOP 3 sao"
+        )
         assert '<meta property="og:site_name" content="Tem truy xuất OCOP">' in page
         assert "Tem chính hãng" not in page and "data-verdict" not in page and "đã được kiểm tra" not in page
     assert scan_count(stamp) == 0
