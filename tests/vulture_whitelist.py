@@ -94,3 +94,18 @@ _.retries_faults
 # two; ``all_items`` is set on a moto Table for one Query, and moto's ``Table.query`` calls it.
 _.__wrapped__
 _.all_items
+
+# Enum members of core.vocabulary reached only by iterating their enum (their labels are
+# built from the catalogue, core.words, as ``{m: words.pair(f"section.{m.value}") for m in Enum}``)
+# and by value from requests and stored items.
+_.household  # ProducerKind
+_.cooperative  # ProducerKind
+_.cooperative_group  # ProducerKind
+_.enterprise  # ProducerKind
+_.individual  # ProducerKind
+_.ornamental  # OcopGroup
+_.community_tourism  # OcopGroup
+_.damaged  # VoidReason
+_.stolen  # VoidReason
+_.destroyed  # VoidReason
+_.misprinted  # VoidReason

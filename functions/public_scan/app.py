@@ -179,14 +179,14 @@ def typed_code() -> Response:
             400,
             "repeated_parameter",
             "The query parameter 'code' is given more than once, with different values.",
-            "Tham số 'code' xuất hiện nhiều lần với các giá trị khác nhau.",
+            "Tham số `code` xuất hiện nhiều lần với các giá trị khác nhau.",
             {"parameter": "code"},
         )
     code = next(iter(codes.values()), "")
     lang = choose_lang(query, headers)
     if not code:
         if wants_json(headers.get("accept", "")):
-            return error_response(400, "missing_code", "Give ?code=….", "Hãy cho tham số ?code=….")
+            return error_response(400, "missing_code", "Give ?code=….", "Hãy cho tham số `?code=…`.")
         return _html(200, scan_page.render_lookup(lang))
     return _answer_scan(code[:64], "typed", f"/v?code={quote(code[:64], safe='')}")
 
@@ -247,7 +247,7 @@ def _bad_link(message: str) -> Response:
     headers, query = _request()
     extra = {**CORS, **NO_STORE}
     if wants_json(headers.get("accept", "")) or wants(headers.get("accept", ""), LINKSET):
-        vi = "Đường dẫn không đúng cú pháp GS1 Digital Link."
+        vi = "Đường dẫn không đúng định dạng GS1 Digital Link."
         return json_response(400, {"error": {"code": "bad_digital_link", "message": message, "message_vi": vi}}, extra)
     return Response(
         status_code=400,
@@ -266,7 +266,7 @@ def _not_found(what: str = "stamp") -> Response:
         ),
         "link_type": (
             "No link of the requested type for this item (see ?linkType=linkset).",
-            "Không có liên kết thuộc loại được yêu cầu cho mặt hàng này (xem ?linkType=linkset).",
+            "Không có liên kết thuộc loại được yêu cầu cho mặt hàng này (xem `?linkType=linkset`).",
         ),
     }[what]
     return json_response(404, error_body("not_found", en, vi), {**CORS, **NO_STORE})

@@ -60,10 +60,10 @@ pytestmark = [
 ]
 
 BANNERS = {
-    "genuine": "Sản phẩm chính hãng",
+    "genuine": "Tem chính hãng",
     "not_activated": "Tem chưa được kích hoạt",
     "expired": "Sản phẩm đã hết hạn sử dụng",
-    "recalled": "Lô hàng này đã bị thu hồi — không sử dụng",
+    "recalled": "Lô hàng này đã bị thu hồi — đừng sử dụng",
     "void": "Tem đã bị hủy",
     "mistyped": "Mã không đúng — hãy kiểm tra lại mã",
 }

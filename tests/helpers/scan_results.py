@@ -12,7 +12,7 @@ GENUINE: dict[str, Any] = {
     "code_display": "1ABC-DEFG-HJKM-NPQR",
     "verdict": "genuine",
     "verdicts": ["genuine"],
-    "message": {"vi": "Sản phẩm chính hãng", "en": "Genuine product"},
+    "message": {"vi": "Tem chính hãng", "en": "Genuine stamp"},
     "scanned_at": "2026-11-23T06:00:00.000Z",
     "scan": {"count": 1, "first_scanned_at": "2026-11-23T06:00:00.000Z", "first_province": "VN-04"},
     "stamp": {"batch_id": "7", "serial": 42},
@@ -113,11 +113,11 @@ UNKNOWN = {
 TYPO = {**UNKNOWN, "hint": "check_code"}
 
 BANNERS = {
-    "genuine": (GENUINE, "Sản phẩm chính hãng", "Genuine product"),
+    "genuine": (GENUINE, "Tem chính hãng", "Genuine stamp"),
     "repeat": (REPEAT, "Cảnh báo: mã tem này đã được kiểm tra 14 lần", "Warning: this code has been checked 14 times"),
     "not_activated": (NOT_ACTIVATED, "Tem chưa được kích hoạt", "Stamp not activated"),
     "void": (VOID, "Tem đã bị hủy", "Stamp cancelled"),
-    "recalled": (RECALLED, "Lô hàng này đã bị thu hồi — không sử dụng", "This lot has been recalled — do not use it"),
+    "recalled": (RECALLED, "Lô hàng này đã bị thu hồi — đừng sử dụng", "This lot has been recalled — do not use it"),
     "expired": (EXPIRED, "Sản phẩm đã hết hạn sử dụng", "This product is past its expiry date"),
     "unknown": (
         UNKNOWN,

@@ -83,9 +83,9 @@ def test_given_the_same_url_with_accept_json_then_the_verdict_as_json(shop: Shop
 @pytest.mark.parametrize(
     ("query", "accept_language", "lang", "title"),
     [
-        (None, "en-GB,en;q=0.9", "en", "Genuine product"),
-        ({"lang": "en"}, "vi-VN,vi;q=0.9", "en", "Genuine product"),
-        ({"lang": "vi"}, "en-GB", "vi", "Sản phẩm chính hãng"),
+        (None, "en-GB,en;q=0.9", "en", "Genuine stamp"),
+        ({"lang": "en"}, "vi-VN,vi;q=0.9", "en", "Genuine stamp"),
+        ({"lang": "vi"}, "en-GB", "vi", "Tem chính hãng"),
     ],
 )
 def test_given_a_language_asked_for_then_the_page_is_in_it_and_the_switch_keeps_it_in_the_url(
@@ -128,7 +128,7 @@ def test_given_a_code_typed_in_lower_case_with_spaces_and_hyphens_then_the_same_
 
     status, _, body = typed(loose)
 
-    assert status == 200 and "<h1>Sản phẩm chính hãng</h1>" in body
+    assert status == 200 and "<h1>Tem chính hãng</h1>" in body
     assert _stamp_count(code) == 1
     assert [r["channel"] for r in _log(code)] == ["typed"]
 
@@ -153,7 +153,7 @@ def test_given_a_typed_code_in_english_then_the_answer_and_its_switch_keep_the_c
 
     _, _, body = typed(code, **{"accept-language": "en"})
 
-    assert "<h1>Genuine product</h1>" in body
+    assert "<h1>Genuine stamp</h1>" in body
     assert re.search(rf'href="/v\?code={code}&amp;view=[^"&]+&amp;lang=vi"', body)
 
 

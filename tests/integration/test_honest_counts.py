@@ -98,9 +98,11 @@ def test_given_a_link_shared_in_a_chat_then_the_unfurler_gets_open_graph_tags_an
         assert status == 200 and headers["cache-control"] == "no-store" and headers["x-robots-tag"] == "noindex"
         assert '<meta property="og:title" content="Cao ngựa bạch Hoan Hoa">' in page
         description = re.search(r'property="og:description" content="([^"]+)"', page)
-        assert description and description.group(1).startswith("Cơ sở chế biến cao ngựa bạch Hoan Hoa · OCOP 3 sao")
+        assert description and description.group(1).startswith(
+            "Cơ sở chế biến cao ngựa bạch Hoan Hoa · Sản phẩm OCOP 3 sao"
+        )
         assert '<meta property="og:site_name" content="Tem truy xuất OCOP">' in page
-        assert "Sản phẩm chính hãng" not in page and "data-verdict" not in page and "đã được kiểm tra" not in page
+        assert "Tem chính hãng" not in page and "data-verdict" not in page and "đã được kiểm tra" not in page
     assert scan_count(stamp) == 0
 
 
@@ -148,8 +150,8 @@ def test_given_a_buyer_checking_their_jar_five_times_then_genuine_all_from_this_
         visit(f"/v/{stamp}", ua=ZALO_IN_APP)
     status, _, page = visit(f"/v/{stamp}", ua=ZALO_IN_APP, html=True)
 
-    assert status == 200 and "<h1>Sản phẩm chính hãng</h1>" in page
-    assert "Mã này đã được kiểm tra 5 lần, tất cả từ thiết bị này." in page
+    assert status == 200 and "<h1>Tem chính hãng</h1>" in page
+    assert "Mã này đã được kiểm tra 5 lần, đều từ thiết bị này." in page
     body = visit(f"/v/{stamp}")[2]
     assert body["verdict"] == "genuine" and body["scan"]["count"] == 6 and body["scan"]["this_device_only"] is True
     detector()
@@ -235,7 +237,7 @@ def test_given_a_language_link_from_the_first_scan_when_opened_after_15_more_the
 ):
     status, _, page = visit(f"/v/{stamp}", html=True)
     link = re.search(r'class=lang href="([^"]+)"', page)
-    assert status == 200 and link and "Đây là lần kiểm tra đầu tiên" in page
+    assert status == 200 and link and "Đây là lần đầu tiên mã này được kiểm tra" in page
     view = unquote(re.search(r"view=([^&\"]+)", link.group(1).replace("&amp;", "&")).group(1))
     others = networks(7)
     for n in range(15):
@@ -262,7 +264,7 @@ def test_given_a_page_that_fails_to_render_then_its_verdict_still_answers_and_it
     monkeypatch.setattr(scan_page, "render", broken)
     status, _, page = visit(f"/v/{stamp}", html=True)
 
-    assert status == 200 and 'data-verdict="genuine"' in page and "<h1>Sản phẩm chính hãng</h1>" in page
+    assert status == 200 and 'data-verdict="genuine"' in page and "<h1>Tem chính hãng: mã do hệ thống cấp" in page
     retry = re.search(r'<a href="([^"]+)">Tải lại trang đầy đủ</a>', page)
     assert retry and scan_count(stamp) == 1
     path, _, query = retry.group(1).replace("&amp;", "&").partition("?")
@@ -272,7 +274,7 @@ def test_given_a_page_that_fails_to_render_then_its_verdict_still_answers_and_it
     monkeypatch.setattr(scan_page, "render", real)
     status, _, full = visit(path, html=True, query=params)  # and once it works again
 
-    assert status == 200 and "<h1>Sản phẩm chính hãng</h1>" in full and "id=product" in full
+    assert status == 200 and "<h1>Tem chính hãng</h1>" in full and "id=product" in full
     assert scan_count(stamp) == 1 and len(log_lines(stamp)) == 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -157,6 +158,9 @@ def test_given_a_recall_twice_or_a_lift_without_recall_then_409(shop: Shop):
     assert recall(shop)[0] == 201
     status, body = recall(shop)
     assert status == 409 and "already recalled" in body["error"]["message"]
+    # the day it was recalled as a Vietnamese reader writes it (HH:MM, dd/mm/yyyy, Vietnam time), never stored UTC
+    assert re.search(r"đã bị thu hồi từ \d\d:\d\d, \d\d/\d\d/\d{4}\.$", body["error"]["message_vi"])
+    assert "T" not in body["error"]["message_vi"].split("từ ")[-1] and "Z" not in body["error"]["message_vi"]
 
 
 def test_given_an_admin_then_any_lot_can_be_recalled_but_another_producer_cannot(shop: Shop):

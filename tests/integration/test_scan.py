@@ -16,7 +16,7 @@ def test_given_an_activated_stamp_when_scanned_then_genuine_with_product_produce
     status, body = scan(code)
     assert status == 200
     assert body["verdict"] == "genuine" and body["verdicts"] == ["genuine"]
-    assert body["message"]["vi"] == "Sản phẩm chính hãng"
+    assert body["message"]["vi"] == "Tem chính hãng: mã do hệ thống cấp và đã được gắn với lô sản xuất"
     assert body["product"]["name"] == "Cao ngựa bạch Hoan Hoa"
     assert body["product"]["ocop"]["stars"] == 3
     assert body["producer"]["name"] == "Cơ sở chế biến cao ngựa bạch Hoan Hoa"
@@ -127,7 +127,7 @@ def test_given_a_browser_then_an_html_page_in_vietnamese_that_no_cache_keeps(sho
     assert status == 200
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert headers["cache-control"] == "no-store"
-    assert "<html lang=vi>" in body and "Sản phẩm chính hãng" in body and "★★★" in body
+    assert "<html lang=vi>" in body and "Tem chính hãng" in body and "★★★" in body
 
 
 def test_given_producer_typed_text_with_markup_then_the_page_shows_it_inert(aws):

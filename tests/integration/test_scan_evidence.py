@@ -47,8 +47,8 @@ def test_given_a_label_naming_another_lot_then_the_page_says_so_and_the_stamp_st
     _, _, body = resolve(_dl(code, "WRONG-LOT"), accept="application/json")
 
     assert status == 200 and 'data-verdict="genuine"' in vi
-    assert f"Lô in trên nhãn (WRONG-LOT) không phải là lô mà nhà sản xuất đã gắn tem này vào ({LOT})" in vi
-    assert f"The lot printed on the label (WRONG-LOT) is not the lot this stamp was bound to ({LOT})" in en
+    assert f"Nhãn ghi lô WRONG-LOT, nhưng nhà sản xuất đã gắn tem này với lô {LOT}." in vi
+    assert f"The label names lot WRONG-LOT, but the producer bound this stamp to lot {LOT}." in en
     assert "<details id=report open>" in vi  # the report form is open, as for other evidence
     answer = json.loads(body)
     assert answer["verdict"] == "genuine"

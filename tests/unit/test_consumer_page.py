@@ -96,6 +96,28 @@ def test_given_a_repeat_then_the_count_first_date_and_province_and_what_to_do_ar
     assert "First checked 09:30, 20/11/2026 in Cao Bằng." in Page(render(REPEAT, "en")).visible
 
 
+def test_given_a_repeat_then_a_buyer_who_already_bought_is_told_to_keep_the_receipt() -> None:
+    text = Page(render(REPEAT)).visible
+
+    assert "nếu chưa mua, đừng mua; nếu đã mua, hãy giữ hóa đơn" in text
+    assert "đừng mua, hoặc giữ hóa đơn" not in text  # said the opposite of what a buyer should do
+    assert "if you have, keep the receipt" in Page(render(REPEAT, "en")).visible
+
+
+def test_given_a_genuine_stamp_then_the_page_speaks_of_the_stamp_and_says_what_was_checked() -> None:
+    page = Page(render(GENUINE))
+
+    assert " ".join(page.h1) == "Tem chính hãng"  # a valid stamp does not prove the product inside
+    assert "Sản phẩm chính hãng" not in page.visible
+    assert "Đã kiểm tra: mã tem do hệ thống tem truy xuất OCOP cấp, được nhà sản xuất gắn với lô hàng" in page.visible
+
+
+def test_given_a_mistyped_code_then_the_page_says_how_many_characters_a_code_has_in_plain_vietnamese() -> None:
+    text = Page(render(TYPO)).visible
+
+    assert "Mã gồm 16 ký tự chữ và số" in text and "16 chữ và số" not in text.replace("16 ký tự chữ và số", "")
+
+
 def test_given_a_recall_then_the_producers_message_date_and_advice_are_shown() -> None:
     text = Page(render(RECALLED)).visible
 
@@ -268,8 +290,24 @@ def test_given_a_stamp_voided_for_any_reason_when_its_page_is_read_then_the_reas
     vi_text, en_text = Page(render(res, "vi")).visible, Page(render(res, "en")).visible
 
     vi, en = VOID_REASON_LABELS[reason]
-    assert f"(lý do: {vi})" in vi_text and reason.value not in vi_text
-    assert f"(reason: {en})" in en_text
+    assert reason.value not in vi_text
+    if reason is VoidReason.other:  # "lý do: lý do khác" says nothing: no reason clause at all
+        assert "lý do" not in vi_text and "reason:" not in en_text
+    else:
+        assert f"(lý do: {vi})" in vi_text
+        assert f"(reason: {en})" in en_text
+
+
+@pytest.mark.parametrize("reason", ["lost in transit", "unknown_key", "damaged "])
+def test_given_a_void_reason_the_vocabulary_does_not_know_when_the_page_is_read_then_no_raw_value_shows(
+    reason: str,
+) -> None:
+    res = result("void", void={"reason": reason, "voided_at": "2026-11-21T03:00:00Z"})
+
+    vi_text = Page(render(res, "vi")).visible
+
+    assert reason.strip() not in vi_text and "lý do" not in vi_text
+    assert "Nhà sản xuất đã hủy mã tem này ngày 21/11/2026." in vi_text
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

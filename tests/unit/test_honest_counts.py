@@ -141,8 +141,8 @@ def test_given_a_phone_whose_ipv6_address_changes_then_the_same_scanner():
 # --- what the pages say --------------------------------------------------------------------------
 def test_given_a_buyer_checking_their_own_jar_five_times_then_the_page_says_all_from_this_device():
     page = scan_page.render(result("genuine", scan={"count": 5, "scanners": 1, "this_device_only": True}))
-    assert "Sản phẩm chính hãng" in page
-    assert "Mã này đã được kiểm tra 5 lần, tất cả từ thiết bị này." in page
+    assert "Tem chính hãng" in page
+    assert "Mã này đã được kiểm tra 5 lần, đều từ thiết bị này." in page
     english = scan_page.render(result("genuine", scan={"count": 5, "this_device_only": True}), "en")
     assert "This code has been checked 5 times, all from this device." in english
 

@@ -61,7 +61,7 @@ def body_text(event: Mapping[str, Any]) -> str | None:
     if media_type not in ("", "application/json"):
         raise _malformed(
             f"the body is {media_type}; send JSON with Content-Type: application/json",
-            f"nội dung gửi lên là {media_type}; hãy gửi JSON với Content-Type: application/json",
+            f"nội dung gửi lên có kiểu {media_type}; hãy gửi JSON với tiêu đề `Content-Type: application/json`",
             "content-type",
         )
     if body is None or body == "":

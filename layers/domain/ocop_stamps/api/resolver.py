@@ -24,6 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from ocop_stamps.api.public_router import JSON, error_body, json_text
 from ocop_stamps.api.reading import read_json, request_problem, with_text_parameters
 from ocop_stamps.api.responses import error_response, json_response
+from ocop_stamps.core import words
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import DomainError, unavailable
 from ocop_stamps.core.limits import fits, payload_bytes
@@ -75,7 +76,7 @@ def within_limit(result: dict[str, Any]) -> dict[str, Any]:
         "The answer would be larger than the 6 MB an API response may carry; ask for a smaller "
         "page or range (limit, rows, from/to) and follow the Link to the next part.",
         "Kết quả quá lớn: một phản hồi API chỉ được tối đa 6 MB; hãy yêu cầu trang hoặc khoảng nhỏ hơn "
-        "(limit, rows, from/to) rồi theo liên kết Link để tải phần tiếp theo.",
+        "(tham số `limit`, `rows`, `from`/`to`) rồi theo liên kết `Link` để tải phần tiếp theo.",
     )
     return {"statusCode": 422, "headers": {"Content-Type": JSON}, "body": json_text(body), "isBase64Encoded": False}
 
@@ -97,13 +98,24 @@ def _summary(details: list[dict[str, Any]]) -> tuple[str, str]:
         return f"The request is not valid: {problem}.", f"Yêu cầu không hợp lệ: {RULES_VI.get(problem, problem)}."
     shown = details[:5]
     fields = ", ".join(d["field"] + (f" ({d['problem']})" if d["problem"] in RULES_VI else "") for d in shown)
-    fields_vi = ", ".join(
-        d["field"] + (f" ({RULES_VI[d['problem']]})" if d["problem"] in RULES_VI else "") for d in shown
+    fields_vi = "; ".join(
+        field_vi(d["field"]) + (f": {RULES_VI[d['problem']]}" if d["problem"] in RULES_VI else "") for d in shown
     )
     return (
         f"Some fields are missing or invalid: {fields}. See details.",
         f"Một số trường bị thiếu hoặc không hợp lệ: {fields_vi}. Xem chi tiết.",
     )
+
+
+def field_vi(path: str) -> str:
+    """A request field as a Vietnamese sentence names it: its words, then its path in backticks
+    ('hạn sử dụng (`lot.expiry_date`)'); the path alone when the catalogue has no words for it
+    (docs/WORDS.md: a raw name only inside backticks)."""
+    names = [part for part in path.split(".") if not part.isdigit()]
+    key = f"field.{names[-1]}" if names else ""
+    if key in words.CATALOGUES["vi"]:
+        return f"{words.text(key, 'vi')} (`{path}`)"
+    return f"`{path}`"
 
 
 def make_resolver(title: str, docs_path: str | None, description: str) -> JsonApiResolver:

@@ -60,8 +60,8 @@ def register_producer(data: ProducerIn) -> dict[str, Any]:
 def register_product(data: ProductIn) -> dict[str, Any]:
     if repo.get_producer(data.producer_id) is None:
         raise NotFound(
-            f"Producer '{data.producer_id}' is not registered; register it first (POST /producers).",
-            f"Chưa có chủ thể '{data.producer_id}'; hãy đăng ký chủ thể trước (POST /producers).",
+            f"Producer '{data.producer_id}' is not registered; register it first (`POST /producers`).",
+            f"Chưa có chủ thể '{data.producer_id}'; hãy đăng ký chủ thể trước (`POST /producers`).",
         )
     product_id = new_id("prd")
     ocop = {**checked(data.ocop), "action": RatingAction.record.value} if data.ocop else None

@@ -38,7 +38,7 @@ class Principal:
         if not claims:
             raise Unauthorized(
                 "Sign in first: this route needs a bearer token.",
-                "Vui lòng đăng nhập: yêu cầu này cần mã xác thực (bearer token).",
+                "Vui lòng đăng nhập: yêu cầu này cần mã xác thực (tiêu đề `Authorization: Bearer …`).",
             )
         producer_id = claims.get("custom:producer_id") or claims.get("producer_id")
         provinces = claims.get("custom:provinces") or claims.get("provinces") or ""

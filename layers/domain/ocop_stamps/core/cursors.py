@@ -49,8 +49,8 @@ class InvalidCursor(BadRequest):
     def __init__(self) -> None:
         super().__init__(
             "Invalid cursor: it is damaged or belongs to another list, query or account; start again without it.",
-            "Con trỏ trang (cursor) không hợp lệ: bị hỏng hoặc thuộc về danh sách, truy vấn hay tài khoản "
-            "khác; hãy tải lại từ đầu, không kèm cursor.",
+            "Con trỏ trang (`cursor`) không hợp lệ: bị hỏng hoặc thuộc về danh sách, truy vấn hay tài khoản "
+            "khác; hãy tải lại từ đầu, không kèm con trỏ trang.",
             details=[{"field": "query.cursor", "problem": "invalid cursor"}],
         )
 

@@ -78,8 +78,8 @@ QUERY = Window("must not be after 2099-12-31", fixed=QUERY_LATEST)
 
 PROBLEMS_VI = {
     TOO_EARLY: "không được trước ngày 01/01/2000",
-    PAST.too_late: "không được là ngày trong tương lai",
-    SOON.too_late: "không được muộn hơn hiện tại quá một ngày",
+    PAST.too_late: "không được sau ngày hôm nay",
+    SOON.too_late: "không được muộn hơn thời điểm hiện tại quá một ngày",
     SHELF_LIFE.too_late: "không được quá 10 năm kể từ hôm nay",
     RATING.too_late: "không được quá 3 năm kể từ hôm nay",
     QUERY.too_late: "không được sau ngày 31/12/2099",

@@ -89,7 +89,7 @@ def busy() -> Conflict:
     """The 409 for a change that kept losing races (or transaction conflicts) after its retries."""
     return Conflict(
         "Someone else is changing the same data; try again in a moment.",
-        "Dữ liệu đang được thay đổi bởi yêu cầu khác; vui lòng thử lại sau giây lát.",
+        "Một yêu cầu khác đang thay đổi cùng dữ liệu này; vui lòng thử lại sau giây lát.",
         retry_after=CONFLICT_RETRY_AFTER,
     )
 

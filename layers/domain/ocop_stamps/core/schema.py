@@ -112,7 +112,7 @@ RULES_VI = {
     **dates.PROBLEMS_VI,
     "expiry_date must be after production_date": "hạn sử dụng phải sau ngày sản xuất",
     "origin.harvest_date must not be after production_date": "ngày thu hoạch không được sau ngày sản xuất",
-    "last_serial must not be smaller than first_serial": "last_serial không được nhỏ hơn first_serial",
+    "last_serial must not be smaller than first_serial": "sê-ri cuối (`last_serial`) không được nhỏ hơn sê-ri đầu (`first_serial`)",
     "give either code or first_serial (with last_serial), not both": "hãy cho mã tem hoặc khoảng sê-ri, không cả hai",
     "a withdrawal needs a reason": "thu hồi chứng nhận cần có lý do",
     "a withdrawal takes no rating": "thu hồi chứng nhận không kèm hạng sao",

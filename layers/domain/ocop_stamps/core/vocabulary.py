@@ -1,7 +1,8 @@
 """Stable words of the public contract, each with its Vietnamese and English labels, held once.
 
 Every set of values the service stores, accepts or shows is an enum here, and every table
-keyed by one (labels, dispositions) sits next to it, keyed by its members: request schemas
+keyed by one (labels, dispositions) sits next to it, keyed by its members (the words of the
+labels are in the catalogue, ``core.words``, docs/WORDS.md): request schemas
 (pydantic), the consumer page, the inspectors' summaries and alerts all import them from
 here and keep no copy. Labels are ``(Vietnamese, English)`` pairs. Standard library only:
 the scan path and ``ocop_stamps.pages`` import this without pydantic.
@@ -12,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from enum import StrEnum
+
+from ocop_stamps.core import words
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
@@ -46,15 +49,7 @@ class Verdict(StrEnum):
 
 SEVERITY = {v: i for i, v in enumerate(Verdict)}
 
-VERDICT_LABELS: dict[Verdict, Label] = {
-    Verdict.unknown: ("không tồn tại", "unknown code"),
-    Verdict.recalled: ("bị thu hồi", "recalled"),
-    Verdict.void: ("tem đã hủy", "void"),
-    Verdict.expired: ("hết hạn", "expired"),
-    Verdict.not_activated: ("chưa kích hoạt", "not activated"),
-    Verdict.repeat: ("quét lặp", "repeat scan"),
-    Verdict.genuine: ("chính hãng", "genuine"),
-}
+VERDICT_LABELS: dict[Verdict, Label] = {v: words.pair(f"verdict_short.{v.value}") for v in Verdict}
 """Short names of the verdicts (charts, lists); the consumer page has its own sentences."""
 
 REPORT = "report"
@@ -66,8 +61,8 @@ LOOKUP = "lookup"
 
 LOG_VERDICT_LABELS: dict[str, Label] = {
     **{verdict.value: pair for verdict, pair in VERDICT_LABELS.items()},
-    REPORT: ("báo tem giả", "reported fake"),
-    LOOKUP: ("tra cứu liên kết", "link lookup"),
+    REPORT: words.pair("verdict_short.report"),
+    LOOKUP: words.pair("verdict_short.lookup"),
 }
 """Every verdict a scan-log entry may carry (a scan's, or ``report``), in this order, with its short name."""
 
@@ -100,13 +95,7 @@ class ProducerKind(StrEnum):
     individual = "individual"
 
 
-PRODUCER_KIND_LABELS: dict[ProducerKind, Label] = {
-    ProducerKind.household: ("Hộ sản xuất", "Household"),
-    ProducerKind.cooperative: ("Hợp tác xã", "Cooperative"),
-    ProducerKind.cooperative_group: ("Tổ hợp tác", "Cooperative group"),
-    ProducerKind.enterprise: ("Doanh nghiệp", "Enterprise"),
-    ProducerKind.individual: ("Cá nhân", "Individual"),
-}
+PRODUCER_KIND_LABELS: dict[ProducerKind, Label] = {k: words.pair(f"producer_kind.{k.value}") for k in ProducerKind}
 
 
 class OcopGroup(StrEnum):
@@ -125,17 +114,7 @@ class OcopGroup(StrEnum):
     community_tourism = "community_tourism"
 
 
-OCOP_GROUP_LABELS: dict[OcopGroup, Label] = {
-    OcopGroup.food: ("Thực phẩm", "Food"),
-    OcopGroup.beverage: ("Đồ uống", "Beverages"),
-    OcopGroup.herbal: ("Dược liệu và sản phẩm từ dược liệu", "Medicinal herbs and herb-based products"),
-    OcopGroup.handicraft: ("Thủ công mỹ nghệ", "Handicrafts"),
-    OcopGroup.ornamental: ("Sinh vật cảnh", "Ornamental plants and animals"),
-    OcopGroup.community_tourism: (
-        "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch",
-        "Community tourism, ecotourism and tourist destinations",
-    ),
-}
+OCOP_GROUP_LABELS: dict[OcopGroup, Label] = {g: words.pair(f"ocop_group.{g.value}") for g in OcopGroup}
 
 LEGACY_GROUPS: dict[str, OcopGroup] = {
     "textile_garment": OcopGroup.handicraft,  # "Vải và may mặc" / "Hàng thủ công mỹ nghệ, dệt may"
@@ -170,11 +149,7 @@ class IssuingLevel(StrEnum):
     central = "central"  # the ministry in charge of agriculture (Bộ Nông nghiệp và Môi trường since 01/03/2025)
 
 
-ISSUING_LEVEL_LABELS: dict[IssuingLevel, Label] = {
-    IssuingLevel.district: ("Ủy ban nhân dân cấp huyện", "District People's Committee"),
-    IssuingLevel.province: ("Ủy ban nhân dân cấp tỉnh", "Provincial People's Committee"),
-    IssuingLevel.central: ("Cấp trung ương", "Central level"),
-}
+ISSUING_LEVEL_LABELS: dict[IssuingLevel, Label] = {x: words.pair(f"issuing_level.{x.value}") for x in IssuingLevel}
 
 
 class RatingAction(StrEnum):
@@ -186,12 +161,7 @@ class RatingAction(StrEnum):
     withdraw = "withdraw"
 
 
-RATING_ACTION_LABELS: dict[RatingAction, Label] = {
-    RatingAction.record: ("công nhận", "recognised"),
-    RatingAction.renew: ("công nhận lại", "recognised again"),
-    RatingAction.downgrade: ("hạ hạng", "downgraded"),
-    RatingAction.withdraw: ("thu hồi", "withdrawn"),
-}
+RATING_ACTION_LABELS: dict[RatingAction, Label] = {a: words.pair(f"rating_action.{a.value}") for a in RatingAction}
 
 
 class RatingStatus(StrEnum):
@@ -203,14 +173,8 @@ class RatingStatus(StrEnum):
 
 
 RATING_STATUS_TEXT: dict[RatingStatus, tuple[Label, Label]] = {
-    RatingStatus.lapsed: (
-        ("Giấy chứng nhận OCOP đã hết hiệu lực ngày {date}.", "The OCOP certificate lapsed on {date}."),
-        ("Giấy chứng nhận OCOP đã hết hiệu lực.", "The OCOP certificate has lapsed."),
-    ),
-    RatingStatus.withdrawn: (
-        ("Giấy chứng nhận OCOP đã bị thu hồi ngày {date}.", "The OCOP certificate was withdrawn on {date}."),
-        ("Giấy chứng nhận OCOP đã bị thu hồi.", "The OCOP certificate was withdrawn."),
-    ),
+    s: (words.pair(f"rating_status.{s.value}_on"), words.pair(f"rating_status.{s.value}"))
+    for s in (RatingStatus.lapsed, RatingStatus.withdrawn)
 }
 """What the consumer page and the JSON answer say of a certificate that no longer holds: (with the
 day, without it when the record has none), each (Vietnamese, English); ``{date}`` is dd/mm/yyyy."""
@@ -226,14 +190,7 @@ class VoidReason(StrEnum):
     other = "other"
 
 
-VOID_REASON_LABELS: dict[VoidReason, Label] = {
-    VoidReason.damaged: ("tem hư hỏng", "damaged"),
-    VoidReason.lost: ("tem thất lạc", "lost"),
-    VoidReason.stolen: ("tem bị đánh cắp", "stolen"),
-    VoidReason.destroyed: ("đã tiêu hủy", "destroyed"),
-    VoidReason.misprinted: ("in lỗi", "misprinted"),
-    VoidReason.other: ("lý do khác", "other"),
-}
+VOID_REASON_LABELS: dict[VoidReason, Label] = {r: words.pair(f"void_reason.{r.value}") for r in VoidReason}
 
 
 # --- inspectors ----------------------------------------------------------------------------
@@ -250,18 +207,7 @@ class AlertType(StrEnum):
     lot_mismatch = "lot_mismatch"  # a label's Digital Link names another lot than the stamp's
 
 
-ALERT_TYPE_LABELS: dict[AlertType, Label] = {
-    AlertType.repeat_24h: ("Quét lặp lại trong 24 giờ", "Repeat scans within 24 hours"),
-    AlertType.repeat_7d: ("Quét lặp lại trong 7 ngày", "Repeat scans within 7 days"),
-    AlertType.impossible_travel: ("Một mã ở hai nơi quá nhanh", "One code in two places too fast"),
-    AlertType.unknown_burst: ("Dò mã (nhiều mã không tồn tại)", "Code guessing (many codes that do not exist)"),
-    AlertType.void_scanned: ("Quét tem đã hủy", "Void stamp scanned"),
-    AlertType.recalled_scanned: ("Quét tem của lô bị thu hồi", "Stamp of a recalled lot scanned"),
-    AlertType.expired_scanned: ("Quét tem đã hết hạn", "Expired stamp scanned"),
-    AlertType.not_activated_scanned: ("Quét tem chưa kích hoạt", "Unactivated stamp scanned"),
-    AlertType.consumer_report: ("Người tiêu dùng báo tem giả", "A consumer reported a fake"),
-    AlertType.lot_mismatch: ("Nhãn ghi lô khác với lô của tem", "Label names another lot than the stamp's"),
-}
+ALERT_TYPE_LABELS: dict[AlertType, Label] = {a: words.pair(f"alert_type.{a.value}") for a in AlertType}
 
 
 class ScanFlag(StrEnum):

@@ -71,6 +71,6 @@ def _after(token: str | None) -> str | None:
     if not is_event_key(sk):
         raise BadRequest(
             "nextPageToken is not a page of this history; start again without it.",
-            "nextPageToken không phải là một trang của lịch sử này; hãy tải lại từ đầu (bỏ nextPageToken).",
+            "Mã trang (`nextPageToken`) không thuộc lịch sử này; hãy tải lại từ đầu, không kèm mã trang.",
         )
     return sk

@@ -87,11 +87,13 @@ def list_alerts(
     is skipped or repeated across pages. Entries are read back as their alerts (BatchGetItem)."""
     if status not in tuple(AlertStatus):
         raise BadRequest(
-            f"status must be one of {', '.join(AlertStatus)}.", f"status phải là một trong {', '.join(AlertStatus)}."
+            f"status must be one of {', '.join(AlertStatus)}.",
+            "Trạng thái (`status`) phải là một trong " + ", ".join(f"`{s}`" for s in AlertStatus) + ".",
         )
     if kind is not None and kind not in tuple(AlertType):
         raise BadRequest(
-            f"type must be one of {', '.join(AlertType)}.", f"type phải là một trong {', '.join(AlertType)}."
+            f"type must be one of {', '.join(AlertType)}.",
+            "Loại cảnh báo (`type`) phải là một trong " + ", ".join(f"`{t}`" for t in AlertType) + ".",
         )
     if province is not None and not scope.allows(province):
         raise Forbidden("That province is outside your scope.", "Tỉnh/thành này nằm ngoài phạm vi được giao cho bạn.")
@@ -176,14 +178,17 @@ def change_status(alert_id: str, new_status: str, note: str | None, by: str, sco
     steps = NEXT[AlertStatus.open]  # every status an alert can be moved to
     if new_status not in steps:
         names = ", ".join(s for s in AlertStatus if s in steps)
-        raise BadRequest(f"status must be one of {names}.", f"status phải là một trong {names}.")
+        raise BadRequest(
+            f"status must be one of {names}.",
+            "Trạng thái (`status`) phải là một trong " + ", ".join(f"`{s}`" for s in AlertStatus if s in steps) + ".",
+        )
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise BadRequest(f"The note takes at most {NOTE_MAX} characters.", f"Ghi chú tối đa {NOTE_MAX} ký tự.")
     if new_status in (AlertStatus.resolved, AlertStatus.dismissed) and not note:
         raise BadRequest(
             "Say why in a note when resolving or dismissing an alert.",
-            "Hãy ghi rõ lý do (note) khi kết thúc hoặc bỏ qua một cảnh báo.",
+            "Hãy ghi rõ lý do (`note`) khi kết thúc hoặc bỏ qua một cảnh báo.",
         )
     item = get_alert(alert_id, scope)
     current = item["status"]

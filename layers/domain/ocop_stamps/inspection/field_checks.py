@@ -79,7 +79,10 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
         raise NotFound("No such lot.", "Không có lô này.")
     province = to_code(body["province"])
     if province is None:
-        raise BadRequest("province is not a province of Vietnam.", "province không phải là tỉnh/thành của Việt Nam.")
+        raise BadRequest(
+            "province is not a province of Vietnam.",
+            "Tỉnh, thành phố (`province`) không phải là tỉnh, thành phố của Việt Nam.",
+        )
     if not scope.allows(province):
         # the check's place, or the lot's producer's province (issue 11: the rule of who sees
         # a scan, storage.keys.audience): an inspector follows its producers' goods anywhere
@@ -92,7 +95,10 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
             )
     if body["result"] not in CHECK_DISPOSITIONS:
         names = ", ".join(CheckResult)
-        raise BadRequest(f"result must be one of {names}.", f"result phải là một trong {names}.")
+        raise BadRequest(
+            f"result must be one of {names}.",
+            "Kết quả kiểm tra (`result`) phải là một trong " + ", ".join(f"`{n}`" for n in names.split(", ")) + ".",
+        )
     codes = []
     for raw in body.get("codes") or []:
         code = normalize(raw)

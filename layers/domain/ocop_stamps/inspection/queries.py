@@ -56,8 +56,8 @@ class Scope:
         codes = frozenset(c for c in (to_code(p) for p in who.provinces) if c)
         if not codes:
             raise Forbidden(
-                "Your inspector account has no provinces (custom:provinces); ask an admin.",
-                "Tài khoản cán bộ kiểm tra chưa được giao tỉnh nào (custom:provinces); hãy liên hệ quản trị.",
+                "Your inspector account has no provinces (`custom:provinces`); ask an admin.",
+                "Tài khoản cán bộ kiểm tra chưa được giao tỉnh nào (`custom:provinces`); hãy liên hệ quản trị.",
             )
         return cls(codes)
 
@@ -110,7 +110,7 @@ def _instant(value: str, *, end: bool) -> str:
     except ValueError:
         raise _bad(
             f"'{name}': '{value[:40]}' is not a date (YYYY-MM-DD) or an ISO date-time.",
-            f"'{name}': '{value[:40]}' không phải là ngày (YYYY-MM-DD) hoặc thời điểm ISO.",
+            f"`{name}`: “{value[:40]}” không phải là ngày (dạng `YYYY-MM-DD`) hoặc thời điểm theo ISO 8601.",
         ) from None
     problem = dates.QUERY.problem(when)
     if problem is not None:
@@ -140,7 +140,7 @@ def make_filters(
         f.code = normalize(code)[:32] or "-"
     if batch:
         if not batch.isdigit():
-            raise _bad("batch must be a batch number.", "batch phải là số đợt tem.")
+            raise _bad("batch must be a batch number.", "Đợt tem (`batch`) phải là một số.")
         f.batch = str(int(batch))
     if province:
         f.province = NO_PLACE if province == NO_PLACE else to_code(province)
@@ -152,13 +152,14 @@ def make_filters(
     if verdict:
         if verdict not in VERDICTS:
             raise _bad(
-                f"verdict must be one of {', '.join(VERDICTS)}.", f"verdict phải là một trong {', '.join(VERDICTS)}."
+                f"verdict must be one of {', '.join(VERDICTS)}.",
+                "Kết luận (`verdict`) phải là một trong " + ", ".join(f"`{v}`" for v in VERDICTS) + ".",
             )
         f.verdict = verdict
     f.since = _instant(since, end=False) if since else None
     f.until = _instant(until, end=True) if until else None
     if f.since and f.until and f.since >= f.until:
-        raise _bad("'from' must be before 'to'.", "'from' phải trước 'to'.")
+        raise _bad("'from' must be before 'to'.", "Thời điểm bắt đầu (`from`) phải trước thời điểm kết thúc (`to`).")
     return f
 
 

@@ -67,7 +67,7 @@ def summarize(
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     if not 1 <= days <= MAX_DAYS:
-        raise BadRequest(f"days must be 1 to {MAX_DAYS}.", f"days phải từ 1 đến {MAX_DAYS}.")
+        raise BadRequest(f"days must be 1 to {MAX_DAYS}.", f"Số ngày (`days`) phải từ 1 đến {MAX_DAYS}.")
     last = today or utc_now().astimezone(VN_TZ).date()
     first = last - dt.timedelta(days=days - 1)
     label, keys = _scopes(scope, producer, product)
@@ -190,4 +190,7 @@ def chart(summary: dict[str, Any], kind: str) -> str:
     if kind == "alerts":
         rows = [(_alert_type_vi(t), n) for t, n in sorted(summary["open_alerts"].items(), key=lambda kv: -kv[1])]
         return chart_bars("Cảnh báo đang mở theo loại", rows, "#b00020")
-    raise BadRequest("chart must be verdicts, provinces or alerts.", "chart phải là verdicts, provinces hoặc alerts.")
+    raise BadRequest(
+        "chart must be verdicts, provinces or alerts.",
+        "Biểu đồ (`chart`) phải là `verdicts`, `provinces` hoặc `alerts`.",
+    )

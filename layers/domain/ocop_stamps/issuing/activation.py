@@ -29,7 +29,7 @@ def activate(producer_id: str, batch_id: str, data: ActivationIn, base_url: str)
         if data.last_serial > int(batch.size):
             raise BadRequest(
                 f"Batch {batch_id} has serials 1 to {int(batch.size)}; {data.last_serial} is outside it.",
-                f"Đợt cấp tem {batch_id} có sê-ri từ 1 đến {int(batch.size)}; {data.last_serial} nằm ngoài.",
+                f"Đợt cấp tem {batch_id} có sê-ri từ 1 đến {int(batch.size)}; sê-ri {data.last_serial} nằm ngoài khoảng này.",
             )
         for existing in batch.activations:
             if existing.first == data.first_serial and existing.last == data.last_serial:
@@ -65,7 +65,7 @@ def activate(producer_id: str, batch_id: str, data: ActivationIn, base_url: str)
         return {"batch": batch_view(batch), "activation": activation_view(new)}
     raise Conflict(
         "The batch is being changed by another request; try again in a moment.",
-        "Đợt cấp tem đang được cập nhật bởi yêu cầu khác; vui lòng thử lại sau giây lát.",
+        "Một yêu cầu khác đang cập nhật đợt cấp tem này; vui lòng thử lại sau giây lát.",
         retry_after=CONFLICT_RETRY_AFTER,
     )
 

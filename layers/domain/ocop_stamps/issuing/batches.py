@@ -120,12 +120,12 @@ def csv_range(batch: BatchItem, first: int | None, last: int | None, rows_per_pa
     if not 1 <= first <= last <= size:
         raise BadRequest(
             f"Serials must satisfy 1 ≤ from ≤ to ≤ {size} (the batch size).",
-            f"Số sê-ri phải thỏa 1 ≤ from ≤ to ≤ {size} (cỡ đợt cấp tem).",
+            f"Số sê-ri phải thỏa 1 ≤ `from` ≤ `to` ≤ {size} (cỡ đợt cấp tem).",
         )
     if last - first + 1 > limit:
         raise BadRequest(
             f"At most {limit} rows per download for this batch; ask for from/to ranges of that size.",
-            f"Mỗi lần tải tối đa {limit} dòng cho đợt tem này; hãy chia thành các khoảng from/to nhỏ hơn.",
+            f"Mỗi lần tải tối đa {limit} dòng cho đợt tem này; hãy chia thành các khoảng `from`–`to` nhỏ hơn.",
         )
     return first, last
 

@@ -58,7 +58,7 @@ def issue_once(producer_id: str, key: str | None, body: BatchIn, base_url: str) 
     if not _KEY.match(key):
         raise BadRequest(
             "Idempotency-Key must be 8 to 128 visible ASCII characters (a UUID is ideal).",
-            "Idempotency-Key phải gồm 8 đến 128 ký tự ASCII (nên dùng UUID).",
+            "Tiêu đề `Idempotency-Key` phải gồm 8 đến 128 ký tự ASCII (nên dùng UUID).",
         )
 
     issued: list[dict[str, Any]] = []
@@ -78,7 +78,7 @@ def issue_once(producer_id: str, key: str | None, body: BatchIn, base_url: str) 
     except IdempotencyValidationError:
         raise Unprocessable(
             "This Idempotency-Key was already used with a different request; use a new key.",
-            "Idempotency-Key này đã được dùng cho một yêu cầu khác; hãy dùng khóa mới.",
+            "Tiêu đề `Idempotency-Key` này đã được dùng cho một yêu cầu khác; hãy dùng khóa mới.",
         ) from None
     except IdempotencyAlreadyInProgressError:
         raise Conflict(

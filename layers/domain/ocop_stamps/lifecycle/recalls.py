@@ -9,6 +9,7 @@ from typing import Any
 
 from ocop_stamps.catalog.registry import own_lot
 from ocop_stamps.catalog.views import history, lot_view, plain
+from ocop_stamps.core import dates
 from ocop_stamps.core.errors import CONFLICT_ATTEMPTS, BadRequest, Conflict, busy
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.epcis import events as epcis
@@ -42,19 +43,20 @@ def _recall_step(
         lot = own_lot(producer_id, lot_id, consistent=True)
         current = plain(lot.recall) if lot.recall else {}
         if recalled and current.get("status") == "recalled":
+            since = dates.show(current.get("at"))  # HH:MM, dd/mm/yyyy in Vietnam, never the stored UTC text
             raise Conflict(
-                f"Lot {lot.lot_code} is already recalled (since {current.get('at')}).",
-                f"Lô {lot.lot_code} đã bị thu hồi từ {current.get('at')}.",
+                f"Lot {lot.lot_code} is already recalled (since {since}, Vietnam time).",
+                f"Lô {lot.lot_code} đã bị thu hồi từ {since}.",
             )
         if not recalled and current.get("status") != "recalled":
             raise Conflict(
                 f"Lot {lot.lot_code} is not recalled; there is nothing to lift.",
-                f"Lô {lot.lot_code} không bị thu hồi; không có gì để gỡ bỏ.",
+                f"Lô {lot.lot_code} không bị thu hồi; không có lệnh thu hồi nào để gỡ.",
             )
         if len(lot.batch_nos or ()) > 90:
             raise BadRequest(
                 "This lot spans more than 90 batches; contact the provincial office to recall it.",
-                "Lô này trải trên hơn 90 đợt tem; hãy liên hệ văn phòng OCOP tỉnh để thu hồi.",
+                "Tem của lô này thuộc hơn 90 đợt cấp tem; hãy liên hệ văn phòng OCOP tỉnh để thu hồi.",
             )
         moment = utc_now()
         state: dict[str, Any] = {

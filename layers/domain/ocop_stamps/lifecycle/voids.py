@@ -47,7 +47,7 @@ def void(producer_id: str, batch_id: str, data: VoidIn, base_url: str) -> dict[s
         if last > int(batch.size):
             raise BadRequest(
                 f"Batch {batch_id} has serials 1 to {int(batch.size)}; {last} is outside it.",
-                f"Đợt cấp tem {batch_id} có sê-ri từ 1 đến {int(batch.size)}; {last} nằm ngoài.",
+                f"Đợt cấp tem {batch_id} có sê-ri từ 1 đến {int(batch.size)}; sê-ri {last} nằm ngoài khoảng này.",
             )
         for v in batch.voids:
             if int(v.first) == first and int(v.last) == last and v.reason == data.reason.value:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocop_stamps.core import words
 from ocop_stamps.core.vocabulary import LANGS
 from ocop_stamps.pages.scan_page import (
     _certs,
@@ -27,21 +28,11 @@ from ocop_stamps.pages.scan_page import (
 )
 
 TEXT: dict[str, tuple[str, str]] = {
-    "product_title": ("Thông tin sản phẩm", "Product information"),
-    "lot_title": ("Thông tin lô sản xuất", "Production lot"),
-    "no_verdict": (
-        "Trang này cho biết thông tin sản phẩm, không kiểm tra một con tem cụ thể. Để biết sản phẩm trên tay "
-        "có chính hãng không, hãy quét mã QR trên tem hoặc nhập mã tem bên dưới.",
-        "This page describes the product; it does not check any one stamp. To know whether the product in "
-        "your hands is genuine, scan the QR code on its stamp or type the stamp's code below.",
-    ),
-    "lot": ("Lô sản xuất", "Production lot"),
-    "lot_code": ("Mã lô", "Lot code"),
-    "production_date": ("Ngày sản xuất", "Production date"),
-    "expiry_date": ("Hạn sử dụng", "Expiry date"),
-    "quantity": ("Số lượng", "Quantity"),
-    "recalled": ("Lô hàng này đã bị thu hồi — không sử dụng", "This lot has been recalled — do not use it"),
-    "recall_msg": ("Thông báo của nhà sản xuất:", "The producer's notice:"),
+    **words.section("catalog"),
+    **{
+        k: words.pair("page." + k)
+        for k in ("lot", "lot_code", "production_date", "expiry_date", "quantity", "recalled", "recall_msg")
+    },
 }
 
 

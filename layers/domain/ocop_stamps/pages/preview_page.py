@@ -18,20 +18,11 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
+from ocop_stamps.core import words
 from ocop_stamps.core.vocabulary import LANGS, VN_TZ, RatingStatus
 from ocop_stamps.pages.scan_page import CSS, SITE, safe_http_url
 
-TEXT: dict[str, tuple[str, str]] = {
-    "stars": ("OCOP {n} sao", "{n}-star OCOP"),
-    "scan": (
-        "Quét mã QR trên tem hoặc mở đường dẫn này để kiểm tra sản phẩm có chính hãng không.",
-        "Scan the QR on the stamp or open this link to check whether the product is genuine.",
-    ),
-    "generic": (
-        "Kiểm tra tem truy xuất nguồn gốc sản phẩm OCOP.",
-        "Check the traceability stamp of an OCOP product.",
-    ),
-}
+TEXT: dict[str, tuple[str, str]] = words.section("preview")
 
 
 def _t(key: str, lang: str, **values: str) -> str:

@@ -14,18 +14,11 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ocop_stamps.core import words
 from ocop_stamps.core.vocabulary import Verdict
 from ocop_stamps.pages.scan_page import CSS, SITE
 
-TEXT: dict[str, tuple[str, str]] = {
-    "partial": (
-        "Trang chưa hiển thị được đầy đủ thông tin sản phẩm.",
-        "The product's details could not be shown.",
-    ),
-    "retry": ("Tải lại trang đầy đủ", "Load the full page again"),
-    "code": ("Mã tem", "Stamp code"),
-    "count": ("Số lần kiểm tra", "Times checked"),
-}
+TEXT: dict[str, tuple[str, str]] = {**words.section("fallback"), "code": words.pair("page.code")}
 _CSS_CLASS: dict[str, str] = {Verdict.genuine: "ok", Verdict.repeat: "warn", Verdict.not_activated: "warn"}
 
 

@@ -12,8 +12,8 @@ Safety rules every function here follows:
   accepted it (http or https with a host; anything else is dropped);
 * ``tel:`` links carry digits and ``+`` only.
 
-Texts live in ``TEXT`` as (Vietnamese, English) pairs; ``{placeholders}`` are filled
-with values escaped beforehand.
+Texts live in the catalogue (``core.words``, keys ``page.*``; docs/WORDS.md), read here as
+``TEXT`` (Vietnamese, English) pairs; ``{placeholders}`` are filled with values escaped beforehand.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ocop_stamps.core import dates
+from ocop_stamps.core import dates, words
 from ocop_stamps.core import ocop as ocop_rules
 from ocop_stamps.core.provinces import NAMES as PROVINCE_NAMES
 from ocop_stamps.core.vocabulary import (
@@ -42,230 +42,15 @@ from ocop_stamps.core.vocabulary import (
     RatingAction,
     RatingStatus,
     Verdict,
+    VoidReason,
     ascii_text,
     current_group,
 )
 
-SITE = ("Tem truy xuất OCOP", "OCOP traceability stamp")
+SITE = words.pair("site")
 
-# --- texts ------------------------------------------------------------------------------
-TEXT: dict[str, tuple[str, str]] = {
-    "switch": ("English", "Tiếng Việt"),
-    "code": ("Mã tem", "Stamp code"),
-    "serial": ("Số sê-ri", "Serial"),
-    "checked_n": ("Mã này đã được kiểm tra {n} lần.", "This code has been checked {n} times."),
-    "checked_first": ("Đây là lần kiểm tra đầu tiên của mã này.", "This is the first check of this code."),
-    "checked_here": (
-        "Mã này đã được kiểm tra {n} lần, tất cả từ thiết bị này.",
-        "This code has been checked {n} times, all from this device.",
-    ),
-    "checked_from": (
-        "Mã này đã được kiểm tra {n} lần, từ ít nhất {s} thiết bị khác nhau.",
-        "This code has been checked {n} times, from at least {s} different devices.",
-    ),
-    # verdict titles and details
-    "genuine": ("Sản phẩm chính hãng", "Genuine product"),
-    "genuine_d": (
-        "Mã tem hợp lệ và đã được nhà sản xuất gắn với lô hàng bên dưới.",
-        "This stamp is valid and its producer bound it to the lot below.",
-    ),
-    # what the consumer can check against the package: only what the page shows (issue 13)
-    "compare": ("Hãy đối chiếu {things} với bao bì.", "Check {things} against the package."),
-    "cmp_name": ("tên sản phẩm", "the product name"),
-    "cmp_producer": ("nhà sản xuất", "the producer"),
-    "cmp_expiry": ("hạn sử dụng", "the expiry date"),
-    "and": ("và", "and"),
-    "repeat": ("Cảnh báo: mã tem này đã được kiểm tra {n} lần", "Warning: this code has been checked {n} times"),
-    "repeat_first": ("Lần kiểm tra đầu tiên: {when}{where}.", "First checked {when}{where}."),
-    "repeat_where": (" tại {place}", " in {place}"),
-    "repeat_d": (
-        "Mỗi sản phẩm thật có một mã riêng; một mã bị kiểm tra nhiều lần có thể là tem bị sao chép.",
-        "Every genuine item has its own code; a code checked many times may be a copied label.",
-    ),
-    "repeat_todo": (
-        "Nếu đây là lần đầu bạn kiểm tra sản phẩm này: đừng mua, hoặc giữ hóa đơn, hỏi người bán và gửi báo "
-        "cáo bên dưới. Nếu chính bạn hoặc người nhà đã kiểm tra bằng nhiều điện thoại hay mạng khác nhau, "
-        "có thể bỏ qua cảnh báo này.",
-        "If this is the first time you check this item: do not buy it, or keep the receipt, ask the seller "
-        "and send a report below. If you or your family checked it from several phones or networks, you can "
-        "ignore this warning.",
-    ),
-    "not_activated": ("Tem chưa được kích hoạt", "Stamp not activated"),
-    "not_activated_d": (
-        "Mã tem do hệ thống cấp nhưng nhà sản xuất chưa gắn với lô hàng nào, nên chưa có thông tin truy "
-        "xuất. Sản phẩm đang bày bán không nên mang tem này: hãy hỏi người bán hoặc gửi báo cáo.",
-        "This code was issued, but its producer has not bound it to any lot, so there is no traceability "
-        "information. A product on sale should not carry it: ask the seller or send a report.",
-    ),
-    "void": ("Tem đã bị hủy", "Stamp cancelled"),
-    "void_d": (
-        "Nhà sản xuất đã hủy mã tem này{when}{why}. Tem bị hủy không còn giá trị: không nên mua sản phẩm mang tem này.",
-        "The producer cancelled this code{when}{why}. A cancelled stamp is not valid: do not buy a product "
-        "carrying it.",
-    ),
-    "on_date": (" ngày {date}", " on {date}"),
-    "reason": (" (lý do: {reason})", " (reason: {reason})"),
-    "recalled": ("Lô hàng này đã bị thu hồi — không sử dụng", "This lot has been recalled — do not use it"),
-    "recalled_d": ("Nhà sản xuất đã thu hồi lô hàng này{when}{why}.", "The producer recalled this lot{when}{why}."),
-    "recall_msg": ("Thông báo của nhà sản xuất:", "The producer's notice:"),
-    "recalled_todo": (
-        "Hãy ngừng sử dụng và liên hệ nhà sản xuất{contact} hoặc nơi bán để được đổi trả.",
-        "Stop using it and contact the producer{contact} or the shop for a return.",
-    ),
-    # {contact}: only what the producer section below actually shows (issue 13)
-    "contact_phone": (" (số điện thoại bên dưới)", " (phone number below)"),
-    "contact_address": (" (địa chỉ bên dưới)", " (address below)"),
-    "expired": ("Sản phẩm đã hết hạn sử dụng", "This product is past its expiry date"),
-    "expired_d": (
-        "Hạn sử dụng của lô này là {date}. Không nên mua hoặc sử dụng sản phẩm này.",
-        "This lot expired on {date}. Do not buy or use this product.",
-    ),
-    "unknown": ("Không tìm thấy mã tem — có thể là hàng giả", "Code not found — the product may be counterfeit"),
-    "unknown_d": (
-        "Mã này không do hệ thống tem truy xuất OCOP cấp. Nếu bạn quét mã QR trên bao bì, sản phẩm có thể là "
-        "hàng giả: đừng mua{report}.",
-        "This code was not issued by the OCOP stamp system. If you scanned the QR on the package, the "
-        "product may be counterfeit: do not buy it{report}.",
-    ),
-    "send_report": (" và hãy gửi báo cáo bên dưới", " and send a report below"),  # only under a report form
-    "typo": ("Mã không đúng — hãy kiểm tra lại mã", "That code is not right — check the code again"),
-    "typo_d": (
-        "Mã bạn nhập có ký tự sai. Mã có 16 chữ và số, in ngay dưới mã QR; hãy nhập lại cẩn thận.",
-        "The code has a wrong character. Codes have 16 letters and digits, printed under the QR; type it "
-        "again carefully.",
-    ),
-    # a Digital Link whose lot (AI 10) is not the stamp's: the label is evidence (issue 13)
-    "lot_mismatch": (
-        "Lô in trên nhãn ({label}) không phải là lô mà nhà sản xuất đã gắn tem này vào ({bound}). Nhãn có "
-        "thể bị in sai hoặc là nhãn giả: hãy hỏi người bán hoặc gửi báo cáo bên dưới.",
-        "The lot printed on the label ({label}) is not the lot this stamp was bound to ({bound}). The label "
-        "may be misprinted or fake: ask the seller or send a report below.",
-    ),
-    "lot_unbound": (
-        "Nhãn ghi lô {label}, nhưng tem này chưa được gắn với lô nào.",
-        "The label names lot {label}, but this stamp has not been bound to any lot.",
-    ),
-    # an unknown code that came with a Vietnamese keyboard's accents and reads as no single code
-    "keyboard": (
-        "Hãy tắt bộ gõ tiếng Việt rồi nhập lại mã",
-        "Turn off the Vietnamese keyboard and type the code again",
-    ),
-    "keyboard_d": (
-        "Mã tem chỉ có chữ cái không dấu và chữ số, nhưng bộ gõ tiếng Việt (Telex, VNI) đã tự thêm dấu khi "
-        "bạn gõ — ví dụ EE thành Ê, AS thành Á. Tắt bộ gõ tiếng Việt (hoặc chuyển bàn phím sang tiếng Anh), "
-        "rồi nhập lại mã in ngay dưới mã QR.",
-        "Stamp codes have only plain letters and digits, but the Vietnamese keyboard (Telex, VNI) added "
-        "accents as you typed — EE became Ê, AS became Á. Turn off the Vietnamese input method (or switch "
-        "the keyboard to English), then type the code printed under the QR again.",
-    ),
-    "also": ("Ngoài ra:", "Also:"),
-    "demo": ("Dữ liệu minh họa (demo) — không phải thông tin thật.", "Demo data — not real information."),
-    # sections
-    "product": ("Sản phẩm", "Product"),
-    "name": ("Tên sản phẩm", "Product name"),
-    "brand": ("Nhãn hiệu", "Brand"),
-    "group": ("Nhóm sản phẩm", "Product group"),
-    "gtin": ("Mã GTIN", "GTIN"),
-    "ocop": ("Hạng OCOP", "OCOP rating"),
-    "stars_label": ("{n} sao OCOP", "{n} OCOP stars"),
-    "decision": ("Quyết định công nhận", "Decision"),
-    "decision_no": ("số {number}", "no. {number}"),
-    "decision_day": ("ngày {date}", "of {date}"),
-    "decision_by": ("của {body}", "by {body}"),
-    "cert_no": ("Số giấy chứng nhận", "Certificate no."),
-    "valid": ("Hiệu lực", "Valid"),
-    "valid_range": ("{from_} – {to}", "{from_} – {to}"),
-    "producer": ("Chủ thể sản xuất", "Producer"),
-    "producer_name": ("Tên", "Name"),
-    "kind": ("Loại hình", "Kind"),
-    "address": ("Địa chỉ", "Address"),
-    "phone": ("Điện thoại", "Phone"),
-    "lot": ("Lô sản xuất", "Production lot"),
-    "lot_code": ("Mã lô", "Lot code"),
-    "production_date": ("Ngày sản xuất", "Production date"),
-    "expiry_date": ("Hạn sử dụng", "Expiry date"),
-    "quantity": ("Số lượng", "Quantity"),
-    "standards": ("Tiêu chuẩn áp dụng", "Standards applied"),
-    "origin": ("Vùng nguyên liệu", "Raw-material origin"),
-    "area": ("Vùng", "Area"),
-    "place": ("Địa điểm", "Place"),
-    "harvest_date": ("Ngày thu hoạch", "Harvest date"),
-    # an address recorded before 1 July 2025, shown as entered and then as it is today
-    "now_is": (" (nay là {place})", " (now {place})"),
-    "now_in": (" (nay thuộc {place})", " (now in {place})"),
-    "or": ("hoặc", "or"),
-    "certs": ("Chứng nhận", "Certifications"),
-    "steps": ("Quá trình sản xuất", "Production steps"),
-    # forms
-    "report": ("Báo cáo nghi ngờ hàng giả", "Report a suspected fake"),
-    "report_intro": (
-        "Báo cáo được gửi tới cán bộ quản lý thị trường và văn phòng OCOP. Không cần tên hay số điện thoại.",
-        "Reports go to market inspectors and the OCOP office. No name or phone number needed.",
-    ),
-    "where": ("Nơi mua (chợ, cửa hàng, địa chỉ)", "Where you bought it (market, shop, address)"),
-    "note": ("Ghi chú (không bắt buộc)", "Note (optional)"),
-    "send": ("Gửi báo cáo", "Send report"),
-    "thanks": ("Cảm ơn bạn đã báo cáo", "Thank you for your report"),
-    "thanks_d": (
-        "Báo cáo của bạn đã được ghi vào nhật ký kiểm tra của mã {code}; cán bộ kiểm tra sẽ xem xét.",
-        "Your report was added to the verification log of code {code}; inspectors will look into it.",
-    ),
-    "back": ("Quay lại trang sản phẩm", "Back to the product page"),
-    "report_bad": (
-        "Hãy cho biết nơi mua (tối đa {n} ký tự); ghi chú tối đa {m} ký tự.",
-        "Please say where you bought it (at most {n} characters); the note takes at most {m}.",
-    ),
-    "check": ("Nhập mã tem", "Type a stamp code"),
-    "check_label": ("Mã in dưới mã QR (16 ký tự)", "Code printed under the QR (16 characters)"),
-    "check_btn": ("Kiểm tra", "Check"),
-    "check_title": ("Kiểm tra tem truy xuất OCOP", "Check an OCOP traceability stamp"),
-    "check_d": (
-        "Nhập mã in dưới mã QR trên tem. Chữ hoa hay thường, dấu cách hay gạch ngang đều được.",
-        "Type the code printed under the QR on the stamp. Upper or lower case, spaces and hyphens are all fine.",
-    ),
-    # 429: the page says nothing about the code (not whether it exists, not "counterfeit")
-    "slow": ("Bạn đã kiểm tra quá nhiều mã trong thời gian ngắn", "Too many codes checked in a short time"),
-    "slow_d": (
-        "Hãy đợi khoảng {wait} rồi thử lại. Trong lúc chờ, hãy kiểm tra lại mã: mã gồm 16 chữ và số, "
-        "in ngay dưới mã QR trên tem.",
-        "Please wait about {wait}, then try again. Meanwhile, check the code: it has 16 letters and "
-        "digits, printed under the QR on the stamp.",
-    ),
-    "report_limited": ("Cảm ơn bạn — báo cáo đã được ghi nhận", "Thank you — your report was already received"),
-    "report_limited_client_d": (
-        "Chúng tôi đã nhận được các báo cáo bạn gửi; cán bộ kiểm tra sẽ xem xét. Bạn không cần gửi thêm "
-        "lúc này; nếu có sản phẩm khác cần báo, hãy gửi sau khoảng {wait}.",
-        "We have received the reports you sent; inspectors will look into them. There is no need to send "
-        "more now; to report another product, please send it in about {wait}.",
-    ),
-    "report_limited_code_d": (
-        "Mã {code} đã được báo cáo nhiều lần hôm nay và cán bộ kiểm tra đã nhận được; bạn không cần gửi thêm.",
-        "Code {code} has been reported many times today and inspectors have received it; there is no need "
-        "to send it again.",
-    ),
-    "bad_link": ("Đường dẫn không hợp lệ", "This link is not valid"),
-    "bad_link_d": (
-        "Đường dẫn này không đúng cú pháp GS1 Digital Link. Hãy quét lại mã QR hoặc nhập mã tem bên dưới.",
-        "This link is not valid GS1 Digital Link syntax. Scan the QR again or type the stamp code below.",
-    ),
-    "unavailable": ("Chưa kiểm tra được tem lúc này", "This stamp could not be checked just now"),
-    "unavailable_d": (
-        "Hệ thống đang quá tải. Trang này không cho biết sản phẩm là thật hay giả; hãy quét lại mã sau ít phút.",
-        "The service is busy. This page says nothing about whether the product is genuine; scan the code "
-        "again in a few minutes.",
-    ),
-    "unavailable_report": ("Chưa gửi được báo cáo", "Your report could not be sent"),
-    "unavailable_report_d": (
-        "Hệ thống đang quá tải nên báo cáo của bạn chưa được lưu. Vui lòng gửi lại sau ít phút.",
-        "The service is busy and your report was not saved. Please send it again in a few minutes.",
-    ),
-    "try_again": ("Thử lại", "Try again"),
-    "footer": (
-        "Thông tin truy xuất theo Thông tư 02/2024/TT-BKHCN. Trang này không dùng cookie và không theo dõi bạn.",
-        "Traceability information as set out in Circular 02/2024/TT-BKHCN. This page uses no cookies and does "
-        "not track you.",
-    ),
-}
+# --- texts: core/words (docs/WORDS.md) ---------------------------------------------------
+TEXT: dict[str, tuple[str, str]] = words.section("page")
 
 REPORT_WHERE_MAX = 120
 REPORT_NOTE_MAX = 500
@@ -365,12 +150,13 @@ def _t(key: str, lang: str, **values: str) -> str:
 
 
 def _named(labels: Mapping[Any, Label], value: Any, lang: str) -> str:
-    """The label of an enum value (``core.vocabulary``) in ``lang``; a value it does not know, as given."""
+    """The label of an enum value (``core.vocabulary``) in ``lang``; nothing for a value it does not
+    know (a raw key never reaches the page: docs/WORDS.md)."""
     if not value:
         return ""
     pair = labels.get(str(value))
     if pair is None:
-        return _e(value)
+        return ""
     return _e(pair[1] if lang == "en" else pair[0])
 
 
@@ -595,8 +381,7 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     elif verdict == "void":
         info = result.get("void") or {}
         when = _t("on_date", lang, date=_e(fmt_day(info.get("voided_at")))) if info.get("voided_at") else ""
-        reason = info.get("reason")
-        why = _t("reason", lang, reason=_named(VOID_REASON_LABELS, reason, lang)) if reason else ""
+        why = _void_reason(info.get("reason"), lang)
         title, body = _t("void", lang), [p(_t("void_d", lang, when=when, why=why))]
     elif verdict == "recalled":
         info = result.get("recall") or {}
@@ -627,6 +412,14 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
         body.insert(0, p(f"<strong>{mismatch}</strong>"))
         look = "lot_mismatch" if look == Verdict.genuine else look
     return _banner(look, title, body, verdict)
+
+
+def _void_reason(reason: Any, lang: str) -> str:
+    """' (lý do: tem thất lạc)' for a reason the vocabulary names; nothing for ``other`` (it says
+    nothing) nor for a stored value it does not know (never a raw key on the page)."""
+    if not reason or str(reason) == VoidReason.other or str(reason) not in VOID_REASON_LABELS:
+        return ""
+    return _t("reason", lang, reason=_named(VOID_REASON_LABELS, reason, lang))
 
 
 def _lot_mismatch(result: dict[str, Any], lang: str) -> str:

@@ -82,7 +82,7 @@ def _not_a_province(value: object, field: str) -> InvalidAddress:
         f"{field}.province",
         "not a province of Vietnam",
         f"{field}.province: '{shown}' is not a province or centrally-run city of Vietnam.",
-        f"{field}.province: “{shown}” không phải là tỉnh, thành phố của Việt Nam.",
+        f"Tỉnh, thành phố (`{field}.province`): “{shown}” không phải là tỉnh, thành phố của Việt Nam.",
     )
 
 
@@ -96,9 +96,9 @@ def _checked(address: dict[str, Any], field: str) -> dict[str, Any]:
             f"{field}.district: districts no longer exist since 1 July 2025 (two levels now: province, "
             f"then commune, ward or special zone). Leave the district out and give the commune, ward or "
             f"special zone in {field}.commune, e.g. '{EXAMPLE_COMMUNE}'.",
-            f"{field}.district: từ ngày 1/7/2025 không còn cấp huyện (nay chỉ có hai cấp: tỉnh, thành phố "
-            f"và xã, phường, đặc khu). Hãy bỏ huyện và ghi xã, phường hoặc đặc khu vào trường "
-            f"{field}.commune, ví dụ “{EXAMPLE_COMMUNE}”.",
+            f"Từ ngày 1/7/2025 không còn cấp huyện (nay chỉ có hai cấp: tỉnh, thành phố và xã, phường, "
+            f"đặc khu). Hãy bỏ huyện (`{field}.district`) và ghi xã, phường hoặc đặc khu vào trường "
+            f"`{field}.commune`, ví dụ “{EXAMPLE_COMMUNE}”.",
         )
     province = provinces.current(address.get("province"))
     if province is None:
@@ -110,7 +110,8 @@ def _checked(address: dict[str, Any], field: str) -> dict[str, Any]:
             f"{field}.province",
             "a province before 1 July 2025",
             f"{field}.province: {before.name} has been part of {now} since 1 July 2025; give {now}.",
-            f"{field}.province: từ ngày 1/7/2025, {_mid(before.name)} đã hợp nhất vào {_mid(now)}; hãy ghi {now}.",
+            f"Tỉnh, thành phố (`{field}.province`): từ ngày 1/7/2025, {_mid(before.name)} đã hợp nhất vào "
+            f"{_mid(now)}; hãy ghi {now}.",
         )
     commune_text = str(address.get("commune") or "")
     if not commune_text:
@@ -118,7 +119,7 @@ def _checked(address: dict[str, Any], field: str) -> dict[str, Any]:
             f"{field}.commune",
             "missing",
             f"{field}.commune is required: the commune, ward or special zone of {province.name}.",
-            f"Thiếu {field}.commune: xã, phường hoặc đặc khu thuộc {_mid(province.name)}.",
+            f"Thiếu xã, phường hoặc đặc khu (`{field}.commune`) thuộc {_mid(province.name)}.",
         )
     found = communes.find(commune_text, province.code)
     if len(found) > 1:
@@ -128,7 +129,8 @@ def _checked(address: dict[str, Any], field: str) -> dict[str, Any]:
             "fits several communes",
             f"{field}.commune: '{commune_text[:60]}' fits several units of {province.name}: {listed}. "
             "Give the full name (Xã, Phường, Đặc khu) or the code.",
-            f"{field}.commune: “{commune_text[:60]}” ứng với nhiều đơn vị của {_mid(province.name)}: {listed}. "
+            f"Xã, phường, đặc khu (`{field}.commune`): “{commune_text[:60]}” ứng với nhiều đơn vị của "
+            f"{_mid(province.name)}: {listed}. "
             "Hãy ghi đủ tên (Xã, Phường, Đặc khu) hoặc mã.",
         )
     if not found:
@@ -155,14 +157,16 @@ def _unknown_commune(text: str, province: Province, field: str) -> InvalidAddres
             "a commune before 1 July 2025",
             f"{field}.commune: {olds[0].name} no longer exists since 1 July 2025; its area is now in {names}. "
             "Give the commune, ward or special zone as it is now.",
-            f"{field}.commune: từ ngày 1/7/2025 không còn {_mid(olds[0].name)}; địa bàn này nay thuộc {names}. "
+            f"Xã, phường, đặc khu (`{field}.commune`): từ ngày 1/7/2025 không còn {_mid(olds[0].name)}; "
+            f"địa bàn này nay thuộc {names}. "
             "Hãy ghi tên xã, phường, đặc khu hiện nay.",
         )
     return _refuse(
         f"{field}.commune",
         "not a commune of the province",
         f"{field}.commune: '{text[:60]}' is not a commune, ward or special zone of {province.name}.",
-        f"{field}.commune: “{text[:60]}” không phải là xã, phường hoặc đặc khu của {_mid(province.name)}.",
+        f"Xã, phường, đặc khu (`{field}.commune`): “{text[:60]}” không phải là xã, phường hoặc đặc khu của "
+        f"{_mid(province.name)}.",
     )
 
 

@@ -117,7 +117,7 @@ def _spec(producer_id: str, batch_id: str, data: PrintFilesIn, base_url: str) ->
     if not 1 <= first <= last <= size:
         raise BadRequest(
             f"Serials must satisfy 1 ≤ first_serial ≤ last_serial ≤ {size} (the batch size).",
-            f"Số sê-ri phải thỏa 1 ≤ first_serial ≤ last_serial ≤ {size} (cỡ đợt cấp tem).",
+            f"Số sê-ri phải thỏa 1 ≤ `first_serial` ≤ `last_serial` ≤ {size} (cỡ đợt cấp tem).",
         )
     product = repo.get_product(batch.product_id)
     ocop = plain(product.ocop) if product is not None and product.ocop else None

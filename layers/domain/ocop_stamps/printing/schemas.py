@@ -10,7 +10,9 @@ from ocop_stamps.core.schema import ROUND_MM, RULES_VI, Strict
 from ocop_stamps.printing.qr import ErrorLevel
 from ocop_stamps.printing.sheets import PRESETS, Preset, Sheet
 
-RULES_VI.setdefault("give preset or custom, not both", "hãy chọn preset hoặc custom, không cả hai")
+RULES_VI.setdefault(
+    "give preset or custom, not both", "hãy chọn cỡ tem có sẵn (`preset`) hoặc cỡ tự đặt (`custom`), không chọn cả hai"
+)
 
 Format = Literal["pdf", "svg_zip", "png_zip"]
 

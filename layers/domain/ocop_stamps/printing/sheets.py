@@ -56,7 +56,7 @@ class Sheet:
             problems.append(
                 (
                     "pitch is smaller than the label: labels would overlap",
-                    "bước nhảy nhỏ hơn tem: các tem chồng lên nhau",
+                    "khoảng cách giữa hai tem nhỏ hơn cỡ tem: các tem chồng lên nhau",
                 )
             )
         if right > self.page_w + 1e-6 or bottom > self.page_h + 1e-6:

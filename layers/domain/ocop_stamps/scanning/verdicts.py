@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from ocop_stamps.core import words
 from ocop_stamps.core.vocabulary import SEVERITY, Verdict
 
 
@@ -40,29 +41,8 @@ def judge(facts: StampFacts, today: dt.date) -> list[Verdict]:
     return sorted(found, key=SEVERITY.__getitem__) or [Verdict.genuine]
 
 
-KEYBOARD_ADVICE = (
-    "Tắt bộ gõ tiếng Việt rồi nhập lại mã: mã tem chỉ có chữ không dấu và chữ số, "
-    "nhưng bộ gõ đã tự thêm dấu (ví dụ EE thành Ê, AS thành Á).",
-    "Turn off the Vietnamese keyboard and type the code again: stamp codes have only plain "
-    "letters and digits, but the keyboard added accents (EE became Ê, AS became Á).",
-)
+KEYBOARD_ADVICE = words.pair("verdict.keyboard")
 """The message of an ``unknown`` answer with hint ``keyboard`` (issue 11): not a fake, a keyboard."""
 
-MESSAGES: dict[Verdict, tuple[str, str]] = {
-    Verdict.genuine: ("Sản phẩm chính hãng", "Genuine product"),
-    Verdict.repeat: (
-        "Cảnh báo: mã tem này đã được kiểm tra nhiều lần — có thể là tem sao chép",
-        "Warning: this code has been checked many times — the label may be a copy",
-    ),
-    Verdict.not_activated: (
-        "Tem chưa được kích hoạt: tem chưa gắn với lô sản xuất nào",
-        "Stamp not activated: it was never bound to a production lot",
-    ),
-    Verdict.void: ("Tem đã bị hủy bởi nhà sản xuất", "This stamp was cancelled by its producer"),
-    Verdict.recalled: ("Lô hàng này đã bị thu hồi", "This lot has been recalled"),
-    Verdict.expired: ("Sản phẩm đã hết hạn sử dụng", "This product is past its expiry date"),
-    Verdict.unknown: (
-        "Không tìm thấy mã tem: hãy kiểm tra lại mã, có thể là hàng giả",
-        "Code not found: check the code again — the product may be counterfeit",
-    ),
-}
+MESSAGES: dict[Verdict, tuple[str, str]] = {v: words.pair(f"verdict.{v.value}") for v in Verdict}
+"""The sentence of each verdict in a scan's answer (``message``), (Vietnamese, English): core/words."""
