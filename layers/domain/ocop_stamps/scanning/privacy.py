@@ -70,26 +70,16 @@ def coarse_place(headers: dict[str, str]) -> tuple[str | None, str | None]:
 
     In Vietnam the province is today's (issue 12), as its GSO code: CloudFront sends the ISO
     3166-2:VN code of one of the 63 old provinces ('03' or 'VN-03', Hà Giang -> '08', Tuyên
-    Quang), or, where its list is newer, a province's name in ``-Country-Region-Name`` (old or
-    new); a GSO code of today ('08') is taken as it is. Elsewhere, ``{country}-{region}`` as sent."""
+    Quang today). A GSO code of today ('08', 'VN-08') is taken as it is where no ISO code of the
+    63 reads the same (ISO first: 'VN-01' is Lai Châu, as CloudFront means it). An unknown
+    code is kept as ``VN-xx`` (no province's inspectors see it as theirs). Elsewhere,
+    ``{country}-{region}`` as sent."""
     country = headers.get("cloudfront-viewer-country")
     region = headers.get("cloudfront-viewer-country-region")
     country = country.upper() if country and re.fullmatch(r"[A-Za-z]{2}", country) else None
     region = region.upper() if region and _REGION.match(region) else None
-    if country == "VN":
-        return country, _vietnam(region, headers.get("cloudfront-viewer-country-region-name"))
     if country and region and not region.startswith(country + "-"):
         region = f"{country}-{region}"
+    if country == "VN" and region:
+        return country, code_of(region) or code_of(region[3:] if region[3:].isdigit() else None) or region
     return country, region
-
-
-def _vietnam(region: str | None, name: str | None) -> str | None:
-    """Today's GSO code of the province the edge named (old ISO code first, then a name); the
-    ISO-shaped code as sent when neither names a province we know."""
-    iso = None if region is None else region if region.startswith("VN-") else f"VN-{region}"
-    found = code_of(iso) if iso else None
-    if found is None and region and region.isdigit():
-        found = code_of(region)  # today's GSO code, where no ISO code of the 63 has it
-    if found is None and name and len(name) <= 60:
-        found = code_of(name)
-    return found or iso
