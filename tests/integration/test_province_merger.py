@@ -196,3 +196,21 @@ def test_given_the_producers_province_then_thai_nguyen_sees_every_line_old_and_n
 
     assert codes == set(merged.values())
     assert [a["alert_id"] for a in api("/alerts", inspector("Thái Nguyên"))["items"]] == [OLD_ALERT]
+
+
+def test_given_old_and_new_lines_when_paged_one_by_one_then_the_cursor_walks_every_spelling_once(
+    merged: dict[str, str],
+) -> None:
+    who, seen, cursor = inspector("VN-03"), [], None
+    for _ in range(5):
+        body = api("/scans", who, limit="1", **({"cursor": cursor} if cursor else {}))
+        seen += [i["code"] for i in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    status, _ = invoke_json(
+        "inspector_api", http_event("GET", "/scans", route="/scans", claims=inspector("Huế"), query={"cursor": "x" * 8})
+    )
+
+    assert sorted(seen) == sorted([merged["old"], merged["new"]]) and cursor is None
+    assert status == 400
