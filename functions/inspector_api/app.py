@@ -78,7 +78,11 @@ def list_scans(
         to=to,
     )
     page = scan_query.query(filters, scope, limit, cursor)
-    return json_response(200, {"items": [scan_query.view(s) for s in page.items], "next_cursor": page.next_cursor})
+    body = {"items": [scan_query.view(s) for s in page.items], "next_cursor": page.next_cursor}
+    note = scan_query.province_note(province)
+    if note:  # which province of today the filter was read as (an old name says so)
+        body["province"] = note
+    return json_response(200, body)
 
 
 @app.get(
@@ -129,14 +133,12 @@ def list_alerts(
     cursor: Cursor = None,
 ) -> Response[Any]:
     scope = _scope()
-    code = None
-    if province:
-        from ocop_stamps.core.provinces import to_code
-
-        code = to_code(province) or province
-    return json_response(
-        200, alerts.list_alerts(scope, status=status, kind=type, province=code, limit=limit, cursor=cursor)
-    )
+    code = scan_query.province_filter(province) if province else None
+    body = alerts.list_alerts(scope, status=status, kind=type, province=code, limit=limit, cursor=cursor)
+    note = scan_query.province_note(province)
+    if note:
+        body["province"] = note
+    return json_response(200, body)
 
 
 @app.get("/alerts/<alert_id>", summary="One alert with its history")

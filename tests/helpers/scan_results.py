@@ -14,7 +14,12 @@ GENUINE: dict[str, Any] = {
     "verdicts": ["genuine"],
     "message": {"vi": "Tem chính hãng", "en": "Genuine stamp"},
     "scanned_at": "2026-11-23T06:00:00.000Z",
-    "scan": {"count": 1, "first_scanned_at": "2026-11-23T06:00:00.000Z", "first_province": "VN-04"},
+    "scan": {
+        "count": 1,
+        "first_scanned_at": "2026-11-23T06:00:00.000Z",
+        "first_province": "04",
+        "first_province_name": "Tỉnh Cao Bằng",
+    },
     "stamp": {"batch_id": "7", "serial": 42},
     "product": {
         "product_id": "prd_1",
@@ -91,7 +96,15 @@ def result(verdict: str, **extra: Any) -> dict[str, Any]:
     return r
 
 
-REPEAT = result("repeat", scan={"count": 14, "first_scanned_at": "2026-11-20T02:30:00.000Z", "first_province": "VN-04"})
+REPEAT = result(
+    "repeat",
+    scan={
+        "count": 14,
+        "first_scanned_at": "2026-11-20T02:30:00.000Z",
+        "first_province": "04",
+        "first_province_name": "Tỉnh Cao Bằng",
+    },
+)
 RECALLED = result(
     "recalled",
     recall={

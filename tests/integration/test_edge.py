@@ -82,11 +82,11 @@ def test_given_two_scans_claiming_hanoi_then_saigon_when_a_buyer_later_sees_the_
 
     assert status == 200 and 'data-verdict="repeat"' in page
     if trusted:
-        assert "tại Hà Nội." in page
+        assert "tại Thành phố Hà Nội." in page
         (alert,) = travel  # Hà Nội -> Sài Gòn, then Sài Gòn -> Thái Nguyên: one alert on the code
         assert "Hồ Chí Minh" in alert["summary_vi"]
     else:
-        assert "tại Thái Nguyên." in page  # the first place anyone can vouch for
+        assert "tại Tỉnh Thái Nguyên." in page  # the first place anyone can vouch for
         assert "Hà Nội" not in page and "Hồ Chí Minh" not in page
         assert travel == []
 
@@ -103,7 +103,33 @@ def test_given_a_forged_first_scan_then_first_checked_in_stays_unknown_even_when
     assert forged["verdict"] == "genuine"  # still answered
     assert forged["scan"]["first_province"] is None
     assert placed["scan"]["first_province"] is None  # the first check's place was not known; a later one is not it
-    assert sorted(str(s.get("province")) for s in stored_scans(code)) == ["None", "VN-HN"]
+    assert sorted(str(s.get("province")) for s in stored_scans(code)) == ["01", "None"]
+
+
+@pytest.mark.parametrize(
+    ("region", "code", "name"),
+    [
+        ("VN-26", "46", "Thành phố Huế"),  # ISO 3166-2 still says Thừa Thiên Huế
+        ("26", "46", "Thành phố Huế"),  # CloudFront sends the part after "VN-"
+        ("03", "08", "Tỉnh Tuyên Quang"),  # Hà Giang, part of Tuyên Quang since 1 July 2025
+        ("08", "08", "Tỉnh Tuyên Quang"),  # a GSO code of today, which no ISO code of the 63 reads as
+    ],
+)
+def test_given_a_place_header_with_an_old_or_new_code_when_the_page_is_read_then_it_names_the_province_of_today(
+    shop: Shop, region: str, code: str, name: str
+) -> None:
+    shop.activate(1, 10)
+    stamp = shop.codes(1, 1)[0]
+    place = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": region}
+
+    first = scan_json(stamp, through_cloudfront(place, 1))
+    for viewer in range(2, 12):
+        status, page = scan_page(stamp, through_cloudfront(HANOI, viewer))
+
+    assert first["scan"]["first_province"] == code and first["scan"]["first_province_name"] == name
+    assert min(stored_scans(stamp), key=lambda s: s["scan_key"])["jurisdiction"] == code
+    assert status == 200 and 'data-verdict="repeat"' in page
+    assert f"tại {name}." in page and "Thừa Thiên" not in page and "Hà Giang" not in page
 
 
 def test_given_forged_place_headers_then_the_attempt_is_counted_and_logged_without_the_address(
@@ -142,7 +168,7 @@ def test_given_two_phones_behind_one_edge_server_then_their_scans_hash_apart_and
 
 
 # --- reports of fakes carry a place by the same rule ----------------------------------------
-@pytest.mark.parametrize(("secret", "province"), [(TEST_ORIGIN_SECRET, "VN-HN"), (None, None), ("x", None)])
+@pytest.mark.parametrize(("secret", "province"), [(TEST_ORIGIN_SECRET, "01"), (None, None), ("x", None)])
 def test_given_a_report_with_place_headers_then_its_place_is_kept_only_through_cloudfront(
     shop: Shop, secret: str | None, province: str | None
 ) -> None:
@@ -212,5 +238,5 @@ def test_given_a_cached_origin_secret_then_secrets_manager_is_not_read_on_every_
         scan_json(code, through_cloudfront(HANOI, i, OLD))["scan"]["first_province"] for i, code in enumerate(codes)
     ]
 
-    assert places == ["VN-HN"] * 5
+    assert places == ["01"] * 5
     assert [c for c in ddb_calls if c[0] == "secretsmanager"] == [("secretsmanager", "GetSecretValue")]

@@ -150,7 +150,7 @@ def test_given_a_scan_then_its_record_has_ttl_salt_version_and_no_raw_address(sh
     assert 4.9 < years < 5.1
     assert record["salt_version"] == "1" and len(record["client_hash"]) == 24
     assert "203.0.113.7" not in json.dumps(record)
-    assert record["jurisdiction"] == "VN-HN"
+    assert record["jurisdiction"] == "01"  # Hà Nội, by its GSO code (issue 12)
 
 
 # --- CSV export -------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_given_a_lot_when_exported_then_csv_has_a_bom_vietnamese_headers_and_eve
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert "mã tem" in rows[0][2] and len(rows) == 5
-    assert {r[12] for r in rows[1:]} == {"Hà Nội"}
+    assert {r[12] for r in rows[1:]} == {"Thành phố Hà Nội"}
 
 
 def test_given_more_rows_than_a_part_then_a_link_points_at_the_next_part(shop: Shop):
@@ -241,7 +241,7 @@ def test_given_a_code_in_hanoi_then_saigon_ten_minutes_apart_then_impossible_tra
     detector()
 
     (alert,) = [a for a in alerts() if a["type"] == "impossible_travel"]
-    assert alert["detail"]["from"] == "VN-HN" and alert["detail"]["to"] == "VN-SG"
+    assert alert["detail"]["from"] == "01" and alert["detail"]["to"] == "79"
     assert "Hà Nội" in alert["summary_vi"] and "Hồ Chí Minh" in alert["summary_vi"]
 
 
@@ -459,7 +459,7 @@ def test_given_scans_when_summarised_then_counters_answer_and_the_svg_charts_are
 
     assert status == 200
     assert body["totals"] == {"genuine": 3, "not_activated": 1}
-    assert body["top_provinces"][0] == {"province": "VN-HN", "name": "Hà Nội", "scans": 3}
+    assert body["top_provinces"][0] == {"province": "01", "name": "Thành phố Hà Nội", "scans": 3}
     assert body["open_alerts"] == {"not_activated_scanned": 1}
     assert {op for _, op in ddb_calls} == {"Query"}
     assert api("GET", "/summary", "/summary", query={"product": shop.product_id})[1]["totals"]["genuine"] == 3

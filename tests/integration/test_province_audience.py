@@ -81,7 +81,7 @@ def move(who: dict[str, Any], alert_id: str, status: str, note: str = "") -> tup
 def cloned(shop: Shop, detector: Any) -> tuple[Shop, str]:
     """A Thái Nguyên producer's stamp, scanned in Hà Nội, then ten minutes later (in moto's
     time: at once) in TP.HCM by another phone: an impossible_travel alert."""
-    assert shop.producer["address"]["province"] == "Thái Nguyên"
+    assert shop.producer["address"]["province"] == "Tỉnh Thái Nguyên"
     shop.activate(1, 10)
     code = shop.codes(1, 1)[0]
     first, second = networks(2)
@@ -96,13 +96,13 @@ def test_given_a_thai_nguyen_stamp_scanned_in_two_cities_then_the_thai_nguyen_in
     _, code = cloned
 
     lines = log(THAI_NGUYEN)
-    assert sorted(line["jurisdiction"] for line in lines) == ["VN-HN", "VN-SG"]
-    assert {line["code"] for line in lines} == {code} and {line["home_province"] for line in lines} == {"VN-69"}
+    assert sorted(line["jurisdiction"] for line in lines) == ["01", "79"]
+    assert {line["code"] for line in lines} == {code} and {line["home_province"] for line in lines} == {"19"}
     assert len(log(THAI_NGUYEN, code=code)) == 2  # a key filter, the scope as a filter
     assert len(log(THAI_NGUYEN, province="Thái Nguyên")) == 2  # what Thái Nguyên's inspectors see
     rows = csv_rows(THAI_NGUYEN)
-    assert sorted(r["jurisdiction_name"] for r in rows) == ["Hà Nội", "Hồ Chí Minh"]
-    assert {r["home_province"] for r in rows} == {"VN-69"}
+    assert sorted(r["jurisdiction_name"] for r in rows) == ["Thành phố Hà Nội", "Thành phố Hồ Chí Minh"]
+    assert {r["home_province"] for r in rows} == {"19"}
 
 
 def test_given_a_travel_alert_then_the_thai_nguyen_inspector_sees_it_acknowledges_it_and_it_moves_everywhere(
@@ -111,7 +111,7 @@ def test_given_a_travel_alert_then_the_thai_nguyen_inspector_sees_it_acknowledge
     _, code = cloned
 
     (alert,) = [a for a in alerts(THAI_NGUYEN) if a["type"] == "impossible_travel"]
-    assert alert["code"] == code and alert["provinces"] == ["VN-69", "VN-HN", "VN-SG"]
+    assert alert["code"] == code and alert["provinces"] == ["01", "19", "79"]
     assert one_alert(THAI_NGUYEN, alert["alert_id"]) == 200
     status, moved = move(THAI_NGUYEN, alert["alert_id"], "acknowledged", "Đang xác minh với cơ sở")
     assert status == 200 and moved["status"] == "acknowledged"
@@ -127,12 +127,12 @@ def test_given_a_travel_alert_then_the_thai_nguyen_inspector_sees_it_acknowledge
 def test_given_the_clone_then_the_hanoi_inspector_sees_the_hanoi_scan_and_the_alert_raised_in_saigon(cloned):
     _, code = cloned
 
-    assert [line["jurisdiction"] for line in log(HA_NOI)] == ["VN-HN"]
-    assert [r["jurisdiction"] for r in csv_rows(HA_NOI)] == ["VN-HN"]
+    assert [line["jurisdiction"] for line in log(HA_NOI)] == ["01"]
+    assert [r["jurisdiction"] for r in csv_rows(HA_NOI)] == ["01"]
     (alert,) = alerts(HA_NOI, type="impossible_travel")
-    assert alert["province"] == "VN-SG"  # raised by the scan in TP.HCM, seen where the first one was
+    assert alert["province"] == "79"  # raised by the scan in TP.HCM, seen where the first one was
     assert one_alert(HA_NOI, alert["alert_id"]) == 200
-    assert [line["jurisdiction"] for line in log(SAI_GON)] == ["VN-SG"]
+    assert [line["jurisdiction"] for line in log(SAI_GON)] == ["79"]
 
 
 def test_given_the_clone_then_an_inspector_of_da_nang_sees_nothing_and_cannot_touch_the_alert(cloned):
@@ -152,12 +152,12 @@ def test_given_the_clone_then_an_inspector_of_da_nang_sees_nothing_and_cannot_to
 def test_given_an_inspector_of_both_places_then_each_scan_and_the_alert_appear_once(cloned):
     both = inspector("Hà Nội,Thái Nguyên")
 
-    assert sorted(line["jurisdiction"] for line in log(both)) == ["VN-HN", "VN-SG"]
+    assert sorted(line["jurisdiction"] for line in log(both)) == ["01", "79"]
     assert [a["type"] for a in alerts(both)] == ["impossible_travel"]
     status, summary = api("GET", "/summary", "/summary", both)
     assert status == 200 and summary["totals"] == {"genuine": 2}  # the Hà Nội scan counted once
     assert summary["open_alerts"] == {"impossible_travel": 1}
-    assert {p["province"]: p["scans"] for p in summary["top_provinces"]} == {"VN-HN": 1, "VN-SG": 1}
+    assert {p["province"]: p["scans"] for p in summary["top_provinces"]} == {"01": 1, "79": 1}
 
 
 def test_given_the_clone_then_the_thai_nguyen_summary_counts_its_producers_scans_elsewhere(cloned):
@@ -305,5 +305,8 @@ def test_given_the_clone_then_a_page_costs_the_same_few_queries_whatever_the_log
     assert len(alerts(inspector("Hà Nội,Thái Nguyên"))) == 1
     listed = [op for service, op in ddb_calls if service == "dynamodb"]
 
-    assert scans == ["Query"] * 16  # 8 shards of by_province + 8 of by_home_province, no Scan
-    assert sorted(listed) == ["BatchGetItem", "Query", "Query"]  # one queue each, the entries read back
+    # 8 shards of by_province + 8 of by_home_province, no Scan, for each value Thái Nguyên's lines
+    # may carry (issue 12): its code '19' and its old parts' VN-69 (Thái Nguyên) and VN-53 (Bắc Kạn)
+    assert scans == ["Query"] * 16 * 3
+    # one queue per value: Hà Nội's '01' and VN-HN, Thái Nguyên's three; the entries read back
+    assert sorted(listed) == ["BatchGetItem"] + ["Query"] * 5

@@ -333,7 +333,7 @@ def test_given_40_made_up_codes_reported_from_40_clients_in_a_province_then_one_
     sent = detector()
 
     (alert,) = _report_alerts()
-    assert alert["subject"] == "unissued:VN-HN" and alert["province"] == "VN-HN"
+    assert alert["subject"] == "unissued:01" and alert["province"] == "01"
     assert alert["occurrences"] == 40 and alert["detail"]["count"] == 40
     assert "40 báo cáo trong ngày" in alert["summary_vi"] and "40 reports today" in alert["summary_en"]
     assert len(sent) == 1 and f"/alerts/{alert['alert_id']}" in sent[0]

@@ -9,20 +9,25 @@ from types import SimpleNamespace
 import pytest
 
 from ocop_stamps.core.auth import Principal
-from ocop_stamps.core.provinces import NO_PLACE
 from ocop_stamps.inspection.queries import Scope
+from ocop_stamps.places.scopes import NO_PLACE
 from ocop_stamps.storage.keys import audience, fill
 
 
 @pytest.mark.parametrize(
     ("places", "producer", "expected"),
     [
-        (["VN-HN"], "Thái Nguyên", ("VN-69", "VN-HN")),  # a clone in Hà Nội: both provinces
-        (["VN-69"], "Thai Nguyen", ("VN-69",)),  # scanned at home: once
-        ([None], "VN-69", ("VN-69",)),  # no place known
-        (["VN-HN", "VN-SG", "VN-HN"], "Thái Nguyên", ("VN-69", "VN-HN", "VN-SG")),  # an alert's places
+        (["01"], "Thái Nguyên", ("01", "19")),  # a clone in Hà Nội: both provinces
+        (["19"], "Thai Nguyen", ("19",)),  # scanned at home: once
+        ([None], "19", ("19",)),  # no place known
+        (["01", "79", "01"], "Thái Nguyên", ("01", "19", "79")),  # an alert's places
         ([None], None, (NO_PLACE,)),  # an unknown code with no place: national scopes only
-        (["US", NO_PLACE], "Hà Nội", ("VN-HN",)),  # not a province of Vietnam: not a place here
+        (["US", NO_PLACE], "Hà Nội", ("01",)),  # not a province of Vietnam: not a place here
+        # issue 12: places and producers recorded under the 63 old codes count as today's province
+        (["VN-HN"], "VN-69", ("01", "19")),
+        (["VN-03", "08"], "Hà Giang", ("08",)),  # old Hà Giang and today's Tuyên Quang: one province
+        (["VN-26"], "Thừa Thiên Huế", ("46",)),
+        (["VN-SG", "VN-57", "VN-43"], None, ("79",)),  # three old provinces, one city today
     ],
 )
 def test_given_where_a_scan_happened_and_its_producer_then_the_provinces_that_see_it(places, producer, expected):
@@ -40,12 +45,13 @@ def _line(place: str | None, producer: str | None, report: str | None = None) ->
 @pytest.mark.parametrize(
     ("place", "producer", "report"),
     [
-        ("VN-HN", "Thái Nguyên", None),
-        ("VN-69", "Thái Nguyên", None),
+        ("01", "Tỉnh Thái Nguyên", None),
+        ("19", "Thái Nguyên", None),
         (None, "Thái Nguyên", None),
-        (None, "Thái Nguyên", "VN-SG"),  # a report naming where it was bought
-        ("VN-DN", None, None),  # an unknown code
+        (None, "Thái Nguyên", "79"),  # a report naming where it was bought
+        ("48", None, None),  # an unknown code
         (None, None, None),
+        ("VN-03", "Tỉnh Tuyên Quang", None),  # an old place given: written as today's province
     ],
 )
 def test_given_a_line_then_the_index_keys_fill_writes_reach_exactly_its_audience(place, producer, report):
@@ -55,6 +61,6 @@ def test_given_a_line_then_the_index_keys_fill_writes_reach_exactly_its_audience
     reached = {line.province_shard.split("#")[0]} | ({line.home_shard.split("#")[0]} if line.home_shard else set())
     assert reached == set(audience([line.jurisdiction], producer))
     assert line.home_shard is None or line.home_province != line.jurisdiction  # no line read twice
-    for province in ("VN-69", "VN-HN", "VN-SG", "VN-DN", "VN-04"):
+    for province in ("19", "01", "79", "48", "04", "08"):
         who = Principal(subject="i", groups=frozenset({"inspector"}), provinces=(province,))
         assert Scope.of(who).sees([line.jurisdiction], line.home_province) == (province in reached)

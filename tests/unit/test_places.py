@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ocop_stamps.core.provinces import NAMES as ISO_NAMES
 from ocop_stamps.places import addresses, communes, generate, provinces
 from ocop_stamps.places.addresses import InvalidAddress, migrate_address, record
+from ocop_stamps.places.generate import ISO_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 AFTER = dt.date(2026, 3, 2)

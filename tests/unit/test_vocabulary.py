@@ -17,7 +17,6 @@ from typing import Any, get_args
 import pytest
 
 from ocop_stamps.catalog.schemas import ProducerIn, ProductIn
-from ocop_stamps.core import provinces
 from ocop_stamps.core.vocabulary import (
     ALERT_TYPE_LABELS,
     CHECK_DISPOSITIONS,
@@ -42,6 +41,8 @@ from ocop_stamps.core.vocabulary import (
 from ocop_stamps.inspection.queries import KEY_ORDER
 from ocop_stamps.inspection.schemas import AlertStatusChange, FieldCheck
 from ocop_stamps.lifecycle.schemas import VoidIn
+from ocop_stamps.places import provinces
+from ocop_stamps.places.scopes import code_of
 from ocop_stamps.printing.qr import ERROR_LEVELS, ErrorLevel
 from ocop_stamps.printing.schemas import PrintFilesIn
 from ocop_stamps.printing.sheets import PRESETS, Preset
@@ -89,11 +90,12 @@ def test_given_the_field_check_results_when_read_then_each_has_its_disposition()
     assert CHECK_DISPOSITIONS[CheckResult("pass")] == "conformant"
 
 
-def test_given_the_provinces_when_read_then_63_codes_each_with_one_name() -> None:
-    assert len(provinces.NAMES) == 63
-    assert len(set(provinces.NAMES.values())) == 63
-    assert all(code.startswith("VN-") for code in provinces.NAMES)
-    assert all(provinces.to_code(name) == code for code, name in provinces.NAMES.items())
+def test_given_the_provinces_when_read_then_34_codes_each_with_one_name_and_63_old_codes_each_in_one() -> None:
+    assert len(provinces.CURRENT) == 34
+    assert len({p.name for p in provinces.CURRENT.values()}) == 34
+    assert all(code_of(p.name) == code == code_of(code) for code, p in provinces.CURRENT.items())
+    assert len({p.iso for p in provinces.OLD.values()}) == 63
+    assert all(code_of(p.iso) == code_of(p.name) == p.now for p in provinces.OLD.values())
 
 
 def test_given_the_print_options_when_read_then_each_literal_type_is_exactly_its_table() -> None:
@@ -141,6 +143,7 @@ SCANNED = [
     *(ROOT / "infra/local/ocop_local").rglob("*.py"),
 ]
 CORE = ROOT / "layers/domain/ocop_stamps/core"
+PLACES = ROOT / "layers/domain/ocop_stamps/places"  # the province tables' own home (generated)
 
 
 def _string_collections(tree: ast.AST) -> list[tuple[int, list[str]]]:
@@ -162,7 +165,10 @@ def _string_collections(tree: ast.AST) -> list[tuple[int, list[str]]]:
 def _copies(strings: list[str]) -> list[str]:
     """The core tables a literal repeats: three or more of one table's words, and mostly those."""
     tables: list[tuple[str, set[str]]] = [(e.__name__, {m.value for m in e}) for e in ENUMS]
-    tables += [("provinces.NAMES (codes)", set(provinces.NAMES)), ("provinces.NAMES", set(provinces.NAMES.values()))]
+    tables += [
+        ("provinces.OLD (ISO codes)", {p.iso for p in provinces.OLD.values()}),
+        ("provinces.CURRENT", {p.name for p in provinces.CURRENT.values()}),
+    ]
     out = []
     for name, words in tables:
         hits = [s for s in strings if s in words]
@@ -174,7 +180,7 @@ def _copies(strings: list[str]) -> list[str]:
 def test_given_the_code_when_read_then_no_module_outside_core_holds_a_copy_of_a_core_table() -> None:
     offenders = []
     for path in SCANNED:
-        if path.is_relative_to(CORE):
+        if path.is_relative_to(CORE) or path.is_relative_to(PLACES):
             continue
         for line, strings in _string_collections(ast.parse(path.read_text(encoding="utf-8"))):
             offenders += [f"{path.relative_to(ROOT)}:{line}: {c}" for c in _copies(strings)]
@@ -184,7 +190,7 @@ def test_given_the_code_when_read_then_no_module_outside_core_holds_a_copy_of_a_
 def test_given_the_table_check_when_fed_a_copy_then_it_finds_it() -> None:
     source = 'GROUP = {"food": 1, "beverage": 2, "herbal": 3, "tourism_service": 4}\nX = ("VN-01", "VN-02", "VN-03")'
     found = [c for _, s in _string_collections(ast.parse(source)) for c in _copies(s)]
-    assert [f.split(":")[0] for f in found] == ["OcopGroup", "provinces.NAMES (codes)"]
+    assert [f.split(":")[0] for f in found] == ["OcopGroup", "provinces.OLD (ISO codes)"]
 
 
 # --- the CLI (standard library only, its own package) offers what the API accepts ---------------------

@@ -14,9 +14,9 @@ from typing import Any
 from ocop_stamps.core import cursors
 from ocop_stamps.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from ocop_stamps.core.ids import iso, utc_now
-from ocop_stamps.core.provinces import name_of
 from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, AlertStatus, AlertType
 from ocop_stamps.inspection.queries import Scope
+from ocop_stamps.places.scopes import code_of, name_of, spellings_of
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage.parameters import cursor_keys
@@ -33,7 +33,11 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
     out = {k: store.plain(v) for k, v in item.items() if k not in hidden}
     kind = item.get("type", "")
     out["type_vi"] = ALERT_TYPE_LABELS[AlertType(kind)][0] if kind in ALERT_TYPE_LABELS else kind
+    if item.get("province"):  # today's code (an alert raised before issue 12 holds an old VN-xx code)
+        out["province"] = code_of(item["province"]) or item["province"]
     out["province_name"] = name_of(item.get("province"))
+    if item.get("home_province"):
+        out["home_province"] = code_of(item["home_province"]) or item["home_province"]
     out["provinces"] = sorted(audience_of(item))
     return out
 
@@ -100,7 +104,8 @@ def list_alerts(
     filter_expr, names, values = None, {}, {}
     if province is not None or scope.provinces is not None:
         provinces = [province] if province else sorted(scope.provinces or ())
-        index, parts = "queue_by_province", [table_keys.queue_key(status, p) for p in provinces]
+        # each province's queue under its code and its old parts' (alerts raised before issue 12)
+        index, parts = "queue_by_province", [table_keys.queue_key(status, p) for p in spellings_of(provinces)]
         if kind:
             filter_expr, names, values = "#ty = :ty", {"#ty": "type"}, {":ty": kind}
     else:
@@ -249,7 +254,7 @@ def open_counts(scope: Scope) -> dict[str, int]:
     for kind in AlertType:
         expr, names, values = None, None, None
         if scope.provinces is not None:  # seen by one of them (keys.audience): raised there or reaching it
-            keys = {f":p{i}": p for i, p in enumerate(sorted(scope.provinces))}
+            keys = {f":p{i}": p for i, p in enumerate(spellings_of(sorted(scope.provinces)))}
             reaches = " OR ".join(f"contains(#pvs, {k})" for k in keys)
             expr, names, values = (
                 f"#pv IN ({', '.join(keys)}) OR {reaches}",

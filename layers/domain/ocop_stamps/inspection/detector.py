@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ocop_stamps.core.cache import TtlCache
-from ocop_stamps.core.provinces import NO_PLACE, name_of
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import (
     ALERT_TYPE_LABELS,
@@ -55,6 +54,7 @@ from ocop_stamps.core.vocabulary import (
     is_person_scan,
 )
 from ocop_stamps.observability import ALERTS_OPENED, count
+from ocop_stamps.places.scopes import NO_PLACE, code_of, name_of
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
@@ -126,7 +126,13 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _place(scan: dict[str, Any]) -> str | None:
-    return scan.get("province") or scan.get("country") or None
+    return _today(scan.get("province")) or scan.get("country") or None
+
+
+def _today(place: str | None) -> str | None:
+    """A stored place as today's province code ('VN-03' -> '08', issue 12), so a line written
+    before the change and one after compare equal; a place abroad ('TH-10') as it is."""
+    return (code_of(place) or place) if place else None
 
 
 _products: TtlCache[dict[str, Any] | None] = TtlCache(60)
@@ -269,7 +275,7 @@ def rules_for(
     here = _place(scan)
     if here and earlier:
         last = earlier[0]
-        there = getattr(last, "province", None) or getattr(last, "country", None)
+        there = _today(getattr(last, "province", None)) or getattr(last, "country", None)
         minutes = (moment - _moment(last.scanned_at)).total_seconds() / 60
         if there and there != here and minutes < rules.travel_minutes:
             out.append(
@@ -333,7 +339,7 @@ MAX_PLACES = 8  # other places an alert names at once (bounds the transaction: 1
 
 def _places_of(scans: list[Any]) -> tuple[str, ...]:
     """The provinces of ``scans`` (newest first), each once, at most ``MAX_PLACES``."""
-    found = dict.fromkeys(p for s in scans if (p := getattr(s, "jurisdiction", None)) and p != NO_PLACE)
+    found = dict.fromkeys(p for s in scans if (p := _today(getattr(s, "jurisdiction", None))) and p != NO_PLACE)
     return tuple(found)[:MAX_PLACES]
 
 
@@ -497,7 +503,8 @@ def _alert_ops(
         if c.alert_id in existing:
             current = existing[c.alert_id]
             known = set(current.get("provinces") or ()) | {current.get("province") or NO_PLACE}
-            reached = audience_of(c, scan) - known
+            # an alert from before issue 12 names old codes: 'VN-03' already reaches '08'
+            reached = audience_of(c, scan) - {_today(p) for p in known}
             expression = "ADD occurrences :one SET last_seen = :at, last_scan = :ls, detail = :d, summary_vi = :sv, summary_en = :se"
             condition = "attribute_exists(pk)"
             values: dict[str, Any] = {
@@ -551,6 +558,8 @@ def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datet
     if scan.get("kind") == LOOKUP:  # a Digital Link lookup that is not a scan: logged, never judged
         return Outcome(processed=True)
     rules = rules or Rules.from_settings()
+    # a line written under the old codes (just before the change) counts as today's province
+    scan = {**scan, **{k: _today(scan[k]) for k in ("jurisdiction", "province", "home_province") if scan.get(k)}}
     code, scan_key = scan["code"], scan["scan_key"]
     moment = now or dt.datetime.now(dt.UTC)
     now_iso = _iso(moment)

@@ -17,12 +17,12 @@ from urllib.parse import quote
 from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
 from ocop_stamps.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from ocop_stamps.core.ids import utc_now
-from ocop_stamps.core.provinces import name_of, to_code
 from ocop_stamps.core.vocabulary import CHECK_DISPOSITIONS, VN_TZ, CheckResult
 from ocop_stamps.epcis.events import _base, lot_class, stamp_uri
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.inspection.queries import Scope
 from ocop_stamps.issuing.ranges import lot_of_serial
+from ocop_stamps.places.scopes import code_of, name_of
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
@@ -77,7 +77,7 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
     lot = repo.get_lot(body["lot_id"])
     if lot is None:
         raise NotFound("No such lot.", "Không có lô này.")
-    province = to_code(body["province"])
+    province = code_of(body["province"])  # today's GSO code; an old name or VN-xx code maps to it
     if province is None:
         raise BadRequest(
             "province is not a province of Vietnam.",

@@ -30,8 +30,8 @@ from ocop_stamps.core import cursors, dates
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import BadRequest, Forbidden
 from ocop_stamps.core.limits import BODY_BUDGET, text_bytes
-from ocop_stamps.core.provinces import EVERYWHERE, NO_PLACE, name_of, to_code
 from ocop_stamps.core.vocabulary import LOG_VERDICT_LABELS, VN_TZ
+from ocop_stamps.places.scopes import EVERYWHERE, NO_PLACE, code_of, is_old, name_of, spellings_of
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage.keys import INDEXES, audience, partition_values
 from ocop_stamps.storage.models import ScanItem
@@ -44,7 +44,11 @@ KEY_ORDER = ("code", "lot", "batch", "product", "producer", "province", "verdict
 
 @dataclass(frozen=True)
 class Scope:
-    """Provinces a caller may read (``None``: everywhere)."""
+    """Provinces a caller may read, as today's GSO codes (``None``: everywhere).
+
+    An account's ``custom:provinces`` may name a province by today's code or name, or by an old
+    one ('VN-03', 'Hà Giang'): each counts as the province it is part of today ('08', Tuyên
+    Quang), whose scope includes the old parts' records (``places.scopes.spellings``)."""
 
     provinces: frozenset[str] | None
 
@@ -53,7 +57,7 @@ class Scope:
         who.require("inspector", "admin")
         if "admin" in who.groups or EVERYWHERE in who.provinces:
             return cls(None)
-        codes = frozenset(c for c in (to_code(p) for p in who.provinces) if c)
+        codes = frozenset(c for c in (code_of(p) for p in who.provinces) if c)
         if not codes:
             raise Forbidden(
                 "Your inspector account has no provinces (`custom:provinces`); ask an admin.",
@@ -62,8 +66,8 @@ class Scope:
         return cls(codes)
 
     def allows(self, jurisdiction: str | None) -> bool:
-        """Whether ``jurisdiction`` (a ``VN-xx`` code; None: unknown) is one of the caller's provinces."""
-        return self.provinces is None or (jurisdiction or NO_PLACE) in self.provinces
+        """Whether ``jurisdiction`` (today's code or an old one; None: unknown) is one of the caller's provinces."""
+        return self.provinces is None or (code_of(jurisdiction) or NO_PLACE) in self.provinces
 
     def sees(self, places: Iterable[str | None], producer_province: str | None) -> bool:
         """Whether the caller may see a scan or an alert that happened in ``places`` and concerns
@@ -143,12 +147,7 @@ def make_filters(
             raise _bad("batch must be a batch number.", "Đợt tem (`batch`) phải là một số.")
         f.batch = str(int(batch))
     if province:
-        f.province = NO_PLACE if province == NO_PLACE else to_code(province)
-        if f.province is None:
-            raise _bad(
-                f"'{province[:40]}' is not a province (a name such as 'Thái Nguyên' or a code such as VN-69).",
-                f"'{province[:40]}' không phải là tỉnh/thành (tên như 'Thái Nguyên' hoặc mã như VN-69).",
-            )
+        f.province = province_filter(province)
     if verdict:
         if verdict not in VERDICTS:
             raise _bad(
@@ -161,6 +160,34 @@ def make_filters(
     if f.since and f.until and f.since >= f.until:
         raise _bad("'from' must be before 'to'.", "Thời điểm bắt đầu (`from`) phải trước thời điểm kết thúc (`to`).")
     return f
+
+
+def province_filter(value: str) -> str:
+    """A ``province=`` filter as today's GSO code ('Hà Giang', 'VN-03' -> '08'; '-': no place
+    known); BadRequest when it names no province of today or before."""
+    if value == NO_PLACE:
+        return NO_PLACE
+    found = code_of(value)
+    if found is None:
+        raise _bad(
+            f"'{value[:40]}' is not a province (a name such as 'Thái Nguyên' or a code such as 19).",
+            f"'{value[:40]}' không phải là tỉnh/thành (tên như 'Thái Nguyên' hoặc mã như 19).",
+        )
+    return found
+
+
+def province_note(given: str | None) -> dict[str, str] | None:
+    """What a response says about a ``province=`` filter: the province of today it was read as
+    and, when it named an old province, that the answer is today's province with all its old
+    parts ('Hà Giang' -> Tỉnh Tuyên Quang). None without a filter."""
+    if not given or given == NO_PLACE:
+        return None
+    code = province_filter(given)
+    out = {"given": given[:40], "code": code, "name": name_of(code)}
+    if is_old(given):
+        out["note_vi"] = f"'{given[:40]}' nay thuộc {name_of(code)}: kết quả gồm cả tỉnh/thành hiện nay."
+        out["note_en"] = f"'{given[:40]}' is now part of {name_of(code)}: results cover the whole province of today."
+    return out
 
 
 # --- the plan: which key, which shards, which filter expression ---------------------------
@@ -185,13 +212,16 @@ class Plan:
 def _province_reads(provinces: list[str]) -> tuple[Read, ...]:
     """What the inspectors of ``provinces`` see (``storage.keys.audience``): the lines whose
     place is one of them (``by_province``) and their producers' lines from elsewhere
-    (``by_home_province``, less the lines the first read gives)."""
+    (``by_home_province``, less the lines the first read gives). Each province is read under
+    every value its lines may carry (``places.scopes.spellings``: its code and its old parts'
+    ``VN-xx`` codes, at most 4), so lines written before issue 12 are read where they are."""
     index, attr = INDEXES["province"]
     home_index, home_attr = INDEXES["home_province"]
-    places = tuple(provinces)
+    values = spellings_of(provinces)
+    places = tuple(values)
     return (
-        *(Read(index, part, attr) for v in provinces for part in partition_values(v)),
-        *(Read(home_index, part, home_attr, places) for v in provinces for part in partition_values(v)),
+        *(Read(index, part, attr) for v in values for part in partition_values(v)),
+        *(Read(home_index, part, home_attr, places) for v in values for part in partition_values(v)),
     )
 
 
@@ -221,8 +251,10 @@ def seen_by(provinces: list[str]) -> Any:
     """The FilterExpression "the inspectors of ``provinces`` see this line": its place or its
     producer's province is one of them -- ``storage.keys.audience`` in DynamoDB's words. Lines
     written before issue 11 carry no ``home_province``: their place alone decides until the
-    backfill (``storage.inspection.backfill_home_provinces``) gives them one."""
-    return ScanItem.jurisdiction.is_in(*provinces) | ScanItem.home_province.is_in(*provinces)
+    backfill (``storage.inspection.backfill_home_provinces``) gives them one. Old codes of the
+    provinces' parts count too (``places.scopes.spellings``)."""
+    values = spellings_of(provinces)
+    return ScanItem.jurisdiction.is_in(*values) | ScanItem.home_province.is_in(*values)
 
 
 def _conditions(filters: Filters, scope: Scope, key_filter: str) -> tuple[Any, Any]:
@@ -349,11 +381,16 @@ def query(filters: Filters, scope: Scope, limit: int, cursor: str | None = None,
 
 
 def view(item: ScanItem) -> dict[str, Any]:
+    """A log line for inspectors. Provinces are today's GSO codes with today's name (issue 12); a
+    line written under an old code keeps it in ``jurisdiction_recorded`` ('VN-03')."""
     v = scan_view(item)
     if item.jurisdiction:
-        v["jurisdiction"] = item.jurisdiction
-    if item.home_province:
-        v["home_province"] = item.home_province  # the producer's province (issue 11)
+        v["jurisdiction"] = code_of(item.jurisdiction) or item.jurisdiction
+        v["jurisdiction_name"] = name_of(item.jurisdiction)
+        if v["jurisdiction"] != item.jurisdiction:
+            v["jurisdiction_recorded"] = item.jurisdiction
+    if item.home_province:  # the producer's province (issue 11)
+        v["home_province"] = code_of(item.home_province) or item.home_province
     return v
 
 
@@ -383,6 +420,7 @@ CSV_COLUMNS = (
     ("flags", "ghi nhận thêm"),
     ("kind", "loại truy cập"),  # person, preview, bot, prefetch, head, report (issue 11)
     ("home_province", "tỉnh của chủ thể (mã)"),  # the producer's province, which sees the line too (issue 11)
+    ("jurisdiction_recorded", "mã tỉnh khi ghi nhận (trước 01/07/2025)"),  # an old VN-xx code, as written (issue 12)
 )
 BOM = "\ufeff"
 
@@ -406,7 +444,6 @@ def csv_rows(items: list[ScanItem]) -> str:
         v["scanned_at_vn"] = _vn_time(item.scanned_at)
         v["verdicts"] = " ".join(v.get("verdicts", []))
         v["flags"] = " ".join(v.get("flags", []))
-        v["jurisdiction_name"] = name_of(item.jurisdiction)
         writer.writerow([_safe(v.get(col)) for col, _ in CSV_COLUMNS])
     return out.getvalue()
 

@@ -1,13 +1,15 @@
 """Summaries from the detector's daily counters, and small SVG charts of them.
 
 A summary never reads raw scans: the detector ADDs to ``STATS#{scope}#{shard}/{day}``
-(scope ``all``, ``province:VN-xx``, ``producer:id``, ``product:id``), so a 30-day summary
+(scope ``all``, ``province:{code}``, ``producer:id``, ``product:id``), so a 30-day summary
 is 8 shards x (scopes asked) Queries of at most 30 items each, whatever the number of
 scans. Counters of a producer or product are totals over every province (aggregates,
 never records), so any inspector may read them; a province scope reads its provinces:
-the scans made there (``province:VN-xx``) and its producers' scans made elsewhere
-(``away:VN-xx``, verdicts by place ``vp:{verdict}|{place}``, issue 11), a place that is
-itself in the scope counted once.
+the scans made there (``province:{code}``) and its producers' scans made elsewhere
+(``away:{code}``, verdicts by place ``vp:{verdict}|{place}``, issue 11), a place that is
+itself in the scope counted once. Codes are today's (issue 12); a province also reads the
+counters written under its old parts' ``VN-xx`` codes (``places.scopes.spellings``) and
+counts every place as the province it is part of today.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any
 
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.ids import utc_now
-from ocop_stamps.core.provinces import name_of
 from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, LOG_VERDICT_LABELS, LOOKUP, REPORT, VN_TZ, AlertType, Verdict
 from ocop_stamps.inspection.alerts import open_counts
 from ocop_stamps.inspection.queries import VERDICTS, Scope
+from ocop_stamps.places.scopes import code_of, name_of, spellings_of
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage.keys import SHARDS, stats_key
 
@@ -55,7 +57,8 @@ def _scopes(scope: Scope, producer: str | None, product: str | None) -> tuple[st
     if scope.provinces is None:
         return "all", ["all"]
     provinces = sorted(scope.provinces)
-    return "provinces:" + ",".join(provinces), [f"{kind}:{p}" for kind in ("province", "away") for p in provinces]
+    values = spellings_of(provinces)  # today's codes and their old parts' (counters before issue 12)
+    return "provinces:" + ",".join(provinces), [f"{kind}:{p}" for kind in ("province", "away") for p in values]
 
 
 def summarize(
@@ -87,11 +90,12 @@ def summarize(
                     if name.startswith("v:"):
                         day[name[2:]] = day.get(name[2:], 0) + int(value)
                     elif name.startswith("p:"):
-                        p = name[2:]
+                        p = code_of(name[2:]) or name[2:]  # an old VN-xx place counts as today's province
                         if scope.provinces is None or p in scope.provinces or key != "all":
                             provinces[p] = provinces.get(p, 0) + int(value)
                     elif name.startswith("vp:"):  # away: counted under province:{place} if in scope
-                        verdict, _, p = name[3:].partition("|")
+                        verdict, _, place = name[3:].partition("|")
+                        p = code_of(place) or place
                         if scope.provinces is None or p not in scope.provinces:
                             day[verdict] = day.get(verdict, 0) + int(value)
                             provinces[p] = provinces.get(p, 0) + int(value)

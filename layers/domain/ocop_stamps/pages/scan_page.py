@@ -29,7 +29,6 @@ from urllib.parse import quote, urlsplit
 
 from ocop_stamps.core import dates, words
 from ocop_stamps.core import ocop as ocop_rules
-from ocop_stamps.core.provinces import NAMES as PROVINCE_NAMES
 from ocop_stamps.core.vocabulary import (
     ISSUING_LEVEL_LABELS,
     LANGS,
@@ -247,10 +246,6 @@ def _dl(rows: list[str]) -> str:
     return f"<dl>{body}</dl>" if body else ""
 
 
-def province_name(code: Any) -> str:
-    return PROVINCE_NAMES.get(str(code or "").upper(), str(code or ""))
-
-
 def lang_query(lang: str) -> str:
     return "lang=en" if lang == "en" else "lang=vi"
 
@@ -348,7 +343,8 @@ def _compare(result: dict[str, Any], lang: str) -> str:
 
 def _first_seen(scan: dict[str, Any], lang: str) -> str:
     when = _e(fmt_date(scan.get("first_scanned_at"), lang))
-    place = scan.get("first_province_name") or province_name(scan.get("first_province"))
+    # the caller names the place as it is today (places.scopes); a place it cannot name, as sent
+    place = scan.get("first_province_name") or str(scan.get("first_province") or "")
     where = _t("repeat_where", lang, place=_e(place)) if place else ""
     return _t("repeat_first", lang, when=when, where=where) if when else ""
 

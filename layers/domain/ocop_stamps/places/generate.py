@@ -4,18 +4,84 @@
 
 Run it after upgrading the package; ``tests/unit/test_places.py`` fails while the table and
 the package disagree. Communes are never copied: ``places.communes`` reads them from the
-package when needed. The ISO 3166-2:VN code of each old province comes from
-``core.provinces`` (the 63 codes CloudFront sends), matched by name.
+package when needed. The ISO 3166-2:VN code of each old province comes from ``ISO_NAMES``
+below (the 63 codes of ISO 3166-2:VN that CloudFront sends), matched by name.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ocop_stamps.core.provinces import NAMES as ISO_NAMES
 from ocop_stamps.places.names import fold_province
 
 TABLE = Path(__file__).with_name("table.py")
+# ISO 3166-2:VN as published (the 63 provinces before 1 July 2025; ISO has not yet listed the
+# 34): code -> name. Only this generator reads it; the scan path reads ``table.py``.
+ISO_NAMES: dict[str, str] = {
+    "VN-44": "An Giang",
+    "VN-43": "Bà Rịa - Vũng Tàu",
+    "VN-54": "Bắc Giang",
+    "VN-53": "Bắc Kạn",
+    "VN-55": "Bạc Liêu",
+    "VN-56": "Bắc Ninh",
+    "VN-50": "Bến Tre",
+    "VN-31": "Bình Định",
+    "VN-57": "Bình Dương",
+    "VN-58": "Bình Phước",
+    "VN-40": "Bình Thuận",
+    "VN-59": "Cà Mau",
+    "VN-CT": "Cần Thơ",
+    "VN-04": "Cao Bằng",
+    "VN-DN": "Đà Nẵng",
+    "VN-33": "Đắk Lắk",
+    "VN-72": "Đắk Nông",
+    "VN-71": "Điện Biên",
+    "VN-39": "Đồng Nai",
+    "VN-45": "Đồng Tháp",
+    "VN-30": "Gia Lai",
+    "VN-03": "Hà Giang",
+    "VN-63": "Hà Nam",
+    "VN-HN": "Hà Nội",
+    "VN-23": "Hà Tĩnh",
+    "VN-61": "Hải Dương",
+    "VN-HP": "Hải Phòng",
+    "VN-73": "Hậu Giang",
+    "VN-SG": "Hồ Chí Minh",
+    "VN-14": "Hòa Bình",
+    "VN-66": "Hưng Yên",
+    "VN-34": "Khánh Hòa",
+    "VN-47": "Kiên Giang",
+    "VN-28": "Kon Tum",
+    "VN-01": "Lai Châu",
+    "VN-35": "Lâm Đồng",
+    "VN-09": "Lạng Sơn",
+    "VN-02": "Lào Cai",
+    "VN-41": "Long An",
+    "VN-67": "Nam Định",
+    "VN-22": "Nghệ An",
+    "VN-18": "Ninh Bình",
+    "VN-36": "Ninh Thuận",
+    "VN-68": "Phú Thọ",
+    "VN-32": "Phú Yên",
+    "VN-24": "Quảng Bình",
+    "VN-27": "Quảng Nam",
+    "VN-29": "Quảng Ngãi",
+    "VN-13": "Quảng Ninh",
+    "VN-25": "Quảng Trị",
+    "VN-52": "Sóc Trăng",
+    "VN-05": "Sơn La",
+    "VN-37": "Tây Ninh",
+    "VN-20": "Thái Bình",
+    "VN-69": "Thái Nguyên",
+    "VN-21": "Thanh Hóa",
+    "VN-26": "Thừa Thiên Huế",
+    "VN-46": "Tiền Giang",
+    "VN-51": "Trà Vinh",
+    "VN-07": "Tuyên Quang",
+    "VN-49": "Vĩnh Long",
+    "VN-70": "Vĩnh Phúc",
+    "VN-06": "Yên Bái",
+}
 # Old provinces whose name changed before the list the package keeps (2025-01-04).
 _RENAMED = {"thuathienhue": "hue"}
 

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import re
 
+from ocop_stamps.places.scopes import code_of
+
 _UA_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in (
@@ -64,11 +66,20 @@ _REGION = re.compile(r"^[A-Za-z0-9-]{1,10}$")
 
 
 def coarse_place(headers: dict[str, str]) -> tuple[str | None, str | None]:
-    """Country and province codes from the edge's viewer headers, when present and sane."""
+    """Country and province codes from the edge's viewer headers, when present and sane.
+
+    In Vietnam the province is today's (issue 12), as its GSO code: CloudFront sends the ISO
+    3166-2:VN code of one of the 63 old provinces ('03' or 'VN-03', Hà Giang -> '08', Tuyên
+    Quang today). A GSO code of today ('08', 'VN-08') is taken as it is where no ISO code of the
+    63 reads the same (ISO first: 'VN-01' is Lai Châu, as CloudFront means it). An unknown
+    code is kept as ``VN-xx`` (no province's inspectors see it as theirs). Elsewhere,
+    ``{country}-{region}`` as sent."""
     country = headers.get("cloudfront-viewer-country")
     region = headers.get("cloudfront-viewer-country-region")
     country = country.upper() if country and re.fullmatch(r"[A-Za-z]{2}", country) else None
     region = region.upper() if region and _REGION.match(region) else None
     if country and region and not region.startswith(country + "-"):
         region = f"{country}-{region}"
+    if country == "VN" and region:
+        return country, code_of(region) or code_of(region[3:] if region[3:].isdigit() else None) or region
     return country, region

@@ -26,11 +26,11 @@ from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
 from ocop_stamps.codes.typed import read
 from ocop_stamps.core.errors import BadRequest, Unavailable, unavailable
 from ocop_stamps.core.ids import iso, utc_now
-from ocop_stamps.core.provinces import named_in
 from ocop_stamps.core.text import clean_text
 from ocop_stamps.core.vocabulary import REPORT
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import logger
+from ocop_stamps.places.scopes import named_in
 from ocop_stamps.scanning import limits
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.verification import ScanContext

@@ -35,6 +35,7 @@ from ocop_stamps.core.vocabulary import LOOKUP, VN_TZ, ScanFlag, ScanKind, Verdi
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.observability import MACHINE_FETCHES, SCANS, count, logger
 from ocop_stamps.places.provinces import current_name
+from ocop_stamps.places.scopes import code_of
 from ocop_stamps.scanning import limits, view_tokens
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
 from ocop_stamps.scanning.scanners import DEFAULT_REPEAT_SCANNERS, scanner_of, spread
@@ -224,7 +225,8 @@ def verify(
         "scan": {
             "count": scan_no,
             "first_scanned_at": counted.first_scan_at if counted is not None else None,
-            "first_province": counted.first_province if counted is not None else None,
+            # today's province (issue 12): a stamp first seen under an old code ('VN-26') says '46'
+            "first_province": _today(counted.first_province) if counted is not None else None,
             # the place's name today: 'VN-26' (Thừa Thiên Huế in ISO 3166-2) is Thành phố Huế
             "first_province_name": current_name(counted.first_province) if counted is not None else None,
             "scanners": reach.scanners or None,
@@ -590,3 +592,8 @@ def lot_code_of(lot_id: str | None) -> str | None:
     """The code of a lot (cached), for the levels of a stamp's linkset; None if unknown."""
     lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
     return str(lot["lot_code"]) if lot and lot.get("lot_code") else None
+
+
+def _today(place: str | None) -> str | None:
+    """A stored place as today's province code ('VN-26' -> '46'); a place abroad as stored."""
+    return (code_of(place) or place) if place else None

@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from ocop_stamps.core.provinces import NAMES, NO_PLACE, to_code
+from ocop_stamps.places.scopes import NO_PLACE, code_of
 
 SHARDS = 8
 
@@ -50,30 +50,35 @@ INDEXES: dict[str, tuple[str | None, str]] = {
 
 
 def jurisdiction(scan_place: str | None, producer_province: str | None, named_place: str | None = None) -> str:
-    """The province a scan belongs to for inspectors: where it was scanned when the edge
-    told us (a ``VN-xx`` region), else the province a consumer's report named as the place
-    of purchase, else the producer's province, else ``-`` (unknown)."""
+    """The province a scan belongs to for inspectors, as the GSO code of today's province
+    (``places.scopes``): where it was scanned when the edge told us, else the province a
+    consumer's report named as the place of purchase, else the producer's province, else
+    ``-`` (unknown). Old codes given ('VN-03') are written as today's ('08')."""
     for place in (scan_place, named_place):
-        if place in NAMES:
-            return place
-    return (to_code(producer_province) if producer_province else None) or NO_PLACE
+        found = code_of(place) if place else None
+        if found:
+            return found
+    return home_province(producer_province) or NO_PLACE
 
 
 def home_province(producer_province: str | None) -> str | None:
-    """The producer's province as a ``VN-xx`` code (None when the address names none we know)."""
-    return to_code(producer_province) if producer_province else None
+    """The producer's province as today's GSO code (None when the address names none we know).
+    An address holds a name ('Tỉnh Thái Nguyên', or an old one: 'Hà Giang' -> '08') or a code."""
+    return code_of(producer_province) if producer_province else None
 
 
 def audience(places: Iterable[str | None], producer_province: str | None) -> tuple[str, ...]:
     """THE rule of who sees what (issue 11): the provinces whose inspectors may see a scan or an
     alert -- every place it happened (a scan's ``jurisdiction``; an alert's scans' places) and
-    the producer's province (as the address or a ``VN-xx`` code names it). ``VN-xx`` codes,
-    sorted, each once; ``("-",)`` when none is known (national scopes only).
+    the producer's province. Today's GSO codes (issue 12: an old ``VN-xx`` place counts as the
+    province it is part of today, 'VN-03' as '08'), sorted, each once; ``("-",)`` when none is
+    known (national scopes only).
 
     Every read path asks this function (``inspection.queries.Scope``); the index keys ``fill``
-    writes and the FilterExpression of ``inspection.queries`` are its DynamoDB spelling, and a
-    test holds them to it. A remapping of province codes belongs here."""
-    found = {p for p in places if p in NAMES}
+    writes and the FilterExpression of ``inspection.queries`` are its DynamoDB spelling (with
+    ``places.scopes.spellings`` for records written under the old codes), and a test holds them
+    to it."""
+    found = {c for c in (code_of(p) for p in places if p) if c}
     home = home_province(producer_province)
     if home:
         found.add(home)
@@ -193,12 +198,12 @@ def alert_key(alert_id: str) -> str:
 
 def alert_entry_key(province: str) -> str:
     """Sort key (under the alert's ``pk``) of the alert's entry in one more province's queue:
-    ``SEE#{VN-xx}`` (issue 11: an alert is seen by every province of ``audience``)."""
+    ``SEE#{code}`` (today's GSO code; ``SEE#VN-xx`` in alerts from before issue 12) (issue 11: an alert is seen by every province of ``audience``)."""
     return f"SEE#{province}"
 
 
 def stats_key(scope: str, shard: int) -> str:
-    """Daily counters of one scope (``all``, ``province:VN-xx`` ...) on one write shard."""
+    """Daily counters of one scope (``all``, ``province:{code}``, ``away:{code}`` ...) on one write shard."""
     return f"STATS#{scope}#{shard}"
 
 

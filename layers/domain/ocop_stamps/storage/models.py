@@ -250,8 +250,12 @@ class ScanItem(_ReadsNFC, Model):
     verdict_shard = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # epoch seconds: DynamoDB TTL (evidence retention)
     producer_province = UnicodeAttribute(null=True)  # as in the producer's address
-    jurisdiction = UnicodeAttribute(null=True)  # VN-xx: where scanned if known, else the producer's province
-    home_province = UnicodeAttribute(null=True)  # VN-xx of producer_province (keys.home_province; issue 11)
+    jurisdiction = UnicodeAttribute(
+        null=True
+    )  # today's GSO code (VN-xx before issue 12): where scanned, else the producer's
+    home_province = UnicodeAttribute(
+        null=True
+    )  # GSO code of producer_province (keys.home_province); VN-xx before issue 12
     salt_version = UnicodeAttribute(null=True)  # which salt made client_hash (rotated)
     lot_id = UnicodeAttribute(null=True)
     scanned_at = UnicodeAttribute()
@@ -274,7 +278,8 @@ class ScanItem(_ReadsNFC, Model):
     kind = UnicodeAttribute(null=True)
     report_where = UnicodeAttribute(null=True)
     report_note = UnicodeAttribute(null=True)
-    report_province = UnicodeAttribute(null=True)  # VN-xx named in report_where (core.provinces.named_in)
+    # the province named in report_where (places.scopes.named_in): today's GSO code; VN-xx before issue 12
+    report_province = UnicodeAttribute(null=True)
     # The lot printed on the label (AI 10 of a Digital Link), and what the scan showed beside
     # its verdicts, e.g. ``lot_mismatch`` when that lot is not the stamp's (scanning.verification).
     label_lot = UnicodeAttribute(null=True)

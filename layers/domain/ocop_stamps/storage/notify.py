@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.places.scopes import spellings_of
 
 
 @lru_cache(maxsize=4)
@@ -21,7 +22,8 @@ def _sns(region: str) -> Any:
 def sns_publisher(topic_arn: str) -> Callable[[str, str, dict[str, Any]], None]:
     """A publisher ``send(subject, message, alert)`` to the topic; attributes ``type`` and
     ``province``: every province whose inspectors see the alert (``alert["provinces"]``, issue
-    11), a ``String.Array``, so a subscription filtering on one province gets it."""
+    11), a ``String.Array``, so a subscription filtering on one province gets it: today's GSO
+    codes and their old parts' ``VN-xx`` codes (issue 12), so a filter made before still matches."""
     sns = _sns(get_settings().aws_region)
 
     def send(subject: str, message: str, alert: dict[str, Any]) -> None:
@@ -33,7 +35,7 @@ def sns_publisher(topic_arn: str) -> Callable[[str, str, dict[str, Any]], None]:
                 "type": {"DataType": "String", "StringValue": alert["type"]},
                 "province": {
                     "DataType": "String.Array",
-                    "StringValue": json.dumps(sorted(alert.get("provinces") or [alert["province"]])),
+                    "StringValue": json.dumps(sorted(spellings_of(alert.get("provinces") or [alert["province"]]))),
                 },
             },
         )
