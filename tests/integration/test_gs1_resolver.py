@@ -407,6 +407,16 @@ def test_shall_redirect_to_the_requested_link_type(shop: Shop, stamp: str):
     assert _stamp_count(stamp) == 0
 
 
+@pytest.mark.parametrize("link_type", ["gs1:defaultLink", VOC + "defaultLink", "gs1:defaultLinkMulti"])
+def test_shall_redirect_to_the_default_link_when_it_is_the_link_type_asked_for(shop: Shop, stamp: str, link_type: str):
+    status, headers, body = resolve(f"/01/{GTIN14}/21/{stamp}", query={"linkType": link_type, "lang": "en"})
+
+    assert status == 307 and body == "" and headers["location"] == f"{BASE}/v/{stamp}?lang=en"
+    status, headers, page = resolve(f"/01/{GTIN14}", query={"linkType": link_type})  # the resolver hosts it
+    assert status == 200 and headers["content-type"].startswith("text/html") and "Cao ngựa bạch Hoan Hoa" in page
+    assert _stamp_count(stamp) == 0
+
+
 @pytest.mark.parametrize("link_type", ["gs1:nutritionalInfo", "gs1:", "https://example.com/voc/pip", "gs1:handledBy"])
 def test_shall_answer_404_for_a_link_type_not_available(shop: Shop, stamp: str, link_type: str):
     for path in (f"/01/{GTIN14}/21/{stamp}", f"/01/{GTIN14}", f"/01/{GTIN14}/10/HH-2026-11"):
