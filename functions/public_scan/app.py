@@ -244,8 +244,10 @@ def report_page(code: str) -> Response:
 
 # --- GS1 Digital Link resolver --------------------------------------------------------------
 def _bad_link(message: str) -> Response:
+    from ocop_stamps.scanning.digital_link import CONTEXT_LINK
+
     headers, query = _request()
-    extra = {**CORS, **NO_STORE}
+    extra = {**CORS, **NO_STORE, "Link": CONTEXT_LINK}  # every Digital Link answer names the JSON-LD context
     if wants_json(headers.get("accept", "")) or wants(headers.get("accept", ""), LINKSET):
         vi = "Đường dẫn không đúng cú pháp GS1 Digital Link."
         return json_response(400, {"error": {"code": "bad_digital_link", "message": message, "message_vi": vi}}, extra)
@@ -269,7 +271,10 @@ def _not_found(what: str = "stamp") -> Response:
             "Không có liên kết thuộc loại được yêu cầu cho mặt hàng này (xem ?linkType=linkset).",
         ),
     }[what]
-    return json_response(404, error_body("not_found", en, vi), {**CORS, **NO_STORE})
+    from ocop_stamps.scanning.digital_link import CONTEXT_LINK
+
+    extra = {**CORS, **NO_STORE, "Link": CONTEXT_LINK}  # every Digital Link answer names the JSON-LD context
+    return json_response(404, error_body("not_found", en, vi), extra)
 
 
 def _query_pairs() -> list[tuple[str, str]]:

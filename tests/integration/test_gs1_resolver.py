@@ -363,6 +363,23 @@ def test_shall_name_the_json_ld_context_in_a_link_header(shop: Shop, stamp: str)
         assert JSONLD_CONTEXT_LINK in headers["link"] and 'rel="linkset"' in headers["link"]
 
 
+@pytest.mark.parametrize(
+    "path, query, status",
+    [
+        (f"/01/{GTIN14}/21/{{stamp}}", {"linkType": "gs1:nutritionalInfo"}, 404),
+        (f"/01/{GTIN14}/10/NO-SUCH-LOT", None, 404),
+        (f"/01/{GTIN14}/21/NEVERISSUED00000", None, 404),
+        ("/01/08930000000010/21/{stamp}", None, 400),  # a wrong check digit
+    ],
+)
+def test_given_an_error_answer_then_it_still_names_the_json_ld_context(
+    shop: Shop, stamp: str, path: str, query: dict[str, str] | None, status: int
+):
+    answer, headers, _ = resolve(path.format(stamp=stamp), query=query, accept="application/json")
+
+    assert answer == status and JSONLD_CONTEXT_LINK in headers["link"]
+
+
 def test_shall_redirect_to_the_default_link_with_the_query_passed_on(shop: Shop, stamp: str):
     status, headers, body = resolve(f"/01/{GTIN14}/21/{stamp}", query=[("utm_source", "poster"), ("a", "1")])
 

@@ -249,12 +249,16 @@ def linkset(base: str, contexts: list[tuple[DigitalLink, str]]) -> dict[str, Any
     return {"linkset": out}
 
 
+# The Link header of an answer that has no linkset (400, 404): the JSON-LD context alone.
+CONTEXT_LINK = f'<{JSONLD_CONTEXT}>; rel="{JSONLD_CONTEXT_REL}"; type="application/ld+json"'
+
+
 def link_header(anchor: str, links: list[Link]) -> str:
     """The HTTP Link header (RFC 8288): the linkset, the JSON-LD context to read it with, and
     each link of this level."""
     parts = [
         f'<{anchor}?linkType=linkset>; rel="linkset"; type="application/linkset+json"',
-        f'<{JSONLD_CONTEXT}>; rel="{JSONLD_CONTEXT_REL}"; type="application/ld+json"',
+        CONTEXT_LINK,
     ]
     for link in links:
         title = link.title_en.replace('"', "'")
