@@ -22,6 +22,7 @@ from ocop_stamps.api.scan_answers import machine_answer, safe_render
 from ocop_stamps.api.startup import request_budget, start
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.codes.scheme import normalize
+from ocop_stamps.codes.typed import unwrap
 from ocop_stamps.core.errors import DomainError, Unavailable
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import LOOKUP, ScanKind
@@ -182,7 +183,7 @@ def typed_code() -> Response:
             "Tham số 'code' xuất hiện nhiều lần với các giá trị khác nhau.",
             {"parameter": "code"},
         )
-    code = next(iter(codes.values()), "")
+    code = unwrap(next(iter(codes.values()), ""))  # a whole label URL pasted in: its code (before the cut to 64)
     lang = choose_lang(query, headers)
     if not code:
         if wants_json(headers.get("accept", "")):

@@ -154,6 +154,38 @@ def test_given_a_url_shape_of_a_genuine_stamp_then_its_page_counted_exactly_once
     assert _stamp_count(stamp) == 1
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda c: "/v/" + "%2520".join(group(c).split("-")),  # a link percent-encoded twice
+        lambda c: "/v/" + "%252D".join(group(c).split("-")),
+        lambda c: "/v?code=" + quote(f"http://tem.example.vn/01/{GTIN14}/21/{c}", safe=""),  # a label URL pasted
+        lambda c: "/v?code=" + quote(f"https://tem.example.vn/v/{c}?lang=en", safe=""),
+        lambda c: "/v?code=" + quote(f"tem.example.vn/V/{c}/", safe=""),
+    ],
+)
+def test_given_a_genuine_code_encoded_twice_or_inside_a_pasted_url_then_its_page_counted_once(
+    shop: Shop, stamp: str, shape
+):
+    path, _, query = shape(stamp).partition("?")
+
+    status, _, body = request(path, raw_query=query)
+
+    assert status == 200, body
+    assert json.loads(body)["verdict"] == "genuine" and json.loads(body)["code"] == stamp
+    assert _stamp_count(stamp) == 1
+
+
+def test_given_a_pasted_url_of_a_code_never_issued_then_still_unknown(shop: Shop, stamp: str):
+    other = stamp[:-1] + ("0" if stamp[-1] != "0" else "1")  # one character changed: fails the check
+    url = quote(f"https://tem.example.vn/01/{GTIN14}/21/{other}", safe="")
+
+    status, _, body = request("/v", raw_query=f"code={url}")
+
+    assert status == 404 and json.loads(body)["verdict"] == "unknown"
+    assert _stamp_count(stamp) == 0
+
+
 def test_given_the_code_repeated_in_the_query_then_read_once_but_two_codes_are_refused(shop: Shop, stamp: str):
     status, _, body = request("/v", raw_query=f"code={stamp}&code={group(stamp)}")
     assert status == 200 and json.loads(body)["verdict"] == "genuine"
