@@ -56,6 +56,28 @@ def _domain(exc: DomainError) -> Response:
     return json_response(exc.status, exc.body(), {**NO_STORE, **exc.headers()})
 
 
+@app.not_found
+def _no_route() -> Response:
+    """A public address no route answers (``/v/CODE/extra``, ``/v/CODE//``): 404 in the error
+    shape, or a page for a browser, as the Digital Link's 400 answers."""
+    headers, query = _request()
+    accept = headers.get("accept", "")
+    if "text/html" in accept and not wants_json(accept):
+        return _html(404, scan_page.render_no_page(choose_lang(query, headers)))
+    return error_response(404, "route_not_found", "No such page.", "Không có trang này.", headers={**NO_STORE})
+
+
+def _not_allowed(allow: str) -> Response:
+    """405 in the error shape, with the methods the address answers in ``Allow``."""
+    return error_response(
+        405,
+        "method_not_allowed",
+        f"This address answers only {allow}.",
+        f"Địa chỉ này chỉ nhận các phương thức {allow}.",
+        headers={**CORS, **NO_STORE, "Allow": allow},
+    )
+
+
 def _request() -> tuple[dict[str, str], dict[str, str]]:
     return app.request.headers, app.request.query
 
@@ -167,7 +189,7 @@ def scan(code: str) -> Response:
 
 @app.route(STAMP_PAGE, method=["POST", "PUT", "PATCH", "DELETE"])
 def scan_other(code: str) -> Response:  # the route names the code; it is not read
-    return Response(status_code=405, body="", headers={**CORS, "Allow": STAMP_METHODS})
+    return _not_allowed(STAMP_METHODS)
 
 
 @app.get("/v")
@@ -399,7 +421,7 @@ def _walk_up(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) -> 
 
 @app.route("/01/.+", method=["POST", "PUT", "PATCH", "DELETE"])
 def digital_link_other() -> Response:
-    return Response(status_code=405, body="", headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
+    return _not_allowed("GET, HEAD, OPTIONS")
 
 
 @app.get("/.well-known/gs1resolver")

@@ -109,8 +109,28 @@ def test_given_options_then_204_with_allow_and_other_methods_405(shop: Shop, sta
     assert set(headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
     assert headers["access-control-allow-origin"] == "*"  # as the Digital Link routes answer
 
-    status, headers, _ = request(f"/v/{stamp}", method="POST")
-    assert status == 405 and "GET" in headers["allow"]
+    for method in ("POST", "PUT", "DELETE"):
+        status, headers, body = request(f"/v/{stamp}", method=method)
+        assert status == 405 and "GET" in headers["allow"]
+        error = json.loads(body)["error"]  # the API's one error shape
+        assert error["code"] == "method_not_allowed" and "GET" in error["message"] and error["message_vi"]
+    status, headers, body = request(f"/01/{GTIN14}/21/{stamp}", method="DELETE")
+    assert status == 405 and "GET" in headers["allow"] and json.loads(body)["error"]["code"] == "method_not_allowed"
+    assert _stamp_count(stamp) == 0
+
+
+@pytest.mark.parametrize("tail", ["//", "/extra", "/report/"])
+def test_given_an_address_under_a_stamp_that_no_page_answers_then_404_in_the_error_shape_or_a_page(
+    shop: Shop, stamp: str, tail: str
+):
+    status, _, body = request(f"/v/{stamp}{tail}")
+
+    assert status == 404
+    error = json.loads(body)["error"]
+    assert error["code"] == "route_not_found" and error["message"] and error["message_vi"] == "Không có trang này."
+
+    status, headers, page = request(f"/v/{stamp}{tail}", accept="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert status == 404 and headers["content-type"].startswith("text/html") and "Không có trang này" in page
     assert _stamp_count(stamp) == 0
 
 

@@ -243,6 +243,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "Code {code} has been reported many times today and inspectors have received it; there is no need "
         "to send it again.",
     ),
+    "no_page": ("Không có trang này", "No such page"),
+    "no_page_d": (
+        "Địa chỉ này không dẫn tới trang nào. Hãy quét lại mã QR hoặc nhập mã tem bên dưới.",
+        "This address leads to no page. Scan the QR again or type the stamp code below.",
+    ),
     "bad_link": ("Đường dẫn không hợp lệ", "This link is not valid"),
     "bad_link_d": (
         "Đường dẫn này không đúng cú pháp GS1 Digital Link. Hãy quét lại mã QR hoặc nhập mã tem bên dưới.",
@@ -970,6 +975,12 @@ def render_report_limited(code: str, limit: str, seconds: int, lang: str = "vi")
 def render_bad_link(lang: str = "vi") -> str:
     body = _banner("typo", _t("bad_link", lang), [f"<p>{_t('bad_link_d', lang)}</p>"], "bad_request") + check_form(lang)
     return page(_t("bad_link", lang), body, lang, None)
+
+
+def render_no_page(lang: str = "vi") -> str:
+    """The 404 page of a public address no route answers; it names no code and no verdict."""
+    body = _banner("typo", _t("no_page", lang), [f"<p>{_t('no_page_d', lang)}</p>"], "bad_request") + check_form(lang)
+    return page(_t("no_page", lang), body, lang, None)
 
 
 def render_unavailable(code: str, lang: str = "vi", *, report: bool = False) -> str:
