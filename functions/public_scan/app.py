@@ -318,9 +318,19 @@ def digital_link() -> Response:
         link = dl.read_serial(dl.parse_path(app.request.path))
     except dl.BadLink as exc:
         return _bad_link(str(exc))
-    headers, query = _request()
+    headers, _ = _request()
     accept = headers.get("accept", "")
-    link_type = dl.link_type_name(query.get("linkType", "")) if "linkType" in query else None
+    link_types = {dl.link_type_name(v) for v in app.request.query_values("linkType")}
+    if len(link_types) > 1:  # which was meant cannot be known; the same one twice is read once
+        return error_response(
+            400,
+            "repeated_parameter",
+            "The query parameter 'linkType' is given more than once, with different values.",
+            "Tham số 'linkType' xuất hiện nhiều lần với các giá trị khác nhau.",
+            {"parameter": "linkType"},
+            headers={**CORS, **NO_STORE, "Link": dl.CONTEXT_LINK},
+        )
+    link_type = next(iter(link_types), None)
     wants_linkset = link_type == "linkset" or (link_type is None and wants(accept, LINKSET))
     answer = (
         _walk_up(dl, link, link_type, wants_linkset)

@@ -444,6 +444,19 @@ def test_shall_answer_404_for_a_link_type_not_available(shop: Shop, stamp: str, 
     assert _stamp_count(stamp) == 0
 
 
+def test_given_link_type_repeated_with_different_values_then_400_repeated_parameter(shop: Shop, stamp: str):
+    query = [("linkType", "gs1:pip"), ("linkType", "gs1:traceability")]
+    for path in (f"/01/{GTIN14}/21/{stamp}", f"/01/{GTIN14}"):
+        status, headers, body = resolve(path, query=query)
+
+        assert status == 400 and "location" not in headers and JSONLD_CONTEXT_LINK in headers["link"]
+        error = json.loads(body)["error"]
+        assert error["code"] == "repeated_parameter" and error["details"] == {"parameter": "linkType"}
+    status, headers, _ = resolve(f"/01/{GTIN14}/21/{stamp}", query=[("linkType", "gs1:pip"), ("linkType", "pip")])
+    assert status == 307 and headers["location"] == f"{BASE}/v/{stamp}"  # the same link twice: read once
+    assert _stamp_count(stamp) == 0
+
+
 def test_shall_pass_on_every_key_value_pair_when_redirecting(shop: Shop, stamp: str):
     query = [("linkType", "gs1:certificationInfo"), ("a", "1"), ("a", "2"), ("b", ""), ("c", "x y")]
     status, headers, _ = resolve(f"/01/{GTIN14}/21/{stamp}", query=query)
