@@ -22,6 +22,7 @@ from ocop_stamps.api.scan_answers import machine_answer, safe_render
 from ocop_stamps.api.startup import request_budget, start
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.codes.scheme import normalize
+from ocop_stamps.codes.typed import unwrap
 from ocop_stamps.core.errors import DomainError, Unavailable
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import LOOKUP, ScanKind
@@ -53,6 +54,28 @@ PAGE_HEADERS = {**NO_STORE, **scan_page.HTML_HEADERS}
 @app.exception_handler(DomainError)
 def _domain(exc: DomainError) -> Response:
     return json_response(exc.status, exc.body(), {**NO_STORE, **exc.headers()})
+
+
+@app.not_found
+def _no_route() -> Response:
+    """A public address no route answers (``/v/CODE/extra``, ``/v/CODE//``): 404 in the error
+    shape, or a page for a browser, as the Digital Link's 400 answers."""
+    headers, query = _request()
+    accept = headers.get("accept", "")
+    if "text/html" in accept and not wants_json(accept):
+        return _html(404, scan_page.render_no_page(choose_lang(query, headers)))
+    return error_response(404, "route_not_found", "No such page.", "Không có trang này.", headers={**NO_STORE})
+
+
+def _not_allowed(allow: str) -> Response:
+    """405 in the error shape, with the methods the address answers in ``Allow``."""
+    return error_response(
+        405,
+        "method_not_allowed",
+        f"This address answers only {allow}.",
+        f"Địa chỉ này chỉ nhận các phương thức {allow}.",
+        headers={**CORS, **NO_STORE, "Allow": allow},
+    )
 
 
 def _request() -> tuple[dict[str, str], dict[str, str]]:
@@ -166,7 +189,7 @@ def scan(code: str) -> Response:
 
 @app.route(STAMP_PAGE, method=["POST", "PUT", "PATCH", "DELETE"])
 def scan_other(code: str) -> Response:  # the route names the code; it is not read
-    return Response(status_code=405, body="", headers={**CORS, "Allow": STAMP_METHODS})
+    return _not_allowed(STAMP_METHODS)
 
 
 @app.get("/v")
@@ -182,7 +205,7 @@ def typed_code() -> Response:
             "Tham số `code` xuất hiện nhiều lần với các giá trị khác nhau.",
             {"parameter": "code"},
         )
-    code = next(iter(codes.values()), "")
+    code = unwrap(next(iter(codes.values()), ""))  # a whole label URL pasted in: its code (before the cut to 64)
     lang = choose_lang(query, headers)
     if not code:
         if wants_json(headers.get("accept", "")):
@@ -244,8 +267,10 @@ def report_page(code: str) -> Response:
 
 # --- GS1 Digital Link resolver --------------------------------------------------------------
 def _bad_link(message: str) -> Response:
+    from ocop_stamps.scanning.digital_link import CONTEXT_LINK
+
     headers, query = _request()
-    extra = {**CORS, **NO_STORE}
+    extra = {**CORS, **NO_STORE, "Link": CONTEXT_LINK}  # every Digital Link answer names the JSON-LD context
     if wants_json(headers.get("accept", "")) or wants(headers.get("accept", ""), LINKSET):
         vi = "Đường dẫn không đúng định dạng GS1 Digital Link."
         return json_response(400, {"error": {"code": "bad_digital_link", "message": message, "message_vi": vi}}, extra)
@@ -269,7 +294,10 @@ def _not_found(what: str = "stamp") -> Response:
             "Không có liên kết thuộc loại được yêu cầu cho mặt hàng này (xem `?linkType=linkset`).",
         ),
     }[what]
-    return json_response(404, error_body("not_found", en, vi), {**CORS, **NO_STORE})
+    from ocop_stamps.scanning.digital_link import CONTEXT_LINK
+
+    extra = {**CORS, **NO_STORE, "Link": CONTEXT_LINK}  # every Digital Link answer names the JSON-LD context
+    return json_response(404, error_body("not_found", en, vi), extra)
 
 
 def _query_pairs() -> list[tuple[str, str]]:
@@ -290,9 +318,19 @@ def digital_link() -> Response:
         link = dl.read_serial(dl.parse_path(app.request.path))
     except dl.BadLink as exc:
         return _bad_link(str(exc))
-    headers, query = _request()
+    headers, _ = _request()
     accept = headers.get("accept", "")
-    link_type = dl.link_type_name(query.get("linkType", "")) if "linkType" in query else None
+    link_types = {dl.link_type_name(v) for v in app.request.query_values("linkType")}
+    if len(link_types) > 1:  # which was meant cannot be known; the same one twice is read once
+        return error_response(
+            400,
+            "repeated_parameter",
+            "The query parameter 'linkType' is given more than once, with different values.",
+            "Tham số 'linkType' xuất hiện nhiều lần với các giá trị khác nhau.",
+            {"parameter": "linkType"},
+            headers={**CORS, **NO_STORE, "Link": dl.CONTEXT_LINK},
+        )
+    link_type = next(iter(link_types), None)
     wants_linkset = link_type == "linkset" or (link_type is None and wants(accept, LINKSET))
     answer = (
         _walk_up(dl, link, link_type, wants_linkset)
@@ -393,7 +431,7 @@ def _walk_up(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) -> 
 
 @app.route("/01/.+", method=["POST", "PUT", "PATCH", "DELETE"])
 def digital_link_other() -> Response:
-    return Response(status_code=405, body="", headers={**CORS, "Allow": "GET, HEAD, OPTIONS"})
+    return _not_allowed("GET, HEAD, OPTIONS")
 
 
 @app.get("/.well-known/gs1resolver")

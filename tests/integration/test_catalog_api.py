@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from helpers.handlers import Shop, claims, invoke_json, rating, sample, with_body
 
 
@@ -85,6 +87,23 @@ def test_given_a_lot_whose_expiry_is_before_production_then_422_and_no_lot_exist
     assert "expiry_date must be after production_date" in body["error"]["details"][0]["problem"]
     assert body["error"]["message_vi"] == "Yêu cầu không hợp lệ: hạn sử dụng phải sau ngày sản xuất."
     assert not [op for _, op in ddb_calls if op in ("PutItem", "TransactWriteItems")]
+
+
+@pytest.mark.parametrize("lot_code", ["..", ".", "A//B", "/A", "A/", "L1/21/X", "L1/10/X", "22/L1", "A/./B"])
+def test_given_a_lot_code_a_digital_link_cannot_carry_then_422_naming_the_field_and_why(shop: Shop, lot_code: str):
+    status, body = invoke_json("producer_api", with_body(shop.event("producer-create-lot"), lot_code=lot_code))
+
+    assert status == 422
+    assert [d["field"] for d in body["error"]["details"]] == ["lot_code"]
+    assert "'21'" in body["error"]["message"] and "'..'" in body["error"]["message"]
+    assert "mã lô phải đọc được trong đường dẫn GS1 Digital Link" in body["error"]["message_vi"]
+
+
+@pytest.mark.parametrize("lot_code", ["L2026/11.A", "10", "HH.21-22", "A/B/C"])
+def test_given_a_lot_code_with_a_slash_or_dots_that_a_link_carries_then_it_is_registered(shop: Shop, lot_code: str):
+    status, body = invoke_json("producer_api", with_body(shop.event("producer-create-lot"), lot_code=lot_code))
+
+    assert status == 201, body
 
 
 def test_given_a_lot_code_already_used_by_this_producer_then_409(shop: Shop):

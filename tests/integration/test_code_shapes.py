@@ -109,8 +109,28 @@ def test_given_options_then_204_with_allow_and_other_methods_405(shop: Shop, sta
     assert set(headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
     assert headers["access-control-allow-origin"] == "*"  # as the Digital Link routes answer
 
-    status, headers, _ = request(f"/v/{stamp}", method="POST")
-    assert status == 405 and "GET" in headers["allow"]
+    for method in ("POST", "PUT", "DELETE"):
+        status, headers, body = request(f"/v/{stamp}", method=method)
+        assert status == 405 and "GET" in headers["allow"]
+        error = json.loads(body)["error"]  # the API's one error shape
+        assert error["code"] == "method_not_allowed" and "GET" in error["message"] and error["message_vi"]
+    status, headers, body = request(f"/01/{GTIN14}/21/{stamp}", method="DELETE")
+    assert status == 405 and "GET" in headers["allow"] and json.loads(body)["error"]["code"] == "method_not_allowed"
+    assert _stamp_count(stamp) == 0
+
+
+@pytest.mark.parametrize("tail", ["//", "/extra", "/report/"])
+def test_given_an_address_under_a_stamp_that_no_page_answers_then_404_in_the_error_shape_or_a_page(
+    shop: Shop, stamp: str, tail: str
+):
+    status, _, body = request(f"/v/{stamp}{tail}")
+
+    assert status == 404
+    error = json.loads(body)["error"]
+    assert error["code"] == "route_not_found" and error["message"] and error["message_vi"] == "Không có trang này."
+
+    status, headers, page = request(f"/v/{stamp}{tail}", accept="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert status == 404 and headers["content-type"].startswith("text/html") and "Không có trang này" in page
     assert _stamp_count(stamp) == 0
 
 
@@ -152,6 +172,38 @@ def test_given_a_url_shape_of_a_genuine_stamp_then_its_page_counted_exactly_once
     assert status == 200, body
     assert json.loads(body)["verdict"] == "genuine" and json.loads(body)["code"] == stamp
     assert _stamp_count(stamp) == 1
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda c: "/v/" + "%2520".join(group(c).split("-")),  # a link percent-encoded twice
+        lambda c: "/v/" + "%252D".join(group(c).split("-")),
+        lambda c: "/v?code=" + quote(f"http://tem.example.vn/01/{GTIN14}/21/{c}", safe=""),  # a label URL pasted
+        lambda c: "/v?code=" + quote(f"https://tem.example.vn/v/{c}?lang=en", safe=""),
+        lambda c: "/v?code=" + quote(f"tem.example.vn/V/{c}/", safe=""),
+    ],
+)
+def test_given_a_genuine_code_encoded_twice_or_inside_a_pasted_url_then_its_page_counted_once(
+    shop: Shop, stamp: str, shape
+):
+    path, _, query = shape(stamp).partition("?")
+
+    status, _, body = request(path, raw_query=query)
+
+    assert status == 200, body
+    assert json.loads(body)["verdict"] == "genuine" and json.loads(body)["code"] == stamp
+    assert _stamp_count(stamp) == 1
+
+
+def test_given_a_pasted_url_of_a_code_never_issued_then_still_unknown(shop: Shop, stamp: str):
+    other = stamp[:-1] + ("0" if stamp[-1] != "0" else "1")  # one character changed: fails the check
+    url = quote(f"https://tem.example.vn/01/{GTIN14}/21/{other}", safe="")
+
+    status, _, body = request("/v", raw_query=f"code={url}")
+
+    assert status == 404 and json.loads(body)["verdict"] == "unknown"
+    assert _stamp_count(stamp) == 0
 
 
 def test_given_the_code_repeated_in_the_query_then_read_once_but_two_codes_are_refused(shop: Shop, stamp: str):

@@ -363,6 +363,23 @@ def test_shall_name_the_json_ld_context_in_a_link_header(shop: Shop, stamp: str)
         assert JSONLD_CONTEXT_LINK in headers["link"] and 'rel="linkset"' in headers["link"]
 
 
+@pytest.mark.parametrize(
+    "path, query, status",
+    [
+        (f"/01/{GTIN14}/21/{{stamp}}", {"linkType": "gs1:nutritionalInfo"}, 404),
+        (f"/01/{GTIN14}/10/NO-SUCH-LOT", None, 404),
+        (f"/01/{GTIN14}/21/NEVERISSUED00000", None, 404),
+        ("/01/08930000000010/21/{stamp}", None, 400),  # a wrong check digit
+    ],
+)
+def test_given_an_error_answer_then_it_still_names_the_json_ld_context(
+    shop: Shop, stamp: str, path: str, query: dict[str, str] | None, status: int
+):
+    answer, headers, _ = resolve(path.format(stamp=stamp), query=query, accept="application/json")
+
+    assert answer == status and JSONLD_CONTEXT_LINK in headers["link"]
+
+
 def test_shall_redirect_to_the_default_link_with_the_query_passed_on(shop: Shop, stamp: str):
     status, headers, body = resolve(f"/01/{GTIN14}/21/{stamp}", query=[("utm_source", "poster"), ("a", "1")])
 
@@ -407,6 +424,16 @@ def test_shall_redirect_to_the_requested_link_type(shop: Shop, stamp: str):
     assert _stamp_count(stamp) == 0
 
 
+@pytest.mark.parametrize("link_type", ["gs1:defaultLink", VOC + "defaultLink", "gs1:defaultLinkMulti"])
+def test_shall_redirect_to_the_default_link_when_it_is_the_link_type_asked_for(shop: Shop, stamp: str, link_type: str):
+    status, headers, body = resolve(f"/01/{GTIN14}/21/{stamp}", query={"linkType": link_type, "lang": "en"})
+
+    assert status == 307 and body == "" and headers["location"] == f"{BASE}/v/{stamp}?lang=en"
+    status, headers, page = resolve(f"/01/{GTIN14}", query={"linkType": link_type})  # the resolver hosts it
+    assert status == 200 and headers["content-type"].startswith("text/html") and "Cao ngựa bạch Hoan Hoa" in page
+    assert _stamp_count(stamp) == 0
+
+
 @pytest.mark.parametrize("link_type", ["gs1:nutritionalInfo", "gs1:", "https://example.com/voc/pip", "gs1:handledBy"])
 def test_shall_answer_404_for_a_link_type_not_available(shop: Shop, stamp: str, link_type: str):
     for path in (f"/01/{GTIN14}/21/{stamp}", f"/01/{GTIN14}", f"/01/{GTIN14}/10/HH-2026-11"):
@@ -414,6 +441,19 @@ def test_shall_answer_404_for_a_link_type_not_available(shop: Shop, stamp: str, 
         assert status == 404 and "location" not in headers, path
         error = json.loads(body)["error"]
         assert error["code"] == "not_found" and error["message"] and error["message_vi"]
+    assert _stamp_count(stamp) == 0
+
+
+def test_given_link_type_repeated_with_different_values_then_400_repeated_parameter(shop: Shop, stamp: str):
+    query = [("linkType", "gs1:pip"), ("linkType", "gs1:traceability")]
+    for path in (f"/01/{GTIN14}/21/{stamp}", f"/01/{GTIN14}"):
+        status, headers, body = resolve(path, query=query)
+
+        assert status == 400 and "location" not in headers and JSONLD_CONTEXT_LINK in headers["link"]
+        error = json.loads(body)["error"]
+        assert error["code"] == "repeated_parameter" and error["details"] == {"parameter": "linkType"}
+    status, headers, _ = resolve(f"/01/{GTIN14}/21/{stamp}", query=[("linkType", "gs1:pip"), ("linkType", "pip")])
+    assert status == 307 and headers["location"] == f"{BASE}/v/{stamp}"  # the same link twice: read once
     assert _stamp_count(stamp) == 0
 
 

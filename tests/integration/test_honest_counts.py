@@ -34,6 +34,13 @@ MACHINES: dict[str, dict[str, Any]] = {
     "coccocbot": {"ua": "Mozilla/5.0 (compatible; coccocbot-web/1.0; +http://help.coccoc.com/searchengine)"},
     "outlook": {"ua": "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17126; Pro)"},
     "no-user-agent": {"ua": None},
+    "dash-user-agent": {"ua": "-"},
+    "apis-google": {"ua": "APIs-Google (+https://developers.google.com/webmasters/APIs-Google.html)"},
+    "google-favicon": {
+        "ua": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/49.0.2623.75 "
+        "Safari/537.36 Google Favicon"
+    },
+    "pinterest-crawler": {"ua": "Pinterest/0.2 (+https://www.pinterest.com/bot.html)"},
     "prefetch": {"headers": {"sec-purpose": "prefetch"}},
     "prerender": {"headers": {"sec-purpose": "prefetch;prerender"}},
     "firefox-prefetch": {"headers": {"x-moz": "prefetch"}},
@@ -42,6 +49,7 @@ KIND = {
     "facebook": "preview",
     "zalo": "preview",
     "telegram": "preview",
+    "pinterest-crawler": "preview",
     "prefetch": "prefetch",
     "prerender": "prefetch",
     "firefox-prefetch": "prefetch",
@@ -104,6 +112,24 @@ def test_given_a_link_shared_in_a_chat_then_the_unfurler_gets_open_graph_tags_an
         assert '<meta property="og:site_name" content="Tem truy xuất OCOP">' in page
         assert "Tem chính hãng" not in page and "data-verdict" not in page and "đã được kiểm tra" not in page
     assert scan_count(stamp) == 0
+
+
+PINTEREST_IN_APP = {
+    "android": "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230805.001; wv) AppleWebKit/537.36 (KHTML, like "
+    "Gecko) Version/4.0 Chrome/116.0.5845.163 Mobile Safari/537.36 [Pinterest/Android]",
+    "ios": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mobile/15E148 [Pinterest/iOS]",
+}
+
+
+@pytest.mark.parametrize("app", PINTEREST_IN_APP.keys())
+def test_given_a_person_opening_the_link_in_pinterests_app_then_the_verdict_and_the_scan_counts(
+    shop: Shop, stamp: str, app: str
+):
+    status, _, body = visit(f"/v/{stamp}", ua=PINTEREST_IN_APP[app])
+
+    assert status == 200 and body["verdict"] == "genuine" and body["scan"]["count"] == 1
+    assert [line["kind"] for line in log_lines(stamp)] == ["person"]
 
 
 def test_given_a_preview_asking_for_json_then_product_and_producer_but_no_verdict_or_count(shop: Shop, stamp: str):

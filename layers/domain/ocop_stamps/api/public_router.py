@@ -18,7 +18,8 @@ tests/unit/test_public_router.py holds the two side by side:
   regular expression that must match the whole path;
 - a route answers only the methods it declares: there is no implicit HEAD and no CORS
   preflight (the stamp page and the Digital Link routes answer HEAD and OPTIONS themselves);
-- no route: 404 ``{"statusCode":404,"message":"Not found"}`` as ``application/json``;
+- no route: 404 ``{"statusCode":404,"message":"Not found"}`` as ``application/json``, or what
+  the function registered with ``not_found`` answers (the public function: the error shape);
 - an exception goes to the handler registered for its nearest class; without one it
   propagates to the Lambda runtime (which logs it: API Gateway answers 500);
 - the result has ``statusCode``, ``body``, ``isBase64Encoded``, ``headers`` and ``cookies``
@@ -98,8 +99,10 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(status, json_text(body), headers, content_type=JSON)
 
 
-def error_response(status: int, code: str, message: str, message_vi: str, details: Any = None) -> Response:
-    return json_response(status, error_body(code, message, message_vi, details))
+def error_response(
+    status: int, code: str, message: str, message_vi: str, details: Any = None, *, headers: dict[str, str] | None = None
+) -> Response:
+    return json_response(status, error_body(code, message, message_vi, details), headers)
 
 
 class Request:
@@ -167,6 +170,7 @@ class PublicRouter:
         self._dynamic: list[_Route] = []
         self._handlers: dict[type[BaseException], Callable[[Any], Response]] = {}
         self._request: Request | None = None
+        self._not_found: Callable[[], Response] | None = None
 
     @property
     def request(self) -> Request:
@@ -191,6 +195,11 @@ class PublicRouter:
     def post(self, rule: str) -> Callable[[F], F]:
         return self.route(rule, "POST")
 
+    def not_found(self, func: Callable[[], Response]) -> Callable[[], Response]:
+        """Register the answer to a request no route matches."""
+        self._not_found = func
+        return func
+
     def exception_handler(self, exc_class: type[BaseException]) -> Callable[[E], E]:
         def register(func: E) -> E:
             self._handlers[exc_class] = func
@@ -211,6 +220,8 @@ class PublicRouter:
             for route in (*self._static, *self._dynamic):
                 if route.method == request.method and (match := route.pattern.match(request.path)):
                     return route.func(**match.groupdict())
+            if self._not_found is not None:
+                return self._not_found()
             return Response(
                 404, json_text({"statusCode": 404, "message": "Not found"}), content_type="application/json"
             )

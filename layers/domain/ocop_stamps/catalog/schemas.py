@@ -9,6 +9,7 @@ from pydantic import Field, HttpUrl, StrictBool, StrictFloat, StrictInt, field_v
 from ocop_stamps.codes.gs1 import normalize_gtin
 from ocop_stamps.core.schema import (
     ROUND_DEGREES,
+    RULES_VI,
     EntityId,
     ExpiryDay,
     LongText,
@@ -148,6 +149,16 @@ class ProcessStep(Strict):
     why: Text | None = None
 
 
+LOT_CODE_PATH = (
+    "a lot code must survive a Digital Link path: no '.' or '..' on its own, no empty part "
+    "(a leading or trailing '/' or '//'), and no part '10', '21' or '22' between slashes"
+)
+RULES_VI[LOT_CODE_PATH] = (
+    "mã lô phải đọc được trong đường dẫn GS1 Digital Link: không được chỉ là '.' hoặc '..', "
+    "không có phần rỗng ('/' ở đầu hoặc cuối, hay '//'), và không có phần '10', '21' hoặc '22' giữa hai dấu '/'"
+)
+
+
 class LotIn(Strict):
     product_id: EntityId
     lot_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]{1,20}$")] = Field(
@@ -167,6 +178,18 @@ class LotIn(Strict):
         default_factory=list, max_length=20, description="Standards applied, e.g. TCVN 12850:2019."
     )
     process_steps: list[ProcessStep] = Field(default_factory=list, max_length=50)
+
+    @field_validator("lot_code")
+    @classmethod
+    def _survives_a_uri_path(cls, value: str) -> str:
+        """GS1 AI 10 allows ``/``, but the lot is printed in the Digital Link's path
+        (``/01/{gtin}/10/{lot}/21/{code}``), which API Gateway hands over decoded: a segment
+        that is empty, ``.`` or ``..`` (removed by browsers) or an AI (``10``, ``21``, ``22``)
+        would make the label unresolvable. Lots stored before this rule are still read."""
+        parts = value.split("/")
+        if any(part in ("", ".", "..") for part in parts) or (len(parts) > 1 and set(parts) & {"10", "21", "22"}):
+            raise ValueError(LOT_CODE_PATH)
+        return value
 
     @model_validator(mode="after")
     def _dates(self) -> LotIn:

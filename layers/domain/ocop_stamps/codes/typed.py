@@ -4,8 +4,10 @@ Every entry point of a code -- ``/v/{code}`` in any case or with a trailing slas
 form ``/v?code=``, a report, the serial of a GS1 Digital Link -- reads it with ``read``, so they
 all accept the same shapes:
 
-* percent-encoding left in a path (``ABCD%20EFGH``), any Unicode form (NFC, NFD, full-width),
-  any case;
+* percent-encoding left in a path (``ABCD%20EFGH``), also twice (``ABCD%2520EFGH``), any
+  Unicode form (NFC, NFD, full-width), any case;
+* a whole label URL pasted into the code box (``https://host/v/{code}``,
+  ``https://host/01/{gtin}/21/{code}``, ``.../v?code={code}``): its code (``unwrap``);
 * separators a person types: spaces (any Unicode space), hyphens and dashes, dots, underscores,
   commas, colons, slashes, invisible format characters;
 * Crockford's confusables O -> 0, I and L -> 1 (``scheme.normalize``);
@@ -40,6 +42,7 @@ one to ``MAX_LOST`` characters short are the lost-key readings tried. Standard l
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -419,10 +422,40 @@ def looks_typed(raw: str) -> bool:
     )
 
 
+MAX_PASTED = 512  # characters of a pasted URL read for its code
+# A label URL of our own shapes pasted whole into the code box: /v/{code}, /01/{gtin}/.../21/{code},
+# /v?code={code}; with or without a scheme and host (a host without a scheme has a dot).
+_PASTED = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://[^/?#\s]+|[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?)?"
+    r"(?:/v/(?P<path>[^/?#]+)/?(?:[?#].*)?|/01/[^?#]*?/21/(?P<serial>[^/?#]+)/?(?:[?#].*)?"
+    r"|/v/?\?(?:[^#]*&)?code=(?P<query>[^&#]+).*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def unwrap(raw: str) -> str:
+    """The code inside what arrived: percent-encoding undone up to three times (a link
+    encoded twice by a print shop or an app: ``%2520`` -> ``%20`` -> a space), and a whole
+    label URL of our own shapes (``_PASTED``) reduced to its code. Only a ``%`` escape or a
+    URL is removed, never a character of a code: an unknown code stays unknown."""
+    if len(raw) > MAX_PASTED:
+        return raw
+    for _ in range(3):
+        once = unquote(raw) if "%" in raw else raw
+        if once == raw:
+            break
+        raw = once
+    pasted = _PASTED.match(raw.strip()) if "/" in raw else None
+    if pasted:
+        raw = next(v for v in pasted.group("path", "serial", "query") if v)
+        raw = unquote(unquote(raw.replace("+", " "))) if "%" in raw or "+" in raw else raw
+    return raw
+
+
 def read(raw: str, keys: CodeKeys) -> Typed:
     """How ``raw`` reads as a code (see the module docstring); no I/O, at most ``MAX_CANDIDATES`` decodes' worth of work."""
-    if "%" in raw:
-        raw = unquote(raw)
+    if "%" in raw or "/" in raw:
+        raw = unwrap(raw)
     if len(raw) > MAX_INPUT:
         return Typed(raw[:32].upper(), None, None, PLAIN, "too long")
     letters: list[_Letter] | None = None

@@ -761,6 +761,12 @@ def render_bad_link(lang: str = "vi") -> str:
     return page(_t("bad_link", lang), body, lang, None)
 
 
+def render_no_page(lang: str = "vi") -> str:
+    """The 404 page of a public address no route answers; it names no code and no verdict."""
+    body = _banner("typo", _t("no_page", lang), [f"<p>{_t('no_page_d', lang)}</p>"], "bad_request") + check_form(lang)
+    return page(_t("no_page", lang), body, lang, None)
+
+
 def render_unavailable(code: str, lang: str = "vi", *, report: bool = False) -> str:
     """The 503 page (issue 13): the stamp could not be checked -- or the report not kept --
     because the service is busy. It states no verdict and links to try again."""

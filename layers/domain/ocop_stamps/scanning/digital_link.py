@@ -190,6 +190,7 @@ class Link:
 
 
 DEFAULT_LINK_TYPE = "pip"
+DEFAULT_LINK_NAMES = frozenset({"defaultLink", "defaultLinkMulti"})
 
 
 def stamp_links(base: str, code: str) -> list[Link]:
@@ -248,12 +249,16 @@ def linkset(base: str, contexts: list[tuple[DigitalLink, str]]) -> dict[str, Any
     return {"linkset": out}
 
 
+# The Link header of an answer that has no linkset (400, 404): the JSON-LD context alone.
+CONTEXT_LINK = f'<{JSONLD_CONTEXT}>; rel="{JSONLD_CONTEXT_REL}"; type="application/ld+json"'
+
+
 def link_header(anchor: str, links: list[Link]) -> str:
     """The HTTP Link header (RFC 8288): the linkset, the JSON-LD context to read it with, and
     each link of this level."""
     parts = [
         f'<{anchor}?linkType=linkset>; rel="linkset"; type="application/linkset+json"',
-        f'<{JSONLD_CONTEXT}>; rel="{JSONLD_CONTEXT_REL}"; type="application/ld+json"',
+        CONTEXT_LINK,
     ]
     for link in links:
         title = link.title_en.replace('"', "'")
@@ -263,6 +268,7 @@ def link_header(anchor: str, links: list[Link]) -> str:
 
 def link_type_name(value: str) -> str:
     """``gs1:pip`` / ``https://gs1.org/voc/pip`` / ``pip`` -> ``pip``; linkset/all -> ``linkset``;
+    ``gs1:defaultLink`` / ``gs1:defaultLinkMulti`` (either spelling) -> the default link's type;
     a URI of another vocabulary is kept whole, and ``gs1:`` or an empty value is ``""``:
     neither names a link this resolver offers (404)."""
     v = value.strip()
@@ -270,7 +276,10 @@ def link_type_name(value: str) -> str:
         return "linkset"
     for prefix in ("gs1:", GS1_VOC, "http://gs1.org/voc/"):
         if v.startswith(prefix):
-            return v[len(prefix) :]
+            v = v[len(prefix) :]
+            # the default link is a link type the resolver offers (its linkset names it): it is
+            # the pip link at every level; this resolver has one default, so defaultLinkMulti is it too
+            return DEFAULT_LINK_TYPE if v in DEFAULT_LINK_NAMES else v
     return v
 
 

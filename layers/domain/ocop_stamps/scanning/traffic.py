@@ -11,7 +11,7 @@ the agent when it is a machine (kept in the log as ``ua_family``):
 3. ``preview``: the link unfurlers of chat apps and social networks, which fetch a shared
    link to draw its card (``PREVIEWS``: Facebook, Messenger, Instagram and Threads,
    iMessage, Zalo, Viber, WhatsApp and Signal, Telegram, Twitter/X, Slack, Discord, LinkedIn,
-   Skype and Teams, Pinterest, Reddit, KakaoTalk, Mastodon, Bluesky, Embedly, Iframely,
+   Skype and Teams, Pinterest's crawler (its in-app browser is a person), Reddit, KakaoTalk, Mastodon, Bluesky, Embedly, Iframely,
    Applebot...). Zalo and Viber do not publish their fetchers' user agents: a user agent
    naming the app but carrying no browser engine and no device is taken for the fetcher,
    while their in-app browsers (``Mozilla/5.0 (Linux; Android ...) AppleWebKit ... Zalo
@@ -21,7 +21,8 @@ the agent when it is a machine (kept in the log as ``ua_family``):
    mail link scanners that say who they are (Outlook and Microsoft Office link discovery,
    BingPreview, Barracuda, Proofpoint, Mimecast...), headless and automated browsers, any
    user agent with a crawler word in it (``bot``, ``crawl``, ``spider``, ``slurp``,
-   ``scrape``, ``preview``...), and a request with no user agent at all.
+   ``scrape``, ``preview``...), Google's other fetchers (APIs-Google, Google Favicon), and a
+   request with no user agent at all (absent, empty, or the placeholder ``-``).
 5. ``person``: everything else -- browsers, in-app browsers (Zalo, Facebook, Cốc Cốc), and
    HTTP libraries. Decision: ``curl``, ``python-requests``, ``okhttp``, ``Dart``,
    ``CFNetwork``... count as people, because the JSON answer is for apps that scan on a
@@ -91,7 +92,8 @@ PREVIEWS: Rules = (
     ("whatsapp", ("whatsapp/",)),  # WhatsApp; Signal sends the same
     ("linkedin", ("linkedinbot",)),
     ("skype", ("skypeuripreview", "microsoftpreview")),  # Skype and Microsoft Teams
-    ("pinterest", ("pinterest/", "pinterestbot")),
+    # the crawler only: the in-app browser ("... Mobile Safari/537.36 [Pinterest/Android]") is a person
+    ("pinterest", ("pinterest/0.", "pinterestbot", "pinterest.com/bot")),
     ("reddit", ("redditbot",)),
     ("kakaotalk", ("kakaotalk-scrap",)),
     ("vkontakte", ("vkshare",)),
@@ -120,6 +122,8 @@ BOTS: Rules = (
             "google-safety",
             "google-read-aloud",
             "googleimageproxy",
+            "apis-google",
+            "google favicon",
         ),
     ),
     ("bing", ("bingbot", "bingpreview", "msnbot", "adidxbot")),
@@ -216,7 +220,7 @@ def classify(method: str, headers: Mapping[str, str]) -> Traffic:
     if _prefetch(headers):
         return Traffic(ScanKind.prefetch, "prefetch")
     ua = (headers.get("user-agent") or "").strip()[:_MAX_UA].lower()
-    if not ua:
+    if not ua.strip("-_. "):  # absent, empty, or a log's placeholder "-": a script, not a phone
         return Traffic(ScanKind.bot, "no-user-agent")
     agent = _first(_PREVIEW_WORDS, ua)
     if agent is None and not any(mark in ua for mark in _BROWSER):

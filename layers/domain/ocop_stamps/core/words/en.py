@@ -101,6 +101,8 @@ TEXTS: dict[str, str] = {
     "page.report_limited": "Thank you — your report was already received",
     "page.report_limited_client_d": "We have received the reports you sent; inspectors will look into them. There is no need to send more now; to report another product, please send it in about {wait}.",
     "page.report_limited_code_d": "Code {code} has been reported many times today and inspectors have received it; there is no need to send it again.",
+    "page.no_page": "No such page",
+    "page.no_page_d": "This address leads to no page. Scan the QR again or type the stamp code below.",
     "page.bad_link": "This link is not valid",
     "page.bad_link_d": "This link is not in the format of a traceability stamp (GS1 Digital Link). Scan the QR again or type the stamp code below.",
     "page.unavailable": "This stamp could not be checked just now",

@@ -106,6 +106,8 @@ TEXTS: dict[str, str] = {
     "page.report_limited": "Cảm ơn bạn — báo cáo đã được ghi nhận",
     "page.report_limited_client_d": "Chúng tôi đã nhận được các báo cáo bạn gửi; cán bộ kiểm tra sẽ xem xét. Bạn không cần gửi thêm lúc này; nếu có sản phẩm khác cần báo, hãy gửi sau khoảng {wait}.",
     "page.report_limited_code_d": "Mã {code} đã được báo cáo nhiều lần hôm nay và cán bộ kiểm tra đã nhận được; bạn không cần gửi thêm.",
+    "page.no_page": "Không có trang này",
+    "page.no_page_d": "Địa chỉ này không dẫn tới trang nào. Hãy quét lại mã QR hoặc nhập mã tem bên dưới.",
     "page.bad_link": "Đường dẫn không hợp lệ",
     "page.bad_link_d": "Đường dẫn này không đúng định dạng của tem truy xuất (GS1 Digital Link). Hãy quét lại mã QR hoặc nhập mã tem bên dưới.",
     "page.unavailable": "Chưa kiểm tra được tem lúc này",
