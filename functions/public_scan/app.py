@@ -326,7 +326,7 @@ def digital_link() -> Response:
             400,
             "repeated_parameter",
             "The query parameter 'linkType' is given more than once, with different values.",
-            "Tham số 'linkType' xuất hiện nhiều lần với các giá trị khác nhau.",
+            "Tham số loại liên kết (`linkType`) xuất hiện nhiều lần với các giá trị khác nhau.",
             {"parameter": "linkType"},
             headers={**CORS, **NO_STORE, "Link": dl.CONTEXT_LINK},
         )
