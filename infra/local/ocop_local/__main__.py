@@ -66,6 +66,7 @@ def banner(
     if summary is not None:
         labels = {verdict.value: f"{vi} / {en}" for verdict, (vi, en) in VERDICT_LABELS.items()}
         labels["mistyped"] = "gõ sai mã / mistyped"  # a demo stamp whose code is mistyped on purpose
+        labels["before_2025"] = "lô trước 1/7/2025 / lot made before 1 July 2025"  # the address shown both ways
         lines.append("Thử quét tem / Try a stamp (trình duyệt / browser, or add -H 'Accept: application/json'):")
         for kind, url in summary.stamps.items():
             lines.append(f"  {labels.get(kind, kind):<32} {url}")
