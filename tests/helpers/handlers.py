@@ -5,8 +5,10 @@ that is moto, set up by the ``aws`` fixture of tests/integration/conftest.py."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import importlib.util
+import io
 import json
 import sys
 from pathlib import Path
@@ -85,6 +87,27 @@ def claims(role: str, producer_id: str | None = None) -> dict[str, Any]:
     if producer_id:
         c["custom:producer_id"] = producer_id
     return c
+
+
+def inspector(provinces: str | None = "*") -> dict[str, Any]:
+    """An inspector's claims with ``custom:provinces`` (names or codes, comma-separated; ``*``
+    everywhere; None: the claim missing)."""
+    c = claims("inspector")
+    if provinces is not None:
+        c["custom:provinces"] = provinces
+    return c
+
+
+def csv_rows(who: dict[str, Any], **query: str) -> list[dict[str, str]]:
+    """The rows of ``GET /scans.csv`` as ``who`` reads them, keyed by column name (the part
+    before " (": the Vietnamese header's English key)."""
+    status, _, body = invoke(
+        "inspector_api", http_event("GET", "/scans.csv", route="/scans.csv", claims=who, query=query)
+    )
+    assert status == 200, body
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    header = [h.split(" (")[0] for h in rows[0]]
+    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 # Lambda refuses a synchronous response whose JSON is larger than 6 MiB (API Gateway then

@@ -15,7 +15,18 @@ import boto3
 import pytest
 
 from helpers.epcis import validation_errors as _valid
-from helpers.handlers import EVENTS, FakeContext, Shop, claims, http_event, invoke, invoke_json, load_handler, scan
+from helpers.handlers import (
+    EVENTS,
+    FakeContext,
+    Shop,
+    claims,
+    http_event,
+    inspector,
+    invoke,
+    invoke_json,
+    load_handler,
+    scan,
+)
 from helpers.visits import networks, visit
 from ocop_local import streams
 from ocop_stamps.core.settings import get_settings
@@ -23,13 +34,6 @@ from ocop_stamps.core.vocabulary import VN_TZ
 
 HANOI = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "HN"}
 HCMC = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "SG"}
-
-
-def inspector(provinces: str | None = "*") -> dict[str, Any]:
-    c = claims("inspector")
-    if provinces is not None:
-        c["custom:provinces"] = provinces
-    return c
 
 
 def api(method: str, path: str, route: str, who: dict | None = None, **kw: Any) -> tuple[int, Any]:

@@ -5,8 +5,6 @@ seen in Thái Nguyên (scans, CSV, the alert, its workflow, the summary, the e-m
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,18 +12,12 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 
-from helpers.handlers import Shop, claims, http_event, invoke, invoke_json
+from helpers.handlers import Shop, claims, csv_rows, http_event, inspector, invoke, invoke_json
 from helpers.visits import networks, visit
 
 HANOI = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "HN"}
 HCMC = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "SG"}
 DA_NANG = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "DN"}
-
-
-def inspector(provinces: str) -> dict[str, Any]:
-    c = claims("inspector")
-    c["custom:provinces"] = provinces
-    return c
 
 
 THAI_NGUYEN, HA_NOI, SAI_GON, DA_NANG_INSPECTOR = (
@@ -44,16 +36,6 @@ def log(who: dict[str, Any], **query: str) -> list[dict[str, Any]]:
     status, body = api("GET", "/scans", "/scans", who, query=query)
     assert status == 200, body
     return body["items"]
-
-
-def csv_rows(who: dict[str, Any], **query: str) -> list[dict[str, str]]:
-    status, _, body = invoke(
-        "inspector_api", http_event("GET", "/scans.csv", route="/scans.csv", claims=who, query=query)
-    )
-    assert status == 200, body
-    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    header = [h.split(" (")[0] for h in rows[0]]
-    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 def alerts(who: dict[str, Any], **query: str) -> list[dict[str, Any]]:

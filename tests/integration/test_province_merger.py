@@ -6,15 +6,13 @@ summary -- whether their account names Tuyên Quang, VN-03 or Hà Giang; Huế's
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 import boto3
 import pytest
 
-from helpers.handlers import Shop, claims, http_event, invoke, invoke_json, scan
+from helpers.handlers import Shop, claims, csv_rows, http_event, inspector, invoke_json, scan
 from ocop_stamps.core.vocabulary import VN_TZ
 from ocop_stamps.storage import inspection as alerts_store
 from ocop_stamps.storage import keys as table_keys
@@ -25,26 +23,10 @@ QUANG_NAM = {"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-regio
 OLD_ALERT = "al_0ld0ha0g1an9"
 
 
-def inspector(provinces: str) -> dict[str, Any]:
-    c = claims("inspector")
-    c["custom:provinces"] = provinces
-    return c
-
-
 def api(path: str, who: dict[str, Any], **query: str) -> Any:
     status, body = invoke_json("inspector_api", http_event("GET", path, route=path, claims=who, query=query))
     assert status == 200, body
     return body
-
-
-def csv_rows(who: dict[str, Any], **query: str) -> list[dict[str, str]]:
-    status, _, body = invoke(
-        "inspector_api", http_event("GET", "/scans.csv", route="/scans.csv", claims=who, query=query)
-    )
-    assert status == 200, body
-    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    header = [h.split(" (")[0] for h in rows[0]]
-    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 def scan_through_cloudfront(code: str, place: dict[str, str], viewer: int) -> None:
