@@ -1,8 +1,10 @@
 """``python -m ocop_local serve``: the whole API on 127.0.0.1, demo data loaded.
 ``python -m ocop_local token ROLE``: a local bearer token for curl.
+``python -m ocop_local sms TEXT``: a fake inbound SMS through the running stack's gateway route.
 
     serve [--host 127.0.0.1] [--port 3000] [--no-demo] [--state-dir .local] [--allow-remote]
     token {admin,producer,inspector} [--producer-id ID] [--provinces A,B] [--ttl-seconds N]
+    sms TEXT [--url http://127.0.0.1:3000] [--from 0912345678] [--message-id ID] [--form] [--json]
 """
 
 from __future__ import annotations
@@ -205,6 +207,52 @@ def token(args: argparse.Namespace) -> int:
     return 0
 
 
+def sms(args: argparse.Namespace) -> int:
+    """Send ``args.text`` as a telco gateway would (docs/SMS.md): POST /sms/inbound over HTTP with
+    the local gateway secret; print the reply (or, with --json, the whole answer)."""
+    import json
+    import secrets
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    state_dir = Path(args.state_dir) if args.state_dir else tokens.default_state_dir()
+    secret_file = backend.sms_secret_file(state_dir)
+    if not secret_file.exists():
+        print(f"no {_shown(secret_file)}: start the stack first (make dev)", file=sys.stderr)
+        return 2
+    secret = json.loads(secret_file.read_text(encoding="utf-8"))["current"]
+    message_id = args.message_id or "SM" + secrets.token_hex(16)
+    if args.form:  # Twilio's shape
+        fields = {"From": args.sender, "To": args.to, "Body": args.text, "MessageSid": message_id}
+        data, kind = urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
+    else:
+        fields = {"from": args.sender, "to": args.to, "text": args.text, "message_id": message_id}
+        data, kind = json.dumps(fields, ensure_ascii=False).encode(), "application/json"
+    if not args.url.startswith(("http://", "https://")):
+        print(f"--url must be an http(s) URL, not {args.url!r}", file=sys.stderr)
+        return 2
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
+        args.url.rstrip("/") + "/sms/inbound",
+        data=data,
+        method="POST",
+        headers={"Content-Type": kind, "Accept": "application/json", "X-Gateway-Secret": secret},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http(s) only
+            status, body = response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read().decode()
+    except urllib.error.URLError as exc:
+        print(f"cannot reach {args.url}: {exc.reason} (is the stack running? make dev)", file=sys.stderr)
+        return 2
+    if args.json or status != 200:
+        print(body)
+        return 0 if status == 200 else 1
+    print(json.loads(body)["reply"])
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ocop_local", description="The OCOP stamps local stack.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -222,6 +270,16 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--ttl-seconds", type=int, default=tokens.DEV_TTL_SECONDS)
     t.add_argument("--state-dir", default=None)
     t.set_defaults(func=token)
+    m = sub.add_parser("sms", help="send a fake inbound SMS to the running stack and print the reply")
+    m.add_argument("text", help='the message, e.g. "OCOP ABCD-EFGH-JKMN-PQRS 123456"')
+    m.add_argument("--url", default="http://127.0.0.1:3000", help="the local stack's base URL")
+    m.add_argument("--from", dest="sender", default="0912345678", help="the sender's number (only its hash is kept)")
+    m.add_argument("--to", default="8055", help="the service's number (not used)")
+    m.add_argument("--message-id", default=None, help="the gateway's id (default: a new one; repeat one to retry)")
+    m.add_argument("--form", action="store_true", help="send Twilio's form-encoded shape instead of JSON")
+    m.add_argument("--json", action="store_true", help="print the whole JSON answer")
+    m.add_argument("--state-dir", default=None, help="where the local secrets are (default: .local)")
+    m.set_defaults(func=sms)
     return p
 
 

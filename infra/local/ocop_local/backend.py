@@ -40,8 +40,9 @@ def new_code_keys() -> str:
 
 
 def local_secrets(state_dir: Path) -> dict[str, str]:
-    """Code keys, salt and origin secret for the local stack, made once and kept under
-    .local/ (git-ignored). The local gateway sends the origin secret as CloudFront would."""
+    """Code keys, salt, origin secret and SMS gateway secret for the local stack, made once and
+    kept under .local/ (git-ignored). The local gateway sends the origin secret as CloudFront
+    would; ``python -m ocop_local sms`` sends the SMS secret as a telco gateway would."""
     state_dir.mkdir(parents=True, exist_ok=True)
     keys = state_dir / "code-keys.json"
     if not keys.exists():
@@ -55,11 +56,21 @@ def local_secrets(state_dir: Path) -> dict[str, str]:
     if not origin.exists():
         origin.write_text(json.dumps({"current": secrets.token_urlsafe(32)}), encoding="utf-8")
         origin.chmod(0o600)
+    sms = sms_secret_file(state_dir)  # what `python -m ocop_local sms` sends as the gateway (issue 14)
+    if not sms.exists():
+        sms.write_text(json.dumps({"current": secrets.token_urlsafe(32)}), encoding="utf-8")
+        sms.chmod(0o600)
     return {
         "OCOP_CODE_KEYS_FILE": str(keys),
         "OCOP_IP_HASH_SALT": salt.read_text(encoding="utf-8").strip(),
         "OCOP_ORIGIN_SECRET": origin.read_text(encoding="utf-8").strip(),
+        "OCOP_SMS_SECRET": sms.read_text(encoding="utf-8").strip(),
     }
+
+
+def sms_secret_file(state_dir: Path) -> Path:
+    """The local SMS gateway secret (``{"current": ...}``), beside the other local secrets."""
+    return state_dir / "sms-gateway-secret.json"
 
 
 def base_environment(public_base_url: str = "http://127.0.0.1:3000") -> dict[str, str]:

@@ -26,6 +26,8 @@ _ENV: dict[str, str | tuple[str, ...]] = {
     "ip_hash_salt": "OCOP_IP_HASH_SALT",
     "origin_secret_id": "ORIGIN_SECRET_ID",
     "origin_secret": "OCOP_ORIGIN_SECRET",
+    "sms_secret_id": "SMS_SECRET_ID",
+    "sms_secret": "OCOP_SMS_SECRET",
     "cache_seconds": "OCOP_CACHE_SECONDS",
     "csv_max_rows": "OCOP_CSV_MAX_ROWS",
     "unknown_limit": "OCOP_UNKNOWN_LIMIT",
@@ -82,6 +84,10 @@ class Settings(NamedTuple):
     # deployed, the text itself locally ({"current": ..., "previous": ...} or a bare value).
     origin_secret_id: str = ""
     origin_secret: str = ""
+    # What the SMS gateway sends as X-Gateway-Secret (issue 14, docs/SMS.md): a Secrets Manager
+    # secret when deployed, the text itself locally (same JSON shape as the origin secret).
+    sms_secret_id: str = ""
+    sms_secret: str = ""
     cache_seconds: float = 60.0
     # 50,000 CSV rows are ~4 MB: inside Lambda's 6 MB response limit with room to spare.
     csv_max_rows: int = 50_000

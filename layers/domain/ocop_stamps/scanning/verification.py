@@ -134,6 +134,7 @@ def verify(
     label_lot: str | None = None,
     view_token: str | None = None,
     traffic: Traffic = PERSON,
+    defer: bool = True,
 ) -> dict[str, Any]:
     """The answer to one scan; every call appends exactly one record to the log.
 
@@ -156,7 +157,9 @@ def verify(
     label is evidence.
 
     Raises ``Unavailable`` (503) when DynamoDB keeps refusing the catalog reads: no
-    verdict is given, and the scan is queued for the drain to judge and log (``_defer``).
+    verdict is given, and the scan is queued for the drain to judge and log (``_defer``) --
+    unless ``defer`` is False (an SMS gateway retries the same message itself, issue 14: the
+    retry is the scan, so nothing is queued and nothing was counted).
     """
     settings = get_settings()
     _master.seconds = settings.cache_seconds
@@ -179,7 +182,7 @@ def verify(
     try:
         found = _catalog(stamp, expected_gtin)
     except Unavailable:  # the catalog cannot be read now: no verdict is given, none is guessed
-        if seen is None and person:
+        if seen is None and person and defer:
             _defer(record, code, stamp, expected_gtin)
         raise
     if isinstance(found, _NotFound):

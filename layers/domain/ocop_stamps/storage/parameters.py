@@ -15,6 +15,8 @@ The origin secret is a Secrets Manager secret (the template generates it), read 
 the same utility and cached the same ``SECRET_MAX_AGE``. Its value is JSON:
 ``{"current": "<value>"}``, and while a rotation is under way also ``"previous"``: both are
 accepted until the operator drops ``previous`` (docs/OPERATIONS.md, "Origin secret").
+The SMS gateway's shared secret (issue 14, ``sms_secrets``; docs/SMS.md) is held, cached and
+parsed exactly like it.
 
 Only the SSM and Secrets Manager reads are traced (``_ssm_value``, ``_secret_value``):
 ``code_keys()``, ``ip_hash_salt()`` and ``origin_secrets()`` run on every scan, nearly
@@ -118,6 +120,20 @@ def load_origin_secret_text(settings: Settings) -> str:
     if settings.origin_secret_id:
         return _secret_value(settings.origin_secret_id)
     raise SecretMissing("no origin secret: set OCOP_ORIGIN_SECRET or ORIGIN_SECRET_ID")
+
+
+def load_sms_secret_text(settings: Settings) -> str:
+    if settings.sms_secret:
+        return settings.sms_secret
+    if settings.sms_secret_id:
+        return _secret_value(settings.sms_secret_id)
+    raise SecretMissing("no SMS gateway secret: set OCOP_SMS_SECRET or SMS_SECRET_ID")
+
+
+def sms_secrets() -> OriginSecrets:
+    """The SMS gateway's shared secret in force now (issue 14, docs/SMS.md): the same JSON shape
+    and rotation as the origin secret (``current``, and ``previous`` during a rotation)."""
+    return parse_origin_secrets(load_sms_secret_text(get_settings()))
 
 
 def code_keys() -> CodeKeys:
