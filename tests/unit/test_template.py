@@ -22,7 +22,8 @@ ADMIN_API = "AdminApiFunction"
 INSPECTOR_API = "InspectorApiFunction"
 LABEL_WORKER = "LabelWorkerFunction"  # not behind the API: fed by the label-jobs queue
 ANOMALY_DETECTOR = "AnomalyDetectorFunction"  # not behind the API: fed by the Scans table's stream
-API_FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API)
+SMS_INBOUND = "SmsInboundFunction"  # the SMS gateway's webhook (issue 14): public, its own secret
+API_FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API, SMS_INBOUND)
 SCAN_LOG_DRAIN = "ScanLogDrainFunction"  # not behind the API: fed by the scan fallback queue
 FUNCTIONS = (*API_FUNCTIONS, LABEL_WORKER, ANOMALY_DETECTOR, SCAN_LOG_DRAIN)
 
@@ -65,6 +66,8 @@ EXPECTED_ROUTES = {
     "GET /docs/producer": PRODUCER_API,
     "GET /docs/admin": ADMIN_API,
     "GET /docs/inspector": INSPECTOR_API,
+    "POST /sms/inbound": SMS_INBOUND,
+    "GET /docs/sms": SMS_INBOUND,
 }
 
 CODE_KEYS_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${CodeKeysParameterName}"
@@ -82,6 +85,16 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", CODE_KEYS_ARN),
         ("ssm:GetParameter", SALT_ARN),
         ("secretsmanager:GetSecretValue", "OriginVerifySecret"),  # trusts CloudFront's headers only with it
+    },
+    SMS_INBOUND: {  # a scan's reads and writes, the sender's unknown-code limit, once per message id
+        ("dynamodb:GetItem", "CatalogTable"),
+        ("dynamodb:UpdateItem", "StampsTable"),
+        ("dynamodb:PutItem", "ScansTable"),
+        ("sqs:SendMessage", "ScanFallbackQueue"),
+        *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+        ("ssm:GetParameter", CODE_KEYS_ARN),
+        ("ssm:GetParameter", SALT_ARN),
+        ("secretsmanager:GetSecretValue", "SmsGatewaySecret"),  # the gateway's shared secret, no other
     },
     PRODUCER_API: {
         *{(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},
@@ -206,12 +219,15 @@ def test_given_the_routes_when_auth_is_read_then_only_the_consumer_pages_resolve
 ) -> None:
     public = sorted(route.route_key for route in routes if not route.authorized)
     should_be_public = sorted(
-        route.route_key for route in routes if route.function_id == PUBLIC_SCAN or route.path.startswith("/docs/")
+        route.route_key
+        for route in routes
+        if route.function_id in (PUBLIC_SCAN, SMS_INBOUND) or route.path.startswith("/docs/")
     )
 
     assert public == should_be_public
     assert public == sorted(
         [*CONSUMER_ROUTES, *RESOLVER_ROUTES, "GET /docs/producer", "GET /docs/admin", "GET /docs/inspector"]
+        + ["POST /sms/inbound", "GET /docs/sms"]  # the gateway's shared secret, checked by the function (issue 14)
     )
 
 
@@ -220,7 +236,7 @@ def test_given_the_public_routes_when_throttling_is_read_then_each_has_its_own_l
 ) -> None:
     settings = template["Resources"]["HttpApi"]["Properties"]["RouteSettings"]
 
-    for key in [*CONSUMER_ROUTES, *RESOLVER_ROUTES]:
+    for key in [*CONSUMER_ROUTES, *RESOLVER_ROUTES, "POST /sms/inbound"]:
         assert settings[key]["ThrottlingRateLimit"] <= settings[key]["ThrottlingBurstLimit"], key
     # reports write to the log: far below the scan page's limit
     assert settings["POST /v/{code}/report"]["ThrottlingRateLimit"] < settings["GET /v/{code}"]["ThrottlingRateLimit"]
@@ -337,9 +353,10 @@ def test_given_a_function_when_its_environment_is_resolved_then_it_names_tables_
     assert env["PUBLIC_BASE_URL"] == ""
     assert env["POWERTOOLS_SERVICE_NAME"] == code_dir
     assert env["POWERTOOLS_LOG_LEVEL"] == env["LOG_LEVEL"] == "INFO"
-    assert ("IP_HASH_SALT_PARAMETER" in env) == (function_id == PUBLIC_SCAN)
+    assert ("IP_HASH_SALT_PARAMETER" in env) == (function_id in (PUBLIC_SCAN, SMS_INBOUND))
     assert ("ORIGIN_SECRET_ID" in env) == (function_id == PUBLIC_SCAN)
-    assert ("IDEMPOTENCY_TABLE" in env) == (function_id == PRODUCER_API)
+    assert ("SMS_SECRET_ID" in env) == (function_id == SMS_INBOUND)
+    assert ("IDEMPOTENCY_TABLE" in env) == (function_id in (PRODUCER_API, SMS_INBOUND))
 
 
 def _refers_to(value: Any, logical_id: str) -> bool:

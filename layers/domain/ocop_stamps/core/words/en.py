@@ -290,7 +290,7 @@ TEXTS: dict[str, str] = {
     "sms.pin_web": "{head} ({product}). The PIN cannot be checked by text message yet: enter it on the page {url}",
     "sms.pin_busy": "{head} ({product}). The PIN could not be checked just now: send the message again in a few minutes.",
     "sms.pin_first": "Confirmed: you are the first to enter this stamp's PIN ({product}). Keep the receipt.",
-    "sms.pin_again": "Warning: this PIN was already confirmed{when}{where}, so the label was scratched before: possibly a refilled or fake product ({product}).",
+    "sms.pin_again": "Warning: the PIN was already confirmed{when}{where}: the label was scratched before, possibly a refilled or fake product ({product}).",
     "sms.pin_wrong": "Wrong PIN ({product}). {tries} tries left: scratch off the whole coating and send OCOP <code> <PIN> again.",
     "sms.pin_locked": "Too many wrong PINs: this stamp no longer takes a PIN ({product}). Ask the seller or report it on the stamp's page.",
     "field.sender": "sender's phone number",

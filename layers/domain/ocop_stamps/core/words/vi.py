@@ -295,7 +295,7 @@ TEXTS: dict[str, str] = {
     "sms.pin_web": "{head} ({product}). Chưa kiểm tra được mã PIN qua tin nhắn: hãy nhập mã PIN trên trang {url}",
     "sms.pin_busy": "{head} ({product}). Lúc này chưa kiểm tra được mã PIN: hãy gửi lại tin nhắn sau ít phút.",
     "sms.pin_first": "Xác nhận thành công: bạn là người đầu tiên nhập mã PIN của tem này ({product}). Hãy giữ hóa đơn.",
-    "sms.pin_again": "Cảnh báo: mã PIN này đã được xác nhận{when}{where}, tức nhãn đã bị cào trước đó: có thể là hàng đóng lại hoặc hàng giả ({product}).",
+    "sms.pin_again": "Cảnh báo: mã PIN đã được xác nhận{when}{where}: nhãn đã bị cào trước, có thể là hàng đóng lại hoặc giả ({product}).",
     "sms.pin_wrong": "Mã PIN không đúng ({product}). Còn {tries} lần thử: hãy cào hết lớp phủ rồi soạn lại OCOP <mã tem> <mã PIN>.",
     "sms.pin_locked": "Đã nhập sai mã PIN quá nhiều lần nên tem này ngừng nhận mã PIN ({product}). Hãy hỏi người bán hoặc báo cáo trên trang của tem.",
     "field.sender": "số điện thoại người gửi",
