@@ -358,3 +358,20 @@ def test_given_three_phones_texting_one_code_then_the_detector_opens_a_repeat_al
     status, body = invoke_json("inspector_api", http_event("GET", "/alerts", route="/alerts", claims=inspector()))
     assert status == 200, body
     assert [(a["type"], a["code"]) for a in body["items"]] == [("repeat_24h", codes[9])]
+
+
+# --- what it costs ----------------------------------------------------------------------------
+def test_given_a_warm_function_then_a_text_costs_five_dynamodb_requests_and_its_retry_one(sold, ddb_calls) -> None:
+    _, codes = sold
+    reply_of(codes[0], "SM-warm")  # warm: keys, salt, secret and the product cached
+    ddb_calls.clear()
+
+    reply_of(codes[1], "SM-cost")
+    first = [op for service, op in ddb_calls if service == "dynamodb"]
+    ddb_calls.clear()
+    reply_of(codes[1], "SM-cost")
+    retry = [op for service, op in ddb_calls if service == "dynamodb"]
+
+    # the scan's three (batch, counter, log line) and the message's record (put, then its reply)
+    assert sorted(first) == sorted(["GetItem", "UpdateItem", "PutItem", "PutItem", "UpdateItem"])
+    assert retry == ["PutItem"]  # the record's conditional put fails with the stored reply
