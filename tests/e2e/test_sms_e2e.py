@@ -5,12 +5,11 @@ would, and prints the reply; the scan it makes is in the inspectors' log."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
-import pytest
 import requests
-
-from ocop_local.__main__ import main
 
 if TYPE_CHECKING:
     from helpers.local_stack import LocalStack
@@ -18,22 +17,39 @@ if TYPE_CHECKING:
 JSON = {"Accept": "application/json"}
 
 
-def text(stack: LocalStack, capsys: pytest.CaptureFixture[str], message: str, *more: str) -> tuple[int, str]:
-    capsys.readouterr()
-    status = main(["sms", message, "--url", stack.base_url, "--state-dir", str(stack.state_dir), *more])
-    return status, capsys.readouterr().out.strip()
+def text(stack: LocalStack, message: str, *more: str) -> tuple[int, str]:
+    """The local command, run as a person runs it; (exit status, what it printed)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ocop_local",
+            "sms",
+            message,
+            "--url",
+            stack.base_url,
+            "--state-dir",
+            str(stack.state_dir),
+            *more,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stdout.strip()
 
 
 def test_given_the_local_command_when_a_genuine_code_is_texted_then_the_reply_and_one_sms_scan_in_the_log(
-    local_stack: LocalStack, capsys: pytest.CaptureFixture[str]
+    local_stack: LocalStack,
 ) -> None:
     url = local_stack.summary.stamps["genuine"]
     code = url.rsplit("/", 1)[1]
     before = requests.get(url, headers=JSON, timeout=30).json()["scan"]["count"]
 
-    status, reply = text(local_stack, capsys, f"OCOP {code}", "--message-id", "SM-e2e-1", "--from", "0987654321")
-    again = text(local_stack, capsys, f"OCOP {code}", "--message-id", "SM-e2e-1", "--from", "0987654321")
-    twiml = text(local_stack, capsys, code.lower(), "--form", "--json")
+    status, reply = text(local_stack, f"OCOP {code}", "--message-id", "SM-e2e-1", "--from", "0987654321")
+    again = text(local_stack, f"OCOP {code}", "--message-id", "SM-e2e-1", "--from", "0987654321")
+    twiml = text(local_stack, code.lower(), "--form", "--json")
 
     assert status == 0 and reply.startswith("Tem chinh hang: ") and len(reply) <= 160
     assert again == (0, reply)  # the gateway's retry: the same reply, not counted again
