@@ -19,6 +19,7 @@ from helpers.handlers import http_event, invoke
         ),
         ("admin_api", "/docs/admin", {"/producers", "/products"}),
         ("inspector_api", "/docs/inspector", {"/scans"}),
+        ("sms_inbound", "/docs/sms", {"/sms/inbound"}),  # issue 14: the SMS gateway's webhook
     ],
 )
 def test_given_an_api_when_asking_for_its_docs_then_swagger_ui_and_the_openapi_spec_list_its_routes(

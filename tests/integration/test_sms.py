@@ -375,3 +375,18 @@ def test_given_a_warm_function_then_a_text_costs_five_dynamodb_requests_and_its_
     # the scan's three (batch, counter, log line) and the message's record (put, then its reply)
     assert sorted(first) == sorted(["GetItem", "UpdateItem", "PutItem", "PutItem", "UpdateItem"])
     assert retry == ["PutItem"]  # the record's conditional put fails with the stored reply
+
+
+def test_given_the_openapi_then_the_inbound_body_names_its_fields_and_the_secret_header_is_described(gateway) -> None:
+    status, _, body = invoke("sms_inbound", http_event("GET", "/docs/sms", route="/docs/sms", query={"format": "json"}))
+    spec = json.loads(body)
+
+    operation = spec["paths"]["/sms/inbound"]["post"]
+    schema = spec["components"]["schemas"]["SmsIn"]
+    assert status == 200
+    assert {"from", "text", "message_id", "received_at"} <= set(schema["properties"])
+    assert set(schema["required"]) == {"from", "message_id"}
+    assert (
+        "X-Gateway-Secret" in spec["info"]["description"]
+        and "Twilio" in operation["description"] + spec["info"]["description"]
+    )
