@@ -218,7 +218,7 @@ def test_given_a_pin_and_no_pin_checker_then_the_reply_points_to_the_stamps_page
         (sms.PinOutcome(sms.PIN_FIRST), "Xac nhan thanh cong: ban la nguoi dau tien"),
         (
             sms.PinOutcome(sms.PIN_AGAIN, "2026-03-02T01:00:00Z", "Thành phố Huế"),
-            "Canh bao: ma PIN nay da duoc xac nhan ngay 02/03/2026 tai Thanh pho Hue",
+            "Canh bao: ma PIN da duoc xac nhan ngay 02/03/2026 tai Thanh pho Hue:",
         ),
         (sms.PinOutcome(sms.PIN_WRONG, tries_left=4), "Ma PIN khong dung"),
         (sms.PinOutcome(sms.PIN_LOCKED), "Da nhap sai ma PIN qua nhieu lan"),
