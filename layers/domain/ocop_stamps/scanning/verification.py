@@ -520,9 +520,9 @@ def lookup(
 def _public_product(p: dict[str, Any]) -> dict[str, Any]:
     keys = (
         *("product_id", "name", "name_en", "brand", "group", "group_name"),
-        *("gtin", "image_url", "description", "ocop", "demo"),
+        *("gtin", "image_url", "description", "made_in", "standards", "ocop", "demo"),
     )
-    return {k: p.get(k) for k in keys if p.get(k) is not None}
+    return {k: p.get(k) for k in keys if p.get(k) not in (None, [])}
 
 
 def _public_producer(p: dict[str, Any]) -> dict[str, Any]:
