@@ -8,10 +8,10 @@ from typing import Any
 
 from helpers.handlers import Shop, claims, http_event, invoke, scan
 from helpers.visits import networks, visit
+from integration.test_gs1_resolver import resolve
 from integration.test_inspectors import alerts, notifications
 from integration.test_lifecycle import recall, void
 from integration.test_scan_evidence import _dl
-from integration.test_gs1_resolver import resolve
 
 PRODUCT = "Cao ngựa bạch Hoan Hoa"  # the shop's product
 LOT = "HH-2026-11"  # the shop's lot code

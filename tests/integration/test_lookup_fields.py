@@ -100,7 +100,9 @@ def test_given_a_lot_when_its_trace_is_read_then_every_field_of_the_lookup_is_in
 
     trace = _trace(shop, lot["lot_id"])
 
-    assert trace["what"]["name"] == "Trà Tân Cương Hoan Hoa" and trace["what"]["image_url"] == LOOKUP_FIELDS["image_url"]
+    assert (
+        trace["what"]["name"] == "Trà Tân Cương Hoan Hoa" and trace["what"]["image_url"] == LOOKUP_FIELDS["image_url"]
+    )
     assert trace["what"]["brand"] == "Hoan Hoa" and trace["what"]["standards"] == LOOKUP_FIELDS["standards"]
     assert trace["what"]["made_in"]["country"] == "VN"
     assert trace["who"]["name"] and trace["who"]["address"]["commune"] == "Xã Kha Sơn"
