@@ -241,7 +241,9 @@ def item_description(level: DigitalLink, name: str, name_en: str | None = None) 
     product's name, as registered (a proper name is not translated)."""
     if level.lot is None or level.serial is not None:
         return name
-    return f"{name} — lô {level.lot} / {name_en or name} — lot {level.lot}"
+    vi = f"{name} — lô {level.lot}"
+    en = f"{name_en or name} — lot {level.lot}"
+    return f"{vi} / {en}"
 
 
 def linkset(base: str, contexts: list[tuple[DigitalLink, str]]) -> dict[str, Any]:
