@@ -380,8 +380,8 @@ def _stamp_link(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) 
         return Response(status_code=200, body="", content_type=HTML, headers={**extra, **NO_STORE})
     if wants_linkset:
         lot_code = verification.lot_code_of(found.get("lot_id"))
-        description = str(found.get("product_name") or link.serial)
-        contexts = [(level, description) for level in dl.levels(link, lot_code)]
+        name, name_en = str(found.get("product_name") or link.serial), found.get("product_name_en")
+        contexts = [(level, dl.item_description(level, name, name_en)) for level in dl.levels(link, lot_code)]
         body = json.dumps(dl.linkset(base, contexts), ensure_ascii=False, separators=(",", ":"))
         return Response(status_code=200, content_type=LINKSET, body=body, headers={**extra, **cache})
     pairs = pairs if link.lot is None else [("lot", link.lot), *pairs]  # the label's lot, checked by the page
@@ -406,11 +406,8 @@ def _walk_up(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) -> 
     cache = {"Cache-Control": "public, max-age=300", "Vary": "Accept, Accept-Language"}
     pairs = _query_pairs()
     if wants_linkset:
-        name = str(found["product"].get("name") or link.gtin)
-        lot = found.get("lot")
-        contexts = [
-            (level, f"{name} — lô {lot['lot_code']}" if level.lot and lot else name) for level in dl.levels(link)
-        ]
+        name, name_en = str(found["product"].get("name") or link.gtin), found["product"].get("name_en")
+        contexts = [(level, dl.item_description(level, name, name_en)) for level in dl.levels(link)]
         body = json.dumps(dl.linkset(base, contexts), ensure_ascii=False, separators=(",", ":"))
         return Response(status_code=200, content_type=LINKSET, body=body, headers={**extra, **cache})
     in_place = link_type is None and {k for k, _ in pairs} <= dl.PAGE_PARAMETERS

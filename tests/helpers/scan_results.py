@@ -30,6 +30,13 @@ GENUINE: dict[str, Any] = {
         "gtin": "08930000000019",
         "image_url": "https://img.example.vn/lap-suon.jpg",
         "description": "Lạp sườn hun khói theo cách người Tày.",
+        # origin of the goods (Decree 37/2026/NĐ-CP) as catalog.views.made_in_view names it
+        "made_in": {
+            "country": "VN",
+            "place": "Cao Bằng",
+            "name": {"vi": "Cao Bằng, Việt Nam", "en": "Cao Bằng, Vietnam"},
+        },
+        "standards": ["TCCS 02:2024/TH", "TCVN 12850:2019"],  # as declared for the product
         "ocop": {
             "stars": 4,
             "decision": {
@@ -72,7 +79,7 @@ GENUINE: dict[str, Any] = {
             "harvest_date": "2026-10-28",
         },
         "certifications": ["VietGAP"],
-        "standards": ["TCVN 12850:2019"],
+        "standards": ["TCVN 12850:2019", "TCVN 7050:2020"],  # the first one the product already lists
         "process_steps": [
             {
                 "step": "Giết mổ",

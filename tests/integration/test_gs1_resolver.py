@@ -355,6 +355,21 @@ def test_shall_validate_every_linkset_against_gs1s_linkset_schema(shop: Shop, st
     assert errors == []
 
 
+@pytest.mark.parametrize("path", ["/01/{gtin}/21/{stamp}", "/01/{gtin}/10/HH-2026-11"])
+def test_given_a_linkset_then_the_lots_item_description_is_in_both_languages_like_its_links(
+    shop: Shop, stamp: str, path: str
+):
+    data = _linkset(path.format(gtin=GTIN14, stamp=stamp))
+
+    descriptions = {c["anchor"].removeprefix(f"{BASE}/01/{GTIN14}"): c["itemDescription"] for c in data["linkset"]}
+    assert descriptions["/10/HH-2026-11"] == (
+        "Cao ngựa bạch Hoan Hoa — lô HH-2026-11 / Hoan Hoa white-horse bone paste — lot HH-2026-11"
+    )
+    assert descriptions[""] == "Cao ngựa bạch Hoan Hoa"  # the product: its registered name
+    validator = jsonschema.Draft7Validator(LINKSET_SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    assert [e.message for e in validator.iter_errors(data)] == []
+
+
 def test_shall_name_the_json_ld_context_in_a_link_header(shop: Shop, stamp: str):
     for path in (f"/01/{GTIN14}/21/{stamp}", f"/01/{GTIN14}"):
         _, headers, _ = resolve(path, accept="application/linkset+json")

@@ -33,3 +33,15 @@ def test_given_an_api_when_asking_for_its_docs_then_swagger_ui_and_the_openapi_s
     assert status == 200 and spec["openapi"].startswith("3.")
     assert routes <= set(spec["paths"])
     assert "bearer" in spec["components"]["securitySchemes"]
+
+
+def test_given_the_specs_then_the_lookup_fields_and_a_field_checks_commune_are_described(aws):
+    def schemas(function: str, path: str) -> dict:
+        status, _, body = invoke(function, http_event("GET", path, route=path, query={"format": "json"}))
+        assert status == 200
+        return json.loads(body)["components"]["schemas"]
+
+    product = schemas("admin_api", "/docs/admin")["ProductIn"]["properties"]
+    assert {"made_in", "standards", "image_url", "brand"} <= set(product)
+    check = schemas("inspector_api", "/docs/inspector")["FieldCheck"]["properties"]
+    assert {"province", "commune", "district"} <= set(check)

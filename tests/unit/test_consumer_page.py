@@ -172,7 +172,9 @@ def test_given_a_genuine_scan_then_every_field_of_the_circular_is_on_the_page() 
         "Ngày sản xuất 01/11/2026",
         "Hạn sử dụng 01/05/2027",
         "Số lượng 500 gói",
-        "TCVN 12850:2019",  # standards applied
+        "Tiêu chuẩn áp dụng TCCS 02:2024/TH, TCVN 12850:2019",  # standards applied: the product's
+        "Tiêu chuẩn áp dụng TCVN 7050:2020",  # ... and the lot's own, each once
+        "Xuất xứ Cao Bằng, Việt Nam",  # origin (Decree 37/2026/NĐ-CP)
         "Trang trại Tổ 5",  # raw-material origin
         "Ngày thu hoạch 28/10/2026",
         "VietGAP",
@@ -184,6 +186,29 @@ def test_given_a_genuine_scan_then_every_field_of_the_circular_is_on_the_page() 
     ):
         assert shown in text, shown
     assert text.index("Giết mổ") < text.index("Hun khói") < text.index("Đóng gói")
+    assert text.count("TCVN 12850:2019") == 1
+
+
+def test_given_the_page_then_its_footer_cites_the_rules_it_follows_in_both_languages() -> None:
+    for lang, cited in (
+        ("vi", ("Thông tư 02/2024/TT-BKHCN", "Nghị định 37/2026/NĐ-CP", "Quyết định 148/QĐ-TTg", "1489/QĐ-TTg")),
+        ("en", ("Circular 02/2024/TT-BKHCN", "Decree 37/2026/NĐ-CP", "Decision 148/QĐ-TTg", "1489/QĐ-TTg")),
+    ):
+        footer = render(GENUINE, lang).split("<footer>", 1)[1]
+        assert all(rule in footer for rule in cited), (lang, footer)
+
+
+def test_given_a_product_recorded_before_the_lookup_fields_then_no_empty_row_is_shown() -> None:
+    res = copy.deepcopy(GENUINE)
+    for key in ("made_in", "standards", "image_url", "brand"):
+        del res["product"][key]
+    del res["lot"]["standards"]
+
+    html = render(res)
+
+    text = Page(html).visible
+    assert "Xuất xứ" not in text and "Tiêu chuẩn áp dụng" not in text and "Nhãn hiệu" not in text
+    assert "<img" not in html and "<dd></dd>" not in html
 
 
 def test_given_a_valid_ocop_rating_then_stars_with_a_spoken_label() -> None:
@@ -397,6 +422,8 @@ def _poisoned(payload: str, lang: str) -> dict[str, Any]:
     res["lot"]["origin"] = {k: payload for k in ("area_name", "commune", "district", "province", "harvest_date")}
     res["lot"]["certifications"] = [payload, payload]
     res["lot"]["standards"] = [payload]
+    res["product"]["standards"] = [payload, payload + "2"]
+    res["product"]["made_in"] = {"country": payload, "place": payload, "name": {"vi": payload, "en": payload}}
     res["lot"]["process_steps"] = [{k: payload for k in ("step", "who", "where", "when", "why")}]
     res["recall"] = {"reason": payload, "message": payload, "message_en": payload, "recalled_at": payload}
     res["void"] = {"reason": payload, "voided_at": payload}

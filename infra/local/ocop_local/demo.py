@@ -142,6 +142,9 @@ def product_body(producer: dict[str, Any], product: dict[str, Any], number: int,
     }
     if gtin:
         body["gtin"] = gtin
+    for key in ("brand", "made_in", "standards", "image_url"):  # the look-up's optional fields, when the data has them
+        if product.get(key):
+            body[key] = product[key]
     return body
 
 

@@ -82,6 +82,8 @@ def register_product(data: ProductIn) -> dict[str, Any]:
         gtin=data.gtin,
         image_url=str(data.image_url) if data.image_url else None,
         description=data.description,
+        made_in=data.made_in.model_dump(exclude_none=True) if data.made_in else None,
+        standards=list(dict.fromkeys(data.standards)) or None,
         ocop=ocop,
         ocop_history=[{**ocop, "at": iso(utc_now())}] if ocop else [],
         repeat_threshold=data.repeat_threshold,

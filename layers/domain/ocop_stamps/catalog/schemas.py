@@ -21,7 +21,7 @@ from ocop_stamps.core.schema import (
     Strict,
     Text,
 )
-from ocop_stamps.core.vocabulary import IssuingLevel, OcopGroup, ProducerKind, RatingAction
+from ocop_stamps.core.vocabulary import COUNTRY_LABELS, IssuingLevel, OcopGroup, ProducerKind, RatingAction
 
 _PROVINCE = "Province or centrally-run city: a name ('Thái Nguyên', 'TP HCM') or its GSO code ('19')."
 _COMMUNE = (
@@ -99,6 +99,32 @@ class OcopRating(Strict):
     )
 
 
+COUNTRY_UNKNOWN = "country must be a country the catalogue names (ISO 3166-1 alpha-2): " + ", ".join(COUNTRY_LABELS)
+RULES_VI[COUNTRY_UNKNOWN] = "xuất xứ phải là một quốc gia có trong danh mục, ghi bằng mã ISO 3166-1: " + ", ".join(
+    f"`{c}`" for c in COUNTRY_LABELS
+)
+
+
+class MadeIn(Strict):
+    """Where the goods are made: xuất xứ (Decree 37/2026/NĐ-CP adds it to the look-up)."""
+
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = Field(
+        description="ISO 3166-1 alpha-2 code, e.g. 'VN' (shown as 'Việt Nam' / 'Viet Nam'). OCOP products are "
+        "made in Vietnam; another country is accepted once the words catalogue names it (country.*)."
+    )
+    place: ShortText | None = Field(
+        default=None,
+        description="The locality as the label states it, e.g. 'Thái Nguyên' (shown before the country).",
+    )
+
+    @field_validator("country")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in COUNTRY_LABELS:
+            raise ValueError(COUNTRY_UNKNOWN)
+        return value
+
+
 class ProductIn(Strict):
     producer_id: EntityId
     name: Text
@@ -106,8 +132,17 @@ class ProductIn(Strict):
     brand: Text | None = None
     group: OcopGroup
     gtin: str | None = Field(default=None, description="GTIN-8/12/13/14 with a valid check digit.")
-    image_url: HttpUrl | None = None
+    image_url: HttpUrl | None = Field(default=None, description="The product's picture (http or https).")
     description: LongText | None = None
+    made_in: MadeIn | None = Field(
+        default=None, description="Origin of the goods (xuất xứ, Decree 37/2026/NĐ-CP); shown only when given."
+    )
+    standards: list[ShortText] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Standards the product is declared under (Circular 02/2024/TT-BKHCN look-up), e.g. "
+        "'TCCS 01:2024/HTX'; a lot's own standards are added to these.",
+    )
     ocop: OcopRating | None = None
     repeat_threshold: StrictInt = Field(
         default=5,

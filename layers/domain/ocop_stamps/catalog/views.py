@@ -7,7 +7,7 @@ from typing import Any
 
 from ocop_stamps.core import ocop as rules
 from ocop_stamps.core.dates import day_of
-from ocop_stamps.core.vocabulary import OCOP_GROUP_LABELS, VN_TZ, RatingStatus, current_group
+from ocop_stamps.core.vocabulary import COUNTRY_LABELS, OCOP_GROUP_LABELS, VN_TZ, RatingStatus, current_group
 from ocop_stamps.places.addresses import with_current
 from ocop_stamps.storage.models import LotItem, ProducerItem, ProductItem
 
@@ -83,6 +83,21 @@ def shelf_life_days(production_date: object, expiry_date: object) -> int | None:
     return None if made is None or expires is None else (expires - made).days
 
 
+def made_in_view(stored: Any) -> dict[str, Any] | None:
+    """A product's origin (xuất xứ) as shown: ``{"country", "place"?, "name": {vi, en}}``, the
+    country's name from the words catalogue; None when none was recorded (older products) or
+    the stored country is one the catalogue does not name (never a raw code on a page)."""
+    if not stored:
+        return None
+    made_in = plain(stored)
+    names = COUNTRY_LABELS.get(str(made_in.get("country") or ""))
+    if names is None:
+        return None
+    place = str(made_in.get("place") or "")
+    shown = [f"{place}, {name}" if place else name for name in names]
+    return {**made_in, "name": {"vi": shown[0], "en": shown[1]}}
+
+
 def product_view(p: ProductItem) -> dict[str, Any]:
     group = group_view(p.group)
     return {
@@ -96,6 +111,8 @@ def product_view(p: ProductItem) -> dict[str, Any]:
         "image_url": p.image_url,
         "description": p.description,
         "brand": p.brand,
+        "made_in": made_in_view(p.made_in),
+        "standards": list(p.standards or []),
         "ocop": rating_view(p.ocop) if p.ocop else None,
         "repeat_threshold": int(p.repeat_threshold),
         "demo": p.demo,

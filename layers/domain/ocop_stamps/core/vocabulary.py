@@ -116,6 +116,11 @@ class OcopGroup(StrEnum):
 
 OCOP_GROUP_LABELS: dict[OcopGroup, Label] = {g: words.pair(f"ocop_group.{g.value}") for g in OcopGroup}
 
+COUNTRY_LABELS: dict[str, Label] = {code.upper(): pair for code, pair in words.section("country").items()}
+"""ISO 3166-1 alpha-2 code -> (Vietnamese, English) name: the countries a product's origin
+(``made_in``, xuất xứ) may name. OCOP products are made in Vietnam; a country is added by one
+line per language in the words catalogue (``country.xx``, the code in lower case)."""
+
 LEGACY_GROUPS: dict[str, OcopGroup] = {
     "textile_garment": OcopGroup.handicraft,  # "Vải và may mặc" / "Hàng thủ công mỹ nghệ, dệt may"
     "souvenir_furniture_decor": OcopGroup.handicraft,  # "Lưu niệm - nội thất - trang trí"

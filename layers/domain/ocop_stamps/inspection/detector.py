@@ -138,16 +138,61 @@ def _today(place: str | None) -> str | None:
 _products: TtlCache[dict[str, Any] | None] = TtlCache(60)
 
 
-def _product_threshold(product_id: str | None, default: int) -> int:
-    if not product_id:
-        return default
+def _product(product_id: str) -> dict[str, Any] | None:
+    """What the detector needs of a product (cached 60 s): its name and repeat threshold."""
 
     def load() -> dict[str, Any] | None:
         item = repo.get_product(product_id)
-        return None if item is None else {"repeat_threshold": int(item.repeat_threshold or default)}
+        return None if item is None else {"name": item.name, "repeat_threshold": item.repeat_threshold}
 
-    found = _products.get(("product", product_id), load)
-    return int(found["repeat_threshold"]) if found else default
+    return _products.get(("product", product_id), load)
+
+
+def _product_threshold(product_id: str | None, default: int) -> int:
+    found = _product(product_id) if product_id else None
+    return int(found["repeat_threshold"] or default) if found else default
+
+
+def _lot_code(lot_id: str) -> str | None:
+    """The producer's code of a lot (cached 60 s), the one printed on its labels."""
+
+    def load() -> dict[str, Any] | None:
+        item = repo.get_lot(lot_id)
+        return None if item is None else {"lot_code": item.lot_code}
+
+    found = _products.get(("lot", lot_id), load)
+    return str(found["lot_code"]) if found else None
+
+
+def named(scan: dict[str, Any]) -> dict[str, Any]:
+    """``scan`` with what a person recognises: ``lot_code`` (the producer's code of its lot) and
+    ``product_name``, for the alert texts (which never name a lot by its internal id)."""
+    out = dict(scan)
+    if scan.get("lot_id") and not scan.get("lot_code"):
+        out["lot_code"] = _lot_code(str(scan["lot_id"]))
+    if scan.get("product_id") and not scan.get("product_name"):
+        product = _product(str(scan["product_id"]))
+        out["product_name"] = product["name"] if product else None
+    return out
+
+
+def _what(scan: dict[str, Any], lot_word: str, *, batch_word: str | None = None) -> str:
+    """The stamp's product, lot and batch as a person names them: 'Cao ngựa bạch Hoan Hoa, lô
+    HH-2026-11' ('lot' in English); the batch only with ``batch_word``. A lot whose code could
+    not be read is named by its id (the only case an id shows). '' when nothing is known."""
+    lot = scan.get("lot_code") or scan.get("lot_id")
+    parts = [
+        scan.get("product_name"),
+        f"{lot_word} {lot}" if lot else None,
+        f"{batch_word} {scan['batch_no']}" if batch_word and scan.get("batch_no") is not None else None,
+    ]
+    return ", ".join(str(p) for p in parts if p)
+
+
+def _of(scan: dict[str, Any], lot_word: str) -> str:
+    """' (Cao ngựa bạch Hoan Hoa, lô HH-2026-11)' after a code; '' when nothing is known."""
+    what = _what(scan, lot_word)
+    return f" ({what})" if what else ""
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -174,7 +219,9 @@ def rules_for(
             continue
         on_lot = verdict in (Verdict.recalled, Verdict.expired)
         subject = f"lot:{scan.get('lot_id')}" if on_lot else f"batch:{scan.get('batch_no')}"
-        vi_subject = f"lô {scan.get('lot_id')}" if on_lot else f"đợt tem {scan.get('batch_no')}"
+        # the lot by its code and product, as the label says; the batch too for an alert on it
+        vi_subject = _what(scan, "lô", batch_word=None if on_lot else "đợt tem")
+        en_subject = _what(scan, "lot", batch_word=None if on_lot else "batch")
         # the stamp's state inside a Vietnamese sentence: "Tem {state} vẫn được quét"
         vi_state = {
             Verdict.void: "đã hủy",
@@ -188,22 +235,25 @@ def rules_for(
                 subject,
                 day,
                 f"Tem {vi_state} vẫn được quét: mã {code} ({vi_subject}, {place_name}).",
-                f"A {verdict.replace('_', ' ')} stamp was scanned: code {code} ({subject}).",
+                f"A {verdict.replace('_', ' ')} stamp was scanned: code {code} ({en_subject}).",
                 {"verdict": verdict},
             )
         )
 
     if ScanFlag.lot_mismatch in (scan.get("flags") or []):  # the label itself is evidence (issue 13)
         label_lot, lot_id, batch_no = scan.get("label_lot"), scan.get("lot_id"), scan.get("batch_no")
+        bound = scan.get("lot_code") or lot_id  # the stamp's lot by its code, as a label would print it
+        product = f"{scan['product_name']}, " if scan.get("product_name") else ""
         out.append(
             Candidate(
                 AlertType.lot_mismatch,
                 f"batch:{batch_no}",
                 day,
-                f"Nhãn ghi lô {label_lot} nhưng tem {'thuộc lô ' + str(lot_id) if lot_id else 'chưa gắn với lô nào'}: "
-                f"mã {code} (đợt tem {batch_no}, {place_name}).",
-                f"A label names lot {label_lot} but the stamp's lot is {lot_id or 'none'}: code {code} (batch:{batch_no}).",
-                {"label_lot": label_lot, "lot_id": lot_id},
+                f"Nhãn ghi lô {label_lot} nhưng tem {'thuộc lô ' + str(bound) if bound else 'chưa gắn với lô nào'}: "
+                f"mã {code} ({product}đợt tem {batch_no}, {place_name}).",
+                f"A label names lot {label_lot} but the stamp's lot is {bound or 'none'}: "
+                f"code {code} ({product}batch {batch_no}).",
+                {"label_lot": label_lot, "lot_id": lot_id, "lot_code": scan.get("lot_code")},
             )
         )
 
@@ -252,8 +302,10 @@ def rules_for(
                 AlertType.repeat_24h,
                 f"code:{code}",
                 day,
-                f"Mã {code} được quét từ {in_24h} máy khác nhau trong 24 giờ (ngưỡng {rules.repeat_24h}).",
-                f"Code {code} scanned from {in_24h} different devices within 24 hours (threshold {rules.repeat_24h}).",
+                f"Mã {code}{_of(scan, 'lô')} được quét từ {in_24h} máy khác nhau trong 24 giờ "
+                f"(ngưỡng {rules.repeat_24h}).",
+                f"Code {code}{_of(scan, 'lot')} scanned from {in_24h} different devices within 24 hours "
+                f"(threshold {rules.repeat_24h}).",
                 {"scanners": in_24h, "threshold": rules.repeat_24h},
                 _places_of(last_day),
             )
@@ -266,8 +318,9 @@ def rules_for(
                 AlertType.repeat_7d,
                 f"code:{code}",
                 f"{year}-W{week:02d}",
-                f"Mã {code} được quét từ {in_7d} máy khác nhau trong 7 ngày (ngưỡng {threshold_7d}).",
-                f"Code {code} scanned from {in_7d} different devices within 7 days (threshold {threshold_7d}).",
+                f"Mã {code}{_of(scan, 'lô')} được quét từ {in_7d} máy khác nhau trong 7 ngày (ngưỡng {threshold_7d}).",
+                f"Code {code}{_of(scan, 'lot')} scanned from {in_7d} different devices within 7 days "
+                f"(threshold {threshold_7d}).",
                 {"scanners": in_7d, "threshold": threshold_7d},
                 _places_of(earlier),
             )
@@ -283,8 +336,9 @@ def rules_for(
                     AlertType.impossible_travel,
                     f"code:{code}",
                     day,
-                    f"Mã {code} được quét ở {name_of(there)} rồi ở {name_of(here)} chỉ sau {minutes:.0f} phút.",
-                    f"Code {code} scanned in {there} then in {here} only {minutes:.0f} minutes apart.",
+                    f"Mã {code}{_of(scan, 'lô')} được quét ở {name_of(there)} rồi ở {name_of(here)} "
+                    f"chỉ sau {minutes:.0f} phút.",
+                    f"Code {code}{_of(scan, 'lot')} scanned in {there} then in {here} only {minutes:.0f} minutes apart.",
                     {"from": there, "to": here, "minutes": int(minutes)},
                     _places_of([last]),
                 )
@@ -320,16 +374,18 @@ def _report_alert(scan: dict[str, Any], rules: Rules, bursts: dict[str, int], da
             AlertType.consumer_report,
             f"client:{client}",
             day,
-            f"Một máy đã gửi {n} báo cáo nghi tem giả trong ngày; mới nhất: mã {code}, nơi mua: {where} ({place_name}).",
-            f"One client sent {n} reports of suspected fakes today; latest: code {code}, bought at: {where}.",
+            f"Một máy đã gửi {n} báo cáo nghi tem giả trong ngày; mới nhất: mã {code}{_of(scan, 'lô')}, "
+            f"nơi mua: {where} ({place_name}).",
+            f"One client sent {n} reports of suspected fakes today; latest: code {code}{_of(scan, 'lot')}, "
+            f"bought at: {where}.",
             {**detail, "count": n, "client_hash": client},
         )
     return Candidate(
         AlertType.consumer_report,
         f"code:{code}",
         day,
-        f"Người tiêu dùng báo nghi tem giả: mã {code}, nơi mua: {where} ({place_name}).",
-        f"A consumer reported a suspected fake: code {code}, bought at: {where}.",
+        f"Người tiêu dùng báo nghi tem giả: mã {code}{_of(scan, 'lô')}, nơi mua: {where} ({place_name}).",
+        f"A consumer reported a suspected fake: code {code}{_of(scan, 'lot')}, bought at: {where}.",
         detail,
     )
 
@@ -468,6 +524,8 @@ def _alert_item(c: Candidate, scan: dict[str, Any], now: str) -> dict[str, Any]:
         "home_province": table_keys.home_province(scan.get("home_province") or scan.get("producer_province")),
         "code": scan.get("code"),
         "lot_id": scan.get("lot_id"),
+        "lot_code": scan.get("lot_code"),  # the producer's code of the lot (what its labels print)
+        "product_name": scan.get("product_name"),
         "batch_no": scan.get("batch_no"),
         "product_id": scan.get("product_id"),
         "producer_id": scan.get("producer_id"),
@@ -560,6 +618,8 @@ def process_scan(scan: dict[str, Any], rules: Rules | None = None, now: dt.datet
     rules = rules or Rules.from_settings()
     # a line written under the old codes (just before the change) counts as today's province
     scan = {**scan, **{k: _today(scan[k]) for k in ("jurisdiction", "province", "home_province") if scan.get(k)}}
+    if not _machine(scan):  # alerts name the lot by its code and the product by its name (cached reads)
+        scan = named(scan)
     code, scan_key = scan["code"], scan["scan_key"]
     moment = now or dt.datetime.now(dt.UTC)
     now_iso = _iso(moment)

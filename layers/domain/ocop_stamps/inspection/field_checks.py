@@ -22,6 +22,7 @@ from ocop_stamps.epcis.events import _base, lot_class, stamp_uri
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.inspection.queries import Scope
 from ocop_stamps.issuing.ranges import lot_of_serial
+from ocop_stamps.places import addresses
 from ocop_stamps.places.scopes import code_of, name_of
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
@@ -73,6 +74,20 @@ def _require_in_lot(codes: list[str], lot_id: str) -> None:
     )
 
 
+def _address(body: dict[str, Any], checked_on: dt.date, province: str) -> dict[str, Any]:
+    """Where the check was, as stored: like every other address (``places.addresses.record``),
+    by the check's own date. Before 1 July 2025: as entered (a district too), with today's
+    province and commune in ``current``. From then: today's province (the scope's code and
+    official name) and, when given, a commune checked against the official list; a district is
+    refused (400). ``province`` is today's GSO code of ``body["province"]``."""
+    entered = {k: body[k] for k in ("commune", "district", "province") if body.get(k)}
+    if checked_on < addresses.CUTOVER:
+        return addresses.record(entered, checked_on, "")
+    if not entered.get("commune") and not entered.get("district"):
+        return {"province": name_of(province), "province_code": province}
+    return addresses.record({**entered, "province": name_of(province)}, checked_on, "")
+
+
 def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> dict[str, Any]:
     lot = repo.get_lot(body["lot_id"])
     if lot is None:
@@ -113,6 +128,7 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
     product = repo.get_product(lot.product_id)
     gtin = product.gtin if product is not None else None
     checked_on = dt.date.fromisoformat(body["date"])
+    address = _address(body, checked_on, province)
     moment = (
         dt.datetime.combine(checked_on, dt.time(12), VN_TZ)
         if checked_on != utc_now().astimezone(VN_TZ).date()
@@ -135,8 +151,11 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
             "ocop:fieldCheck": True,
             "ocop:lotId": lot.lot_id,
             "ocop:place": body["place"],
-            "ocop:province": province,
-            "ocop:provinceName": name_of(province),
+            # as entered for a check dated before 1 July 2025 (its address keeps today's units in
+            # ``current``); today's GSO code from that day on
+            "ocop:province": province if "current" not in address else body["province"],
+            "ocop:provinceName": name_of(province) if "current" not in address else address["current"]["province"],
+            "ocop:address": address,
             "ocop:checkedOn": checked_on.isoformat(),
             "ocop:result": body["result"],
             "ocop:note": body.get("note") or None,

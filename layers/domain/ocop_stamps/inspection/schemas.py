@@ -23,7 +23,25 @@ class FieldCheck(_Body):
     lot_id: str = Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9_-]+$")
     date: SoonDay
     place: str = Field(min_length=1, max_length=200, description="Where: shop, market, warehouse (free text)")
-    province: str = Field(min_length=2, max_length=40, description="Province name or ISO 3166-2 code (VN-69)")
+    province: str = Field(
+        min_length=2,
+        max_length=40,
+        description="Province name or code: today's GSO code ('19'), a name, or an ISO 3166-2 code of before "
+        "1 July 2025 ('VN-69'). A check dated before that day keeps it as entered, with today's units beside it.",
+    )
+    commune: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Commune, ward or special zone (name or GSO code), optional; from 2025-07-01 checked against "
+        "the official list of the province (docs/ADMINISTRATIVE-UNITS.md).",
+    )
+    district: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Only for a check dated before 2025-07-01, as the documents of then say; refused (400) after.",
+    )
     codes: list[str] = Field(default_factory=list, max_length=100, description="Stamp codes checked, if any")
     result: CheckResult
     note: str | None = Field(default=None, max_length=2000)

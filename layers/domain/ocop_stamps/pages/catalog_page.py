@@ -24,6 +24,7 @@ from ocop_stamps.pages.scan_page import (
     _steps,
     _time,
     check_form,
+    lot_standards,
     page,
 )
 
@@ -31,7 +32,10 @@ TEXT: dict[str, tuple[str, str]] = {
     **words.section("catalog"),
     **{
         k: words.pair("page." + k)
-        for k in ("lot", "lot_code", "production_date", "expiry_date", "quantity", "recalled", "recall_msg")
+        for k in (
+            *("lot", "lot_code", "production_date", "expiry_date", "quantity", "standards"),
+            *("recalled", "recall_msg"),
+        )
     },
 }
 
@@ -41,13 +45,14 @@ def _t(key: str, lang: str) -> str:
     return en if lang == "en" else vi
 
 
-def _lot(lot: dict[str, Any], lang: str) -> str:
+def _lot(lot: dict[str, Any], product: dict[str, Any], lang: str) -> str:
     quantity = f"{lot.get('quantity', '')} {lot.get('unit', '')}".strip() if lot.get("quantity") else ""
     rows = [
         _row(_t("lot_code", lang), _e(lot.get("lot_code"))),
         _row(_t("production_date", lang), _time(lot.get("production_date"), lang)),
         _row(_t("expiry_date", lang), _time(lot.get("expiry_date"), lang)),
         _row(_t("quantity", lang), _e(quantity)),
+        _row(_t("standards", lang), lot_standards(lot, product)),
     ]
     return f"<section id=lot><h2>{_t('lot', lang)}</h2>{_dl(rows)}</section>"
 
@@ -75,7 +80,7 @@ def render_catalog(found: dict[str, Any], lang: str = "vi", *, path: str) -> str
     parts += [_product(product, lang), _producer(found.get("producer") or {}, lang)]
     if isinstance(lot, dict):
         parts += [
-            _lot(lot, lang),
+            _lot(lot, product, lang),
             _origin(lot.get("origin"), lang),
             _certs(lot.get("certifications"), lang),
             _steps(lot.get("process_steps"), lang),

@@ -516,11 +516,32 @@ def _product(product: dict[str, Any], lang: str) -> str:
         _row(_t("name", lang), f"<strong>{_e(name)}</strong>"),
         _row(_t("brand", lang), _e(product.get("brand"))),
         _row(_t("group", lang), _group(product, lang)),
+        _row(_t("made_in", lang), _made_in(product.get("made_in"), lang)),
         *(_ocop(product["ocop"], lang) if isinstance(product.get("ocop"), dict) else []),
         _row(_t("gtin", lang), _e(product.get("gtin"))),
+        _row(_t("standards", lang), _list(product.get("standards"))),
     ]
     desc = f"<p>{_e(product['description'])}</p>" if product.get("description") else ""
     return f"<section id=product><h2>{_t('product', lang)}</h2>{img}{_dl(rows)}{desc}</section>"
+
+
+def _made_in(made_in: Any, lang: str) -> str:
+    """The origin of the goods (xuất xứ) in words, as the service named it; nothing without a name."""
+    name = _map(_map(made_in).get("name")).get(lang)
+    return _e(name) if name else ""
+
+
+def _list(values: Any, leave_out: Any = ()) -> str:
+    """Texts joined by commas, each escaped, those in ``leave_out`` left out (shown elsewhere)."""
+    if not isinstance(values, list):
+        return ""
+    skip = set(map(str, leave_out)) if isinstance(leave_out, list) else set()
+    return _e(", ".join(str(v) for v in values if v and str(v) not in skip))
+
+
+def lot_standards(lot: dict[str, Any], product: dict[str, Any]) -> str:
+    """The lot's own standards, those the product section already lists left out."""
+    return _list(lot.get("standards"), product.get("standards"))
 
 
 def _producer(producer: dict[str, Any], lang: str) -> str:
@@ -549,7 +570,7 @@ def _lot(lot: dict[str, Any], result: dict[str, Any], lang: str) -> str:
         _row(_t("production_date", lang), _time(lot.get("production_date"), lang)),
         _row(_t("expiry_date", lang), _time(lot.get("expiry_date"), lang)),
         _row(_t("quantity", lang), _e(quantity)),
-        _row(_t("standards", lang), _e(", ".join(map(str, lot.get("standards") or [])))),
+        _row(_t("standards", lang), lot_standards(lot, result.get("product") or {})),
     ]
     return f"<section id=lot><h2>{_t('lot', lang)}</h2>{_dl(rows)}</section>"
 

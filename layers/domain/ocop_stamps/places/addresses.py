@@ -51,6 +51,12 @@ def day_of(moment: dt.date | dt.datetime) -> dt.date:
     return moment
 
 
+def _at(field: str, name: str) -> str:
+    """The path of a part of the address in the request: 'origin.commune', or 'commune' for a
+    body whose address fields are its own (a field check)."""
+    return f"{field}.{name}" if field else name
+
+
 def _mid(name: str) -> str:
     """An official name inside a Vietnamese sentence: its unit word in lower case ('tỉnh Thái Nguyên')."""
     return name[:1].lower() + name[1:]
@@ -62,7 +68,8 @@ def _refuse(field: str, problem: str, message: str, message_vi: str) -> InvalidA
 
 def record(address: dict[str, Any], on: dt.date, field: str) -> dict[str, Any]:
     """The address to store for a record dated ``on``; ``field`` is its path in the request
-    ('address', 'origin', 'process_steps.0.place'), named in errors.
+    ('address', 'origin', 'process_steps.0.place'; '' when the parts are the body's own
+    fields, as in a field check), named in errors.
 
     From ``CUTOVER``: checked and stored under official names and codes (see the module doc).
     Before: as entered, plus ``current``. Raises ``InvalidAddress`` (400, English and
@@ -79,10 +86,10 @@ def record(address: dict[str, Any], on: dt.date, field: str) -> dict[str, Any]:
 def _not_a_province(value: object, field: str) -> InvalidAddress:
     shown = str(value or "")[:60]
     return _refuse(
-        f"{field}.province",
+        f"{_at(field, 'province')}",
         "not a province of Vietnam",
-        f"{field}.province: '{shown}' is not a province or centrally-run city of Vietnam.",
-        f"Tỉnh, thành phố (`{field}.province`): “{shown}” không phải là tỉnh, thành phố của Việt Nam.",
+        f"{_at(field, 'province')}: '{shown}' is not a province or centrally-run city of Vietnam.",
+        f"Tỉnh, thành phố (`{_at(field, 'province')}`): “{shown}” không phải là tỉnh, thành phố của Việt Nam.",
     )
 
 
@@ -91,14 +98,14 @@ def _checked(address: dict[str, Any], field: str) -> dict[str, Any]:
 
     if address.get("district"):
         raise _refuse(
-            f"{field}.district",
+            f"{_at(field, 'district')}",
             "districts no longer exist since 1 July 2025",
-            f"{field}.district: districts no longer exist since 1 July 2025 (two levels now: province, "
+            f"{_at(field, 'district')}: districts no longer exist since 1 July 2025 (two levels now: province, "
             f"then commune, ward or special zone). Leave the district out and give the commune, ward or "
-            f"special zone in {field}.commune, e.g. '{EXAMPLE_COMMUNE}'.",
+            f"special zone in {_at(field, 'commune')}, e.g. '{EXAMPLE_COMMUNE}'.",
             f"Từ ngày 1/7/2025 không còn cấp huyện (nay chỉ có hai cấp: tỉnh, thành phố và xã, phường, "
-            f"đặc khu). Hãy bỏ huyện (`{field}.district`) và ghi xã, phường hoặc đặc khu vào trường "
-            f"`{field}.commune`, ví dụ “{EXAMPLE_COMMUNE}”.",
+            f"đặc khu). Hãy bỏ huyện (`{_at(field, 'district')}`) và ghi xã, phường hoặc đặc khu vào trường "
+            f"`{_at(field, 'commune')}`, ví dụ “{EXAMPLE_COMMUNE}”.",
         )
     province = provinces.current(address.get("province"))
     if province is None:
@@ -107,29 +114,29 @@ def _checked(address: dict[str, Any], field: str) -> dict[str, Any]:
             raise _not_a_province(address.get("province"), field)
         now = provinces.CURRENT[before.now].name
         raise _refuse(
-            f"{field}.province",
+            f"{_at(field, 'province')}",
             "a province before 1 July 2025",
-            f"{field}.province: {before.name} has been part of {now} since 1 July 2025; give {now}.",
-            f"Tỉnh, thành phố (`{field}.province`): từ ngày 1/7/2025, {_mid(before.name)} đã hợp nhất vào "
+            f"{_at(field, 'province')}: {before.name} has been part of {now} since 1 July 2025; give {now}.",
+            f"Tỉnh, thành phố (`{_at(field, 'province')}`): từ ngày 1/7/2025, {_mid(before.name)} đã hợp nhất vào "
             f"{_mid(now)}; hãy ghi {now}.",
         )
     commune_text = str(address.get("commune") or "")
     if not commune_text:
         raise _refuse(
-            f"{field}.commune",
+            f"{_at(field, 'commune')}",
             "missing",
-            f"{field}.commune is required: the commune, ward or special zone of {province.name}.",
-            f"Thiếu xã, phường hoặc đặc khu (`{field}.commune`) thuộc {_mid(province.name)}.",
+            f"{_at(field, 'commune')} is required: the commune, ward or special zone of {province.name}.",
+            f"Thiếu xã, phường hoặc đặc khu (`{_at(field, 'commune')}`) thuộc {_mid(province.name)}.",
         )
     found = communes.find(commune_text, province.code)
     if len(found) > 1:
         listed = ", ".join(f"{c.name} ({c.code})" for c in found)
         raise _refuse(
-            f"{field}.commune",
+            f"{_at(field, 'commune')}",
             "fits several communes",
-            f"{field}.commune: '{commune_text[:60]}' fits several units of {province.name}: {listed}. "
+            f"{_at(field, 'commune')}: '{commune_text[:60]}' fits several units of {province.name}: {listed}. "
             "Give the full name (Xã, Phường, Đặc khu) or the code.",
-            f"Xã, phường, đặc khu (`{field}.commune`): “{commune_text[:60]}” ứng với nhiều đơn vị của "
+            f"Xã, phường, đặc khu (`{_at(field, 'commune')}`): “{commune_text[:60]}” ứng với nhiều đơn vị của "
             f"{_mid(province.name)}: {listed}. "
             "Hãy ghi đủ tên (Xã, Phường, Đặc khu) hoặc mã.",
         )
@@ -153,19 +160,19 @@ def _unknown_commune(text: str, province: Province, field: str) -> InvalidAddres
     if now:
         names = ", ".join(now)
         return _refuse(
-            f"{field}.commune",
+            f"{_at(field, 'commune')}",
             "a commune before 1 July 2025",
-            f"{field}.commune: {olds[0].name} no longer exists since 1 July 2025; its area is now in {names}. "
+            f"{_at(field, 'commune')}: {olds[0].name} no longer exists since 1 July 2025; its area is now in {names}. "
             "Give the commune, ward or special zone as it is now.",
-            f"Xã, phường, đặc khu (`{field}.commune`): từ ngày 1/7/2025 không còn {_mid(olds[0].name)}; "
+            f"Xã, phường, đặc khu (`{_at(field, 'commune')}`): từ ngày 1/7/2025 không còn {_mid(olds[0].name)}; "
             f"địa bàn này nay thuộc {names}. "
             "Hãy ghi tên xã, phường, đặc khu hiện nay.",
         )
     return _refuse(
-        f"{field}.commune",
+        f"{_at(field, 'commune')}",
         "not a commune of the province",
-        f"{field}.commune: '{text[:60]}' is not a commune, ward or special zone of {province.name}.",
-        f"Xã, phường, đặc khu (`{field}.commune`): “{text[:60]}” không phải là xã, phường hoặc đặc khu của "
+        f"{_at(field, 'commune')}: '{text[:60]}' is not a commune, ward or special zone of {province.name}.",
+        f"Xã, phường, đặc khu (`{_at(field, 'commune')}`): “{text[:60]}” không phải là xã, phường hoặc đặc khu của "
         f"{_mid(province.name)}.",
     )
 

@@ -233,6 +233,19 @@ def links_at(base: str, link: DigitalLink) -> list[Link]:
     return stamp_links(base, link.serial) if link.serial is not None else catalog_links(base, link)
 
 
+def item_description(level: DigitalLink, name: str, name_en: str | None = None) -> str:
+    """A level's ``itemDescription``: a lot's in both languages, Vietnamese first as its links
+    come ('Cao ngựa bạch Hoan Hoa — lô HH-2026-11 / Hoan Hoa white-horse bone paste — lot
+    HH-2026-11'; the product's Vietnamese name twice when it has no English one): GS1's linkset
+    schema allows one string a context and no language tag on it. A stamp's or a product's: the
+    product's name, as registered (a proper name is not translated)."""
+    if level.lot is None or level.serial is not None:
+        return name
+    vi = f"{name} — lô {level.lot}"
+    en = f"{name_en or name} — lot {level.lot}"
+    return f"{vi} / {en}"
+
+
 def linkset(base: str, contexts: list[tuple[DigitalLink, str]]) -> dict[str, Any]:
     """The RFC 9264 JSON linkset: one link context object per (level, item description),
     link types as full URIs, the default link first. Valid against GS1's linkset schema

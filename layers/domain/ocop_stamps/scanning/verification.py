@@ -477,7 +477,7 @@ def lookup(
 
     A code that was not issued (or belongs to another GTIN) is answered exactly as by
     ``verify``: logged ``unknown``, counted against the client's limit, ``retry_after``
-    past it. An issued code: ``{"code", "verdict": "lookup", "scanned_at", "product_name",
+    past it. An issued code: ``{"code", "verdict": "lookup", "scanned_at", "product_name", "product_name_en",
     "lot_id"}`` (the lot the stamp is bound to, None before activation), logged as a
     ``lookup`` line of the stamp (kind and verdict ``lookup``) -- never a scan: the
     stamp's counter is not touched and the detector raises nothing on it. One batch read,
@@ -503,7 +503,7 @@ def lookup(
     producer = _cached("producer", batch.producer_id, repo.get_producer) or {}
     code = reading.code
     if not log_found:
-        return {"code": code, "verdict": LOOKUP, "scanned_at": stamp_time, "product_name": product.get("name")}
+        return {"code": code, "verdict": LOOKUP, "scanned_at": stamp_time, **_names(product)}
     record.code = code
     record.scan_key = table_keys.uncounted_scan_key(stamp_time, "l", pysecrets.token_hex(5))
     record.kind = record.verdict = LOOKUP
@@ -516,16 +516,20 @@ def lookup(
     record.producer_id = batch.producer_id
     record.producer_province = (producer.get("address") or {}).get("province")
     _write_log(record, count_pending=False)
-    name = product.get("name")
-    return {"code": code, "verdict": LOOKUP, "scanned_at": stamp_time, "product_name": name, "lot_id": record.lot_id}
+    return {"code": code, "verdict": LOOKUP, "scanned_at": stamp_time, **_names(product), "lot_id": record.lot_id}
+
+
+def _names(product: dict[str, Any]) -> dict[str, Any]:
+    """The product's names for a linkset's item descriptions: ``product_name``, ``product_name_en``."""
+    return {"product_name": product.get("name"), "product_name_en": product.get("name_en")}
 
 
 def _public_product(p: dict[str, Any]) -> dict[str, Any]:
     keys = (
         *("product_id", "name", "name_en", "brand", "group", "group_name"),
-        *("gtin", "image_url", "description", "ocop", "demo"),
+        *("gtin", "image_url", "description", "made_in", "standards", "ocop", "demo"),
     )
-    return {k: p.get(k) for k in keys if p.get(k) is not None}
+    return {k: p.get(k) for k in keys if p.get(k) not in (None, [])}
 
 
 def _public_producer(p: dict[str, Any]) -> dict[str, Any]:

@@ -99,6 +99,9 @@ class ProductItem(CatalogItem):
     image_url = UnicodeAttribute(null=True)
     description = UnicodeAttribute(null=True)
     brand = UnicodeAttribute(null=True)
+    # Issue 12 (Circular 02/2024/TT-BKHCN, Decree 37/2026/NĐ-CP): optional, absent on older items.
+    made_in = MapAttribute[str, object](null=True)  # {"country": "VN", "place": "Thái Nguyên"}
+    standards = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # as declared, in order
     ocop = MapAttribute[str, object](null=True)
     repeat_threshold = NumberAttribute(default=5)  # distinct scanners (scanning.scanners)
     # Every rating step (record, renew, downgrade, withdraw) appended; never rewritten.

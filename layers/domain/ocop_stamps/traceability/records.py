@@ -47,7 +47,11 @@ def lot_trace(producer_id: str | None, lot_id: str) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "generated_at": iso(utc_now()),
-        "lot": {k: view[k] for k in ("lot_id", "lot_code", "production_date", "expiry_date", "quantity", "unit")},
+        "lot": {
+            k: view[k]
+            for k in ("lot_id", "lot_code", "production_date", "expiry_date", "shelf_life_days", "quantity", "unit")
+            if view[k] is not None  # no expiry date, no shelf life: omitted (Circular 02/2024: "where there is one")
+        },
         "what": product_view(product) if product else None,
         "who": producer_view(producer) if producer else None,
         "one_step_back": {

@@ -73,6 +73,7 @@ TEXTS: dict[str, str] = {
     "page.expiry_date": "Expiry date",
     "page.quantity": "Quantity",
     "page.standards": "Standards applied",
+    "page.made_in": "Country of origin",
     "page.origin": "Raw-material origin",
     "page.area": "Area",
     "page.place": "Place",
@@ -110,7 +111,7 @@ TEXTS: dict[str, str] = {
     "page.unavailable_report": "Your report could not be sent",
     "page.unavailable_report_d": "The service is busy and your report was not saved. Please send it again in a few minutes.",
     "page.try_again": "Try again",
-    "page.footer": "Traceability information as set out in Circular 02/2024/TT-BKHCN. This page uses no cookies and does not track you.",
+    "page.footer": "Traceability information as set out in Circular 02/2024/TT-BKHCN and Decree 37/2026/NĐ-CP. OCOP ratings under Decision 148/QĐ-TTg as amended by Decision 1489/QĐ-TTg. This page uses no cookies and does not track you.",
     # --- preview
     "preview.stars": "{n}-star OCOP",
     "preview.scan": "Scan the QR on the stamp or open this link to check the product's stamp.",
@@ -155,6 +156,8 @@ TEXTS: dict[str, str] = {
     "ocop_group.handicraft": "Handicrafts",
     "ocop_group.ornamental": "Ornamental plants and animals",
     "ocop_group.community_tourism": "Community tourism, ecotourism and tourist destinations",
+    # --- country
+    "country.vn": "Vietnam",
     # --- issuing_level
     "issuing_level.district": "District People's Committee",
     "issuing_level.province": "Provincial People's Committee",
@@ -215,6 +218,8 @@ TEXTS: dict[str, str] = {
     "field.latitude": "latitude",
     "field.longitude": "longitude",
     "field.lot_code": "lot code",
+    "field.made_in": "country of origin",
+    "field.country": "country",
     "field.message_en": "notice in English",
     "field.message_vi": "notice in Vietnamese",
     "field.name": "name",

@@ -78,6 +78,7 @@ TEXTS: dict[str, str] = {
     "page.expiry_date": "Hạn sử dụng",
     "page.quantity": "Số lượng",
     "page.standards": "Tiêu chuẩn áp dụng",
+    "page.made_in": "Xuất xứ",
     "page.origin": "Vùng nguyên liệu",
     "page.area": "Vùng",
     "page.place": "Địa điểm",
@@ -115,7 +116,7 @@ TEXTS: dict[str, str] = {
     "page.unavailable_report": "Chưa gửi được báo cáo",
     "page.unavailable_report_d": "Hệ thống đang quá tải nên báo cáo của bạn chưa được lưu. Vui lòng gửi lại sau ít phút.",
     "page.try_again": "Thử lại",
-    "page.footer": "Thông tin truy xuất theo Thông tư 02/2024/TT-BKHCN. Trang này không dùng cookie và không theo dõi bạn.",
+    "page.footer": "Thông tin truy xuất nguồn gốc theo Thông tư 02/2024/TT-BKHCN và Nghị định 37/2026/NĐ-CP. Hạng OCOP theo Quyết định 148/QĐ-TTg, đã được sửa đổi, bổ sung theo Quyết định 1489/QĐ-TTg. Trang này không dùng cookie và không theo dõi bạn.",
     # --- preview
     "preview.stars": "Sản phẩm OCOP {n} sao",
     "preview.scan": "Quét mã QR trên tem hoặc mở đường dẫn này để kiểm tra tem của sản phẩm.",
@@ -160,6 +161,8 @@ TEXTS: dict[str, str] = {
     "ocop_group.handicraft": "Thủ công mỹ nghệ",
     "ocop_group.ornamental": "Sinh vật cảnh",
     "ocop_group.community_tourism": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch",
+    # --- country: a product's origin (made_in.country), ISO 3166-1 alpha-2
+    "country.vn": "Việt Nam",
     # --- issuing_level
     "issuing_level.district": "Ủy ban nhân dân cấp huyện",
     "issuing_level.province": "Ủy ban nhân dân cấp tỉnh",
@@ -220,6 +223,8 @@ TEXTS: dict[str, str] = {
     "field.latitude": "vĩ độ",
     "field.longitude": "kinh độ",
     "field.lot_code": "mã lô",
+    "field.made_in": "xuất xứ",
+    "field.country": "quốc gia",
     "field.message_en": "thông báo tiếng Anh",
     "field.message_vi": "thông báo tiếng Việt",
     "field.name": "tên",
