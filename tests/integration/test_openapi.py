@@ -32,3 +32,22 @@ def test_given_an_api_when_asking_for_its_docs_then_swagger_ui_and_the_openapi_s
     assert status == 200 and spec["openapi"].startswith("3.")
     assert routes <= set(spec["paths"])
     assert "bearer" in spec["components"]["securitySchemes"]
+
+
+@pytest.mark.parametrize(("function", "path"), [("producer_api", "/docs/producer"), ("admin_api", "/docs/admin")])
+def test_given_the_openapi_description_then_every_operation_lists_its_refusals_in_the_one_error_shape(
+    aws, function, path
+):
+    _, _, body = invoke(function, http_event("GET", path, route=path, query={"format": "json"}))
+    spec = json.loads(body)
+
+    error = spec["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "message_vi"]
+    operations = [op for ops in spec["paths"].values() for op in ops.values() if "responses" in op]
+    assert operations
+    for op in operations:
+        for status in ("400", "403", "404", "409", "422", "503"):
+            schema = op["responses"][status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Error"}, (op["summary"], status)
+        assert "Retry-After" in op["responses"]["503"]["headers"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]  # a shape the API never sends
