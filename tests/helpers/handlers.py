@@ -11,9 +11,12 @@ import importlib.util
 import io
 import json
 import sys
+import zlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from ocop_stamps.codes.gs1 import gtin_check_digit
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -161,6 +164,12 @@ def for_batch(event: dict[str, Any], batch_id: str) -> dict[str, Any]:
     return event
 
 
+def gtin_for(name: str) -> str:
+    """A valid GTIN-13 of the demo prefix 893 made from ``name`` (one per test producer)."""
+    body = "8939" + f"{zlib.crc32(name.encode()) % 10**8:08d}"
+    return body + str(gtin_check_digit(body))
+
+
 class Shop:
     """A producer with one product, one lot and one issued batch, made through the API."""
 
@@ -170,9 +179,10 @@ class Shop:
         )
         assert status == 201, self.producer
         self.producer_id = producer_id
-        status, self.product = invoke_json(
-            "admin_api", with_body(sample("admin-create-product"), producer_id=producer_id)
-        )
+        product = with_body(sample("admin-create-product"), producer_id=producer_id)
+        if producer_id != "hoan-hoa":  # a GTIN names one product: each other shop's own
+            product = with_body(product, gtin=gtin_for(producer_id))
+        status, self.product = invoke_json("admin_api", product)
         assert status == 201, self.product
         self.product_id = self.product["product_id"]
         self.lot = self.new_lot("HH-2026-11")

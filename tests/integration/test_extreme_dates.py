@@ -56,7 +56,9 @@ def _ocop(decision_date: str = "2025-01-01", **more: Any) -> dict[str, Any]:
 
 
 def _product_body(shop: Shop, **ocop: Any) -> tuple[str, dict[str, Any]]:
-    return "admin_api", with_body(sample("admin-create-product"), producer_id=shop.producer_id, ocop=_ocop(**ocop))
+    return "admin_api", with_body(
+        sample("admin-create-product"), producer_id=shop.producer_id, gtin=None, ocop=_ocop(**ocop)
+    )
 
 
 def _rating_body(shop: Shop, **fields: Any) -> tuple[str, dict[str, Any]]:

@@ -24,6 +24,7 @@ from helpers.handlers import (
     Shop,
     claims,
     for_batch,
+    gtin_for,
     http_event,
     invoke,
     invoke_json,
@@ -531,7 +532,10 @@ ROUTES: dict[str, tuple[Callable[[Shop, pytest.MonkeyPatch], Any], Call]] = {
     ),
     "register product": (
         lambda s, _: None,
-        lambda s, _: invoke("admin_api", with_body(sample("admin-create-product"), producer_id=s.producer_id)),
+        lambda s, _: invoke(
+            "admin_api",
+            with_body(sample("admin-create-product"), producer_id=s.producer_id, gtin=gtin_for("fault")),
+        ),
     ),
     "rate product": (
         lambda s, _: None,

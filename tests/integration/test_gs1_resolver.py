@@ -567,10 +567,34 @@ def test_given_an_unknown_gtin_or_lot_then_404_in_the_error_shape(shop: Shop, pa
     assert status == 404 and error["code"] == "not_found" and error["message"] and error["message_vi"]
 
 
-def test_given_two_products_with_one_gtin_then_the_walk_up_will_not_choose(shop: Shop):
+def test_given_a_second_product_with_a_registered_gtin_then_409_names_the_field_and_the_walk_up_still_answers(
+    shop: Shop,
+):
     from helpers.handlers import with_body
 
-    status, _ = invoke_json("admin_api", with_body(sample("admin-create-product"), producer_id=shop.producer_id))
-    assert status == 201
+    status, body = invoke_json("admin_api", with_body(sample("admin-create-product"), producer_id=shop.producer_id))
+
+    assert status == 409 and body["error"]["details"] == [{"field": "gtin", "problem": "already registered"}]
+    assert GTIN14 in body["error"]["message"] and "GTIN" in body["error"]["message_vi"]
+    status, _, page = resolve(f"/01/{GTIN14}")
+    assert status == 200 and shop.product["name"] in page
+
+
+def test_given_two_products_with_one_gtin_from_before_the_rule_then_the_walk_up_will_not_choose_and_a_third_is_refused(
+    shop: Shop,
+):
+    from helpers.handlers import with_body
+    from ocop_stamps.storage import keys
+    from ocop_stamps.storage.models import ProductItem
+
+    # a product stored before GTINs were claimed: no GtinClaim item beside it
+    old = ProductItem.get(keys.product_key(shop.product_id), keys.PROFILE)
+    old.pk = keys.product_key("prd_legacy")
+    old.gsi1sk = old.pk
+    old.product_id = "prd_legacy"
+    old.save()
+
     status, _, _ = resolve(f"/01/{GTIN14}")
     assert status == 404
+    status, body = invoke_json("admin_api", with_body(sample("admin-create-product"), producer_id=shop.producer_id))
+    assert status == 409 and body["error"]["details"][0]["field"] == "gtin"

@@ -45,3 +45,22 @@ def test_given_the_specs_then_the_lookup_fields_and_a_field_checks_commune_are_d
     assert {"made_in", "standards", "image_url", "brand"} <= set(product)
     check = schemas("inspector_api", "/docs/inspector")["FieldCheck"]["properties"]
     assert {"province", "commune", "district"} <= set(check)
+
+
+@pytest.mark.parametrize(("function", "path"), [("producer_api", "/docs/producer"), ("admin_api", "/docs/admin")])
+def test_given_the_openapi_description_then_every_operation_lists_its_refusals_in_the_one_error_shape(
+    aws, function, path
+):
+    _, _, body = invoke(function, http_event("GET", path, route=path, query={"format": "json"}))
+    spec = json.loads(body)
+
+    error = spec["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "message_vi"]
+    operations = [op for ops in spec["paths"].values() for op in ops.values() if "responses" in op]
+    assert operations
+    for op in operations:
+        for status in ("400", "403", "404", "409", "422", "503"):
+            schema = op["responses"][status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Error"}, (op["summary"], status)
+        assert "Retry-After" in op["responses"]["503"]["headers"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]  # a shape the API never sends

@@ -125,6 +125,22 @@ def test_given_a_name_made_only_of_invisible_and_control_characters_then_422_nam
     assert body["error"]["message_vi"]
 
 
+def test_given_a_name_of_characters_that_show_as_nothing_but_are_not_format_characters_then_422(shop: Shop):
+    # Hangul fillers, the blank Braille pattern, the combining grapheme joiner, a variation
+    # selector: letters or marks to Unicode, blank on a page
+    status, body = register_product(shop, name="\u3164\u2800\u034f\u115f\uffa0\ufe0f")
+
+    assert status == 422
+    assert [d["field"] for d in body["error"]["details"]] == ["name"]
+
+
+def test_given_those_characters_inside_a_name_then_the_name_is_stored_without_them(shop: Shop):
+    status, body = register_product(shop, name="Trà\u3164 Tân\u2800 Cương\u034f")
+
+    assert status == 201, body
+    assert body["name"] == "Trà Tân Cương"
+
+
 def test_given_control_characters_in_a_recall_message_then_removed_and_line_breaks_kept(shop: Shop):
     shop.activate(1, 10)
     event = http_event(

@@ -13,6 +13,7 @@ a request that cannot be read answers 400 ``malformed_request``, never a 500.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -45,6 +46,57 @@ def error_event_response(exc: DomainError) -> dict[str, Any]:
     }
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "message_vi"],
+            "properties": {
+                "code": {"type": "string", "examples": ["not_found"]},
+                "message": {"type": "string", "description": "English"},
+                "message_vi": {"type": "string", "description": "Vietnamese"},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"field": {"type": "string"}, "problem": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}}
+
+
+def _error(description: str, retry: bool = False) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if retry:
+        answer["headers"] = _RETRY_AFTER
+    return answer
+
+
+ERROR_RESPONSES: dict[str, dict[str, Any]] = {
+    "400": _error("The request cannot be read (not JSON, not UTF-8, a body too large): `malformed_request`."),
+    "403": _error("Your role may not do this: `forbidden`."),
+    "404": _error("No such record among yours (another tenant's looks the same), or no such route."),
+    "409": _error(
+        "Conflicts with what is stored (a taken id, code or GTIN; a state that does not allow it), or "
+        "lost a race to another request: read again and retry (Retry-After when retrying helps).",
+        retry=True,
+    ),
+    "422": _error("A field is missing or wrong: `invalid_request`, each field in `details`."),
+    "503": _error("The data store refused the work for now; nothing was changed: `unavailable`.", retry=True),
+}
+"""The refusals every route of the authenticated APIs can answer, in the one error shape
+(``api.responses``, ``storage.faults``); added to each operation of the OpenAPI description."""
+
+
 class JsonApiResolver(APIGatewayHttpResolver):
     """The HTTP API resolver of the JSON APIs: a request that cannot be read is a 400, never a 500.
 
@@ -54,6 +106,24 @@ class JsonApiResolver(APIGatewayHttpResolver):
 
     def __init__(self) -> None:
         super().__init__(enable_validation=True, json_body_deserializer=read_json)
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Powertools' description with the refusals every route can answer, in the one error
+        shape (``ERROR_RESPONSES``), instead of its own 422 shape the API never sends."""
+        schema = super().get_openapi_schema(**kwargs)
+        data = schema.model_dump(by_alias=True, exclude_none=True, mode="json")
+        data.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for operations in data.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    answers = operation["responses"]
+                    if "HTTPValidationError" in json.dumps(answers.get("422", "")):
+                        del answers["422"]
+                    for status, answer in ERROR_RESPONSES.items():  # a route's own description stays
+                        answers.setdefault(status, copy.deepcopy(answer))
+        for unused in ("HTTPValidationError", "ValidationError"):
+            data["components"]["schemas"].pop(unused, None)
+        return type(schema).model_validate(data)
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         problem = request_problem(event)

@@ -15,7 +15,7 @@ from ocop_stamps.places.addresses import record as place_of
 from ocop_stamps.storage import accounts
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
-from ocop_stamps.storage.models import LotCodeClaim, LotItem, ProducerItem, ProductItem
+from ocop_stamps.storage.models import GtinClaim, LotCodeClaim, LotItem, ProducerItem, ProductItem
 
 
 def register_producer(data: ProducerIn) -> dict[str, Any]:
@@ -57,7 +57,18 @@ def register_producer(data: ProducerIn) -> dict[str, Any]:
     return view
 
 
+def _gtin_taken(gtin: str) -> Conflict:
+    return Conflict(
+        f"GTIN {gtin} is already registered for another product; a GTIN names one product (GS1).",
+        f"Mã GTIN {gtin} đã được đăng ký cho một sản phẩm khác; mỗi mã GTIN chỉ dùng cho một sản phẩm (GS1).",
+        details=[{"field": "gtin", "problem": "already registered"}],
+    )
+
+
 def register_product(data: ProductIn) -> dict[str, Any]:
+    """Register a product (dict of its view). NotFound for an unknown producer; Conflict (409)
+    when its GTIN is another product's: held by a ``GtinClaim`` written with the product, and
+    looked up in the ``by_gtin`` index for products registered before the claims existed."""
     if repo.get_producer(data.producer_id) is None:
         raise NotFound(
             f"Producer '{data.producer_id}' is not registered; register it first (`POST /producers`).",
@@ -88,7 +99,22 @@ def register_product(data: ProductIn) -> dict[str, Any]:
         ocop_history=[{**ocop, "at": iso(utc_now())}] if ocop else [],
         repeat_threshold=data.repeat_threshold,
     )
-    repo.create(item)
+    if data.gtin is None:
+        repo.create(item)
+        return product_view(item)
+    if repo.products_with_gtin(data.gtin, limit=1):
+        raise _gtin_taken(data.gtin)
+    claim = GtinClaim(
+        table_keys.gtin_claim_key(data.gtin),
+        table_keys.PROFILE,
+        kind="gtin",
+        created_at=item.created_at,
+        product_id=product_id,
+    )
+    try:
+        repo.create_product(item, claim)
+    except repo.AlreadyExists:
+        raise _gtin_taken(data.gtin) from None
     return product_view(item)
 
 

@@ -11,16 +11,29 @@ typed today. Standard library only: the public scan function imports it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
 _KEPT_CONTROLS = frozenset("\t\n\r")
+# Characters that show as nothing yet are not format (Cf) or control (Cc) characters: the
+# Default_Ignorable_Code_Point ones outside Cf (Unicode 16.0 DerivedCoreProperties.txt:
+# combining grapheme joiner U+034F, Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, Khmer
+# inherent vowels U+17B4-U+17B5, Mongolian variation selectors U+180B-U+180D and U+180F,
+# variation selectors U+FE00-U+FE0F and U+E0100-U+E01EF, unassigned U+2065 and U+FFF0-U+FFF8
+# and U+E0000-U+E0FFF) and the blank Braille pattern U+2800, which a name made only of it
+# would otherwise pass as text (issue 11, noticed after the break test).
+_INVISIBLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u2800\u3164\ufe00-\ufe0f"
+    "\uffa0\ufff0-\ufff8\U000e0000-\U000e0fff]"
+)
 LONE_SURROGATE = "contains a lone surrogate (not Unicode text)"
 
 
 def clean_text(value: str) -> str:
-    """``value`` without invisible format (Cf) and control (Cc, but tab and newlines) characters,
-    in NFC. ValueError(LONE_SURROGATE) for a lone surrogate, which no table can store."""
+    """``value`` without invisible format (Cf) and control (Cc, but tab and newlines) characters
+    nor the other characters that show as nothing (``_INVISIBLE``), in NFC.
+    ValueError(LONE_SURROGATE) for a lone surrogate, which no table can store."""
     if value.isascii() and value.isprintable():
         return value
     kept = []
@@ -31,7 +44,7 @@ def clean_text(value: str) -> str:
         if category == "Cf" or (category == "Cc" and ch not in _KEPT_CONTROLS):
             continue
         kept.append(ch)
-    return unicodedata.normalize("NFC", "".join(kept))
+    return unicodedata.normalize("NFC", _INVISIBLE.sub("", "".join(kept)))
 
 
 def nfc_text(value: str) -> str:

@@ -141,6 +141,11 @@ def batch_key(batch_no: int) -> str:
     return f"BATCH#{batch_no}"
 
 
+def gtin_claim_key(gtin: str) -> str:
+    """Partition key of the item that keeps a GTIN-14 to one product (sort key ``PROFILE``)."""
+    return f"GTIN#{gtin}"
+
+
 def lot_code_claim_key(lot_code: str) -> str:
     """Sort key (under the producer) of the item that keeps a producer's lot codes unique."""
     return f"LOTCODE#{lot_code}"

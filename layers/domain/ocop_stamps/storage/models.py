@@ -139,6 +139,13 @@ class LotCodeClaim(CatalogItem):
     lot_id = UnicodeAttribute()
 
 
+class GtinClaim(CatalogItem):
+    """Makes a GTIN one product's: written in the same transaction as the product (a GS1
+    Digital Link ``/01/{gtin}`` names exactly one product, GS1 General Specifications 4.2)."""
+
+    product_id = UnicodeAttribute()
+
+
 class Activation(MapAttribute[str, object]):
     first = NumberAttribute()
     last = NumberAttribute()
@@ -295,6 +302,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ProductItem,
     LotItem,
     LotCodeClaim,
+    GtinClaim,
     BatchItem,
     CounterItem,
     EventItem,

@@ -26,6 +26,7 @@ from ocop_stamps.storage.models import (
     BatchItem,
     CounterItem,
     EventItem,
+    GtinClaim,
     LotCodeClaim,
     LotItem,
     ProducerItem,
@@ -98,6 +99,21 @@ def create(item: ProducerItem | ProductItem | BatchItem) -> None:
     except PutError as exc:
         if _is_conditional_failure(exc):
             raise AlreadyExists(item.pk) from exc
+        raise
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
+def create_product(product: ProductItem, claim: GtinClaim) -> None:
+    """Product and its GTIN claim in one transaction: both or neither; AlreadyExists(gtin
+    claim key) when another product holds the GTIN."""
+    try:
+        with _tx() as tx:
+            tx.save(claim, condition=GtinClaim.pk.does_not_exist())
+            tx.save(product, condition=ProductItem.pk.does_not_exist())
+    except TransactWriteError as exc:
+        if _is_conditional_failure(exc):
+            raise AlreadyExists(claim.pk) from exc
         raise
 
 
