@@ -221,12 +221,20 @@ def test_given_one_transaction_conflict_on_activation_then_it_is_retried_and_the
 
 
 def test_given_a_transaction_conflict_that_persists_on_activation_then_409_retry_later_and_nothing_changes(
-    shop: Shop, fail, waits: FakeTime
+    shop: Shop, fail, waits: FakeTime, capsys: pytest.CaptureFixture[str]
 ):
     before = _tables()
     fail("TransactWriteItems", "ocop-catalog", code="TransactionCanceledException")
+    capsys.readouterr()
     _retry_later(*_activate(shop, 1, 10), expected=409)
     assert _tables() == before  # neither batch, lot nor history moved
+    # ... and the operators' alarm counts it once (docs/OPERATIONS.md, "DynamoDB refused")
+    refused = [
+        blob
+        for blob in map(json.loads, (line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line))
+        if "DynamoDbRefused" in blob
+    ]
+    assert [(b["DynamoDbRefused"], b["service"]) for b in refused] == [([1.0], "ocop_stamps")]
     assert 0 < len(waits.waits) and sum(waits.waits) < 1  # a conflict clears in milliseconds: short waits
     fail.clear()
     assert _activate(shop, 1, 10)[0] == 201  # the lot's revision was not moved either

@@ -665,6 +665,33 @@ def test_given_the_anomaly_detector_when_read_then_it_reads_the_scan_stream_with
     assert env["ALERTS_TABLE"] == "AlertsTable" and env["ALERTS_TOPIC_ARN"] == "AlertsTopic"
 
 
+def _stats(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics of a metric-math alarm (those with a MetricStat)."""
+    return [m for m in alarm.get("Metrics", []) if "MetricStat" in m]
+
+
+def test_given_the_functions_when_read_then_dynamodb_refusals_of_every_one_are_watched(
+    template: dict[str, Any],
+) -> None:
+    services = {
+        props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+        for props in (r["Properties"] for r in _resources(template, "AWS::Serverless::Function").values())
+    }
+    alarm = _alarms(template)["DynamoDbRefusedAlarm"]
+    watched = {
+        next(d["Value"] for d in m["MetricStat"]["Metric"]["Dimensions"] if d["Name"] == "service")
+        for m in _stats(alarm)
+        if m["MetricStat"]["Metric"]
+        == {**m["MetricStat"]["Metric"], "Namespace": "OcopStamps", "MetricName": "DynamoDbRefused"}
+        and m["MetricStat"]["Stat"] == "Sum"
+    }
+    summed = next(m for m in alarm["Metrics"] if m.get("ReturnData"))
+
+    assert len(services) >= 8 and watched == services
+    assert summed["Expression"] == "SUM([" + ", ".join(m["Id"] for m in _stats(alarm)) + "])"
+    assert _fires_on_one(alarm)
+
+
 def test_given_the_alerts_topic_when_read_then_an_email_subscription_exists_only_when_an_address_is_given(
     template: dict[str, Any],
 ) -> None:
@@ -797,7 +824,8 @@ def test_given_the_alarms_when_read_then_each_notifies_the_alerts_topic_and_chos
         assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}], alarm_id
         assert alarm["OKActions"] == [{"Ref": "AlertsTopic"}], alarm_id
         assert alarm["TreatMissingData"] in {"notBreaching", "ignore"}, alarm_id
-        assert alarm["Period"] >= 60 and alarm["EvaluationPeriods"] >= 1, alarm_id
+        periods = [alarm.get("Period")] if "Period" in alarm else [m["MetricStat"]["Period"] for m in _stats(alarm)]
+        assert periods and min(periods) >= 60 and alarm["EvaluationPeriods"] >= 1, alarm_id
         assert alarm["AlarmDescription"] and "docs/OPERATIONS.md" in alarm["AlarmDescription"], alarm_id
         assert alarm["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-"), alarm_id
     # a dead-letter queue holding messages must not turn OK because SQS stopped reporting it

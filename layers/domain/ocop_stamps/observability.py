@@ -41,6 +41,10 @@ metric               extra dimension     value, and where it is counted
                                          headers were ignored: ``no_secret`` (sent without
                                          the origin secret), ``wrong_secret``
                                          (``scanning.edge``)
+``DynamoDbRefused``  --                  1 per DynamoDB call whose fault outlasted its
+                                         retries: the request answered 409/503 or the
+                                         batch is retried (``storage.faults``; alarm
+                                         ``dynamodb-refused``)
 ``ColdStart``        ``function_name``   Powertools, on a process's first invocation
 ===================  ==================  ==================================================
 

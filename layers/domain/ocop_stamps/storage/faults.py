@@ -53,7 +53,10 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from ocop_stamps.core.errors import DomainError, busy, record_full, unavailable
-from ocop_stamps.observability import logger
+from ocop_stamps.observability import count, logger
+
+REFUSED = "DynamoDbRefused"
+"""The metric counted once per call whose fault outlasted its retries (the `dynamodb-refused` alarm)."""
 
 
 class Fault(StrEnum):
@@ -235,6 +238,7 @@ def retrying[**P, R](func: Callable[P, R]) -> Callable[P, R]:
                         "dynamodb fault outlasted its retries",
                         extra={"operation": func.__qualname__, "fault": fault.value, "attempts": attempt},
                     )
+                    count(REFUSED)
                     raise exhausted(fault) from exc
                 attempt += 1
                 _sleep(wait)
