@@ -20,9 +20,10 @@ PUBLIC_SCAN = "PublicScanFunction"
 PRODUCER_API = "ProducerApiFunction"
 ADMIN_API = "AdminApiFunction"
 INSPECTOR_API = "InspectorApiFunction"
+CONSOLE = "ConsoleFunction"  # the web console (issue 15): its own session, no JWT authorizer
 LABEL_WORKER = "LabelWorkerFunction"  # not behind the API: fed by the label-jobs queue
 ANOMALY_DETECTOR = "AnomalyDetectorFunction"  # not behind the API: fed by the Scans table's stream
-API_FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API)
+API_FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API, CONSOLE)
 SCAN_LOG_DRAIN = "ScanLogDrainFunction"  # not behind the API: fed by the scan fallback queue
 FUNCTIONS = (*API_FUNCTIONS, LABEL_WORKER, ANOMALY_DETECTOR, SCAN_LOG_DRAIN)
 
@@ -65,6 +66,8 @@ EXPECTED_ROUTES = {
     "GET /docs/producer": PRODUCER_API,
     "GET /docs/admin": ADMIN_API,
     "GET /docs/inspector": INSPECTOR_API,
+    "ANY /console": CONSOLE,
+    "ANY /console/{proxy+}": CONSOLE,
 }
 
 CODE_KEYS_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${CodeKeysParameterName}"
@@ -119,6 +122,13 @@ EXPECTED_GRANTS = {
             for a in ("GetItem", "UpdateItem", "Query")
             for r in ("AlertsTable", "${AlertsTable.Arn}/index/*")
         },
+    },
+    CONSOLE: {
+        *{(f"dynamodb:{a}", "CatalogTable") for a in ("GetItem", "PutItem", "UpdateItem", "ConditionCheckItem")},
+        ("dynamodb:Query", "${CatalogTable.Arn}/index/gsi1"),  # a producer's products, lots, batches
+        *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+        ("dynamodb:BatchGetItem", "AlertsTable"),  # the batches' scan counters
+        ("ssm:GetParameter", CODE_KEYS_ARN),  # batches carry the key version; cookie keys derive from them
     },
     ANOMALY_DETECTOR: {
         ("dynamodb:Query", "ScansTable"),
@@ -206,12 +216,22 @@ def test_given_the_routes_when_auth_is_read_then_only_the_consumer_pages_resolve
 ) -> None:
     public = sorted(route.route_key for route in routes if not route.authorized)
     should_be_public = sorted(
-        route.route_key for route in routes if route.function_id == PUBLIC_SCAN or route.path.startswith("/docs/")
+        route.route_key
+        for route in routes
+        if route.function_id in (PUBLIC_SCAN, CONSOLE) or route.path.startswith("/docs/")
     )
 
     assert public == should_be_public
     assert public == sorted(
-        [*CONSUMER_ROUTES, *RESOLVER_ROUTES, "GET /docs/producer", "GET /docs/admin", "GET /docs/inspector"]
+        [
+            *CONSUMER_ROUTES,
+            *RESOLVER_ROUTES,
+            "GET /docs/producer",
+            "GET /docs/admin",
+            "GET /docs/inspector",
+            "ANY /console",  # the console checks its own signed session (docs/CONSOLE.md)
+            "ANY /console/{proxy+}",
+        ]
     )
 
 
@@ -339,7 +359,9 @@ def test_given_a_function_when_its_environment_is_resolved_then_it_names_tables_
     assert env["POWERTOOLS_LOG_LEVEL"] == env["LOG_LEVEL"] == "INFO"
     assert ("IP_HASH_SALT_PARAMETER" in env) == (function_id == PUBLIC_SCAN)
     assert ("ORIGIN_SECRET_ID" in env) == (function_id == PUBLIC_SCAN)
-    assert ("IDEMPOTENCY_TABLE" in env) == (function_id == PRODUCER_API)
+    assert ("IDEMPOTENCY_TABLE" in env) == (function_id in (PRODUCER_API, CONSOLE))
+    # the local stack's demo users never reach a deployed console
+    assert "OCOP_CONSOLE_LOCAL_USERS" not in env
 
 
 def _refers_to(value: Any, logical_id: str) -> bool:
