@@ -298,3 +298,22 @@ def test_given_a_signed_in_cognito_user_when_signing_out_then_cognito_logout_is_
 
     assert status == 303 and headers["Location"].startswith(f"{cognito}/logout?client_id=console-client")
     assert cognito in page_headers["Content-Security-Policy"]  # the sign-out form may end there
+
+
+def test_given_people_scanned_a_batch_when_its_page_opens_then_the_scans_are_counted_there(
+    local_console: None, detector: Any
+) -> None:
+    from helpers.handlers import scan
+
+    shop = Shop()
+    shop.activate(1, 10)
+    for code in shop.codes(1, 3):
+        assert scan(code)[0] == 200
+    detector()
+    browser = Browser()
+    sign_in(browser, "producer")
+
+    status, _, page = browser.request("GET", f"/console/batches/{shop.batch_id}")
+
+    assert status == 200
+    assert re.search(r"Đã kích hoạt</dt><dd>10</dd><dt>Lượt quét</dt><dd>3</dd>", page)
