@@ -317,3 +317,23 @@ def test_given_people_scanned_a_batch_when_its_page_opens_then_the_scans_are_cou
 
     assert status == 200
     assert re.search(r"Đã kích hoạt</dt><dd>10</dd><dt>Lượt quét</dt><dd>3</dd>", page)
+
+
+def test_given_a_producer_with_more_batches_when_the_overview_opens_then_its_requests_do_not_grow_with_them(
+    local_console: None, ddb_calls: list[tuple[str, str]]
+) -> None:
+    shop = Shop()
+    browser = Browser()
+    sign_in(browser, "producer")
+    browser.request("GET", "/console")  # warm: the code keys read once per process
+    ddb_calls.clear()
+    browser.request("GET", "/console")
+    with_one = [op for service, op in ddb_calls if service == "dynamodb"]
+    for _ in range(5):
+        shop.issue(10)
+    ddb_calls.clear()
+    status, _, page = browser.request("GET", "/console")
+    with_six = [op for service, op in ddb_calls if service == "dynamodb"]
+
+    assert status == 200 and len(re.findall(r'href="/console/batches/\d+"', page)) == 6
+    assert sorted(with_one) == sorted(with_six) == sorted(["Query", "Query", "Query", "BatchGetItem"])
