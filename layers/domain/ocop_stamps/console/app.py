@@ -165,8 +165,8 @@ def _sign_in_page(request: Request, failed: bool = False) -> dict[str, Any]:
         )
         return _page(request, 401, t("sign_in", request.lang), body)
     begun = oauth.start(config)
-    state = {"state": begun.state, "verifier": begun.verifier, "next": next_path}
-    state["exp"] = int(time.time()) + sessions.LOGIN_SECONDS  # type: ignore[assignment]
+    expires = int(time.time()) + sessions.LOGIN_SECONDS
+    state = {"state": begun.state, "verifier": begun.verifier, "next": next_path, "exp": expires}
     request.set_cookie(LOGIN_COOKIE, sessions.seal(keys, "login", state), sessions.LOGIN_SECONDS)
     return _redirect(request, begun.url)
 

@@ -29,7 +29,9 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from ocop_stamps.core.cursors import CursorKeys as Keys  # signing keys by version, current signs
 
 SESSION_COOKIE = "ocop_console"
 LOGIN_COOKIE = "ocop_console_login"
@@ -38,13 +40,6 @@ COOKIE_PATH = "/console"
 SESSION_SECONDS = 8 * 3600  # a working day; then sign in again
 LOGIN_SECONDS = 600  # from the sign-in page (or Cognito's) back to the callback
 _MAC_BYTES = 32
-
-
-class Keys(Protocol):
-    """Signing keys by version (``core.cursors.CursorKeys`` has this shape)."""
-
-    current: int
-    keys: Mapping[int, bytes]
 
 
 def _b64(raw: bytes) -> str:

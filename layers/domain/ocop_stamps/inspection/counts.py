@@ -10,6 +10,7 @@ Scans made before this counter existed (issue 15) are not in it (docs/CONSOLE.md
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage import keys as table_keys
@@ -22,12 +23,13 @@ def scans_by_batch(batch_nos: Iterable[int]) -> dict[int, int]:
     """batch number -> person scans of its stamps so far (0 for a batch never scanned)."""
     wanted = list(dict.fromkeys(int(n) for n in batch_nos))
     keys = [(table_keys.stats_key(f"batch:{n}", shard), "all") for n in wanted for shard in range(SHARDS)]
-    found: dict[tuple[str, str], dict[str, object]] = {}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
     for start in range(0, len(keys), _PER_REQUEST):
         found.update(store.batch_get(keys[start : start + _PER_REQUEST]))
-    return {
-        n: sum(
+
+    def total(n: int) -> int:
+        return sum(
             int(found.get((table_keys.stats_key(f"batch:{n}", s), "all"), {}).get("total", 0)) for s in range(SHARDS)
-        )  # type: ignore[call-overload]
-        for n in wanted
-    }
+        )
+
+    return {n: total(n) for n in wanted}
