@@ -20,10 +20,11 @@ PUBLIC_SCAN = "PublicScanFunction"
 PRODUCER_API = "ProducerApiFunction"
 ADMIN_API = "AdminApiFunction"
 INSPECTOR_API = "InspectorApiFunction"
+CONSOLE = "ConsoleFunction"  # the web console (issue 15): its own session, no JWT authorizer
 LABEL_WORKER = "LabelWorkerFunction"  # not behind the API: fed by the label-jobs queue
 ANOMALY_DETECTOR = "AnomalyDetectorFunction"  # not behind the API: fed by the Scans table's stream
 SMS_INBOUND = "SmsInboundFunction"  # the SMS gateway's webhook (issue 14): public, its own secret
-API_FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API, SMS_INBOUND)
+API_FUNCTIONS = (PUBLIC_SCAN, PRODUCER_API, ADMIN_API, INSPECTOR_API, SMS_INBOUND, CONSOLE)
 SCAN_LOG_DRAIN = "ScanLogDrainFunction"  # not behind the API: fed by the scan fallback queue
 FUNCTIONS = (*API_FUNCTIONS, LABEL_WORKER, ANOMALY_DETECTOR, SCAN_LOG_DRAIN)
 
@@ -68,6 +69,8 @@ EXPECTED_ROUTES = {
     "GET /docs/inspector": INSPECTOR_API,
     "POST /sms/inbound": SMS_INBOUND,
     "GET /docs/sms": SMS_INBOUND,
+    "ANY /console": CONSOLE,
+    "ANY /console/{proxy+}": CONSOLE,
 }
 
 CODE_KEYS_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${CodeKeysParameterName}"
@@ -132,6 +135,13 @@ EXPECTED_GRANTS = {
             for a in ("GetItem", "UpdateItem", "Query")
             for r in ("AlertsTable", "${AlertsTable.Arn}/index/*")
         },
+    },
+    CONSOLE: {
+        *{(f"dynamodb:{a}", "CatalogTable") for a in ("GetItem", "PutItem", "UpdateItem", "ConditionCheckItem")},
+        ("dynamodb:Query", "${CatalogTable.Arn}/index/gsi1"),  # a producer's products, lots, batches
+        *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+        ("dynamodb:BatchGetItem", "AlertsTable"),  # the batches' scan counters
+        ("ssm:GetParameter", CODE_KEYS_ARN),  # batches carry the key version; cookie keys derive from them
     },
     ANOMALY_DETECTOR: {
         ("dynamodb:Query", "ScansTable"),
@@ -221,7 +231,7 @@ def test_given_the_routes_when_auth_is_read_then_only_the_consumer_pages_resolve
     should_be_public = sorted(
         route.route_key
         for route in routes
-        if route.function_id in (PUBLIC_SCAN, SMS_INBOUND) or route.path.startswith("/docs/")
+        if route.function_id in (PUBLIC_SCAN, SMS_INBOUND, CONSOLE) or route.path.startswith("/docs/")
     )
 
     assert public == should_be_public
@@ -231,6 +241,8 @@ def test_given_the_routes_when_auth_is_read_then_only_the_consumer_pages_resolve
             *RESOLVER_ROUTES,
             *("GET /docs/producer", "GET /docs/admin", "GET /docs/inspector"),
             *("POST /sms/inbound", "GET /docs/sms"),  # the gateway's shared secret, checked by the function (issue 14)
+            "ANY /console",  # the console checks its own signed session (docs/CONSOLE.md)
+            "ANY /console/{proxy+}",
         ]
     )
 
@@ -360,7 +372,9 @@ def test_given_a_function_when_its_environment_is_resolved_then_it_names_tables_
     assert ("IP_HASH_SALT_PARAMETER" in env) == (function_id in (PUBLIC_SCAN, SMS_INBOUND))
     assert ("ORIGIN_SECRET_ID" in env) == (function_id == PUBLIC_SCAN)
     assert ("SMS_SECRET_ID" in env) == (function_id == SMS_INBOUND)
-    assert ("IDEMPOTENCY_TABLE" in env) == (function_id in (PRODUCER_API, SMS_INBOUND))
+    assert ("IDEMPOTENCY_TABLE" in env) == (function_id in (PRODUCER_API, SMS_INBOUND, CONSOLE))
+    # the local stack's demo users never reach a deployed console
+    assert "OCOP_CONSOLE_LOCAL_USERS" not in env
 
 
 def _refers_to(value: Any, logical_id: str) -> bool:

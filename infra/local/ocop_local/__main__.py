@@ -87,6 +87,7 @@ def banner(
         f'  curl -H "Authorization: Bearer $({py_token})" {base_url}/batches/{first_batch}',
         f"  token khác / another token: .venv/bin/python -m ocop_local token producer --producer-id tam-hoa{state_arg}",
         f"Tài liệu API / API docs: {base_url}/docs/producer  {base_url}/docs/admin  {base_url}/docs/inspector",
+        f"Bảng điều khiển / Console: {base_url}/console  (đăng nhập bằng người dùng mẫu / sign in as a demo user)",
         "",
         "Dừng / Stop: Ctrl-C",
         "",

@@ -750,6 +750,9 @@ def local_environment(
     state = Path(state_dir)
     env.update(backend.local_secrets(state))
     env[tokens.STATE_DIR_ENV] = str(state)
+    # the console (issue 15): its address here, and the demo users its sign-in page lists
+    env["CONSOLE_URL"] = f"{public_base_url}/console"
+    env["OCOP_CONSOLE_LOCAL_USERS"] = json.dumps(tokens.console_users())
     return env
 
 

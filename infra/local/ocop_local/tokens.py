@@ -219,3 +219,20 @@ def write_dev_tokens(
         json.dump(tokens, stream, indent=2)
         stream.write("\n")
     return target
+
+
+# --- the console's local sign-in (issue 15) -------------------------------------------------
+CONSOLE_SECOND_PRODUCER = "tam-hoa"  # another demo producer: its batches are not the first's
+
+
+def console_users() -> dict[str, dict[str, Any]]:
+    """The demo users the local console's sign-in page lists: the claims of their ID tokens
+    (the same ``token_claims`` as dev-tokens.json), keyed by a short name."""
+    from . import demo
+
+    return {
+        "producer": token_claims("producer", producer_id=demo.DEMO_PRODUCER),
+        "producer-2": token_claims("producer", producer_id=CONSOLE_SECOND_PRODUCER),
+        "inspector": token_claims("inspector", provinces=demo.demo_provinces()),
+        "admin": token_claims("admin"),
+    }

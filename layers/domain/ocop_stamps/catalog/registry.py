@@ -204,3 +204,19 @@ def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
             f"Bạn đã có lô mang mã '{data.lot_code}'; mã lô không được trùng.",
         ) from None
     return lot_view(lot)
+
+
+LIST_LIMIT = 50  # a console list shows the newest 50; more is paging (docs/CONSOLE.md)
+
+
+def products_of(producer_id: str, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+    """The producer's products as ``product_view`` (with the rating's status), at most ``limit``:
+    one Query of the catalog's ``gsi1``."""
+    items = repo.producer_items(ProductItem, producer_id, "PRODUCT#", limit)
+    return [product_view(p) for p in items if p.producer_id == producer_id]
+
+
+def lots_of(producer_id: str, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+    """The producer's lots as ``lot_view``, at most ``limit``: one Query of ``gsi1``."""
+    items = repo.producer_items(LotItem, producer_id, "LOT#", limit)
+    return [lot_view(lot) for lot in items if lot.producer_id == producer_id]

@@ -40,6 +40,12 @@ class Principal:
                 "Sign in first: this route needs a bearer token.",
                 "Vui lòng đăng nhập: yêu cầu này cần mã xác thực (tiêu đề `Authorization: Bearer …`).",
             )
+        return cls.from_claims(claims)
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
+        """The caller of an ID token's claims (``sub``, ``cognito:groups``, ``custom:producer_id``,
+        ``custom:provinces``): the API's path and the console's session read claims alike."""
         producer_id = claims.get("custom:producer_id") or claims.get("producer_id")
         provinces = claims.get("custom:provinces") or claims.get("provinces") or ""
         if isinstance(provinces, str):

@@ -47,6 +47,10 @@ _ENV: dict[str, str | tuple[str, ...]] = {
     "ip_hash_salt_version": "OCOP_IP_HASH_SALT_VERSION",
     "scan_fallback_queue_url": "SCAN_FALLBACK_QUEUE_URL",
     "user_pool_id": "USER_POOL_ID",
+    "console_url": "CONSOLE_URL",
+    "console_auth_domain": "CONSOLE_AUTH_DOMAIN",
+    "console_client_id": "CONSOLE_CLIENT_ID",
+    "console_local_users": "OCOP_CONSOLE_LOCAL_USERS",
     "aws_region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
     "dynamodb_endpoint": "AWS_ENDPOINT_URL_DYNAMODB",
     "repeat_24h": "OCOP_REPEAT_24H",
@@ -118,6 +122,13 @@ class Settings(NamedTuple):
     # onboarding creates producers' sign-ins in (empty locally: no accounts are made)
     scan_fallback_queue_url: str = ""
     user_pool_id: str = ""
+    # the web console (issue 15, docs/CONSOLE.md): its own address (sign-in callback =
+    # {console_url}/callback), the Cognito hosted domain (a prefix, or a full URL) and app
+    # client of its hosted sign-in; locally, the demo users' claims as JSON (never deployed)
+    console_url: str = ""
+    console_auth_domain: str = ""
+    console_client_id: str = ""
+    console_local_users: str = ""
     # the region, and another DynamoDB-compatible server if one is named (DESIGN.md)
     aws_region: str = "ap-southeast-1"
     dynamodb_endpoint: str = ""

@@ -443,6 +443,21 @@ def _stats_ops(scan: dict[str, Any], day: str, shard: int) -> list[dict[str, Any
                 }
             }
         )
+    if scan.get("batch_no") is not None:
+        # all-time person scans of one batch's stamps, for the producer's console (issue 15)
+        ops.append(
+            {
+                "Update": {
+                    "TableName": store.table(),
+                    "Key": store.to_ddb(
+                        {"pk": table_keys.stats_key(f"batch:{int(scan['batch_no'])}", shard), "sk": "all"}
+                    ),
+                    "UpdateExpression": "ADD #t :one",
+                    "ExpressionAttributeNames": {"#t": "total"},
+                    "ExpressionAttributeValues": store.to_ddb({":one": 1}),
+                }
+            }
+        )
     home = table_keys.home_province(scan.get("home_province") or scan.get("producer_province"))
     if home and home != province:
         # a scan of this province's producers elsewhere (issue 11): its verdict by place, so a

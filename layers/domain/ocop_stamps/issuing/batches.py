@@ -47,8 +47,29 @@ def batch_view(batch: BatchItem) -> dict[str, Any]:
         "created_at": batch.created_at,
         "activations": ranges,
         "activated_count": sum(int(a.last) - int(a.first) + 1 for a in batch.activations),
+        "voided_count": voided_count(batch),
         "codes_csv": f"/batches/{batch_id}/codes.csv",
     }
+
+
+def voided_count(batch: BatchItem) -> int:
+    """How many serials of the batch are void: the union of its void ranges (a serial voided
+    twice counts once)."""
+    spans = sorted((int(v.first), int(v.last)) for v in batch.voids)
+    total, reach = 0, 0
+    for first, last in spans:
+        first = max(first, reach + 1)
+        if last >= first:
+            total += last - first + 1
+        reach = max(reach, last)
+    return total
+
+
+def batches_of(producer_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The producer's batches as ``batch_view``, newest first, at most ``limit``: one Query of
+    the catalog's ``gsi1`` (batches list under their producer by number)."""
+    items = repo.producer_items(BatchItem, producer_id, "BATCH#", limit)
+    return [batch_view(b) for b in items if b.producer_id == producer_id]
 
 
 def issue_batch(producer_id: str, data: BatchIn, base_url: str) -> dict[str, Any]:

@@ -4,8 +4,8 @@ The catalog is one table holding producers, products, lots, batches and counters
 ``pk``/``sk`` prefixes, with ``gsi1`` listing a producer's things. Stamps and scans have
 tables of their own because their traffic is of another order.
 
-Catalog items carry ``gsi1pk``/``gsi1sk`` for the template's ``gsi1``, which no code
-queries yet, so no model declares it; products are found by GTIN through ``by_gtin``
+Catalog items carry ``gsi1pk``/``gsi1sk`` for the template's ``gsi1``: products, lots and
+batches declare it as ``by_producer`` (a producer's lists in the console, issue 15); products are found by GTIN through ``by_gtin``
 (the Digital Link walk-up, ``storage.repository.products_with_gtin``). The Scans table's indexes are declared on
 ``ScanItem`` from ``storage.keys.INDEXES``: pynamodb finds them by name when the
 inspector queries run (``storage.inspection.query_scans``).
@@ -86,8 +86,19 @@ class _ByGtin(GlobalSecondaryIndex["ProductItem"]):
     gtin = UnicodeAttribute(hash_key=True)
 
 
+class _ByProducer(GlobalSecondaryIndex[Any]):
+    """The catalog's ``gsi1``: a producer's products, lots and batches (``gsi1pk`` = the
+    producer's key, ``gsi1sk`` = the item's key; batches zero-padded). Each model declares its
+    own instance so a query builds items of that model (the console's lists, issue 15)."""
+
+    Meta = type("Meta", (), {"index_name": "gsi1", "projection": AllProjection()})
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
 class ProductItem(CatalogItem):
     by_gtin = _ByGtin()
+    by_producer = _ByProducer()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     product_id = UnicodeAttribute()
@@ -110,6 +121,7 @@ class ProductItem(CatalogItem):
 
 
 class LotItem(CatalogItem):
+    by_producer = _ByProducer()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     lot_id = UnicodeAttribute()
@@ -162,6 +174,7 @@ class VoidRange(MapAttribute[str, object]):
 
 
 class BatchItem(CatalogItem):
+    by_producer = _ByProducer()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     batch_no = NumberAttribute()

@@ -182,3 +182,25 @@ def reset_caches() -> None:
         parameters.clear_caches()
     except ImportError:  # pragma: no cover
         pass
+
+
+# The console's sessions, CSRF tokens and sign-in state (issue 15, docs/CONSOLE.md) are signed
+# with keys derived like the cursor keys, under their own label: nothing new to deploy or rotate.
+CONSOLE_KEY_LABEL = b"ocop-stamps/console-session/v1"
+
+
+@lru_cache(maxsize=8)
+def parse_console_keys(text: str) -> CursorKeys:
+    """The code-keys parameter's text -> one console signing key per code-key version."""
+    data = json.loads(text)
+    current = data.pop("current", None)
+    keys = {
+        int(version): hmac.new(bytes.fromhex(hexkey), CONSOLE_KEY_LABEL, hashlib.sha256).digest()
+        for version, hexkey in data.items()
+    }
+    return CursorKeys(max(keys) if current is None else int(current), keys)
+
+
+def console_keys() -> CursorKeys:
+    """The keys that sign the console's cookies (``console.session``), from the code keys in force."""
+    return parse_console_keys(code_keys_text(get_settings()))

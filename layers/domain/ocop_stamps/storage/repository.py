@@ -133,6 +133,21 @@ def create_lot(lot: LotItem, claim: LotCodeClaim) -> None:
 
 @tracer.capture_method(capture_response=False)
 @faults.retrying
+def producer_items(model: type[Any], producer_id: str, prefix: str, limit: int) -> list[Any]:
+    """Up to ``limit`` of a producer's items of ``model`` (ProductItem, LotItem, BatchItem) whose
+    ``gsi1sk`` starts with ``prefix`` (``PRODUCT#``, ``LOT#``, ``BATCH#``), last key first: one
+    Query of the catalog's ``gsi1`` (a page of at most ``limit`` items, never the whole list)."""
+    results = model.by_producer.query(
+        producer_key(producer_id),
+        model.gsi1sk.startswith(prefix),
+        scan_index_forward=False,
+        limit=limit,
+    )
+    return list(results)
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
 def products_with_gtin(gtin: str, limit: int = 2) -> list[ProductItem]:
     """Up to ``limit`` products registered with this GTIN-14 (one Query of the sparse
     ``by_gtin`` index, eventually consistent): more than one means the GTIN is ambiguous."""
