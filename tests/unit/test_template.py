@@ -68,6 +68,7 @@ EXPECTED_ROUTES = {
 }
 
 CODE_KEYS_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${CodeKeysParameterName}"
+PIN_KEYS_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PinKeysParameterName}"
 SALT_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${IpHashSaltParameterName}"
 CATALOG_RW = ("GetItem", "PutItem", "UpdateItem", "Query", "ConditionCheckItem")
 
@@ -82,11 +83,13 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", CODE_KEYS_ARN),
         ("ssm:GetParameter", SALT_ARN),
         ("secretsmanager:GetSecretValue", "OriginVerifySecret"),  # trusts CloudFront's headers only with it
+        ("ssm:GetParameter", PIN_KEYS_ARN),  # checks scratch-off PINs (issue 14)
     },
     PRODUCER_API: {
         *{(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},
         *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
         ("ssm:GetParameter", CODE_KEYS_ARN),
+        ("ssm:GetParameter", PIN_KEYS_ARN),  # the owner's PIN-layer download (issue 14)
         ("sqs:SendMessage", "LabelJobsQueue"),
         ("s3:GetObject", "${PrintFilesBucket.Arn}/print-jobs/*"),
     },

@@ -81,7 +81,13 @@ LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
 INTEGRATION_TIMEOUT_SECONDS = 30.0
 # Parameter names of SSM secrets: locally the keys and salt come from files under .local/;
 # and there is no Cognito user pool locally (tokens are signed by a local key instead).
-SSM_SECRET_VARIABLES = ("CODE_KEYS_PARAMETER", "IP_HASH_SALT_PARAMETER", "ORIGIN_SECRET_ID", "USER_POOL_ID")
+SSM_SECRET_VARIABLES = (
+    "CODE_KEYS_PARAMETER",
+    "PIN_KEYS_PARAMETER",
+    "IP_HASH_SALT_PARAMETER",
+    "ORIGIN_SECRET_ID",
+    "USER_POOL_ID",
+)
 # The place a local request was "made in", as CloudFront would have looked it up: ISO 3166-2
 # (``VN-HN``, ``VN-69``). Local only: the deployed distribution does not pass it on.
 LOCAL_PLACE_HEADER = "x-local-place"
