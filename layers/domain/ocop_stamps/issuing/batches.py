@@ -26,7 +26,7 @@ from ocop_stamps.observability import STAMPS_ISSUED, count
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import Activation, BatchItem
-from ocop_stamps.storage.parameters import code_keys
+from ocop_stamps.storage.parameters import code_keys, pin_keys
 
 CSV_HEADER = "serial,code,label_url,batch_id,product_id\r\n"
 
@@ -48,6 +48,7 @@ def batch_view(batch: BatchItem) -> dict[str, Any]:
         "activations": ranges,
         "activated_count": sum(int(a.last) - int(a.first) + 1 for a in batch.activations),
         "codes_csv": f"/batches/{batch_id}/codes.csv",
+        "second_layer": bool(batch.second_layer),
     }
 
 
@@ -73,6 +74,9 @@ def issue_batch(producer_id: str, data: BatchIn, base_url: str) -> dict[str, Any
         size=data.size,
         key_version=keys.current,
         note=data.note,
+        second_layer=data.second_layer,
+        # the PIN secret's version in force now (issue 14): only a two-layer batch reads it
+        pin_key_version=pin_keys().current if data.second_layer else None,
         activations=[],
         voids=[],
         recalls={},

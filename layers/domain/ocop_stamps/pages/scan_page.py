@@ -114,6 +114,7 @@ _LOOK: dict[str, tuple[str, str]] = {
     Verdict.not_activated: ("warn", "warn"),
     Verdict.expired: ("bad", "clock"),
     Verdict.void: ("bad", "bad"),
+    Verdict.claimed: ("bad", "warn"),  # issue 14: a buyer already confirmed the PIN
     Verdict.recalled: ("bad", "stop"),
     Verdict.unknown: ("bad", "bad"),
     "typo": ("warn", "warn"),  # an unknown code that fails its check character
@@ -349,6 +350,21 @@ def _first_seen(scan: dict[str, Any], lang: str) -> str:
     return _t("repeat_first", lang, when=when, where=where) if when else ""
 
 
+def _claim_when_where(claim: dict[str, Any], lang: str) -> tuple[str, str]:
+    """(" lúc …", " tại …") of a stamp's claim (issue 14); "" for what is not known."""
+    when = _e(fmt_date(claim.get("claimed_at"), lang)) if claim.get("claimed_at") else ""
+    place = claim.get("claimed_province_name") or str(claim.get("claimed_province") or "")
+    return (
+        _t("claimed_when", lang, when=when) if when else "",
+        _t("repeat_where", lang, place=_e(place)) if place else "",
+    )
+
+
+def _claimed_d(claim: dict[str, Any], lang: str) -> str:
+    when, where = _claim_when_where(claim, lang)
+    return _t("claimed_d", lang, when=when, where=where)
+
+
 def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     verdict = str(result.get("verdict", "unknown"))
     scan = result.get("scan") or {}
@@ -389,6 +405,8 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
             body.append(p(_t("recall_msg", lang)) + f"<blockquote>{_e(message)}</blockquote>")
         body.append(p(f"<strong>{_t('recalled_todo', lang, contact=_contact(result, lang))}</strong>"))
         title = _t("recalled", lang)
+    elif verdict == "claimed":  # issue 14: told before buying, with when and where
+        title, body = _t("claimed", lang), [p(_claimed_d(result.get("claim") or {}, lang))]
     elif verdict == "expired":
         title = _t("expired", lang)
         body = [p(_t("expired_d", lang, date=_e(fmt_date(lot.get("expiry_date"), lang))))]

@@ -1,0 +1,251 @@
+"""The scratch-off PIN end to end against moto (issue 14, docs/PIN.md): two-layer batches, one
+conditional write per claim, retries that stay first, wrong tries to the lock, faults."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from helpers.handlers import TEST_PIN_KEYS, Shop, for_batch, invoke_json, scan, with_body
+from ocop_stamps.codes import pins
+from ocop_stamps.codes.scheme import decode
+from ocop_stamps.core.errors import BadRequest, NotFound, Unavailable
+from ocop_stamps.scanning import pins as claims
+from ocop_stamps.scanning.verification import ScanContext
+from ocop_stamps.storage.parameters import code_keys, parse_pin_keys
+
+HANOI = ScanContext(
+    source_ip="198.51.100.7",
+    user_agent="Mozilla/5.0 (Linux; Android 14) Mobile",
+    headers={"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "HN"},
+)
+HUE = ScanContext(
+    source_ip="198.51.100.99",
+    user_agent="Mozilla/5.0 (iPhone) Mobile",
+    headers={"cloudfront-viewer-country": "VN", "cloudfront-viewer-country-region": "26"},
+)
+
+
+def issue_two_layer(shop: Shop, size: int = 50) -> dict[str, Any]:
+    event = with_body(shop.event("producer-issue-batch"), size=size, second_layer=True)
+    del event["headers"]["idempotency-key"]
+    status, batch = invoke_json("producer_api", event)
+    assert status == 201, batch
+    return batch
+
+
+def pin_of(code: str) -> str:
+    stamp = decode(code_keys(), code)
+    return pins.derive(parse_pin_keys(TEST_PIN_KEYS), 1, stamp.batch, stamp.serial)
+
+
+def wrong_pin_of(code: str) -> str:
+    return str((int(pin_of(code)) + 1) % 10**8).zfill(8)
+
+
+@pytest.fixture
+def two_layer(shop: Shop) -> dict[str, Any]:
+    batch = issue_two_layer(shop)
+    shop.activate(1, 50, batch_id=batch["batch_id"])
+    return {"batch": batch, "codes": shop.codes(1, 10, batch_id=batch["batch_id"])}
+
+
+def scan_log(code: str) -> list[dict[str, Any]]:
+    table = boto3.resource("dynamodb").Table("ocop-scans")
+    return table.query(KeyConditionExpression="code = :c", ExpressionAttributeValues={":c": code})["Items"]
+
+
+# --- the batch option (step 2) ----------------------------------------------------------------
+def test_given_a_batch_requested_with_a_second_layer_then_it_says_so_and_others_do_not(shop: Shop):
+    batch = issue_two_layer(shop)
+    assert batch["second_layer"] is True
+    assert shop.batch["second_layer"] is False  # the default
+    assert "pin_key_version" not in batch  # the secret's version is nobody's business
+
+
+def test_given_a_batch_stored_before_two_layer_stamps_existed_then_it_reads_as_one_layer(shop: Shop):
+    boto3.client("dynamodb").update_item(
+        TableName="ocop-catalog",
+        Key={"pk": {"S": f"BATCH#{int(shop.batch_id):08d}"}, "sk": {"S": "PROFILE"}},
+        UpdateExpression="REMOVE second_layer, pin_key_version",
+    )
+    status, batch = invoke_json("producer_api", for_batch(shop.event("producer-get-batch"), shop.batch_id))
+    assert status == 200 and batch["second_layer"] is False
+
+
+def test_given_second_layer_not_a_boolean_then_the_request_is_refused(shop: Shop):
+    event = with_body(shop.event("producer-issue-batch"), size=5, second_layer="yes")
+    del event["headers"]["idempotency-key"]
+    status, body = invoke_json("producer_api", event)
+    assert status in (400, 422) and body["error"]["message_vi"]
+
+
+# --- claiming (step 3) ----------------------------------------------------------------------
+def test_given_the_first_right_pin_then_the_buyer_is_first_and_the_stamp_reads_claimed(two_layer):
+    code = two_layer["codes"][0]
+    answer = claims.check_pin(code, pin_of(code), HANOI, ref="page-1")
+    assert answer["outcome"] == "first"
+    assert answer["claimed_province"] == "01" and answer["claimed_province_name"] == "Thành phố Hà Nội"
+    status, page = scan(code)
+    assert status == 200 and page["verdict"] == "claimed" and "claimed" in page["verdicts"]
+    assert page["claim"]["claimed_at"] == answer["claimed_at"] and page["claim"]["claimed_province"] == "01"
+    assert page["second_layer"] is True
+
+
+def test_given_an_unclaimed_two_layer_stamp_then_its_scan_is_genuine_and_asks_for_the_pin(two_layer):
+    status, page = scan(two_layer["codes"][1])
+    assert status == 200 and page["verdict"] == "genuine" and page["second_layer"] is True and "claim" not in page
+
+
+def test_given_a_later_right_pin_then_it_warns_when_and_where_the_stamp_was_claimed(two_layer):
+    code = two_layer["codes"][0]
+    first = claims.check_pin(code, pin_of(code), HANOI, ref="buyer-a")
+    later = claims.check_pin(code, pin_of(code), HUE, ref="buyer-b")
+    assert later["outcome"] == "already_claimed"
+    assert later["claimed_at"] == first["claimed_at"] and later["claimed_province"] == "01"
+    assert "đã được xác nhận trước đó" in later["message"]["vi"]
+
+
+def test_given_the_same_claiming_request_again_then_it_is_first_again_and_logged_once(two_layer):
+    code = two_layer["codes"][0]
+    first = claims.check_pin(code, pin_of(code), HANOI, ref="view-token-xyz")
+    again = claims.check_pin(code, pin_of(code), HANOI, ref="view-token-xyz")
+    assert first["outcome"] == again["outcome"] == "first" and again["claimed_at"] == first["claimed_at"]
+    assert [line["verdict"] for line in scan_log(code)] == ["pin_first"]
+
+
+def test_given_two_buyers_entering_the_pin_at_the_same_moment_then_exactly_one_is_first(two_layer):
+    code = two_layer["codes"][2]
+    pin = pin_of(code)
+    claims.check_pin(two_layer["codes"][3], pin_of(two_layer["codes"][3]), HANOI)  # clients and caches warm
+    outcomes: list[str] = []
+    start = threading.Barrier(8)
+
+    def buyer(n: int) -> None:
+        start.wait()
+        outcomes.append(claims.check_pin(code, pin, HANOI, ref=f"buyer-{n}")["outcome"])
+
+    threads = [threading.Thread(target=buyer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already_claimed"] * 7 + ["first"]
+
+
+def test_given_wrong_pins_then_each_says_so_with_the_tries_left_until_the_pin_locks(two_layer):
+    code = two_layer["codes"][4]
+    left = [claims.check_pin(code, wrong_pin_of(code), HANOI)["tries_left"] for _ in range(pins.MAX_WRONG_TRIES)]
+    assert left == list(range(pins.MAX_WRONG_TRIES - 1, -1, -1))
+    assert claims.check_pin(code, wrong_pin_of(code), HANOI)["outcome"] == "locked"
+    # locked means locked: the right PIN is not checked either, and the stamp is not claimed
+    assert claims.check_pin(code, pin_of(code), HANOI)["outcome"] == "locked"
+    assert scan(code)[1]["verdict"] == "genuine"
+
+
+def test_given_a_wrong_pin_then_the_first_right_one_still_claims(two_layer):
+    code = two_layer["codes"][5]
+    assert claims.check_pin(code, wrong_pin_of(code), HANOI)["outcome"] == "wrong"
+    answer = claims.check_pin(code, pin_of(code), HANOI)
+    assert answer["outcome"] == "first" and answer["tries_left"] == pins.MAX_WRONG_TRIES - 1
+
+
+@pytest.mark.parametrize("typed", ["1234567", "12345678901", "abcdefgh", ""])
+def test_given_something_that_is_not_a_pin_then_it_is_refused_and_not_counted(two_layer, typed):
+    code = two_layer["codes"][6]
+    with pytest.raises(BadRequest):
+        claims.check_pin(code, typed, HANOI)
+    assert scan_log(code) == []
+    assert claims.check_pin(code, wrong_pin_of(code), HANOI)["tries_left"] == pins.MAX_WRONG_TRIES - 1
+
+
+def test_given_a_one_layer_stamp_or_no_stamp_then_there_is_no_pin_to_enter(shop: Shop):
+    code = shop.codes(1, 1)[0]
+    with pytest.raises(claims.NoPin):
+        claims.check_pin(code, "12345678", HANOI)
+    with pytest.raises(NotFound):
+        claims.check_pin("not-a-code", "12345678", HANOI)
+
+
+def test_given_pin_entries_then_the_pin_is_in_no_log_line_and_no_stamp_item(two_layer):
+    code = two_layer["codes"][7]
+    pin = pin_of(code)
+    claims.check_pin(code, wrong_pin_of(code), HANOI)
+    claims.check_pin(code, pin, HANOI)
+    claims.check_pin(code, pin, HUE)
+    lines = scan_log(code)
+    assert sorted(line["verdict"] for line in lines) == ["pin_already_claimed", "pin_first", "pin_wrong"]
+    assert all(line["kind"] == "pin" for line in lines)
+    stamp = boto3.resource("dynamodb").Table("ocop-stamps").get_item(Key={"code": code})["Item"]
+    assert pin not in repr(lines) and pin not in repr(stamp)
+
+
+# --- requests per entry (target <= 3, warm) -----------------------------------------------------
+def test_given_a_warm_function_then_a_first_claim_a_second_claim_and_a_wrong_pin_take_three_requests_each(
+    two_layer, ddb_calls
+):
+    a, b = two_layer["codes"][8], two_layer["codes"][9]
+    claims.check_pin(b, wrong_pin_of(b), HANOI)  # warm: the producer in the cache, the clients made
+    ddb_calls.clear()
+    claims.check_pin(a, pin_of(a), HANOI)
+    first = [c for c in ddb_calls if c[0] == "dynamodb"]
+    ddb_calls.clear()
+    claims.check_pin(a, pin_of(a), HUE)
+    second = [c for c in ddb_calls if c[0] == "dynamodb"]
+    ddb_calls.clear()
+    claims.check_pin(b, wrong_pin_of(b), HANOI)
+    wrong = [c for c in ddb_calls if c[0] == "dynamodb"]
+    expected = [("dynamodb", "GetItem"), ("dynamodb", "UpdateItem"), ("dynamodb", "PutItem")]
+    assert first == second == wrong == expected
+
+
+# --- DynamoDB faults (storage.faults, as tests/integration/test_faults.py) ---------------------
+def _refusing(monkeypatch: pytest.MonkeyPatch, code: str, *, after: bool, times: int) -> dict[str, int]:
+    """The stamps table's UpdateItem fails ``times`` times with a 500: before DynamoDB applied it,
+    or (``after``) once it had (a timeout on the answer)."""
+    from ocop_stamps.storage import faults
+
+    monkeypatch.setattr(faults, "_sleep", lambda seconds: None)
+    original = BaseClient._make_api_call
+    left = {"times": times}
+
+    def patched(self: BaseClient, op: str, params: dict[str, Any]) -> Any:
+        if op == "UpdateItem" and params.get("TableName") == "ocop-stamps" and left["times"] > 0:
+            left["times"] -= 1
+            if after:
+                original(self, op, params)
+            raise ClientError(
+                {"Error": {"Code": "InternalServerError"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, op
+            )
+        return original(self, op, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", patched)
+    return left
+
+
+def test_given_a_claim_applied_but_its_answer_lost_then_the_retry_is_still_first(two_layer, monkeypatch):
+    code = two_layer["codes"][0]
+    _refusing(monkeypatch, code, after=True, times=1)
+    answer = claims.check_pin(code, pin_of(code), HANOI)  # no ref given: the request's own one
+    assert answer["outcome"] == "first"
+    assert [line["verdict"] for line in scan_log(code)] == ["pin_first"]
+
+
+def test_given_dynamodb_refusing_the_claim_a_while_then_it_is_retried_and_claims(two_layer, monkeypatch):
+    code = two_layer["codes"][1]
+    _refusing(monkeypatch, code, after=False, times=2)
+    assert claims.check_pin(code, pin_of(code), HANOI)["outcome"] == "first"
+
+
+def test_given_dynamodb_refusing_the_claim_for_good_then_it_is_unavailable_and_nothing_claimed(two_layer, monkeypatch):
+    code = two_layer["codes"][2]
+    left = _refusing(monkeypatch, code, after=False, times=99)
+    with pytest.raises(Unavailable):
+        claims.check_pin(code, pin_of(code), HANOI)
+    left["times"] = 0  # DynamoDB back
+    assert scan(code)[1]["verdict"] == "genuine"
