@@ -3,6 +3,7 @@ conditional write per claim, retries that stay first, wrong tries to the lock, f
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from helpers.handlers import TEST_PIN_KEYS, Shop, for_batch, invoke_json, scan, with_body
+from helpers.handlers import TEST_PIN_KEYS, Shop, for_batch, http_event, invoke, invoke_json, scan, with_body
 from ocop_stamps.codes import pins
 from ocop_stamps.codes.scheme import decode
 from ocop_stamps.core.errors import BadRequest, NotFound, Unavailable
@@ -249,3 +250,55 @@ def test_given_dynamodb_refusing_the_claim_for_good_then_it_is_unavailable_and_n
         claims.check_pin(code, pin_of(code), HANOI)
     left["times"] = 0  # DynamoDB back
     assert scan(code)[1]["verdict"] == "genuine"
+
+
+# --- the page's form and the JSON API (step 4) ------------------------------------------------
+def post_pin(code: str, body: str, *, json_body: bool = False, headers: dict[str, str] | None = None) -> Any:
+    event = http_event("POST", f"/v/{code}/pin", route="/v/{code}/pin", body=body, headers=headers)
+    event["headers"]["content-type"] = "application/json" if json_body else "application/x-www-form-urlencoded"
+    if json_body:
+        event["headers"]["accept"] = "application/json"
+    return invoke("public_scan", event)
+
+
+def test_given_the_page_form_posted_without_script_then_the_buyer_reads_first_then_a_resubmission_reads_first_again(
+    two_layer,
+):
+    code = two_layer["codes"][0]
+    status, html = scan(code, html=True)
+    assert status == 200 and f'action="/v/{code}/pin"' in html and "inputmode=numeric" in html
+    token = html.split('name=ref value="', 1)[1].split('"', 1)[0]
+    form = f"lang=vi&ref={token}&pin={pin_of(code)[:4]}+{pin_of(code)[4:]}"
+    status, headers, page = post_pin(code, form)
+    assert status == 200 and "Bạn là người đầu tiên xác nhận tem này" in page
+    assert headers["content-security-policy"].startswith("default-src 'none'") and "<script" not in page
+    status, _, page = post_pin(code, form)  # the browser's "resend the form?"
+    assert status == 200 and "Bạn là người đầu tiên xác nhận tem này" in page
+    status, html = scan(code, html=True)
+    assert "Tem này đã có người mua xác nhận" in html
+
+
+def test_given_a_wrong_pin_in_the_form_then_the_page_says_so_with_tries_left_and_the_form_again(two_layer):
+    code = two_layer["codes"][1]
+    status, _, page = post_pin(code, f"lang=en&pin={wrong_pin_of(code)}")
+    assert status == 200 and "Wrong PIN" in page and "9 tries left" in page and f'action="/v/{code}/pin"' in page
+
+
+def test_given_json_then_the_outcome_comes_as_json_and_errors_in_the_error_shape(two_layer, shop: Shop):
+    code = two_layer["codes"][2]
+    status, _, body = post_pin(
+        code, json.dumps({"pin": pin_of(code)}), json_body=True, headers={"idempotency-key": "k1"}
+    )
+    assert status == 200 and json.loads(body)["outcome"] == "first" and pin_of(code) not in body
+    status, _, body = post_pin(code, json.dumps({"pin": "12"}), json_body=True)
+    error = json.loads(body)["error"]
+    assert status == 400 and error["message_vi"] == "Mã PIN gồm đúng 8 chữ số."
+    status, _, body = post_pin(shop.codes(1, 1)[0], json.dumps({"pin": "12345678"}), json_body=True)
+    assert status == 404 and json.loads(body)["error"]["code"] == "no_pin"
+
+
+def test_given_dynamodb_down_then_the_pin_page_is_a_503_that_claims_nothing(two_layer, monkeypatch):
+    code = two_layer["codes"][3]
+    _refusing(monkeypatch, code, after=False, times=99)
+    status, headers, page = post_pin(code, f"pin={pin_of(code)}")
+    assert status == 503 and headers.get("retry-after") and "người đầu tiên" not in page

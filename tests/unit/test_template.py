@@ -35,6 +35,7 @@ EXPECTED_ROUTES = {
     "GET /v": PUBLIC_SCAN,
     "GET /v/{code}/report": PUBLIC_SCAN,
     "POST /v/{code}/report": PUBLIC_SCAN,
+    "POST /v/{code}/pin": PUBLIC_SCAN,
     "ANY /01/{dl+}": PUBLIC_SCAN,
     "GET /.well-known/gs1resolver": PUBLIC_SCAN,
     "POST /producers": ADMIN_API,
@@ -200,6 +201,7 @@ CONSUMER_ROUTES = [
     "GET /v",
     "GET /v/{code}/report",
     "POST /v/{code}/report",
+    "POST /v/{code}/pin",
 ]
 RESOLVER_ROUTES = ["ANY /01/{dl+}", "GET /.well-known/gs1resolver"]
 
@@ -227,6 +229,7 @@ def test_given_the_public_routes_when_throttling_is_read_then_each_has_its_own_l
         assert settings[key]["ThrottlingRateLimit"] <= settings[key]["ThrottlingBurstLimit"], key
     # reports write to the log: far below the scan page's limit
     assert settings["POST /v/{code}/report"]["ThrottlingRateLimit"] < settings["GET /v/{code}"]["ThrottlingRateLimit"]
+    assert settings["POST /v/{code}/pin"]["ThrottlingRateLimit"] < settings["GET /v/{code}"]["ThrottlingRateLimit"]
 
 
 def test_given_the_api_when_its_authorizer_is_read_then_it_is_the_cognito_jwt_authorizer_everywhere(
