@@ -12,7 +12,18 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from helpers.handlers import TEST_PIN_KEYS, Shop, for_batch, http_event, invoke, invoke_json, scan, with_body
+from helpers.handlers import (
+    TEST_PIN_KEYS,
+    Shop,
+    csv_rows,
+    for_batch,
+    http_event,
+    invoke,
+    invoke_json,
+    scan,
+    with_body,
+)
+from helpers.handlers import claims as claims_of
 from ocop_stamps.codes import pins
 from ocop_stamps.codes.scheme import decode
 from ocop_stamps.core.errors import BadRequest, NotFound, Unavailable
@@ -302,3 +313,55 @@ def test_given_dynamodb_down_then_the_pin_page_is_a_503_that_claims_nothing(two_
     _refusing(monkeypatch, code, after=False, times=99)
     status, headers, page = post_pin(code, f"pin={pin_of(code)}")
     assert status == 503 and headers.get("retry-after") and "người đầu tiên" not in page
+
+
+# --- inspectors (step 5) -----------------------------------------------------------------------
+def alerts() -> list[dict[str, Any]]:
+    status, body = invoke_json(
+        "inspector_api", http_event("GET", "/alerts", route="/alerts", claims=claims_of("admin"))
+    )
+    assert status == 200, body
+    return list(body["items"])
+
+
+def test_given_a_pin_confirmed_a_second_time_then_inspectors_get_an_alert_naming_the_first_claim(two_layer, detector):
+    code = two_layer["codes"][0]
+    claims.check_pin(code, pin_of(code), HANOI, ref="first-buyer")
+    claims.check_pin(code, pin_of(code), HUE, ref="second-buyer")
+    detector()
+    raised = [a for a in alerts() if a["type"] == "pin_second_claim"]
+    assert len(raised) == 1 and raised[0]["subject"] == f"code:{code}"
+    assert "được nhập đúng sau khi tem đã có người mua xác nhận" in raised[0]["summary_vi"]
+    assert "claimed first at" in raised[0]["detail"]["first"] and " in 01" in raised[0]["detail"]["first"]
+
+
+def test_given_pin_guessing_on_a_code_then_one_alert_from_the_third_wrong_pin_and_it_says_when_locked(
+    two_layer, detector
+):
+    code = two_layer["codes"][1]
+    claims.check_pin(code, wrong_pin_of(code), HANOI)
+    claims.check_pin(code, wrong_pin_of(code), HANOI)
+    detector()
+    assert [a for a in alerts() if a["type"] == "pin_guessing"] == []  # a buyer's slips are not guessing
+    for _ in range(pins.MAX_WRONG_TRIES - 1):
+        claims.check_pin(code, wrong_pin_of(code), HANOI)
+    detector()
+    raised = [a for a in alerts() if a["type"] == "pin_guessing"]
+    assert len(raised) == 1 and raised[0]["detail"]["locked"] is True and raised[0]["detail"]["count"] == 11
+    assert "mã PIN đã bị khóa" in raised[0]["summary_vi"]
+
+
+def test_given_pin_entries_then_inspectors_see_them_in_the_log_and_the_csv_and_a_first_claim_raises_nothing(
+    two_layer, detector
+):
+    code = two_layer["codes"][2]
+    claims.check_pin(code, wrong_pin_of(code), HANOI)
+    claims.check_pin(code, pin_of(code), HANOI)
+    detector()
+    assert alerts() == []
+    status, body = invoke_json(
+        "inspector_api", http_event("GET", "/scans", route="/scans", claims=claims_of("admin"), query={"code": code})
+    )
+    assert status == 200 and sorted(i["verdict"] for i in body["items"]) == ["pin_first", "pin_wrong"]
+    rows = csv_rows(claims_of("admin"), verdict="pin_wrong")
+    assert [(r["code"], r["kind"], r["reason"]) for r in rows] == [(code, "pin", "wrong PINs 1 of 10")]
