@@ -283,7 +283,7 @@ def claim_pin(code: str) -> Response:
     try:
         if form is None:
             raise bad_pin()
-        result = check_pin(code, form.get("pin"), _context(headers, "web"), ref=ref or None)
+        result = check_pin(code, form.get("pin"), _context(headers, "web"), ref=ref or None, base_url=_base())
     except Unavailable as exc:
         if as_json:
             raise

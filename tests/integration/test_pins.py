@@ -12,6 +12,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from helpers.epcis import validation_errors
 from helpers.handlers import (
     TEST_PIN_KEYS,
     Shop,
@@ -163,8 +164,7 @@ def test_given_wrong_pins_then_each_says_so_with_the_tries_left_until_the_pin_lo
 def test_given_a_wrong_pin_then_the_first_right_one_still_claims(two_layer):
     code = two_layer["codes"][5]
     assert claims.check_pin(code, wrong_pin_of(code), HANOI)["outcome"] == "wrong"
-    answer = claims.check_pin(code, pin_of(code), HANOI)
-    assert answer["outcome"] == "first" and answer["tries_left"] == pins.MAX_WRONG_TRIES - 1
+    assert claims.check_pin(code, pin_of(code), HANOI)["outcome"] == "first"
 
 
 @pytest.mark.parametrize("typed", ["1234567", "12345678901", "abcdefgh", ""])
@@ -202,7 +202,8 @@ def test_given_a_warm_function_then_a_first_claim_a_second_claim_and_a_wrong_pin
     two_layer, ddb_calls
 ):
     a, b = two_layer["codes"][8], two_layer["codes"][9]
-    claims.check_pin(b, wrong_pin_of(b), HANOI)  # warm: the producer in the cache, the clients made
+    warm = two_layer["codes"][7]
+    claims.check_pin(warm, pin_of(warm), HANOI)  # warm: product and producer in the cache, the clients made
     ddb_calls.clear()
     claims.check_pin(a, pin_of(a), HANOI)
     first = [c for c in ddb_calls if c[0] == "dynamodb"]
@@ -212,14 +213,15 @@ def test_given_a_warm_function_then_a_first_claim_a_second_claim_and_a_wrong_pin
     ddb_calls.clear()
     claims.check_pin(b, wrong_pin_of(b), HANOI)
     wrong = [c for c in ddb_calls if c[0] == "dynamodb"]
-    expected = [("dynamodb", "GetItem"), ("dynamodb", "UpdateItem"), ("dynamodb", "PutItem")]
-    assert first == second == wrong == expected
+    claim = [("dynamodb", "GetItem"), ("dynamodb", "TransactWriteItems"), ("dynamodb", "PutItem")]
+    assert first == second == claim  # the claim and its EPCIS event in one transaction
+    assert wrong == [("dynamodb", "GetItem"), ("dynamodb", "UpdateItem"), ("dynamodb", "PutItem")]
 
 
 # --- DynamoDB faults (storage.faults, as tests/integration/test_faults.py) ---------------------
 def _refusing(monkeypatch: pytest.MonkeyPatch, code: str, *, after: bool, times: int) -> dict[str, int]:
-    """The stamps table's UpdateItem fails ``times`` times with a 500: before DynamoDB applied it,
-    or (``after``) once it had (a timeout on the answer)."""
+    """The stamp's write (UpdateItem, or the claim's TransactWriteItems) fails ``times`` times with
+    a 500: before DynamoDB applied it, or (``after``) once it had (a timeout on the answer)."""
     from ocop_stamps.storage import faults
 
     monkeypatch.setattr(faults, "_sleep", lambda seconds: None)
@@ -227,7 +229,10 @@ def _refusing(monkeypatch: pytest.MonkeyPatch, code: str, *, after: bool, times:
     left = {"times": times}
 
     def patched(self: BaseClient, op: str, params: dict[str, Any]) -> Any:
-        if op == "UpdateItem" and params.get("TableName") == "ocop-stamps" and left["times"] > 0:
+        tables = {params.get("TableName")} | {
+            next(iter(i.values()))["TableName"] for i in params.get("TransactItems", [])
+        }
+        if op in ("UpdateItem", "TransactWriteItems") and "ocop-stamps" in tables and left["times"] > 0:
             left["times"] -= 1
             if after:
                 original(self, op, params)
@@ -365,3 +370,34 @@ def test_given_pin_entries_then_inspectors_see_them_in_the_log_and_the_csv_and_a
     assert status == 200 and sorted(i["verdict"] for i in body["items"]) == ["pin_first", "pin_wrong"]
     rows = csv_rows(claims_of("admin"), verdict="pin_wrong")
     assert [(r["code"], r["kind"], r["reason"]) for r in rows] == [(code, "pin", "wrong PINs 1 of 10")]
+
+
+# --- EPCIS (step 6) ------------------------------------------------------------------------------
+def epcis_of(shop: Shop, path: str, route: str, name: str, value: str) -> dict[str, Any]:
+    who = claims_of("producer", shop.producer_id)
+    event = http_event("GET", path, route=route, claims=who, path_parameters={name: value})
+    status, doc = invoke_json("producer_api", event)
+    assert status == 200, doc
+    return doc
+
+
+def test_given_a_claim_then_it_is_a_retail_sale_event_of_the_stamp_in_the_lot_and_batch_documents(
+    shop: Shop, two_layer
+):
+    code = two_layer["codes"][0]
+    claims.check_pin(code, pin_of(code), HANOI, ref="a")
+    claims.check_pin(code, pin_of(code), HUE, ref="b")  # a second claim is no second sale
+    claims.check_pin(two_layer["codes"][1], wrong_pin_of(two_layer["codes"][1]), HANOI)  # nor is a wrong PIN
+    batch_id, lot_id = two_layer["batch"]["batch_id"], shop.lot["lot_id"]
+    for doc in (
+        epcis_of(shop, f"/batches/{batch_id}/epcis", "/batches/{batch_id}/epcis", "batch_id", batch_id),
+        epcis_of(shop, f"/lots/{lot_id}/epcis", "/lots/{lot_id}/epcis", "lot_id", lot_id),
+    ):
+        assert validation_errors(doc) == []
+        sales = [e for e in doc["epcisBody"]["eventList"] if e.get("bizStep") == "retail_selling"]
+        assert len(sales) == 1
+        sale = sales[0]
+        assert sale["type"] == "ObjectEvent" and sale["action"] == "OBSERVE" and sale["disposition"] == "retail_sold"
+        assert sale["epcList"] == [f"https://id.gs1.org/01/08930000000019/21/{code}"]
+        assert sale["ocop:province"] == "01" and sale["ocop:lotId"] == lot_id
+        assert pin_of(code) not in json.dumps(doc)

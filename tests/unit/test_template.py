@@ -85,6 +85,7 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", SALT_ARN),
         ("secretsmanager:GetSecretValue", "OriginVerifySecret"),  # trusts CloudFront's headers only with it
         ("ssm:GetParameter", PIN_KEYS_ARN),  # checks scratch-off PINs (issue 14)
+        ("dynamodb:PutItem", "CatalogTable"),  # a claim's EPCIS event, in the claim's transaction (issue 14)
     },
     PRODUCER_API: {
         *{(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},

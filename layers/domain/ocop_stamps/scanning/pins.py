@@ -11,9 +11,11 @@ answers a ``PinOutcome`` (``core.vocabulary``), most serious first --
 - ``first``: the right PIN, never confirmed before: this request claims the stamp.
 
 Requests, warm: the batch (one GetItem: its layer and PIN key version), ONE conditional
-UpdateItem on the stamp (``repository.claim_stamp`` or ``count_wrong_pin``: DynamoDB returns
-the old item when the condition fails, so no read follows), and the log line (one PutItem):
-3 for each outcome (tests/integration/test_pins.py counts them).
+write on the stamp -- a right PIN: a TransactWriteItems of the stamp's claim and its EPCIS
+event (``retail_selling``/``retail_sold``) under the batch and the lot
+(``repository.claim_stamp``); a wrong one: an UpdateItem (``count_wrong_pin``); DynamoDB
+returns the old item when the condition fails, so no read follows -- and the log line (one
+PutItem): 3 for each outcome (tests/integration/test_pins.py counts them).
 
 Retries never turn a first claim into a second: the claim stores ``claim_ref``, a salted
 hash of the request's identity (the page's view token, or an API client's Idempotency-Key;
@@ -37,7 +39,10 @@ from ocop_stamps.codes.typed import read
 from ocop_stamps.core import words
 from ocop_stamps.core.errors import BadRequest, NotFound
 from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import PIN, PinOutcome, pin_verdict
+from ocop_stamps.epcis import events as epcis
+from ocop_stamps.epcis.history import event_item
 from ocop_stamps.issuing.ranges import lot_of_serial
 from ocop_stamps.places.provinces import current_name
 from ocop_stamps.places.scopes import code_of
@@ -94,12 +99,15 @@ def check_pin(
     *,
     ref: str | None = None,
     now: dt.datetime | None = None,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
     """Check the PIN a buyer typed for a stamp and claim the stamp on the first right entry.
 
-    Returns ``{"code", "outcome", "message": {"vi", "en"}, "tries_left", "checked_at"}`` and, for
-    ``first`` and ``already_claimed``, ``claimed_at`` (ISO UTC), ``claimed_province`` (today's
-    GSO code or None) and ``claimed_province_name``. ``ref``: the request's identity (above).
+    Returns ``{"code", "outcome", "message": {"vi", "en"}, "checked_at"}`` and ``tries_left``
+    for ``wrong`` and ``locked``; for ``first`` and ``already_claimed``, ``claimed_at`` (ISO
+    UTC), ``claimed_province`` (today's GSO code or None) and ``claimed_province_name``.
+    ``ref``: the request's identity (above). ``base_url``: the origin of label URLs in the
+    claim's EPCIS event (default the configured ``PUBLIC_BASE_URL``).
     Raises NotFound (no such stamp), NoPin (404 ``no_pin``: a one-layer stamp), BadRequest (not
     8 digits; nothing counted), and storage's busy (409) or unavailable (503).
     """
@@ -118,8 +126,9 @@ def check_pin(
     expected = derive(pin_keys(), int(batch.pin_key_version or 1), stamp.batch, stamp.serial)
     claim: StampItem | None = None
     if same(expected, pin):
+        events = _sale_events(code, batch, stamp.serial, record.province, now, base_url)
         applied, item = repo.claim_stamp(
-            code, stamp.batch, stamp.serial, stamp_time, record.province, own_ref, MAX_WRONG_TRIES
+            code, stamp.batch, stamp.serial, stamp_time, record.province, own_ref, MAX_WRONG_TRIES, events
         )
         failures = int(item.pin_failures or 0)
         if applied or (item.claimed_at and item.claim_ref == own_ref and failures < MAX_WRONG_TRIES):
@@ -132,21 +141,42 @@ def check_pin(
         applied, item = repo.count_wrong_pin(code, stamp.batch, stamp.serial, MAX_WRONG_TRIES)
         failures = int(item.pin_failures or 0)
         outcome = PinOutcome.wrong if applied else PinOutcome.locked
-    tries_left = max(0, MAX_WRONG_TRIES - failures)
     _log(record, code, batch, stamp.serial, outcome, claim, own_ref, failures)
     result: dict[str, Any] = {
         "code": code,
         "outcome": outcome.value,
         "message": {lang: words.text(f"page.pin_{outcome.value}", lang) for lang in ("vi", "en")},
-        "tries_left": tries_left,
         "checked_at": stamp_time,
     }
+    if outcome in (PinOutcome.wrong, PinOutcome.locked):
+        result["tries_left"] = max(0, MAX_WRONG_TRIES - failures)
     if claim is not None:
         place = _place(claim)
         result["claimed_at"] = claim.claimed_at
         result["claimed_province"] = (code_of(place) or place) if place else None
         result["claimed_province_name"] = current_name(place) if place else None
     return result
+
+
+def _sale_events(
+    code: str, batch: BatchItem, serial: int, province: str | None, now: dt.datetime, base_url: str | None
+) -> list[Any]:
+    """The claim's EPCIS event (``epcis.events.retail_sale``), stored under the stamp's batch
+    and, when bound, its lot: both documents show it."""
+    product = _cached("product", batch.product_id, repo.get_product) or {}
+    lot_id = lot_of_serial(batch, serial)
+    event = epcis.retail_sale(
+        base_url=base_url if base_url is not None else get_settings().public_base_url,
+        code=code,
+        gtin=product.get("gtin"),
+        batch_no=int(batch.batch_no),
+        serial=serial,
+        lot_id=lot_id,
+        province=(code_of(province) or province) if province else None,
+        moment=now,
+    )
+    pks = [table_keys.batch_key(int(batch.batch_no)), *([table_keys.lot_key(lot_id)] if lot_id else [])]
+    return [event_item(pk, event) for pk in pks]
 
 
 def _log(

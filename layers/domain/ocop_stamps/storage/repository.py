@@ -410,17 +410,24 @@ def _conditional_stamp_update(code: str, expression: str, condition: str, values
 @tracer.capture_method(capture_response=False)
 @faults.retrying
 def claim_stamp(
-    code: str, batch_no: int, serial: int, now: str, province: str | None, ref: str, max_failures: int
+    code: str,
+    batch_no: int,
+    serial: int,
+    now: str,
+    province: str | None,
+    ref: str,
+    max_failures: int,
+    events: list[EventItem],
 ) -> tuple[bool, StampItem]:
-    """Claim a stamp for its first buyer: ONE conditional UpdateItem, so of two buyers at the
-    same moment exactly one succeeds. Applies only if the stamp was never claimed and has
-    fewer than ``max_failures`` wrong PINs; sets when, where (province code, ``UNPLACED`` if
-    unknown) and ``ref`` (a hash of the request's identity: a retry finds its own claim).
-    Returns ``(True, stamp after)`` or ``(False, stamp as it was)``."""
-    expression = (
-        "SET claimed_at = :t, claimed_province = :p, claim_ref = :r, batch_no = if_not_exists(batch_no, :b), "
-        "serial = if_not_exists(serial, :s)"
-    )
+    """Claim a stamp for its first buyer: ONE request (TransactWriteItems), so of two buyers at
+    the same moment exactly one succeeds. The stamp's update applies only if it was never
+    claimed and has fewer than ``max_failures`` wrong PINs; it sets when, where (province
+    code, ``UNPLACED`` if unknown) and ``ref`` (a hash of the request's identity: a retry
+    finds its own claim). ``events`` (the claim's EPCIS event, under its batch and its lot)
+    are appended in the same transaction: a claim and its event, both or neither.
+
+    Returns ``(True, the stamp's claim as written)`` or ``(False, the stamp as it was)``:
+    DynamoDB returns the old item with a refused condition (``ReturnValuesOnConditionCheckFailure``)."""
     values = {
         ":t": {"S": now},
         ":p": {"S": province or UNPLACED},
@@ -429,9 +436,39 @@ def claim_stamp(
         ":s": {"N": str(serial)},
         ":max": {"N": str(max_failures)},
     }
-    return _conditional_stamp_update(
-        code, expression, f"attribute_not_exists(claimed_at) AND {_NO_FAILURES_OR_UNDER}", values
-    )
+    update = {
+        "TableName": StampItem.Meta.table_name,
+        "Key": {"code": {"S": code}},
+        "UpdateExpression": (
+            "SET claimed_at = :t, claimed_province = :p, claim_ref = :r, batch_no = if_not_exists(batch_no, :b), "
+            "serial = if_not_exists(serial, :s)"
+        ),
+        "ConditionExpression": f"attribute_not_exists(claimed_at) AND {_NO_FAILURES_OR_UNDER}",
+        "ExpressionAttributeValues": values,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    puts = [
+        {
+            "Put": {
+                "TableName": EventItem.Meta.table_name,
+                "Item": event.serialize(),
+                "ConditionExpression": "attribute_not_exists(sk)",  # history is append-only
+            }
+        }
+        for event in events
+    ]
+    client = StampItem._get_connection().connection.client
+    try:
+        client.transact_write_items(TransactItems=[{"Update": update}, *puts])
+    except client.exceptions.TransactionCanceledException as refused:
+        reasons = refused.response.get("CancellationReasons") or []
+        first = reasons[0] if reasons else {}
+        if first.get("Code") != "ConditionalCheckFailed":
+            raise
+        return False, _placed(StampItem.from_raw_data(first.get("Item") or {"code": {"S": code}}))
+    claimed = StampItem(code, batch_no=batch_no, serial=serial, claimed_at=now, claim_ref=ref)
+    claimed.claimed_province = province
+    return True, claimed
 
 
 @tracer.capture_method(capture_response=False)
