@@ -3,6 +3,9 @@ conditional write per claim, retries that stay first, wrong tries to the lock, f
 
 from __future__ import annotations
 
+import base64
+import csv
+import io
 import json
 import threading
 from typing import Any
@@ -401,3 +404,85 @@ def test_given_a_claim_then_it_is_a_retail_sale_event_of_the_stamp_in_the_lot_an
         assert sale["epcList"] == [f"https://id.gs1.org/01/08930000000019/21/{code}"]
         assert sale["ocop:province"] == "01" and sale["ocop:lotId"] == lot_id
         assert pin_of(code) not in json.dumps(doc)
+
+
+# --- the PIN layer for the print shop (step 7) ----------------------------------------------------
+def pin_layer(shop: Shop, batch_id: str, *, producer_id: str | None = None, **body: Any) -> tuple[int, dict, str]:
+    who = claims_of("producer", producer_id or shop.producer_id)
+    event = http_event(
+        "POST",
+        f"/batches/{batch_id}/pin-layer",
+        route="/batches/{batch_id}/pin-layer",
+        body=body,
+        claims=who,
+        path_parameters={"batch_id": batch_id},
+    )
+    return invoke("producer_api", event)
+
+
+def test_given_the_owner_then_the_pin_csv_has_each_stamps_pin_and_the_download_is_recorded(shop: Shop, two_layer):
+    batch_id = two_layer["batch"]["batch_id"]
+    status, headers, body = pin_layer(shop, batch_id, format="csv", first_serial=1, last_serial=10)
+    assert status == 200 and headers["content-type"].startswith("text/csv") and headers["cache-control"] == "no-store"
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert list(rows[0]) == ["serial", "code", "pin", "label_url", "batch_id"]
+    assert [r["code"] for r in rows] == two_layer["codes"] and all(r["pin"] == pin_of(r["code"]) for r in rows)
+    status, batch = invoke_json("producer_api", for_batch(shop.event("producer-get-batch"), batch_id))
+    (entry,) = batch["pin_downloads"]
+    assert (entry["first"], entry["last"], entry["format"], entry["producer_id"]) == (1, 10, "csv", shop.producer_id)
+    assert entry["by"] == "user-producer" and entry["at"]
+    lines = csv_rows(claims_of("admin"), verdict="pin_download")
+    assert [(r["batch_id"], r["kind"]) for r in lines] == [(batch_id, "pin_download")]
+    assert "serials 1-10 (csv) downloaded by user-producer" in lines[0]["reason"]
+
+
+def test_given_the_owner_then_the_pin_pdf_has_a_label_per_stamp_on_the_qr_labels_sheet(shop: Shop, two_layer):
+    import pypdfium2 as pdfium
+
+    batch_id = two_layer["batch"]["batch_id"]
+    status, headers, body = pin_layer(shop, batch_id, first_serial=1, last_serial=10, preset="a4-40")
+    assert status == 200 and headers["content-type"] == "application/pdf" and headers["x-label-count"] == "10"
+    pdf = pdfium.PdfDocument(base64.b64decode(body))  # a binary body goes base64-encoded, as API Gateway wants
+    assert len(pdf) == 1
+    text = pdf[0].get_textpage().get_text_range()
+    assert all(f"{pin_of(c)[:4]} {pin_of(c)[4:]}" in text for c in two_layer["codes"])
+
+
+def test_given_another_producer_or_a_one_layer_batch_then_no_pin_leaves_the_service(shop: Shop, two_layer):
+    other = Shop(producer_id="ba-lan")
+    batch_id = two_layer["batch"]["batch_id"]
+    status, _, body = pin_layer(
+        shop, batch_id, producer_id=other.producer_id, format="csv", first_serial=1, last_serial=5
+    )
+    assert status == 404 and all(pin_of(c) not in body for c in two_layer["codes"])
+    status, _, body = pin_layer(shop, shop.batch_id, format="csv", first_serial=1, last_serial=5)
+    assert (
+        status == 409 and json.loads(body)["error"]["message_vi"] == "Đợt tem này là tem một lớp: tem không có mã PIN."
+    )
+    status, batch = invoke_json("producer_api", for_batch(shop.event("producer-get-batch"), batch_id))
+    assert "pin_downloads" not in batch  # refused downloads are not downloads
+    assert csv_rows(claims_of("admin"), verdict="pin_download") == []
+
+
+def test_given_serials_past_the_batch_then_the_download_is_refused_in_both_languages(shop: Shop, two_layer):
+    status, _, body = pin_layer(shop, two_layer["batch"]["batch_id"], format="csv", first_serial=1, last_serial=51)
+    error = json.loads(body)["error"]
+    assert status == 400 and "≤ 50" in error["message"] and "≤ 50" in error["message_vi"]
+
+
+def test_given_the_download_cannot_be_recorded_then_no_file_is_served(shop: Shop, two_layer, monkeypatch):
+    from ocop_stamps.storage import faults
+
+    monkeypatch.setattr(faults, "_sleep", lambda seconds: None)
+    original = BaseClient._make_api_call
+
+    def refusing(self: BaseClient, op: str, params: dict[str, Any]) -> Any:
+        if op == "TransactWriteItems":
+            raise ClientError(
+                {"Error": {"Code": "InternalServerError"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, op
+            )
+        return original(self, op, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", refusing)
+    status, headers, body = pin_layer(shop, two_layer["batch"]["batch_id"], format="csv", first_serial=1, last_serial=5)
+    assert status == 503 and headers.get("retry-after") and all(pin_of(c) not in body for c in two_layer["codes"])

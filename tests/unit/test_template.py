@@ -46,6 +46,7 @@ EXPECTED_ROUTES = {
     "GET /batches/{batch_id}/codes.csv": PRODUCER_API,
     "POST /batches/{batch_id}/activations": PRODUCER_API,
     "POST /batches/{batch_id}/print-files": PRODUCER_API,
+    "POST /batches/{batch_id}/pin-layer": PRODUCER_API,
     "GET /print-jobs/{job_id}": PRODUCER_API,
     "POST /batches/{batch_id}/voids": PRODUCER_API,
     "GET /batches/{batch_id}/epcis": PRODUCER_API,
@@ -92,6 +93,7 @@ EXPECTED_GRANTS = {
         *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
         ("ssm:GetParameter", CODE_KEYS_ARN),
         ("ssm:GetParameter", PIN_KEYS_ARN),  # the owner's PIN-layer download (issue 14)
+        ("dynamodb:PutItem", "ScansTable"),  # each PIN-layer download, a line inspectors read (issue 14)
         ("sqs:SendMessage", "LabelJobsQueue"),
         ("s3:GetObject", "${PrintFilesBucket.Arn}/print-jobs/*"),
     },

@@ -78,7 +78,7 @@ def test_given_the_scan_log_labels_when_read_then_they_are_the_verdicts_the_repo
     None
 ):
     pin_entries = ["pin_already_claimed", "pin_locked", "pin_wrong", "pin_first"]  # issue 14, most serious first
-    assert list(LOG_VERDICT_LABELS) == [*Verdict, REPORT, LOOKUP, *pin_entries]
+    assert list(LOG_VERDICT_LABELS) == [*Verdict, REPORT, LOOKUP, *pin_entries, "pin_download"]
     assert REPORT not in set(Verdict) and LOOKUP not in set(Verdict)
 
 

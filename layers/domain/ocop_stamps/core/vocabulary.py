@@ -80,11 +80,16 @@ def pin_verdict(outcome: PinOutcome) -> str:
     return f"pin_{outcome.value}"
 
 
+PIN_DOWNLOAD = "pin_download"
+"""Verdict (and kind) of a log line recording a download of a batch's PIN layer by its owner
+(issue 14, ``printing.pins``): who, when, which serials; never a scan, never alerted on."""
+
 LOG_VERDICT_LABELS: dict[str, Label] = {
     **{verdict.value: pair for verdict, pair in VERDICT_LABELS.items()},
     REPORT: words.pair("verdict_short.report"),
     LOOKUP: words.pair("verdict_short.lookup"),
     **{pin_verdict(o): words.pair(f"verdict_short.{pin_verdict(o)}") for o in PinOutcome},
+    PIN_DOWNLOAD: words.pair("verdict_short.pin_download"),
 }
 """Every verdict a scan-log entry may carry (a scan's, or ``report``), in this order, with its short name."""
 

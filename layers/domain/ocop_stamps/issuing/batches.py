@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ocop_stamps.catalog.registry import own_product
+from ocop_stamps.catalog.views import plain
 from ocop_stamps.codes.labels import label_url
 from ocop_stamps.codes.scheme import CODE_LENGTH, code_lines
 from ocop_stamps.core.errors import BadRequest, NotFound
@@ -49,6 +50,8 @@ def batch_view(batch: BatchItem) -> dict[str, Any]:
         "activated_count": sum(int(a.last) - int(a.first) + 1 for a in batch.activations),
         "codes_csv": f"/batches/{batch_id}/codes.csv",
         "second_layer": bool(batch.second_layer),
+        # who downloaded the PIN layer, when, which serials (issue 14, printing.pins)
+        **({"pin_downloads": [plain(d) for d in batch.pin_downloads]} if batch.pin_downloads else {}),
     }
 
 

@@ -34,7 +34,7 @@ from ocop_stamps.codes.scheme import ALPHABET, CODE_LENGTH, encode_many, group
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.text import nfc_text
 from ocop_stamps.printing.qr import QUIET_ZONE, encode_urls
-from ocop_stamps.printing.sheets import CUT_MARK_MM, MIN_MODULE_MM, LabelLayout, Sheet, label_layout
+from ocop_stamps.printing.sheets import CUT_MARK_MM, MIN_MODULE_MM, LabelLayout, Sheet, label_layout, pin_box
 from ocop_stamps.storage.parameters import code_keys
 
 PT_PER_MM = 72 / 25.4
@@ -57,6 +57,8 @@ class LabelText:
 
     product_name: str
     stars: int | None = None
+    # a two-layer batch's label (issue 14): name and stars stay clear of the scratch-off panel
+    pin_panel: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "product_name", nfc_text(self.product_name))
@@ -134,7 +136,13 @@ def _text_block(lay: LabelLayout, info: LabelText) -> tuple[list[str], float, li
     size = lay.name_size
     star_r = size * 0.45
     star_room = 2.4 * star_r if info.stars else 0.0
-    max_lines = max(1, int((lay.text.h - star_room) // (size * 1.2)))
+    room = lay.text.h
+    if info.pin_panel:  # the panel's top is where the name and stars must end
+        panel = pin_box(lay)
+        room = panel.y - lay.text.y if panel.y > lay.text.y else 0.0
+        if room < size * 1.2 + star_room:
+            return [], size, [], star_r  # no room beside a panel this size: the panel wins
+    max_lines = max(1, int((room - star_room) // (size * 1.2)))
     lines = _fit_lines(info.product_name, size, lay.text.w, min(max_lines, 3)) if lay.text.w > 2 else []
     stars = []
     if info.stars:
@@ -331,6 +339,60 @@ def _label_form(c: Any, lay: LabelLayout, info: LabelText, cut_marks: bool) -> N
             c.line(x, y, x + dx * t, y)
             c.line(x, y, x, y + dy * t)
     c.endForm()
+
+
+# --- the PIN layer (issue 14) -----------------------------------------------------------------
+def write_pin_pdf(
+    out: BinaryIO, chunks: Iterable[tuple[list[int], list[str]]], sheet: Sheet, lay: LabelLayout, *, cut_marks: bool
+) -> int:
+    """The scratch-off PIN layer of a two-layer batch: sheets with the same geometry as its QR
+    labels (``sheet``, and ``lay`` -- the QR labels' own layout), each PIN ("1234 5678") centred
+    in the label's panel (``sheets.pin_box``), nothing else but optional cut marks. ``chunks``:
+    (serials, PINs). Returns the number of labels."""
+    from reportlab.pdfgen import canvas as rl_canvas
+
+    font = _register_font()
+    k = PT_PER_MM
+    c = rl_canvas.Canvas(out, pagesize=(sheet.page_w * k, sheet.page_h * k), invariant=1, pageCompression=1)
+    c.setTitle("OCOP — PIN")
+    c.setCreator("ocop-stamps")
+    box = pin_box(lay)
+    size = min(box.h * 0.6, box.w / (_text_width_mm("0000 0000", 1.0) * 1.08))
+    spots = []
+    for slot in range(sheet.per_page):
+        ox, oy = sheet.origin(slot)
+        cx = (ox + box.x + box.w / 2) * k
+        base = (sheet.page_h - oy - box.y - box.h / 2 - size * 0.35) * k
+        spots.append((cx, base, ox, oy))
+    count = 0
+    for _serials, pins in chunks:
+        for pin in pins:
+            slot = count % sheet.per_page
+            if slot == 0:
+                if count:
+                    c.showPage()
+                c.setFont(font, size * k)
+                c.setFillGray(0)
+            cx, base, ox, oy = spots[slot]
+            c.drawCentredString(cx, base, f"{pin[:4]} {pin[4:]}")
+            if cut_marks:
+                _cut_marks(c, sheet, ox, oy)
+            count += 1
+    if count:
+        c.showPage()
+    c.save()
+    return count
+
+
+def _cut_marks(c: Any, sheet: Sheet, ox: float, oy: float) -> None:
+    k, t = PT_PER_MM, CUT_MARK_MM * PT_PER_MM
+    c.setLineWidth(0.25)
+    c.setStrokeGray(0.4)
+    x0, y0 = ox * k, (sheet.page_h - oy - sheet.label_h) * k
+    w, h = sheet.label_w * k, sheet.label_h * k
+    for x, y, dx, dy in ((x0, y0, 1, 1), (x0 + w, y0, -1, 1), (x0, y0 + h, 1, -1), (x0 + w, y0 + h, -1, -1)):
+        c.line(x, y, x + dx * t, y)
+        c.line(x, y, x, y + dy * t)
 
 
 # --- SVG ------------------------------------------------------------------------------------

@@ -172,6 +172,8 @@ class BatchItem(CatalogItem):
     # PIN key ``pin_key_version`` (fixed at issue). Batches stored before issue 14 read as one layer.
     second_layer = BooleanAttribute(null=True)
     pin_key_version = NumberAttribute(null=True)
+    # every download of the PIN layer: {"by", "producer_id", "at", "first", "last", "format"}
+    pin_downloads = ListAttribute[MapAttribute[str, object]](of=MapAttribute, null=True)
 
 
 class EventItem(CatalogItem):

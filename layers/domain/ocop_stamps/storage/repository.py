@@ -484,3 +484,23 @@ def count_wrong_pin(code: str, batch_no: int, serial: int, max_failures: int) ->
         ":max": {"N": str(max_failures)},
     }
     return _conditional_stamp_update(code, expression, _NO_FAILURES_OR_UNDER, values)
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
+def record_pin_download(batch_no: int, entry: dict[str, Any], line: ScanItem) -> None:
+    """One download of a batch's PIN layer, recorded before the file is served, in ONE
+    transaction: appended to the batch (the producer sees it) and a line in the verification
+    log (inspectors see it). ``line`` gets its index keys here, as a scan's would."""
+    from ocop_stamps.storage import keys as scan_keys
+
+    settings = get_settings()
+    scan_keys.fill(line, retention_days=settings.scan_retention_days, salt_version=settings.ip_hash_salt_version)
+    batch = BatchItem(batch_key(batch_no), PROFILE)
+    path: Any = BatchItem.pin_downloads
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(batch, actions=[path.set((path | []).append([entry]))], condition=BatchItem.pk.exists())
+        tx.save(line)
+
+    _commit(build)

@@ -296,4 +296,5 @@ TEXTS: dict[str, str] = {
     "page.pin_none": "This stamp has no scratch-off PIN.",
     "page.pin_back": "Back to the stamp's page",
     "field.second_layer": "two-layer stamps (a scratch-off PIN under a coating)",
+    "verdict_short.pin_download": "PIN layer downloaded",
 }

@@ -301,4 +301,5 @@ TEXTS: dict[str, str] = {
     "page.pin_none": "Tem này không có lớp phủ mã PIN.",
     "page.pin_back": "Quay lại trang của tem",
     "field.second_layer": "tem hai lớp (có mã PIN dưới lớp phủ cào)",
+    "verdict_short.pin_download": "tải lớp mã PIN để in",
 }
