@@ -348,22 +348,43 @@ def write_pin_pdf(
     """The scratch-off PIN layer of a two-layer batch: sheets with the same geometry as its QR
     labels (``sheet``, and ``lay`` -- the QR labels' own layout), each PIN ("1234 5678") centred
     in the label's panel (``sheets.pin_box``), nothing else but optional cut marks. ``chunks``:
-    (serials, PINs). Returns the number of labels."""
+    (serials, PINs). Returns the number of labels.
+
+    As the QR sheets do, each label is a few raw operators in the page's content stream: the
+    PIN as text in the embedded font subset, the cut marks as one shared form XObject."""
+    from reportlab.lib.rl_accel import escapePDF
+    from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfgen import canvas as rl_canvas
 
-    font = _register_font()
+    font_name = _register_font()
     k = PT_PER_MM
     c = rl_canvas.Canvas(out, pagesize=(sheet.page_w * k, sheet.page_h * k), invariant=1, pageCompression=1)
     c.setTitle("OCOP — PIN")
     c.setCreator("ocop-stamps")
     box = pin_box(lay)
-    size = min(box.h * 0.6, box.w / (_text_width_mm("0000 0000", 1.0) * 1.08))
+    size = min(box.h * 0.6, box.w / (_text_width_mm("0000 0000", 1.0) * 1.08)) * k
+    font = pdfmetrics.getFont(font_name)
+    chars = "0123456789 "
+    parts = {ch: font.splitString(ch, c._doc) for ch in chars}  # every character in the subset
+    (subset,) = {part[0][0] for part in parts.values()}
+    ref = font.getSubsetInternalName(subset, c._doc)
+    table = str.maketrans({ch: escapePDF(part[0][1]) for ch, part in parts.items()})
+    half = {ch: pdfmetrics.stringWidth(ch, font_name, size) / 2 for ch in chars}
+    if cut_marks:
+        c.beginForm("cuts")
+        _cut_marks(c, sheet.label_w, sheet.label_h)
+        c.endForm()
     spots = []
     for slot in range(sheet.per_page):
         ox, oy = sheet.origin(slot)
         cx = (ox + box.x + box.w / 2) * k
-        base = (sheet.page_h - oy - box.y - box.h / 2 - size * 0.35) * k
-        spots.append((cx, base, ox, oy))
+        base = (sheet.page_h - oy - box.y - box.h / 2) * k - size * 0.35
+        cuts = (
+            f"q 1 0 0 1 {ox * k:.3f} {(sheet.page_h - oy - sheet.label_h) * k:.3f} cm /FormXob.cuts Do Q "
+            if cut_marks
+            else ""
+        )
+        spots.append((cx, f" {base:.3f} Td {ref} {size:.3f} Tf (", cuts))
     count = 0
     for _serials, pins in chunks:
         for pin in pins:
@@ -371,12 +392,12 @@ def write_pin_pdf(
             if slot == 0:
                 if count:
                     c.showPage()
-                c.setFont(font, size * k)
-                c.setFillGray(0)
-            cx, base, ox, oy = spots[slot]
-            c.drawCentredString(cx, base, f"{pin[:4]} {pin[4:]}")
-            if cut_marks:
-                _cut_marks(c, sheet, ox, oy)
+                if cut_marks:
+                    c._formsinuse.append("cuts")
+            cx, after, cuts = spots[slot]
+            shown = f"{pin[:4]} {pin[4:]}"
+            width = sum(half[ch] for ch in shown)
+            c._code.append(f"{cuts}BT {cx - width:.3f}{after}{shown.translate(table)}) Tj ET")
             count += 1
     if count:
         c.showPage()
@@ -384,13 +405,13 @@ def write_pin_pdf(
     return count
 
 
-def _cut_marks(c: Any, sheet: Sheet, ox: float, oy: float) -> None:
+def _cut_marks(c: Any, w_mm: float, h_mm: float) -> None:
+    """Corner marks of a ``w_mm`` x ``h_mm`` label (label coordinates, origin bottom-left)."""
     k, t = PT_PER_MM, CUT_MARK_MM * PT_PER_MM
     c.setLineWidth(0.25)
     c.setStrokeGray(0.4)
-    x0, y0 = ox * k, (sheet.page_h - oy - sheet.label_h) * k
-    w, h = sheet.label_w * k, sheet.label_h * k
-    for x, y, dx, dy in ((x0, y0, 1, 1), (x0 + w, y0, -1, 1), (x0, y0 + h, 1, -1), (x0 + w, y0 + h, -1, -1)):
+    w, h = w_mm * k, h_mm * k
+    for x, y, dx, dy in ((0, 0, 1, 1), (w, 0, -1, 1), (0, h, 1, -1), (w, h, -1, -1)):
         c.line(x, y, x + dx * t, y)
         c.line(x, y, x, y + dy * t)
 
