@@ -109,3 +109,6 @@ _.damaged  # VoidReason
 _.stolen  # VoidReason
 _.destroyed  # VoidReason
 _.misprinted  # VoidReason
+
+# The scratch-off PIN (issue 14): the bound docs/PIN.md states, checked by tests/unit/test_pins.py
+_.GUESS_ODDS

@@ -30,7 +30,14 @@ Id = Annotated[str | None, Query(max_length=48, pattern=r"^[A-Za-z0-9_-]+$")]
 # The log's filters, declared once: /scans and /scans.csv take exactly the same ones.
 BatchNo = Annotated[str | None, Query(max_length=10, pattern=r"^[0-9]+$")]
 ProducerId = Annotated[str | None, Query(max_length=64)]
-VerdictName = Annotated[str | None, Query(max_length=20)]
+VerdictName = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        # the log's verdicts, most serious first: a scan's, then report, lookup and the PIN entries (issue 14)
+        description="One of: " + ", ".join(scan_query.VERDICTS) + " (docs/PIN.md for claimed and pin_*).",
+    ),
+]
 Since = Annotated[str | None, Query(alias="from", max_length=40)]
 Until = Annotated[str | None, Query(max_length=40)]
 Cursor = Annotated[str | None, Query(max_length=8192)]

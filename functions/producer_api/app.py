@@ -32,7 +32,8 @@ from ocop_stamps.lifecycle import recalls, voids
 from ocop_stamps.lifecycle.schemas import LiftIn, RecallIn, VoidIn
 from ocop_stamps.observability import logger, metrics, tracer
 from ocop_stamps.printing import jobs as print_jobs
-from ocop_stamps.printing.schemas import PrintFilesIn
+from ocop_stamps.printing import pins as pin_layer
+from ocop_stamps.printing.schemas import PinLayerIn, PrintFilesIn
 from ocop_stamps.traceability.records import lot_trace
 
 # Lot and batch histories are evidence: inspectors and admins read them too.
@@ -173,6 +174,24 @@ def create_print_files(batch_id: str, body: PrintFilesIn):  # type: ignore[no-un
     return json_response(202, result, {"Location": result["status_url"]})
 
 
+@app.post(
+    "/batches/<batch_id>/pin-layer",
+    summary="The scratch-off PIN layer of a two-layer batch (PDF on the QR labels' sheet, or CSV), owner only, recorded",
+)
+def download_pin_layer(batch_id: str, body: PinLayerIn):  # type: ignore[no-untyped-def]  # binary body: no response model
+    caller = principal(app)
+    producer_id = caller.own_producer_id()
+    result = pin_layer.download_pin_layer(producer_id, caller.subject, batch_id, body, _base_url())
+    headers = {
+        "Content-Disposition": f'attachment; filename="{result.file_name}"',
+        "X-Label-Count": str(result.labels),
+        "Cache-Control": "no-store",  # PINs: never kept by a cache on the way
+    }
+    text = result.content_type.startswith("text/")  # the CSV as text, the PDF as bytes (base64 on the wire)
+    body = result.body.decode() if text else result.body
+    return Response(status_code=200, content_type=result.content_type, body=body, headers=headers)
+
+
 @app.get("/print-jobs/<job_id>", summary="A print job's progress, and its download link when done")
 def get_print_job(job_id: str) -> Response[Any]:
     return json_response(200, print_jobs.get_job(principal(app).own_producer_id(), job_id))
@@ -191,6 +210,7 @@ ROUTE_ROLES: dict[str, tuple[str, ...]] = {
     "POST /batches/{batch_id}/activations": ("producer",),
     "POST /batches/{batch_id}/voids": ("producer",),
     "POST /batches/{batch_id}/print-files": ("producer",),
+    "POST /batches/{batch_id}/pin-layer": ("producer",),
     "GET /print-jobs/{job_id}": ("producer",),
     "GET /batches/{batch_id}/epcis": READERS,
     "GET /lots/{lot_id}": READERS,

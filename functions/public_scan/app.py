@@ -23,7 +23,7 @@ from ocop_stamps.api.startup import request_budget, start
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.codes.scheme import normalize
 from ocop_stamps.codes.typed import unwrap
-from ocop_stamps.core.errors import DomainError, Unavailable
+from ocop_stamps.core.errors import DomainError, NotFound, Unavailable
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import LOOKUP, ScanKind
 from ocop_stamps.observability import logger, metrics, tracer
@@ -263,6 +263,40 @@ def report_page(code: str) -> Response:
     if query.get("sent") == "1":
         return _html(200, scan_page.render_report_thanks(key, lang))
     return _html(200, scan_page.render_report_form(key, lang))
+
+
+# --- the scratch-off PIN of a two-layer stamp (issue 14, docs/PIN.md) -----------------------
+@app.post("/v/<code>/pin")
+def claim_pin(code: str) -> Response:
+    """A buyer's PIN: a form from the stamp's page (works without JavaScript) or JSON
+    ``{"pin"}``; ``ref`` (form) or ``Idempotency-Key`` names the request, so a resubmission
+    of a first claim answers ``first`` again. Answered 200 with the outcome, whatever it is."""
+    from ocop_stamps.scanning.pins import NoPin, bad_pin, check_pin
+
+    headers, query = _request()
+    raw = app.request.raw_event
+    form = read_form(raw.get("body"), headers.get("content-type", ""), base64_encoded=bool(raw.get("isBase64Encoded")))
+    as_json = "application/json" in headers.get("content-type", "") or wants_json(headers.get("accept", ""))
+    lang = choose_lang({**query, **({"lang": form["lang"]} if form and "lang" in form else {})}, headers)
+    shown = normalize(code)[:32]
+    ref = ((form or {}).get("ref") or headers.get("idempotency-key") or "")[:200]
+    try:
+        if form is None:
+            raise bad_pin()
+        result = check_pin(code, form.get("pin"), _context(headers, "web"), ref=ref or None, base_url=_base())
+    except Unavailable as exc:
+        if as_json:
+            raise
+        return _unavailable(exc, shown, None, lang=lang)
+    except DomainError as exc:
+        if as_json:
+            raise
+        message = exc.message if lang == "en" else exc.message_vi
+        page = scan_page.render_pin_refused(shown, message, lang, ref, form=not isinstance(exc, NoPin | NotFound))
+        return _html(exc.status, page, {"Content-Language": lang})
+    if as_json:
+        return json_response(200, result, NO_STORE)
+    return _html(200, scan_page.render_pin(result, lang, ref), {"Content-Language": lang})
 
 
 # --- GS1 Digital Link resolver --------------------------------------------------------------

@@ -18,6 +18,7 @@ ACCESS: dict[str, set[str]] = {
     "POST /batches/{batch_id}/activations": {PRODUCER},
     "POST /batches/{batch_id}/voids": {PRODUCER},
     "POST /batches/{batch_id}/print-files": {PRODUCER},
+    "POST /batches/{batch_id}/pin-layer": {PRODUCER},  # the scratch-off PINs: the owner only (issue 14)
     "GET /print-jobs/{job_id}": {PRODUCER},
     "GET /batches/{batch_id}/epcis": {PRODUCER, ADMIN, INSPECTOR},
     "GET /lots/{lot_id}": {PRODUCER, ADMIN, INSPECTOR},

@@ -21,6 +21,7 @@ from ocop_stamps.codes.gs1 import gtin_check_digit
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 TEST_KEYS = json.dumps({"1": "00112233445566778899aabbccddeeff"})
+TEST_PIN_KEYS = json.dumps({"1": "ffeeddccbbaa99887766554433221100"})  # the scratch-off PIN's secret (issue 14)
 # What the test "CloudFront" sends as X-Origin-Verify (OCOP_ORIGIN_SECRET in the aws fixture);
 # events/public-scan-json.json says ORIGIN_SECRET where it goes.
 TEST_ORIGIN_SECRET = "test-origin-secret-5c1f0d9a"

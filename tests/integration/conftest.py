@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from helpers.handlers import TEST_KEYS, TEST_ORIGIN_SECRET, Shop, load_handler
+from helpers.handlers import TEST_KEYS, TEST_ORIGIN_SECRET, TEST_PIN_KEYS, Shop, load_handler
 from ocop_local import backend, streams
 
 
@@ -20,8 +20,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(name)
     env = backend.base_environment("https://tem.example.vn")
     env.update({"OCOP_CODE_KEYS": TEST_KEYS, "OCOP_IP_HASH_SALT": "test-salt", "OCOP_CACHE_SECONDS": "60"})
+    env["OCOP_PIN_KEYS"] = TEST_PIN_KEYS
     env["OCOP_ORIGIN_SECRET"] = TEST_ORIGIN_SECRET  # requests that carry it came "through CloudFront"
     monkeypatch.delenv("OCOP_CODE_KEYS_FILE", raising=False)
+    monkeypatch.delenv("OCOP_PIN_KEYS_FILE", raising=False)
     monkeypatch.delenv("ORIGIN_SECRET_ID", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)

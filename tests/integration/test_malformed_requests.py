@@ -245,6 +245,24 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "dpi": 300,
         "cut_marks": False,
     },
+    "POST /batches/{batch_id}/pin-layer": {  # issue 14: the same sheet as the print files
+        "format": "csv",
+        "custom": {
+            "label_w_mm": 40,
+            "label_h_mm": 30,
+            "cols": 2,
+            "rows": 3,
+            "margin_left_mm": 5,
+            "margin_top_mm": 5,
+            "pitch_x_mm": 45,
+            "pitch_y_mm": 35,
+            "page_w_mm": 210,
+            "page_h_mm": 297,
+        },
+        "first_serial": 1,
+        "last_serial": 6,
+        "cut_marks": False,
+    },
 }
 
 

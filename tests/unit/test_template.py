@@ -37,6 +37,7 @@ EXPECTED_ROUTES = {
     "GET /v": PUBLIC_SCAN,
     "GET /v/{code}/report": PUBLIC_SCAN,
     "POST /v/{code}/report": PUBLIC_SCAN,
+    "POST /v/{code}/pin": PUBLIC_SCAN,
     "ANY /01/{dl+}": PUBLIC_SCAN,
     "GET /.well-known/gs1resolver": PUBLIC_SCAN,
     "POST /producers": ADMIN_API,
@@ -47,6 +48,7 @@ EXPECTED_ROUTES = {
     "GET /batches/{batch_id}/codes.csv": PRODUCER_API,
     "POST /batches/{batch_id}/activations": PRODUCER_API,
     "POST /batches/{batch_id}/print-files": PRODUCER_API,
+    "POST /batches/{batch_id}/pin-layer": PRODUCER_API,
     "GET /print-jobs/{job_id}": PRODUCER_API,
     "POST /batches/{batch_id}/voids": PRODUCER_API,
     "GET /batches/{batch_id}/epcis": PRODUCER_API,
@@ -74,6 +76,7 @@ EXPECTED_ROUTES = {
 }
 
 CODE_KEYS_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${CodeKeysParameterName}"
+PIN_KEYS_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${PinKeysParameterName}"
 SALT_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${IpHashSaltParameterName}"
 CATALOG_RW = ("GetItem", "PutItem", "UpdateItem", "Query", "ConditionCheckItem")
 
@@ -88,6 +91,8 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", CODE_KEYS_ARN),
         ("ssm:GetParameter", SALT_ARN),
         ("secretsmanager:GetSecretValue", "OriginVerifySecret"),  # trusts CloudFront's headers only with it
+        ("ssm:GetParameter", PIN_KEYS_ARN),  # checks scratch-off PINs (issue 14)
+        ("dynamodb:PutItem", "CatalogTable"),  # a claim's EPCIS event, in the claim's transaction (issue 14)
     },
     SMS_INBOUND: {  # a scan's reads and writes, the sender's unknown-code limit, once per message id
         ("dynamodb:GetItem", "CatalogTable"),
@@ -103,6 +108,8 @@ EXPECTED_GRANTS = {
         *{(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},
         *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
         ("ssm:GetParameter", CODE_KEYS_ARN),
+        ("ssm:GetParameter", PIN_KEYS_ARN),  # the owner's PIN-layer download (issue 14)
+        ("dynamodb:PutItem", "ScansTable"),  # each PIN-layer download, a line inspectors read (issue 14)
         ("sqs:SendMessage", "LabelJobsQueue"),
         ("s3:GetObject", "${PrintFilesBucket.Arn}/print-jobs/*"),
     },
@@ -220,6 +227,7 @@ CONSUMER_ROUTES = [
     "GET /v",
     "GET /v/{code}/report",
     "POST /v/{code}/report",
+    "POST /v/{code}/pin",
 ]
 RESOLVER_ROUTES = ["ANY /01/{dl+}", "GET /.well-known/gs1resolver"]
 
@@ -256,6 +264,7 @@ def test_given_the_public_routes_when_throttling_is_read_then_each_has_its_own_l
         assert settings[key]["ThrottlingRateLimit"] <= settings[key]["ThrottlingBurstLimit"], key
     # reports write to the log: far below the scan page's limit
     assert settings["POST /v/{code}/report"]["ThrottlingRateLimit"] < settings["GET /v/{code}"]["ThrottlingRateLimit"]
+    assert settings["POST /v/{code}/pin"]["ThrottlingRateLimit"] < settings["GET /v/{code}"]["ThrottlingRateLimit"]
 
 
 def test_given_the_api_when_its_authorizer_is_read_then_it_is_the_cognito_jwt_authorizer_everywhere(

@@ -74,8 +74,11 @@ def test_given_a_label_table_when_read_then_it_names_every_member_of_its_enum_in
     assert len(set(vi_labels)) == len(vi_labels), f"{name}: two members read the same"
 
 
-def test_given_the_scan_log_labels_when_read_then_they_are_the_verdicts_then_the_report_then_the_lookup() -> None:
-    assert list(LOG_VERDICT_LABELS) == [*Verdict, REPORT, LOOKUP]
+def test_given_the_scan_log_labels_when_read_then_they_are_the_verdicts_the_report_the_lookup_then_pin_entries() -> (
+    None
+):
+    pin_entries = ["pin_already_claimed", "pin_locked", "pin_wrong", "pin_first"]  # issue 14, most serious first
+    assert list(LOG_VERDICT_LABELS) == [*Verdict, REPORT, LOOKUP, *pin_entries, "pin_download"]
     assert REPORT not in set(Verdict) and LOOKUP not in set(Verdict)
 
 

@@ -40,14 +40,18 @@ def new_code_keys() -> str:
 
 
 def local_secrets(state_dir: Path) -> dict[str, str]:
-    """Code keys, salt, origin secret and SMS gateway secret for the local stack, made once and
-    kept under .local/ (git-ignored). The local gateway sends the origin secret as CloudFront
-    would; ``python -m ocop_local sms`` sends the SMS secret as a telco gateway would."""
+    """Code keys, PIN keys, salt, origin secret and SMS gateway secret for the local stack, made
+    once and kept under .local/ (git-ignored). The local gateway sends the origin secret as
+    CloudFront would; ``python -m ocop_local sms`` sends the SMS secret as a telco gateway would."""
     state_dir.mkdir(parents=True, exist_ok=True)
     keys = state_dir / "code-keys.json"
     if not keys.exists():
         keys.write_text(new_code_keys(), encoding="utf-8")
         keys.chmod(0o600)
+    pins = state_dir / "pin-keys.json"  # the scratch-off PIN's own secret (issue 14)
+    if not pins.exists():
+        pins.write_text(new_code_keys(), encoding="utf-8")
+        pins.chmod(0o600)
     salt = state_dir / "ip-hash-salt"
     if not salt.exists():
         salt.write_text(secrets.token_hex(16), encoding="utf-8")
@@ -62,6 +66,7 @@ def local_secrets(state_dir: Path) -> dict[str, str]:
         sms.chmod(0o600)
     return {
         "OCOP_CODE_KEYS_FILE": str(keys),
+        "OCOP_PIN_KEYS_FILE": str(pins),
         "OCOP_IP_HASH_SALT": salt.read_text(encoding="utf-8").strip(),
         "OCOP_ORIGIN_SECRET": origin.read_text(encoding="utf-8").strip(),
         "OCOP_SMS_SECRET": sms.read_text(encoding="utf-8").strip(),

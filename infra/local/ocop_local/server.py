@@ -83,6 +83,7 @@ INTEGRATION_TIMEOUT_SECONDS = 30.0
 # and there is no Cognito user pool locally (tokens are signed by a local key instead).
 SSM_SECRET_VARIABLES = (
     "CODE_KEYS_PARAMETER",
+    "PIN_KEYS_PARAMETER",
     "IP_HASH_SALT_PARAMETER",
     "ORIGIN_SECRET_ID",
     "USER_POOL_ID",

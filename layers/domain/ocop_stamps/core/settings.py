@@ -22,6 +22,9 @@ _ENV: dict[str, str | tuple[str, ...]] = {
     "code_keys_parameter": "CODE_KEYS_PARAMETER",
     "code_keys": "OCOP_CODE_KEYS",
     "code_keys_file": "OCOP_CODE_KEYS_FILE",
+    "pin_keys_parameter": "PIN_KEYS_PARAMETER",
+    "pin_keys": "OCOP_PIN_KEYS",
+    "pin_keys_file": "OCOP_PIN_KEYS_FILE",
     "ip_hash_salt_parameter": "IP_HASH_SALT_PARAMETER",
     "ip_hash_salt": "OCOP_IP_HASH_SALT",
     "origin_secret_id": "ORIGIN_SECRET_ID",
@@ -82,6 +85,11 @@ class Settings(NamedTuple):
     code_keys_parameter: str = ""
     code_keys: str = ""
     code_keys_file: str = ""
+    # The scratch-off PIN's own secret (issue 14, docs/PIN.md), held like the code keys; only
+    # the functions that check or print PINs are given it.
+    pin_keys_parameter: str = ""
+    pin_keys: str = ""
+    pin_keys_file: str = ""
     ip_hash_salt_parameter: str = ""
     ip_hash_salt: str = ""
     # The value CloudFront sends as X-Origin-Verify (issue 11): a Secrets Manager secret when

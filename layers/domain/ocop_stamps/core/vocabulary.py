@@ -41,6 +41,7 @@ class Verdict(StrEnum):
     unknown = "unknown"
     recalled = "recalled"
     void = "void"
+    claimed = "claimed"  # issue 14: a two-layer stamp whose PIN a buyer already confirmed (docs/PIN.md)
     expired = "expired"
     not_activated = "not_activated"
     repeat = "repeat"
@@ -59,10 +60,36 @@ LOOKUP = "lookup"
 """Verdict (and kind) of a Digital Link request about an issued code that is not a scan
 (HEAD, linkset, link-type redirect): logged, never counted on the stamp, never alerted on."""
 
+
+class PinOutcome(StrEnum):
+    """What entering a stamp's scratch-off PIN concludes (issue 14, docs/PIN.md): stable
+    strings of the public contract, most serious first."""
+
+    already_claimed = "already_claimed"  # the right PIN, confirmed before by someone else
+    locked = "locked"  # too many wrong PINs over the stamp's life: no PIN is checked any more
+    wrong = "wrong"
+    first = "first"  # the right PIN, never confirmed before: this buyer claims the stamp
+
+
+PIN = "pin"
+"""Kind of a scan-log line that records a PIN entry (issue 14); its verdict is ``pin_verdict(outcome)``."""
+
+
+def pin_verdict(outcome: PinOutcome) -> str:
+    """The log verdict of a PIN entry: ``pin_first``, ``pin_already_claimed``, ``pin_wrong``, ``pin_locked``."""
+    return f"pin_{outcome.value}"
+
+
+PIN_DOWNLOAD = "pin_download"
+"""Verdict (and kind) of a log line recording a download of a batch's PIN layer by its owner
+(issue 14, ``printing.pins``): who, when, which serials; never a scan, never alerted on."""
+
 LOG_VERDICT_LABELS: dict[str, Label] = {
     **{verdict.value: pair for verdict, pair in VERDICT_LABELS.items()},
     REPORT: words.pair("verdict_short.report"),
     LOOKUP: words.pair("verdict_short.lookup"),
+    **{pin_verdict(o): words.pair(f"verdict_short.{pin_verdict(o)}") for o in PinOutcome},
+    PIN_DOWNLOAD: words.pair("verdict_short.pin_download"),
 }
 """Every verdict a scan-log entry may carry (a scan's, or ``report``), in this order, with its short name."""
 
@@ -210,6 +237,8 @@ class AlertType(StrEnum):
     not_activated_scanned = "not_activated_scanned"
     consumer_report = "consumer_report"
     lot_mismatch = "lot_mismatch"  # a label's Digital Link names another lot than the stamp's
+    pin_second_claim = "pin_second_claim"  # issue 14: a stamp's right PIN entered after it was claimed
+    pin_guessing = "pin_guessing"  # issue 14: wrong PINs on one stamp (at the lock, or several a day)
 
 
 ALERT_TYPE_LABELS: dict[AlertType, Label] = {a: words.pair(f"alert_type.{a.value}") for a in AlertType}

@@ -7,6 +7,7 @@
 | stamps voided | ObjectEvent DELETE, bizStep ``destroying``, disposition ``destroyed`` |
 | lot recalled / recall lifted | ObjectEvent OBSERVE, disposition ``recalled`` / ``active`` |
 | OCOP rating recorded, renewed, downgraded, withdrawn | ObjectEvent OBSERVE, bizStep ``inspecting``, ``certificationInfo`` |
+| a buyer's first right scratch-off PIN (issue 14) | ObjectEvent OBSERVE of the stamp, bizStep ``retail_selling``, disposition ``retail_sold`` |
 
 Identifiers: a product with a GTIN uses GS1's canonical Digital Link URIs
 (``https://id.gs1.org/01/{gtin}/21/{code}`` for a stamp, ``/01/{gtin}/10/{lot}`` for a lot
@@ -174,6 +175,32 @@ def destroying(
             "ocop:reason": reason,
             "ocop:note": note,
         },
+    )
+
+
+def retail_sale(
+    *,
+    base_url: str,
+    code: str,
+    gtin: str | None,
+    batch_no: int,
+    serial: int,
+    lot_id: str | None,
+    province: str | None,
+    moment: dt.datetime,
+) -> dict[str, Any]:
+    """A two-layer stamp claimed by its first buyer (issue 14, docs/PIN.md): CBV 2.0 bizStep
+    ``retail_selling`` ("transferring ownership at a point of sale") and disposition
+    ``retail_sold`` ("sold to an end consumer"), of the one stamp; the place is the coarse
+    province of the claim (no read point: the shop is not known), never an address."""
+    return _base(
+        "ObjectEvent",
+        "OBSERVE",
+        moment,
+        epcList=[stamp_uri(base_url, code, gtin)],
+        bizStep="retail_selling",
+        disposition="retail_sold",
+        **{"ocop:batchId": str(batch_no), "ocop:serial": str(serial), "ocop:lotId": lot_id, "ocop:province": province},
     )
 
 

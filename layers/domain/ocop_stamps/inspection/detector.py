@@ -11,6 +11,9 @@ For each new scan record (stream INSERT), in stream order:
    (one alert per code a day; reports on codes never issued share one alert per province
    a day, and a client's reports past ``report_client`` a day share one alert per client);
    a ``lookup`` line (a Digital Link HEAD, linkset or redirect) raises and counts nothing;
+   a scratch-off PIN entry (kind ``pin``, issue 14) raises ``pin_second_claim`` when the right
+   PIN comes after a claim, ``pin_guessing`` at ``pin_wrong`` wrong PINs on a stamp in a day
+   or at its lock, and goes into no summary (it is not a scan);
 2. write, in ONE DynamoDB transaction: a marker ``SEEN#{code}/{scan_key}`` that must not
    exist yet, the daily counters (summaries), the burst counters, and every alert --
    created if new (condition: absent), else one more occurrence (condition: present).
@@ -44,14 +47,17 @@ from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import (
     ALERT_TYPE_LABELS,
     LOOKUP,
+    PIN,
     REPORT,
     STATUS_ALERTS,
     VN_TZ,
     AlertType,
+    PinOutcome,
     ScanFlag,
     Verdict,
     ascii_text,
     is_person_scan,
+    pin_verdict,
 )
 from ocop_stamps.observability import ALERTS_OPENED, count
 from ocop_stamps.places.scopes import NO_PLACE, code_of, name_of
@@ -75,6 +81,9 @@ class Rules:
     burst_place: int
     burst_window_seconds: int
     report_client: int = 3  # reports a client may make in a day before they share one alert
+    # wrong scratch-off PINs on one stamp in a day that raise pin_guessing (issue 14): a buyer
+    # mistypes once or twice; the lock (codes.pins.MAX_WRONG_TRIES) raises it whatever the day
+    pin_wrong: int = 3
 
     @classmethod
     def from_settings(cls) -> Rules:
@@ -207,6 +216,8 @@ def rules_for(
     verdicts = set(scan.get("verdicts") or [scan.get("verdict")])
     place_name = name_of(scan.get("jurisdiction"))
     out: list[Candidate] = []
+    if scan.get("kind") == PIN:  # a scratch-off PIN entry (issue 14): a claim is not a scan
+        return _pin_alerts(scan, rules, bursts, day, place_name)
     machine = _machine(scan)
     if machine and Verdict.unknown not in verdicts:
         return out  # a preview, bot, prefetch or HEAD says nothing about the stamp
@@ -390,6 +401,46 @@ def _report_alert(scan: dict[str, Any], rules: Rules, bursts: dict[str, int], da
     )
 
 
+def _pin_alerts(
+    scan: dict[str, Any], rules: Rules, bursts: dict[str, int], day: str, place_name: str
+) -> list[Candidate]:
+    """A right PIN entered after the stamp was claimed (``pin_second_claim``: the coating was
+    scratched before this buyer had the item), or wrong PINs on one stamp -- ``rules.pin_wrong``
+    in a day, or the lock -- (``pin_guessing``). One alert per code a day, each entry one
+    more occurrence."""
+    code, verdict = scan["code"], scan.get("verdict")
+    where = f"đợt tem {scan.get('batch_no')}, {place_name}"
+    if verdict == pin_verdict(PinOutcome.already_claimed):
+        first = scan.get("reason") or ""
+        return [
+            Candidate(
+                AlertType.pin_second_claim,
+                f"code:{code}",
+                day,
+                f"Mã PIN của tem {code} được nhập đúng sau khi tem đã có người mua xác nhận ({where}); "
+                f"lần đầu: {first}.",
+                f"The PIN of stamp {code} was entered again after a buyer had claimed it (batch:{scan.get('batch_no')}); "
+                f"{first}.",
+                {"code": code, "first": first},
+            )
+        ]
+    locked = verdict == pin_verdict(PinOutcome.locked)
+    n = bursts.get(f"pin-wrong:{code}", 1)
+    if not locked and n < rules.pin_wrong:
+        return []
+    lock_vi, lock_en = ("; mã PIN đã bị khóa", "; its PIN is now locked") if locked else ("", "")
+    return [
+        Candidate(
+            AlertType.pin_guessing,
+            f"code:{code}",
+            day,
+            f"Dò mã PIN: tem {code} bị nhập sai mã PIN {n} lần trong ngày ({where}){lock_vi}.",
+            f"PIN guessing: {n} wrong PINs on stamp {code} today (batch:{scan.get('batch_no')}){lock_en}.",
+            {"code": code, "count": n, "locked": locked},
+        )
+    ]
+
+
 MAX_PLACES = 8  # other places an alert names at once (bounds the transaction: 100 actions)
 
 
@@ -480,6 +531,13 @@ def _burst_keys(scan: dict[str, Any], rules: Rules) -> list[tuple[str, str]]:
     """The counters this record adds to: unknown codes per client and place (10-minute
     window), reports per client and reports on codes never issued per jurisdiction (day)."""
     keys = []
+    if scan.get("kind") == PIN:  # wrong PINs per stamp a day (issue 14)
+        wrong = {pin_verdict(PinOutcome.wrong), pin_verdict(PinOutcome.locked)}
+        return (
+            [(table_keys.burst_key("pin-wrong", scan["code"]), vn_day(scan["scanned_at"]))]
+            if scan.get("verdict") in wrong
+            else []
+        )
     if scan.get("kind") == REPORT:
         day = vn_day(scan["scanned_at"])
         if scan.get("client_hash"):

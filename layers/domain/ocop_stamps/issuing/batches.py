@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ocop_stamps.catalog.registry import own_product
+from ocop_stamps.catalog.views import plain
 from ocop_stamps.codes.labels import label_url
 from ocop_stamps.codes.scheme import CODE_LENGTH, code_lines
 from ocop_stamps.core.errors import BadRequest, NotFound
@@ -26,7 +27,7 @@ from ocop_stamps.observability import STAMPS_ISSUED, count
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import Activation, BatchItem
-from ocop_stamps.storage.parameters import code_keys
+from ocop_stamps.storage.parameters import code_keys, pin_keys
 
 CSV_HEADER = "serial,code,label_url,batch_id,product_id\r\n"
 
@@ -49,6 +50,9 @@ def batch_view(batch: BatchItem) -> dict[str, Any]:
         "activated_count": sum(int(a.last) - int(a.first) + 1 for a in batch.activations),
         "voided_count": voided_count(batch),
         "codes_csv": f"/batches/{batch_id}/codes.csv",
+        "second_layer": bool(batch.second_layer),
+        # who downloaded the PIN layer, when, which serials (issue 14, printing.pins)
+        **({"pin_downloads": [plain(d) for d in batch.pin_downloads]} if batch.pin_downloads else {}),
     }
 
 
@@ -94,6 +98,9 @@ def issue_batch(producer_id: str, data: BatchIn, base_url: str) -> dict[str, Any
         size=data.size,
         key_version=keys.current,
         note=data.note,
+        second_layer=data.second_layer,
+        # the PIN secret's version in force now (issue 14): only a two-layer batch reads it
+        pin_key_version=pin_keys().current if data.second_layer else None,
         activations=[],
         voids=[],
         recalls={},

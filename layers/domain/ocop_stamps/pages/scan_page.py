@@ -114,6 +114,7 @@ _LOOK: dict[str, tuple[str, str]] = {
     Verdict.not_activated: ("warn", "warn"),
     Verdict.expired: ("bad", "clock"),
     Verdict.void: ("bad", "bad"),
+    Verdict.claimed: ("bad", "warn"),  # issue 14: a buyer already confirmed the PIN
     Verdict.recalled: ("bad", "stop"),
     Verdict.unknown: ("bad", "bad"),
     "typo": ("warn", "warn"),  # an unknown code that fails its check character
@@ -349,6 +350,21 @@ def _first_seen(scan: dict[str, Any], lang: str) -> str:
     return _t("repeat_first", lang, when=when, where=where) if when else ""
 
 
+def _claim_when_where(claim: dict[str, Any], lang: str) -> tuple[str, str]:
+    """(" lúc …", " tại …") of a stamp's claim (issue 14); "" for what is not known."""
+    when = _e(fmt_date(claim.get("claimed_at"), lang)) if claim.get("claimed_at") else ""
+    place = claim.get("claimed_province_name") or str(claim.get("claimed_province") or "")
+    return (
+        _t("claimed_when", lang, when=when) if when else "",
+        _t("repeat_where", lang, place=_e(place)) if place else "",
+    )
+
+
+def _claimed_d(claim: dict[str, Any], lang: str) -> str:
+    when, where = _claim_when_where(claim, lang)
+    return _t("claimed_d", lang, when=when, where=where)
+
+
 def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     verdict = str(result.get("verdict", "unknown"))
     scan = result.get("scan") or {}
@@ -389,6 +405,8 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
             body.append(p(_t("recall_msg", lang)) + f"<blockquote>{_e(message)}</blockquote>")
         body.append(p(f"<strong>{_t('recalled_todo', lang, contact=_contact(result, lang))}</strong>"))
         title = _t("recalled", lang)
+    elif verdict == "claimed":  # issue 14: told before buying, with when and where
+        title, body = _t("claimed", lang), [p(_claimed_d(result.get("claim") or {}, lang))]
     elif verdict == "expired":
         title = _t("expired", lang)
         body = [p(_t("expired_d", lang, date=_e(fmt_date(lot.get("expiry_date"), lang))))]
@@ -626,6 +644,60 @@ def report_form(code: str, lang: str, *, open_: bool = False, error: str = "") -
     )
 
 
+PIN_MAX_CHARS = 12  # 8 digits and the spaces or dashes a buyer may type between them
+
+
+def pin_form(code: str, lang: str, ref: str = "", *, error: str = "") -> str:
+    """The scratch-off PIN's form (issue 14): a plain POST, no script; ``ref`` (the page's view
+    token) makes a resubmission the same request (docs/PIN.md)."""
+    hidden = f"<input type=hidden name=lang value={lang}>" + (
+        f'<input type=hidden name=ref value="{_e(ref)}">' if ref else ""
+    )
+    return (
+        f"<section id=pin><h2>{_t('pin_title', lang)}</h2><p class=muted>{_t('pin_intro', lang)}</p>{error}"
+        f'<form method=post action="{_e(code_path(code))}/pin">{hidden}'
+        f"<label for=pin-in>{_t('pin_label', lang)}</label>"
+        f"<input id=pin-in name=pin required inputmode=numeric autocomplete=off maxlength={PIN_MAX_CHARS}>"
+        f"<button type=submit>{_t('pin_btn', lang)}</button></form></section>"
+    )
+
+
+_PIN_LOOK = {"first": "genuine", "already_claimed": "void", "wrong": "repeat", "locked": "repeat"}
+
+
+def render_pin(result: dict[str, Any], lang: str = "vi", ref: str = "") -> str:
+    """The answer to a PIN entry (``scanning.pins.check_pin``): first, already claimed (with
+    when and where, and the report form), wrong (tries left, the form again) or locked."""
+    lang = lang if lang in LANGS else "vi"
+    code = str(result.get("code") or "")
+    outcome = str(result.get("outcome") or "wrong")
+    left = _int(result.get("tries_left"))
+    when, where = _claim_when_where(result, lang)
+    text = {
+        "first": _t("pin_first_d", lang),
+        "already_claimed": _t("pin_already_claimed_d", lang, when=when, where=where),
+        "wrong": _t("pin_wrong_d", lang, n=str(left)) if left else _t("pin_locked_d", lang),
+        "locked": _t("pin_locked_d", lang),
+    }.get(outcome, "")
+    title = _t(f"pin_{outcome}", lang) if outcome in _PIN_LOOK else _t("pin_wrong", lang)
+    parts = [_banner(_PIN_LOOK.get(outcome, "repeat"), title, [f"<p>{text}</p>"], f"pin_{outcome}")]
+    if outcome == "wrong" and left:
+        parts.append(pin_form(code, lang, ref))
+    if outcome == "already_claimed":
+        parts.append(report_form(code, lang, open_=True))
+    parts.append(f'<p><a href="{_e(_with_query(code_path(code), lang_query(lang)))}">{_t("pin_back", lang)}</a></p>')
+    return page(title, "".join(parts), lang, None)
+
+
+def render_pin_refused(code: str, message: str, lang: str = "vi", ref: str = "", *, form: bool = True) -> str:
+    """A PIN entry that could not be checked (not 8 digits, no PIN on this stamp): why, and the
+    form again when typing it again can help. ``message`` is escaped here."""
+    note = f"<p class=note role=alert>{_e(message)}</p>"
+    body = pin_form(code, lang, ref, error=note) if form else note
+    back = f'<p><a href="{_e(_with_query(code_path(code), lang_query(lang)))}">{_t("pin_back", lang)}</a></p>'
+    return page(_t("pin_title", lang), body + back, lang, None)
+
+
 def check_form(lang: str, value: str = "", *, heading: bool = True) -> str:
     hidden = "<input type=hidden name=lang value=en>" if lang == "en" else ""
     title = f"<h2>{_t('check', lang)}</h2>" if heading else ""
@@ -657,6 +729,8 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
         if _reportable_unknown(result):
             parts.append(report_form(code, lang))
     else:
+        if result.get("second_layer") and result.get("scan"):  # a person's page of a two-layer stamp (issue 14)
+            parts.append(pin_form(code, lang, str(result.get("view_token") or "")))
         parts += [
             _product(product, lang),
             _producer(producer, lang),

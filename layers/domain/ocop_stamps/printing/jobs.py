@@ -82,6 +82,7 @@ class JobSpec:
     first: int
     last: int
     chunk_labels: int
+    pin_panel: bool = False  # a two-layer batch (issue 14): names and stars clear of the PIN panel
 
     @property
     def total(self) -> int:
@@ -99,12 +100,12 @@ class JobSpec:
         return Sheet(**self.sheet)
 
     def text(self) -> LabelText:
-        return LabelText(self.product_name, self.stars or None)
+        return LabelText(self.product_name, self.stars or None, pin_panel=bool(self.pin_panel))
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> JobSpec:
         names = cls.__dataclass_fields__
-        values = {k: item[k] for k in names}
+        values = {k: item[k] for k in names if k in item}  # a job stored before a field was added: its default
         values["sheet"] = json.loads(values["sheet"])
         return cls(**values)
 
@@ -150,6 +151,7 @@ def _spec(producer_id: str, batch_id: str, data: PrintFilesIn, base_url: str) ->
         first=first,
         last=last,
         chunk_labels=chunk,
+        pin_panel=bool(batch.second_layer),
     )
 
 

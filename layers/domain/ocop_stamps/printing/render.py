@@ -34,7 +34,7 @@ from ocop_stamps.codes.scheme import ALPHABET, CODE_LENGTH, encode_many, group
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.text import nfc_text
 from ocop_stamps.printing.qr import QUIET_ZONE, encode_urls
-from ocop_stamps.printing.sheets import CUT_MARK_MM, MIN_MODULE_MM, LabelLayout, Sheet, label_layout
+from ocop_stamps.printing.sheets import CUT_MARK_MM, MIN_MODULE_MM, LabelLayout, Sheet, label_layout, pin_box
 from ocop_stamps.storage.parameters import code_keys
 
 PT_PER_MM = 72 / 25.4
@@ -57,6 +57,8 @@ class LabelText:
 
     product_name: str
     stars: int | None = None
+    # a two-layer batch's label (issue 14): name and stars stay clear of the scratch-off panel
+    pin_panel: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "product_name", nfc_text(self.product_name))
@@ -134,7 +136,13 @@ def _text_block(lay: LabelLayout, info: LabelText) -> tuple[list[str], float, li
     size = lay.name_size
     star_r = size * 0.45
     star_room = 2.4 * star_r if info.stars else 0.0
-    max_lines = max(1, int((lay.text.h - star_room) // (size * 1.2)))
+    room = lay.text.h
+    if info.pin_panel:  # the panel's top is where the name and stars must end
+        panel = pin_box(lay)
+        room = panel.y - lay.text.y if panel.y > lay.text.y else 0.0
+        if room < size * 1.2 + star_room:
+            return [], size, [], star_r  # no room beside a panel this size: the panel wins
+    max_lines = max(1, int((room - star_room) // (size * 1.2)))
     lines = _fit_lines(info.product_name, size, lay.text.w, min(max_lines, 3)) if lay.text.w > 2 else []
     stars = []
     if info.stars:
@@ -331,6 +339,81 @@ def _label_form(c: Any, lay: LabelLayout, info: LabelText, cut_marks: bool) -> N
             c.line(x, y, x + dx * t, y)
             c.line(x, y, x, y + dy * t)
     c.endForm()
+
+
+# --- the PIN layer (issue 14) -----------------------------------------------------------------
+def write_pin_pdf(
+    out: BinaryIO, chunks: Iterable[tuple[list[int], list[str]]], sheet: Sheet, lay: LabelLayout, *, cut_marks: bool
+) -> int:
+    """The scratch-off PIN layer of a two-layer batch: sheets with the same geometry as its QR
+    labels (``sheet``, and ``lay`` -- the QR labels' own layout), each PIN ("1234 5678") centred
+    in the label's panel (``sheets.pin_box``), nothing else but optional cut marks. ``chunks``:
+    (serials, PINs). Returns the number of labels.
+
+    As the QR sheets do, each label is a few raw operators in the page's content stream: the
+    PIN as text in the embedded font subset, the cut marks as one shared form XObject."""
+    from reportlab.lib.rl_accel import escapePDF
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen import canvas as rl_canvas
+
+    font_name = _register_font()
+    k = PT_PER_MM
+    c = rl_canvas.Canvas(out, pagesize=(sheet.page_w * k, sheet.page_h * k), invariant=1, pageCompression=1)
+    c.setTitle("OCOP — PIN")
+    c.setCreator("ocop-stamps")
+    box = pin_box(lay)
+    size = min(box.h * 0.6, box.w / (_text_width_mm("0000 0000", 1.0) * 1.08)) * k
+    font = pdfmetrics.getFont(font_name)
+    chars = "0123456789 "
+    parts = {ch: font.splitString(ch, c._doc) for ch in chars}  # every character in the subset
+    (subset,) = {part[0][0] for part in parts.values()}
+    ref = font.getSubsetInternalName(subset, c._doc)
+    table = str.maketrans({ch: escapePDF(part[0][1]) for ch, part in parts.items()})
+    half = {ch: pdfmetrics.stringWidth(ch, font_name, size) / 2 for ch in chars}
+    if cut_marks:
+        c.beginForm("cuts")
+        _cut_marks(c, sheet.label_w, sheet.label_h)
+        c.endForm()
+    spots = []
+    for slot in range(sheet.per_page):
+        ox, oy = sheet.origin(slot)
+        cx = (ox + box.x + box.w / 2) * k
+        base = (sheet.page_h - oy - box.y - box.h / 2) * k - size * 0.35
+        cuts = (
+            f"q 1 0 0 1 {ox * k:.3f} {(sheet.page_h - oy - sheet.label_h) * k:.3f} cm /FormXob.cuts Do Q "
+            if cut_marks
+            else ""
+        )
+        spots.append((cx, f" {base:.3f} Td {ref} {size:.3f} Tf (", cuts))
+    count = 0
+    for _serials, pins in chunks:
+        for pin in pins:
+            slot = count % sheet.per_page
+            if slot == 0:
+                if count:
+                    c.showPage()
+                if cut_marks:
+                    c._formsinuse.append("cuts")
+            cx, after, cuts = spots[slot]
+            shown = f"{pin[:4]} {pin[4:]}"
+            width = sum(half[ch] for ch in shown)
+            c._code.append(f"{cuts}BT {cx - width:.3f}{after}{shown.translate(table)}) Tj ET")
+            count += 1
+    if count:
+        c.showPage()
+    c.save()
+    return count
+
+
+def _cut_marks(c: Any, w_mm: float, h_mm: float) -> None:
+    """Corner marks of a ``w_mm`` x ``h_mm`` label (label coordinates, origin bottom-left)."""
+    k, t = PT_PER_MM, CUT_MARK_MM * PT_PER_MM
+    c.setLineWidth(0.25)
+    c.setStrokeGray(0.4)
+    w, h = w_mm * k, h_mm * k
+    for x, y, dx, dy in ((0, 0, 1, 1), (w, 0, -1, 1), (0, h, 1, -1), (w, h, -1, -1)):
+        c.line(x, y, x + dx * t, y)
+        c.line(x, y, x, y + dy * t)
 
 
 # --- SVG ------------------------------------------------------------------------------------

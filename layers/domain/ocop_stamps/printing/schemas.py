@@ -72,3 +72,28 @@ class PrintFilesIn(Strict):
 
     def sheet(self) -> Sheet:
         return self.custom.sheet() if self.custom else PRESETS[self.preset or "a4-65"]
+
+
+class PinLayerIn(Strict):
+    """The body of ``POST /batches/{batch_id}/pin-layer`` (issue 14, docs/PIN.md): the PIN layer
+    of a two-layer batch, on the same sheet as its QR labels (give the same preset or custom
+    sheet and error correction as for the print files, so the panels line up)."""
+
+    format: Literal["pdf", "csv"] = "pdf"
+    preset: Preset | None = Field(default=None, description="As for the print files. Default a4-65.")
+    custom: CustomSheet | None = None
+    first_serial: StrictInt = Field(ge=1, le=1_048_575)
+    last_serial: StrictInt = Field(ge=1, le=1_048_575)
+    cut_marks: StrictBool = False
+    error_correction: ErrorLevel = "M"
+
+    @model_validator(mode="after")
+    def _one_sheet(self) -> PinLayerIn:
+        if self.preset and self.custom:
+            raise ValueError("give preset or custom, not both")
+        if self.first_serial > self.last_serial:
+            raise ValueError("last_serial must not be smaller than first_serial")
+        return self
+
+    def sheet(self) -> Sheet:
+        return self.custom.sheet() if self.custom else PRESETS[self.preset or "a4-65"]

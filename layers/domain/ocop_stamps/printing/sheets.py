@@ -149,5 +149,17 @@ def label_layout(w: float, h: float, qr_size: int) -> LabelLayout:
     )
 
 
+def pin_box(lay: LabelLayout) -> Box:
+    """Where a two-layer stamp's scratch-off panel goes on a label (issue 14, docs/PIN.md): the
+    PIN layer prints the PIN here and the shop coats it. On a wide label, the bottom of the
+    text area beside the QR (the product name and stars keep the top); on a tall one, the
+    text area under the code. Never over the QR, its quiet zone or the code line."""
+    text = lay.text
+    if lay.width >= lay.height * 1.3:  # the wide arrangement of ``_arrange``
+        h = min(text.h * 0.5, max(3.0, lay.code_size * 2.2))
+        return Box(text.x, lay.qr.y + lay.qr.h - h, text.w, h)
+    return Box(text.x, text.y, text.w, text.h)
+
+
 def _ceil1(v: float) -> float:
     return -(-round(v * 10, 6) // 1) / 10

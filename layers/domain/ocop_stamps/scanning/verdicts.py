@@ -23,6 +23,7 @@ class StampFacts(NamedTuple):
     expiry_date: dt.date | None = None
     recalled: bool = False
     void: bool = False
+    claimed: bool = False  # issue 14: a buyer already confirmed the stamp's scratch-off PIN
 
 
 def judge(facts: StampFacts, today: dt.date) -> list[Verdict]:
@@ -32,6 +33,8 @@ def judge(facts: StampFacts, today: dt.date) -> list[Verdict]:
         found.append(Verdict.recalled)
     if facts.void:
         found.append(Verdict.void)
+    if facts.claimed:
+        found.append(Verdict.claimed)
     if facts.expiry_date is not None and today > facts.expiry_date:
         found.append(Verdict.expired)
     if not facts.activated:

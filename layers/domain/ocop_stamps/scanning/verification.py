@@ -204,7 +204,10 @@ def verify(
         except Exception:  # retries exhausted: answer anyway, count later (scanning.fallback)
             logger.exception("stamp counter write failed; the scan goes to the fallback queue")
     reach = spread(counted.scanners if counted is not None else None, me)
-    verdicts, voided, recalled = _judge(record, code, stamp, found, scan_no, now, reach.scanners, person=person)
+    claimed = counted if counted is not None and counted.claimed_at else None  # issue 14: the PIN was confirmed
+    verdicts, voided, recalled = _judge(
+        record, code, stamp, found, scan_no, now, reach.scanners, person=person, claimed=claimed is not None
+    )
     bound_lot = lot.get("lot_code") if lot else None
     lot_mismatch = (
         {"label_lot": label_lot, "stamp_lot": bound_lot} if label_lot is not None and label_lot != bound_lot else None
@@ -246,6 +249,15 @@ def verify(
         result["void"] = voided
     if lot_mismatch:
         result["lot_mismatch"] = lot_mismatch
+    if found[0].second_layer:  # a two-layer stamp (issue 14): the page asks for the PIN under the coating
+        result["second_layer"] = True
+    if claimed is not None:
+        place = None if claimed.claimed_province in (None, repo.UNPLACED) else str(claimed.claimed_province)
+        result["claim"] = {
+            "claimed_at": claimed.claimed_at,
+            "claimed_province": _today(place),
+            "claimed_province_name": current_name(place) if place else None,
+        }
     if not person:
         result["kind"] = traffic.kind.value
         del result["scan"]  # a machine is told nothing about the stamp's scans
@@ -308,6 +320,7 @@ def _judge(
     scanners: int,
     *,
     person: bool = True,
+    claimed: bool = False,
 ) -> tuple[list[Verdict], dict[str, Any] | None, dict[str, Any] | None]:
     """The scan's verdicts (and its void and recall, if any), written into ``record``.
 
@@ -323,6 +336,7 @@ def _judge(
         expiry_date=day_of(lot.get("expiry_date")) if lot else None,  # never raises on a stored value
         recalled=recalled is not None,
         void=voided is not None,
+        claimed=claimed,
     )
     verdicts = judge(facts, now.astimezone(VN_TZ).date())
     stamp_time = record.scanned_at
@@ -379,7 +393,8 @@ def replay_unchecked(fields: dict[str, Any], expected_gtin: str | None) -> ScanI
         me = scanner_of(record.client_hash)  # the scanner joins the stamp's set, as on the scan path
         counted = repo.count_scan(record.code, stamp.batch, stamp.serial, str(record.scanned_at), record.province, me)
         reach = spread(counted.scanners, me)
-        _judge(record, str(record.code), stamp, found, int(counted.scan_count), now, reach.scanners)
+        scan_no = int(counted.scan_count)
+        _judge(record, str(record.code), stamp, found, scan_no, now, reach.scanners, claimed=bool(counted.claimed_at))
     record.scan_key = key
     repo.record_scan(record)
     count(SCANS, verdict=str(record.verdict))

@@ -179,7 +179,8 @@ def uncounted_scan_key(scanned_at: str, kind: str, nonce: str) -> str:
     """Sort key of a log line that has no number on the stamp: ``p`` (count pending, fallback
     path), ``u`` (unknown code), ``r`` (consumer report), ``l`` (a resolver lookup that is not
     a scan: HEAD, linkset, link-type redirect), ``n`` (not a person: a preview, bot,
-    prefetch or HEAD, its kind on the line), then a random nonce."""
+    prefetch or HEAD, its kind on the line), ``c`` (a scratch-off PIN entry, issue 14), then a
+    random nonce (a first claim's: from its request identity, so a retry rewrites the line)."""
     return f"{scanned_at}#{kind}{nonce}"
 
 
@@ -215,7 +216,8 @@ def stats_key(scope: str, shard: int) -> str:
 def burst_key(kind: str, value: str) -> str:
     """The detector's counter of unknown codes per ``client`` hash or per ``place`` (sort key:
     the 10-minute window), or of reports per client hash (``report``) or of reports on codes
-    never issued per jurisdiction (``report-unissued``) (sort key: the day)."""
+    never issued per jurisdiction (``report-unissued``), or wrong scratch-off PINs per code
+    (``pin-wrong``, issue 14) (sort key: the day)."""
     return f"BURST#{kind}#{value}"
 
 

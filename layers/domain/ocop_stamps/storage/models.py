@@ -191,6 +191,12 @@ class BatchItem(CatalogItem):
     # the scan reads the batch fresh, so a recall or a void shows on the very next scan.
     recalls = MapAttribute[str, object](default=dict)
     revision = NumberAttribute(default=0)
+    # Two-layer stamps (issue 14, docs/PIN.md): a scratch-off PIN under each label, derived under
+    # PIN key ``pin_key_version`` (fixed at issue). Batches stored before issue 14 read as one layer.
+    second_layer = BooleanAttribute(null=True)
+    pin_key_version = NumberAttribute(null=True)
+    # every download of the PIN layer: {"by", "producer_id", "at", "first", "last", "format"}
+    pin_downloads = ListAttribute[MapAttribute[str, object]](of=MapAttribute, null=True)
 
 
 class EventItem(CatalogItem):
@@ -221,6 +227,14 @@ class StampItem(_ReadsNFC, Model):
     # Distinct scanners of the stamp (issue 11, ``scanning.scanners``): two hex digits of each
     # person's client hash, so at most 256 members; added by the same UpdateItem as the count.
     scanners = UnicodeSetAttribute(null=True)
+    # The scratch-off PIN (issue 14, docs/PIN.md), for a stamp of a two-layer batch: when and
+    # where (province code, as a scan's coarse place; "?" unplaced) its first buyer claimed it,
+    # a hash of that request's identity (a retry of it answers "first" again), and the wrong
+    # PINs entered over its life (at ``codes.pins.MAX_WRONG_TRIES`` its PIN is locked).
+    claimed_at = UnicodeAttribute(null=True)
+    claimed_province = UnicodeAttribute(null=True)
+    claim_ref = UnicodeAttribute(null=True)
+    pin_failures = NumberAttribute(null=True)
 
 
 class RateItem(_ReadsNFC, Model):

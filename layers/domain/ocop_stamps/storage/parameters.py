@@ -1,4 +1,5 @@
-"""Secrets held outside the code: the stamp code keys, the client-address salt, the
+"""Secrets held outside the code: the stamp code keys, the scratch-off PIN keys (issue 14,
+held exactly like the code keys, ``pin_keys``), the client-address salt, the
 origin secret CloudFront sends (issue 11), and the list-cursor keys, derived from the code
 keys (``cursor_keys``).
 
@@ -32,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from ocop_stamps.codes.pins import PinKeys, make_pin_keys
 from ocop_stamps.codes.scheme import CodeKeys
 from ocop_stamps.core.cursors import CursorKeys
 from ocop_stamps.core.settings import Settings, get_settings
@@ -81,6 +83,31 @@ def code_keys_text(settings: Settings) -> str:
     if settings.code_keys_parameter:
         return _ssm_value(settings.code_keys_parameter)
     raise SecretMissing("no code keys: set OCOP_CODE_KEYS, OCOP_CODE_KEYS_FILE or CODE_KEYS_PARAMETER")
+
+
+@lru_cache(maxsize=8)
+def parse_pin_keys(text: str) -> PinKeys:
+    """``{"1": "<hex>", "current": 1}`` -> PinKeys (current defaults to the newest version)."""
+    data = json.loads(text)
+    current = data.pop("current", None)
+    keys = {int(version): bytes.fromhex(hexkey) for version, hexkey in data.items()}
+    return make_pin_keys(keys, None if current is None else int(current))
+
+
+def pin_keys_text(settings: Settings) -> str:
+    if settings.pin_keys:
+        return settings.pin_keys
+    if settings.pin_keys_file:
+        path = Path(settings.pin_keys_file)
+        return _file_text(str(path), path.stat().st_mtime_ns)
+    if settings.pin_keys_parameter:
+        return _ssm_value(settings.pin_keys_parameter)
+    raise SecretMissing("no PIN keys: set OCOP_PIN_KEYS, OCOP_PIN_KEYS_FILE or PIN_KEYS_PARAMETER")
+
+
+def pin_keys() -> PinKeys:
+    """The scratch-off PIN keys in force now (issue 14, ``codes.pins``); never logged."""
+    return parse_pin_keys(pin_keys_text(get_settings()))
 
 
 def load_ip_hash_salt(settings: Settings) -> bytes:

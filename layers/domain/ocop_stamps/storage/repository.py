@@ -410,3 +410,128 @@ def record_scan(scan: ScanItem) -> None:
     settings = get_settings()
     scan_keys.fill(scan, retention_days=settings.scan_retention_days, salt_version=settings.ip_hash_salt_version)
     scan.save()
+
+
+# --- the scratch-off PIN (issue 14, docs/PIN.md) ---------------------------------------------
+_NO_FAILURES_OR_UNDER = "(attribute_not_exists(pin_failures) OR pin_failures < :max)"
+
+
+def _conditional_stamp_update(code: str, expression: str, condition: str, values: dict[str, Any]) -> tuple[bool, Any]:
+    """One UpdateItem on a stamp with ``condition``: ``(True, the item after)``, or
+    ``(False, the item as it was)`` when the condition failed -- DynamoDB returns it with the
+    refusal (``ReturnValuesOnConditionCheckFailure``), so no second read is needed. The
+    client is the model's own (one attempt, ``faults``' timeouts); pynamodb's update cannot ask
+    for the old item."""
+    client = StampItem._get_connection().connection.client
+    try:
+        answer = client.update_item(
+            TableName=StampItem.Meta.table_name,
+            Key={"code": {"S": code}},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except client.exceptions.ConditionalCheckFailedException as refused:
+        return False, _placed(StampItem.from_raw_data(refused.response.get("Item") or {"code": {"S": code}}))
+    return True, _placed(StampItem.from_raw_data(answer["Attributes"]))
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
+def claim_stamp(
+    code: str,
+    batch_no: int,
+    serial: int,
+    now: str,
+    province: str | None,
+    ref: str,
+    max_failures: int,
+    events: list[EventItem],
+) -> tuple[bool, StampItem]:
+    """Claim a stamp for its first buyer: ONE request (TransactWriteItems), so of two buyers at
+    the same moment exactly one succeeds. The stamp's update applies only if it was never
+    claimed and has fewer than ``max_failures`` wrong PINs; it sets when, where (province
+    code, ``UNPLACED`` if unknown) and ``ref`` (a hash of the request's identity: a retry
+    finds its own claim). ``events`` (the claim's EPCIS event, under its batch and its lot)
+    are appended in the same transaction: a claim and its event, both or neither.
+
+    Returns ``(True, the stamp's claim as written)`` or ``(False, the stamp as it was)``:
+    DynamoDB returns the old item with a refused condition (``ReturnValuesOnConditionCheckFailure``)."""
+    values = {
+        ":t": {"S": now},
+        ":p": {"S": province or UNPLACED},
+        ":r": {"S": ref},
+        ":b": {"N": str(batch_no)},
+        ":s": {"N": str(serial)},
+        ":max": {"N": str(max_failures)},
+    }
+    update = {
+        "TableName": StampItem.Meta.table_name,
+        "Key": {"code": {"S": code}},
+        "UpdateExpression": (
+            "SET claimed_at = :t, claimed_province = :p, claim_ref = :r, batch_no = if_not_exists(batch_no, :b), "
+            "serial = if_not_exists(serial, :s)"
+        ),
+        "ConditionExpression": f"attribute_not_exists(claimed_at) AND {_NO_FAILURES_OR_UNDER}",
+        "ExpressionAttributeValues": values,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    puts = [
+        {
+            "Put": {
+                "TableName": EventItem.Meta.table_name,
+                "Item": event.serialize(),
+                "ConditionExpression": "attribute_not_exists(sk)",  # history is append-only
+            }
+        }
+        for event in events
+    ]
+    client = StampItem._get_connection().connection.client
+    try:
+        client.transact_write_items(TransactItems=[{"Update": update}, *puts])
+    except client.exceptions.TransactionCanceledException as refused:
+        reasons = refused.response.get("CancellationReasons") or []
+        first = reasons[0] if reasons else {}
+        if first.get("Code") != "ConditionalCheckFailed":
+            raise
+        return False, _placed(StampItem.from_raw_data(first.get("Item") or {"code": {"S": code}}))
+    claimed = StampItem(code, batch_no=batch_no, serial=serial, claimed_at=now, claim_ref=ref)
+    claimed.claimed_province = province
+    return True, claimed
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
+def count_wrong_pin(code: str, batch_no: int, serial: int, max_failures: int) -> tuple[bool, StampItem]:
+    """+1 wrong PIN on a stamp, if it has fewer than ``max_failures`` (one conditional
+    UpdateItem). ``(True, stamp after)``, or ``(False, stamp as it was)``: its PIN was locked."""
+    expression = "SET batch_no = if_not_exists(batch_no, :b), serial = if_not_exists(serial, :s) ADD pin_failures :one"
+    values = {
+        ":b": {"N": str(batch_no)},
+        ":s": {"N": str(serial)},
+        ":one": {"N": "1"},
+        ":max": {"N": str(max_failures)},
+    }
+    return _conditional_stamp_update(code, expression, _NO_FAILURES_OR_UNDER, values)
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
+def record_pin_download(batch_no: int, entry: dict[str, Any], line: ScanItem) -> None:
+    """One download of a batch's PIN layer, recorded before the file is served, in ONE
+    transaction: appended to the batch (the producer sees it) and a line in the verification
+    log (inspectors see it). ``line`` gets its index keys here, as a scan's would."""
+    from ocop_stamps.storage import keys as scan_keys
+
+    settings = get_settings()
+    scan_keys.fill(line, retention_days=settings.scan_retention_days, salt_version=settings.ip_hash_salt_version)
+    batch = BatchItem(batch_key(batch_no), PROFILE)
+    path: Any = BatchItem.pin_downloads
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(batch, actions=[path.set((path | []).append([entry]))], condition=BatchItem.pk.exists())
+        tx.save(line)
+
+    _commit(build)
