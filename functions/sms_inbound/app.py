@@ -28,7 +28,7 @@ app = make_resolver(
     "(no bearer token). Form-encoded (Twilio's From, To, Body, MessageSid) or JSON as below. docs/SMS.md.",
 )
 
-CHECK_PIN: sms.CheckPin | None = None  # the two-layer stamp's PIN check, wired when it exists (issue 14)
+CHECK_PIN: sms.CheckPin | None = sms.check_pin  # a two-layer stamp's PIN (issue 14, docs/PIN.md); None: not checked by SMS
 
 
 @app.post(

@@ -17,7 +17,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from helpers.handlers import Shop, claims, http_event, inspector, invoke, invoke_json, load_handler
+from helpers.handlers import Shop, claims, http_event, inspector, invoke, invoke_json, load_handler, scan
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.scanning import sms
 from ocop_stamps.storage import faults
@@ -390,3 +390,51 @@ def test_given_the_openapi_then_the_inbound_body_names_its_fields_and_the_secret
         "X-Gateway-Secret" in spec["info"]["description"]
         and "Twilio" in operation["description"] + spec["info"]["description"]
     )
+
+
+# --- the real PIN check (issue 14: a texted scratch-off PIN claims the stamp like the page) ----
+@pytest.fixture
+def two_layer_sold(gateway: None, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from integration.test_pins import issue_two_layer
+
+    monkeypatch.setattr(load_handler("sms_inbound"), "CHECK_PIN", sms.check_pin)  # as deployed
+    shop = Shop()
+    batch = issue_two_layer(shop, size=20)
+    shop.activate(1, 20, batch_id=batch["batch_id"])
+    return shop.codes(1, 3, batch_id=batch["batch_id"])
+
+
+def test_given_a_two_layer_stamp_when_its_code_and_pin_are_texted_then_the_first_buyer_is_told_and_a_second_is_warned(
+    two_layer_sold: list[str],
+) -> None:
+    from integration.test_pins import pin_of, wrong_pin_of
+
+    code = two_layer_sold[0]
+    pin = pin_of(code)
+
+    first = reply_of(f"OCOP {code} {pin}", "SM-PIN-1")
+    again = reply_of(f"ocop {code.lower()} {pin}", "SM-PIN-2", sender="0987654321")
+    wrong = reply_of(f"{two_layer_sold[1]} {wrong_pin_of(two_layer_sold[1])}", "SM-PIN-3")
+    short = reply_of(f"{two_layer_sold[2]} 1234", "SM-PIN-4")
+
+    assert first["pin"] == "first" and "nguoi dau tien" in first["reply"]
+    assert again["pin"] == "again" and "da duoc xac nhan" in again["reply"]
+    assert wrong["pin"] == "wrong" and "Con 9 lan thu" in wrong["reply"]
+    assert short["pin"] == "format" and "8 chu so" in short["reply"]
+    for reply in (first, again, wrong, short):
+        assert len(reply["reply"]) <= 160 and in_gsm7(reply["reply"])
+    assert pin not in json.dumps(scan_lines(code), default=str)  # logged as outcomes, never the PIN
+    # the claim is the stamp's, whichever channel made it: its page now says claimed
+    _, page = scan(code)
+    assert page["verdict"] == "claimed"
+
+
+def test_given_a_one_layer_stamp_with_digits_after_its_code_then_the_verdict_is_the_reply(sold) -> None:
+    _, codes = sold
+    sms_module = load_handler("sms_inbound")
+    sms_module.CHECK_PIN = sms.check_pin
+    try:
+        reply = reply_of(f"OCOP {codes[0]} 12345678", "SM-ONE-1")
+    finally:
+        sms_module.CHECK_PIN = None
+    assert reply["verdict"] == "genuine" and reply["pin"] == "none" and "Tem chinh hang" in reply["reply"]

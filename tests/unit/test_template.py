@@ -87,6 +87,7 @@ EXPECTED_GRANTS = {
         ("dynamodb:Query", "${CatalogTable.Arn}/index/by_gtin"),  # the Digital Link walk-up from /01/{gtin}
         ("sqs:SendMessage", "ScanFallbackQueue"),  # a scan DynamoDB refused is queued, never lost
         ("dynamodb:UpdateItem", "StampsTable"),
+        ("dynamodb:GetItem", "StampsTable"),  # a re-shown page reads the stamp's current state (issue 11)
         ("dynamodb:PutItem", "ScansTable"),
         ("ssm:GetParameter", CODE_KEYS_ARN),
         ("ssm:GetParameter", SALT_ARN),
@@ -103,6 +104,8 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", CODE_KEYS_ARN),
         ("ssm:GetParameter", SALT_ARN),
         ("secretsmanager:GetSecretValue", "SmsGatewaySecret"),  # the gateway's shared secret, no other
+        ("ssm:GetParameter", PIN_KEYS_ARN),  # a texted scratch-off PIN (issue 14)
+        ("dynamodb:PutItem", "CatalogTable"),  # a claim's EPCIS event, in the claim's transaction (issue 14)
     },
     PRODUCER_API: {
         *{(f"dynamodb:{a}", r) for a in CATALOG_RW for r in ("CatalogTable", "${CatalogTable.Arn}/index/*")},

@@ -39,8 +39,9 @@ from ocop_stamps.codes.scheme import CODE_LENGTH, CodeKeys, group
 from ocop_stamps.codes.typed import read
 from ocop_stamps.core import words
 from ocop_stamps.core.dates import show
-from ocop_stamps.core.errors import Forbidden, Unauthorized, Unavailable, unavailable
+from ocop_stamps.core.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unavailable, unavailable
 from ocop_stamps.core.ids import utc_now
+from ocop_stamps.core.vocabulary import PinOutcome as PinVerdict
 from ocop_stamps.core.vocabulary import Verdict, ascii_text
 from ocop_stamps.observability import logger
 from ocop_stamps.scanning.verification import ScanContext, verify
@@ -98,6 +99,8 @@ PIN_AGAIN = "again"  # a right PIN, already confirmed before (when, where)
 PIN_WRONG = "wrong"  # not this stamp's PIN; ``tries_left`` more before it locks
 PIN_LOCKED = "locked"  # too many wrong PINs: the stamp takes none now
 PIN_WEB = "web"  # not checked here: no checker wired, the reply points to the stamp's page
+PIN_FORMAT = "format"  # not a scratch-off PIN (8 digits): nothing counted, the reply says how to send it
+PIN_NONE = "none"  # a one-layer stamp: it has no PIN, the verdict is the reply
 PIN_BUSY = "busy"  # the checker could not reach its data now: the reply asks to send again
 
 
@@ -269,6 +272,16 @@ def _verdict_reply(result: dict[str, Any]) -> str:
         return render("sms.genuine", product, checked=checked)
     if verdict == Verdict.repeat:
         return render("sms.repeat", product, s=scan.get("scanners") or "")
+    if verdict == Verdict.claimed:
+        claim = result.get("claim") or {}
+        day = show(claim.get("claimed_at"))[-10:] if claim.get("claimed_at") else ""
+        where = claim.get("claimed_province_name")
+        return render(
+            "sms.claimed",
+            product,
+            when=words.text("sms.on_date", LANG, date=day) if day else "",
+            where=words.text("sms.in_place", LANG, province=where) if where else "",
+        )
     if verdict == Verdict.expired:
         day = show((result.get("lot") or {}).get("expiry_date"))
         return render("sms.expired", product, when=words.text("sms.on_date", LANG, date=day) if day else "")
@@ -304,7 +317,41 @@ def _pin_reply(outcome: PinOutcome, product: str) -> str:
         return render("sms.pin_wrong", product, tries=outcome.tries_left if outcome.tries_left is not None else 0)
     if outcome.kind == PIN_LOCKED:
         return render("sms.pin_locked", product)
+    if outcome.kind == PIN_FORMAT:
+        return render("sms.pin_format", product)
     raise ValueError(f"unknown PIN outcome {outcome.kind!r}")
+
+
+PIN_VERDICTS = (Verdict.genuine, Verdict.repeat, Verdict.claimed)
+"""The verdicts under which a texted PIN is checked: a stamp on sale, or one claimed already (the
+second buyer's warning). A recalled, void, expired or never-activated stamp's warning is the reply."""
+
+
+def check_pin(code: str, pin: str, ctx: ScanContext, now: dt.datetime) -> PinOutcome:
+    """The ``CheckPin`` of the SMS function: ``scanning.pins.check_pin`` (one claim or one
+    counted wrong try, logged with the SMS channel), its outcome in this module's words.
+    A PIN that is not 8 digits is ``PIN_FORMAT`` and a one-layer stamp ``PIN_NONE`` (nothing
+    counted either way). Raises ``Unavailable``/``Conflict`` as ``check_pin`` does."""
+    from ocop_stamps.scanning import pins  # only messages with a PIN pay for its imports
+
+    try:
+        found = pins.check_pin(code, pin, ctx, now=now)
+    except pins.NoPin:
+        return PinOutcome(PIN_NONE)
+    except BadRequest:
+        return PinOutcome(PIN_FORMAT)
+    kind = {
+        PinVerdict.first: PIN_FIRST,
+        PinVerdict.already_claimed: PIN_AGAIN,
+        PinVerdict.wrong: PIN_WRONG,
+        PinVerdict.locked: PIN_LOCKED,
+    }[PinVerdict(found["outcome"])]
+    return PinOutcome(
+        kind,
+        claimed_at=found.get("claimed_at"),
+        province=found.get("claimed_province_name"),
+        tries_left=found.get("tries_left"),
+    )
 
 
 def answer(
@@ -317,7 +364,7 @@ def answer(
 ) -> SmsReply:
     """The reply to one message (see the module docstring); a message with a code is one scan.
 
-    ``check_pin`` is called only for a stamp that reads ``genuine`` or ``repeat``: a recalled,
+    ``check_pin`` is called only for a stamp that reads ``genuine``, ``repeat`` or ``claimed``: a recalled,
     void, expired or never-activated stamp has nothing for a buyer to claim, and its own
     warning is the reply. Raises ``Unavailable`` (503) when DynamoDB keeps refusing the
     catalog reads -- then nothing was counted or queued, and the gateway's retry is the scan."""
@@ -330,7 +377,7 @@ def answer(
     verdict = str(result.get("verdict") or Verdict.unknown.value)
     if verdict == Verdict.unknown or result.get("retry_after"):
         return SmsReply(_unknown_reply(result), Verdict.unknown.value, None)
-    if query.pin is None or verdict not in (Verdict.genuine, Verdict.repeat):
+    if query.pin is None or verdict not in PIN_VERDICTS:
         return SmsReply(_verdict_reply(result), verdict, None)
     product = str((result.get("product") or {}).get("name") or "")
     head = words.text(f"sms.head_{verdict}", LANG)
@@ -339,9 +386,11 @@ def answer(
         return SmsReply(render("sms.pin_web", product, head=head, url=url), verdict, PIN_WEB)
     try:
         outcome = check_pin(str(result["code"]), query.pin, ctx, now)
-    except Unavailable:  # the scan is counted already: say so rather than 503 (a retry would count it again)
+    except (Unavailable, Conflict):  # the scan is counted already: say so rather than 503 (a retry would count it again)
         logger.warning("PIN check unavailable for an SMS; the verdict is answered without it")
         return SmsReply(render("sms.pin_busy", product, head=head), verdict, PIN_BUSY)
+    if outcome.kind == PIN_NONE:
+        return SmsReply(_verdict_reply(result), verdict, PIN_NONE)
     return SmsReply(_pin_reply(outcome, product), verdict, outcome.kind)
 
 
