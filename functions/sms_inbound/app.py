@@ -28,7 +28,9 @@ app = make_resolver(
     "(no bearer token). Form-encoded (Twilio's From, To, Body, MessageSid) or JSON as below. docs/SMS.md.",
 )
 
-CHECK_PIN: sms.CheckPin | None = sms.check_pin  # a two-layer stamp's PIN (issue 14, docs/PIN.md); None: not checked by SMS
+CHECK_PIN: sms.CheckPin | None = (
+    sms.check_pin
+)  # a two-layer stamp's PIN (issue 14, docs/PIN.md); None: not checked by SMS
 
 
 @app.post(

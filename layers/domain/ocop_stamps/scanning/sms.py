@@ -386,7 +386,10 @@ def answer(
         return SmsReply(render("sms.pin_web", product, head=head, url=url), verdict, PIN_WEB)
     try:
         outcome = check_pin(str(result["code"]), query.pin, ctx, now)
-    except (Unavailable, Conflict):  # the scan is counted already: say so rather than 503 (a retry would count it again)
+    except (
+        Unavailable,
+        Conflict,
+    ):  # the scan is counted already: say so rather than 503 (a retry would count it again)
         logger.warning("PIN check unavailable for an SMS; the verdict is answered without it")
         return SmsReply(render("sms.pin_busy", product, head=head), verdict, PIN_BUSY)
     if outcome.kind == PIN_NONE:
