@@ -31,12 +31,14 @@ import itertools
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from http import HTTPStatus
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -53,6 +55,16 @@ START_SECONDS = 180.0  # a child that is not ready by then is a failed start
 MotoInit = Callable[[Callable[..., Any]], Callable[..., Any]]
 MOTO_INIT: MotoInit | None = None  # set by a script before ``serve`` (it must be picklable)
 _CONTEXT = multiprocessing.get_context("spawn")  # a clean interpreter: no threads, no moto mock
+
+
+def _name_process(name: str) -> None:
+    """What ``ps -o comm`` and ``top`` show for this process (Linux; elsewhere nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
 
 
 def _watch_parent(conn: Connection, on_gone: Callable[[], None]) -> None:
@@ -76,19 +88,60 @@ def _serve_moto(conn: Connection, init: MotoInit | None) -> None:
     from werkzeug.serving import make_server
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal: the parent stops us
+    _name_process("ocop-moto")
     backend._journal_transactions()
     backend._partition_queries()
     moto_app = DomainDispatcherApplication(create_backend_app)
 
     def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         with backend._MOTO_LOCK:  # moto is not thread-safe; the journal needs it (backend.py)
-            return list(moto_app(environ, start_response))
+            answer = _as_in_process(environ)
+            if answer is None:
+                return list(moto_app(environ, start_response))
+        status, headers, body = answer
+        start_response(f"{status} {HTTPStatus(status).phrase}", [(k, str(v)) for k, v in headers.items()])
+        return [body.encode() if isinstance(body, str) else body]
 
     app = init(one_at_a_time) if init is not None else one_at_a_time
     http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=server.QuietRequestHandler)
     conn.send(http.port)
     _watch_parent(conn, lambda: os._exit(0))
     http.serve_forever()
+
+
+# Services answered as moto answers them in one process (``_as_in_process``): the scan path's
+# and the detector's, by far the most requests. The host moto's in-process patterns expect.
+# Both are signed as "dynamodb"; the target names the API (DynamoDB_20120810.GetItem).
+_IN_PROCESS_HOSTS = {"DynamoDB": "dynamodb.{}.amazonaws.com", "DynamoDBStreams": "streams.dynamodb.{}.amazonaws.com"}
+_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/([a-z0-9-]+)/dynamodb/aws4_request")
+
+
+def _as_in_process(environ: dict[str, Any]) -> tuple[int, Mapping[str, Any], str | bytes] | None:
+    """A DynamoDB or DynamoDB Streams request answered by moto's in-process path (the one
+    ``mock_aws`` and the one-process stack use: ``BotocoreStubber.process_request``), not its
+    Flask server: the same moto code and answers, for about half the server's CPU per request.
+    ``None`` for every other request (moto's server app answers it). Called under the lock."""
+    from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
+    from moto.core.models import botocore_stubber
+
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    api = environ.get("HTTP_X_AMZ_TARGET", "").partition("_")[0]
+    if scope is None or api not in _IN_PROCESS_HOSTS:
+        return None
+    host = _IN_PROCESS_HOSTS[api].format(scope.group(1))
+    headers = HTTPHeaders()
+    for name, value in environ.items():
+        if name.startswith("HTTP_"):
+            headers[name[5:].replace("_", "-").title()] = value
+    for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(name):
+            headers[name.replace("_", "-").title()] = environ[name]
+    headers["Host"] = host
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    query = environ.get("QUERY_STRING")
+    url = f"https://{host}{environ.get('PATH_INFO') or '/'}" + (f"?{query}" if query else "")
+    request = AWSPreparedRequest(environ["REQUEST_METHOD"], url, headers, body, stream_output=False)
+    return botocore_stubber.process_request(request)  # type: ignore[no-any-return]
 
 
 class MotoServer:
@@ -172,7 +225,7 @@ def _local_functions(template: dict[str, Any], eager: set[str]) -> dict[str, ser
     return functions
 
 
-def _work(conn: Connection, environ: dict[str, str]) -> None:
+def _work(conn: Connection, environ: dict[str, str], number: int) -> None:
     """The child's body: import every handler, then run what the gateway sends, many at once.
 
     Messages in: ``("env", {...})`` (the whole environment, once every resource exists),
@@ -180,6 +233,7 @@ def _work(conn: Connection, environ: dict[str, str]) -> None:
     ``env``, ``(id, "ok", result)`` or ``(id, kind, text)`` with kind ``function-timeout``,
     ``integration-timeout`` or ``error`` (the traceback)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _name_process(f"ocop-worker-{number}")
     os.environ.clear()
     os.environ.update(environ)
     server.apply_local_environment(environ)
@@ -227,7 +281,9 @@ class FunctionFailed(Exception):
 class _Worker:
     def __init__(self, number: int, environ: dict[str, str]) -> None:
         self.conn, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_work, args=(child, environ), name=f"ocop-worker-{number}", daemon=True)
+        self.process = _CONTEXT.Process(
+            target=_work, args=(child, environ, number), name=f"ocop-worker-{number}", daemon=True
+        )
         self.process.start()
         child.close()
         self.busy = 0  # requests sent, not yet answered
