@@ -120,7 +120,41 @@ def prefill_app(app: Any) -> Any:
     return wsgi
 
 
-def serve_child(port: int, state: Path, processes: int) -> int:
+PROFILE_PATH = "/_load/profile"
+
+
+def profiled_prefill_app(app: Any) -> Any:
+    """``prefill_app``, with every request moto answers profiled (cProfile, one request at a
+    time: moto takes them one at a time anyway); ``GET /_load/profile`` answers the top
+    functions by own time and by cumulative time, and the profiled seconds."""
+    import cProfile
+    import io
+    import pstats
+
+    profile, lock, inner = cProfile.Profile(), threading.Lock(), prefill_app(app)
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == PROFILE_PATH:
+            with lock:
+                out = io.StringIO()
+                stats = pstats.Stats(profile, stream=out)
+                stats.sort_stats("tottime").print_stats(25)
+                stats.sort_stats("cumulative").print_stats(40)
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [out.getvalue().encode()]
+        if environ.get("PATH_INFO") == PREFILL_PATH:  # not a request of the stack's
+            return inner(environ, start_response)
+        with lock:
+            profile.enable()
+            try:
+                return list(inner(environ, start_response))
+            finally:
+                profile.disable()
+
+    return wsgi
+
+
+def serve_child(port: int, state: Path, processes: int, profile: bool = False) -> int:
     """``python -m ocop_local serve`` in this process, reading ``prefill N`` from stdin (with
     worker processes, the prefill runs in moto's process, through ``prefill_app``)."""
     from ocop_local import processes as local_processes
@@ -143,7 +177,7 @@ def serve_child(port: int, state: Path, processes: int) -> int:
                 print(f"{PREFILLED} {written} {time.monotonic() - started:.1f}", flush=True)
 
     threading.Thread(target=commands, name="load-commands", daemon=True).start()
-    local_processes.MOTO_INIT = prefill_app
+    local_processes.MOTO_INIT = profiled_prefill_app if profile else prefill_app
     argv = ["serve", "--port", str(port), "--state-dir", str(state), "--processes", str(processes)]
     return ocop_local_main(argv)
 
@@ -152,10 +186,11 @@ class Child:
     """The local stack in a child process: its stdout is followed for the banner and the
     prefill answers; its CPU time is read from /proc."""
 
-    def __init__(self, port: int, state: Path, processes: int) -> None:
+    def __init__(self, port: int, state: Path, processes: int, profile: bool = False) -> None:
         self.started = time.monotonic()
+        self.moto_url = ""
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port), str(state), str(processes)],
+            [sys.executable, __file__, "--serve", str(port), str(state), str(processes), "1" if profile else "0"],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -172,7 +207,8 @@ class Child:
         moto = next((x for x in self.lines if "moto at http://" in x), None)
         if moto:  # tell the child where its moto is, for the prefill
             assert self.proc.stdin is not None
-            self.proc.stdin.write(f"moto {moto.split('moto at ', 1)[1].split(',')[0]}\n")
+            self.moto_url = moto.split("moto at ", 1)[1].split(",")[0]
+            self.proc.stdin.write(f"moto {self.moto_url}\n")
             self.proc.stdin.flush()
 
     def _follow(self) -> None:
@@ -371,7 +407,8 @@ def run(processes: int, args: argparse.Namespace) -> dict[str, Any]:
     port = free_port()
     state = Path("/tmp") / f"ocop-load-{uuid.uuid4().hex[:8]}"
     load_at_start = os.getloadavg()[0]
-    child = Child(port, state, processes)
+    profile = bool(args.profile_moto) and processes > 0
+    child = Child(port, state, processes, profile)
     base = f"http://127.0.0.1:{port}"
     try:
         scanner = Scanner(base, set_up_batch(base, state, args.codes))
@@ -403,6 +440,9 @@ def run(processes: int, args: argparse.Namespace) -> dict[str, Any]:
             "examples": mismatches[:3],
             "ok": not mismatches and scanner.statuses[200] == answered,
         }
+        if profile:
+            text = requests.get(f"{child.moto_url}{PROFILE_PATH}", timeout=600).text
+            Path(args.profile_moto).write_text(text, encoding="utf-8")
         return report
     finally:
         child.stop()
@@ -420,10 +460,15 @@ def main() -> int:
         default="0",
         help="`serve --processes` values, comma-separated, measured one after the other (0: one process)",
     )
-    ap.add_argument("--serve", nargs=3, metavar=("PORT", "STATE", "PROCESSES"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--profile-moto",
+        default="",
+        help="with worker processes: write cProfile's view of moto's process over the whole run to this file",
+    )
+    ap.add_argument("--serve", nargs=4, metavar=("PORT", "STATE", "PROCESSES", "PROFILE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
-        return serve_child(int(args.serve[0]), Path(args.serve[1]), int(args.serve[2]))
+        return serve_child(int(args.serve[0]), Path(args.serve[1]), int(args.serve[2]), args.serve[3] == "1")
 
     report = {
         "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
