@@ -25,8 +25,10 @@ from ocop_stamps.core.vocabulary import VERDICT_LABELS
 from . import backend, demo, jobs, server, streams, tokens
 from .template import Route, http_routes, load_template
 
-# Worker processes of `serve` (docs/PERFORMANCE.md, "Issue 16": the figures that chose it).
-DEFAULT_PROCESSES = 2
+# Worker processes of `serve` when not given: 0, the one-process stack, which starts in about
+# half the time (the tests' and scripts' mode); `make dev` asks for 2, the mode that scales
+# (docs/PERFORMANCE.md, "Issue 16": the figures that chose both).
+DEFAULT_PROCESSES = 0
 
 
 def _is_loopback(host: str) -> bool:
