@@ -62,9 +62,9 @@ def _alive(pids: set[int]) -> set[int]:
 
 
 def _start(port: int, state: Path) -> tuple[subprocess.Popen[str], str]:
+    serve = ["serve", "--port", str(port), "--state-dir", str(state), "--processes", str(PROCESSES)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ocop_local", "serve", "--port", str(port), "--state-dir", str(state)]
-        + ["--processes", str(PROCESSES)],
+        [sys.executable, "-m", "ocop_local", *serve],
         cwd=ROOT,
         env={k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")},
         stdout=subprocess.PIPE,

@@ -153,10 +153,6 @@ class MotoServer:
         self._conn: Connection | None = None
         self._process: Any = None
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
     def start(self) -> str:
         parent, child = _CONTEXT.Pipe()
         self._process = _CONTEXT.Process(target=_serve_moto, args=(child, self.init), name="ocop-moto", daemon=True)
@@ -322,10 +318,6 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.workers = [_Worker(i + 1, dict(environ)) for i in range(processes)]
-
-    @property
-    def pids(self) -> list[int]:
-        return [w.process.pid for w in self.workers]
 
     def configure(self, environ: Mapping[str, str]) -> None:
         """Give every worker this environment (all resources made) and wait until each has its
