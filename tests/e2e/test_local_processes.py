@@ -109,11 +109,12 @@ def test_given_serve_with_worker_processes_when_scanned_at_once_then_answers_are
             assert answer.status_code == 200, answer.text
             return str(answer.json()["verdict"])
 
+        scan(0)  # a first scan warms the workers (as a first one does on Lambda)
         with ThreadPoolExecutor(8) as pool:
-            verdicts = list(pool.map(scan, range(16)))
+            verdicts = list(pool.map(scan, range(8)))
         assert set(verdicts) <= {"genuine", "repeat"}, verdicts
         seen = requests.post(f"http://127.0.0.1:{port}/_local/streams/catch-up", timeout=60).json()["records"]
-        assert seen >= before + 16  # the detector, in a worker, was handed every scan
+        assert seen >= before + 9  # the detector, in a worker, was handed every scan
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
