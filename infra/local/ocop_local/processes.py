@@ -49,6 +49,10 @@ log = logging.getLogger("ocop_local.processes")
 
 # Queue- and stream-fed functions the workers also run (their handlers loaded on first use).
 EVENT_FUNCTIONS = ("AnomalyDetectorFunction", "LabelWorkerFunction", "ScanLogDrainFunction")
+# Execution environments per function in each worker: the pool as a whole has what one process
+# has (server.LOCAL_CONCURRENCY) with 2 workers. Threads of one process share its core, so more
+# would only add cold starts (each environment makes its own botocore session).
+WORKER_CONCURRENCY = 4
 START_SECONDS = 180.0  # a child that is not ready by then is a failed start
 # A hook run in moto's process before it serves: given moto's WSGI app, it returns the app to
 # serve (tests/perf/load.py adds its prefill there). None: moto's app as it is.
@@ -214,6 +218,7 @@ def _local_functions(template: dict[str, Any], eager: set[str]) -> dict[str, ser
             handler_name=props["Handler"],
             memory_mb=int(props.get("MemorySize", 128)),
             timeout_seconds=float(props.get("Timeout", 3)),
+            concurrency=WORKER_CONCURRENCY,
         )
         if function_id in eager:
             function.handler  # noqa: B018 -- import now: a broken handler fails at start
