@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 3000
 ARGS ?=# more options of `python -m ocop_local serve`, e.g. `make dev ARGS=--no-demo`
+PROCESSES ?= 2# worker processes of the functions, moto in its own (0: one process; docs/PERFORMANCE.md)
 
 include infra/sam.mk
 
@@ -23,7 +24,7 @@ $(VENV)/.installed: pyproject.toml cli/pyproject.toml
 	@touch $@
 
 dev: venv
-	$(PY) -m ocop_local serve --host $(HOST) --port $(PORT) $(ARGS)
+	$(PY) -m ocop_local serve --host $(HOST) --port $(PORT) --processes $(PROCESSES) $(ARGS)
 
 # Every tier (tests/unit, tests/integration, tests/e2e, in that order) plus the linters.
 test: venv sam-venv browser

@@ -1,9 +1,11 @@
 """Load test of the public scan path on the local stack (loopback only, bounded in time).
 
     .venv/bin/python tests/perf/load.py [--seconds 20] [--workers 1,8] [--codes 200]
-                                        [--cost-scans 200] [--prefill 100000]
+                                        [--cost-scans 200] [--prefill 100000] [--processes 0,2]
 
-Starts `python -m ocop_local serve` on a free 127.0.0.1 port (moto in memory) in a child
+For each value of ``--processes`` in turn (one run measures the modes back to back), starts
+`python -m ocop_local serve --processes N` on a free 127.0.0.1 port (moto in memory; with
+N > 0 moto in a process of its own and the functions in N worker processes) in a child
 process of this script (``--serve``: the same ``serve``, plus a command on its stdin that
 pre-fills the tables, below), issues and activates a batch through the API, then:
 
@@ -11,9 +13,11 @@ pre-fills the tables, below), issues and activates a batch through the API, then
    process's CPU time (user + system, ``/proc/<pid>/stat``) from before the first scan to
    the moment the anomaly detector has caught up with the last one
    (``POST /_local/streams/catch-up``), divided by the scans: the whole cost of a scan,
-   the detector's share included. Also the answer's median latency.
+   the detector's share included (with worker processes: the child and all its descendants,
+   also given per process: gateway, ``ocop-moto``, workers). Also the answer's median latency.
 2. **throughput**: for each worker count in ``--workers``, that many threads scan random
-   codes for ``--seconds``: scans/s, p50/p99; then how long the detector took to catch up.
+   codes for ``--seconds``: scans/s, p50/p99, the cores the server's processes kept busy (and
+   this script's own, the clients'); then how long the detector took to catch up.
 3. **cost of a scan, ``--prefill`` logged scans**: the child writes that many scan records
    straight into moto's back end (``prefill``: clones of a real record of the run under
    ``--prefill / 10`` other codes, each with the detector's marker in the Alerts table, as
@@ -98,29 +102,95 @@ def prefill(records: int, per_code: int = 10) -> int:
     return records
 
 
-def serve_child(port: int, state: Path) -> int:
-    """``python -m ocop_local serve`` in this process, reading ``prefill N`` from stdin."""
+PREFILL_PATH = "/_load/prefill"
+
+
+def prefill_app(app: Any) -> Any:
+    """moto's WSGI app in its own process (``--processes N``), plus ``POST /_load/prefill?records=N``,
+    which runs ``prefill`` there (``processes.MOTO_INIT``; load tests only)."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != PREFILL_PATH:
+            return app(environ, start_response)
+        records = int(environ.get("QUERY_STRING", "").partition("=")[2])
+        written = prefill(records)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"records": written}).encode()]
+
+    return wsgi
+
+
+PROFILE_PATH = "/_load/profile"
+
+
+def profiled_prefill_app(app: Any) -> Any:
+    """``prefill_app``, with every request moto answers profiled (cProfile, one request at a
+    time: moto takes them one at a time anyway); ``GET /_load/profile`` answers the top
+    functions by own time and by cumulative time, and the profiled seconds."""
+    import cProfile
+    import io
+    import pstats
+
+    profile, lock, inner = cProfile.Profile(), threading.Lock(), prefill_app(app)
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == PROFILE_PATH:
+            with lock:
+                out = io.StringIO()
+                stats = pstats.Stats(profile, stream=out)
+                stats.sort_stats("tottime").print_stats(25)
+                stats.sort_stats("cumulative").print_stats(40)
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [out.getvalue().encode()]
+        if environ.get("PATH_INFO") == PREFILL_PATH:  # not a request of the stack's
+            return inner(environ, start_response)
+        with lock:
+            profile.enable()
+            try:
+                return list(inner(environ, start_response))
+            finally:
+                profile.disable()
+
+    return wsgi
+
+
+def serve_child(port: int, state: Path, processes: int, profile: bool = False) -> int:
+    """``python -m ocop_local serve`` in this process, reading ``prefill N`` from stdin (with
+    worker processes, the prefill runs in moto's process, through ``prefill_app``)."""
+    from ocop_local import processes as local_processes
     from ocop_local.__main__ import main as ocop_local_main
+
+    moto_url: list[str] = []
 
     def commands() -> None:
         for line in sys.stdin:
             command, _, argument = line.strip().partition(" ")
-            if command == "prefill":
+            if command == "moto":
+                moto_url.append(argument)
+            elif command == "prefill":
                 started = time.monotonic()
-                written = prefill(int(argument))
+                if moto_url:
+                    url = f"{moto_url[0]}{PREFILL_PATH}?records={int(argument)}"
+                    written = requests.post(url, timeout=3600).json()["records"]
+                else:
+                    written = prefill(int(argument))
                 print(f"{PREFILLED} {written} {time.monotonic() - started:.1f}", flush=True)
 
     threading.Thread(target=commands, name="load-commands", daemon=True).start()
-    return ocop_local_main(["serve", "--port", str(port), "--state-dir", str(state)])
+    local_processes.MOTO_INIT = profiled_prefill_app if profile else prefill_app
+    argv = ["serve", "--port", str(port), "--state-dir", str(state), "--processes", str(processes)]
+    return ocop_local_main(argv)
 
 
 class Child:
     """The local stack in a child process: its stdout is followed for the banner and the
     prefill answers; its CPU time is read from /proc."""
 
-    def __init__(self, port: int, state: Path) -> None:
+    def __init__(self, port: int, state: Path, processes: int, profile: bool = False) -> None:
+        self.started = time.monotonic()
+        self.moto_url = ""
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port), str(state)],
+            [sys.executable, __file__, "--serve", str(port), str(state), str(processes), "1" if profile else "0"],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -133,6 +203,13 @@ class Child:
         if not self.wait_for("Ctrl-C", 180):
             self.proc.kill()
             raise SystemExit("the local stack did not start:\n" + "".join(self.lines[-30:]))
+        self.start_seconds = round(time.monotonic() - self.started, 1)
+        moto = next((x for x in self.lines if "moto at http://" in x), None)
+        if moto:  # tell the child where its moto is, for the prefill
+            assert self.proc.stdin is not None
+            self.moto_url = moto.split("moto at ", 1)[1].split(",")[0]
+            self.proc.stdin.write(f"moto {self.moto_url}\n")
+            self.proc.stdin.flush()
 
     def _follow(self) -> None:
         assert self.proc.stdout is not None
@@ -157,13 +234,43 @@ class Child:
             raise SystemExit("the prefill did not finish")
         return float(answer.split()[2])
 
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds (user + system) of the child and each of its descendants, by role: the
+        gateway (the child itself: gateway, stream consumer, pollers), ``ocop-moto`` and the
+        ``ocop-worker-*`` processes (their names, ``processes._name_process``), ``other``."""
+        stats: dict[int, tuple[int, str, float]] = {}  # pid -> (parent, name, seconds)
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text.rsplit(")", 1)[1].split()
+            seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+            stats[int(entry.name)] = (int(fields[1]), name, seconds)
+        roles: Counter[str] = Counter()
+        for pid, (_, name, seconds) in stats.items():
+            ancestor = pid
+            while ancestor in stats and ancestor != self.proc.pid:
+                ancestor = stats[ancestor][0]
+            if ancestor != self.proc.pid:
+                continue
+            role = "gateway" if pid == self.proc.pid else name
+            role = "workers" if role.startswith("ocop-worker") else role
+            roles[role if role in ("gateway", "ocop-moto", "workers") else "other"] += seconds
+        return dict(roles)
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
+
+
+def _own_cpu() -> float:
+    """This process's CPU seconds (the load generator's own share of the machine)."""
+    times = os.times()
+    return times.user + times.system
 
 
 # --- the client --------------------------------------------------------------------------
@@ -172,19 +279,15 @@ def set_up_batch(base: str, state: Path, codes: int) -> list[str]:
     producer = {"Authorization": f"Bearer {tokens['producer']}"}
     summary = json.loads((state / "demo-summary.json").read_text())
     product = next(p for p, owner in summary["products"].items() if owner == summary["producer_id"])
-    lot = requests.post(
+    sample = json.loads(json.loads((ROOT / "events" / "producer-create-lot.json").read_text())["body"])
+    answer = requests.post(
         f"{base}/lots",
         headers=producer,
         timeout=60,
-        json={
-            "product_id": product,
-            "lot_code": f"LOAD-{uuid.uuid4().hex[:6]}",
-            "production_date": "2026-11-01",
-            "expiry_date": "2028-11-01",
-            "quantity": codes,
-            "origin": {"province": "Thái Nguyên"},
-        },
-    ).json()
+        json={**sample, "product_id": product, "lot_code": f"LOAD-{uuid.uuid4().hex[:6]}", "quantity": codes},
+    )
+    answer.raise_for_status()
+    lot = answer.json()
     batch = requests.post(
         f"{base}/batches",
         headers={**producer, "Idempotency-Key": str(uuid.uuid4())},
@@ -231,20 +334,23 @@ class Scanner:
         rng, session = random.Random(seed), requests.Session()
         self.one(session, rng.choice(self.codes))  # this session's connection and thread
         self.catch_up()
-        cpu = child.cpu_seconds()
+        before = child.cpu_seconds()
         started = time.perf_counter()
         latencies = [self.one(session, rng.choice(self.codes)) for _ in range(scans)]
         self.catch_up()
-        cpu = child.cpu_seconds() - cpu
+        after = child.cpu_seconds()
+        spent = {role: after[role] - before.get(role, 0.0) for role in after}
         return {
             "scans": scans,
-            "server_cpu_ms_per_scan": round(cpu / scans * 1000, 1),
+            "server_cpu_ms_per_scan": round(sum(spent.values()) / scans * 1000, 1),
+            "by_process_ms_per_scan": {role: round(cpu / scans * 1000, 1) for role, cpu in sorted(spent.items())},
             "wall_ms_per_scan": round((time.perf_counter() - started) / scans * 1000, 1),
             "p50_ms": round(statistics.median(latencies) * 1000, 1),
         }
 
-    def throughput(self, workers: int, seconds: float, seed: int) -> dict[str, Any]:
+    def throughput(self, child: Child, workers: int, seconds: float, seed: int) -> dict[str, Any]:
         latencies: list[float] = []
+        before, load_before = child.cpu_seconds(), _own_cpu()
         stop_at = time.monotonic() + seconds
 
         def worker(n: int) -> None:
@@ -261,6 +367,7 @@ class Scanner:
         for t in threads:
             t.join()
         wall = time.monotonic() - started
+        during, load_during = child.cpu_seconds(), _own_cpu()
         lag, _ = self.catch_up()
         latencies.sort()
         total = len(latencies)
@@ -272,6 +379,10 @@ class Scanner:
             "p50_ms": round(statistics.median(latencies) * 1000, 1),
             "p99_ms": round(latencies[int(0.99 * (total - 1))] * 1000, 1),
             "detector_catch_up_s": round(lag, 1),
+            # cores busy while the clients ran (the detector's catching up after excluded)
+            "server_cores": round(sum(during[r] - before.get(r, 0.0) for r in during) / wall, 2),
+            "server_cores_by_process": {r: round((during[r] - before.get(r, 0.0)) / wall, 2) for r in sorted(during)},
+            "client_cores": round((load_during - load_before) / wall, 2),
         }
 
     def log_mismatches(self, inspector: dict[str, str]) -> list[dict[str, Any]]:
@@ -291,28 +402,24 @@ class Scanner:
         return mismatches
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=20)
-    ap.add_argument("--workers", default="1,8", help="worker counts, comma-separated")
-    ap.add_argument("--codes", type=int, default=200)
-    ap.add_argument("--cost-scans", type=int, default=200)
-    ap.add_argument("--prefill", type=int, default=100_000, help="logged scans for the second cost (0: skip)")
-    ap.add_argument("--serve", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.serve:
-        return serve_child(int(args.serve[0]), Path(args.serve[1]))
-
+def run(processes: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Every measure, on a stack started with ``--processes processes``."""
     port = free_port()
     state = Path("/tmp") / f"ocop-load-{uuid.uuid4().hex[:8]}"
-    child = Child(port, state)
+    load_at_start = os.getloadavg()[0]
+    profile = bool(args.profile_moto) and processes > 0
+    child = Child(port, state, processes, profile)
     base = f"http://127.0.0.1:{port}"
     try:
         scanner = Scanner(base, set_up_batch(base, state, args.codes))
-        report: dict[str, Any] = {"machine": f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at start"}
+        report: dict[str, Any] = {
+            "processes": processes,
+            "load_avg_at_start": round(load_at_start, 1),
+            "start_seconds": child.start_seconds,
+        }
         report["cost_empty"] = scanner.cost(child, args.cost_scans, seed=1)
         report["throughput"] = [
-            scanner.throughput(int(w), args.seconds, seed=10 + i) for i, w in enumerate(args.workers.split(","))
+            scanner.throughput(child, int(w), args.seconds, seed=10 + i) for i, w in enumerate(args.workers.split(","))
         ]
         rates = [t["scans_per_s"] for t in report["throughput"]]
         report["throughput_ratio"] = round(rates[-1] / rates[0], 2) if rates[0] else None
@@ -331,11 +438,44 @@ def main() -> int:
             "codes_scanned": len(scanner.sent),
             "log_mismatches": len(mismatches),
             "examples": mismatches[:3],
+            "ok": not mismatches and scanner.statuses[200] == answered,
         }
-        print(json.dumps(report, indent=2))
-        return 0 if not mismatches and scanner.statuses[200] == answered else 1
+        if profile:
+            text = requests.get(f"{child.moto_url}{PROFILE_PATH}", timeout=600).text
+            Path(args.profile_moto).write_text(text, encoding="utf-8")
+        return report
     finally:
         child.stop()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--workers", default="1,8", help="worker counts, comma-separated")
+    ap.add_argument("--codes", type=int, default=200)
+    ap.add_argument("--cost-scans", type=int, default=200)
+    ap.add_argument("--prefill", type=int, default=100_000, help="logged scans for the second cost (0: skip)")
+    ap.add_argument(
+        "--processes",
+        default="0",
+        help="`serve --processes` values, comma-separated, measured one after the other (0: one process)",
+    )
+    ap.add_argument(
+        "--profile-moto",
+        default="",
+        help="with worker processes: write cProfile's view of moto's process over the whole run to this file",
+    )
+    ap.add_argument("--serve", nargs=4, metavar=("PORT", "STATE", "PROCESSES", "PROFILE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        return serve_child(int(args.serve[0]), Path(args.serve[1]), int(args.serve[2]), args.serve[3] == "1")
+
+    report = {
+        "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        "runs": [run(int(n), args) for n in args.processes.split(",")],
+    }
+    print(json.dumps(report, indent=2))
+    return 0 if all(r["ok"] for r in report["runs"]) else 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 ``python -m ocop_local token ROLE``: a local bearer token for curl.
 ``python -m ocop_local sms TEXT``: a fake inbound SMS through the running stack's gateway route.
 
-    serve [--host 127.0.0.1] [--port 3000] [--no-demo] [--state-dir .local] [--allow-remote]
+    serve [--host 127.0.0.1] [--port 3000] [--no-demo] [--state-dir .local] [--allow-remote] [--processes N]
     token {admin,producer,inspector} [--producer-id ID] [--provinces A,B] [--ttl-seconds N]
     sms TEXT [--url http://127.0.0.1:3000] [--from 0912345678] [--message-id ID] [--form] [--json]
 """
@@ -24,6 +24,11 @@ from ocop_stamps.core.vocabulary import VERDICT_LABELS
 
 from . import backend, demo, jobs, server, streams, tokens
 from .template import Route, http_routes, load_template
+
+# Worker processes of `serve` when not given: 0, the one-process stack, which starts in about
+# half the time (the tests' and scripts' mode); `make dev` asks for 2, the mode that scales
+# (docs/PERFORMANCE.md, "Issue 16": the figures that chose both).
+DEFAULT_PROCESSES = 0
 
 
 def _is_loopback(host: str) -> bool:
@@ -117,6 +122,8 @@ def serve(args: argparse.Namespace) -> int:
     routes = http_routes(template)
     data_backend = backend.describe_backends()
     _stop_on_sigterm()
+    if args.processes > 0:
+        return _serve_processes(args, state_dir, template, routes, data_backend)
     with backend.moto_backend():
         # Bound before the demo loads, so a busy port fails at once (werkzeug says so and exits 1).
         http = server.new_server(_Placeholder(), args.host, args.port)  # type: ignore[arg-type]
@@ -126,57 +133,138 @@ def serve(args: argparse.Namespace) -> int:
             server.apply_local_environment(env)
             app = server.make_app(template, state_dir=state_dir)
             http.app = app
-            where = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or "moto"
-            try:
-                backend.create_tables(template)
-            except Exception as exc:  # unreachable, refused, or no such API: say so in one line
-                print(f"DynamoDB at {where}: cannot create the tables ({exc})", file=sys.stderr, flush=True)
+            lacking = _make_resources(template, base_url)
+            if lacking is None:
                 return 2
-            missing = backend.probe_dynamodb()
-            if missing:  # named now, in one line, rather than found later as a 500
-                print(backend.lacking_line(missing, f"DynamoDB at {where}"), file=sys.stderr, flush=True)
-                if any(backend.FEATURES[name][1] for name in missing):
-                    return 2
-            migrated = backend.migrate()  # records of an earlier run (a persistent endpoint) in today's shape
-            if migrated["written"] or migrated["conflicts"] or migrated["scans_home_province"]["updated"]:
-                print(f"Di chuyển dữ liệu / migration: {migrated}", flush=True)
-            # print jobs: moto bucket and queues, presigned links served by this server,
-            # the label worker's own handler fed from the queue by a background thread
-            print_env = backend.create_print_resources(template)
-            print_env["OCOP_S3_PRESIGN_ENDPOINT"] = f"{base_url}{jobs.DOWNLOAD_PREFIX}"
-            server.apply_local_environment({**env, **print_env})
-            http.app = jobs.with_downloads(app)
-            poller = jobs.WorkerPoller(jobs.worker_handler(template), print_env["PRINT_QUEUE_URL"])
-            poller.start()
-            # inspectors (issue 6): the alerts topic in moto, and the anomaly detector's own
-            # handler fed from moto's DynamoDB stream of the Scans table
-            alert_env = backend.create_alert_resources()
-            server.apply_local_environment({**env, **print_env, **alert_env})
-            if "streams" not in missing:  # off the request path, in a thread of its own
-                consumer = streams.StreamConsumer(
-                    streams.detector_handler(template),
-                    streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans")),
-                    alert_env["ANOMALY_DLQ_URL"],
-                )
-                consumer.start()
-                http.app = streams.with_catch_up(http.app, consumer)
-            # scans DynamoDB refused: queued by the public function, written by the drain
-            fallback_env = backend.create_scan_fallback_queue(template)
-            server.apply_local_environment({**env, **print_env, **fallback_env})
-            drain_poller = jobs.WorkerPoller(
-                jobs.worker_handler(template, "ScanLogDrainFunction"), fallback_env["SCAN_FALLBACK_QUEUE_URL"]
+            # the label worker's, the drain's and the anomaly detector's own handlers, here
+            http.app = _start_event_sources(
+                app,
+                lacking,
+                worker=jobs.worker_handler(template),
+                drain=jobs.worker_handler(template, "ScanLogDrainFunction"),
+                detector=lambda: streams.detector_handler(template),
             )
-            drain_poller.start()
-            tokens_file = tokens.write_dev_tokens(state_dir / tokens.DEV_TOKENS_FILE, state_dir=state_dir)
-            summary = None if args.no_demo else demo.load_demo(app, state_dir=state_dir)
-            print(banner(base_url, routes, tokens_file, summary, data_backend), flush=True)
-            http.serve_forever()  # returns on Ctrl-C or SIGTERM (werkzeug swallows the interrupt)
+            _serve(args, http, app, base_url, routes, state_dir, data_backend)
         except KeyboardInterrupt:
             pass
         finally:
             http.server_close()
     print("\nĐã dừng / stopped.", flush=True)
     return 0
+
+
+def _serve_processes(
+    args: argparse.Namespace, state_dir: Path, template: dict[str, Any], routes: list[Route], data_backend: str
+) -> int:
+    """``serve`` with moto in a process of its own and the functions in ``args.processes``
+    worker processes (``processes.py``); every child is stopped on the way out."""
+    from . import processes
+
+    moto = processes.MotoServer(processes.MOTO_INIT)
+    pool: processes.WorkerPool | None = None
+    http = None
+    try:
+        moto_url = moto.start()
+        data_backend = data_backend.replace("moto (", f"moto at {moto_url}, {args.processes} worker processes (", 1)
+        http = server.new_server(_Placeholder(), args.host, args.port)  # type: ignore[arg-type]
+        base_url = server.base_url_of(http)
+        env = server.local_environment(template, base_url, state_dir)  # credentials decided before the endpoint
+        server.apply_local_environment({**env, **processes.moto_environment(moto_url)})
+        pool = processes.WorkerPool(args.processes, os.environ)  # they import the handlers meanwhile
+        app = processes.make_app(template, pool, state_dir=state_dir)
+        http.app = app
+        lacking = _make_resources(template, base_url)
+        if lacking is None:
+            return 2
+        pool.configure(os.environ)
+        http.app = _start_event_sources(
+            app,
+            lacking,
+            worker=pool.handler(jobs.WORKER_ID),
+            drain=pool.handler("ScanLogDrainFunction"),
+            detector=lambda: pool.handler(streams.DETECTOR_ID),
+        )
+        _serve(args, http, app, base_url, routes, state_dir, data_backend)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if http is not None:
+            http.server_close()
+        if pool is not None:
+            pool.stop()
+        moto.stop()
+    print("\nĐã dừng / stopped.", flush=True)
+    return 0
+
+
+def _make_resources(template: dict[str, Any], base_url: str) -> set[str] | None:
+    """Tables, buckets, queues and the alerts topic, their names applied to the environment;
+    returns the features the DynamoDB in use lacks (``backend.FEATURES``), or ``None`` (said on
+    stderr) if it cannot run the stack."""
+    where = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or "moto"
+    try:
+        backend.create_tables(template)
+    except Exception as exc:  # unreachable, refused, or no such API: say so in one line
+        print(f"DynamoDB at {where}: cannot create the tables ({exc})", file=sys.stderr, flush=True)
+        return None
+    missing = backend.probe_dynamodb()
+    if missing:  # named now, in one line, rather than found later as a 500
+        print(backend.lacking_line(missing, f"DynamoDB at {where}"), file=sys.stderr, flush=True)
+        if any(backend.FEATURES[name][1] for name in missing):
+            return None
+    migrated = backend.migrate()  # records of an earlier run (a persistent endpoint) in today's shape
+    if migrated["written"] or migrated["conflicts"] or migrated["scans_home_province"]["updated"]:
+        print(f"Di chuyển dữ liệu / migration: {migrated}", flush=True)
+    # print jobs: moto bucket and queues, presigned links served by this server
+    made = backend.create_print_resources(template)
+    made["OCOP_S3_PRESIGN_ENDPOINT"] = f"{base_url}{jobs.DOWNLOAD_PREFIX}"
+    # inspectors (issue 6): the alerts topic, and the detector's dead-letter queue
+    made.update(backend.create_alert_resources())
+    # scans DynamoDB refused: queued by the public function, written by the drain
+    made.update(backend.create_scan_fallback_queue(template))
+    server.apply_local_environment({**os.environ, **made})
+    return set(missing)
+
+
+def _start_event_sources(
+    app: Any,
+    lacking: set[str],
+    *,
+    worker: Any,
+    drain: Any,
+    detector: Any,
+) -> Any:
+    """The label worker fed from its queue, the scan-log drain from the fallback queue, and the
+    anomaly detector from the Scans table's stream (off the request path, a thread of its own);
+    returns the WSGI app with presigned downloads and ``POST /_local/streams/catch-up``."""
+    wsgi = jobs.with_downloads(app)
+    jobs.WorkerPoller(worker, os.environ["PRINT_QUEUE_URL"]).start()
+    if "streams" not in lacking:
+        consumer = streams.StreamConsumer(
+            detector(),
+            streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans")),
+            os.environ["ANOMALY_DLQ_URL"],
+        )
+        consumer.start()
+        wsgi = streams.with_catch_up(wsgi, consumer)
+    jobs.WorkerPoller(drain, os.environ["SCAN_FALLBACK_QUEUE_URL"]).start()
+    return wsgi
+
+
+def _serve(
+    args: argparse.Namespace,
+    http: Any,
+    app: Any,
+    base_url: str,
+    routes: list[Route],
+    state_dir: Path,
+    data_backend: str,
+) -> None:
+    """Dev tokens, the demo (through ``app``), the banner; then serve until Ctrl-C or SIGTERM."""
+    tokens_file = tokens.write_dev_tokens(state_dir / tokens.DEV_TOKENS_FILE, state_dir=state_dir)
+    summary = None if args.no_demo else demo.load_demo(app, state_dir=state_dir)
+    print(banner(base_url, routes, tokens_file, summary, data_backend), flush=True)
+    http.serve_forever()  # returns on Ctrl-C or SIGTERM (werkzeug swallows the interrupt)
 
 
 class _Placeholder:
@@ -263,6 +351,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-demo", action="store_true", help="start with empty tables")
     s.add_argument("--state-dir", default=None, help="keys and tokens (default: .local at the repository root)")
     s.add_argument("--allow-remote", action="store_true", help="allow a host that is not loopback")
+    s.add_argument(
+        "--processes",
+        type=int,
+        default=DEFAULT_PROCESSES,
+        help="worker processes for the functions, moto in a process of its own (0: all in this process)",
+    )
     s.set_defaults(func=serve)
     t = sub.add_parser("token", help="print a bearer token signed with the local key")
     t.add_argument("role", choices=tokens.ROLES)

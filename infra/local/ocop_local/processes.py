@@ -1,0 +1,408 @@
+"""The local stack on several processes (``serve --processes N``): Lambda's shape, on one machine.
+
+In one process (``--processes 0``) the gateway, every function, the anomaly detector and moto
+share one interpreter, hence one core (the GIL): 8 clients get what 1 gets
+(docs/PERFORMANCE.md, "Issue 16"). With ``--processes N``:
+
+* **moto is served once over loopback** (``MotoServer``): a process of its own on 127.0.0.1 at
+  a free port, the one AWS back end of every other process (``AWS_ENDPOINT_URL``; a service
+  another ``AWS_ENDPOINT_URL_<SERVICE>`` moves stays where it was moved, docs/OPERATIONS.md).
+  Its requests are taken one at a time (``backend._MOTO_LOCK`` around moto's WSGI app), and
+  moto's transactions are journaled and its key Queries read one partition
+  (``backend._journal_transactions``, ``backend._partition_queries``) *in that process*,
+  exactly as in one process: the cost of a scan stays flat as the tables grow.
+* **the functions run in N worker processes** (``WorkerPool``), each importing every handler,
+  like Lambda's concurrent execution environments: the gateway (this process) routes,
+  authorizes and builds the event, then hands it to the least busy worker, which runs it in
+  one of its function's environments (``server.LocalFunction``: the function's and the
+  integration's timeouts are kept there) and sends the proxy result back over a pipe.
+* the **stream consumer** stays one thread of this process, reading the Scans table's stream
+  from moto and handing each batch, in order, to the detector in a worker (one batch at a
+  time, so each code's scans are still seen in order); the queue pollers likewise hand the
+  label worker's and the scan-log drain's events to the workers.
+
+Every process listens on 127.0.0.1 only, and every child ends with its parent: on ``stop()``,
+and, if the parent is killed, when the pipe to it closes (each child watches it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import re
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from http import HTTPStatus
+from multiprocessing.connection import Connection
+from typing import Any
+
+from . import backend, server
+from .template import default_template_path, edge, function_properties, http_routes, load_template
+
+log = logging.getLogger("ocop_local.processes")
+
+# Queue- and stream-fed functions the workers also run (their handlers loaded on first use).
+EVENT_FUNCTIONS = ("AnomalyDetectorFunction", "LabelWorkerFunction", "ScanLogDrainFunction")
+# Execution environments per function in each worker: the pool as a whole has what one process
+# has (server.LOCAL_CONCURRENCY) with 2 workers. Threads of one process share its core, so more
+# would only add cold starts (each environment makes its own botocore session).
+WORKER_CONCURRENCY = 4
+START_SECONDS = 180.0  # a child that is not ready by then is a failed start
+# A hook run in moto's process before it serves: given moto's WSGI app, it returns the app to
+# serve (tests/perf/load.py adds its prefill there). None: moto's app as it is.
+MotoInit = Callable[[Callable[..., Any]], Callable[..., Any]]
+MOTO_INIT: MotoInit | None = None  # set by a script before ``serve`` (it must be picklable)
+_CONTEXT = multiprocessing.get_context("spawn")  # a clean interpreter: no threads, no moto mock
+
+
+def _name_process(name: str) -> None:
+    """What ``ps -o comm`` and ``top`` show for this process (Linux; elsewhere nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+
+
+def _watch_parent(conn: Connection, on_gone: Callable[[], None]) -> None:
+    """In a child: call ``on_gone`` when the parent says stop, or its end of ``conn`` closes
+    (it exited, or was killed)."""
+
+    def watch() -> None:
+        try:
+            conn.recv()
+        except (EOFError, OSError):
+            pass
+        on_gone()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+# --- moto, served once -----------------------------------------------------------------------
+def _serve_moto(conn: Connection, init: MotoInit | None) -> None:
+    """The child's body: moto's server app, one request at a time, on 127.0.0.1:free port."""
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal: the parent stops us
+    _name_process("ocop-moto")
+    backend._journal_transactions()
+    backend._partition_queries()
+    moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with backend._MOTO_LOCK:  # moto is not thread-safe; the journal needs it (backend.py)
+            answer = _as_in_process(environ)
+            if answer is None:
+                return list(moto_app(environ, start_response))
+        status, headers, body = answer
+        start_response(f"{status} {HTTPStatus(status).phrase}", [(k, str(v)) for k, v in headers.items()])
+        return [body.encode() if isinstance(body, str) else body]
+
+    app = init(one_at_a_time) if init is not None else one_at_a_time
+    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=server.QuietRequestHandler)
+    conn.send(http.port)
+    _watch_parent(conn, lambda: os._exit(0))
+    http.serve_forever()
+
+
+# Services answered as moto answers them in one process (``_as_in_process``): the scan path's
+# and the detector's, by far the most requests. The host moto's in-process patterns expect.
+# Both are signed as "dynamodb"; the target names the API (DynamoDB_20120810.GetItem).
+_IN_PROCESS_HOSTS = {"DynamoDB": "dynamodb.{}.amazonaws.com", "DynamoDBStreams": "streams.dynamodb.{}.amazonaws.com"}
+_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/([a-z0-9-]+)/dynamodb/aws4_request")
+
+
+def _as_in_process(environ: dict[str, Any]) -> tuple[int, Mapping[str, Any], str | bytes] | None:
+    """A DynamoDB or DynamoDB Streams request answered by moto's in-process path (the one
+    ``mock_aws`` and the one-process stack use: ``BotocoreStubber.process_request``), not its
+    Flask server: the same moto code and answers, for about half the server's CPU per request.
+    ``None`` for every other request (moto's server app answers it). Called under the lock."""
+    from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
+    from moto.core.models import botocore_stubber
+
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    api = environ.get("HTTP_X_AMZ_TARGET", "").partition("_")[0]
+    if scope is None or api not in _IN_PROCESS_HOSTS:
+        return None
+    host = _IN_PROCESS_HOSTS[api].format(scope.group(1))
+    headers = HTTPHeaders()
+    for name, value in environ.items():
+        if name.startswith("HTTP_"):
+            headers[name[5:].replace("_", "-").title()] = value
+    for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(name):
+            headers[name.replace("_", "-").title()] = environ[name]
+    headers["Host"] = host
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    query = environ.get("QUERY_STRING")
+    url = f"https://{host}{environ.get('PATH_INFO') or '/'}" + (f"?{query}" if query else "")
+    request = AWSPreparedRequest(environ["REQUEST_METHOD"], url, headers, body, stream_output=False)
+    return botocore_stubber.process_request(request)  # type: ignore[no-any-return]
+
+
+class MotoServer:
+    """moto in a process of its own on 127.0.0.1; ``url`` once started."""
+
+    def __init__(self, init: MotoInit | None = None) -> None:
+        self.init = init
+        self.url = ""
+        self._conn: Connection | None = None
+        self._process: Any = None
+
+    def start(self) -> str:
+        parent, child = _CONTEXT.Pipe()
+        self._process = _CONTEXT.Process(target=_serve_moto, args=(child, self.init), name="ocop-moto", daemon=True)
+        self._process.start()
+        child.close()
+        if not parent.poll(START_SECONDS):
+            self.stop()
+            raise RuntimeError("moto's server did not start")
+        self.url = f"http://127.0.0.1:{parent.recv()}"
+        self._conn = parent
+        return self.url
+
+    def stop(self) -> None:
+        if self._conn is not None:
+            _say_stop(self._conn)
+        _end(self._process)
+        if self._conn is not None:
+            self._conn.close()
+
+
+def _say_stop(conn: Connection) -> None:
+    try:
+        conn.send(("stop",))
+    except OSError:  # already gone
+        pass
+
+
+def _end(process: Any, seconds: float = 10.0) -> None:
+    """Wait for a child to exit; terminate it, then kill it, if it does not."""
+    if process is None or process.pid is None:
+        return
+    process.join(seconds)
+    if process.is_alive():
+        process.terminate()
+        process.join(seconds)
+    if process.is_alive():
+        process.kill()
+        process.join(seconds)
+
+
+# --- the workers -----------------------------------------------------------------------------
+def pool_functions(template: Mapping[str, Any]) -> list[str]:
+    """The functions a worker runs: every function behind an HTTP route, then the event-fed ones."""
+    ids = dict.fromkeys(r.function_id for r in http_routes(template))
+    for function_id in EVENT_FUNCTIONS:
+        if function_id in template.get("Resources", {}):
+            ids.setdefault(function_id)
+    return list(ids)
+
+
+def _local_functions(template: dict[str, Any], eager: set[str]) -> dict[str, server.LocalFunction]:
+    folder = default_template_path().resolve().parent
+    functions: dict[str, server.LocalFunction] = {}
+    for function_id in pool_functions(template):
+        props = function_properties(template, function_id)
+        function = server.LocalFunction(
+            function_id=function_id,
+            code_path=(folder / props["CodeUri"]).resolve(),
+            handler_name=props["Handler"],
+            memory_mb=int(props.get("MemorySize", 128)),
+            timeout_seconds=float(props.get("Timeout", 3)),
+            concurrency=WORKER_CONCURRENCY,
+        )
+        if function_id in eager:
+            function.handler  # noqa: B018 -- import now: a broken handler fails at start
+        functions[function_id] = function
+    return functions
+
+
+def _work(conn: Connection, environ: dict[str, str], number: int) -> None:
+    """The child's body: import every handler, then run what the gateway sends, many at once.
+
+    Messages in: ``("env", {...})`` (the whole environment, once every resource exists),
+    ``(id, function_id, event, integration_timeout)``. Out: ``("ready",)`` after each
+    ``env``, ``(id, "ok", result)`` or ``(id, kind, text)`` with kind ``function-timeout``,
+    ``integration-timeout`` or ``error`` (the traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _name_process(f"ocop-worker-{number}")
+    os.environ.clear()
+    os.environ.update(environ)
+    server.apply_local_environment(environ)
+    server.serialize_metrics()
+    template = load_template()
+    functions = _local_functions(template, {r.function_id for r in http_routes(template)} | {EVENT_FUNCTIONS[0]})
+    sending = threading.Lock()
+    runner = ThreadPoolExecutor(max_workers=64, thread_name_prefix="invoke")
+
+    def send(message: tuple[Any, ...]) -> None:
+        with sending:
+            conn.send(message)
+
+    def run(request_id: int, function_id: str, event: dict[str, Any], integration_timeout: float) -> None:
+        try:
+            send((request_id, "ok", functions[function_id].invoke(event, integration_timeout)))
+        except server.FunctionTimedOut as exc:
+            send((request_id, "function-timeout", str(exc)))
+        except server.IntegrationTimedOut as exc:
+            send((request_id, "integration-timeout", str(exc)))
+        except BaseException:
+            send((request_id, "error", traceback.format_exc()))
+
+    send(("ready",))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the gateway died
+            message = ("stop",)
+        if message[0] == "stop":
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+        if message[0] == "env":
+            server.apply_local_environment(message[1])
+            send(("ready",))
+        else:
+            runner.submit(run, *message)
+
+
+class FunctionFailed(Exception):
+    """The handler raised in a worker; the message is its traceback there."""
+
+
+class _Worker:
+    def __init__(self, number: int, environ: dict[str, str]) -> None:
+        self.conn, child = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(
+            target=_work, args=(child, environ, number), name=f"ocop-worker-{number}", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.busy = 0  # requests sent, not yet answered
+        self.sending = threading.Lock()
+        self.ready = threading.Semaphore(0)
+        self.pending: dict[int, Future[Any]] = {}
+        self.reader = threading.Thread(target=self._read, name=f"ocop-worker-{number}-reader", daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                message = self.conn.recv()
+                if message[0] == "ready":
+                    self.ready.release()
+                else:
+                    future = self.pending.pop(message[0])
+                    future.set_result(message[1:])
+        except (EOFError, OSError):
+            for future in list(self.pending.values()):
+                if not future.done():
+                    future.set_result(("error", f"worker {self.process.pid} exited"))
+            self.ready.release()
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self.sending:
+            self.conn.send(message)
+
+
+class WorkerPool:
+    """``processes`` worker processes; ``invoke`` runs one event in the least busy one."""
+
+    def __init__(self, processes: int, environ: Mapping[str, str]) -> None:
+        if processes < 1:
+            raise ValueError("a pool needs at least one process")
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.workers = [_Worker(i + 1, dict(environ)) for i in range(processes)]
+
+    def configure(self, environ: Mapping[str, str]) -> None:
+        """Give every worker this environment (all resources made) and wait until each has its
+        handlers imported and the environment applied. ``RuntimeError`` if one failed."""
+        for worker in self.workers:
+            if not worker.ready.acquire(timeout=START_SECONDS) or not worker.process.is_alive():
+                raise RuntimeError(f"worker process {worker.process.pid} did not start")
+        for worker in self.workers:
+            worker.send(("env", dict(environ)))
+        for worker in self.workers:
+            if not worker.ready.acquire(timeout=START_SECONDS) or not worker.process.is_alive():
+                raise RuntimeError(f"worker process {worker.process.pid} did not start")
+
+    def invoke(
+        self, function_id: str, event: dict[str, Any], integration_timeout: float = server.INTEGRATION_TIMEOUT_SECONDS
+    ) -> Any:
+        """The function's result, run in a worker as ``LocalFunction.invoke`` runs it there;
+        ``FunctionTimedOut`` / ``IntegrationTimedOut`` as there; ``FunctionFailed`` if it raised."""
+        future: Future[Any] = Future()
+        with self._lock:
+            worker = min(self.workers, key=lambda w: w.busy)
+            worker.busy += 1
+            request_id = next(self._ids)
+            worker.pending[request_id] = future
+        try:
+            worker.send((request_id, function_id, event, integration_timeout))
+            kind, value = future.result()
+        finally:
+            with self._lock:
+                worker.busy -= 1
+        if kind == "ok":
+            return value
+        if kind == "function-timeout":
+            raise server.FunctionTimedOut(value)
+        if kind == "integration-timeout":
+            raise server.IntegrationTimedOut(value)
+        raise FunctionFailed(f"{function_id} raised in a worker process:\n{value}")
+
+    def handler(self, function_id: str) -> Callable[[dict[str, Any], Any], Any]:
+        """A handler for ``streams.drain`` / ``jobs.drain``: the function, run in a worker (no
+        integration timeout: an event source waits for the function's own)."""
+
+        def invoke(event: dict[str, Any], _context: Any) -> Any:
+            return self.invoke(function_id, event, float("inf"))
+
+        return invoke
+
+    def stop(self) -> None:
+        """Tell every worker to stop, wait for the processes, then close the pipes. (A pipe is
+        not closed first: a reader thread blocked on it would keep it open, unseen by the child.)"""
+        for worker in self.workers:
+            with worker.sending:
+                _say_stop(worker.conn)
+        for worker in self.workers:
+            _end(worker.process)
+            worker.reader.join(5)
+            worker.conn.close()
+
+
+class RemoteFunction:
+    """What the gateway invokes for one function in process mode: the pool, by function id."""
+
+    def __init__(self, function_id: str, pool: WorkerPool) -> None:
+        self.function_id, self.pool = function_id, pool
+
+    def invoke(self, event: dict[str, Any], integration_timeout: float = server.INTEGRATION_TIMEOUT_SECONDS) -> Any:
+        return self.pool.invoke(self.function_id, event, integration_timeout)
+
+
+def make_app(
+    template: Mapping[str, Any], pool: WorkerPool, *, state_dir: str | os.PathLike[str] | None = None
+) -> server.LocalGateway:
+    """``server.make_app`` with every function run in ``pool`` instead of this process."""
+    loaded = dict(template)
+    routes = http_routes(loaded)
+    functions: dict[str, Any] = {r.function_id: RemoteFunction(r.function_id, pool) for r in routes}
+    return server.LocalGateway(routes, functions, state_dir=state_dir, edge_config=edge(loaded))
+
+
+def moto_environment(url: str) -> dict[str, str]:
+    """Where every process's AWS calls go: ``AWS_ENDPOINT_URL`` at moto's server, unless the
+    caller already moved every service; a per-service variable still wins for its service."""
+    return {} if os.environ.get(backend.ENDPOINT_VARIABLE) else {backend.ENDPOINT_VARIABLE: url}
