@@ -187,6 +187,26 @@ def test_given_a_one_layer_stamp_or_no_stamp_then_there_is_no_pin_to_enter(shop:
         claims.check_pin("not-a-code", "12345678", HANOI)
 
 
+def test_given_a_two_layer_stamp_never_activated_or_voided_then_no_pin_is_checked_and_no_try_counted(shop: Shop):
+    from integration.test_lifecycle import void
+
+    batch = issue_two_layer(shop, size=10)
+    first, second = shop.codes(1, 2, batch_id=batch["batch_id"])
+
+    with pytest.raises(claims.NotClaimable) as before_activation:
+        claims.check_pin(first, pin_of(first), HANOI)
+    shop.activate(1, 10, batch_id=batch["batch_id"])
+    shop.batch_id = batch["batch_id"]
+    assert void(shop, first_serial=2, last_serial=2, reason="damaged")[0] == 201
+    with pytest.raises(claims.NotClaimable) as after_void:
+        claims.check_pin(second, pin_of(second), HANOI)
+
+    assert before_activation.value.status == 409 and "kích hoạt" in before_activation.value.message_vi
+    assert after_void.value.code == "not_claimable" and "hủy" in after_void.value.message_vi
+    assert scan_log(first) == [] and scan_log(second) == []  # no try, no claim, nothing logged
+    assert claims.check_pin(first, pin_of(first), HANOI)["outcome"] == "first"  # once activated, it claims
+
+
 def test_given_pin_entries_then_the_pin_is_in_no_log_line_and_no_stamp_item(two_layer):
     code = two_layer["codes"][7]
     pin = pin_of(code)

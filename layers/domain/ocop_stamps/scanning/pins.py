@@ -37,7 +37,7 @@ from typing import Any
 from ocop_stamps.codes.pins import MAX_WRONG_TRIES, derive, read_pin, same
 from ocop_stamps.codes.typed import read
 from ocop_stamps.core import words
-from ocop_stamps.core.errors import BadRequest, NotFound
+from ocop_stamps.core.errors import BadRequest, Conflict, NotFound
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.core.vocabulary import PIN, PinOutcome, pin_verdict
@@ -59,6 +59,13 @@ class NoPin(NotFound):
     """The code is a stamp of a batch without a second layer: it has no PIN to enter."""
 
     code = "no_pin"
+
+
+class NotClaimable(Conflict):
+    """409 ``not_claimable``: a two-layer stamp never activated, or voided: no PIN is checked and
+    no try is counted (a claim would tell a buyer "first" about a stamp on no product for sale)."""
+
+    code = "not_claimable"
 
 
 def _no_stamp() -> NotFound:
@@ -84,6 +91,11 @@ def _two_layer_batch(batch_no: int, serial: int, key_version: int) -> BatchItem:
         raise _no_stamp()
     if not batch.second_layer:
         raise NoPin("This stamp has no scratch-off PIN.", words.text("page.pin_none", "vi"))
+    voided = any(int(v.first) <= serial <= int(v.last) for v in batch.voids)
+    if voided or lot_of_serial(batch, serial) is None:
+        # nothing for a buyer to claim: the stamp is on no product for sale (its page says why)
+        key = "page.pin_void" if voided else "page.pin_not_activated"
+        raise NotClaimable(words.text(key, "en"), words.text(key, "vi"))
     return batch
 
 

@@ -398,6 +398,8 @@ TEXTS: dict[str, str] = {
     "page.pin_locked_d": "Too many wrong PINs were entered for this stamp, so its PIN is locked against guessing. Its QR can still be checked as usual; inspectors have been told.",
     "page.pin_bad": "A PIN is exactly 8 digits.",
     "page.pin_none": "This stamp has no scratch-off PIN.",
+    "page.pin_not_activated": "This stamp has not been activated by its producer: it is on no product for sale, so its PIN cannot be confirmed. Ask the seller.",
+    "page.pin_void": "The producer cancelled this stamp, so its PIN cannot be confirmed. Do not buy a product carrying it.",
     "page.pin_back": "Back to the stamp's page",
     "field.second_layer": "two-layer stamps (a scratch-off PIN under a coating)",
     "verdict_short.pin_download": "PIN layer downloaded",

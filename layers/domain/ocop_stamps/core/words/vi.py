@@ -403,6 +403,8 @@ TEXTS: dict[str, str] = {
     "page.pin_locked_d": "Mã PIN của tem này đã bị nhập sai quá nhiều lần nên đã bị khóa để chống dò mã. Mã QR của tem vẫn kiểm tra được bình thường; cơ quan quản lý đã được báo.",
     "page.pin_bad": "Mã PIN gồm đúng 8 chữ số.",
     "page.pin_none": "Tem này không có lớp phủ mã PIN.",
+    "page.pin_not_activated": "Tem này chưa được nhà sản xuất kích hoạt, chưa gắn với sản phẩm nào đang bán nên không xác nhận được mã PIN. Hãy hỏi người bán.",
+    "page.pin_void": "Tem này đã bị nhà sản xuất hủy nên không xác nhận được mã PIN. Không nên mua sản phẩm mang tem này.",
     "page.pin_back": "Quay lại trang của tem",
     "field.second_layer": "tem hai lớp (có mã PIN dưới lớp phủ cào)",
     "verdict_short.pin_download": "tải lớp mã PIN để in",
