@@ -54,6 +54,7 @@ CSS = (
     "[aria-invalid=true]{border:2px solid #a11d1d}"
     ".users{list-style:none;padding:0;display:grid;gap:.5rem;max-width:30rem}"
     # activation by camera (console.activation_views)
+    "[hidden]{display:none!important}"  # a class's display never shows what is hidden
     ".vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}"
     ".hint{margin:0;color:#555;font-size:.9rem}"
     "button.quiet{background:#fff;color:#0b4f9c}"
