@@ -10,7 +10,7 @@ Two readers, one run each:
 
 * ``jsqr``: the vendored decoder (``/console/static/jsqr.js``), loaded by the script because
   the browser has no ``BarcodeDetector`` -- Debian's Chromium on Linux has none (the shape
-  detection API ships on macOS, Windows, ChromeOS and Android only; checked below, and any
+  detection API's barcode backend is on macOS, ChromeOS and Android; checked below, and any
   BarcodeDetector is removed first so the run always takes this path).
 * ``barcode-detector``: the script's ``BarcodeDetector`` branch. Since this Chromium has no
   such detector, the test installs a stand-in ``window.BarcodeDetector`` (DevTools init

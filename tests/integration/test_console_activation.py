@@ -226,3 +226,33 @@ def test_given_the_static_files_then_they_are_cached_a_year_revalidated_by_etag_
     assert gzip.decompress(base64.b64decode(zipped["body"])) == body and zipped["headers"]["Content-Encoding"] == "gzip"
     assert again["statusCode"] == 304 and missing["statusCode"] == 404
     assert script["statusCode"] == 200 and script["headers"]["Content-Type"].startswith("text/javascript")
+
+
+def test_given_more_activations_when_the_activation_pages_open_then_their_requests_do_not_grow(
+    producer: tuple[Shop, Browser], ddb_calls: list[tuple[str, str]]
+) -> None:
+    shop, browser = producer
+    codes = shop.codes(1, 1000)
+
+    def requests_of(first: int, last: int) -> tuple[list[str], list[str]]:
+        ddb_calls.clear()
+        _, _, page = browser.request("GET", f"/console/batches/{shop.batch_id}/activate")
+        form = [op for service, op in ddb_calls if service == "dynamodb"]
+        sent = {"csrf": _field(page, "csrf"), "first": codes[first - 1], "last": codes[last - 1]}
+        ddb_calls.clear()
+        status, _, _ = browser.request(
+            "POST", f"/console/batches/{shop.batch_id}/activate", {**sent, "lot_id": shop.lot["lot_id"]}
+        )
+        check = [op for service, op in ddb_calls if service == "dynamodb"]
+        assert status == 200
+        return sorted(form), sorted(check)
+
+    requests_of(900, 910)  # warm: the code keys read once per process
+    before = requests_of(900, 910)
+    for n in range(10):
+        shop.activate(1 + 10 * n, 10 + 10 * n)
+    after = requests_of(900, 910)
+
+    # the form: batch, product, the producer's lots (one Query); the check the same
+    assert before == after
+    assert before[0] == ["GetItem", "GetItem", "Query"] and before[1] == ["GetItem", "GetItem", "Query"]

@@ -34,7 +34,7 @@ from ocop_stamps.console import assets
 from ocop_stamps.console.activation_views import LotChoice, Preview, Problem, problem
 from ocop_stamps.console.frame import e, t
 from ocop_stamps.core import words
-from ocop_stamps.core.dates import day_of
+from ocop_stamps.core.dates import day_of, show
 from ocop_stamps.core.errors import DomainError, NotFound
 from ocop_stamps.core.vocabulary import VN_TZ, Verdict
 from ocop_stamps.issuing import batches as issuing
@@ -191,7 +191,7 @@ def _check(ask: Ask, batch: Any) -> Reply:
                         first=int(a.first),
                         last=int(a.last),
                         lot=_lot_code(ask, a.lot_id),
-                        date=str(a.at or "")[:10],
+                        date=show(a.at)[-10:] if a.at else "",
                     )
                     break
     lots = {str(lot["lot_id"]): lot for lot in _lots(ask.producer_id, str(batch.product_id))}

@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ocop_stamps.core import words
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PREFIX = "/console/static/"
 FILES = {"scan.js": "scan.js", "jsqr.js": "vendor/jsqr/jsQR.js"}  # URL name -> file under static/
@@ -55,7 +57,7 @@ def serve(event: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "statusCode": 404,
             "headers": {"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"},
-            "body": "Không tìm thấy / Not found",
+            "body": f"{words.text('console.not_found', 'vi')}\n{words.text('console.not_found', 'en')}",
         }
     found = asset(name)
     etag = f'"{found.version}"'
