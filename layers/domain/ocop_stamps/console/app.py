@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from ocop_stamps.catalog import registry
 from ocop_stamps.codes.labels import public_base_url
-from ocop_stamps.console import frame, oauth, views
+from ocop_stamps.console import activation, assets, frame, oauth, views
 from ocop_stamps.console import session as sessions
 from ocop_stamps.console.frame import t
 from ocop_stamps.console.session import LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, Session
@@ -291,6 +291,22 @@ def _request_batch(request: Request, who: Session, principal: Principal, form: M
     return _redirect(request, f"/console/batches/{batch['batch_id']}?{urlencode({'issued': 1})}")
 
 
+def _activation(
+    request: Request, who: Session, principal: Principal, batch_id: str, step: str, form: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """Activation by camera (``console.activation``): its pages, with the camera allowed."""
+    csrf = sessions.csrf_token(console_keys(), who.sid)
+    ask = activation.Ask(principal.own_producer_id(), batch_id, request.lang, csrf, form, request.query)
+    base = public_base_url(get_settings().public_base_url, dict(request.event))
+    reply = activation.respond(request.method, step, ask, base)
+    if reply is None:
+        return None
+    if reply.location:
+        return _redirect(request, reply.location)
+    body = frame.page(request.lang, reply.title, reply.body, who=who.name, csrf=csrf)
+    return _answer(request, reply.status, body, activation.HEADERS)
+
+
 def _route(request: Request) -> dict[str, Any]:
     method, path = request.method, request.path
     if path == "/console/sign-in":
@@ -324,6 +340,10 @@ def _route(request: Request) -> dict[str, Any]:
         if path == "/console/batches" and method == "POST":
             return _request_batch(request, who, principal, form)
         parts = path.split("/")
+        if len(parts) >= 5 and parts[2] == "batches" and "/".join(parts[4:]) in activation.STEPS:
+            answer = _activation(request, who, principal, parts[3], "/".join(parts[4:]), form)
+            if answer is not None:
+                return answer
         if len(parts) == 4 and parts[2] == "batches" and method == "GET":
             return _batch(request, who, principal, parts[3])
     except Forbidden:
@@ -348,6 +368,8 @@ def handle(event: Mapping[str, Any]) -> dict[str, Any]:
     """One console request (HTTP API payload 2.0) -> its Lambda proxy answer."""
     if str(event.get("rawPath") or "") == frame.CSS_PATH:
         return stylesheet(event)
+    if str(event.get("rawPath") or "").startswith(assets.PREFIX):
+        return assets.serve(event)
     request = Request(event)
     try:
         return _route(request)

@@ -53,6 +53,13 @@ CSS = (
     ".err{color:#a11d1d;font-weight:600;margin:0}"
     "[aria-invalid=true]{border:2px solid #a11d1d}"
     ".users{list-style:none;padding:0;display:grid;gap:.5rem;max-width:30rem}"
+    # activation by camera (console.activation_views)
+    "[hidden]{display:none!important}"  # a class's display never shows what is hidden
+    ".vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}"
+    ".hint{margin:0;color:#555;font-size:.9rem}"
+    "button.quiet{background:#fff;color:#0b4f9c}"
+    ".camera{display:grid;gap:.35rem}.camera video{width:100%;max-height:60vh;background:#000;border-radius:.4rem}"
+    ".status:empty{display:none}"
 )
 CSS_PATH = "/console/console.css"
 CSS_ETAG = '"' + hashlib.sha256(CSS.encode()).hexdigest()[:16] + '"'
@@ -77,6 +84,7 @@ def headers(form_targets: Iterable[str] = ()) -> dict[str, str]:
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",
         "X-Frame-Options": "DENY",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     }
 
 

@@ -136,6 +136,7 @@ def batch_page(lang: str, batch: Mapping[str, Any], product_name: str, scanned: 
         f"<dt>{t('product', lang)}</dt><dd>{e(product_name)}</dd>"
         f"<dt>{t('created_at', lang)}</dt><dd>{_day(batch.get('created_at'))}</dd>{note}</dl>"
         f"<h2>{t('activations', lang)}</h2>{activations}"
+        f'<p><a class="button" href="/console/batches/{e(batch.get("batch_id"))}/activate">{t("act.link", lang)}</a></p>'
         f'<p><a href="/console">{t("back", lang)}</a></p>'
     )
 
