@@ -15,10 +15,13 @@ from urllib.parse import quote_plus
 import pytest
 
 from helpers.handlers import Shop, load_handler, scan
-from integration.test_console import Browser, local_console, sign_in  # noqa: F401 -- the fixture
+from integration import test_console
+from integration.test_console import Browser, sign_in
 from ocop_local import backend, jobs
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.storage import printing as print_store
+
+local_console = test_console.local_console  # the fixture: demo users, the console's address
 
 
 class Person(Browser):
@@ -161,7 +164,10 @@ def test_given_a_lot_code_already_used_when_registered_again_then_the_domain_say
     )
 
     assert status == 422
-    assert '<p class="err" id="lot_code-err">Bạn đã có lô mang mã &#x27;HH-2026-11&#x27;; mã lô không được trùng.</p>' in page
+    assert (
+        '<p class="err" id="lot_code-err">Bạn đã có lô mang mã &#x27;HH-2026-11&#x27;; mã lô không được trùng.</p>'
+        in page
+    )
 
 
 # --- print ---------------------------------------------------------------------------------------
@@ -248,7 +254,9 @@ def test_given_a_range_to_void_when_confirming_then_the_page_says_what_consumers
 
     assert status == 200
     assert "Bạn sắp hủy 10 tem: sê-ri 11–20" in confirm and "lý do: tem thất lạc" in confirm
-    assert '<p class="seen-title">Tem đã bị hủy</p>' in confirm and '<p class="seen-title">Stamp cancelled</p>' in confirm
+    assert (
+        '<p class="seen-title">Tem đã bị hủy</p>' in confirm and '<p class="seen-title">Stamp cancelled</p>' in confirm
+    )
     assert "Nhà sản xuất đã hủy mã tem này ngày " in confirm and " (lý do: tem thất lạc)" in confirm
     assert _batch_voided(shop, me) == "0"
 
