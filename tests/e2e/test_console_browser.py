@@ -5,12 +5,18 @@ CSRF-less post and another producer's batch, and signs out. axe-core (vendored f
 registry: tests/data/vendor/axe-core/SOURCE) finds no serious or critical violation on any
 page, and no page asks another host for anything.
 
+On the phone the walk goes on with the producer's other jobs (docs/CONSOLE.md): register a lot
+with the province and commune pickers, recall it behind its confirmation (double-clicked: once),
+void a serial range the same way, choose a print preset, see one label at its size in mm,
+download a small PDF, and follow a large job's self-reloading progress page to its download.
+
 One browser and one local stack for the module; Chromium via ``executable_path``, as
 tests/e2e/test_browser.py (never a Playwright browser download).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -102,6 +108,88 @@ class Console:
         )
 
 
+def producer_jobs(me: Console, batch_path: str) -> dict[str, Any]:
+    """The lot, recall, void and print flows on the phone; what each showed, for the asserts."""
+    seen: dict[str, Any] = {}
+    page = me.page
+    today = dt.date.today()
+    # register a lot: province first (a GET reload), then the commune among that province's
+    me.open("/console/lots/new")
+    page.select_option("#province", "19")
+    page.get_by_role("button", name="Chọn tỉnh này").click()
+    page.wait_for_url(re.compile(r".*/console/lots/new\?province=19$"))
+    me.check()
+    seen["commune_groups"] = page.locator("#commune optgroup").evaluate_all("els => els.map(e => e.label)")
+    page.select_option("#product_id", index=1)
+    page.fill("#lot_code", "E2E-01")
+    page.fill("#production_date", today.isoformat())
+    page.fill("#expiry_date", (today + dt.timedelta(days=365)).isoformat())
+    page.fill("#quantity", "50")
+    page.fill("#unit", "hộp")
+    page.select_option("#commune", label="Xã Kha Sơn")
+    page.screenshot(path=str(SCREENSHOTS / "console-lot.png"), full_page=True)
+    page.get_by_role("button", name="Đăng ký lô").click()
+    page.wait_for_url(re.compile(r".*/console/lots/lot_\w+\?registered=1$"))
+    me.check()
+    seen["lot_path"] = urlsplit(page.url).path
+    seen["lot"] = page.inner_text("main")
+    # recall it: the confirmation shows the scan page's words; a double click recalls once
+    page.get_by_role("link", name="Thu hồi lô").click()
+    page.wait_for_url(re.compile(r".*/recall$"))
+    me.check()
+    page.fill("#reason", "Kiểm tra nội bộ phát hiện nấm mốc")
+    page.fill("#message_vi", "Ngừng sử dụng, mang sản phẩm đến nơi mua để được hoàn tiền.")
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.wait_for_load_state()
+    me.check()
+    seen["recall_confirm"] = page.inner_text("main")
+    page.get_by_role("button", name="Thu hồi lô E2E-01").dblclick()
+    page.wait_for_url(re.compile(r".*/console/lots/lot_\w+\?recalled=1$"))
+    me.check()
+    seen["recalled"] = page.inner_text("main")
+    # void serials 1-5 of the batch just issued, through its confirmation
+    me.open(batch_path + "/void")
+    page.fill("#first_serial", "1")
+    page.fill("#last_serial", "5")
+    page.select_option("#reason", "damaged")
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.wait_for_load_state()
+    me.check()
+    seen["void_confirm"] = page.inner_text("main")
+    page.get_by_role("button", name="Hủy 5 tem").dblclick()
+    page.wait_for_url(re.compile(r".*/void/done\?first=1&last=5$"))
+    me.check()
+    me.open(batch_path)
+    seen["voided"] = page.inner_text("main")
+    # print: a preset, one label at its size (52.5 mm = 198.4 CSS px), a small PDF at once
+    me.open(batch_path + "/print")
+    page.check("#preset-a4-40")
+    page.get_by_role("button", name="Xem trước").click()
+    page.wait_for_url(re.compile(r".*/print\?preset=a4-40$"))
+    me.check()
+    seen["label_px"] = page.eval_on_selector(".preview img", "i => [i.clientWidth, i.naturalWidth]")
+    page.fill("#first_serial", "1")
+    page.fill("#last_serial", "40")
+    with page.expect_download() as pdf:
+        page.get_by_role("button", name="Tải tệp in").click()
+    seen["pdf"] = pdf.value.suggested_filename
+    # a large job: 2,001 labels, a progress page that reloads itself until the link is there
+    me.open("/console/batches/new")
+    page.select_option("#product_id", index=0)
+    page.fill("#size", "2001")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(r".*/console/batches/\d+\?issued=1$"))
+    me.open(urlsplit(page.url).path + "/print?preset=a4-65")
+    page.select_option("#format", "svg_zip")
+    page.get_by_role("button", name="Tải tệp in").click()
+    page.wait_for_url(re.compile(r".*/console/print-jobs/pj_\w+$"))
+    me.check()
+    page.get_by_text("Tệp in đã sẵn sàng.").wait_for(timeout=120_000)
+    me.check()
+    seen["job_link"] = page.get_by_role("link", name=re.compile(r"^Tải về batch-")).get_attribute("download")
+    return seen
+
+
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_given_a_producer_when_using_the_console_then_every_flow_holds_and_axe_finds_nothing_serious(
     local_stack: LocalStack, browser: Browser, screen: str
@@ -129,6 +217,7 @@ def test_given_a_producer_when_using_the_console_then_every_flow_holds_and_axe_f
         me.page.wait_for_url(re.compile(r".*/console/batches/\d+\?issued=1$"))
         me.check()
         issued_text = me.page.inner_text("main")
+        issued_url = me.page.url
         again = me.context.request.post(
             local_stack.url("/console/batches"), form={**sent, "product_id": product, "size": "120"}, max_redirects=0
         )
@@ -143,6 +232,7 @@ def test_given_a_producer_when_using_the_console_then_every_flow_holds_and_axe_f
         forged_text = forged.text()
         me.open("/console")
         unchanged = me.batch_links()
+        jobs = producer_jobs(me, urlsplit(issued_url).path) if screen == "phone" else {}
 
         # English, then sign out: the session ends
         me.page.get_by_role("link", name="English").click()
@@ -161,6 +251,7 @@ def test_given_a_producer_when_using_the_console_then_every_flow_holds_and_axe_f
             other.sign_in("Đăng nhập với vai trò chủ thể sản xuất", "local-producer-tam-hoa")
             refused = other.open(before[-1])
             refused_text = other.page.inner_text("main")
+            refused_lot = other.open(jobs["lot_path"]).status if jobs else 404
             me.violations.update(other.violations)
             foreign = me.foreign() + other.foreign()
             csp = me.csp_refusals + other.csp_refusals
@@ -178,6 +269,17 @@ def test_given_a_producer_when_using_the_console_then_every_flow_holds_and_axe_f
     assert unchanged == after
     assert english == "en" and after_sign_out == "/console/sign-in"
     assert refused.status == 404 and "không thuộc về tài khoản của bạn" in refused_text
+    assert refused_lot == 404
+    if jobs:  # the phone's walk: lot, recall, void, print
+        assert jobs["commune_groups"] == ["Phường", "Xã"]
+        assert "Đã đăng ký lô E2E-01." in jobs["lot"] and "Xã Kha Sơn, Tỉnh Thái Nguyên" in jobs["lot"]
+        assert "Lô hàng này đã bị thu hồi — đừng sử dụng" in jobs["recall_confirm"]
+        assert "Ngừng sử dụng, mang sản phẩm đến nơi mua để được hoàn tiền." in jobs["recall_confirm"]
+        assert "Lô này đã bị thu hồi từ" in jobs["recalled"]
+        assert "Tem đã bị hủy" in jobs["void_confirm"] and "Bạn sắp hủy 5 tem" in jobs["void_confirm"]
+        assert re.search(r"Đã hủy\s+5\b", jobs["voided"])
+        assert abs(jobs["label_px"][0] - 52.5 / 25.4 * 96) < 1  # the label's width in CSS mm (inside its border)
+        assert jobs["pdf"].endswith(".pdf") and jobs["job_link"].endswith("-svg.zip")
     assert foreign == [] and csp == []
     assert me.violations == {}
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ocop_local import backend, demo, server, streams, tokens
+from ocop_local import backend, demo, jobs, server, streams, tokens
 from ocop_local.template import load_template
 
 
@@ -69,6 +69,14 @@ def start_local_stack(state: Path) -> Iterator[LocalStack]:
                 backend.create_tables(template)
                 backend.migrate()  # as `make dev` does on start
                 backend.apply_environment(backend.create_alert_resources())
+                # print jobs as `make dev` runs them: moto's bucket and queue, the label worker
+                # fed by a thread, presigned links served by this server (the console's print pages)
+                print_env = backend.create_print_resources(template)
+                print_env["OCOP_S3_PRESIGN_ENDPOINT"] = f"{base_url}{jobs.DOWNLOAD_PREFIX}"
+                backend.apply_environment(print_env)
+                http.app = jobs.with_downloads(app)
+                poller = jobs.WorkerPoller(jobs.worker_handler(template), print_env["PRINT_QUEUE_URL"])
+                poller.start()
                 consumer = streams.StreamConsumer(
                     streams.detector_handler(template),
                     streams.StreamReader(os.environ.get("SCANS_TABLE", "ocop-scans")),
@@ -81,6 +89,7 @@ def start_local_stack(state: Path) -> Iterator[LocalStack]:
                     yield LocalStack(base_url, app, state, tokens_file, summary, consumer)
                 finally:
                     consumer.stop()
+                    poller.stop()
     finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -152,6 +152,8 @@ EXPECTED_GRANTS = {
         *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
         ("dynamodb:BatchGetItem", "AlertsTable"),  # the batches' scan counters
         ("ssm:GetParameter", CODE_KEYS_ARN),  # batches carry the key version; cookie keys derive from them
+        ("sqs:SendMessage", "LabelJobsQueue"),  # a print file of more than 2,000 labels: a job
+        ("s3:GetObject", "${PrintFilesBucket.Arn}/print-jobs/*"),  # a finished job's presigned link
     },
     ANOMALY_DETECTOR: {
         ("dynamodb:Query", "ScansTable"),

@@ -118,6 +118,15 @@ def register_product(data: ProductIn) -> dict[str, Any]:
     return product_view(item)
 
 
+def own_producer(producer_id: str) -> dict[str, Any]:
+    """The signed-in producer as ``producer_view`` (what a scan page shows of it: name, phone,
+    address); one GetItem. 404 when there is none."""
+    producer = repo.get_producer(producer_id)
+    if producer is None:
+        raise NotFound(f"Producer '{producer_id}' is not registered.", f"Chủ thể '{producer_id}' chưa được đăng ký.")
+    return producer_view(producer)
+
+
 def own_product(producer_id: str, product_id: str) -> ProductItem:
     """The product, if it is this producer's; otherwise the same 404 as a missing one."""
     product = repo.get_product(product_id)

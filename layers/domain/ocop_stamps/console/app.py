@@ -23,8 +23,12 @@ from pydantic import ValidationError
 from ocop_stamps.catalog import registry
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.console import activation, assets, frame, oauth, views
+from ocop_stamps.console import lifecycle as lifecycle_pages
+from ocop_stamps.console import lots as lot_pages
+from ocop_stamps.console import printing as print_pages
 from ocop_stamps.console import session as sessions
 from ocop_stamps.console.frame import t
+from ocop_stamps.console.outcome import Ctx, Moved, Outcome, Sent
 from ocop_stamps.console.session import LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, Session
 from ocop_stamps.core import words
 from ocop_stamps.core.auth import Principal
@@ -307,6 +311,45 @@ def _activation(
     return _answer(request, reply.status, body, activation.HEADERS)
 
 
+# Page modules asked in turn (console.outcome): each answers its own paths, None for others.
+PAGE_MODULES = (lot_pages.route, print_pages.route, lifecycle_pages.route)
+
+
+def _ctx(request: Request, who: Session, principal: Principal, form: Mapping[str, str]) -> Ctx:
+    return Ctx(
+        lang=request.lang,
+        method=request.method,
+        parts=tuple(request.path.split("/")[2:]),
+        query=request.query,
+        form=form,
+        csrf=sessions.csrf_token(console_keys(), who.sid),
+        principal=principal,
+        base_url=public_base_url(get_settings().public_base_url, dict(request.event)),
+    )
+
+
+def _outcome(request: Request, who: Session, done: Outcome) -> dict[str, Any]:
+    """A page module's answer as the HTTP answer: a page, a 303, or a file (base64, binary-safe)."""
+    if isinstance(done, Moved):
+        return _redirect(request, done.location)
+    if isinstance(done, Sent):
+        headers = frame.headers(_form_targets())
+        headers["Content-Type"] = done.content_type
+        if done.file_name:
+            headers["Content-Disposition"] = f'attachment; filename="{done.file_name}"'
+        body = base64.b64encode(done.body).decode("ascii")
+        return {
+            "statusCode": 200,
+            "headers": headers,
+            "cookies": request.set_cookies,
+            "body": body,
+            "isBase64Encoded": True,
+        }
+    csrf = sessions.csrf_token(console_keys(), who.sid)
+    html = frame.page(request.lang, done.title, done.body, who=who.name, csrf=csrf)
+    return _answer(request, done.status, html, {"Refresh": str(done.refresh)} if done.refresh else None)
+
+
 def _route(request: Request) -> dict[str, Any]:
     method, path = request.method, request.path
     if path == "/console/sign-in":
@@ -339,6 +382,11 @@ def _route(request: Request) -> dict[str, Any]:
             return _batch_form(request, who, principal)
         if path == "/console/batches" and method == "POST":
             return _request_batch(request, who, principal, form)
+        ctx = _ctx(request, who, principal, form)
+        for page_route in PAGE_MODULES:
+            done = page_route(ctx)
+            if done is not None:
+                return _outcome(request, who, done)
         parts = path.split("/")
         if len(parts) >= 5 and parts[2] == "batches" and "/".join(parts[4:]) in activation.STEPS:
             answer = _activation(request, who, principal, parts[3], "/".join(parts[4:]), form)

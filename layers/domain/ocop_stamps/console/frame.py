@@ -60,6 +60,17 @@ CSS = (
     "button.quiet{background:#fff;color:#0b4f9c}"
     ".camera{display:grid;gap:.35rem}.camera video{width:100%;max-height:60vh;background:#000;border-radius:.4rem}"
     ".status:empty{display:none}"
+    # lots, print, void and recall pages
+    ".actions{display:flex;flex-wrap:wrap;gap:.5rem}.hint{margin:0;font-size:.9rem}"
+    "fieldset{border:1px solid #c4c4c4;border-radius:.4rem;padding:.5rem .75rem;margin:0}legend{font-weight:600}"
+    ".choice{display:flex;gap:.5rem;align-items:center;min-height:44px}"
+    ".choice input{width:1.4rem;min-height:1.4rem;margin:0}.choice label{margin:0;font-weight:400}"
+    ".preview img{display:block;max-width:none;border:1px dashed #767676;background:#fff}"
+    ".preview{margin:1rem 0}figcaption{font-size:.9rem;color:#444}progress{width:100%;height:1.5rem}"
+    ".seen{border:2px solid #a11d1d;border-radius:.5rem;padding:.5rem .75rem;margin:.5rem 0}"
+    ".seen-title{font-weight:700;color:#a11d1d;font-size:1.1rem}"
+    "blockquote{margin:.25rem 0;padding-left:.75rem;border-left:3px solid #c4c4c4}"
+    "button.danger{background:#a11d1d;border-color:#a11d1d}"
 )
 CSS_PATH = "/console/console.css"
 CSS_ETAG = '"' + hashlib.sha256(CSS.encode()).hexdigest()[:16] + '"'

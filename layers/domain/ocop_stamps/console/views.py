@@ -61,7 +61,7 @@ def _lot_card(lot: Mapping[str, Any], products: Mapping[str, str], lang: str) ->
         f"<dt>{t('expiry_date', lang)}</dt><dd>{_day(lot.get('expiry_date'))}</dd>" if lot.get("expiry_date") else ""
     )
     return (
-        f'<li class="card"><h3>{e(lot.get("lot_code"))}</h3>{flag}<dl>'
+        f'<li class="card"><h3><a href="/console/lots/{e(lot.get("lot_id"))}">{e(lot.get("lot_code"))}</a></h3>{flag}<dl>'
         f"<dt>{t('product', lang)}</dt><dd>{e(products.get(str(lot.get('product_id')), ''))}</dd>"
         f"<dt>{t('production_date', lang)}</dt><dd>{_day(lot.get('production_date'))}</dd>{expiry}"
         "</dl></li>"
@@ -103,7 +103,8 @@ def producer_home(
     """The producer's overview: products (stars, certificate), lots, batches with their counts."""
     names = {str(p.get("product_id")): str(p.get("name") or "") for p in products}
     return (
-        f'<p><a class="button" href="/console/batches/new">{t("new_batch", lang)}</a></p>'
+        f'<p class="actions"><a class="button" href="/console/batches/new">{t("new_batch", lang)}</a>'
+        f' <a class="button" href="/console/lots/new">{t("new_lot", lang)}</a></p>'
         f'<section aria-labelledby="h-products"><h2 id="h-products">{t("products", lang)}</h2>'
         f"{_list([_product_card(p, lang) for p in products], t('no_products', lang))}</section>"
         f'<section aria-labelledby="h-batches"><h2 id="h-batches">{t("batches", lang)}</h2>'
@@ -132,7 +133,10 @@ def batch_page(lang: str, batch: Mapping[str, Any], product_name: str, scanned: 
     activations = f"<ul>{''.join(ranges)}</ul>" if ranges else f'<p class="muted">{t("no_activations", lang)}</p>'
     note = f"<dt>{t('note', lang)}</dt><dd>{e(batch.get('note'))}</dd>" if batch.get("note") else ""
     return (
-        f"{flash}{counts(batch, scanned, lang)}<h2>{t('product', lang)}</h2><dl>"
+        f"{flash}{counts(batch, scanned, lang)}"
+        f'<p class="actions"><a class="button" href="/console/batches/{e(batch.get("batch_id"))}/print">{t("print_tem", lang)}</a>'
+        f' <a class="button" href="/console/batches/{e(batch.get("batch_id"))}/void">{t("void_tem", lang)}</a></p>'
+        f"<h2>{t('product', lang)}</h2><dl>"
         f"<dt>{t('product', lang)}</dt><dd>{e(product_name)}</dd>"
         f"<dt>{t('created_at', lang)}</dt><dd>{_day(batch.get('created_at'))}</dd>{note}</dl>"
         f"<h2>{t('activations', lang)}</h2>{activations}"

@@ -365,7 +365,10 @@ def _claimed_d(claim: dict[str, Any], lang: str) -> str:
     return _t("claimed_d", lang, when=when, where=where)
 
 
-def _verdict_banner(result: dict[str, Any], lang: str) -> str:
+def verdict_words(result: dict[str, Any], lang: str) -> tuple[str, str, list[str], str]:
+    """What the scan page's verdict banner says for ``result`` (a verification result):
+    (look, title, paragraphs as HTML, verdict), values escaped. The console's void and recall
+    confirmations show these very words (docs/CONSOLE.md)."""
     verdict = str(result.get("verdict", "unknown"))
     scan = result.get("scan") or {}
     count = _e(scan.get("count", ""))
@@ -374,9 +377,9 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     if verdict == "unknown":
         if result.get("hint") in _HINT_TEXT:  # a typing slip or a Vietnamese keyboard's accents
             key = _HINT_TEXT[str(result.get("hint"))]
-            return _banner(key, _t(key, lang), [p(_t(key + "_d", lang))], verdict)
+            return key, _t(key, lang), [p(_t(key + "_d", lang))], verdict
         report = _t("send_report", lang) if _reportable_unknown(result) else ""
-        return _banner("unknown", _t("unknown", lang), [p(_t("unknown_d", lang, report=report))], verdict)
+        return "unknown", _t("unknown", lang), [p(_t("unknown_d", lang, report=report))], verdict
     if verdict == "genuine":
         seen = _t("checked_n", lang, n=count) if _int(scan.get("count"), 1) > 1 else _t("checked_first", lang)
         if _int(scan.get("count"), 1) > 1 and scan.get("this_device_only"):  # the buyer checking again
@@ -425,7 +428,11 @@ def _verdict_banner(result: dict[str, Any], lang: str) -> str:
     if mismatch:  # first thing read: the label itself contradicts the stamp
         body.insert(0, p(f"<strong>{mismatch}</strong>"))
         look = "lot_mismatch" if look == Verdict.genuine else look
-    return _banner(look, title, body, verdict)
+    return look, title, body, verdict
+
+
+def _verdict_banner(result: dict[str, Any], lang: str) -> str:
+    return _banner(*verdict_words(result, lang))
 
 
 def _void_reason(reason: Any, lang: str) -> str:

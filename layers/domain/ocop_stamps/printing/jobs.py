@@ -177,6 +177,16 @@ def request_print_files(
     return start_job(spec)
 
 
+def preview_label(producer_id: str, batch_id: str, data: PrintFilesIn, base_url: str) -> bytes:
+    """One label of the print file ``data`` asks for, as an SVG document (the first serial of the
+    range) whose ``width``/``height`` are the label's size in mm: checked exactly as
+    ``request_print_files`` checks (own batch, sheet, module size), so a preview that shows
+    is a file that prints. Renders one stamp; writes nothing."""
+    spec = _spec(producer_id, batch_id, data, base_url)
+    _, doc = next(iter_svg(_chunks(spec, spec.first, spec.first), spec.the_sheet(), spec.text(), error=spec.error))
+    return doc
+
+
 def _file_stem(spec: JobSpec, first: int, last: int) -> str:
     return f"batch-{spec.batch_no}-{first:07d}-{last:07d}"
 

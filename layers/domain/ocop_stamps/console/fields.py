@@ -1,0 +1,126 @@
+"""Form controls the console's forms share: a label for each, the value kept, the problem
+shown next to its field (``aria-invalid``, ``aria-describedby``) and listed at the top with a
+link to it. Render only: every value escaped (``frame.e``); labels are already-escaped texts
+from ``frame.t``. Standard library and ``core`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ocop_stamps.console.frame import e, t
+
+Option = tuple[str, str]  # (value, text shown)
+
+
+def _problem(name: str, problems: Mapping[str, str]) -> tuple[str, str]:
+    if name not in problems:
+        return "", ""
+    return (
+        f' aria-invalid="true" aria-describedby="{e(name)}-err"',
+        f'<p class="err" id="{e(name)}-err">{e(problems[name])}</p>',
+    )
+
+
+def _hint(name: str, hint: str | None) -> tuple[str, str]:
+    if not hint:
+        return "", ""
+    return f'<p class="muted hint" id="{e(name)}-hint">{hint}</p>', f"{e(name)}-hint"
+
+
+def _described(attr: str, hint_id: str) -> str:
+    """Joins the hint's id into ``aria-describedby`` (after the error's, when there is one)."""
+    if not hint_id:
+        return attr
+    if "aria-describedby" in attr:
+        return attr.replace('-err"', f'-err {hint_id}"')
+    return f'{attr} aria-describedby="{hint_id}"'
+
+
+def text(
+    name: str,
+    label: str,
+    values: Mapping[str, str],
+    problems: Mapping[str, str],
+    *,
+    kind: str = "text",
+    extra: str = "",
+    hint: str | None = None,
+    required: bool = True,
+) -> str:
+    """A labelled ``<input>``; ``extra`` is trusted attribute text (``min``, ``maxlength``...)."""
+    attr, err = _problem(name, problems)
+    hint_html, hint_id = _hint(name, hint)
+    need = " required" if required else ""
+    return (
+        f'<label for="{e(name)}">{label}</label>{hint_html}'
+        f'<input id="{e(name)}" name="{e(name)}" type="{e(kind)}" value="{e(values.get(name, ""))}"{need}'
+        f"{' ' + extra if extra else ''}{_described(attr, hint_id)}>{err}"
+    )
+
+
+def area(
+    name: str,
+    label: str,
+    values: Mapping[str, str],
+    problems: Mapping[str, str],
+    *,
+    rows: int = 3,
+    maxlength: int = 2000,
+    hint: str | None = None,
+    required: bool = False,
+) -> str:
+    """A labelled ``<textarea>``."""
+    attr, err = _problem(name, problems)
+    hint_html, hint_id = _hint(name, hint)
+    need = " required" if required else ""
+    return (
+        f'<label for="{e(name)}">{label}</label>{hint_html}'
+        f'<textarea id="{e(name)}" name="{e(name)}" rows="{rows}" maxlength="{maxlength}"{need}'
+        f"{_described(attr, hint_id)}>{e(values.get(name, ''))}</textarea>{err}"
+    )
+
+
+def select(
+    name: str,
+    label: str,
+    options: Sequence[Option] | Mapping[str, Sequence[Option]],
+    chosen: str,
+    problems: Mapping[str, str],
+    *,
+    placeholder: str | None = None,
+    hint: str | None = None,
+) -> str:
+    """A labelled ``<select>``; ``options`` either a list or ``{group label: list}`` (``<optgroup>``).
+    ``placeholder``: a first, empty choice (so nothing is chosen by accident)."""
+    attr, err = _problem(name, problems)
+    hint_html, hint_id = _hint(name, hint)
+
+    def one(value: str, shown: str) -> str:
+        return f'<option value="{e(value)}"{" selected" if value == chosen else ""}>{e(shown)}</option>'
+
+    if isinstance(options, Mapping):
+        inner = "".join(
+            f'<optgroup label="{e(group)}">{"".join(one(v, s) for v, s in items)}</optgroup>'
+            for group, items in options.items()
+            if items
+        )
+    else:
+        inner = "".join(one(v, s) for v, s in options)
+    first = f'<option value="">{e(placeholder)}</option>' if placeholder is not None else ""
+    return (
+        f'<label for="{e(name)}">{label}</label>{hint_html}'
+        f'<select id="{e(name)}" name="{e(name)}" required{_described(attr, hint_id)}>{first}{inner}</select>{err}'
+    )
+
+
+def summary(lang: str, problems: Mapping[str, str], key: str = "form_invalid") -> str:
+    """The top of a refused form: what happened, then each problem linked to its field."""
+    if not problems:
+        return ""
+    items = "".join(f'<li><a href="#{e(name)}">{e(text)}</a></li>' for name, text in problems.items())
+    return f'<div class="alert" role="alert"><p>{t(key, lang)}</p><ul>{items}</ul></div>'
+
+
+def hidden(name: str, value: str) -> str:
+    return f'<input type="hidden" name="{e(name)}" value="{e(value)}">'
