@@ -101,11 +101,12 @@ def load_template(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     load it for every test. Raises ValueError when the file is not a template."""
     file = Path(path or default_template_path()).resolve()
     stat = file.stat()
-    return copy.deepcopy(_parsed_template(file, stat.st_size, stat.st_mtime_ns))
+    return copy.deepcopy(_parsed_template(file, (stat.st_size, stat.st_mtime_ns)))
 
 
 @lru_cache(maxsize=8)  # tests also write throwaway templates: keep only a few
-def _parsed_template(file: Path, size: int, mtime_ns: int) -> dict[str, Any]:
+def _parsed_template(file: Path, _version: tuple[int, int]) -> dict[str, Any]:
+    """``file`` parsed; ``_version`` (size, modification time) is only part of the cache key."""
     with open(file, encoding="utf-8") as stream:
         template = yaml.load(stream, Loader=CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
     if not isinstance(template, dict) or "Resources" not in template:
