@@ -44,7 +44,7 @@ def one_botocore_loader() -> Iterator[None]:
     resets boto3's default session per ``mock_aws``; pynamodb makes one per connection and
     thread, so per test and per local-stack request) otherwise parses the same endpoint
     and service JSON again: ~0.3 s of every integration test (docs/PERFORMANCE.md, "Test
-    suite time"). The files never change during a run; what is read from them is not."""
+    suite time"). The files never change during a run, and botocore only reads what it loads."""
     import botocore.loaders
     import botocore.session
 
