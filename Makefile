@@ -9,6 +9,11 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 ARGS ?=# more options of `python -m ocop_local serve`, e.g. `make dev ARGS=--no-demo`
 PROCESSES ?= 2# worker processes of the functions, moto in its own (0: one process; docs/PERFORMANCE.md)
+# pytest-xdist workers for `make test`, `make integration` and `make e2e`: one per core
+# (CI has 2); WORKERS=0 runs in this process. A test module stays on one worker (loadfile):
+# module fixtures such as the e2e local stack start once. docs/PERFORMANCE.md, "Test suite time".
+WORKERS ?= auto
+XDIST = -n $(WORKERS) --dist loadfile
 
 include infra/sam.mk
 
@@ -27,12 +32,14 @@ dev: venv
 	$(PY) -m ocop_local serve --host $(HOST) --port $(PORT) --processes $(PROCESSES) $(ARGS)
 
 # Every tier (tests/unit, tests/integration, tests/e2e, in that order) plus the linters.
+# The template checks of `make lint-template` (cfn-lint, `sam validate --lint`, cfn-lint on
+# the SAM transform's output) run inside the integration tier (tests/integration/test_template.py),
+# in parallel with the rest; OCOP_REQUIRE_SAM=1 makes them fail rather than skip without .venv-sam.
 test: venv sam-venv browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-logo
-	$(VENV)/bin/pytest -q
-	$(MAKE) --no-print-directory lint-template
+	OCOP_REQUIRE_SAM=1 $(VENV)/bin/pytest -q $(XDIST)
 
 # Headless Chromium from Debian for the consumer-page browser tests (Playwright drives it
 # with executable_path; no browser download). Without root or apt the tests skip, saying why.
@@ -50,10 +57,10 @@ unit: venv
 	$(VENV)/bin/pytest -q -p no:schemathesis -p no:anyio tests/unit
 
 integration: venv sam-venv
-	$(VENV)/bin/pytest -q tests/integration
+	OCOP_REQUIRE_SAM=1 $(VENV)/bin/pytest -q $(XDIST) tests/integration
 
 e2e: venv browser
-	$(VENV)/bin/pytest -q tests/e2e
+	$(VENV)/bin/pytest -q $(XDIST) tests/e2e
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,7 @@ and a whole run (``make test``) goes tier by tier, fastest first.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,21 @@ def fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_botocore_loader() -> Iterator[None]:
+    """Every botocore session of the run shares one data loader. Each new session (moto
+    resets boto3's default session per ``mock_aws``; pynamodb makes one per connection and
+    thread, so per test and per local-stack request) otherwise parses the same endpoint
+    and service JSON again: ~0.3 s of every integration test (docs/PERFORMANCE.md, "Test
+    suite time"). The files never change during a run, and botocore only reads what it loads."""
+    import botocore.loaders
+    import botocore.session
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", lru_cache(maxsize=None)(botocore.loaders.create_loader))
+        yield
 
 
 def tier_of(path: Path) -> str | None:

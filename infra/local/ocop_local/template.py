@@ -21,6 +21,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +95,22 @@ def default_template_path() -> Path:
 
 
 def load_template(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The template as a dict, short tags in their long form."""
-    with open(path or default_template_path(), encoding="utf-8") as stream:
+    """The template as a dict, short tags in their long form: a fresh copy for each caller
+    (callers may change it). A file is parsed once per version (path, size, modification
+    time): PyYAML takes ~0.3 s on infra/template.yaml, a copy ~10 ms, and the test tiers
+    load it for every test. Raises ValueError when the file is not a template."""
+    file = Path(path or default_template_path()).resolve()
+    stat = file.stat()
+    return copy.deepcopy(_parsed_template(file, (stat.st_size, stat.st_mtime_ns)))
+
+
+@lru_cache(maxsize=8)  # tests also write throwaway templates: keep only a few
+def _parsed_template(file: Path, _version: tuple[int, int]) -> dict[str, Any]:
+    """``file`` parsed; ``_version`` (size, modification time) is only part of the cache key."""
+    with open(file, encoding="utf-8") as stream:
         template = yaml.load(stream, Loader=CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
     if not isinstance(template, dict) or "Resources" not in template:
-        raise ValueError(f"{path} is not a CloudFormation template")
+        raise ValueError(f"{file} is not a CloudFormation template")
     return template
 
 
