@@ -271,7 +271,7 @@ def claim_pin(code: str) -> Response:
     """A buyer's PIN: a form from the stamp's page (works without JavaScript) or JSON
     ``{"pin"}``; ``ref`` (form) or ``Idempotency-Key`` names the request, so a resubmission
     of a first claim answers ``first`` again. Answered 200 with the outcome, whatever it is."""
-    from ocop_stamps.scanning.pins import NoPin, bad_pin, check_pin
+    from ocop_stamps.scanning.pins import NoPin, NotClaimable, bad_pin, check_pin
 
     headers, query = _request()
     raw = app.request.raw_event
@@ -292,7 +292,9 @@ def claim_pin(code: str) -> Response:
         if as_json:
             raise
         message = exc.message if lang == "en" else exc.message_vi
-        page = scan_page.render_pin_refused(shown, message, lang, ref, form=not isinstance(exc, NoPin | NotFound))
+        page = scan_page.render_pin_refused(
+            shown, message, lang, ref, form=not isinstance(exc, NoPin | NotFound | NotClaimable)
+        )
         return _html(exc.status, page, {"Content-Language": lang})
     if as_json:
         return json_response(200, result, NO_STORE)

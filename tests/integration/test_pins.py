@@ -506,3 +506,29 @@ def test_given_the_download_cannot_be_recorded_then_no_file_is_served(shop: Shop
     monkeypatch.setattr(BaseClient, "_make_api_call", refusing)
     status, headers, body = pin_layer(shop, two_layer["batch"]["batch_id"], format="csv", first_serial=1, last_serial=5)
     assert status == 503 and headers.get("retry-after") and all(pin_of(c) not in body for c in two_layer["codes"])
+
+
+# --- found by testing from outside: the page offers the form only where a PIN can be checked --
+def test_given_a_locked_pin_then_the_stamps_page_says_so_instead_of_offering_the_form(two_layer):
+    code = two_layer["codes"][7]
+    for _ in range(pins.MAX_WRONG_TRIES):
+        claims.check_pin(code, wrong_pin_of(code), HANOI)
+
+    status, html = scan(code, html=True)
+    _, body = scan(code)
+
+    assert status == 200 and f'action="/v/{code}/pin"' not in html
+    assert "đã bị khóa để chống dò mã" in html
+    assert body["verdict"] == "genuine" and body["pin_locked"] is True
+
+
+def test_given_a_two_layer_stamp_not_activated_then_its_page_and_a_refused_pin_offer_no_form(shop: Shop):
+    batch = issue_two_layer(shop, size=10)
+    code = shop.codes(1, 1, batch_id=batch["batch_id"])[0]
+
+    _, html = scan(code, html=True)
+    status, _, page = post_pin(code, f"lang=vi&pin={pin_of(code)}")
+
+    assert "chưa được kích hoạt" in html.lower() or "not_activated" in html
+    assert f'action="/v/{code}/pin"' not in html
+    assert status == 409 and "chưa được nhà sản xuất kích hoạt" in page and f'action="/v/{code}/pin"' not in page

@@ -150,6 +150,43 @@ def test_given_a_mistyped_code_and_a_pin_then_the_pin_is_split_off_anyway() -> N
     assert sms.parse_text(f"OCOP {typo} 97531864", KEYS) == (typo, "97531864")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"OCOP {CODE} 1234 5678", (CODE, "12345678")),  # the PIN as the label prints it
+        (f"OCOP {CODE} 1234-5678", (CODE, "12345678")),
+        (f"OCOP {group(CODE)} 1234.5678.", (group(CODE), "12345678")),
+        (f"OCOP {CODE} 12345678 😀", (CODE, "12345678")),
+        (f"OCOP {CODE}12345678😀", (CODE, "12345678")),
+        (f"{CODE[:8]} {CODE[8:]}12345678", (CODE, "12345678")),
+        (f"OCOP {CODE} 12345678 cảm ơn", (CODE, "12345678cảmơn")),  # a PIN of the wrong shape: not logged
+        (f"OCOP {CODE} {CODE}", (CODE, CODE)),  # two codes: the first one
+        ("OCOP 1234 5678", ("", "12345678")),  # the PIN sent alone: the help
+        ("😀😀", ("", None)),
+    ],
+)
+def test_given_a_pin_written_as_people_write_it_then_it_never_joins_the_code(
+    text: str, expected: tuple[str, str | None]
+) -> None:
+    assert tuple(sms.parse_text(text, KEYS)) == expected
+
+
+def test_given_a_mistyped_code_and_a_pin_in_two_groups_then_the_code_keeps_no_digit_of_the_pin() -> None:
+    digits_last = next(code for serial in range(1, 5000) if (code := encode(KEYS, 7, serial))[-4:].isdigit())
+    typo = group(digits_last[:-5] + ("0" if digits_last[-5] != "0" else "1") + digits_last[-4:]).replace("-", " ")
+
+    query = sms.parse_text(f"OCOP {typo} 9753 1864", KEYS)
+
+    assert query == (typo, "97531864")
+
+
+def test_given_a_code_whose_last_group_is_digits_and_a_pin_in_two_groups_then_both_are_read() -> None:
+    digits_last = next(code for serial in range(1, 5000) if (code := encode(KEYS, 7, serial))[-4:].isdigit())
+    typed = group(digits_last).replace("-", " ")
+
+    assert sms.parse_text(f"{typed} 9753 1864", KEYS) == (typed, "97531864")
+
+
 def test_given_a_code_typed_on_a_vietnamese_keyboard_then_it_is_read_back() -> None:
     typed = next(
         shown

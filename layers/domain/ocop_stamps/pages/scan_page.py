@@ -737,7 +737,12 @@ def render(result: dict[str, Any], lang: str = "vi", *, path: str | None = None)
             parts.append(report_form(code, lang))
     else:
         if result.get("second_layer") and result.get("scan"):  # a person's page of a two-layer stamp (issue 14)
-            parts.append(pin_form(code, lang, str(result.get("view_token") or "")))
+            if result.get("pin_locked"):  # ten wrong PINs: a form would only answer "locked"
+                parts.append(
+                    f"<section id=pin><h2>{_t('pin_title', lang)}</h2><p>{_t('pin_locked_d', lang)}</p></section>"
+                )
+            elif verdict not in (Verdict.void, Verdict.not_activated):  # nothing to claim (409 not_claimable)
+                parts.append(pin_form(code, lang, str(result.get("view_token") or "")))
         parts += [
             _product(product, lang),
             _producer(producer, lang),

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ocop_stamps.codes.labels import page_url
+from ocop_stamps.codes.pins import PIN_DIGITS as PIN_LENGTH
 from ocop_stamps.codes.scheme import CODE_LENGTH, CodeKeys, group
 from ocop_stamps.codes.typed import read
 from ocop_stamps.core import words
@@ -199,11 +200,16 @@ def parse_text(text: str, keys: CodeKeys) -> SmsQuery:
     """The code and PIN of a message (no I/O; ``keys`` only to tell which reading is a code).
 
     Rules (docs/SMS.md): words are split on white space; a first word ``OCOP`` (any case or
-    accents) is dropped (alone, the message asks for help). If the rest reads as a code, it is the code. Else a
-    last word of ``PIN_DIGITS`` digits is the PIN and the words before it the code, read or not
-    -- so a PIN never reaches the log as part of a mistyped code. Else one word of 16 code
-    characters (hyphens aside) glued to such digits (``ABCDEFGHJKMNPQRS123456``) is split after
-    its 16th character. Anything else is the code as typed (answered ``unknown`` if it is none)."""
+    accents) is dropped (alone, the message asks for help). If the rest reads as a code, it is
+    the code. Else the trailing words of digits (hyphens and dots allowed, as ``1234 5678`` or
+    ``1234-5678``; words of symbols only, such as an emoji, skipped) are the PIN and the words
+    before them the code -- the longest such run that leaves a code that reads, else the last
+    words up to 8 digits, else one last word of 4-12 digits -- read or not, so a PIN never
+    reaches the log as part of a mistyped code. Else, when the first 16 characters of the words
+    run together read as a code (``ABCDEFGHJKMNPQRS12345678``, ``<code> <PIN> cảm ơn``), they
+    are the code and the rest the PIN (symbols dropped; what is not digits is answered as a
+    PIN of the wrong shape, never logged). Digits alone (a PIN sent without its code) carry no
+    code: the help. Anything else is the code as typed."""
     parts = unicodedata.normalize("NFKC", text).split()
     if parts and ascii_text(parts[0]).upper() == KEYWORD:
         parts = parts[1:]
@@ -212,12 +218,50 @@ def parse_text(text: str, keys: CodeKeys) -> SmsQuery:
     whole = " ".join(parts)
     if read(whole, keys).stamp is not None:
         return SmsQuery(whole)
-    if len(parts) > 1 and _PIN.match(parts[-1]):
-        return SmsQuery(" ".join(parts[:-1]), parts[-1])
-    flat = whole.replace("-", "")
-    if len(parts) == 1 and flat.isascii() and flat.isalnum() and _PIN.match(flat[CODE_LENGTH:]):
-        return SmsQuery(flat[:CODE_LENGTH], flat[CODE_LENGTH:])
+    if all(_alnum(word).isdecimal() or not _alnum(word) for word in parts):  # digits only: no code
+        return SmsQuery("", _alnum(whole) or None)  # (a PIN sent alone gets the help, never logged)
+    split = _trailing_pin(parts, keys)
+    if split is not None:
+        return split
+    flat = "".join(parts).replace("-", "")
+    rest = flat[CODE_LENGTH:]
+    if rest and read(flat[:CODE_LENGTH], keys).stamp is not None:
+        kept = _alnum(rest)
+        return SmsQuery(flat[:CODE_LENGTH], kept if kept.isdecimal() else rest)
+    if len(parts) == 1 and flat.isascii() and flat.isalnum() and _PIN.match(rest):
+        return SmsQuery(flat[:CODE_LENGTH], rest)
     return SmsQuery(whole)
+
+
+def _alnum(word: str) -> str:
+    return "".join(c for c in word if c.isalnum())
+
+
+def _trailing_pin(parts: list[str], keys: CodeKeys) -> SmsQuery | None:
+    """``parts`` split into (code words, PIN) at its trailing words of digits (see ``parse_text``)."""
+    end = len(parts)
+    while end > 1 and not _alnum(parts[end - 1]):  # an emoji or a full stop after the PIN
+        end -= 1
+    runs: list[tuple[int, str]] = []  # (first word of the PIN, its digits), shortest first
+    digits = ""
+    for start in range(end - 1, 0, -1):
+        word = _alnum(parts[start])
+        if not word.isdecimal():
+            break
+        digits = word + digits
+        if len(digits) > PIN_DIGITS[1]:
+            break
+        runs.append((start, digits))
+    for start, pin in reversed(runs):  # the longest run that leaves a code that reads
+        if read(" ".join(parts[:start]), keys).stamp is not None:
+            return SmsQuery(" ".join(parts[:start]), pin)
+    fitting = [(start, pin) for start, pin in runs if len(pin) <= PIN_LENGTH]
+    if fitting and len(fitting[-1][1]) >= PIN_DIGITS[0]:
+        start, pin = fitting[-1]
+        return SmsQuery(" ".join(parts[:start]), pin)
+    if runs and _PIN.match(runs[0][1]):
+        return SmsQuery(" ".join(parts[: runs[0][0]]), runs[0][1])
+    return None
 
 
 # --- the reply -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from ocop_stamps.catalog.views import lot_view, plain, producer_view, product_view
 from ocop_stamps.codes.labels import label_url
+from ocop_stamps.codes.pins import MAX_WRONG_TRIES
 from ocop_stamps.codes.scheme import StampId, decode, group, normalize
 from ocop_stamps.codes.typed import KEYBOARD, REPAIRED, read
 from ocop_stamps.core.cache import TtlCache
@@ -251,6 +252,8 @@ def verify(
         result["lot_mismatch"] = lot_mismatch
     if found[0].second_layer:  # a two-layer stamp (issue 14): the page asks for the PIN under the coating
         result["second_layer"] = True
+        if counted is not None and int(counted.pin_failures or 0) >= MAX_WRONG_TRIES:
+            result["pin_locked"] = True  # the page says so instead of a form that can no longer work
     if claimed is not None:
         place = None if claimed.claimed_province in (None, repo.UNPLACED) else str(claimed.claimed_province)
         result["claim"] = {

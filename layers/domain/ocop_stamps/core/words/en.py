@@ -423,7 +423,7 @@ TEXTS: dict[str, str] = {
     "alert_type.pin_guessing": "PIN guessing on a stamp",
     "page.claimed": "A buyer already claimed this stamp",
     "page.claimed_d": "A buyer scratched the coating and entered this stamp's PIN{when}{where}. An unsold item never shows this: if you are in a shop and have not bought it, it may have been resold, repacked or its label copied — do not buy it, and send the report below. If you entered the PIN yourself, all is well.",
-    "page.claimed_when": " on {when}",
+    "page.claimed_when": " at {when}",  # "at 06:23, 30/11/2026" (a time, then its day)
     "page.pin_title": "The PIN under the coating",
     "page.pin_intro": "After buying, scratch the coating on the stamp and enter the 8 digits under it. The first person to enter it confirms this item.",
     "page.pin_label": "PIN (8 digits)",
