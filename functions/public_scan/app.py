@@ -211,7 +211,21 @@ def typed_code() -> Response:
         if wants_json(headers.get("accept", "")):
             return error_response(400, "missing_code", "Give ?code=….", "Hãy cho tham số `?code=…`.")
         return _html(200, scan_page.render_lookup(lang))
+    code = _without_pin(code)
     return _answer_scan(code[:64], "typed", f"/v?code={quote(code[:64], safe='')}")
+
+
+def _without_pin(typed: str) -> str:
+    """A code typed with a scratch-off PIN after it ("<code> 1234 5678") is the code alone: the
+    digits are a PIN, and a PIN is never logged as part of a mistyped code (docs/PIN.md). The
+    split is the SMS channel's (``scanning.sms.parse_text``); imported only for typed codes."""
+    if len(normalize(typed)) <= 16:
+        return typed
+    from ocop_stamps.scanning.sms import parse_text
+    from ocop_stamps.storage.parameters import code_keys
+
+    query = parse_text(typed, code_keys())
+    return query.code if query.pin and query.code else typed
 
 
 # --- reports of suspected fakes -------------------------------------------------------------
@@ -266,6 +280,17 @@ def report_page(code: str) -> Response:
 
 
 # --- the scratch-off PIN of a two-layer stamp (issue 14, docs/PIN.md) -----------------------
+
+
+@app.get("/v/<code>/pin")
+def pin_address(code: str) -> Response:
+    """The address a PIN form posts to, opened again (reloaded, bookmarked, shared): 303 to the
+    stamp's page, where the form is. Nothing is counted here; the page counts as any visit."""
+    headers, query = _request()
+    see = f"{scan_page.code_path(normalize(code)[:32])}?{scan_page.lang_query(choose_lang(query, headers))}"
+    return Response(status_code=303, body="", headers={"Location": see, **NO_STORE})
+
+
 @app.post("/v/<code>/pin")
 def claim_pin(code: str) -> Response:
     """A buyer's PIN: a form from the stamp's page (works without JavaScript) or JSON

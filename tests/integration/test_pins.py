@@ -532,3 +532,33 @@ def test_given_a_two_layer_stamp_not_activated_then_its_page_and_a_refused_pin_o
     assert "chưa được kích hoạt" in html.lower() or "not_activated" in html
     assert f'action="/v/{code}/pin"' not in html
     assert status == 409 and "chưa được nhà sản xuất kích hoạt" in page and f'action="/v/{code}/pin"' not in page
+
+
+def test_given_the_pin_address_opened_again_then_it_leads_back_to_the_stamps_page_and_counts_nothing(two_layer):
+    code = two_layer["codes"][9]
+    event = http_event("GET", f"/v/{code}/pin", route="/v/{path+}", query={"lang": "en"})
+    event["headers"]["accept"] = "text/html"
+
+    status, headers, body = invoke("public_scan", event)
+
+    assert status == 303 and headers["location"] == f"/v/{code}?lang=en" and body == ""
+    assert scan_log(code) == []
+
+
+@pytest.mark.parametrize(
+    "typed", ["{code} {pin}", "{code} {pin4} {pin_rest}", "{code}{pin}", "{code} {pin4}-{pin_rest}"]
+)
+def test_given_a_code_typed_with_its_pin_in_the_lookup_box_then_the_stamp_answers_and_no_pin_digit_is_logged(
+    two_layer, typed: str
+):
+    code = two_layer["codes"][8]
+    pin = pin_of(code)
+    text = typed.format(code=code, pin=pin, pin4=pin[:4], pin_rest=pin[4:])
+    event = http_event("GET", "/v", route="/v", query={"code": text})
+    event["headers"]["accept"] = "application/json"
+
+    status, _, body = invoke("public_scan", event)
+
+    assert status == 200 and json.loads(body)["verdict"] == "genuine"
+    logged = json.dumps([scan_log(code), scan_log(text)], default=str)
+    assert pin not in logged and pin[:4] not in logged.replace(code, "")
