@@ -216,16 +216,13 @@ def typed_code() -> Response:
 
 
 def _without_pin(typed: str) -> str:
-    """A code typed with a scratch-off PIN after it ("<code> 1234 5678") is the code alone: the
-    digits are a PIN, and a PIN is never logged as part of a mistyped code (docs/PIN.md). The
-    split is the SMS channel's (``scanning.sms.parse_text``); imported only for typed codes."""
+    """A code typed with a scratch-off PIN after it ("<code> 1234 5678") is the code alone
+    (``scanning.sms.without_pin``; imported only for a typed text longer than a code)."""
     if len(normalize(typed)) <= 16:
         return typed
-    from ocop_stamps.scanning.sms import parse_text
-    from ocop_stamps.storage.parameters import code_keys
+    from ocop_stamps.scanning.sms import without_pin
 
-    query = parse_text(typed, code_keys())
-    return query.code if query.pin and query.code else typed
+    return without_pin(typed)
 
 
 # --- reports of suspected fakes -------------------------------------------------------------

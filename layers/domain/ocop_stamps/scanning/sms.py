@@ -233,6 +233,14 @@ def parse_text(text: str, keys: CodeKeys) -> SmsQuery:
     return SmsQuery(whole)
 
 
+def without_pin(typed: str) -> str:
+    """``typed`` (a code as a person typed it on the web) without a PIN typed after the code:
+    the digits are a scratch-off PIN, and a PIN is never logged as part of a mistyped code
+    (docs/PIN.md). The split is a text message's (``parse_text``); ``typed`` when it has none."""
+    query = parse_text(typed, code_keys())
+    return query.code if query.pin and query.code else typed
+
+
 def _alnum(word: str) -> str:
     return "".join(c for c in word if c.isalnum())
 
