@@ -24,7 +24,9 @@ COLUMNS_BEFORE = [
 
 
 def _log(**query: str) -> list[dict[str, Any]]:
-    status, body = invoke_json("inspector_api", http_event("GET", "/scans", route="/scans", claims=inspector(), query=query))
+    status, body = invoke_json(
+        "inspector_api", http_event("GET", "/scans", route="/scans", claims=inspector(), query=query)
+    )
     assert status == 200, body
     return body["items"]
 
