@@ -29,9 +29,20 @@ def _checks_in_history(shop: Shop) -> list[dict[str, Any]]:
     return [e for e in doc["epcisBody"]["eventList"] if e.get("ocop:fieldCheck")]
 
 
+def _lot_of_2025(shop: Shop) -> None:
+    """The shop's lot becomes one made before the merger: a check of then is of a lot that existed."""
+    shop.lot = shop.new_lot(
+        "HH-2025-04",
+        production_date="2025-04-01",
+        expiry_date="2027-04-01",
+        origin={"commune": "Xã Dương Thành", "district": "Huyện Phú Bình", "province": "Thái Nguyên"},
+    )
+
+
 def test_given_a_check_dated_before_the_merger_then_its_place_is_kept_as_entered_with_todays_units_beside_it(
     shop: Shop,
 ):
+    _lot_of_2025(shop)
     entered = {"province": "Hà Giang", "district": "Huyện Đồng Văn", "commune": "Xã Lũng Cú"}
 
     # recorded by an inspector of today's Tuyên Quang, which Hà Giang is part of
@@ -52,6 +63,7 @@ def test_given_a_check_dated_before_the_merger_then_its_place_is_kept_as_entered
 
 
 def test_given_a_check_dated_before_the_merger_under_an_old_iso_code_then_the_code_is_kept_too(shop: Shop):
+    _lot_of_2025(shop)
     status, made = _check(shop, date="2025-06-30", province="VN-03")
 
     assert status == 201, made
@@ -101,3 +113,29 @@ def test_given_a_check_dated_today_in_a_commune_of_another_province_then_400_and
     assert status == 400, answer
     assert answer["error"]["details"][0]["field"] == "commune"
     assert _checks_in_history(shop) == []
+
+
+def test_given_a_check_dated_before_the_lot_was_made_then_400_naming_the_production_day_and_nothing_recorded(
+    shop: Shop,
+):
+    status, answer = _check(shop, date="2026-10-31", province="Thái Nguyên")  # the lot is of 01/11/2026
+
+    assert status == 400, answer
+    assert answer["error"]["details"] == [{"field": "date", "problem": "before the lot's production date"}]
+    assert "01/11/2026" in answer["error"]["message_vi"] and "`date`" in answer["error"]["message_vi"]
+    assert _checks_in_history(shop) == []
+
+
+def test_given_a_check_entered_days_after_it_was_made_then_its_record_time_is_when_it_was_entered(shop: Shop):
+    import datetime as dt
+
+    from ocop_stamps.core.vocabulary import VN_TZ
+
+    made = shop.lot["production_date"]  # a day before today: the check is entered later
+    status, answer = _check(shop, date=made, province="Thái Nguyên")
+
+    assert status == 201, answer
+    (check,) = _checks_in_history(shop)
+    assert check["eventTime"].startswith(f"{made}T12:00:00")
+    recorded = dt.datetime.fromisoformat(check["recordTime"])
+    assert abs(recorded - dt.datetime.now(VN_TZ)) < dt.timedelta(minutes=5)

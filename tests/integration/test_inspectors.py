@@ -442,7 +442,7 @@ def test_given_a_field_check_naming_stamps_of_another_lot_then_409_listing_them_
 
 
 def test_given_a_field_check_outside_scope_or_on_a_missing_lot_then_refused(shop: Shop):
-    body = {"lot_id": shop.lot["lot_id"], "date": "2026-01-05", "place": "Chợ", "province": "VN-SG", "result": "pass"}
+    body = {"lot_id": shop.lot["lot_id"], "date": "2026-11-20", "place": "Chợ", "province": "VN-SG", "result": "pass"}
     assert api("POST", "/field-checks", "/field-checks", inspector("Hà Nội"), body=body)[0] == 403
     assert api("POST", "/field-checks", "/field-checks", body={**body, "lot_id": "lot_missing"})[0] == 404
     assert api("POST", "/field-checks", "/field-checks", body={**body, "result": "maybe"})[0] == 422

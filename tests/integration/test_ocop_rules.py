@@ -342,3 +342,19 @@ def test_given_a_rating_recorded_while_the_migration_runs_then_the_new_rating_is
     assert product["ocop"]["stars"] == 5 and product["ocop"]["decision"]["issuing_level"] == "central"
     assert product["group"] == "handicraft"  # migrated on the second attempt, over the new rating
     assert [h["action"] for h in product["ocop_history"]] == ["record", "record"]
+
+
+@pytest.mark.parametrize(("action", "stars"), [("renew", 4), ("downgrade", 3)])
+def test_given_a_renewal_or_downgrade_not_dated_after_the_decision_in_force_then_409_and_the_rating_kept(
+    shop: Shop, action: str, stars: int
+):
+    status, first = rate(shop.product_id, {"action": "record", "rating": rating(stars=4, date="2025-08-01")})
+    assert status == 201, first
+
+    for date in ("2025-08-01", "2024-08-01"):  # the same decision again, or an older one
+        status, body = rate(shop.product_id, {"action": action, "rating": rating(stars=stars, date=date)})
+        assert status == 409, body
+        assert "01/08/2025" in body["error"]["message_vi"] and "2025-08-01" in body["error"]["message"]
+
+    status, later = rate(shop.product_id, {"action": action, "rating": rating(stars=stars, date="2025-09-01")})
+    assert status == 201 and later["ocop"]["decision"]["date"] == "2025-09-01"

@@ -196,3 +196,24 @@ def test_given_old_and_new_lines_when_paged_one_by_one_then_the_cursor_walks_eve
 
     assert sorted(seen) == sorted([merged["old"], merged["new"]]) and cursor is None
     assert status == 400
+
+
+def test_given_a_filter_by_a_gso_code_of_the_63_then_400_saying_whose_code_it_was_and_what_to_give(
+    aws: None,
+) -> None:
+    status, body = invoke_json(
+        "inspector_api", http_event("GET", "/scans", route="/scans", claims=inspector("*"), query={"province": "02"})
+    )
+
+    assert status == 400
+    assert "Tỉnh Hà Giang" in body["error"]["message_vi"] and "Tỉnh Tuyên Quang" in body["error"]["message_vi"]
+    assert "08" in body["error"]["message"] and "before 1 July 2025" in body["error"]["message"]
+
+
+@pytest.mark.parametrize("given", ["Thừa Thiên Huế", "VN-26", "VN-HN"])
+def test_given_a_filter_by_the_old_spelling_of_a_province_left_whole_then_no_note_about_merged_parts(
+    aws: None, given: str
+) -> None:
+    body = api("/scans", inspector("*"), province=given)
+
+    assert body["province"]["code"] in ("46", "01") and "note_vi" not in body["province"]

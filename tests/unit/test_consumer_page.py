@@ -613,3 +613,28 @@ def test_given_form_bodies_as_api_gateway_sends_them_then_base64_is_undone_and_u
     assert read_form("where=Chợ", "application/octet-stream") is None
     assert read_form('{"where": "\\udcff"}', "application/json") is None  # a lone surrogate cannot be stored
     assert read_form("[" * 100_000, "application/json") is None
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit", "lang", "shown"),
+    [
+        (10, "unit", "vi", "10 đơn vị"),  # no unit given: the stored default is not shown as is
+        (10, "unit", "en", "10 units"),
+        (1, "unit", "en", "1 unit"),
+        (500, "hộp", "vi", "500 hộp"),  # as the producer wrote it
+        (500, "hộp", "en", "500 hộp"),
+    ],
+)
+def test_given_a_lot_without_a_unit_then_both_pages_show_its_quantity_in_words_not_the_stored_default(
+    quantity: int, unit: str, lang: str, shown: str
+):
+    from ocop_stamps.pages.catalog_page import render_catalog
+
+    lot = {**GENUINE["lot"], "quantity": quantity, "unit": unit}
+    scan_text = Page(render(result("genuine", lot=lot), lang)).visible
+    catalog_text = Page(render_catalog({"product": GENUINE["product"], "lot": lot}, lang, path="/01/x")).visible
+
+    for text in (scan_text, catalog_text):
+        assert shown in text
+        if lang == "vi":
+            assert not re.search(r"\bunits?\b", text)

@@ -46,8 +46,15 @@ class Page(HTMLParser):
         return " ".join(" ".join(self.text).split())
 
 
-def body(stars: int, date: str, level: str, **more: Any) -> OcopRating:
-    decision = {"number": "1/QĐ-UBND", "date": date, "issuing_level": level, "issuing_body": "UBND"}
+SIGNERS = {
+    "district": "UBND huyện Phú Bình",
+    "province": "UBND tỉnh Thái Nguyên",
+    "central": "Bộ Nông nghiệp và Môi trường",
+}
+
+
+def body(stars: int, date: str, level: str, signer: str | None = None, **more: Any) -> OcopRating:
+    decision = {"number": "1/QĐ-UBND", "date": date, "issuing_level": level, "issuing_body": signer or SIGNERS[level]}
     return OcopRating.model_validate({"stars": stars, "decision": decision, "certificate": {"number": "1"}, **more})
 
 
@@ -124,6 +131,40 @@ def test_given_a_5_star_rating_by_a_province_then_refused_naming_the_ministry_of
     with pytest.raises(BadRequest) as before_merger:
         checked(body(5, "2024-09-01", "province"))
     assert "Bộ Nông nghiệp và Phát triển nông thôn" in before_merger.value.message_vi
+
+
+@pytest.mark.parametrize(
+    ("stars", "date", "level", "signer"),
+    [
+        (5, "2025-09-01", "central", "Ủy ban nhân dân tỉnh Thái Nguyên"),
+        (5, "2025-09-01", "central", "UBND Thành phố Hà Nội"),
+        (4, "2025-09-01", "province", "Bộ Nông nghiệp và Môi trường"),
+        (4, "2025-09-01", "province", "UBND huyện Phú Bình"),
+        (3, "2024-05-01", "district", "Uỷ ban nhân dân tỉnh Thái Nguyên"),
+    ],
+)
+def test_given_an_issuing_body_whose_own_words_name_another_level_then_refused_naming_the_body(
+    stars: int, date: str, level: str, signer: str
+):
+    with pytest.raises(BadRequest) as caught:
+        checked(body(stars, date, level, signer))
+    assert caught.value.status == 400 and "decision.issuing_body" in caught.value.message
+    assert signer in caught.value.message_vi and "`decision.issuing_body`" in caught.value.message_vi
+
+
+@pytest.mark.parametrize(
+    ("stars", "date", "level", "signer"),
+    [
+        (5, "2025-09-01", "central", "Bộ Nông nghiệp và Môi trường"),
+        (3, "2024-05-01", "district", "UBND thành phố Hạ Long"),  # a city of a province: a district's level then
+        (4, "2025-09-01", "province", "UBND Thành phố Hồ Chí Minh"),
+        (4, "2025-09-01", "province", "Hội đồng đánh giá sản phẩm OCOP"),  # names no level: taken as written
+    ],
+)
+def test_given_an_issuing_body_that_fits_its_level_or_names_none_then_accepted_as_written(
+    stars: int, date: str, level: str, signer: str
+):
+    assert checked(body(stars, date, level, signer))["decision"]["issuing_body"] == signer
 
 
 @pytest.mark.parametrize(

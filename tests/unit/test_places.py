@@ -15,6 +15,7 @@ import pytest
 from ocop_stamps.places import addresses, communes, generate, provinces
 from ocop_stamps.places.addresses import InvalidAddress, migrate_address, record
 from ocop_stamps.places.generate import ISO_NAMES
+from ocop_stamps.places.names import fold_province
 
 ROOT = Path(__file__).resolve().parents[2]
 AFTER = dt.date(2026, 3, 2)
@@ -84,6 +85,39 @@ def test_given_a_commune_by_its_name_without_accents_or_by_its_code_then_it_is_f
     (by_code,) = communes.find("5953", "19")
     assert by_name == by_code == communes.Commune("05953", "Xã Kha Sơn", "19")
     assert communes.find("Kha Sơn", "04") == ()  # not a commune of Cao Bằng
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "commune"),
+    [
+        ("Thừa Thiên Huế", "46", "Phường Thuận Hóa"),  # the ISO name of Thành phố Huế, left whole
+        ("TT Huế", "46", "Phường Thuận Hóa"),
+        ("VN-26", "46", "Phường Thuận Hóa"),
+        ("VN-HN", "01", "Phường Hoàn Kiếm"),  # Hà Nội by its ISO code
+        ("VN-13", "22", "Phường Hạ Long"),  # Tỉnh Quảng Ninh then, Thành phố Quảng Ninh now
+        ("VN-07", "08", "Xã Lũng Cú"),  # old Tuyên Quang, whose name today's Tuyên Quang kept
+        ("T.P Hồ Chí Minh", "79", "Phường Thủ Dầu Một"),
+    ],
+)
+def test_given_a_record_from_july_2025_naming_its_province_as_it_was_but_still_the_same_then_accepted(
+    typed: str, code: str, commune: str
+):
+    stored = record({"commune": commune, "province": typed}, AFTER, "address")
+    assert stored["province_code"] == code and stored["commune"] == commune
+
+
+def test_given_every_old_province_on_a_record_from_july_2025_then_accepted_or_refused_never_merged_into_itself():
+    for old in provinces.OLD.values():
+        now = provinces.CURRENT[old.now]
+        (commune, *_) = communes.in_province(now.code)
+        for typed in (old.iso, old.name):
+            try:
+                stored = record({"commune": commune.name, "province": typed}, AFTER, "address")
+            except InvalidAddress as refused:
+                assert len(provinces.merged_into(now)) > 1 and fold_province(old.name) != fold_province(now.name)
+                assert f"part of {now.name}" in refused.message and old.name in refused.message
+            else:
+                assert stored["province_code"] == now.code, typed
 
 
 # --- addresses of records from 1 July 2025 -----------------------------------------------------

@@ -127,7 +127,7 @@ def product_body(producer: dict[str, Any], product: dict[str, Any], number: int,
         "producer_id": producer["key"],
         "name": product["name"],
         "group": product["group"],
-        "description": "Dữ liệu minh họa cho máy chủ cục bộ (demo). Demo data for the local stack.",
+        "description": "Dữ liệu minh họa cho máy chủ cục bộ, không phải thông tin thật.",
         "ocop": {
             "stars": product["ocop_stars"],
             "decision": {

@@ -3,6 +3,8 @@ EPCIS event -- and the rules a rating must meet (``checked``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import unicodedata
 from typing import Any
 
 from ocop_stamps.catalog.schemas import OcopRating, RatingIn
@@ -22,6 +24,24 @@ _WHO: dict[IssuingLevel, tuple[str, str]] = {
     IssuingLevel.central: ("cấp trung ương", "the central level"),
 }
 """Each level as it reads inside a sentence (Vietnamese, English)."""
+
+
+def _contradicts(body: str, level: IssuingLevel) -> bool:
+    """Whether an issuing body's own words name another level than ``level``: a People's
+    Committee for the central level, a ministry for a committee, a district's committee for
+    the province or a province's for a district. Words that name no level, or could name
+    either ('Ủy ban nhân dân thành phố Hạ Long' was a district's, 'thành phố Hà Nội' a
+    province's), are taken as written."""
+    text = unicodedata.normalize("NFC", body).casefold().replace("uỷ", "ủy")
+    said = rules.guess_level(text)
+    committee = "ủy ban nhân dân" in text or "ubnd" in text.split() or text.startswith("ubnd")
+    if level is IssuingLevel.central:
+        return committee or said in (IssuingLevel.district, IssuingLevel.province)
+    if said is IssuingLevel.central:
+        return True
+    if level is IssuingLevel.province:
+        return said is IssuingLevel.district
+    return said is IssuingLevel.province and "thành phố" not in text
 
 
 def checked(rating: OcopRating) -> dict[str, Any]:
@@ -52,6 +72,14 @@ def checked(rating: OcopRating) -> dict[str, Any]:
             f"không phải {given_vi}, theo {under.name[0]}.",
         )
     body = decision.issuing_body
+    if body is not None and _contradicts(body, wanted):
+        level_vi, level_en = _WHO[wanted]
+        raise BadRequest(
+            f"decision.issuing_body '{body[:80]}' is not {level_en}, the level given for this decision "
+            f"({wanted.value}): name the body that signed it.",
+            f"Quyết định ghi cấp công nhận là {level_vi} nhưng cơ quan ký (`decision.issuing_body`) là "
+            f"“{body[:80]}”: hãy ghi đúng cơ quan đã ký quyết định.",
+        )
     if body is None:
         if wanted is not IssuingLevel.central:
             raise BadRequest(
@@ -86,6 +114,24 @@ def checked(rating: OcopRating) -> dict[str, Any]:
     }
 
 
+def _after_current(action: RatingAction, live: dict[str, Any] | None, day: dt.date) -> None:
+    """A renewal (công nhận lại) or a downgrade is a new decision, made after the one in force:
+    409 when its date is not after the current decision's (a correction of the current rating
+    is recorded with ``record``)."""
+    if action not in (RatingAction.renew, RatingAction.downgrade) or live is None:
+        return
+    current = dates.day_of(rules.decision_date(live))
+    if current is None or day > current:
+        return
+    vi, en = ("công nhận lại", "renewal") if action is RatingAction.renew else ("hạ hạng", "downgrade")
+    raise Conflict(
+        f"A {en} is a new decision: its date must be after the current decision's ({current.isoformat()}); "
+        "to correct the current rating, record it again.",
+        f"Quyết định {vi} phải có ngày sau ngày của quyết định hiện tại ({dates.show(current)}); "
+        "nếu cần sửa hạng hiện tại, hãy ghi nhận lại hạng đó.",
+    )
+
+
 def rate(product_id: str, data: RatingIn, by: str, base_url: str) -> dict[str, Any]:
     """Record, renew, downgrade or withdraw a product's OCOP rating (admin)."""
     for _ in range(CONFLICT_ATTEMPTS):
@@ -112,6 +158,7 @@ def rate(product_id: str, data: RatingIn, by: str, base_url: str) -> dict[str, A
                     "There is no rating to renew; record one instead.",
                     "Chưa có hạng sao để công nhận lại; hãy ghi nhận hạng mới.",
                 )
+            _after_current(data.action, live, data.rating.decision.date)
         entry = {**ocop, "action": data.action.value, "at": iso(moment), "by": by}
         if data.reason:
             entry["reason"] = data.reason

@@ -39,14 +39,18 @@ def _time(moment: dt.datetime) -> tuple[str, str]:
     return local.isoformat(timespec="milliseconds"), "+07:00"
 
 
-def _base(event_type: str, action: str, moment: dt.datetime, **fields: Any) -> dict[str, Any]:
+def _base(
+    event_type: str, action: str, moment: dt.datetime, *, recorded: dt.datetime | None = None, **fields: Any
+) -> dict[str, Any]:
+    """An EPCIS 2.0 event of ``moment``; ``recorded`` is when it is written (``recordTime``),
+    given when it is not the moment itself: a field check entered days after it was made."""
     when, offset = _time(moment)
     event = {
         "type": event_type,
         "eventID": f"urn:uuid:{uuid.uuid4()}",
         "eventTime": when,
         "eventTimeZoneOffset": offset,
-        "recordTime": when,
+        "recordTime": _time(recorded)[0] if recorded is not None else when,
         "action": action,
     }
     event.update({k: v for k, v in fields.items() if v is not None})

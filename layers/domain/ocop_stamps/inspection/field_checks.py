@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
+from ocop_stamps.core import dates
 from ocop_stamps.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from ocop_stamps.core.ids import utc_now
 from ocop_stamps.core.vocabulary import CHECK_DISPOSITIONS, VN_TZ, CheckResult
@@ -128,12 +129,16 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
     product = repo.get_product(lot.product_id)
     gtin = product.gtin if product is not None else None
     checked_on = dt.date.fromisoformat(body["date"])
+    made_on = dates.day_of(lot.production_date)
+    if made_on is not None and checked_on < made_on:
+        raise BadRequest(
+            f"date: a check cannot be dated before the lot was made ({made_on.isoformat()}).",
+            f"Ngày kiểm tra (`date`) không được trước ngày sản xuất của lô ({dates.show(made_on)}).",
+            details=[{"field": "date", "problem": "before the lot's production date"}],
+        )
     address = _address(body, checked_on, province)
-    moment = (
-        dt.datetime.combine(checked_on, dt.time(12), VN_TZ)
-        if checked_on != utc_now().astimezone(VN_TZ).date()
-        else utc_now()
-    )
+    now = utc_now()
+    moment = dt.datetime.combine(checked_on, dt.time(12), VN_TZ) if checked_on != now.astimezone(VN_TZ).date() else now
     objects: dict[str, Any] = (
         {"epcList": [stamp_uri(base_url, c, gtin) for c in codes]}
         if codes
@@ -143,6 +148,7 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
         "ObjectEvent",
         "OBSERVE",
         moment,
+        recorded=now,  # a check is often entered after the day it was made
         **objects,
         bizStep="inspecting",
         disposition=CHECK_DISPOSITIONS[CheckResult(body["result"])],

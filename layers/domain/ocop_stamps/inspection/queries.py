@@ -31,6 +31,7 @@ from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import BadRequest, Forbidden
 from ocop_stamps.core.limits import BODY_BUDGET, text_bytes
 from ocop_stamps.core.vocabulary import LOG_VERDICT_LABELS, VN_TZ
+from ocop_stamps.places.provinces import CURRENT, OLD, merged_into
 from ocop_stamps.places.scopes import EVERYWHERE, NO_PLACE, code_of, is_old, name_of, spellings_of
 from ocop_stamps.storage import inspection as store
 from ocop_stamps.storage.keys import INDEXES, audience, partition_values
@@ -168,6 +169,15 @@ def province_filter(value: str) -> str:
     if value == NO_PLACE:
         return NO_PLACE
     found = code_of(value)
+    before = OLD.get(value.strip().zfill(2)) if value.strip().isdigit() else None
+    if found is None and before is not None:  # a GSO code of the 63: digits are read as today's codes only
+        now = CURRENT[before.now]
+        raise _bad(
+            f"'{value[:40]}' was the code of {before.name} before 1 July 2025; it is part of {now.name} "
+            f"today: give {now.code} or a name ('{before.name}' works too).",
+            f"'{value[:40]}' là mã của {before.name} trước ngày 1/7/2025; nay thuộc {now.name}: "
+            f"hãy ghi mã {now.code} hoặc tên (ghi “{before.name}” cũng được).",
+        )
     if found is None:
         raise _bad(
             f"'{value[:40]}' is not a province (a name such as 'Thái Nguyên' or a code such as 19).",
@@ -184,7 +194,7 @@ def province_note(given: str | None) -> dict[str, str] | None:
         return None
     code = province_filter(given)
     out = {"given": given[:40], "code": code, "name": name_of(code)}
-    if is_old(given):
+    if is_old(given) and len(merged_into(CURRENT[code])) > 1:  # a province left whole needs no note
         out["note_vi"] = f"'{given[:40]}' nay thuộc {name_of(code)}: kết quả gồm cả tỉnh/thành hiện nay."
         out["note_en"] = f"'{given[:40]}' is now part of {name_of(code)}: results cover the whole province of today."
     return out
@@ -421,6 +431,9 @@ CSV_COLUMNS = (
     ("kind", "loại truy cập"),  # person, preview, bot, prefetch, head, report (issue 11)
     ("home_province", "tỉnh của chủ thể (mã)"),  # the producer's province, which sees the line too (issue 11)
     ("jurisdiction_recorded", "mã tỉnh khi ghi nhận (trước 01/07/2025)"),  # an old VN-xx code, as written (issue 12)
+    # appended last, so every column above keeps its place; empty on lines written before
+    ("lot_code", "mã lô"),
+    ("product_name", "tên sản phẩm"),
 )
 BOM = "\ufeff"
 
@@ -514,7 +527,9 @@ def scan_view(s: ScanItem) -> dict[str, Any]:
         "batch_id": None if s.batch_no is None else str(int(s.batch_no)),
         "serial": s.serial,
         "lot_id": s.lot_id,
+        "lot_code": s.lot_code,
         "product_id": s.product_id,
+        "product_name": s.product_name,
         "producer_id": s.producer_id,
         "country": s.country,
         "province": s.province,

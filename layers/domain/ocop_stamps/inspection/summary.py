@@ -18,6 +18,7 @@ import datetime as dt
 from html import escape
 from typing import Any
 
+from ocop_stamps.core import dates
 from ocop_stamps.core.errors import BadRequest
 from ocop_stamps.core.ids import utc_now
 from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, LOG_VERDICT_LABELS, LOOKUP, REPORT, VN_TZ, AlertType, Verdict
@@ -132,7 +133,7 @@ def chart_verdicts(summary: dict[str, Any]) -> str:
     plot_w, plot_h = width - left - 10, height - top - bottom
     peak = max([d["total"] for d in days] + [1])
     bar = plot_w / max(len(days), 1)
-    title = f"Lượt quét mỗi ngày theo kết luận ({summary['from']} – {summary['to']})"
+    title = f"Lượt quét mỗi ngày theo kết luận ({dates.show(summary['from'])} – {dates.show(summary['to'])})"
     body = [f'<text x="{left}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>']
     for frac in (0, 0.5, 1):
         y = top + plot_h * (1 - frac)
@@ -148,13 +149,13 @@ def chart_verdicts(summary: dict[str, Any]) -> str:
             y -= h
             body.append(
                 f'<rect x="{left + i * bar + 1:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" height="{h:.1f}" '
-                f'fill="{COLOURS.get(verdict, "#999")}"><title>{escape(d["day"])}: {n} {escape(_verdict_vi(verdict))}</title></rect>'
+                f'fill="{COLOURS.get(verdict, "#999")}"><title>{escape(dates.show(d["day"]))}: {n} {escape(_verdict_vi(verdict))}</title></rect>'
             )
     for i in (0, len(days) - 1):
         if days:
             x = left + i * bar + bar / 2
             body.append(
-                f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle">{escape(days[i]["day"][5:])}</text>'
+                f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle">{escape(dates.show(days[i]["day"])[:5])}</text>'
             )
     x = left
     for verdict in VERDICTS:
@@ -175,7 +176,7 @@ def chart_bars(title: str, rows: list[tuple[str, int]], colour: str = "#1f4e9c")
     peak = max([n for _, n in rows] + [1])
     body = [f'<text x="8" y="16" font-size="13" font-weight="bold">{escape(title)}</text>']
     if not rows:
-        body.append('<text x="8" y="44">Không có dữ liệu / no data</text>')
+        body.append('<text x="8" y="44">Không có dữ liệu</text>')
     for i, (label, n) in enumerate(rows):
         y = 28 + i * row_h
         w = (width - left - 50) * n / peak

@@ -26,6 +26,7 @@ from ocop_stamps.pages.scan_page import (
     check_form,
     lot_standards,
     page,
+    quantity_text,
 )
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -46,7 +47,7 @@ def _t(key: str, lang: str) -> str:
 
 
 def _lot(lot: dict[str, Any], product: dict[str, Any], lang: str) -> str:
-    quantity = f"{lot.get('quantity', '')} {lot.get('unit', '')}".strip() if lot.get("quantity") else ""
+    quantity = quantity_text(lot, lang)
     rows = [
         _row(_t("lot_code", lang), _e(lot.get("lot_code"))),
         _row(_t("production_date", lang), _time(lot.get("production_date"), lang)),

@@ -584,10 +584,26 @@ def _producer(producer: dict[str, Any], lang: str) -> str:
     return f"<section id=producer><h2>{_t('producer', lang)}</h2>{_dl(rows)}</section>"
 
 
+DEFAULT_UNIT = "unit"
+"""What a lot stores when the producer gave no unit (``catalog.schemas.LotIn``): shown in words."""
+
+
+def quantity_text(lot: dict[str, Any], lang: str) -> str:
+    """'500 hộp' as the producer wrote the unit; without one (stored ``unit``), '10 đơn vị' /
+    '10 units' rather than the stored default; '' without a quantity. Not escaped."""
+    quantity = lot.get("quantity")
+    if not quantity:
+        return ""
+    unit = str(lot.get("unit") or "").strip()
+    if unit in ("", DEFAULT_UNIT):
+        unit = _t("unit_one" if str(quantity) == "1" else "unit_many", lang)
+    return f"{quantity} {unit}"
+
+
 def _lot(lot: dict[str, Any], result: dict[str, Any], lang: str) -> str:
     stamp = result.get("stamp") or {}
     code = result.get("code_display") or result.get("code")
-    quantity = f"{lot.get('quantity', '')} {lot.get('unit', '')}".strip() if lot.get("quantity") else ""
+    quantity = quantity_text(lot, lang)
     rows = [
         _row(_t("code", lang), f"<code>{_e(code)}</code>") if code else "",
         _row(_t("serial", lang), _e(stamp.get("serial"))),

@@ -107,7 +107,7 @@ def _checked(address: dict[str, Any], field: str) -> dict[str, Any]:
             f"đặc khu). Hãy bỏ huyện (`{_at(field, 'district')}`) và ghi xã, phường hoặc đặc khu vào trường "
             f"`{_at(field, 'commune')}`, ví dụ “{EXAMPLE_COMMUNE}”.",
         )
-    province = provinces.current(address.get("province"))
+    province = provinces.current(address.get("province")) or provinces.same_today(address.get("province"))
     if province is None:
         before = provinces.old(address.get("province"))
         if before is None:

@@ -10,7 +10,7 @@ import re
 
 from ocop_stamps.core.vocabulary import ascii_text
 
-_PROVINCE_WORDS = ("tinh ", "thanh pho ", "tp. ", "tp.", "tp ", "t. ")
+_PROVINCE_WORDS = ("tinh ", "thanh pho ", "tp. ", "tp.", "tp ", "t.p. ", "t.p.", "t.p ", "t. ")
 _COMMUNE_WORDS = ("xa ", "phuong ", "dac khu ", "thi tran ", "p. ", "x. ", "tt. ", "tt ")
 _DISTRICT_WORDS = ("huyen ", "quan ", "thi xa ", "thanh pho ", "tp. ", "tp ", "h. ", "q. ", "tx. ", "tx ")
 

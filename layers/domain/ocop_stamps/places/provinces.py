@@ -40,7 +40,7 @@ _OLD_BY_ISO = {p.iso: p for p in OLD.values()}
 # What people write for a province besides its name (folded): TP HCM, Sài Gòn, HN ...
 _ALIASES = {"hcm": "79", "tphcm": "79", "saigon": "79", "hn": "01"}
 # Old names, and the names in ISO 3166-2 ('Thừa Thiên Huế' for the GSO list's 'Thành phố Huế').
-_OLD_ALIASES = {"thuathienhue": "46"}
+_OLD_ALIASES = {"thuathienhue": "46", "tthue": "46"}
 
 
 @cache
@@ -84,6 +84,21 @@ def now_of(value: object) -> Province | None:
         return found
     before = old(value)
     return CURRENT[before.now] if before else None
+
+
+def same_today(value: object) -> Province | None:
+    """The province of today that an old spelling names when it is still the same province:
+    one left whole (Hà Nội, Cao Bằng; 'Thừa Thiên Huế' is Thành phố Huế), or whose name the
+    merged province kept (old Tuyên Quang in today's Tuyên Quang): 'VN-HN', 'VN-26',
+    'Thừa Thiên Huế', 'VN-07'. None for a province merged under another name ('Hà Giang',
+    'VN-03': a record of today names Tuyên Quang) or for no province at all."""
+    before = old(value)
+    if before is None:
+        return None
+    now = CURRENT[before.now]
+    if merged_into(now) == (before,) or fold_province(before.name) == fold_province(now.name):
+        return now
+    return None
 
 
 def merged_into(province: Province) -> tuple[OldProvince, ...]:

@@ -95,6 +95,7 @@ _UNIT_WORDS = (("tinh",), ("thanh", "pho"), ("tp",))
 _EXTRA = {
     ("hue",): "46",
     ("thua", "thien", "hue"): "46",
+    ("tt", "hue"): "46",
     ("hanoi",): "01",
     ("tphcm",): "79",
     ("hcm",): "79",

@@ -33,7 +33,7 @@ from ocop_stamps.observability import logger
 from ocop_stamps.places.scopes import named_in
 from ocop_stamps.scanning import limits
 from ocop_stamps.scanning.privacy import client_hash, coarse_place, ua_family
-from ocop_stamps.scanning.verification import ScanContext
+from ocop_stamps.scanning.verification import ScanContext, names_of
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import ScanItem
@@ -141,6 +141,7 @@ def enrich(record: ScanItem) -> None:
         record.lot_id = lot_of_serial(batch, stamp.serial)
         record.product_id = batch.product_id
         record.producer_id = batch.producer_id
+        record.product_name, record.lot_code = names_of(batch.product_id, record.lot_id)
         # the inspector's province scope falls back to the producer's province, as for scans
         producer = repo.get_producer(batch.producer_id)
         if producer is not None and producer.address:

@@ -355,7 +355,9 @@ def _judge(
     record.serial = stamp.serial
     record.scan_no = scan_no
     record.lot_id = lot_id
+    record.lot_code = lot.get("lot_code") if lot else None  # what people read, from what was read anyway
     record.product_id = batch.product_id
+    record.product_name = product.get("name")
     record.producer_id = batch.producer_id
     record.producer_province = (producer.get("address") or {}).get("province")  # inspector scope fallback
     return verdicts, voided, recalled
@@ -531,6 +533,7 @@ def lookup(
     record.serial = stamp.serial
     record.lot_id = lot_of_serial(batch, stamp.serial)
     record.product_id = batch.product_id
+    record.product_name = product.get("name")  # read above; the lot is not read here, so no lot_code
     record.producer_id = batch.producer_id
     record.producer_province = (producer.get("address") or {}).get("province")
     _write_log(record, count_pending=False)
@@ -611,6 +614,14 @@ def _product_of_gtin(gtin: str) -> dict[str, Any] | None:
 def _lot_id(product: dict[str, Any], lot_code: str) -> dict[str, Any] | None:
     lot_id = repo.lot_id_of_code(str(product["producer_id"]), lot_code)
     return {"lot_id": lot_id} if lot_id else None
+
+
+def names_of(product_id: str | None, lot_id: str | None) -> tuple[str | None, str | None]:
+    """(product name, lot code) through the per-process cache, for a log line written off the
+    scan path (a consumer's report, sent from the page this function has just shown, so both
+    are usually cached already); None for what is unknown."""
+    product = _cached("product", product_id, repo.get_product) if product_id else None
+    return (product.get("name") if product else None), lot_code_of(lot_id)
 
 
 def lot_code_of(lot_id: str | None) -> str | None:

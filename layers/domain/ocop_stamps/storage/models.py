@@ -321,6 +321,11 @@ class ScanItem(_ReadsNFC, Model):
     # its verdicts, e.g. ``lot_mismatch`` when that lot is not the stamp's (scanning.verification).
     label_lot = UnicodeAttribute(null=True)
     flags = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    # What a person reads the lot and product by, copied at write time from what the scan
+    # already read (no extra request): the producer's lot code and the product's name. Lines
+    # written before have neither (docs/DATA-MODEL.md, "The verification log").
+    lot_code = UnicodeAttribute(null=True)
+    product_name = UnicodeAttribute(null=True)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

@@ -72,6 +72,8 @@ TEXTS: dict[str, str] = {
     "page.production_date": "Production date",
     "page.expiry_date": "Expiry date",
     "page.quantity": "Quantity",
+    "page.unit_one": "unit",  # a lot's quantity whose unit was not given (stored "unit")
+    "page.unit_many": "units",
     "page.standards": "Standards applied",
     "page.made_in": "Country of origin",
     "page.origin": "Raw-material origin",

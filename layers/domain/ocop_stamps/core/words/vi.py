@@ -77,6 +77,8 @@ TEXTS: dict[str, str] = {
     "page.production_date": "Ngày sản xuất",
     "page.expiry_date": "Hạn sử dụng",
     "page.quantity": "Số lượng",
+    "page.unit_one": "đơn vị",  # a lot's quantity whose unit was not given (stored "unit")
+    "page.unit_many": "đơn vị",
     "page.standards": "Tiêu chuẩn áp dụng",
     "page.made_in": "Xuất xứ",
     "page.origin": "Vùng nguyên liệu",
