@@ -28,7 +28,9 @@ STEP = {
 
 
 def _product(shop: Shop, **fields: Any) -> tuple[int, Any]:
-    body = {"producer_id": shop.producer_id, "name": "Trà Tân Cương Hoan Hoa", "group": "beverage", **fields}
+    # the sample's GTIN is the shop's first product's: a GTIN names one product
+    body = {"producer_id": shop.producer_id, "name": "Trà Tân Cương Hoan Hoa", "group": "beverage", "gtin": None}
+    body |= fields
     return invoke_json("admin_api", with_body(sample("admin-create-product"), **body))
 
 
