@@ -165,7 +165,10 @@ def _summary(details: list[dict[str, Any]]) -> tuple[str, str]:
     (each with its problem, in both languages, where ``RULES_VI`` words it, e.g. a date's range)."""
     if len(details) == 1 and details[0]["field"] == "body":
         problem = details[0]["problem"]
-        return f"The request is not valid: {problem}.", f"Yêu cầu không hợp lệ: {RULES_VI.get(problem, problem)}."
+        # a rule not worded in Vietnamese (pydantic's own, e.g. a JSON array for an object) is
+        # never shown in English inside the Vietnamese sentence: details keep the exact words
+        vi = RULES_VI.get(problem, "nội dung không đúng dạng mà tài liệu API mô tả (xem `details`)")
+        return f"The request is not valid: {problem}.", f"Yêu cầu không hợp lệ: {vi}."
     shown = details[:5]
     fields = ", ".join(d["field"] + (f" ({d['problem']})" if d["problem"] in RULES_VI else "") for d in shown)
     fields_vi = "; ".join(
