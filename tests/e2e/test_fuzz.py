@@ -91,6 +91,14 @@ REPORT = {
     "type": "object",
     "properties": {"where": {"type": "string"}, "note": {"type": "string"}, "lang": {"type": "string"}},
 }
+PIN = {
+    "type": "object",
+    "properties": {"pin": {"type": "string"}, "ref": {"type": "string"}, "lang": {"type": "string"}},
+}
+SMS = {
+    "type": "object",
+    "properties": {k: {"type": "string"} for k in ("from", "to", "text", "message_id", "received_at", "From", "Body")},
+}
 SCAN = {"parameters": [ACCEPT, *LANGS, _query("ch"), _query("view")], "responses": ANSWER}
 LINK = {"parameters": [ACCEPT, *LANGS, _query("linkType")], "responses": ANSWER}
 # Every public route of the template, with the paths it answers (a test holds them equal).
@@ -105,6 +113,10 @@ PUBLIC_PATHS: dict[str, list[str]] = {
     "GET /v/{code}/report": ["/v/{code}/report"],
     "ANY /01/{dl+}": ["/01/{gtin}", "/01/{gtin}/21/{serial}", "/01/{gtin}/10/{lot}/21/{serial}"],
     "GET /.well-known/gs1resolver": ["/.well-known/gs1resolver"],
+    "POST /v/{code}/pin": ["/v/{code}/pin"],  # a buyer's scratch-off PIN (issue 14)
+    "POST /sms/inbound": ["/sms/inbound"],  # the SMS gateway's webhook: its own secret (issue 14)
+    "ANY /console": ["/console"],  # the console: its own signed session (issue 15)
+    "ANY /console/{proxy+}": ["/console/{rest}"],
 }
 PUBLIC_SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -142,6 +154,51 @@ PUBLIC_SPEC: dict[str, Any] = {
         },
         "/01/{gtin}/10/{lot}/21/{serial}": {"parameters": [_path("gtin"), _path("lot"), _path("serial")], "get": LINK},
         "/.well-known/gs1resolver": {"get": {"parameters": [ACCEPT], "responses": ANSWER}},
+        "/v/{code}/pin": {
+            "parameters": [_path("code")],
+            "post": {
+                "parameters": [
+                    ACCEPT,
+                    *LANGS,
+                    {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}},
+                ],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/x-www-form-urlencoded": {"schema": PIN},
+                        "application/json": {"schema": PIN},
+                        "text/plain": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": ANSWER,
+            },
+            "get": {"parameters": LANGS, "responses": ANSWER},
+        },
+        "/sms/inbound": {
+            "post": {
+                "parameters": [{"name": "X-Gateway-Secret", "in": "header", "schema": {"type": "string"}}],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {"schema": SMS},
+                        "application/x-www-form-urlencoded": {"schema": SMS},
+                    },
+                },
+                "responses": ANSWER,
+            }
+        },
+        "/console": {"get": {"parameters": LANGS, "responses": ANSWER}, "post": {"responses": ANSWER}},
+        "/console/{rest}": {
+            "parameters": [_path("rest")],
+            "get": {"parameters": LANGS, "responses": ANSWER},
+            "post": {
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+                },
+                "responses": ANSWER,
+            },
+        },
     },
 }
 

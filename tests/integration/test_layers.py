@@ -35,7 +35,7 @@ PRINT_PACKAGES = {"numpy", "segno", "reportlab", "pillow", "fontpkg-noto-sans"}
 PRINT_MODULES = ("numpy", "segno", "reportlab", "PIL", "fontpkg_noto_sans")
 # The functions that render print files: producer_api inline (up to 2,000 labels) and the
 # label worker (jobs). producer_api also serves codes.csv, whose 10,000-code chunks use numpy.
-PRINTING_FUNCTIONS = {"ProducerApiFunction", "LabelWorkerFunction"}
+PRINTING_FUNCTIONS = {"ProducerApiFunction", "LabelWorkerFunction", "ConsoleFunction"}  # the console prints too (issue 15)
 
 
 @pytest.fixture(scope="module")
@@ -315,8 +315,11 @@ _RUNTIME_IMPORT = textwrap.dedent(
     import botocore, boto3, ocop_stamps
     skipped = []
     for module in pkgutil.walk_packages(ocop_stamps.__path__, "ocop_stamps."):
-        if module.name.startswith("ocop_stamps.printing."):
-            skipped.append(module.name)  # the print layer's: not installed here
+        # the print layer's, and the console's modules that print (its function has that layer)
+        if module.name.startswith("ocop_stamps.printing.") or module.name in (
+            "ocop_stamps.console.app", "ocop_stamps.console.printing"
+        ):
+            skipped.append(module.name)  # not installed here
             continue
         importlib.import_module(module.name)
     from ocop_stamps.storage import faults, repository
