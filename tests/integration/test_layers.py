@@ -35,7 +35,11 @@ PRINT_PACKAGES = {"numpy", "segno", "reportlab", "pillow", "fontpkg-noto-sans"}
 PRINT_MODULES = ("numpy", "segno", "reportlab", "PIL", "fontpkg_noto_sans")
 # The functions that render print files: producer_api inline (up to 2,000 labels) and the
 # label worker (jobs). producer_api also serves codes.csv, whose 10,000-code chunks use numpy.
-PRINTING_FUNCTIONS = {"ProducerApiFunction", "LabelWorkerFunction", "ConsoleFunction"}  # the console prints too (issue 15)
+PRINTING_FUNCTIONS = {
+    "ProducerApiFunction",
+    "LabelWorkerFunction",
+    "ConsoleFunction",
+}  # the console prints too (issue 15)
 
 
 @pytest.fixture(scope="module")
