@@ -10,6 +10,7 @@ about, in both languages: the field is found by asking ``make_filters`` about ea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -20,7 +21,7 @@ from ocop_stamps.console.frame import t
 from ocop_stamps.console.outcome import Ctx, Moved, Outcome, Sent, Shown
 from ocop_stamps.core import words
 from ocop_stamps.core.cursors import InvalidCursor
-from ocop_stamps.core.errors import BadRequest, Conflict, DomainError, Forbidden
+from ocop_stamps.core.errors import BadRequest, Conflict, DomainError, Forbidden, NotFound
 from ocop_stamps.core.limits import BODY_BUDGET
 from ocop_stamps.inspection import alerts
 from ocop_stamps.inspection import queries as scan_query
@@ -30,6 +31,7 @@ PAGE_SIZE = 50
 MAX_EXPORT_ROWS = 20_000  # as the API's GET /scans.csv
 # the console sends a file base64-encoded (4 bytes per 3): the part's text must fit in 3/4 of the budget
 EXPORT_BUDGET = BODY_BUDGET // 4 * 3
+ALERT_ID = re.compile(r"al_[0-9a-f]{1,37}")  # as the API's path: ^al_[0-9a-f]+$, 40 characters at most
 _ARG = {"from": "since", "to": "until"}  # the form's names -> make_filters' keywords
 
 
@@ -111,8 +113,16 @@ def _queue(ctx: Ctx) -> Outcome:
     return Shown(200, title, views.alerts_page(lang, status, page["items"], page["next_cursor"]))
 
 
-def _alert(ctx: Ctx, alert_id: str, values: Mapping[str, str] | None = None, problems=None, status: int = 200) -> Shown:
+def _alert(
+    ctx: Ctx,
+    alert_id: str,
+    values: Mapping[str, str] | None = None,
+    problems: Mapping[str, views.Problem] | None = None,
+    status: int = 200,
+) -> Shown:
     scope = scan_query.Scope.of(ctx.principal)
+    if not ALERT_ID.fullmatch(alert_id):  # the API's path pattern; anything else is no alert
+        raise NotFound("No such alert in your scope.", "Không có cảnh báo này trong phạm vi của bạn.")
     item = alerts.view(alerts.get_alert(alert_id, scope))
     steps = [s for s in views.STATUSES if s in alerts.NEXT.get(item["status"], set())]
     done = ctx.query.get("done")

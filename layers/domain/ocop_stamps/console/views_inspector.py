@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 
 from ocop_stamps.console.frame import e, other, t
 from ocop_stamps.core import dates
-from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, LOG_VERDICT_LABELS, AlertType
+from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, LOG_VERDICT_LABELS, AlertStatus, AlertType
 
 Problem = tuple[str, str]  # (in the page's language, in the other)
 
 SCAN_FILTERS = ("code", "batch", "lot", "product", "producer", "province", "verdict", "from", "to")
-STATUSES = ("open", "acknowledged", "resolved", "dismissed")
+STATUSES = tuple(AlertStatus)  # the queue's tabs, in workflow order
 
 
 def minute(value: object) -> str:
@@ -53,10 +53,11 @@ def _error(name: str, found: Problem | None, lang: str) -> tuple[str, str]:
     )
 
 
-def _summary(lang: str, problems: Mapping[str, Problem], key: str) -> str:
+def _summary(lang: str, problems: Mapping[str, Problem], key: str, prefix: str = "") -> str:
+    """The top of a refused form: what happened, then each problem linked to its control (id ``prefix + name``)."""
     if not problems:
         return ""
-    items = "".join(f'<li><a href="#{e(n)}">{e(p[0])}</a></li>' for n, p in problems.items())
+    items = "".join(f'<li><a href="#{e(prefix + n)}">{e(p[0])}</a></li>' for n, p in problems.items())
     return f'<div class="alert" role="alert"><p>{t(key, lang)}</p><ul>{items}</ul></div>'
 
 
@@ -114,7 +115,9 @@ def scans_page(
     )
     shown = "" if problems else _table(lang, rows, next_cursor, filled)
     noted = f'<p class="note">{e(note)}</p>' if note else ""
-    return _summary(lang, problems, "insp.filters_invalid") + form + noted + ("" if problems else csv_link) + shown
+    return (
+        _summary(lang, problems, "insp.filters_invalid", "f-") + form + noted + ("" if problems else csv_link) + shown
+    )
 
 
 def _table(lang: str, rows: Sequence[Mapping[str, Any]], next_cursor: str | None, filled: Mapping[str, str]) -> str:
