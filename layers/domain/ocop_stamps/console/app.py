@@ -22,7 +22,8 @@ from pydantic import ValidationError
 
 from ocop_stamps.catalog import registry
 from ocop_stamps.codes.labels import public_base_url
-from ocop_stamps.console import activation, assets, frame, oauth, views
+from ocop_stamps.console import activation, assets, frame, oauth, views, views_inspector
+from ocop_stamps.console import inspector as inspector_pages
 from ocop_stamps.console import lifecycle as lifecycle_pages
 from ocop_stamps.console import lots as lot_pages
 from ocop_stamps.console import printing as print_pages
@@ -229,6 +230,8 @@ def _sign_out(request: Request, who: Session | None) -> dict[str, Any]:
 # --- the producer's pages ----------------------------------------------------------------------
 def _home(request: Request, who: Session, principal: Principal) -> dict[str, Any]:
     lang = request.lang
+    if "producer" not in principal.groups and "inspector" in principal.groups:
+        return _page(request, 200, t("home", lang), views_inspector.home(lang), who)
     if "producer" not in principal.groups:
         role = next((g for g in ("admin", "inspector") if g in principal.groups), "producer")
         return _page(request, 200, t("home", lang), views.other_role_home(lang, role), who)
@@ -312,7 +315,7 @@ def _activation(
 
 
 # Page modules asked in turn (console.outcome): each answers its own paths, None for others.
-PAGE_MODULES = (lot_pages.route, print_pages.route, lifecycle_pages.route)
+PAGE_MODULES = (lot_pages.route, print_pages.route, lifecycle_pages.route, inspector_pages.route)
 
 
 def _ctx(request: Request, who: Session, principal: Principal, form: Mapping[str, str]) -> Ctx:
@@ -337,6 +340,7 @@ def _outcome(request: Request, who: Session, done: Outcome) -> dict[str, Any]:
         headers["Content-Type"] = done.content_type
         if done.file_name:
             headers["Content-Disposition"] = f'attachment; filename="{done.file_name}"'
+        headers.update(done.headers or {})
         body = base64.b64encode(done.body).decode("ascii")
         return {
             "statusCode": 200,

@@ -48,11 +48,13 @@ class Moved(NamedTuple):
 
 
 class Sent(NamedTuple):
-    """A file (``file_name`` set: downloaded) or an image shown in a page (``file_name`` None)."""
+    """A file (``file_name`` set: downloaded) or an image shown in a page (``file_name`` None);
+    ``headers``: more response headers (a CSV part's ``Link: rel=next``)."""
 
     content_type: str
     body: bytes
     file_name: str | None = None
+    headers: Mapping[str, str] | None = None
 
 
 Outcome = Shown | Moved | Sent
