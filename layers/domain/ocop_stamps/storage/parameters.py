@@ -174,15 +174,21 @@ CURSOR_KEY_LABEL = b"ocop-stamps/list-cursor/v1"
 
 
 @lru_cache(maxsize=8)
-def parse_cursor_keys(text: str) -> CursorKeys:
-    """The code-keys parameter's text -> one cursor key per code-key version (same current)."""
+def derived_keys(text: str, label: bytes) -> CursorKeys:
+    """The code-keys parameter's text -> one key HMAC-SHA256(code key, ``label``) per code-key
+    version, with the same current version (cursor keys, the console's signing keys)."""
     data = json.loads(text)
     current = data.pop("current", None)
     keys = {
-        int(version): hmac.new(bytes.fromhex(hexkey), CURSOR_KEY_LABEL, hashlib.sha256).digest()
+        int(version): hmac.new(bytes.fromhex(hexkey), label, hashlib.sha256).digest()
         for version, hexkey in data.items()
     }
     return CursorKeys(max(keys) if current is None else int(current), keys)
+
+
+def parse_cursor_keys(text: str) -> CursorKeys:
+    """The code-keys parameter's text -> one cursor key per code-key version (same current)."""
+    return derived_keys(text, CURSOR_KEY_LABEL)
 
 
 def cursor_keys() -> CursorKeys:
@@ -216,18 +222,6 @@ def reset_caches() -> None:
 CONSOLE_KEY_LABEL = b"ocop-stamps/console-session/v1"
 
 
-@lru_cache(maxsize=8)
-def parse_console_keys(text: str) -> CursorKeys:
-    """The code-keys parameter's text -> one console signing key per code-key version."""
-    data = json.loads(text)
-    current = data.pop("current", None)
-    keys = {
-        int(version): hmac.new(bytes.fromhex(hexkey), CONSOLE_KEY_LABEL, hashlib.sha256).digest()
-        for version, hexkey in data.items()
-    }
-    return CursorKeys(max(keys) if current is None else int(current), keys)
-
-
 def console_keys() -> CursorKeys:
     """The keys that sign the console's cookies (``console.session``), from the code keys in force."""
-    return parse_console_keys(code_keys_text(get_settings()))
+    return derived_keys(code_keys_text(get_settings()), CONSOLE_KEY_LABEL)

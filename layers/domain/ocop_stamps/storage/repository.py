@@ -24,6 +24,7 @@ from ocop_stamps.storage.keys import PROFILE, batch_key, lot_code_claim_key, lot
 from ocop_stamps.storage.models import (
     Activation,
     BatchItem,
+    CatalogItem,
     CounterItem,
     EventItem,
     GtinClaim,
@@ -107,27 +108,26 @@ def create(item: ProducerItem | ProductItem | BatchItem) -> None:
 def create_product(product: ProductItem, claim: GtinClaim) -> None:
     """Product and its GTIN claim in one transaction: both or neither; AlreadyExists(gtin
     claim key) when another product holds the GTIN."""
-    try:
-        with _tx() as tx:
-            tx.save(claim, condition=GtinClaim.pk.does_not_exist())
-            tx.save(product, condition=ProductItem.pk.does_not_exist())
-    except TransactWriteError as exc:
-        if _is_conditional_failure(exc):
-            raise AlreadyExists(claim.pk) from exc
-        raise
+    _create_claimed(product, claim, claim.pk)
 
 
 @tracer.capture_method(capture_response=False)
 @faults.retrying
 def create_lot(lot: LotItem, claim: LotCodeClaim) -> None:
     """Lot and its code claim in one transaction: both or neither."""
+    _create_claimed(lot, claim, claim.sk)
+
+
+def _create_claimed(item: CatalogItem, claim: CatalogItem, taken: str) -> None:
+    """``item`` and the ``claim`` that keeps one of its values unique, written in one
+    transaction, each on the condition that its key is new; AlreadyExists(``taken``) if not."""
     try:
         with _tx() as tx:
-            tx.save(claim, condition=LotCodeClaim.pk.does_not_exist())
-            tx.save(lot, condition=LotItem.pk.does_not_exist())
+            tx.save(claim, condition=type(claim).pk.does_not_exist())
+            tx.save(item, condition=type(item).pk.does_not_exist())
     except TransactWriteError as exc:
         if _is_conditional_failure(exc):
-            raise AlreadyExists(claim.sk) from exc
+            raise AlreadyExists(taken) from exc
         raise
 
 
