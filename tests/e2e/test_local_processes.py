@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,14 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from helpers.local_stack import free_port, read_banner
+
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 2
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _descendants(pid: int) -> dict[int, str]:
@@ -72,17 +67,7 @@ def _start(port: int, state: Path) -> tuple[subprocess.Popen[str], str]:
         text=True,
         encoding="utf-8",
     )
-    printed = []
-    deadline = time.monotonic() + 180
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        printed.append(line)
-        if "Ctrl-C" in line:
-            break
-    return proc, "".join(printed)
+    return proc, read_banner(proc, 180)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
@@ -90,7 +75,7 @@ def _start(port: int, state: Path) -> tuple[subprocess.Popen[str], str]:
 def test_given_serve_with_worker_processes_when_scanned_at_once_then_answers_are_seen_and_sigterm_leaves_no_process(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     proc, banner = _start(port, tmp_path)
     children: dict[int, str] = {}
     try:
@@ -133,7 +118,7 @@ def test_given_serve_with_worker_processes_when_scanned_at_once_then_answers_are
 def test_given_serve_with_worker_processes_when_it_is_killed_then_its_children_exit_by_themselves(
     tmp_path: Path,
 ) -> None:
-    proc, banner = _start(_free_port(), tmp_path)
+    proc, banner = _start(free_port(), tmp_path)
     children = _descendants(proc.pid)
     proc.kill()  # no clean-up code runs: each child sees its pipe to the parent close
     proc.wait(timeout=30)

@@ -9,10 +9,8 @@ import base64
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from helpers.local_stack import LocalStack
+from helpers.local_stack import LocalStack, free_port, read_banner
 from ocop_local import demo, tokens
 from ocop_local.template import Route, http_routes, load_template
 
@@ -427,15 +425,9 @@ def test_given_existing_producers_but_no_saved_summary_when_the_demo_loads_then_
 
 
 # --- `make dev` itself --------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_given_make_dev_when_it_starts_then_the_printed_stamp_urls_answer_and_sigterm_stops_it(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL_DYNAMODB"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ocop_local", "serve", "--port", str(port), "--state-dir", str(tmp_path)],
@@ -447,17 +439,7 @@ def test_given_make_dev_when_it_starts_then_the_printed_stamp_urls_answer_and_si
         encoding="utf-8",
     )
     try:
-        printed = []
-        deadline = time.monotonic() + 60
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            printed.append(line)
-            if "Ctrl-C" in line:
-                break
-        text = "".join(printed)
+        text = read_banner(proc, 60)
         genuine = re.search(r"/ genuine stamp\s+(http://\S+)", text)
         assert genuine, text
         assert genuine.group(1).startswith((f"http://127.0.0.1:{port}/v/", f"http://127.0.0.1:{port}/01/"))

@@ -23,6 +23,8 @@ import boto3
 import pytest
 import requests
 
+from helpers.local_stack import free_port, read_banner
+
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-southeast-1"
 
@@ -31,12 +33,6 @@ pytest.importorskip("flask", reason="moto's server mode needs flask: pip install
 
 def _sample_body(name: str) -> dict[str, Any]:
     return json.loads(json.loads((ROOT / "events" / f"{name}.json").read_text(encoding="utf-8"))["body"])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen[Any], seconds: float = 60) -> None:
@@ -70,7 +66,7 @@ def _no_aws_environment(tmp: Path) -> dict[str, str]:
 @pytest.fixture
 def dynamodb_server(tmp_path: Path) -> Iterator[str]:
     """moto in server mode, in its own process: the DynamoDB-compatible server."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-W", "ignore", "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         env=_no_aws_environment(tmp_path),
@@ -89,7 +85,7 @@ def dynamodb_server(tmp_path: Path) -> Iterator[str]:
 def test_given_another_dynamodb_when_the_stack_runs_on_it_then_batches_activations_and_scans_work_over_http(
     dynamodb_server: str, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**_no_aws_environment(tmp_path), "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_server}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ocop_local", "serve", "--port", str(port), "--state-dir", str(tmp_path / "state")],
@@ -101,17 +97,7 @@ def test_given_another_dynamodb_when_the_stack_runs_on_it_then_batches_activatio
         encoding="utf-8",
     )
     try:
-        printed = []
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            printed.append(line)
-            if "Ctrl-C" in line:
-                break
-        banner = "".join(printed)
+        banner = read_banner(proc, 120)
         # it started (before: NoCredentialsError on the print bucket), and says where data lives
         assert "Ctrl-C" in banner, banner
         assert f"DYNAMODB at {dynamodb_server}; the rest: moto" in banner

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from helpers.local_stack import free_port
 from ocop_stamps.core.vocabulary import Verdict
 
 if TYPE_CHECKING:
@@ -73,12 +73,6 @@ def tour_script(base_url: str) -> tuple[str, dict[int, TourLine]]:
     return "\n".join(lines) + "\n", where
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def repo_like(tmp_path: Path) -> Path:
     """A folder shaped like the repository for the tour: ``.local`` (state) and ``.venv``."""
@@ -96,7 +90,7 @@ def repo_like(tmp_path: Path) -> Path:
 def test_given_a_fresh_make_dev_when_the_readme_tour_is_run_then_every_command_and_comment_holds(
     repo_like: Path, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL_DYNAMODB"}
     server = subprocess.Popen(
         [sys.executable, "-m", "ocop_local", "serve", "--port", str(port), "--state-dir", str(repo_like / ".local")],

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,3 +97,26 @@ def start_local_stack(state: Path) -> Iterator[LocalStack]:
         os.environ.clear()
         os.environ.update(saved)
         backend.apply_environment({})  # caches and table bindings back to the restored environment
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def read_banner(proc: subprocess.Popen[str], seconds: float) -> str:
+    """What ``python -m ocop_local serve`` printed up to its "Ctrl-C" line (its banner: the
+    stack is up), or up to its exit or ``seconds``; a test asserts on "Ctrl-C" in it."""
+    assert proc.stdout is not None
+    printed = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        printed.append(line)
+        if "Ctrl-C" in line:
+            break
+    return "".join(printed)
