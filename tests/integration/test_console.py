@@ -161,6 +161,16 @@ def test_given_a_post_without_its_csrf_token_when_sent_then_a_403_page_refuses_i
     assert len(re.findall(r'href="/console/batches/\d+"', overview)) == 1
 
 
+def test_given_a_post_of_more_fields_than_any_console_form_has_then_a_403_page_not_a_500(local_console: None) -> None:
+    # found by fuzzing the console's routes: the form reader's field limit raised instead of refusing
+    browser = Browser()
+    sign_in(browser, "producer")
+
+    status, _, page = browser.request("POST", "/console/batches", {f"f{i}": "x" for i in range(60)})
+
+    assert status == 403 and "Biểu mẫu đã hết hạn" in page and "The form expired" in page
+
+
 def test_given_another_producers_batch_id_when_typed_into_the_url_then_a_404_page_answers(local_console: None) -> None:
     shop = Shop()
     browser = Browser()

@@ -77,7 +77,10 @@ class Request:
         data = base64.b64decode(raw) if self.event.get("isBase64Encoded") else str(raw).encode()
         if len(data) > MAX_FORM_BYTES:
             return {}
-        fields = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=50)
+        try:
+            fields = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=50)
+        except ValueError:  # more than 50 fields: no form of the console's (so no CSRF token: 403)
+            return {}
         return {k: v[0] for k, v in fields.items()}
 
 
