@@ -7,6 +7,7 @@ import base64
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
@@ -14,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from helpers import iam
 from helpers.handlers import Shop, http_event, load_handler
 from ocop_stamps.console import oauth
 from ocop_stamps.core.settings import get_settings
@@ -55,7 +57,10 @@ class Browser:
         if form is not None:
             event["body"] = "&".join(f"{k}={v}" for k, v in form.items())
             event["headers"]["content-type"] = "application/x-www-form-urlencoded"
-        response = load_handler("console").lambda_handler(event, _Context())
+        with iam.recording() as needed:  # and every call it makes is one its IAM policy grants
+            response = load_handler("console").lambda_handler(event, _Context())
+        gaps = iam.missing("ConsoleFunction", needed)
+        assert not gaps, f"{method} {path}: the console's policy in infra/template.yaml lacks {sorted(gaps)}"
         self.set_cookies = list(response.get("cookies") or [])
         for cookie in self.set_cookies:
             name, _, rest = cookie.partition("=")
@@ -192,6 +197,72 @@ def test_given_a_signed_in_producer_when_signing_out_then_the_session_ends(local
 
     assert status == 303 and headers["Location"] == "/console/signed-out"
     assert browser.request("GET", "/console")[0] == 303  # back to sign-in
+
+
+def test_given_a_copy_of_the_cookie_kept_when_its_owner_signs_out_then_the_copy_is_refused_too(
+    local_console: None,
+) -> None:
+    Shop()
+    browser = Browser()
+    sign_in(browser, "producer")
+    _, _, page = browser.request("GET", "/console")
+    stolen = Browser()
+    stolen.jar = dict(browser.jar)  # a copy of the cookie taken before sign-out (a shared computer)
+
+    browser.request("POST", "/console/sign-out", {"csrf": _field(page, "csrf")})
+    status, headers, _ = stolen.request("GET", "/console")
+
+    assert status == 303 and headers["Location"].startswith("/console/sign-in")
+    assert "ocop_console" not in stolen.jar  # and the dead cookie is cleared
+    status, _, _ = stolen.request("POST", "/console/batches", {"csrf": _field(page, "csrf"), "product_id": "x"})
+    assert status == 403  # nor can it post
+
+
+def test_given_two_devices_when_signing_out_everywhere_then_both_end_and_a_new_sign_in_works(
+    local_console: None,
+) -> None:
+    Shop()
+    phone, computer = Browser(), Browser()
+    sign_in(phone, "producer")
+    sign_in(computer, "producer")
+    other_person = Browser()
+    sign_in(other_person, "producer-2")
+    _, _, page = phone.request("GET", "/console")
+    assert "Đăng xuất trên mọi thiết bị" in page
+
+    status, _, _ = phone.request("POST", "/console/sign-out", {"csrf": _field(page, "csrf"), "everywhere": "1"})
+
+    assert status == 303
+    assert computer.request("GET", "/console")[0] == 303  # the other device is signed out
+    assert other_person.request("GET", "/console")[0] == 200  # nobody else is
+    time.sleep(0.002)  # a sign-in after the sign-out
+    sign_in(computer, "producer")
+    assert computer.request("GET", "/console")[0] == 200
+
+
+def test_given_dynamodb_throttles_the_session_check_when_a_page_opens_then_a_503_page_not_the_page(
+    local_console: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    Shop()
+    browser = Browser()
+    sign_in(browser, "producer")
+    real = BaseClient._make_api_call
+
+    def throttled(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "BatchGetItem" and any(
+            "SESSION#" in json.dumps(k) for t in params["RequestItems"].values() for k in t["Keys"]
+        ):
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, operation)
+        return real(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", throttled)
+    status, headers, page = browser.request("GET", "/console")
+
+    assert status == 503 and "Retry-After" in headers
+    assert "Tổng quan" not in page or "hoan-hoa" not in page
 
 
 def test_given_english_asked_when_a_page_renders_then_it_is_english_and_stays_so(local_console: None) -> None:
@@ -346,4 +417,5 @@ def test_given_a_producer_with_more_batches_when_the_overview_opens_then_its_req
     with_six = [op for service, op in ddb_calls if service == "dynamodb"]
 
     assert status == 200 and len(re.findall(r'href="/console/batches/\d+"', page)) == 6
-    assert sorted(with_one) == sorted(with_six) == sorted(["Query", "Query", "Query", "BatchGetItem"])
+    # 3 Queries (products, lots, batches), the batches' scan counts, the session's revocation check
+    assert sorted(with_one) == sorted(with_six) == sorted(["Query", "Query", "Query", "BatchGetItem", "BatchGetItem"])

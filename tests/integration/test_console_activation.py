@@ -255,4 +255,6 @@ def test_given_more_activations_when_the_activation_pages_open_then_their_reques
 
     # the form: batch, product, the producer's lots (one Query); the check the same
     assert before == after
-    assert before[0] == ["GetItem", "GetItem", "Query"] and before[1] == ["GetItem", "GetItem", "Query"]
+    # the batch, the product, the product's lots; and the session's revocation check
+    page = ["BatchGetItem", "GetItem", "GetItem", "Query"]
+    assert before[0] == page and before[1] == page

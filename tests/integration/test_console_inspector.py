@@ -205,3 +205,40 @@ def test_given_a_producer_session_when_the_inspector_pages_are_opened_then_refus
     posted = me.post("/console/alerts/al_00/status", {"csrf": token, "status": "acknowledged", "note": ""})[0]
 
     assert pages == [403, 403, 403, 403] and posted == 403
+
+
+def test_given_dynamodb_conflicting_on_every_try_when_an_alert_is_moved_then_a_409_page_with_retry_after(
+    console: Shop, detector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typing import Any
+
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    shop = console
+    shop.activate(1, 10)
+    code = shop.codes(1, 1)[0]
+    for ip in networks(3):
+        visit(f"/v/{code}", ip=ip, headers=HANOI)
+    detector()
+    me = _inspector()
+    _, _, queue = me.get("/console/alerts")
+    alert_id = re.search(r'href="/console/alerts/(al_[0-9a-f]+)"', queue)
+    assert alert_id
+    path = f"/console/alerts/{alert_id.group(1)}"
+    _, _, page = me.get(path)
+    real = BaseClient._make_api_call
+
+    def conflicting(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems":
+            raise ClientError({"Error": {"Code": "TransactionConflictException", "Message": "busy"}}, operation)
+        return real(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", conflicting)
+    status, headers, answer = me.post(f"{path}/status", {"csrf": _csrf(page), "status": "acknowledged", "note": "x"})
+    monkeypatch.setattr(BaseClient, "_make_api_call", real)
+    _, _, after = me.get(path)
+
+    assert status == 409 and headers.get("Retry-After")
+    assert 'role="alert"' in answer and 'lang="en"' in answer
+    assert "Đang xác minh" not in after and ">x<" not in after

@@ -388,3 +388,57 @@ def test_given_a_post_without_the_csrf_token_when_sent_then_it_is_refused_before
 
     assert status == 403 and "Biểu mẫu đã hết hạn" in page and "The form expired" in page
     assert _batch_voided(shop, me) == "0"
+
+
+# --- DynamoDB stays busy -------------------------------------------------------------------------
+@pytest.mark.parametrize("deed", ["void", "recall", "lot"])
+def test_given_dynamodb_conflicting_on_every_try_when_a_form_is_sent_then_a_409_page_with_retry_after_and_nothing_changes(
+    producer: tuple[Shop, Person], monkeypatch: pytest.MonkeyPatch, deed: str
+) -> None:
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    shop, me = producer
+    _, _, form = me.get("/console/lots/new", province="19")
+    commune = re.search(r'<option value="(\d{5})">Xã Kha Sơn</option>', form)
+    assert commune
+    csrf = _csrf(form)
+    path, fields = {
+        "void": (
+            f"/console/batches/{shop.batch_id}/void",
+            {"step": "do", "first_serial": "1", "last_serial": "5", "reason": "lost"},
+        ),
+        "recall": (
+            f"/console/lots/{shop.lot['lot_id']}/recall",
+            {"step": "do", "reason": "Nhiễm khuẩn", "message_vi": "Ngừng dùng."},
+        ),
+        "lot": (
+            "/console/lots",
+            {
+                "product_id": shop.product["product_id"],
+                "province": "19",
+                "commune": commune.group(1),
+                "lot_code": "BUSY-1",
+                "production_date": "2026-11-01",
+                "expiry_date": "2028-11-01",
+                "quantity": "10",
+                "unit": "hộp",
+            },
+        ),
+    }[deed]
+    real = BaseClient._make_api_call
+
+    def conflicting(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation in ("PutItem", "UpdateItem", "TransactWriteItems"):
+            raise ClientError({"Error": {"Code": "TransactionConflictException", "Message": "busy"}}, operation)
+        return real(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", conflicting)
+    status, headers, page = me.post(path, {"csrf": csrf, **fields})
+    monkeypatch.setattr(BaseClient, "_make_api_call", real)
+
+    assert status == 409 and headers.get("Retry-After"), page
+    assert 'role="alert"' in page and 'lang="en"' in page  # the refusal in both languages
+    assert _batch_voided(shop, me) == "0"
+    _, _, lot_page = me.get(f"/console/lots/{shop.lot['lot_id']}")
+    assert "thu hồi" not in lot_page.split("<main")[1].split("</h1>")[0]

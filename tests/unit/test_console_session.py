@@ -149,3 +149,21 @@ def test_given_a_next_address_when_signing_in_then_only_console_paths_are_follow
 def test_given_a_hosted_domain_prefix_when_read_then_it_becomes_cognitos_domain() -> None:
     assert oauth.domain_url("ocop-1", "ap-southeast-1") == "https://ocop-1.auth.ap-southeast-1.amazoncognito.com"
     assert oauth.domain_url("http://127.0.0.1:9/", "x") == "http://127.0.0.1:9"
+
+
+def test_given_a_session_when_read_back_then_it_knows_when_it_began_to_the_millisecond() -> None:
+    begun = 1_796_000_000.1234
+    sealed = Session.from_claims(CLAIMS, now=begun).seal(KEYS)
+
+    back = Session.unseal(KEYS, sealed, now=begun + 1)
+
+    assert back is not None and back.issued_at_ms == 1_796_000_000_123
+    assert back.exp == int(begun) + session.SESSION_SECONDS
+
+
+def test_given_a_cookie_made_before_sessions_knew_their_start_when_read_then_its_expiry_dates_it() -> None:
+    old = session.seal(KEYS, "session", {"sid": "s", "sub": "u-1", "groups": ["producer"], "exp": 1_796_028_800})
+
+    back = Session.unseal(KEYS, old, now=1_796_000_000)
+
+    assert back is not None and back.issued_at_ms == (1_796_028_800 - session.SESSION_SECONDS) * 1000

@@ -151,6 +151,15 @@ EXPECTED_GRANTS = {
         ("dynamodb:Query", "${CatalogTable.Arn}/index/gsi1"),  # a producer's products, lots, batches
         *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
         ("dynamodb:BatchGetItem", "AlertsTable"),  # the batches' scan counters
+        ("dynamodb:BatchGetItem", "CatalogTable"),  # every page: was the session signed out?
+        # the inspector's pages: the verification log by its indexes, the alert queue
+        ("dynamodb:Query", "ScansTable"),
+        ("dynamodb:Query", "${ScansTable.Arn}/index/*"),
+        *{
+            (f"dynamodb:{a}", r)
+            for a in ("GetItem", "UpdateItem", "Query")
+            for r in ("AlertsTable", "${AlertsTable.Arn}/index/*")
+        },
         ("ssm:GetParameter", CODE_KEYS_ARN),  # batches carry the key version; cookie keys derive from them
         ("sqs:SendMessage", "LabelJobsQueue"),  # a print file of more than 2,000 labels: a job
         ("s3:GetObject", "${PrintFilesBucket.Arn}/print-jobs/*"),  # a finished job's presigned link

@@ -40,6 +40,7 @@ from ocop_stamps.issuing import batches as issuing
 from ocop_stamps.issuing.idempotency import issue_once
 from ocop_stamps.issuing.schemas import BatchIn
 from ocop_stamps.observability import logger
+from ocop_stamps.storage import sessions as revocations
 from ocop_stamps.storage.parameters import console_keys
 
 MAX_FORM_BYTES = 16_384
@@ -117,7 +118,9 @@ def _error(request: Request, status: int, key: str, who: Session | None = None) 
 def _domain_error(request: Request, exc: DomainError, who: Session | None) -> dict[str, Any]:
     lang = request.lang
     here, there = (exc.message, exc.message_vi) if lang == "en" else (exc.message_vi, exc.message)
-    return _page(request, exc.status, t("error", lang), frame.error_body(lang, here, there), who)
+    answer = _page(request, exc.status, t("error", lang), frame.error_body(lang, here, there), who)
+    answer["headers"].update(exc.headers())  # Retry-After on a busy 409 or an unavailable 503, as the API
+    return answer
 
 
 def _next_path(value: str | None) -> str:
@@ -221,7 +224,13 @@ def _callback(request: Request) -> dict[str, Any]:
     return _signed_in(request, claims, str(login.get("next") or "/console"))
 
 
-def _sign_out(request: Request, who: Session | None) -> dict[str, Any]:
+def _sign_out(request: Request, who: Session, everywhere: bool) -> dict[str, Any]:
+    """End the session on the server (a copy of the cookie is dead too), or with ``everywhere``
+    every session of the person; then clear the cookie and, deployed, Cognito's own session."""
+    if everywhere:
+        now = time.time()
+        revocations.revoke_all(who.sub, int(now * 1000), int(now) + sessions.SESSION_SECONDS)
+    revocations.revoke(who.sid, who.exp)
     request.set_cookie(SESSION_COOKIE, "", 0)
     settings = get_settings()
     config = _oauth_config(settings)
@@ -369,6 +378,10 @@ def _route(request: Request) -> dict[str, Any]:
         )
         return _page(request, 200, t("sign_out", request.lang), body)
     who = Session.unseal(console_keys(), request.cookies.get(SESSION_COOKIE))
+    if who is not None and revocations.revoked(who.sid, who.sub, who.issued_at_ms):
+        logger.info("console session refused: signed out", extra={"path": path})
+        request.set_cookie(SESSION_COOKIE, "", 0)
+        who = None
     form: dict[str, str] = {}
     if method == "POST":
         form = request.form()
@@ -376,7 +389,7 @@ def _route(request: Request) -> dict[str, Any]:
             logger.warning("console post refused: no valid CSRF token", extra={"path": path})
             return _error(request, 403, "csrf", who)
         if path == "/console/sign-out":
-            return _sign_out(request, who)
+            return _sign_out(request, who, form.get("everywhere") == "1")
     if who is None:
         if method != "GET":
             return _error(request, 403, "csrf")

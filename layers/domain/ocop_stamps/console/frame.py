@@ -71,6 +71,9 @@ CSS = (
     ".seen-title{font-weight:700;color:#a11d1d;font-size:1.1rem}"
     "blockquote{margin:.25rem 0;padding-left:.75rem;border-left:3px solid #c4c4c4}"
     "button.danger{background:#a11d1d;border-color:#a11d1d}"
+    # the footer: sign out on every device
+    "footer{max-width:64rem;margin:2rem auto 0;padding:1rem;border-top:1px solid #c4c4c4}"
+    "footer form{margin:0}footer button{background:#fff;color:#0b4f9c;width:auto}footer p{font-size:.9rem}"
 )
 CSS_PATH = "/console/console.css"
 CSS_ETAG = '"' + hashlib.sha256(CSS.encode()).hexdigest()[:16] + '"'
@@ -122,11 +125,18 @@ def page(
     csrf: str | None = None,
 ) -> str:
     """The whole document: skip link, header (site, language switch, who is signed in and the
-    sign-out form), and ``body`` (already HTML) in ``main``. ``title`` is escaped here."""
+    sign-out form), ``body`` (already HTML) in ``main``, and a footer with "sign out on every
+    device" when signed in. ``title`` is escaped here."""
     switch = other(lang)
     switch_label = words.text("page.switch", lang)
-    signed = ""
+    signed = footer = ""
     if who is not None and csrf is not None:
+        footer = (
+            '<footer><form method="post" action="/console/sign-out">'
+            f'<input type="hidden" name="csrf" value="{e(csrf)}">'
+            f'<button type="submit" name="everywhere" value="1">{t("sign_out_everywhere", lang)}</button>'
+            f'</form><p class="muted">{t("sign_out_everywhere_hint", lang)}</p></footer>'
+        )
         signed = (
             f'<span class="who">{t("signed_in_as", lang, name=who)}</span>'
             '<form method="post" action="/console/sign-out">'
@@ -143,7 +153,7 @@ def page(
         f'<a class="brand" href="/console">{e(words.text("site", lang))} · {t("title", lang)}</a>'
         f'<a class="lang" href="?lang={switch}" lang="{switch}" hreflang="{switch}">{e(switch_label)}</a>'
         f"{signed}</nav></header>"
-        f'<main id="main"><h1>{e(title)}</h1>{body}</main></body></html>'
+        f'<main id="main"><h1>{e(title)}</h1>{body}</main>{footer}</body></html>'
     )
 
 

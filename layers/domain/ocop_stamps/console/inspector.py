@@ -151,6 +151,8 @@ def _move(ctx: Ctx, alert_id: str) -> Outcome:
     try:
         alerts.change_status(alert_id, change.status, change.note, who.subject, scan_query.Scope.of(who))
     except Conflict as exc:  # moved meanwhile by someone else, or already closed
+        if exc.retry_after:
+            raise  # lost races until the retries ran out: the error page, with Retry-After
         return _alert(ctx, alert_id, values, {"status": _both(exc, lang)}, 409)
     except BadRequest as exc:  # the schema passed: what is left is the note a closing needs
         return _alert(ctx, alert_id, values, {"note": _both(exc, lang)}, 422)

@@ -125,8 +125,8 @@ def _void_post(ctx: Ctx, batch_id: str) -> Outcome:
     try:
         voids.void(producer_id, batch_id, data, ctx.base_url)
     except DomainError as exc:
-        if exc.status not in (400, 409, 422):
-            raise
+        if exc.status not in (400, 409, 422) or exc.retry_after:
+            raise  # the store refused or stayed busy: the error page, with Retry-After
         return _void_form(ctx, batch_id, values, _domain_problem(exc, "first_serial", ctx.lang), exc.status)
     query = urlencode({"first": first, "last": last})
     return Moved(f"/console/batches/{int(batch.batch_no)}/void/done?{query}")

@@ -167,8 +167,8 @@ def _register(ctx: Ctx) -> Outcome:
     try:
         lot = registry.register_lot(producer_id, data)
     except DomainError as exc:
-        if exc.status not in (400, 404, 409, 422):
-            raise  # 503: the store refused; the error page says so in both languages
+        if exc.status not in (400, 404, 409, 422) or exc.retry_after:
+            raise  # 503 or a busy 409: the store refused; the error page says so, with Retry-After
         return _form(ctx, values, domain_problems(exc, ctx.lang), 422)
     return Moved(f"/console/lots/{lot['lot_id']}?{urlencode({'registered': 1})}")
 

@@ -97,8 +97,8 @@ def _download(ctx: Ctx, batch_id: str) -> Outcome:
     try:
         result = print_jobs.request_print_files(ctx.principal.own_producer_id(), batch_id, data, ctx.base_url)
     except DomainError as exc:
-        if exc.status not in (400, 422):
-            raise
+        if exc.status not in (400, 422) or exc.retry_after:
+            raise  # the error page, with Retry-After
         message = exc.message if ctx.lang == "en" else exc.message_vi
         return _form(ctx, batch_id, values, {"first_serial": message}, exc.status)
     if isinstance(result, print_jobs.PrintFile):

@@ -9,8 +9,9 @@ rotation keeps sessions in flight valid). Signed, not encrypted: it holds only t
 signed-in person's own claims, and it is ``HttpOnly``, so no script reads it.
 
 A session lasts ``SESSION_SECONDS`` (a working day) from sign-in. Signing out clears the
-cookie (and, deployed, Cognito's own session); a copy taken before sign-out stays valid
-until it expires -- the plan for a server-side revocation list is in docs/CONSOLE.md.
+cookie (and, deployed, Cognito's own session) and puts the session id on the server's
+revocation list (``storage.sessions``), so a copy of the cookie is dead as well; "sign out
+on every device" ends every session of the person issued until then.
 
 CSRF: every form carries ``csrf_token(keys, sid)``, an HMAC of the session id under its own
 purpose -- a synchronizer token bound to the session without server storage. Before
@@ -93,6 +94,7 @@ class Session:
     producer_id: str | None = None
     provinces: tuple[str, ...] = field(default_factory=tuple)
     exp: int = 0
+    iat_ms: int = 0  # when it began, epoch milliseconds (a sign-out everywhere ends those before)
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any], now: float | None = None) -> Session:
@@ -104,6 +106,7 @@ class Session:
         if isinstance(provinces, str):
             provinces = [p.strip() for p in provinces.split(",") if p.strip()]
         name = claims.get("email") or claims.get("cognito:username") or claims.get("sub") or ""
+        begun = time.time() if now is None else now
         return cls(
             sid=secrets.token_urlsafe(16),
             sub=str(claims.get("sub", "")),
@@ -111,8 +114,15 @@ class Session:
             groups=tuple(str(g) for g in groups),
             producer_id=str(claims["custom:producer_id"]) if claims.get("custom:producer_id") else None,
             provinces=tuple(str(p) for p in provinces),
-            exp=int(time.time() if now is None else now) + SESSION_SECONDS,
+            exp=int(begun) + SESSION_SECONDS,
+            iat_ms=int(begun * 1000),
         )
+
+    @property
+    def issued_at_ms(self) -> int:
+        """When the session began, epoch milliseconds (a cookie made before ``iat`` was kept:
+        its expiry less ``SESSION_SECONDS``)."""
+        return self.iat_ms or (self.exp - SESSION_SECONDS) * 1000
 
     def claims(self) -> dict[str, Any]:
         """The session as ID-token claims, for ``core.auth.Principal.from_claims`` (the API's rules)."""
@@ -135,6 +145,7 @@ class Session:
                 "pid": self.producer_id,
                 "prov": list(self.provinces),
                 "exp": self.exp,
+                "iat": self.issued_at_ms,
             },
         )
 
@@ -151,6 +162,7 @@ class Session:
             producer_id=str(data["pid"]) if data.get("pid") else None,
             provinces=tuple(str(p) for p in data.get("prov") or ()),
             exp=int(data["exp"]),
+            iat_ms=int(data["iat"]) if isinstance(data.get("iat"), int) else 0,
         )
 
 

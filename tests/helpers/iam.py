@@ -1,0 +1,129 @@
+"""What a function's calls need from IAM, checked against what the template grants it.
+
+moto does not enforce IAM, so a page that calls DynamoDB on a table or index its function's
+policy does not name works in every test and fails deployed (AccessDenied). ``Recorder``
+wraps botocore while one function's handler runs and lists each call's (action, resource)
+-- the resource as the template names it: ``CatalogTable`` or
+``${ScansTable.Arn}/index/by_province`` -- and ``missing`` says which the policy lacks
+(a grant's resource may end in ``*``, as ``${X.Arn}/index/*`` does).
+
+DynamoDB calls are matched to their table and index; a transaction needs each item's own
+action (IAM authorises TransactWriteItems per item: Put -> PutItem, Update -> UpdateItem,
+ConditionCheck -> ConditionCheckItem, Delete -> DeleteItem). Other services are checked by
+action only (their resources are parameters and queues the template names once).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from helpers.template import TEMPLATE_PATH, cfn
+from ocop_stamps.core.settings import get_settings
+
+_TABLES = {
+    "catalog_table": "CatalogTable",
+    "stamps_table": "StampsTable",
+    "scans_table": "ScansTable",
+    "idempotency_table": "IdempotencyTable",
+    "alerts_table": "AlertsTable",
+}
+_TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "ConditionCheck": "ConditionCheckItem", "Delete": "DeleteItem"}
+_SERVICE_PREFIX = {"cognito-idp": "cognito-idp", "dynamodb": "dynamodb", "ssm": "ssm", "sqs": "sqs", "s3": "s3"}
+
+
+def _label(resource: Any) -> str:
+    if isinstance(resource, dict):
+        if "Fn::GetAtt" in resource and resource["Fn::GetAtt"][1:] == ["Arn"]:
+            return str(resource["Fn::GetAtt"][0])
+        if isinstance(resource.get("Fn::Sub"), str):
+            return str(resource["Fn::Sub"])
+        if "Ref" in resource:
+            return str(resource["Ref"])
+    return str(resource)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@lru_cache(maxsize=16)
+def grants(function_id: str) -> frozenset[tuple[str, str]]:
+    """(action, resource label) pairs the template's policy gives ``function_id``."""
+    template = cfn.load_template(TEMPLATE_PATH)
+    policies = template["Resources"][function_id]["Properties"].get("Policies", [])
+    return frozenset(
+        (action, _label(resource))
+        for policy in policies
+        for statement in policy["Statement"]
+        if statement.get("Effect") == "Allow"
+        for action in _as_list(statement["Action"])
+        for resource in _as_list(statement["Resource"])
+    )
+
+
+def _table_ids() -> dict[str, str]:
+    settings = get_settings()
+    return {getattr(settings, field): logical for field, logical in _TABLES.items()}
+
+
+def needs(service: str, operation: str, params: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (action, resource label) pairs one botocore call needs; resource ``*`` outside DynamoDB."""
+    if service != "dynamodb":
+        # SQS authorises a batch call by its single action (SQS Developer Guide, "Amazon SQS API
+        # permissions: Actions and resource reference"): SendMessageBatch needs sqs:SendMessage.
+        if service == "sqs" and operation.endswith("Batch"):
+            operation = operation.removesuffix("Batch")
+        return {(f"{_SERVICE_PREFIX.get(service, service)}:{operation}", "*")}
+    ids = _table_ids()
+
+    def where(table: str, index: str | None = None) -> str:
+        logical = ids.get(table, table)
+        return f"${{{logical}.Arn}}/index/{index}" if index else logical
+
+    if operation == "TransactWriteItems":
+        return {
+            (f"dynamodb:{_TRANSACT[kind]}", where(body["TableName"]))
+            for item in params["TransactItems"]
+            for kind, body in item.items()
+        }
+    if operation == "TransactGetItems":
+        return {("dynamodb:GetItem", where(item["Get"]["TableName"])) for item in params["TransactItems"]}
+    if operation in ("BatchGetItem", "BatchWriteItem"):
+        return {(f"dynamodb:{operation}", where(table)) for table in params["RequestItems"]}
+    return {(f"dynamodb:{operation}", where(params["TableName"], params.get("IndexName")))}
+
+
+def missing(function_id: str, needed: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The needs the policy of ``function_id`` does not grant."""
+    granted = grants(function_id)
+
+    def allowed(action: str, resource: str) -> bool:
+        return any(
+            action == a and (resource == "*" or resource == r or (r.endswith("*") and fnmatch.fnmatchcase(resource, r)))
+            for a, r in granted
+        )
+
+    return {need for need in needed if not allowed(*need)}
+
+
+@contextmanager
+def recording() -> Iterator[set[tuple[str, str]]]:
+    """Every AWS call made inside, as the IAM (action, resource) pairs it needs."""
+    from botocore.client import BaseClient
+
+    seen: set[tuple[str, str]] = set()
+    original = BaseClient._make_api_call
+
+    def record(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        seen.update(needs(self.meta.service_model.service_name, operation, params))
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = record  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
