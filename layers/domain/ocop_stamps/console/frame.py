@@ -71,6 +71,11 @@ CSS = (
     ".seen-title{font-weight:700;color:#a11d1d;font-size:1.1rem}"
     "blockquote{margin:.25rem 0;padding-left:.75rem;border-left:3px solid #c4c4c4}"
     "button.danger{background:#a11d1d;border-color:#a11d1d}"
+    # inspector: tables, the summary's charts, the field check
+    "table{border-collapse:collapse}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}"
+    "caption{text-align:left;font-weight:600}.scroll{overflow-x:auto}td.num{text-align:right}"
+    ".chart{margin:0 0 1rem}.chart svg{display:block;max-width:100%;height:auto}"
+    "summary{min-height:44px;line-height:44px;cursor:pointer}"
 )
 CSS_PATH = "/console/console.css"
 CSS_ETAG = '"' + hashlib.sha256(CSS.encode()).hexdigest()[:16] + '"'
