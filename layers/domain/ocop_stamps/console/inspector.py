@@ -193,7 +193,9 @@ def _parts(ctx: Ctx) -> Outcome:
     cursor = ctx.query.get("cursor") or None
     part = int(ctx.query["part"]) if ctx.query.get("part", "").isdigit() and len(ctx.query["part"]) < 6 else 1
     try:
-        _, state = scan_query.export_csv(filters, scope, MAX_EXPORT_ROWS, cursor, budget=EXPORT_BUDGET)
+        chunks, state = scan_query.export_csv(filters, scope, MAX_EXPORT_ROWS, cursor, budget=EXPORT_BUDGET)
+        for _ in chunks:  # the part is read as it is written: its count and cursor are known at the end
+            pass
     except Forbidden as exc:
         return Shown(403, title, views.scans_page(lang, values, {"province": _both(exc, lang)}, [], None))
     except InvalidCursor as exc:
