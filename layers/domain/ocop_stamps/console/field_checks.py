@@ -33,7 +33,7 @@ from ocop_stamps.console.outcome import Ctx, Outcome, Shown
 from ocop_stamps.console.views_inspector import Problem
 from ocop_stamps.core import words
 from ocop_stamps.core.errors import DomainError, Forbidden
-from ocop_stamps.core.vocabulary import VN_TZ, Verdict
+from ocop_stamps.core.vocabulary import VN_TZ
 from ocop_stamps.inspection import field_checks
 from ocop_stamps.inspection.queries import Scope
 from ocop_stamps.inspection.schemas import FieldCheck
@@ -149,7 +149,7 @@ def _check(ctx: Ctx) -> Shown:
     outside = [
         f"{s['code']} ({views.verdict_words(s['verdict'], 'vi')})"
         for s in seen
-        if s["code"] and not s["lot_id"] and s["verdict"] in (Verdict.unknown, Verdict.not_activated)
+        if s["code"] and not s["lot_id"]  # never issued, or bound to no lot (void before activation too)
     ]
     note = typed["note"].strip()
     if outside:
