@@ -302,3 +302,43 @@ def test_given_an_inspector_home_then_it_links_every_inspector_page(console: Sho
 
     for path in ("/console/scans", "/console/alerts", "/console/summary", "/console/field-checks/new"):
         assert f'href="{path}"' in home
+
+
+# --- requests per page ---------------------------------------------------------------------------
+def _measure(me: Person, ddb_calls: list[tuple[str, str]], path: str, **query: str) -> tuple[int, int, list[str]]:
+    """(bytes, gzip bytes, DynamoDB operations) of one warm GET; printed for docs/PERFORMANCE.md."""
+    import gzip
+    import time
+    from collections import Counter
+
+    me.get(path, **query)  # warm
+    ddb_calls.clear()
+    started = time.perf_counter()
+    status, _, page = me.get(path, **query)
+    took = (time.perf_counter() - started) * 1000
+    ops = sorted(op for service, op in ddb_calls if service == "dynamodb")
+    size, packed = len(page.encode()), len(gzip.compress(page.encode(), 9))
+    print(f"\n| `{path}` {query or ''} | {size:,} | {packed:,} | {dict(Counter(ops))} | {took:.0f} ms |")
+    assert status == 200
+    return size, packed, ops
+
+
+def test_given_more_scans_when_the_inspector_pages_open_then_their_requests_do_not_grow(
+    console: Shop, detector, ddb_calls: list[tuple[str, str]]
+) -> None:
+    shop = console
+    shop.activate(1, 40)
+    codes = shop.codes(1, 40)
+    scan(codes[0], headers=HANOI)
+    detector()
+    me = _inspector()
+    pages = [("/console/summary", {}), ("/console/alerts", {"type": "repeat_24h"}), ("/console/field-checks/new", {})]
+
+    few = [_measure(me, ddb_calls, p, **q)[2] for p, q in pages]
+    for code in codes[1:]:
+        scan(code, headers=HANOI)
+    detector()
+    many = [_measure(me, ddb_calls, p, **q)[2] for p, q in pages]
+
+    assert few == many
+    assert few[2] == []  # the form reads nothing
