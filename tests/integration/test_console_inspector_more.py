@@ -259,6 +259,35 @@ def test_given_a_check_in_a_province_outside_the_scope_of_a_lot_of_a_producer_ou
     assert _field_checks(shop) == []
 
 
+def test_given_a_recording_with_a_commune_of_another_province_or_a_date_before_the_lot_then_refused_at_that_field(
+    console: Shop,
+) -> None:
+    shop = console
+    shop.activate(1, 10)
+    me = _inspector()
+    token = _csrf(_check_form(me))
+    record = {
+        "csrf": token,
+        "step": "do",
+        "province": "01",
+        "lot_id": shop.lot["lot_id"],
+        "lot_code": shop.lot["lot_code"],
+        "codes": shop.codes(1, 1)[0],
+        "commune": "",
+        "place": "Chợ",
+        "date": "2026-11-20",
+        "result": "pass",
+        "note": "",
+    }
+
+    commune = me.post("/console/field-checks", {**record, "commune": "Phường Sài Gòn", "key": "a" * 32})
+    early = me.post("/console/field-checks", {**record, "date": "2001-01-01", "key": "b" * 32})
+
+    assert commune[0] in (400, 422) and 'aria-describedby="commune-err"' in commune[2]
+    assert early[0] == 400 and 'aria-describedby="date-err"' in early[2] and "ngày sản xuất" in early[2]
+    assert _field_checks(shop) == []
+
+
 # --- refusals ------------------------------------------------------------------------------------
 def test_given_a_producer_session_when_the_new_inspector_pages_are_opened_then_refused(console: Shop) -> None:
     me = Person()

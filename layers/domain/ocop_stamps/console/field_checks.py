@@ -46,6 +46,8 @@ MAX_CODES = field_checks.MAX_CODES
 BUSY_RETRIES = 6  # a double tap's second send waits for the first (0.5 s apart), then shows its check
 BUSY_WAIT_SECONDS = 0.5
 _TYPED = ("province", "codes", "commune", "place", "date", "result", "note")
+# a domain error's details field -> the form's field (``places.addresses``, ``record_check``)
+_DETAIL_FIELD = {"date": "date", "commune": "commune", "district": "commune", "province": "province", "codes": "codes"}
 _RECORD = ("province", "lot_id", "lot_code", "codes", "commune", "place", "date", "result", "note", "key")
 
 
@@ -106,12 +108,10 @@ def _schema_problems(exc: ValidationError, lang: str) -> dict[str, Problem]:
 
 def _domain_problem(exc: DomainError, lang: str) -> dict[str, Problem]:
     """A refusal of ``record_check`` at the field it is about."""
-    named = [str(d.get("field", "")) for d in exc.details if isinstance(d, Mapping)]
-    field = next((f for f in named if f in ("date", "commune", "codes")), "")
-    if not field:
-        text = exc.message.lower()
-        field = "province" if isinstance(exc, Forbidden) or text.startswith("province") else ""
-        field = field or ("commune" if "commune" in text or "district" in text else "codes")
+    named = [_DETAIL_FIELD.get(str(d.get("field", ""))) for d in exc.details if isinstance(d, Mapping)]
+    field = next((f for f in named if f), "")
+    if not field:  # a refusal without details: the scope's (403) and "not a province" are the province's
+        field = "province" if isinstance(exc, Forbidden) or exc.message.startswith("province") else "codes"
     return {field: _both(exc, lang)}
 
 
