@@ -180,7 +180,7 @@ def test_given_every_dynamodb_client_then_botocore_makes_one_attempt_with_short_
         "transactions": [repository._connection().client],
         "alerts table": [inspection_store.client()],
         "print jobs": [print_store._ddb()],
-        "idempotency table": [idempotency._layer().client],
+        "idempotency table": [idempotency.persistence().client],
     }
     for name, found in clients.items():
         for client in found:

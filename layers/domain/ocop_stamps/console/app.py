@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from ocop_stamps.catalog import registry
 from ocop_stamps.codes.labels import public_base_url
 from ocop_stamps.console import activation, assets, frame, oauth, views, views_inspector
+from ocop_stamps.console import field_checks as field_check_pages
 from ocop_stamps.console import inspector as inspector_pages
 from ocop_stamps.console import lifecycle as lifecycle_pages
 from ocop_stamps.console import lots as lot_pages
@@ -327,7 +328,13 @@ def _activation(
 
 
 # Page modules asked in turn (console.outcome): each answers its own paths, None for others.
-PAGE_MODULES = (lot_pages.route, print_pages.route, lifecycle_pages.route, inspector_pages.route)
+PAGE_MODULES = (
+    lot_pages.route,
+    print_pages.route,
+    lifecycle_pages.route,
+    inspector_pages.route,
+    field_check_pages.route,
+)
 
 
 def _ctx(request: Request, who: Session, principal: Principal, form: Mapping[str, str]) -> Ctx:
@@ -363,7 +370,8 @@ def _outcome(request: Request, who: Session, done: Outcome) -> dict[str, Any]:
         }
     csrf = sessions.csrf_token(console_keys(), who.sid)
     html = frame.page(request.lang, done.title, done.body, who=who.name, csrf=csrf)
-    return _answer(request, done.status, html, {"Refresh": str(done.refresh)} if done.refresh else None)
+    extra = {**(done.headers or {}), **({"Refresh": str(done.refresh)} if done.refresh else {})}
+    return _answer(request, done.status, html, extra)
 
 
 def _route(request: Request) -> dict[str, Any]:

@@ -18,14 +18,16 @@ from pydantic import ValidationError
 
 from ocop_stamps.console import views_inspector as views
 from ocop_stamps.console.frame import t
+from ocop_stamps.console.lots import province_options
 from ocop_stamps.console.outcome import Ctx, Moved, Outcome, Sent, Shown
 from ocop_stamps.core import words
 from ocop_stamps.core.cursors import InvalidCursor
 from ocop_stamps.core.errors import BadRequest, Conflict, DomainError, Forbidden, NotFound
 from ocop_stamps.core.limits import BODY_BUDGET
-from ocop_stamps.inspection import alerts
+from ocop_stamps.inspection import alerts, summary
 from ocop_stamps.inspection import queries as scan_query
 from ocop_stamps.inspection.schemas import AlertStatusChange
+from ocop_stamps.places import provinces
 
 PAGE_SIZE = 50
 MAX_EXPORT_ROWS = 20_000  # as the API's GET /scans.csv
@@ -103,14 +105,104 @@ def _export(ctx: Ctx) -> Outcome:
 
 
 def _queue(ctx: Ctx) -> Outcome:
+    """The queue of one status, by the API's type and province filter (``list_alerts``): an
+    unknown type is refused at its field (400), a province outside the scope at its (403)."""
     lang = ctx.lang
     scope = scan_query.Scope.of(ctx.principal)
     status = ctx.query.get("status") or "open"
     if status not in views.STATUSES:
         status = "open"
-    page = alerts.list_alerts(scope, status=status, limit=PAGE_SIZE, cursor=ctx.query.get("cursor") or None)
+    values = {k: ctx.query.get(k, "").strip()[:64] for k in ("type", "province")}
     title = words.text("console.insp.alerts", lang)
-    return Shown(200, title, views.alerts_page(lang, status, page["items"], page["next_cursor"]))
+    choices = _provinces_of(scope)
+
+    def refused(code: int, name: str, exc: DomainError) -> Shown:
+        form = views.queue_filters(lang, status, values, {name: _both(exc, lang)}, choices)
+        return Shown(code, title, views.alerts_page(lang, status, [], None, filters=form, kept=values))
+
+    try:
+        province = scan_query.province_filter(values["province"]) if values["province"] else None
+    except BadRequest as exc:
+        return refused(400, "province", exc)
+    try:
+        page = alerts.list_alerts(
+            scope,
+            status=status,
+            kind=values["type"] or None,
+            province=province,
+            limit=PAGE_SIZE,
+            cursor=ctx.query.get("cursor") or None,
+        )
+    except Forbidden as exc:
+        return refused(403, "province", exc)
+    except BadRequest as exc:  # the type (the status was made valid above); a stale cursor too
+        return refused(400, "type", exc)
+    form = views.queue_filters(lang, status, values, {}, choices)
+    body = views.alerts_page(lang, status, page["items"], page["next_cursor"], filters=form, kept=values)
+    return Shown(200, title, body)
+
+
+def _provinces_of(scope: scan_query.Scope) -> list[tuple[str, str]]:
+    """The provinces a filter may offer: the caller's (all 34 for everywhere), in Vietnamese order."""
+    return [(code, name) for code, name in province_options() if scope.provinces is None or code in scope.provinces]
+
+
+def _summary(ctx: Ctx) -> Outcome:
+    """``GET /console/summary[?days&province]``: ``inspection.summary.summarize`` (the API's
+    ``GET /summary``) for the caller's Scope, or one province of it, and its three charts
+    (``inspection.summary.chart``, the API's ``GET /summary/chart.svg``) inline."""
+    lang = ctx.lang
+    scope = scan_query.Scope.of(ctx.principal)
+    values = {"days": ctx.query.get("days", "30").strip()[:4] or "30", "province": ctx.query.get("province", "")[:64]}
+    choices = _provinces_of(scope)
+    title = words.text("console.insp.summary", lang)
+    problems: dict[str, views.Problem] = {}
+    status = 200
+    narrowed = scope
+    if values["province"]:
+        code = values["province"]
+        if code not in provinces.CURRENT or not scope.allows(code):  # the choices are the scope's
+            problems["province"], status = _pair("insp.err.province_scope", lang), 403
+        else:
+            narrowed = scan_query.Scope(frozenset({code}))
+    days = int(values["days"]) if values["days"].isdigit() else 0
+    if not 1 <= days <= summary.MAX_DAYS:
+        problems["days"], status = _pair("insp.err.days", lang), 400
+    if problems:
+        return Shown(status, title, views.summary_page(lang, values, problems, choices, None, {}))
+    data = summary.summarize(narrowed, days=days)
+    charts = {kind: summary.chart(data, kind) for kind in ("verdicts", "provinces", "alerts")}
+    return Shown(200, title, views.summary_page(lang, values, {}, choices, data, charts))
+
+
+def _pair(key: str, lang: str) -> views.Problem:
+    return words.text(f"console.{key}", lang), words.text(f"console.{key}", "en" if lang == "vi" else "vi")
+
+
+def _parts(ctx: Ctx) -> Outcome:
+    """``GET /console/scans/export?{filters}[&cursor&part]``: one part of the CSV export, read
+    as the file is (``export_csv``, same limits) to count its lines and name the next part's
+    cursor; the part's own link downloads it (a second read of the part)."""
+    lang = ctx.lang
+    scope = scan_query.Scope.of(ctx.principal)
+    values = _values(ctx.query)
+    filters, problems = _filters(values, lang)
+    title = words.text("console.insp.export", lang)
+    if filters is None:
+        return Shown(400, title, views.scans_page(lang, values, problems, [], None))
+    cursor = ctx.query.get("cursor") or None
+    part = int(ctx.query["part"]) if ctx.query.get("part", "").isdigit() and len(ctx.query["part"]) < 6 else 1
+    try:
+        chunks, state = scan_query.export_csv(filters, scope, MAX_EXPORT_ROWS, cursor, budget=EXPORT_BUDGET)
+        for _ in chunks:  # the part is read as it is written: its count and cursor are known at the end
+            pass
+    except Forbidden as exc:
+        return Shown(403, title, views.scans_page(lang, values, {"province": _both(exc, lang)}, [], None))
+    except InvalidCursor as exc:
+        return Shown(400, title, views.scans_page(lang, values, {"code": _both(exc, lang)}, [], None))
+    filled = {k: v for k, v in values.items() if v}
+    body = views.export_page(lang, filled, max(part, 1), int(state["rows"]), cursor, state["next_cursor"])
+    return Shown(200, title, body)
 
 
 def _alert(
@@ -160,8 +252,9 @@ def _move(ctx: Ctx, alert_id: str) -> Outcome:
 
 
 def route(ctx: Ctx) -> Outcome | None:
-    """``GET /console/scans``, ``GET /console/scans.csv``, ``GET /console/alerts``,
-    ``GET /console/alerts/{id}``, ``POST /console/alerts/{id}/status``."""
+    """``GET /console/scans``, ``GET /console/scans.csv``, ``GET /console/scans/export``,
+    ``GET /console/alerts``, ``GET /console/alerts/{id}``, ``POST /console/alerts/{id}/status``,
+    ``GET /console/summary``."""
     parts, method = ctx.parts, ctx.method
     if parts == ("scans",) and method == "GET":
         return _scans(ctx)
@@ -169,6 +262,10 @@ def route(ctx: Ctx) -> Outcome | None:
         return _export(ctx)
     if parts == ("alerts",) and method == "GET":
         return _queue(ctx)
+    if parts == ("summary",) and method == "GET":
+        return _summary(ctx)
+    if parts == ("scans", "export") and method == "GET":
+        return _parts(ctx)
     if len(parts) == 2 and parts[0] == "alerts" and method == "GET":
         return _alert(ctx, parts[1])
     if len(parts) == 3 and parts[0] == "alerts" and parts[2] == "status" and method == "POST":

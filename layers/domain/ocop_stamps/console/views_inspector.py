@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ocop_stamps.console.frame import e, other, t
+from ocop_stamps.console.views import number
 from ocop_stamps.core import dates
 from ocop_stamps.core.vocabulary import ALERT_TYPE_LABELS, LOG_VERDICT_LABELS, AlertStatus, AlertType
 
@@ -42,7 +43,7 @@ def alert_type_words(kind: str | None, lang: str) -> str:
     return kind or ""
 
 
-def _error(name: str, found: Problem | None, lang: str) -> tuple[str, str]:
+def field_error(name: str, found: Problem | None, lang: str) -> tuple[str, str]:
     """(attributes for the control, the problem's HTML below it)."""
     if found is None:
         return "", ""
@@ -53,7 +54,7 @@ def _error(name: str, found: Problem | None, lang: str) -> tuple[str, str]:
     )
 
 
-def _summary(lang: str, problems: Mapping[str, Problem], key: str, prefix: str = "") -> str:
+def problems_summary(lang: str, problems: Mapping[str, Problem], key: str, prefix: str = "") -> str:
     """The top of a refused form: what happened, then each problem linked to its control (id ``prefix + name``)."""
     if not problems:
         return ""
@@ -61,21 +62,30 @@ def _summary(lang: str, problems: Mapping[str, Problem], key: str, prefix: str =
     return f'<div class="alert" role="alert"><p>{t(key, lang)}</p><ul>{items}</ul></div>'
 
 
+HOME_LINKS = (
+    ("/console/alerts", "alerts"),
+    ("/console/scans", "scans"),
+    ("/console/summary", "summary"),
+    ("/console/field-checks/new", "fieldcheck"),
+)
+
+
 def home(lang: str) -> str:
-    """The inspector's overview: the log and the alert queue."""
+    """The inspector's overview: the alert queue, the log, the summary and a field check."""
+    cards = "".join(
+        f'<li class="card"><h2><a href="{path}">{t(f"insp.{key}", lang)}</a></h2>'
+        f"<p>{t(f'insp.{key}_hint', lang)}</p></li>"
+        for path, key in HOME_LINKS
+    )
     return (
         f"<p>{t('insp.home_intro', lang)}</p>"
-        '<ul class="cards">'
-        f'<li class="card"><h2><a href="/console/alerts">{t("insp.alerts", lang)}</a></h2>'
-        f"<p>{t('insp.alerts_hint', lang)}</p></li>"
-        f'<li class="card"><h2><a href="/console/scans">{t("insp.scans", lang)}</a></h2>'
-        f"<p>{t('insp.scans_hint', lang)}</p></li></ul>"
+        f'<ul class="cards">{cards}</ul>'
         f'<p><a href="/docs/inspector">{t("api_docs", lang)}</a></p>'
     )
 
 
 def _filter_field(name: str, lang: str, values: Mapping[str, str], problems: Mapping[str, Problem]) -> str:
-    attr, err = _error(name, problems.get(name), lang)
+    attr, err = field_error(name, problems.get(name), lang)
     label = f'<label for="f-{name}">{t(f"insp.f.{name}", lang)}</label>'
     value = values.get(name, "")
     if name == "verdict":
@@ -112,11 +122,16 @@ def scans_page(
     )
     csv_link = (
         f'<p><a class="button" href="/console/scans.csv?{e(urlencode(filled))}" download>{t("insp.csv", lang)}</a></p>'
+        f'<p><a href="/console/scans/export?{e(urlencode(filled))}">{t("insp.csv_parts", lang)}</a></p>'
     )
     shown = "" if problems else _table(lang, rows, next_cursor, filled)
     noted = f'<p class="note">{e(note)}</p>' if note else ""
     return (
-        _summary(lang, problems, "insp.filters_invalid", "f-") + form + noted + ("" if problems else csv_link) + shown
+        problems_summary(lang, problems, "insp.filters_invalid", "f-")
+        + form
+        + noted
+        + ("" if problems else csv_link)
+        + shown
     )
 
 
@@ -148,15 +163,23 @@ def _table(lang: str, rows: Sequence[Mapping[str, Any]], next_cursor: str | None
 
 
 def alerts_page(
-    lang: str, status: str, items: Sequence[Mapping[str, Any]], next_cursor: str | None, flash: str | None = None
+    lang: str,
+    status: str,
+    items: Sequence[Mapping[str, Any]],
+    next_cursor: str | None,
+    flash: str | None = None,
+    filters: str = "",
+    kept: Mapping[str, str] | None = None,
 ) -> str:
-    """The queue of one status (tabs for the others), newest first, each alert linked."""
+    """The queue of one status (tabs for the others, keeping the type and province filter
+    ``kept``), then ``filters`` (the filter form's HTML), newest first, each alert linked."""
+    kept = {k: v for k, v in (kept or {}).items() if v}
     tabs = "".join(
-        f'<li><a href="/console/alerts?status={s}"{" aria-current=page" if s == status else ""}>'
+        f'<li><a href="/console/alerts?{e(urlencode({"status": s, **kept}))}"{" aria-current=page" if s == status else ""}>'
         f"{t(f'insp.status.{s}', lang)}</a></li>"
         for s in STATUSES
     )
-    nav = f'<nav aria-label="{t("insp.queue", lang)}"><ul class="actions tabs">{tabs}</ul></nav>'
+    nav = f'<nav aria-label="{t("insp.queue", lang)}"><ul class="actions tabs">{tabs}</ul></nav>' + filters
     noted = f'<p class="note" role="status">{e(flash)}</p>' if flash else ""
     if not items:
         return nav + noted + f"<p>{t('insp.no_alerts', lang)}</p>"
@@ -171,7 +194,7 @@ def alerts_page(
     )
     more = ""
     if next_cursor:
-        query = urlencode({"status": status, "cursor": next_cursor})
+        query = urlencode({"status": status, **kept, "cursor": next_cursor})
         more = f'<p><a class="button" href="/console/alerts?{e(query)}">{t("insp.next", lang)}</a></p>'
     return nav + noted + f'<ul class="cards">{cards}</ul>{more}'
 
@@ -221,17 +244,17 @@ def _status_form(
     problems: Mapping[str, Problem],
 ) -> str:
     chosen = values.get("status") or steps[0]
-    s_attr, s_err = _error("status", problems.get("status"), lang)
+    s_attr, s_err = field_error("status", problems.get("status"), lang)
     radios = "".join(
         f'<div class="choice"><input type="radio" id="st-{e(s)}" name="status" value="{e(s)}"'
         f"{' checked' if s == chosen else ''}{s_attr}>"
         f'<label for="st-{e(s)}">{t(f"insp.do.{s}", lang)}</label></div>'
         for s in steps
     )
-    n_attr, n_err = _error("note", problems.get("note"), lang)
+    n_attr, n_err = field_error("note", problems.get("note"), lang)
     return (
         f"<h2>{t('insp.move', lang)}</h2>"
-        + _summary(lang, problems, "insp.move_invalid")
+        + problems_summary(lang, problems, "insp.move_invalid")
         + f'<form class="stack" method="post" action="/console/alerts/{e(alert_id)}/status">'
         f'<input type="hidden" name="csrf" value="{e(csrf)}">'
         f'<fieldset id="status"><legend>{t("insp.action", lang)}</legend>{radios}{s_err}</fieldset>'
@@ -241,4 +264,178 @@ def _status_form(
         f"{n_attr.replace('-err"', '-err note-hint"') if n_attr else ' aria-describedby="note-hint"'}>"
         f"{e(values.get('note', ''))}</textarea>{n_err}"
         f'<button type="submit">{t("insp.save", lang)}</button></form>'
+    )
+
+
+# --- the summary, the queue's filters, the CSV in parts ------------------------------------------
+PERIODS = (7, 30, 92)  # the period picker's choices (the API takes any 1 to 92 days)
+
+
+def _select(
+    name: str,
+    label: str,
+    options: Sequence[tuple[str, str]],
+    chosen: str,
+    problems: Mapping[str, Problem],
+    lang: str,
+    prefix: str = "f-",
+) -> str:
+    """A labelled ``<select>`` of (value, already-plain text) with its problem below it."""
+    attr, err = field_error(name, problems.get(name), lang)
+    inner = "".join(
+        f'<option value="{e(v)}"{" selected" if v == chosen else ""}>{e(shown)}</option>' for v, shown in options
+    )
+    return (
+        f'<div><label for="{prefix}{name}">{label}</label>'
+        f'<select id="{prefix}{name}" name="{name}"{attr}>{inner}</select>{err}</div>'
+    )
+
+
+def province_choices(lang: str, provinces: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The province filter's choices: all of the caller's first, then each one (code, name)."""
+    return [("", t("insp.all_provinces", lang)), *provinces]
+
+
+def _table_of(caption: str, heads: Sequence[str], rows: Sequence[tuple[object, object]]) -> str:
+    """A two-column table: a row heading (a name), then its number."""
+    head = "".join(f'<th scope="col">{h}</th>' for h in heads)
+    body = "".join(f'<tr><th scope="row">{e(name)}</th><td class="num">{e(n)}</td></tr>' for name, n in rows)
+    return f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure(svg: str, caption: str, table: str) -> str:
+    """A chart (inline SVG, ``role=img`` with its title) and its text alternative: a caption
+    with the numbers' gist and a table of every number drawn."""
+    return (
+        f'<figure class="chart">{svg}<figcaption>{caption}</figcaption>'
+        f'<div class="scroll" role="region" aria-label="{caption}" tabindex="0">{table}</div></figure>'
+    )
+
+
+def summary_page(
+    lang: str,
+    values: Mapping[str, str],
+    problems: Mapping[str, Problem],
+    provinces: Sequence[tuple[str, str]],
+    data: Mapping[str, Any] | None,
+    charts: Mapping[str, str],
+) -> str:
+    """The summary's filters (period, province: a GET form), then three charts, each with a
+    caption and a table of its numbers (``data``: ``inspection.summary.summarize``'s answer;
+    ``charts``: its SVG by kind, ``inspection.summary.chart``)."""
+    periods = [(str(n), t("insp.days_n", lang, n=n)) for n in PERIODS]
+    if values.get("days") and values["days"] not in {p for p, _ in periods}:
+        periods.append((values["days"], t("insp.days_n", lang, n=values["days"])))
+    form = (
+        '<form class="stack filters" method="get" action="/console/summary">'
+        + _select("days", t("insp.days", lang), periods, values.get("days", "30"), problems, lang)
+        + _select(
+            "province",
+            t("insp.province_pick", lang),
+            province_choices(lang, provinces),
+            values.get("province", ""),
+            problems,
+            lang,
+        )
+        + f'<button type="submit">{t("insp.show", lang)}</button></form>'
+    )
+    top = problems_summary(lang, problems, "insp.filters_invalid", "f-")
+    if data is None:
+        return top + form
+    period = t("insp.period", lang, first=dates.show(data["from"]), last=dates.show(data["to"]))
+    totals: Mapping[str, int] = data["totals"]
+    total = sum(totals.values())
+    days = len(data["days"])
+    said = f"<p>{period}. {t('insp.total', lang, n=total, days=days)}</p>"
+    if lang == "en":
+        said += f'<p class="muted">{t("insp.chart_words", lang)}</p>'
+    verdict_rows = [(verdict_words(v, lang), n) for v, n in sorted(totals.items(), key=lambda kv: -kv[1])]
+    day_rows = [(dates.show(d["day"]), d["total"]) for d in data["days"]]
+    verdicts = _figure(
+        charts["verdicts"],
+        t("insp.t.verdicts", lang) + " — " + t("insp.total", lang, n=total, days=days),
+        _table_of(t("insp.t.verdicts", lang), (t("insp.col.verdict", lang), t("insp.col.count", lang)), verdict_rows)
+        if verdict_rows
+        else f"<p>{t('insp.no_data', lang)}</p>",
+    )
+    per_day = (
+        f"<details><summary>{t('insp.t.days', lang)}</summary>"
+        f'<div class="scroll" role="region" aria-label="{t("insp.t.days", lang)}" tabindex="0">'
+        + _table_of(t("insp.t.days", lang), (t("insp.col.day", lang), t("insp.col.count", lang)), day_rows)
+        + "</div></details>"
+    )
+    province_rows = [(p["name"], p["scans"]) for p in data["top_provinces"]]
+    top_provinces = _figure(
+        charts["provinces"],
+        t("insp.t.provinces", lang),
+        _table_of(t("insp.t.provinces", lang), (t("insp.col.province", lang), t("insp.col.count", lang)), province_rows)
+        if province_rows
+        else f"<p>{t('insp.no_data', lang)}</p>",
+    )
+    alert_rows = [(alert_type_words(k, lang), n) for k, n in sorted(data["open_alerts"].items(), key=lambda kv: -kv[1])]
+    open_alerts = _figure(
+        charts["alerts"],
+        t("insp.t.alerts", lang),
+        _table_of(t("insp.t.alerts", lang), (t("insp.col.type", lang), t("insp.col.open", lang)), alert_rows)
+        if alert_rows
+        else f"<p>{t('insp.no_data', lang)}</p>",
+    )
+    return (
+        top
+        + form
+        + said
+        + f"<h2>{t('insp.t.verdicts', lang)}</h2>"
+        + verdicts
+        + per_day
+        + f"<h2>{t('insp.t.provinces', lang)}</h2>"
+        + top_provinces
+        + f"<h2>{t('insp.t.alerts', lang)}</h2>"
+        + open_alerts
+    )
+
+
+def queue_filters(
+    lang: str,
+    status: str,
+    values: Mapping[str, str],
+    problems: Mapping[str, Problem],
+    provinces: Sequence[tuple[str, str]],
+) -> str:
+    """The queue's type and province filter (a GET form keeping the status tab)."""
+    types = [("", t("insp.any", lang)), *((str(k), alert_type_words(str(k), lang)) for k in AlertType)]
+    return (
+        problems_summary(lang, problems, "insp.filters_invalid", "f-")
+        + '<form class="stack filters" method="get" action="/console/alerts">'
+        f'<input type="hidden" name="status" value="{e(status)}">'
+        + _select("type", t("insp.f.type", lang), types, values.get("type", ""), problems, lang)
+        + _select(
+            "province",
+            t("insp.province_pick", lang),
+            province_choices(lang, provinces),
+            values.get("province", ""),
+            problems,
+            lang,
+        )
+        + f'<button type="submit">{t("insp.filter", lang)}</button></form>'
+    )
+
+
+def export_page(
+    lang: str, filled: Mapping[str, str], part: int, rows: int, cursor: str | None, next_cursor: str | None
+) -> str:
+    """One part of the CSV export: its line count, its download link, and the next part's page
+    when the export was cut (``next_cursor``: the API's ``Link: rel=next`` cursor)."""
+    here = urlencode({**filled, **({"cursor": cursor} if cursor else {})})
+    said = t("insp.part", lang, n=part, rows=number(rows, lang))
+    more = t("insp.part_more", lang) if next_cursor else t("insp.part_last", lang)
+    links = (
+        f'<p><a class="button" href="/console/scans.csv?{e(here)}" download>'
+        f"{t('insp.part_download', lang, n=part)}</a></p>"
+    )
+    if next_cursor:
+        after = urlencode({**filled, "cursor": next_cursor, "part": part + 1})
+        links += f'<p><a class="button" href="/console/scans/export?{e(after)}">{t("insp.part_next", lang, n=part + 1)}</a></p>'
+    back = urlencode(filled)
+    return (
+        f"<p>{said} {more}</p>{links}" + f'<p><a href="/console/scans?{e(back)}">{t("insp.back_scans", lang)}</a></p>'
     )

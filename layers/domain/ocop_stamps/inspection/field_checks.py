@@ -14,15 +14,24 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+
 from ocop_stamps.codes.scheme import InvalidCode, decode, normalize
 from ocop_stamps.core import dates
-from ocop_stamps.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from ocop_stamps.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable, unavailable
 from ocop_stamps.core.ids import utc_now
 from ocop_stamps.core.vocabulary import CHECK_DISPOSITIONS, VN_TZ, CheckResult
 from ocop_stamps.epcis.events import _base, lot_class, stamp_uri
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.inspection.queries import Scope
+from ocop_stamps.issuing.idempotency import persistence
 from ocop_stamps.issuing.ranges import lot_of_serial
+from ocop_stamps.observability import logger
 from ocop_stamps.places import addresses
 from ocop_stamps.places.scopes import code_of, name_of
 from ocop_stamps.storage import inspection as store
@@ -34,6 +43,12 @@ MAX_CODES = 100
 NOT_ISSUED = "no stamp was issued with this code"
 NOT_ACTIVATED = "not activated: bound to no lot"
 OTHER_LOT = "bound to another lot"
+
+
+class CheckInProgress(Conflict):
+    """The same form's first send is still being recorded (``record_once``)."""
+
+    code = "check_in_progress"
 
 
 class StampsNotInLot(Conflict):
@@ -171,3 +186,42 @@ def record_check(body: dict[str, Any], by: str, scope: Scope, base_url: str) -> 
     )
     store.append_event(event_item(table_keys.lot_key(lot.lot_id), event))
     return {"lot_id": lot.lot_id, "event_id": event["eventID"], "event": event}
+
+
+_ONCE = IdempotencyConfig(
+    event_key_jmespath="[by, key]", payload_validation_jmespath="body", expires_after_seconds=24 * 3600
+)
+
+
+def record_once(key: str, body: dict[str, Any], by: str, scope: Scope, base_url: str) -> dict[str, Any]:
+    """``record_check`` at most once per (inspector, ``key``): a form sent twice (a double tap, a
+    reload) records one check and answers both sends with it, as a batch's ``Idempotency-Key``
+    does (the idempotency table, 24 hours). ``key``: 8 to 128 visible ASCII characters, made
+    by the form. The same key with another body: 422; the first send still being recorded:
+    409 with Retry-After; the table failing before the check is recorded: 503."""
+    if not 8 <= len(key) <= 128 or not key.isascii() or not key.isprintable() or " " in key:
+        raise BadRequest("The form's key must be 8 to 128 visible ASCII characters.", "Khóa của biểu mẫu không hợp lệ.")
+    made: list[dict[str, Any]] = []
+
+    @idempotent_function(data_keyword_argument="request", config=_ONCE, persistence_store=persistence())
+    def _record(request: dict[str, Any]) -> dict[str, Any]:
+        made.append(record_check(request["body"], by, scope, base_url))
+        return made[-1]
+
+    try:
+        return _record(request={"by": by, "key": key, "body": body})
+    except IdempotencyPersistenceLayerError as exc:
+        if made:  # recorded; only the record of this key's answer could not be saved
+            logger.error("field check recorded but its idempotency record not completed")
+            return made[-1]
+        raise unavailable() from exc
+    except IdempotencyValidationError:
+        raise Unprocessable(
+            "This form was already sent with other values; open a new form.",
+            "Biểu mẫu này đã được gửi với nội dung khác; hãy mở biểu mẫu mới.",
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise CheckInProgress(
+            "The same check is still being recorded; wait a few seconds.",
+            "Lần kiểm tra này đang được ghi nhận; vui lòng chờ vài giây.",
+        ) from None

@@ -44,7 +44,9 @@ idempotency_config = IdempotencyConfig(
 _persistence: DynamoDBPersistenceLayer | None = None
 
 
-def _layer() -> DynamoDBPersistenceLayer:
+def persistence() -> DynamoDBPersistenceLayer:
+    """The idempotency table's persistence layer (one per process and table name); shared by
+    every form a retry must not repeat (a batch here, a field check: ``inspection.field_checks``)."""
     global _persistence
     table = get_settings().idempotency_table
     if _persistence is None or _persistence.table_name != table:
@@ -63,7 +65,7 @@ def issue_once(producer_id: str, key: str | None, body: BatchIn, base_url: str) 
 
     issued: list[dict[str, Any]] = []
 
-    @idempotent_function(data_keyword_argument="request", config=idempotency_config, persistence_store=_layer())
+    @idempotent_function(data_keyword_argument="request", config=idempotency_config, persistence_store=persistence())
     def _issue(request: dict[str, Any]) -> dict[str, Any]:
         issued.append(issue_batch(producer_id, BatchIn.model_validate(request["request"]), base_url))
         return issued[-1]

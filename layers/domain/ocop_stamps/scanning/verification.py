@@ -633,3 +633,54 @@ def lot_code_of(lot_id: str | None) -> str | None:
 def _today(place: str | None) -> str | None:
     """A stored place as today's province code ('VN-26' -> '46'); a place abroad as stored."""
     return (code_of(place) or place) if place else None
+
+
+def standing(raw_codes: list[str], now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """What each code is now, for an inspector holding the stamps (a field check): never a scan.
+
+    Nothing is counted or logged and no alert can follow: each code is read as the public scan
+    reads it (``codes.typed.read``), its batch read once per batch, product and lot from the
+    per-process cache, and the stamp's distinct scanners (one GetItem per issued code) so that
+    ``repeat`` shows as a buyer would next see it. One dict per code, in order:
+    ``{"given", "code", "verdict", "verdicts", "batch_no", "serial", "lot_id", "lot_code",
+    "product_name", "producer_id", "reason"}`` -- ``verdict`` ``unknown`` (with ``reason``) for a
+    code that was never issued; ``code`` None when the text is no code at all. Raises
+    ``Unavailable`` when DynamoDB keeps refusing the reads.
+    """
+    now = now or utc_now()
+    _master.seconds = get_settings().cache_seconds
+    batches: dict[int, BatchItem | None] = {}
+    out: list[dict[str, Any]] = []
+    for raw in raw_codes:
+        reading = read(raw, code_keys())
+        seen: dict[str, Any] = {"given": raw, "code": reading.code, "verdict": Verdict.unknown.value}
+        seen |= {"verdicts": [Verdict.unknown.value], "batch_no": None, "serial": None, "lot_id": None}
+        seen |= {"lot_code": None, "product_name": None, "producer_id": None, "reason": reading.reason}
+        out.append(seen)
+        if reading.stamp is None or reading.code is None:
+            continue
+        stamp = reading.stamp
+        if stamp.batch not in batches:
+            batches[stamp.batch] = repo.get_batch(stamp.batch, consistent=True)
+        batch = batches[stamp.batch]
+        if batch is None or stamp.serial > int(batch.size) or stamp.key_version != int(batch.key_version):
+            seen["reason"] = "no such batch or serial"
+            continue
+        lot_id = lot_of_serial(batch, stamp.serial)
+        product = _cached("product", batch.product_id, repo.get_product) or {}
+        lot = _cached("lot", lot_id, repo.get_lot) if lot_id else None
+        counted = repo.get_stamp(reading.code)
+        facts = StampFacts(
+            activated=lot is not None,
+            scanners=spread(counted.scanners if counted is not None else None, None).scanners,
+            repeat_threshold=_threshold(product),
+            expiry_date=day_of(lot.get("expiry_date")) if lot else None,
+            recalled=_recall_of(batch, lot_id) is not None,
+            void=_void_of(batch, stamp.serial) is not None,
+            claimed=bool(counted is not None and counted.claimed_at),
+        )
+        verdicts = judge(facts, now.astimezone(VN_TZ).date())
+        seen |= {"verdict": verdicts[0].value, "verdicts": [v.value for v in verdicts], "reason": None}
+        seen |= {"batch_no": stamp.batch, "serial": stamp.serial, "lot_id": lot_id, "producer_id": batch.producer_id}
+        seen |= {"lot_code": lot.get("lot_code") if lot else None, "product_name": product.get("name")}
+    return out

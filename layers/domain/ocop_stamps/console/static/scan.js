@@ -1,6 +1,8 @@
-/* The console's one script (issue 15, docs/CONSOLE.md): fill the activation form's first and
-   last code fields from the phone camera. Progressive enhancement: the form works without it
-   (codes typed or pasted); the scan buttons stay hidden unless the camera can be asked for.
+/* The console's one script (issue 15, docs/CONSOLE.md): fill code fields from the phone camera --
+   the activation form's first and last code (one code each: the camera stops at the read), and
+   the field check's list of codes (a button with data-append: each new code is added as a line
+   of the textarea and the camera goes on until stopped). Progressive enhancement: the forms work
+   without it (codes typed or pasted); the scan buttons stay hidden unless the camera can be asked for.
    Reads QR codes with the browser's BarcodeDetector where it has one that knows QR, else with
    the vendored jsQR (/console/static/jsqr.js, loaded only then). Served by the console under
    `script-src 'self'`: no inline code, no eval, nothing from another host. */
@@ -60,8 +62,29 @@
     box.hidden = true;
   }
 
+  /* A list field (data-append): a code not yet in it becomes a new line; the camera goes on. */
+  function added(code) {
+    var field = document.getElementById(target.field);
+    var lines = field.value.split(/[\n,;]+/).map(function (line) {
+      return line.trim();
+    }).filter(Boolean);
+    var known = lines.some(function (line) {
+      return codeOf(line).toUpperCase() === code.toUpperCase();
+    });
+    if (!known) {
+      lines.push(code);
+      field.value = lines.join("\n") + "\n";
+      field.removeAttribute("aria-invalid");
+      say(fill(said.read, { which: target.which, code: code, n: String(lines.length) }));
+    }
+    return false; /* keep looking for the next label */
+  }
+
   function found(text) {
     var code = codeOf(text);
+    if (target.append) {
+      return added(code);
+    }
     var field = document.getElementById(target.field);
     var other = document.getElementById(target.other);
     if (other && other.value && codeOf(other.value).toUpperCase() === code.toUpperCase()) {
@@ -178,7 +201,8 @@
       field: button.dataset.field,
       other: button.dataset.other,
       which: button.dataset.which,
-      same: button.dataset.same
+      same: button.dataset.same,
+      append: button.dataset.append === "1"
     };
     box.hidden = false;
     say(fill(said.on, { which: target.which }));
