@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from ocop_stamps.catalog import registry
 from ocop_stamps.codes.labels import public_base_url
-from ocop_stamps.console import activation, assets, frame, oauth, views, views_inspector
+from ocop_stamps.console import activation, assets, frame, oauth, stamp_voids, views, views_inspector
 from ocop_stamps.console import inspector as inspector_pages
 from ocop_stamps.console import lifecycle as lifecycle_pages
 from ocop_stamps.console import lots as lot_pages
@@ -42,7 +42,8 @@ from ocop_stamps.issuing.schemas import BatchIn
 from ocop_stamps.observability import logger
 from ocop_stamps.storage.parameters import console_keys
 
-MAX_FORM_BYTES = 16_384
+MAX_FORM_BYTES = 65_536  # the lot form with 20 process steps, standards and certifications
+MAX_FORM_FIELDS = 200  # the lot form: 15 fields and 6 per process step, 20 steps at most
 MAX_BATCH_SIZE = 1_000_000
 BUSY_RETRIES = 6  # a double tap's second request waits for the first (0.5 s apart), then shows its batch
 BUSY_WAIT_SECONDS = 0.5
@@ -78,8 +79,8 @@ class Request:
         if len(data) > MAX_FORM_BYTES:
             return {}
         try:
-            fields = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=50)
-        except ValueError:  # more than 50 fields: no form of the console's (so no CSRF token: 403)
+            fields = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        except ValueError:  # more fields than any form of the console's (so no CSRF token: 403)
             return {}
         return {k: v[0] for k, v in fields.items()}
 
@@ -318,7 +319,7 @@ def _activation(
 
 
 # Page modules asked in turn (console.outcome): each answers its own paths, None for others.
-PAGE_MODULES = (lot_pages.route, print_pages.route, lifecycle_pages.route, inspector_pages.route)
+PAGE_MODULES = (lot_pages.route, print_pages.route, lifecycle_pages.route, inspector_pages.route, stamp_voids.route)
 
 
 def _ctx(request: Request, who: Session, principal: Principal, form: Mapping[str, str]) -> Ctx:
@@ -354,7 +355,8 @@ def _outcome(request: Request, who: Session, done: Outcome) -> dict[str, Any]:
         }
     csrf = sessions.csrf_token(console_keys(), who.sid)
     html = frame.page(request.lang, done.title, done.body, who=who.name, csrf=csrf)
-    return _answer(request, done.status, html, {"Refresh": str(done.refresh)} if done.refresh else None)
+    extra = {**(done.headers or {}), **({"Refresh": str(done.refresh)} if done.refresh else {})}
+    return _answer(request, done.status, html, extra or None)
 
 
 def _route(request: Request) -> dict[str, Any]:

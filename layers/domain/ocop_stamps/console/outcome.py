@@ -33,12 +33,14 @@ class Ctx(NamedTuple):
 
 class Shown(NamedTuple):
     """An HTML page: ``title`` (plain text, escaped by the frame) and ``body`` (HTML).
-    ``refresh``: seconds after which the browser loads the page again (an HTTP ``Refresh`` header)."""
+    ``refresh``: seconds after which the browser loads the page again (an HTTP ``Refresh`` header);
+    ``headers``: more response headers (a camera page's ``Permissions-Policy``)."""
 
     status: int
     title: str
     body: str
     refresh: int | None = None
+    headers: Mapping[str, str] | None = None
 
 
 class Moved(NamedTuple):

@@ -1,6 +1,7 @@
 /* The console's one script (issue 15, docs/CONSOLE.md): fill the activation form's first and
-   last code fields from the phone camera. Progressive enhancement: the form works without it
-   (codes typed or pasted); the scan buttons stay hidden unless the camera can be asked for.
+   last code fields from the phone camera; on the void-by-code form (a button with
+   data-append), add each code read as a new line of its text box. Progressive enhancement:
+   the forms work without it (codes typed or pasted); the scan buttons stay hidden unless the camera can be asked for.
    Reads QR codes with the browser's BarcodeDetector where it has one that knows QR, else with
    the vendored jsQR (/console/static/jsqr.js, loaded only then). Served by the console under
    `script-src 'self'`: no inline code, no eval, nothing from another host. */
@@ -63,7 +64,7 @@
   function found(text) {
     var code = codeOf(text);
     var field = document.getElementById(target.field);
-    var other = document.getElementById(target.other);
+    var other = target.other ? document.getElementById(target.other) : null;
     if (other && other.value && codeOf(other.value).toUpperCase() === code.toUpperCase()) {
       if (!warnedSame) {
         say(target.same);
@@ -71,7 +72,16 @@
       }
       return false; /* the other end's label is still in view: keep looking */
     }
-    field.value = code;
+    if (target.append) {
+      var known = field.value.split("\n").map(function (line) {
+        return codeOf(line).toUpperCase();
+      });
+      if (known.indexOf(code.toUpperCase()) < 0) {
+        field.value = field.value.replace(/\s+$/, "") + (field.value.trim() ? "\n" : "") + code;
+      }
+    } else {
+      field.value = code;
+    }
     field.removeAttribute("aria-invalid");
     stop();
     say(fill(said.read, { which: target.which, code: code }));
@@ -178,7 +188,8 @@
       field: button.dataset.field,
       other: button.dataset.other,
       which: button.dataset.which,
-      same: button.dataset.same
+      same: button.dataset.same,
+      append: button.dataset.append === "1"
     };
     box.hidden = false;
     say(fill(said.on, { which: target.which }));
