@@ -62,7 +62,7 @@ def _register_with_steps(me: Console, lot_code: str) -> dict[str, Any]:
     page.select_option("#commune", label="Xã Kha Sơn")
     page.fill("#s0_step", "Thu hái")
     page.fill("#s0_when", (today - dt.timedelta(days=3)).isoformat())
-    page.select_option("#s0_commune", label="Xã Kha Sơn")
+    page.fill("#s0_commune", "Xã Kha Sơn")  # a suggestion of the province's list (datalist)
     page.fill("#s0_who", "Tổ hợp tác chè Hoàn Hòa")
     # one more row, without script: the form comes back with three rows and every value kept
     page.get_by_role("button", name="Thêm một công đoạn").click()

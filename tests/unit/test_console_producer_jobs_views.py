@@ -68,7 +68,8 @@ def test_given_three_step_rows_when_the_lot_form_renders_then_each_is_a_fieldset
 
     assert html.count('<fieldset class="step">') == 3 and "<legend>Công đoạn 3</legend>" in html
     assert '<input type="hidden" name="step_rows" value="3">' in html
-    assert '<select id="s2_commune" name="s2_commune"><option value="">— Không ghi —</option>' in html  # optional
+    assert '<input id="s2_commune" name="s2_commune" type="text" value="" list="step-communes"' in html  # optional
+    assert html.count("<datalist") == 1 and '<option value="Xã Kha Sơn"></option>' in html  # one list for all rows
     assert html.index('<button type="submit">') < html.index(
         'name="action" value="add_step"'
     )  # Enter registers; it never adds a row

@@ -32,10 +32,9 @@ class Steps(NamedTuple):
 NO_STEPS_ADDED = Steps()
 
 
-def _step_row(
-    lang: str, i: int, communes: Mapping[str, Sequence[Option]], values: Mapping[str, str], problems: Mapping[str, str]
-) -> str:
-    """One step: what was done, the day, the commune (of the lot's province), where in words, who, why."""
+def _step_row(lang: str, i: int, values: Mapping[str, str], problems: Mapping[str, str]) -> str:
+    """One step: what was done, the day, the commune (a name, suggested from the lot's province by
+    one shared ``<datalist>``: a ``<select>`` per row would repeat the list), where in words, who, why."""
 
     def name(field: str) -> str:
         return f"s{i}_{field}"
@@ -53,14 +52,14 @@ def _step_row(
             hint=t("step_what_hint", lang) if i == 0 else None,
         )
         + fields.text(name("when"), t("step_when", lang), values, problems, kind="date", required=False)
-        + fields.select(
+        + fields.text(
             name("commune"),
             t("step_commune", lang),
-            communes,
-            values.get(name("commune"), ""),
+            values,
             problems,
-            placeholder=t("step_no_commune", lang),
             required=False,
+            extra='list="step-communes" autocomplete="off" maxlength="100"',
+            hint=t("step_commune_hint", lang) if i == 0 else None,
         )
         + fields.text(name("where"), t("step_where", lang), values, problems, required=False, extra=words_attr)
         + fields.text(name("who"), t("step_who", lang), values, problems, required=False, extra=words_attr)
@@ -76,13 +75,15 @@ def _steps(
     values: Mapping[str, str],
     problems: Mapping[str, str],
 ) -> str:
-    rows = "".join(_step_row(lang, i, communes, values, problems) for i in range(steps.rows))
+    rows = "".join(_step_row(lang, i, values, problems) for i in range(steps.rows))
     if steps.focus is not None:  # the row just added: its first field, so the keyboard lands there
         first = f'id="s{steps.focus}_step"'
         rows = rows.replace(first, f"{first} autofocus", 1)
+    names = "".join(f'<option value="{e(shown)}"></option>' for group in communes.values() for _, shown in group)
     return (
         f'<h3 id="h-steps">{t("steps", lang)}</h3><p class="muted hint">{t("steps_hint", lang)}</p>'
         f'<input type="hidden" name="step_rows" value="{int(steps.rows)}">{rows}'
+        f'<datalist id="step-communes">{names}</datalist>'
     )
 
 
