@@ -7,6 +7,11 @@ stamp by typing its code as printed (groups of four, lower case) and confirms it
 once); the stamp's label URL then scans ``void`` and its neighbour does not. axe-core finds no
 serious or critical violation on any page; no page asks another host for anything.
 
+On the phone, the same void by camera: Chromium's fake camera films the first, then the last
+label of a fresh roll (test_console_camera's video of real labels, read by the vendored jsQR);
+two presses of the scan button add both codes as two lines (the first label, still in view at
+the second press, is not added twice), and both stamps then scan ``void``.
+
 Helpers and the browser fixture are test_console_browser's (as test_console_camera uses them).
 """
 
@@ -23,7 +28,7 @@ import pytest
 import requests
 
 from e2e.test_console_browser import CHROMIUM, FLAGS, SCREENS, SCREENSHOTS, Console, pytestmark  # noqa: F401
-from e2e.test_console_camera import _api
+from e2e.test_console_camera import NO_DETECTOR, SIZE, Roll, _api
 
 try:
     from playwright.sync_api import sync_playwright
@@ -31,7 +36,9 @@ except ImportError:  # pragma: no cover - the dev extras install it
     sync_playwright = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from pathlib import Path
+
+    from playwright.sync_api import Browser, Playwright
 
     from helpers.local_stack import LocalStack
 
@@ -40,10 +47,34 @@ USER = "local-producer-hoan-hoa"
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
+def playwright() -> Iterator[Playwright]:
     with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield launched
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def camera_chromium(tmp_path: Path, local_stack: LocalStack, playwright: Playwright) -> Iterator[tuple[Browser, Roll]]:
+    """Chromium whose camera films the first, then the last label of a fresh 30-stamp roll
+    (test_console_camera's ``Roll``: real labels from the print path, as YUV4MPEG2)."""
+    roll = Roll(local_stack)
+    video = roll.video(tmp_path / "two-labels.y4m")
+    flags = [
+        *FLAGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=flags)
+    try:
+        yield launched, roll
+    finally:
         launched.close()
 
 
@@ -185,5 +216,51 @@ def test_given_a_producer_when_registering_steps_lifting_a_recall_and_voiding_by
     assert "Đã hủy 1 tem." in voided["done"]
     assert verdicts[0] == "void" and verdicts[1] != "void"
     assert sideways <= 0
+    assert foreign == [] and csp == []
+    assert me.violations == {}
+
+
+def test_given_two_labels_in_front_of_the_camera_when_scanned_into_the_void_form_then_both_are_listed_once_and_voided(
+    local_stack: LocalStack, camera_chromium: tuple[Browser, Roll]
+) -> None:
+    launched, roll = camera_chromium
+    me = Console(launched, local_stack.base_url, "phone")
+    me.context.grant_permissions(["camera"], origin=local_stack.base_url)
+    me.context.add_init_script(NO_DETECTOR)  # the jsQR path, as on this platform anyway
+    try:
+        me.sign_in(ROLE, USER)
+        me.open("/console/stamps/void")
+        button = me.page.get_by_role("button", name="Quét bằng camera (tem cần hủy)")
+        lines = []
+        for wanted in (1, 2):
+            button.click()
+            me.page.wait_for_function(
+                f"() => document.getElementById('codes').value.trim().split(/\\s+/).filter(Boolean).length === {wanted}"
+                " && document.getElementById('camera').hidden",
+                timeout=30_000,
+            )
+            lines = me.page.input_value("#codes").split("\n")
+        said = me.page.inner_text("#camera-status")
+        me.check()  # axe on the filled form
+        me.page.select_option("#reason", "lost")
+        me.page.get_by_role("button", name="Tiếp tục").click()
+        me.page.wait_for_load_state()
+        me.check()
+        confirm = me.page.inner_text("main")
+        me.page.get_by_role("button", name="Hủy 2 tem").dblclick()
+        me.page.wait_for_url(re.compile(r".*/console/stamps/void/done\?s=\d+:\d+,\d+:\d+$"))
+        me.check()
+        foreign, csp = me.foreign(), me.csp_refusals
+    finally:
+        me.context.close()
+    verdicts = [
+        requests.get(url, headers={"Accept": "application/json"}, timeout=30).json()["verdict"]
+        for url in (roll.urls[0], roll.urls[SIZE // 2], roll.urls[-1])
+    ]
+
+    assert sorted(lines) == sorted([roll.codes[0], roll.codes[-1]])  # in the order the camera saw them
+    assert "Đã đọc tem cần hủy" in said
+    assert f"Đợt số {roll.batch_id}, sê-ri 1" in confirm and f"Đợt số {roll.batch_id}, sê-ri 30" in confirm
+    assert verdicts == ["void", verdicts[1], "void"] and verdicts[1] != "void"
     assert foreign == [] and csp == []
     assert me.violations == {}

@@ -4,7 +4,8 @@ after. Render only; ``console.stamp_voids`` reads the codes and calls the domain
 
 The camera is the activation page's (``activation_views.camera``, ``/console/static/scan.js``):
 the scan button is rendered ``hidden`` and carries ``data-append``, so the script adds each
-code it reads as a new line of the text box instead of replacing it.
+code it reads as a new line of the text box instead of replacing it (a code already listed is
+not added: the camera keeps looking for the next label, saying so once).
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ class Stamp(NamedTuple):
 
 def _scan_button(lang: str) -> str:
     which = words.text("console.sv.which", lang)
+    same = words.text("console.sv.camera_same", lang)
     return (
         f'<button type="button" class="scan" hidden data-field="codes" data-append="1"'
-        f' data-which="{e(which)}" data-same="">{t("act.scan", lang)}'
+        f' data-which="{e(which)}" data-same="{e(same)}">{t("act.scan", lang)}'
         f'<span class="vh"> ({e(which)})</span></button>'
     )
 

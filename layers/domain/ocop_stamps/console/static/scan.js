@@ -76,9 +76,14 @@
       var known = field.value.split("\n").map(function (line) {
         return codeOf(line).toUpperCase();
       });
-      if (known.indexOf(code.toUpperCase()) < 0) {
-        field.value = field.value.replace(/\s+$/, "") + (field.value.trim() ? "\n" : "") + code;
+      if (known.indexOf(code.toUpperCase()) >= 0) {
+        if (!warnedSame) {
+          say(target.same);
+          warnedSame = true;
+        }
+        return false; /* a label already in the list is still in view: keep looking */
       }
+      field.value = field.value.replace(/\s+$/, "") + (field.value.trim() ? "\n" : "") + code;
     } else {
       field.value = code;
     }

@@ -655,6 +655,7 @@ TEXTS: dict[str, str] = {
     "console.sv.codes": "Stamp codes, one per line",
     "console.sv.codes_hint": "The 16 characters under the QR code; dashes, spaces and lower case are fine. Up to {n} codes.",
     "console.sv.which": "the stamp to void",
+    "console.sv.camera_same": "This stamp is already in the list; point the camera at the next one.",
     "console.sv.stamp": "Batch {id}, serial {serial}",
     "console.sv.confirm_title": "Confirm voiding stamps",
     "console.sv.about": "You are about to void {n} stamp(s) ({reason}):",

@@ -660,6 +660,7 @@ TEXTS: dict[str, str] = {
     "console.sv.codes": "Mã tem, mỗi dòng một mã",
     "console.sv.codes_hint": "16 ký tự dưới mã QR; gạch nối, dấu cách, chữ thường đều được. Tối đa {n} mã.",
     "console.sv.which": "tem cần hủy",
+    "console.sv.camera_same": "Tem này đã có trong danh sách; hãy hướng camera vào tem tiếp theo.",
     "console.sv.stamp": "Đợt số {id}, sê-ri {serial}",
     "console.sv.confirm_title": "Xác nhận hủy tem",
     "console.sv.about": "Bạn sắp hủy {n} tem ({reason}):",
