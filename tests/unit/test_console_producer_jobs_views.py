@@ -139,3 +139,11 @@ def test_given_the_void_by_code_confirmation_then_it_names_batch_serial_code_and
     assert "Đợt số 7, sê-ri 12 · <code>ABCD-EFGH-JKMN-PQRS</code>" in html
     assert '<input type="hidden" name="codes" value="ABCDEFGHJKMNPQRS">' in html
     assert '<input type="hidden" name="step" value="do">' in html and 'class="danger">Hủy 1 tem</button>' in html
+
+
+def test_given_the_most_rows_when_the_lot_form_renders_then_no_row_can_be_added() -> None:
+    html = views_lots.lot_form(
+        "vi", PRODUCTS, PROVINCES, COMMUNES, "c", {"province": "19"}, {}, views_lots.Steps(20, None, can_add=False)
+    )
+
+    assert html.count('<fieldset class="step">') == 20 and 'value="add_step"' not in html

@@ -235,7 +235,14 @@ def _form(
         problems.setdefault("province", words.text("console.lot_err.province", lang))
     products = registry.products_of(ctx.principal.own_producer_id()) if groups else []
     body = views_lots.lot_form(
-        lang, products, province_options(), groups, ctx.csrf, values, problems, steps=views_lots.Steps(rows, focus)
+        lang,
+        products,
+        province_options(),
+        groups,
+        ctx.csrf,
+        values,
+        problems,
+        steps=views_lots.Steps(rows, focus, rows < MAX_STEP_ROWS),
     )
     return Shown(status, words.text("console.new_lot", lang), body)
 

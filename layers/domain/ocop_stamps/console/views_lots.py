@@ -27,6 +27,7 @@ class Steps(NamedTuple):
 
     rows: int = 2
     focus: int | None = None
+    can_add: bool = True  # False at the console's most rows: the "add another step" button is left out
 
 
 NO_STEPS_ADDED = Steps()
@@ -186,8 +187,13 @@ def lot_form(
         )
         + _steps(lang, steps, communes, values, problems)
         + f'<div class="actions"><button type="submit">{t("submit_lot", lang)}</button>'
-        f'<button type="submit" name="action" value="add_step" class="quiet" formnovalidate>'
-        f"{t('add_step', lang)}</button></div></form></section>"
+        + (
+            f'<button type="submit" name="action" value="add_step" class="quiet" formnovalidate>'
+            f"{t('add_step', lang)}</button>"
+            if steps.can_add
+            else ""
+        )
+        + "</div></form></section>"
     )
     return f"{fields.summary(lang, problems, 'lot_invalid')}<p>{t('new_lot_d', lang)}</p>{step1}{step2}"
 
