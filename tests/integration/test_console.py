@@ -171,7 +171,7 @@ def test_given_a_post_of_more_fields_than_any_console_form_has_then_a_403_page_n
     browser = Browser()
     sign_in(browser, "producer")
 
-    status, _, page = browser.request("POST", "/console/batches", {f"f{i}": "x" for i in range(60)})
+    status, _, page = browser.request("POST", "/console/batches", {f"f{i}": "x" for i in range(250)})
 
     assert status == 403 and "Biểu mẫu đã hết hạn" in page and "The form expired" in page
 

@@ -64,7 +64,7 @@ def _error(name: str, found: Problem | None, lang: str) -> tuple[str, str]:
     )
 
 
-def _camera(lang: str, decoder_url: str) -> str:
+def camera(lang: str, decoder_url: str) -> str:
     """The camera's video, stop button and live status; hidden until the script runs."""
     raw = {  # templates filled by the script (textContent: never parsed as HTML)
         "on": words.text("console.act.camera_on", lang),
@@ -135,7 +135,7 @@ def activation_form(
         f'<input type="hidden" name="csrf" value="{e(csrf)}">'
         + _code_field("first", lang, values.get("first", ""), problems.get("first"))
         + _code_field("last", lang, values.get("last", ""), problems.get("last"))
-        + _camera(lang, decoder_url)
+        + camera(lang, decoder_url)
         + f'<label for="lot_id">{t("act.lot", lang)}</label>'
         f'<select id="lot_id" name="lot_id" required{lot_attr}>{options}</select>{lot_err}'
         f'<button type="submit">{t("act.check", lang)}</button></form>{back}'

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from ocop_stamps.catalog import registry
 from ocop_stamps.codes.labels import public_base_url
-from ocop_stamps.console import activation, assets, frame, oauth, views, views_inspector
+from ocop_stamps.console import activation, assets, frame, oauth, stamp_voids, views, views_inspector
 from ocop_stamps.console import field_checks as field_check_pages
 from ocop_stamps.console import inspector as inspector_pages
 from ocop_stamps.console import lifecycle as lifecycle_pages
@@ -44,7 +44,8 @@ from ocop_stamps.observability import logger
 from ocop_stamps.storage import sessions as revocations
 from ocop_stamps.storage.parameters import console_keys
 
-MAX_FORM_BYTES = 16_384
+MAX_FORM_BYTES = 65_536  # the lot form with 20 process steps, standards and certifications
+MAX_FORM_FIELDS = 200  # the lot form: 15 fields and 6 per process step, 20 steps at most
 MAX_BATCH_SIZE = 1_000_000
 BUSY_RETRIES = 6  # a double tap's second request waits for the first (0.5 s apart), then shows its batch
 BUSY_WAIT_SECONDS = 0.5
@@ -80,8 +81,8 @@ class Request:
         if len(data) > MAX_FORM_BYTES:
             return {}
         try:
-            fields = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=50)
-        except ValueError:  # more than 50 fields: no form of the console's (so no CSRF token: 403)
+            fields = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        except ValueError:  # more fields than any form of the console's (so no CSRF token: 403)
             return {}
         return {k: v[0] for k, v in fields.items()}
 
@@ -334,6 +335,7 @@ PAGE_MODULES = (
     lifecycle_pages.route,
     inspector_pages.route,
     field_check_pages.route,
+    stamp_voids.route,
 )
 
 

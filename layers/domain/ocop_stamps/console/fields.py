@@ -13,12 +13,32 @@ from ocop_stamps.console.frame import e, t
 Option = tuple[str, str]  # (value, text shown)
 
 
+class Both(str):
+    """A field's refusal in the page's language (the string itself) and in the other one
+    (``there``, in ``there_lang``): shown next to the field in both, the page's first."""
+
+    there: str
+    there_lang: str
+
+    def __new__(cls, here: str, there: str, there_lang: str) -> Both:
+        made = super().__new__(cls, here)
+        made.there, made.there_lang = there, there_lang
+        return made
+
+
 def _problem(name: str, problems: Mapping[str, str]) -> tuple[str, str]:
     if name not in problems:
         return "", ""
+    found = problems[name]
+    if isinstance(found, Both):
+        return (
+            f' aria-invalid="true" aria-describedby="{e(name)}-err"',
+            f'<div class="err" id="{e(name)}-err"><p>{e(found)}</p>'
+            f'<p class="muted" lang="{e(found.there_lang)}">{e(found.there)}</p></div>',
+        )
     return (
         f' aria-invalid="true" aria-describedby="{e(name)}-err"',
-        f'<p class="err" id="{e(name)}-err">{e(problems[name])}</p>',
+        f'<p class="err" id="{e(name)}-err">{e(found)}</p>',
     )
 
 
@@ -90,9 +110,11 @@ def select(
     *,
     placeholder: str | None = None,
     hint: str | None = None,
+    required: bool = True,
 ) -> str:
     """A labelled ``<select>``; ``options`` either a list or ``{group label: list}`` (``<optgroup>``).
-    ``placeholder``: a first, empty choice (so nothing is chosen by accident)."""
+    ``placeholder``: a first, empty choice (so nothing is chosen by accident; with
+    ``required=False`` it is the answer "none")."""
     attr, err = _problem(name, problems)
     hint_html, hint_id = _hint(name, hint)
 
@@ -110,7 +132,7 @@ def select(
     first = f'<option value="">{e(placeholder)}</option>' if placeholder is not None else ""
     return (
         f'<label for="{e(name)}">{label}</label>{hint_html}'
-        f'<select id="{e(name)}" name="{e(name)}" required{_described(attr, hint_id)}>{first}{inner}</select>{err}'
+        f'<select id="{e(name)}" name="{e(name)}"{" required" if required else ""}{_described(attr, hint_id)}>{first}{inner}</select>{err}'
     )
 
 

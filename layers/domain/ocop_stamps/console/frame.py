@@ -79,6 +79,8 @@ CSS = (
     "caption{text-align:left;font-weight:600}.scroll{overflow-x:auto}td.num{text-align:right}"
     ".chart{margin:0 0 1rem}.chart svg{display:block;max-width:100%;height:auto}"
     "summary{min-height:44px;line-height:44px;cursor:pointer}"
+    # process steps on the lot form, void by code
+    "fieldset.step{display:grid;gap:.35rem}.actions button{width:auto}"
 )
 CSS_PATH = "/console/console.css"
 CSS_ETAG = '"' + hashlib.sha256(CSS.encode()).hexdigest()[:16] + '"'

@@ -1,6 +1,6 @@
 """Void a serial range of a batch (``lifecycle.voids.void``, as ``POST /batches/{id}/voids``) and
-recall a lot (``lifecycle.recalls.recall``, as ``POST /lots/{id}/recall``), each behind a
-confirmation page.
+recall a lot (``lifecycle.recalls.recall``, as ``POST /lots/{id}/recall``) and lift the recall
+(``lifecycle.recalls.lift``, as ``POST /lots/{id}/recall/lift``), each behind a confirmation page.
 
 Three steps, each a page: the form (GET), the confirmation (POST ``step=confirm``: the values
 checked by the API's own schema, nothing written) that shows what the consumer's scan page
@@ -11,11 +11,13 @@ token (checked by ``console.app`` first).
 A double submit changes nothing twice: ``voids.void`` answers a repeat of the same range and
 reason with the same void; a recall that finds the lot already recalled with the same reason
 and notice is taken as this one (it is) and lands on the lot page; one recalled otherwise is the
-domain's 409, shown as a page.
+domain's 409, shown as a page. Lifting likewise: a lift that finds the lot already lifted with
+the same reason is this lift sent twice.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -25,27 +27,31 @@ from pydantic import ValidationError
 from ocop_stamps.catalog import registry
 from ocop_stamps.catalog.views import plain
 from ocop_stamps.console import views_lifecycle
-from ocop_stamps.console.frame import t
+from ocop_stamps.console.fields import Both
+from ocop_stamps.console.frame import other, t
 from ocop_stamps.console.outcome import Ctx, Moved, Outcome, Shown
-from ocop_stamps.core import words
+from ocop_stamps.core import dates, words
+from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.errors import Conflict, DomainError
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.schema import RULES_VI
-from ocop_stamps.core.vocabulary import VoidReason
+from ocop_stamps.core.vocabulary import VN_TZ, VoidReason
 from ocop_stamps.issuing import batches as issuing
 from ocop_stamps.lifecycle import recalls, voids
-from ocop_stamps.lifecycle.schemas import RecallIn, VoidIn
+from ocop_stamps.lifecycle.schemas import LiftIn, RecallIn, VoidIn
 from ocop_stamps.pages.scan_page import verdict_words
+from ocop_stamps.scanning.verdicts import StampFacts, judge
 
 VOID_FIELDS = ("first_serial", "last_serial", "reason", "note")
 RECALL_FIELDS = ("reason", "message_vi", "message_en")
+LIFT_FIELDS = ("reason",)
 _RULE_FIELD = {
     "last_serial must not be smaller than first_serial": "last_serial",
     "give either code or first_serial (with last_serial), not both": "first_serial",
 }
 
 
-def _seen(result: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
+def seen_after(result: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
     """What the scan page shows for ``result``, in Vietnamese and in English."""
     out = {}
     for lang in ("vi", "en"):
@@ -72,7 +78,7 @@ def _domain_problem(exc: DomainError, field: str, lang: str) -> dict[str, str]:
 
 
 # --- void --------------------------------------------------------------------------------------
-def _reasons(lang: str) -> list[tuple[str, str]]:
+def void_reasons(lang: str) -> list[tuple[str, str]]:
     return [(r.value, words.text(f"void_reason.{r.value}", lang)) for r in VoidReason]
 
 
@@ -86,14 +92,14 @@ def _void_body(form: Mapping[str, str]) -> dict[str, Any]:
     return body
 
 
-def _void_result(producer: dict[str, Any], reason: str, at: str) -> dict[str, Any]:
+def void_result(producer: dict[str, Any], reason: str, at: str) -> dict[str, Any]:
     return {"verdict": "void", "void": {"reason": reason, "voided_at": at}, "producer": producer, "scan": {"count": 1}}
 
 
 def _void_form(ctx: Ctx, batch_id: str, values: Mapping[str, str], problems: Mapping[str, str], status: int) -> Shown:
     batch = issuing.batch_view(issuing.own_batch(ctx.principal.own_producer_id(), batch_id))
     body = views_lifecycle.void_form(
-        ctx.lang, str(batch["batch_id"]), int(batch["size"]), _reasons(ctx.lang), ctx.csrf, values, problems
+        ctx.lang, str(batch["batch_id"]), int(batch["size"]), void_reasons(ctx.lang), ctx.csrf, values, problems
     )
     return Shown(status, words.text("console.void_title", ctx.lang, id=batch["batch_id"]), body)
 
@@ -119,7 +125,7 @@ def _void_post(ctx: Ctx, batch_id: str) -> Outcome:
             reason_text,
             ctx.csrf,
             values,
-            _seen(_void_result(producer, data.reason.value, iso(utc_now()))),
+            seen_after(void_result(producer, data.reason.value, iso(utc_now()))),
         )
         return Shown(200, words.text("console.void_confirm_title", ctx.lang), body)
     try:
@@ -140,7 +146,7 @@ def _void_done(ctx: Ctx, batch_id: str) -> Shown | None:
     entry = next((v for v in batch.voids if str(int(v.first)) == first and str(int(v.last)) == last), None)
     if entry is None:
         return None
-    seen = _seen(_void_result(registry.own_producer(producer_id), str(entry.reason), str(entry.at)))
+    seen = seen_after(void_result(registry.own_producer(producer_id), str(entry.reason), str(entry.at)))
     body = views_lifecycle.void_done(ctx.lang, str(int(batch.batch_no)), int(first), int(last), seen)
     return Shown(200, words.text("console.void_title", ctx.lang, id=int(batch.batch_no)), body)
 
@@ -178,7 +184,7 @@ def _recall_post(ctx: Ctx, lot_id: str) -> Outcome:
     except ValidationError as exc:
         return _recall_form(ctx, lot_id, values, _problems(exc, RECALL_FIELDS, ctx.lang), 422)
     if ctx.form.get("step") != "do":
-        seen = _seen(_recall_result(registry.own_producer(producer_id), data, iso(utc_now())))
+        seen = seen_after(_recall_result(registry.own_producer(producer_id), data, iso(utc_now())))
         body = views_lifecycle.recall_confirm(ctx.lang, lot.lot_id, lot.lot_code, ctx.csrf, values, seen)
         return Shown(200, words.text("console.recall_confirm_title", ctx.lang), body)
     try:
@@ -192,9 +198,66 @@ def _recall_post(ctx: Ctx, lot_id: str) -> Outcome:
     return Moved(f"/console/lots/{lot.lot_id}?{urlencode({'recalled': 1})}")
 
 
+# --- lifting a recall ---------------------------------------------------------------------------
+def _lift_result(producer: dict[str, Any], lot: Any) -> dict[str, Any]:
+    """What the first scan of an activated stamp of ``lot`` answers once the recall is lifted
+    (``scanning.verdicts.judge``: genuine, or expired when the lot's expiry date has passed)."""
+    facts = StampFacts(
+        activated=True,
+        scanners=0,
+        repeat_threshold=1,
+        expiry_date=day_of(lot.expiry_date),
+        recalled=False,
+        void=False,
+    )
+    verdict = judge(facts, dt.datetime.now(VN_TZ).date())[0]
+    lot_part = {"lot_code": lot.lot_code, "expiry_date": lot.expiry_date}
+    return {"verdict": verdict.value, "lot": lot_part, "producer": producer, "scan": {"count": 1}}
+
+
+def _lift_form(ctx: Ctx, lot_id: str, values: Mapping[str, str], problems: Mapping[str, str], status: int) -> Outcome:
+    lot = registry.own_lot(ctx.principal.own_producer_id(), lot_id)
+    if (plain(lot.recall) if lot.recall else {}).get("status") != "recalled":
+        return Moved(f"/console/lots/{lot.lot_id}")  # nothing to lift: the lot page shows its state
+    since = dates.show(plain(lot.recall).get("at"))
+    body = views_lifecycle.lift_form(ctx.lang, lot.lot_id, lot.lot_code, since, ctx.csrf, values, problems)
+    return Shown(status, words.text("console.lift_title", ctx.lang, code=lot.lot_code), body)
+
+
+def _lift_post(ctx: Ctx, lot_id: str) -> Outcome:
+    producer_id = ctx.principal.own_producer_id()
+    values = {k: ctx.form.get(k, "") for k in LIFT_FIELDS}
+    lot = registry.own_lot(producer_id, lot_id)  # 404 for another producer's, before anything
+    try:
+        data = LiftIn.model_validate({"reason": ctx.form.get("reason", "").strip()})
+    except ValidationError as exc:
+        return _lift_form(ctx, lot_id, values, _both(exc, LIFT_FIELDS, ctx.lang), 422)
+    if ctx.form.get("step") != "do":
+        if (plain(lot.recall) if lot.recall else {}).get("status") != "recalled":
+            return Moved(f"/console/lots/{lot.lot_id}")
+        seen = seen_after(_lift_result(registry.own_producer(producer_id), lot))
+        body = views_lifecycle.lift_confirm(ctx.lang, lot.lot_id, lot.lot_code, ctx.csrf, values, seen)
+        return Shown(200, words.text("console.lift_confirm_title", ctx.lang), body)
+    try:
+        recalls.lift(producer_id, lot_id, data, ctx.principal.subject, ctx.base_url)
+    except Conflict:
+        now = registry.own_lot(producer_id, lot_id, consistent=True)
+        state = plain(now.recall) if now.recall else {}
+        if not (state.get("status") == "lifted" and state.get("reason") == data.reason):
+            raise  # never recalled, or lifted before with other words: the domain's 409 page
+    return Moved(f"/console/lots/{lot.lot_id}?{urlencode({'lifted': 1})}")
+
+
+def _both(exc: ValidationError, names: tuple[str, ...], lang: str) -> dict[str, str]:
+    """``_problems`` in the page's language with the other language's beside them (``fields.Both``)."""
+    here, there_lang = _problems(exc, names, lang), other(lang)
+    there = _problems(exc, names, there_lang)
+    return {field: Both(text, there[field], there_lang) for field, text in here.items()}
+
+
 def route(ctx: Ctx) -> Outcome | None:
     """``/console/batches/{id}/void`` (GET form, POST confirm / do), ``.../void/done``,
-    ``/console/lots/{id}/recall`` (GET form, POST confirm / do)."""
+    ``/console/lots/{id}/recall`` and ``/console/lots/{id}/lift`` (GET form, POST confirm / do)."""
     parts, method = ctx.parts, ctx.method
     if len(parts) == 3 and parts[0] == "batches" and parts[2] == "void":
         if method == "GET":
@@ -206,4 +269,8 @@ def route(ctx: Ctx) -> Outcome | None:
         if method == "GET":
             return _recall_form(ctx, parts[1], {}, {}, 200)
         return _recall_post(ctx, parts[1])
+    if len(parts) == 3 and parts[0] == "lots" and parts[2] == "lift":
+        if method == "GET":
+            return _lift_form(ctx, parts[1], {}, {}, 200)
+        return _lift_post(ctx, parts[1])
     return None

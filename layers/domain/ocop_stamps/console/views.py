@@ -104,7 +104,8 @@ def producer_home(
     names = {str(p.get("product_id")): str(p.get("name") or "") for p in products}
     return (
         f'<p class="actions"><a class="button" href="/console/batches/new">{t("new_batch", lang)}</a>'
-        f' <a class="button" href="/console/lots/new">{t("new_lot", lang)}</a></p>'
+        f' <a class="button" href="/console/lots/new">{t("new_lot", lang)}</a>'
+        f' <a class="button" href="/console/stamps/void">{t("void_by_code", lang)}</a></p>'
         f'<section aria-labelledby="h-products"><h2 id="h-products">{t("products", lang)}</h2>'
         f"{_list([_product_card(p, lang) for p in products], t('no_products', lang))}</section>"
         f'<section aria-labelledby="h-batches"><h2 id="h-batches">{t("batches", lang)}</h2>'

@@ -56,6 +56,7 @@ def void_form(
         )
         + fields.area("note", t("note", lang), values, problems, rows=2, maxlength=MAX_NOTE)
         + f'<button type="submit">{t("continue", lang)}</button></form>'
+        f'<p><a href="/console/stamps/void">{t("void_by_code", lang)}</a></p>'
         f'<p><a href="/console/batches/{e(batch_id)}">{t("cancel_back", lang)}</a></p>'
     )
 
@@ -141,5 +142,50 @@ def recall_confirm(lang: str, lot_id: str, lot_code: str, csrf: str, values: Map
         + fields.hidden("step", "do")
         + kept
         + f'<button type="submit" class="danger">{t("recall_do", lang, code=lot_code)}</button></form>'
+        f'<p><a href="/console/lots/{e(lot_id)}">{t("cancel_back", lang)}</a></p>'
+    )
+
+
+def lift_form(
+    lang: str,
+    lot_id: str,
+    lot_code: str,
+    since: str,
+    csrf: str,
+    values: Mapping[str, str],
+    problems: Mapping[str, str],
+) -> str:
+    """Step 1 of lifting a recall: why (kept in the lot's history for inspectors)."""
+    return (
+        fields.summary(lang, problems, "lift_invalid") + f"<p>{t('lift_d', lang, code=lot_code, since=since)}</p>"
+        f'<form class="stack" method="post" action="/console/lots/{e(lot_id)}/lift">'
+        + fields.hidden("csrf", csrf)
+        + fields.hidden("step", "confirm")
+        + fields.area(
+            "reason",
+            t("lift_reason", lang),
+            values,
+            problems,
+            rows=2,
+            maxlength=MAX_REASON,
+            required=True,
+            hint=t("lift_reason_hint", lang),
+        )
+        + f'<button type="submit">{t("continue", lang)}</button></form>'
+        f'<p><a href="/console/lots/{e(lot_id)}">{t("cancel_back", lang)}</a></p>'
+    )
+
+
+def lift_confirm(lang: str, lot_id: str, lot_code: str, csrf: str, values: Mapping[str, str], seen: Seen) -> str:
+    """Step 2: what buyers' scan page shows again once the recall is lifted, and the button."""
+    return (
+        f'<p class="alert">{t("lift_about", lang, code=lot_code)}</p>'
+        + consumer_sees(lang, seen, t("lift_seen", lang))
+        + f"<p>{t('lift_final', lang)}</p>"
+        f'<form class="stack" method="post" action="/console/lots/{e(lot_id)}/lift">'
+        + fields.hidden("csrf", csrf)
+        + fields.hidden("step", "do")
+        + fields.hidden("reason", values.get("reason", ""))
+        + f'<button type="submit">{t("lift_do", lang, code=lot_code)}</button></form>'
         f'<p><a href="/console/lots/{e(lot_id)}">{t("cancel_back", lang)}</a></p>'
     )

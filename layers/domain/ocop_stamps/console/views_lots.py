@@ -9,7 +9,7 @@ Step 2 is the lot's own form (POST, CSRF token). ``console.lots`` reads the list
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ocop_stamps.console import fields
 from ocop_stamps.console.fields import Option
@@ -18,6 +18,74 @@ from ocop_stamps.console.views import number
 from ocop_stamps.core import dates
 
 MAX_LIST_TEXT = 2_000  # standards / certifications: 20 lines of up to 100 characters
+MAX_STEP_TEXT = 200  # a process step's words (catalog.schemas.Text)
+
+
+class Steps(NamedTuple):
+    """The form's process-step rows: how many, and the row whose first field takes the focus
+    (the one "add another step" just added)."""
+
+    rows: int = 2
+    focus: int | None = None
+    can_add: bool = True  # False at the console's most rows: the "add another step" button is left out
+
+
+NO_STEPS_ADDED = Steps()
+
+
+def _step_row(lang: str, i: int, values: Mapping[str, str], problems: Mapping[str, str]) -> str:
+    """One step: what was done, the day, the commune (a name, suggested from the lot's province by
+    one shared ``<datalist>``: a ``<select>`` per row would repeat the list), where in words, who, why."""
+
+    def name(field: str) -> str:
+        return f"s{i}_{field}"
+
+    words_attr = f'maxlength="{MAX_STEP_TEXT}"'
+    return (
+        f'<fieldset class="step"><legend>{t("step_n", lang, n=i + 1)}</legend>'
+        + fields.text(
+            name("step"),
+            t("step_what", lang),
+            values,
+            problems,
+            required=False,
+            extra=words_attr,
+            hint=t("step_what_hint", lang) if i == 0 else None,
+        )
+        + fields.text(name("when"), t("step_when", lang), values, problems, kind="date", required=False)
+        + fields.text(
+            name("commune"),
+            t("step_commune", lang),
+            values,
+            problems,
+            required=False,
+            extra='list="step-communes" autocomplete="off" maxlength="100"',
+            hint=t("step_commune_hint", lang) if i == 0 else None,
+        )
+        + fields.text(name("where"), t("step_where", lang), values, problems, required=False, extra=words_attr)
+        + fields.text(name("who"), t("step_who", lang), values, problems, required=False, extra=words_attr)
+        + fields.text(name("why"), t("step_why", lang), values, problems, required=False, extra=words_attr)
+        + "</fieldset>"
+    )
+
+
+def _steps(
+    lang: str,
+    steps: Steps,
+    communes: Mapping[str, Sequence[Option]],
+    values: Mapping[str, str],
+    problems: Mapping[str, str],
+) -> str:
+    rows = "".join(_step_row(lang, i, values, problems) for i in range(steps.rows))
+    if steps.focus is not None:  # the row just added: its first field, so the keyboard lands there
+        first = f'id="s{steps.focus}_step"'
+        rows = rows.replace(first, f"{first} autofocus", 1)
+    names = "".join(f'<option value="{e(shown)}"></option>' for group in communes.values() for _, shown in group)
+    return (
+        f'<h3 id="h-steps">{t("steps", lang)}</h3><p class="muted hint">{t("steps_hint", lang)}</p>'
+        f'<input type="hidden" name="step_rows" value="{int(steps.rows)}">{rows}'
+        f'<datalist id="step-communes">{names}</datalist>'
+    )
 
 
 def _day(value: Any) -> str:
@@ -32,9 +100,12 @@ def lot_form(
     csrf: str,
     values: Mapping[str, str],
     problems: Mapping[str, str],
+    steps: Steps = NO_STEPS_ADDED,
 ) -> str:
     """The register-a-lot page: step 1 (province, GET), then, once a province is chosen, step 2
-    (the lot, POST). ``communes``: ``{group label: [(code, name)]}`` of the chosen province."""
+    (the lot, POST). ``communes``: ``{group label: [(code, name)]}`` of the chosen province.
+    ``steps``: the process-step rows; the register button comes first in the form's order so that
+    Enter registers, "add another step" (``action=add_step``, no validation) after it."""
     province = values.get("province", "")
     step1 = (
         f'<section aria-labelledby="h-step1"><h2 id="h-step1">{t("lot_step1", lang)}</h2>'
@@ -114,7 +185,15 @@ def lot_form(
             maxlength=MAX_LIST_TEXT,
             hint=t("certifications_hint", lang),
         )
-        + f'<button type="submit">{t("submit_lot", lang)}</button></form></section>'
+        + _steps(lang, steps, communes, values, problems)
+        + f'<div class="actions"><button type="submit">{t("submit_lot", lang)}</button>'
+        + (
+            f'<button type="submit" name="action" value="add_step" class="quiet" formnovalidate>'
+            f"{t('add_step', lang)}</button>"
+            if steps.can_add
+            else ""
+        )
+        + "</div></form></section>"
     )
     return f"{fields.summary(lang, problems, 'lot_invalid')}<p>{t('new_lot_d', lang)}</p>{step1}{step2}"
 
@@ -124,15 +203,48 @@ def _origin(origin: Mapping[str, Any]) -> str:
     return e(", ".join(str(p) for p in parts if p))
 
 
-def lot_page(lang: str, lot: Mapping[str, Any], product_name: str, flash: str | None) -> str:
-    """One lot: product, dates, quantity, origin, standards, its recall state and what to do."""
+def _steps_done(lang: str, steps: Sequence[Mapping[str, Any]]) -> str:
+    """The lot's process steps as recorded, in order: what, when, where (words, then the place), who, why."""
+    if not steps:
+        return ""
+    items = []
+    for step in steps:
+        place = _origin({**(step.get("place") or {}), "area_name": step.get("where")})
+        bits = [
+            f"<strong>{e(step.get('step'))}</strong>",
+            e(dates.show(step.get("when"))[-10:]) if step.get("when") else "",
+        ]
+        bits += [place, e(step.get("who") or ""), e(step.get("why") or "")]
+        items.append(f"<li>{' · '.join(b for b in bits if b)}</li>")
+    return f'<section aria-labelledby="h-steps"><h2 id="h-steps">{t("steps", lang)}</h2><ol>{"".join(items)}</ol></section>'
+
+
+def _batches(lang: str, batch_nos: Sequence[int]) -> str:
+    """Links to the batches whose stamps are bound to the lot (the lot's own ``batch_nos``: no read)."""
+    if not batch_nos:
+        inner = f'<p class="muted">{t("lot_no_batches", lang)}</p>'
+    else:
+        links = "".join(
+            f'<li><a href="/console/batches/{int(n)}">{t("batch", lang, id=int(n))}</a></li>' for n in batch_nos
+        )
+        inner = f'<ul class="links">{links}</ul>'
+    return f'<section aria-labelledby="h-lot-batches"><h2 id="h-lot-batches">{t("lot_batches", lang)}</h2>{inner}</section>'
+
+
+def lot_page(
+    lang: str, lot: Mapping[str, Any], product_name: str, flash: str | None, batch_nos: Sequence[int] = ()
+) -> str:
+    """One lot: product, dates, quantity, origin, standards, process steps, its recall state and
+    what to do (recall, or lift the recall), and the batches bound to it."""
     recall = lot.get("recall") or {}
     recalled = recall.get("status") == "recalled"
     note = f'<p class="note" role="status">{flash}</p>' if flash else ""
+    lot_id = e(lot.get("lot_id"))
     state = (
         f'<p class="bad">{t("recalled_since", lang, date=dates.show(recall.get("at")))}</p>'
+        f'<p><a class="button" href="/console/lots/{lot_id}/lift">{t("lift_lot", lang)}</a></p>'
         if recalled
-        else f'<p><a class="button" href="/console/lots/{e(lot.get("lot_id"))}/recall">{t("recall_lot", lang)}</a></p>'
+        else f'<p><a class="button" href="/console/lots/{lot_id}/recall">{t("recall_lot", lang)}</a></p>'
     )
     expiry = (
         f"<dt>{t('expiry_date', lang)}</dt><dd>{_day(lot.get('expiry_date'))}</dd>" if lot.get("expiry_date") else ""
@@ -148,5 +260,7 @@ def lot_page(lang: str, lot: Mapping[str, Any], product_name: str, flash: str | 
         f"<dt>{t('production_date', lang)}</dt><dd>{_day(lot.get('production_date'))}</dd>{expiry}"
         f"<dt>{t('quantity', lang)}</dt><dd>{number(lot.get('quantity'), lang)} {e(lot.get('unit'))}</dd>"
         f"<dt>{t('origin', lang)}</dt><dd>{_origin(lot.get('origin') or {})}</dd>{lists}</dl>"
-        f'<p><a href="/console">{t("back", lang)}</a></p>'
+        + _steps_done(lang, lot.get("process_steps") or [])
+        + _batches(lang, batch_nos)
+        + f'<p><a href="/console">{t("back", lang)}</a></p>'
     )

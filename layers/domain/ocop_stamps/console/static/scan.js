@@ -1,8 +1,9 @@
 /* The console's one script (issue 15, docs/CONSOLE.md): fill code fields from the phone camera --
    the activation form's first and last code (one code each: the camera stops at the read), and
-   the field check's list of codes (a button with data-append: each new code is added as a line
-   of the textarea and the camera goes on until stopped). Progressive enhancement: the forms work
-   without it (codes typed or pasted); the scan buttons stay hidden unless the camera can be asked for.
+   the lists of codes of the field check and of void-by-code (a button with data-append: each new
+   code is added as a line of the textarea and the camera goes on until stopped). Progressive
+   enhancement: the forms work without it (codes typed or pasted); the scan buttons stay hidden
+   unless the camera can be asked for.
    Reads QR codes with the browser's BarcodeDetector where it has one that knows QR, else with
    the vendored jsQR (/console/static/jsqr.js, loaded only then). Served by the console under
    `script-src 'self'`: no inline code, no eval, nothing from another host. */
@@ -86,7 +87,7 @@
       return added(code);
     }
     var field = document.getElementById(target.field);
-    var other = document.getElementById(target.other);
+    var other = target.other ? document.getElementById(target.other) : null;
     if (other && other.value && codeOf(other.value).toUpperCase() === code.toUpperCase()) {
       if (!warnedSame) {
         say(target.same);
