@@ -7,19 +7,36 @@ from ``frame.t``. Standard library and ``core`` only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from ocop_stamps.console.frame import e, t
 
 Option = tuple[str, str]  # (value, text shown)
 
 
-def _problem(name: str, problems: Mapping[str, str]) -> tuple[str, str]:
+class Both(NamedTuple):
+    """A problem in both languages: ``here`` in the page's, ``there`` in ``there_lang`` below it."""
+
+    here: str
+    there: str
+    there_lang: str
+
+
+Problems = Mapping[str, str | Both]
+
+
+def _problem(name: str, problems: Problems) -> tuple[str, str]:
     if name not in problems:
         return "", ""
-    return (
-        f' aria-invalid="true" aria-describedby="{e(name)}-err"',
-        f'<p class="err" id="{e(name)}-err">{e(problems[name])}</p>',
-    )
+    found = problems[name]
+    if isinstance(found, Both):
+        shown = (
+            f'<div class="err" id="{e(name)}-err"><p>{e(found.here)}</p>'
+            f'<p class="muted" lang="{e(found.there_lang)}">{e(found.there)}</p></div>'
+        )
+    else:
+        shown = f'<p class="err" id="{e(name)}-err">{e(found)}</p>'
+    return f' aria-invalid="true" aria-describedby="{e(name)}-err"', shown
 
 
 def _hint(name: str, hint: str | None) -> tuple[str, str]:
@@ -41,7 +58,7 @@ def text(
     name: str,
     label: str,
     values: Mapping[str, str],
-    problems: Mapping[str, str],
+    problems: Problems,
     *,
     kind: str = "text",
     extra: str = "",
@@ -63,7 +80,7 @@ def area(
     name: str,
     label: str,
     values: Mapping[str, str],
-    problems: Mapping[str, str],
+    problems: Problems,
     *,
     rows: int = 3,
     maxlength: int = 2000,
@@ -86,7 +103,7 @@ def select(
     label: str,
     options: Sequence[Option] | Mapping[str, Sequence[Option]],
     chosen: str,
-    problems: Mapping[str, str],
+    problems: Problems,
     *,
     placeholder: str | None = None,
     hint: str | None = None,
@@ -114,7 +131,7 @@ def select(
     )
 
 
-def summary(lang: str, problems: Mapping[str, str], key: str = "form_invalid") -> str:
+def summary(lang: str, problems: Problems, key: str = "form_invalid") -> str:
     """The top of a refused form: what happened, then each problem linked to its field."""
     if not problems:
         return ""
