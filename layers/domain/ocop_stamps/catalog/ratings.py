@@ -71,7 +71,9 @@ def checked(rating: OcopRating, path: str = "rating") -> dict[str, Any]:
             f"{given_en}, under {under.name[1]}: decision.issuing_level must be '{wanted.value}'.",
             f"Sản phẩm OCOP {rating.stars} sao có quyết định ngày {dates.show(day)} phải do {wanted_vi} công nhận, "
             f"không phải {given_vi}, theo {under.name[0]}.",
-            details=[{"field": f"{path}.decision.issuing_level", "problem": "not the level for these stars on that date"}],
+            details=[
+                {"field": f"{path}.decision.issuing_level", "problem": "not the level for these stars on that date"}
+            ],
         )
     body = decision.issuing_body
     if body is not None and _contradicts(body, wanted):

@@ -17,7 +17,6 @@ from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import GtinClaim, LotCodeClaim, LotItem, ProducerItem, ProductItem
 
-
 LIST_LIMIT = 50  # a console list shows the newest 50; more is paging (docs/CONSOLE.md)
 
 
@@ -234,7 +233,6 @@ def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
             f"Bạn đã có lô mang mã '{data.lot_code}'; mã lô không được trùng.",
         ) from None
     return lot_view(lot)
-
 
 
 def products_of(producer_id: str, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:

@@ -22,7 +22,8 @@ from pydantic import ValidationError
 
 from ocop_stamps.catalog import registry
 from ocop_stamps.codes.labels import public_base_url
-from ocop_stamps.console import activation, assets, frame, oauth, views, views_inspector
+from ocop_stamps.console import activation, assets, frame, oauth, views, views_admin, views_inspector
+from ocop_stamps.console import admin as admin_pages
 from ocop_stamps.console import inspector as inspector_pages
 from ocop_stamps.console import lifecycle as lifecycle_pages
 from ocop_stamps.console import lots as lot_pages
@@ -233,6 +234,8 @@ def _sign_out(request: Request, who: Session | None) -> dict[str, Any]:
 # --- the producer's pages ----------------------------------------------------------------------
 def _home(request: Request, who: Session, principal: Principal) -> dict[str, Any]:
     lang = request.lang
+    if "producer" not in principal.groups and "admin" in principal.groups:
+        return _page(request, 200, t("home", lang), views_admin.home(lang), who)
     if "producer" not in principal.groups and "inspector" in principal.groups:
         return _page(request, 200, t("home", lang), views_inspector.home(lang), who)
     if "producer" not in principal.groups:
@@ -318,7 +321,7 @@ def _activation(
 
 
 # Page modules asked in turn (console.outcome): each answers its own paths, None for others.
-PAGE_MODULES = (lot_pages.route, print_pages.route, lifecycle_pages.route, inspector_pages.route)
+PAGE_MODULES = (lot_pages.route, print_pages.route, lifecycle_pages.route, inspector_pages.route, admin_pages.route)
 
 
 def _ctx(request: Request, who: Session, principal: Principal, form: Mapping[str, str]) -> Ctx:

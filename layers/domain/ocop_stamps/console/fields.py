@@ -131,6 +131,11 @@ def select(
     )
 
 
+def error(name: str, problems: Problems) -> str:
+    """The problem's HTML for a control the caller draws itself (a group of radio buttons)."""
+    return _problem(name, problems)[1]
+
+
 def summary(lang: str, problems: Problems, key: str = "form_invalid") -> str:
     """The top of a refused form: what happened, then each problem linked to its field."""
     if not problems:

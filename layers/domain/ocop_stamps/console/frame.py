@@ -71,6 +71,9 @@ CSS = (
     ".seen-title{font-weight:700;color:#a11d1d;font-size:1.1rem}"
     "blockquote{margin:.25rem 0;padding-left:.75rem;border-left:3px solid #c4c4c4}"
     "button.danger{background:#a11d1d;border-color:#a11d1d}"
+    # the OCOP office's pages (console.views_admin): a table scrolls sideways on a phone, not the page
+    ".scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}"
+    "th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}"
 )
 CSS_PATH = "/console/console.css"
 CSS_ETAG = '"' + hashlib.sha256(CSS.encode()).hexdigest()[:16] + '"'

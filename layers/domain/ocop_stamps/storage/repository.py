@@ -20,7 +20,15 @@ from pynamodb.transactions import TransactWrite
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.observability import tracer
 from ocop_stamps.storage import faults
-from ocop_stamps.storage.keys import PRODUCERS, PROFILE, batch_key, lot_code_claim_key, lot_key, producer_key, product_key
+from ocop_stamps.storage.keys import (
+    PRODUCERS,
+    PROFILE,
+    batch_key,
+    lot_code_claim_key,
+    lot_key,
+    producer_key,
+    product_key,
+)
 from ocop_stamps.storage.models import (
     Activation,
     BatchItem,
