@@ -111,8 +111,12 @@ def test_given_a_producer_or_inspector_session_when_an_office_page_is_asked_then
     _, _, home = me.get("/console")
     csrf = _csrf(home)
 
-    pages = [me.get(p)[0] for p in ("/console/producers", "/console/producers/new", f"/console/products/{shop.product_id}")]
-    posted, _, _ = me.post(f"/console/products/{shop.product_id}/withdraw", {"csrf": csrf, "step": "do", "reason": "thử"})
+    pages = [
+        me.get(p)[0] for p in ("/console/producers", "/console/producers/new", f"/console/products/{shop.product_id}")
+    ]
+    posted, _, _ = me.post(
+        f"/console/products/{shop.product_id}/withdraw", {"csrf": csrf, "step": "do", "reason": "thử"}
+    )
     onboard, _, _ = me.post("/console/producers", {"csrf": csrf, "name": "X", "kind": "household"})
     _, _, product = _as("admin").get(f"/console/products/{shop.product_id}")
 
@@ -179,7 +183,7 @@ def test_given_a_bad_tax_code_and_no_email_when_onboarding_then_both_at_their_fi
     assert "Mã số thuế gồm 10 chữ số" in tax and 'lang="en"' in tax and "A tax code has 10 digits" in tax
     assert "sign-in e-mail" in _error_at(page, "account_email")
     assert 'value="Tổ hợp tác chè Tân Cương"' in page and f'value="{form["producer_id"]}"' in page
-    assert 'selected>Xã Tân Cương</option>' in page
+    assert "selected>Xã Tân Cương</option>" in page
 
 
 def test_given_an_email_that_has_an_account_when_onboarding_then_409_at_the_email_and_no_producer(
@@ -261,8 +265,13 @@ def test_given_a_rating_the_rules_refuse_when_recorded_then_each_refusal_is_at_i
         f"/console/products/{pid}/rating",
         _rating_form(me, pid, "record", issuing_level="district", issuing_body="Ủy ban nhân dân huyện Phú Bình"),
     )
-    long, _, forty = me.post(f"/console/products/{pid}/rating", _rating_form(me, pid, "record", decision_date="2025-08-15", valid_until="2028-12-15"))
-    early, _, before = me.post(f"/console/products/{pid}/rating", _rating_form(me, pid, "renew", decision_date="2024-06-01"))
+    long, _, forty = me.post(
+        f"/console/products/{pid}/rating",
+        _rating_form(me, pid, "record", decision_date="2025-08-15", valid_until="2028-12-15"),
+    )
+    early, _, before = me.post(
+        f"/console/products/{pid}/rating", _rating_form(me, pid, "renew", decision_date="2024-06-01")
+    )
     _, _, product = me.get(f"/console/products/{pid}")
 
     assert level == 400

@@ -240,7 +240,8 @@ def _producer(ctx: Ctx, producer_id: str) -> Shown:
     done = ctx.query.get("onboarded")
     flash = None
     if done in ("invited", "local", "none", "again"):
-        flash = t(f"adm.onboarded.{done}", lang, id=producer_id)
+        command = f"python -m ocop_local token producer --producer-id {producer_id}"  # the account hint's
+        flash = t(f"adm.onboarded.{done}", lang, command=command)
     body = views_admin.producer_page(lang, producer, products, flash)
     return Shown(200, str(producer.get("name") or producer_id), body)
 

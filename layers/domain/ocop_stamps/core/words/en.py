@@ -706,7 +706,7 @@ TEXTS: dict[str, str] = {
     "console.adm.cancel": "Cancel, do not withdraw",
     "console.adm.invalid": "Not saved yet. Please correct the following:",
     "console.adm.onboarded.invited": "The producer is registered. An invitation to sign in, with a temporary password, was e-mailed to the address given.",
-    "console.adm.onboarded.local": "The producer is registered. This machine has no Cognito, so no sign-in account was made; to try it, get a local token with: python -m ocop_local token producer --producer-id {id}",
+    "console.adm.onboarded.local": "The producer is registered. This machine has no Cognito, so no sign-in account was made; to try it, get a local token with: {command}",
     "console.adm.onboarded.none": "The producer is registered.",
     "console.adm.onboarded.again": "This producer was registered by an earlier send of the form; nothing more was created.",
     "console.adm.product_registered": "The product is registered.",

@@ -711,7 +711,7 @@ TEXTS: dict[str, str] = {
     "console.adm.cancel": "Hủy, không thu hồi",
     "console.adm.invalid": "Chưa lưu được. Hãy sửa các mục sau:",
     "console.adm.onboarded.invited": "Đã đăng ký chủ thể. Thư mời đăng nhập kèm mật khẩu tạm thời đã được gửi tới e-mail vừa nhập.",
-    "console.adm.onboarded.local": "Đã đăng ký chủ thể. Máy này không nối với Cognito nên chưa tạo tài khoản đăng nhập; để thử, lấy mã đăng nhập cục bộ bằng lệnh: python -m ocop_local token producer --producer-id {id}",
+    "console.adm.onboarded.local": "Đã đăng ký chủ thể. Máy này không nối với Cognito nên chưa tạo tài khoản đăng nhập; để thử, lấy mã đăng nhập cục bộ bằng lệnh: {command}",
     "console.adm.onboarded.none": "Đã đăng ký chủ thể.",
     "console.adm.onboarded.again": "Chủ thể này đã được đăng ký từ lần gửi trước; không có gì được tạo thêm.",
     "console.adm.product_registered": "Đã đăng ký sản phẩm.",
