@@ -313,3 +313,26 @@ def test_given_a_rated_product_when_renewed_then_withdrawn_then_history_and_the_
     assert "Đã bị thu hồi" in after and after.count("Thu hồi</td>") == 1
     assert after.count("<tr>") == 1 + 3  # registration, renewal, withdrawal (the second send wrote nothing)
     assert "Giấy chứng nhận OCOP đã bị thu hồi ngày" in buyers and "★" not in buyers
+
+
+def test_given_more_producers_when_the_office_lists_them_then_one_query_whatever_their_number(
+    console: Shop, ddb_calls: list[tuple[str, str]]
+) -> None:
+    me = _as("admin")
+    me.get("/console/producers")  # warm: the code keys read once per process
+    ddb_calls.clear()
+    me.get("/console/producers")
+    with_one = [op for service, op in ddb_calls if service == "dynamodb"]
+    for n in range(3):
+        me.post("/console/producers", _onboarding(me, name=f"Hộ sản xuất số {n + 1}", kind="household"))
+    ddb_calls.clear()
+    status, _, page = me.get("/console/producers")
+    with_four = [op for service, op in ddb_calls if service == "dynamodb"]
+    ddb_calls.clear()
+    me.get(f"/console/producers/{console.producer_id}")
+    one_producer = [op for service, op in ddb_calls if service == "dynamodb"]
+
+    assert status == 200 and page.count('<h2><a href="/console/producers/') == 4
+    assert page.index("Hộ sản xuất số 3") < page.index("Hộ sản xuất số 1")  # newest first
+    assert with_one == with_four == ["Query"]
+    assert sorted(one_producer) == ["GetItem", "Query"]
