@@ -137,10 +137,13 @@ def error(name: str, problems: Problems) -> str:
 
 
 def summary(lang: str, problems: Problems, key: str = "form_invalid") -> str:
-    """The top of a refused form: what happened, then each problem linked to its field."""
+    """The top of a refused form: what happened, then each problem (in the page's language) linked to its field."""
     if not problems:
         return ""
-    items = "".join(f'<li><a href="#{e(name)}">{e(text)}</a></li>' for name, text in problems.items())
+    items = "".join(
+        f'<li><a href="#{e(name)}">{e(found.here if isinstance(found, Both) else found)}</a></li>'
+        for name, found in problems.items()
+    )
     return f'<div class="alert" role="alert"><p>{t(key, lang)}</p><ul>{items}</ul></div>'
 
 
