@@ -699,7 +699,7 @@ TEXTS: dict[str, str] = {
     "console.adm.withdraw_reason": "Reason for the withdrawal",
     "console.adm.continue": "Continue",
     "console.adm.withdraw_what": "The {n}-star OCOP rating of “{name}” is withdrawn as soon as you confirm.",
-    "console.adm.buyers_will_see": "Afterwards, the page buyers see when they scan this product's stamps no longer shows stars; it says:",
+    "console.adm.buyers_will_see": "Within a minute of the withdrawal, the page buyers see when they scan this product's stamps no longer shows stars; it says:",
     "console.adm.withdraw_stamps": "The stamps are still confirmed as genuine; only the OCOP line changes.",
     "console.adm.withdraw_now": "Withdraw the rating",
     "console.adm.edit": "Change it",

@@ -704,7 +704,7 @@ TEXTS: dict[str, str] = {
     "console.adm.withdraw_reason": "Lý do thu hồi",
     "console.adm.continue": "Tiếp tục",
     "console.adm.withdraw_what": "Hạng {n} sao OCOP của sản phẩm “{name}” sẽ bị thu hồi ngay khi bạn xác nhận.",
-    "console.adm.buyers_will_see": "Sau đó, trang người mua thấy khi quét tem của sản phẩm này sẽ không còn hiện số sao, mà ghi:",
+    "console.adm.buyers_will_see": "Chậm nhất một phút sau khi thu hồi, trang người mua thấy khi quét tem của sản phẩm này sẽ không còn hiện số sao, mà ghi:",
     "console.adm.withdraw_stamps": "Tem vẫn được xác nhận là tem chính hãng; chỉ dòng OCOP thay đổi.",
     "console.adm.withdraw_now": "Thu hồi hạng sao",
     "console.adm.edit": "Sửa lại",
