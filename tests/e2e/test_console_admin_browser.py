@@ -14,20 +14,31 @@ tests/e2e/test_console_browser.py (one browser per module, Chromium via ``execut
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
 
 from e2e.test_browser import PHONE_UA  # a buyer's phone: a headless browser's own agent is not counted as a person
-from e2e.test_console_browser import SCREENS, SCREENSHOTS, Console, pytestmark  # noqa: F401  (skips as it does)
-from e2e.test_console_browser import browser as _one_browser  # noqa: F401  (its module-scoped fixture `browser`)
+from e2e.test_console_browser import CHROMIUM, FLAGS, SCREENS, SCREENSHOTS, Console, pytestmark  # noqa: F401
 from ocop_local.demo import DEMO_GTIN
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
     from helpers.local_stack import LocalStack
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield launched
+        launched.close()
+
 
 ADMIN = ("Đăng nhập với vai trò văn phòng OCOP (quản trị)", "local-admin")
 DEMO_GTIN_PRODUCT_NAME = "Cao ngựa bạch Hoan Hoa"
