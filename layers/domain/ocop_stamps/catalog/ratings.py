@@ -44,7 +44,7 @@ def _contradicts(body: str, level: IssuingLevel) -> bool:
     return said is IssuingLevel.province and "thành phố" not in text
 
 
-def checked(rating: OcopRating) -> dict[str, Any]:
+def checked(rating: OcopRating, path: str = "rating") -> dict[str, Any]:
     """The rating as stored, after the rules a request body cannot state alone.
 
     * the issuing level must be the one that recognises ``stars`` under the rules of the
@@ -53,7 +53,8 @@ def checked(rating: OcopRating) -> dict[str, Any]:
 
     Stored shape: ``{stars, decision: {number, date, issuing_level, issuing_body}, certificate:
     {number}, valid_until}`` (dates ISO). Raises ``BadRequest`` (400) naming the rule, in
-    Vietnamese and English.
+    Vietnamese and English, whose ``details`` name the field (``{path}.decision.issuing_level``...;
+    ``path`` is where the rating sits in the request body: ``rating``, or ``ocop`` in a product).
     """
     decision = rating.decision
     day = decision.date
@@ -70,6 +71,9 @@ def checked(rating: OcopRating) -> dict[str, Any]:
             f"{given_en}, under {under.name[1]}: decision.issuing_level must be '{wanted.value}'.",
             f"Sản phẩm OCOP {rating.stars} sao có quyết định ngày {dates.show(day)} phải do {wanted_vi} công nhận, "
             f"không phải {given_vi}, theo {under.name[0]}.",
+            details=[
+                {"field": f"{path}.decision.issuing_level", "problem": "not the level for these stars on that date"}
+            ],
         )
     body = decision.issuing_body
     if body is not None and _contradicts(body, wanted):
@@ -79,12 +83,14 @@ def checked(rating: OcopRating) -> dict[str, Any]:
             f"({wanted.value}): name the body that signed it.",
             f"Quyết định ghi cấp công nhận là {level_vi} nhưng cơ quan ký (`decision.issuing_body`) là "
             f"“{body[:80]}”: hãy ghi đúng cơ quan đã ký quyết định.",
+            details=[{"field": f"{path}.decision.issuing_body", "problem": "names another level"}],
         )
     if body is None:
         if wanted is not IssuingLevel.central:
             raise BadRequest(
                 "decision.issuing_body is required: name the People's Committee that signed the decision.",
                 "Cần ghi cơ quan ký quyết định (ví dụ: Ủy ban nhân dân tỉnh Thái Nguyên).",
+                details=[{"field": f"{path}.decision.issuing_body", "problem": "required"}],
             )
         body = rules.ministry_on(day)[0]
     longest = rules.valid_until_default(day)
@@ -93,6 +99,7 @@ def checked(rating: OcopRating) -> dict[str, Any]:
         raise BadRequest(
             "valid_until must be after the decision's date.",
             "Ngày hết hiệu lực của giấy chứng nhận phải sau ngày ra quyết định.",
+            details=[{"field": f"{path}.valid_until", "problem": "not after the decision"}],
         )
     if valid_until > longest:
         raise BadRequest(
@@ -100,6 +107,7 @@ def checked(rating: OcopRating) -> dict[str, Any]:
             f"{longest.isoformat()} at the latest.",
             f"Giấy chứng nhận OCOP có hiệu lực tối đa 36 tháng kể từ ngày ra quyết định, "
             f"tức là muộn nhất đến ngày {dates.show(longest)}.",
+            details=[{"field": f"{path}.valid_until", "problem": "more than 36 months"}],
         )
     return {
         "stars": rating.stars,
@@ -129,6 +137,7 @@ def _after_current(action: RatingAction, live: dict[str, Any] | None, day: dt.da
         "to correct the current rating, record it again.",
         f"Quyết định {vi} phải có ngày sau ngày của quyết định hiện tại ({dates.show(current)}); "
         "nếu cần sửa hạng hiện tại, hãy ghi nhận lại hạng đó.",
+        details=[{"field": "rating.decision.date", "problem": "not after the decision in force"}],
     )
 
 
@@ -143,7 +152,11 @@ def rate(product_id: str, data: RatingIn, by: str, base_url: str) -> dict[str, A
         moment = utc_now()
         if data.action is RatingAction.withdraw:
             if live is None:
-                raise Conflict("The product has no rating to withdraw.", "Sản phẩm không có hạng sao để thu hồi.")
+                raise Conflict(
+                    "The product has no rating to withdraw.",
+                    "Sản phẩm không có hạng sao để thu hồi.",
+                    details=[{"field": "action", "problem": "no rating in force"}],
+                )
             ocop = {**live, "withdrawn": True, "withdrawn_at": iso(moment), "withdrawal_reason": data.reason}
         else:
             assert data.rating is not None
@@ -152,11 +165,13 @@ def rate(product_id: str, data: RatingIn, by: str, base_url: str) -> dict[str, A
                 raise Conflict(
                     "A downgrade needs fewer stars than the current rating.",
                     "Hạ hạng phải có số sao thấp hơn hạng hiện tại.",
+                    details=[{"field": "rating.stars", "problem": "not fewer than the current rating's"}],
                 )
             if data.action is RatingAction.renew and live is None:
                 raise Conflict(
                     "There is no rating to renew; record one instead.",
                     "Chưa có hạng sao để công nhận lại; hãy ghi nhận hạng mới.",
+                    details=[{"field": "action", "problem": "no rating in force"}],
                 )
             _after_current(data.action, live, data.rating.decision.date)
         entry = {**ocop, "action": data.action.value, "at": iso(moment), "by": by}

@@ -6,7 +6,7 @@ from typing import Any
 
 from ocop_stamps.catalog.ratings import checked
 from ocop_stamps.catalog.schemas import LotIn, ProducerIn, ProductIn
-from ocop_stamps.catalog.views import lot_view, producer_view, product_view
+from ocop_stamps.catalog.views import lot_view, producer_view, product_view, rating_history
 from ocop_stamps.core.errors import Conflict, NotFound, Unprocessable
 from ocop_stamps.core.ids import iso, new_id, utc_now
 from ocop_stamps.core.vocabulary import EXPIRY_REQUIRED, OCOP_GROUP_LABELS, VN_TZ, RatingAction, current_group
@@ -16,6 +16,8 @@ from ocop_stamps.storage import accounts
 from ocop_stamps.storage import keys as table_keys
 from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.models import GtinClaim, LotCodeClaim, LotItem, ProducerItem, ProductItem
+
+LIST_LIMIT = 50  # a console list shows the newest 50; more is paging (docs/CONSOLE.md)
 
 
 def register_producer(data: ProducerIn) -> dict[str, Any]:
@@ -36,6 +38,8 @@ def register_producer(data: ProducerIn) -> dict[str, Any]:
         tax_code=data.tax_code,
         address=address,
         phone=data.phone,
+        gsi1pk=table_keys.PRODUCERS,
+        gsi1sk=table_keys.producer_listing_key(iso(now), producer_id),
     )
     taken = Conflict(f"A producer with id '{producer_id}' already exists.", f"Đã có chủ thể với mã '{producer_id}'.")
     account = None
@@ -75,7 +79,7 @@ def register_product(data: ProductIn) -> dict[str, Any]:
             f"Chưa có chủ thể '{data.producer_id}'; hãy đăng ký chủ thể trước (`POST /producers`).",
         )
     product_id = new_id("prd")
-    ocop = {**checked(data.ocop), "action": RatingAction.record.value} if data.ocop else None
+    ocop = {**checked(data.ocop, "ocop"), "action": RatingAction.record.value} if data.ocop else None
     item = ProductItem(
         table_keys.product_key(product_id),
         table_keys.PROFILE,
@@ -125,6 +129,22 @@ def own_producer(producer_id: str) -> dict[str, Any]:
     if producer is None:
         raise NotFound(f"Producer '{producer_id}' is not registered.", f"Chủ thể '{producer_id}' chưa được đăng ký.")
     return producer_view(producer)
+
+
+def producers(limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+    """The newest ``limit`` producers as ``producer_view`` (the OCOP office's list): one Query of ``gsi1``."""
+    return [producer_view(p) for p in repo.listed_producers(limit)]
+
+
+def product_record(product_id: str) -> dict[str, Any]:
+    """Any product (the OCOP office's page) as ``product_view`` with ``ocop_history`` (oldest
+    first, today's shape); one GetItem. 404 when there is none."""
+    product = repo.get_product(product_id)
+    if product is None:
+        raise NotFound(f"There is no product '{product_id}'.", f"Không có sản phẩm '{product_id}'.")
+    view = product_view(product)
+    view["ocop_history"] = rating_history(product.ocop_history)
+    return view
 
 
 def own_product(producer_id: str, product_id: str) -> ProductItem:
@@ -213,9 +233,6 @@ def register_lot(producer_id: str, data: LotIn) -> dict[str, Any]:
             f"Bạn đã có lô mang mã '{data.lot_code}'; mã lô không được trùng.",
         ) from None
     return lot_view(lot)
-
-
-LIST_LIMIT = 50  # a console list shows the newest 50; more is paging (docs/CONSOLE.md)
 
 
 def products_of(producer_id: str, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:

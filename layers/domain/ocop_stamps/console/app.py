@@ -22,7 +22,8 @@ from pydantic import ValidationError
 
 from ocop_stamps.catalog import registry
 from ocop_stamps.codes.labels import public_base_url
-from ocop_stamps.console import activation, assets, frame, oauth, stamp_voids, views, views_inspector
+from ocop_stamps.console import activation, assets, frame, oauth, stamp_voids, views, views_admin, views_inspector
+from ocop_stamps.console import admin as admin_pages
 from ocop_stamps.console import field_checks as field_check_pages
 from ocop_stamps.console import inspector as inspector_pages
 from ocop_stamps.console import lifecycle as lifecycle_pages
@@ -244,6 +245,8 @@ def _sign_out(request: Request, who: Session, everywhere: bool) -> dict[str, Any
 # --- the producer's pages ----------------------------------------------------------------------
 def _home(request: Request, who: Session, principal: Principal) -> dict[str, Any]:
     lang = request.lang
+    if "producer" not in principal.groups and "admin" in principal.groups:
+        return _page(request, 200, t("home", lang), views_admin.home(lang), who)
     if "producer" not in principal.groups and "inspector" in principal.groups:
         return _page(request, 200, t("home", lang), views_inspector.home(lang), who)
     if "producer" not in principal.groups:
@@ -336,6 +339,7 @@ PAGE_MODULES = (
     inspector_pages.route,
     field_check_pages.route,
     stamp_voids.route,
+    admin_pages.route,
 )
 
 

@@ -7,6 +7,7 @@ from ``frame.t``. Standard library and ``core`` only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from ocop_stamps.console.frame import e, t
 
@@ -14,8 +15,9 @@ Option = tuple[str, str]  # (value, text shown)
 
 
 class Both(str):
-    """A field's refusal in the page's language (the string itself) and in the other one
-    (``there``, in ``there_lang``): shown next to the field in both, the page's first."""
+    """A field's refusal in the page's language (the string itself, also ``here``) and in the
+    other one (``there``, in ``there_lang``): shown next to the field in both, the page's first.
+    A ``str``, so a form that shows one language only still reads it as its sentence."""
 
     there: str
     there_lang: str
@@ -25,21 +27,26 @@ class Both(str):
         made.there, made.there_lang = there, there_lang
         return made
 
+    @property
+    def here(self) -> str:
+        return str(self)
 
-def _problem(name: str, problems: Mapping[str, str]) -> tuple[str, str]:
+
+Problems = Mapping[str, str | Both]
+
+
+def _problem(name: str, problems: Problems) -> tuple[str, str]:
     if name not in problems:
         return "", ""
     found = problems[name]
     if isinstance(found, Both):
-        return (
-            f' aria-invalid="true" aria-describedby="{e(name)}-err"',
-            f'<div class="err" id="{e(name)}-err"><p>{e(found)}</p>'
-            f'<p class="muted" lang="{e(found.there_lang)}">{e(found.there)}</p></div>',
+        shown = (
+            f'<div class="err" id="{e(name)}-err"><p>{e(found.here)}</p>'
+            f'<p class="muted" lang="{e(found.there_lang)}">{e(found.there)}</p></div>'
         )
-    return (
-        f' aria-invalid="true" aria-describedby="{e(name)}-err"',
-        f'<p class="err" id="{e(name)}-err">{e(found)}</p>',
-    )
+    else:
+        shown = f'<p class="err" id="{e(name)}-err">{e(found)}</p>'
+    return f' aria-invalid="true" aria-describedby="{e(name)}-err"', shown
 
 
 def _hint(name: str, hint: str | None) -> tuple[str, str]:
@@ -61,7 +68,7 @@ def text(
     name: str,
     label: str,
     values: Mapping[str, str],
-    problems: Mapping[str, str],
+    problems: Problems,
     *,
     kind: str = "text",
     extra: str = "",
@@ -83,7 +90,7 @@ def area(
     name: str,
     label: str,
     values: Mapping[str, str],
-    problems: Mapping[str, str],
+    problems: Problems,
     *,
     rows: int = 3,
     maxlength: int = 2000,
@@ -106,7 +113,7 @@ def select(
     label: str,
     options: Sequence[Option] | Mapping[str, Sequence[Option]],
     chosen: str,
-    problems: Mapping[str, str],
+    problems: Problems,
     *,
     placeholder: str | None = None,
     hint: str | None = None,
@@ -136,11 +143,19 @@ def select(
     )
 
 
-def summary(lang: str, problems: Mapping[str, str], key: str = "form_invalid") -> str:
-    """The top of a refused form: what happened, then each problem linked to its field."""
+def error(name: str, problems: Problems) -> str:
+    """The problem's HTML for a control the caller draws itself (a group of radio buttons)."""
+    return _problem(name, problems)[1]
+
+
+def summary(lang: str, problems: Problems, key: str = "form_invalid") -> str:
+    """The top of a refused form: what happened, then each problem (in the page's language) linked to its field."""
     if not problems:
         return ""
-    items = "".join(f'<li><a href="#{e(name)}">{e(text)}</a></li>' for name, text in problems.items())
+    items = "".join(
+        f'<li><a href="#{e(name)}">{e(found.here if isinstance(found, Both) else found)}</a></li>'
+        for name, found in problems.items()
+    )
     return f'<div class="alert" role="alert"><p>{t(key, lang)}</p><ul>{items}</ul></div>'
 
 

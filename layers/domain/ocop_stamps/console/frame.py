@@ -75,7 +75,7 @@ CSS = (
     "footer{max-width:64rem;margin:2rem auto 0;padding:1rem;border-top:1px solid #c4c4c4}"
     "footer form{margin:0}footer button{background:#fff;color:#0b4f9c;width:auto}footer p{font-size:.9rem}"
     # inspector: tables, the summary's charts, the field check
-    "table{border-collapse:collapse}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}"
+    "table{border-collapse:collapse}th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid #c4c4c4}"
     "caption{text-align:left;font-weight:600}.scroll{overflow-x:auto}td.num{text-align:right}"
     ".chart{margin:0 0 1rem}.chart svg{display:block;max-width:100%;height:auto}"
     "summary{min-height:44px;line-height:44px;cursor:pointer}"

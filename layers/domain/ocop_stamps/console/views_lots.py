@@ -92,6 +92,51 @@ def _day(value: Any) -> str:
     return e(dates.show(value)[-10:]) if value else ""
 
 
+def province_step(
+    lang: str, action: str, heading: str, provinces: Sequence[Option], province: str, problems: fields.Problems
+) -> str:
+    """Step 1 of a form with an address (a lot's origin, a producer's address): a GET form to
+    ``action`` with the province picker alone, so choosing one reloads the page with that
+    province's communes (``commune_picker``) and no CSRF token travels in a URL."""
+    return (
+        f'<section aria-labelledby="h-step1"><h2 id="h-step1">{heading}</h2>'
+        f'<form class="stack" method="get" action="{e(action)}">'
+        + fields.select(
+            "province",
+            t("province", lang),
+            provinces,
+            province,
+            {k: v for k, v in problems.items() if k == "province"},
+            placeholder=t("choose_province", lang),
+        )
+        + f'<button type="submit">{t("show_communes", lang)}</button></form></section>'
+    )
+
+
+def commune_picker(
+    lang: str,
+    provinces: Sequence[Option],
+    province: str,
+    communes: Mapping[str, Sequence[Option]],
+    values: Mapping[str, str],
+    problems: fields.Problems,
+) -> str:
+    """Step 2's address part: the chosen province (shown, and sent as a hidden field) and its
+    communes, wards and special zones grouped by kind."""
+    return (
+        fields.hidden("province", province)
+        + f'<p class="muted">{t("province", lang)}: {e(dict(provinces).get(province, province))}</p>'
+        + fields.select(
+            "commune",
+            t("commune", lang),
+            communes,
+            values.get("commune", ""),
+            problems,
+            placeholder=t("choose_commune", lang),
+        )
+    )
+
+
 def lot_form(
     lang: str,
     products: Sequence[Mapping[str, Any]],
@@ -107,19 +152,7 @@ def lot_form(
     ``steps``: the process-step rows; the register button comes first in the form's order so that
     Enter registers, "add another step" (``action=add_step``, no validation) after it."""
     province = values.get("province", "")
-    step1 = (
-        f'<section aria-labelledby="h-step1"><h2 id="h-step1">{t("lot_step1", lang)}</h2>'
-        '<form class="stack" method="get" action="/console/lots/new">'
-        + fields.select(
-            "province",
-            t("province", lang),
-            provinces,
-            province,
-            {k: v for k, v in problems.items() if k == "province"},
-            placeholder=t("choose_province", lang),
-        )
-        + f'<button type="submit">{t("show_communes", lang)}</button></form></section>'
-    )
+    step1 = province_step(lang, "/console/lots/new", t("lot_step1", lang), provinces, province, problems)
     if not communes:
         return f"<p>{t('new_lot_d', lang)}</p>{step1}"
     product_options = [(str(p.get("product_id")), str(p.get("name") or "")) for p in products]
@@ -127,7 +160,6 @@ def lot_form(
         f'<section aria-labelledby="h-step2"><h2 id="h-step2">{t("lot_step2", lang)}</h2>'
         '<form class="stack" method="post" action="/console/lots">'
         + fields.hidden("csrf", csrf)
-        + fields.hidden("province", province)
         + fields.select(
             "product_id",
             t("product", lang),
@@ -159,15 +191,7 @@ def lot_form(
         )
         + fields.text("unit", t("unit", lang), values, problems, extra='maxlength="20"', hint=t("unit_hint", lang))
         + f"<h3>{t('origin', lang)}</h3>"
-        + f'<p class="muted">{t("province", lang)}: {e(dict(provinces).get(province, province))}</p>'
-        + fields.select(
-            "commune",
-            t("commune", lang),
-            communes,
-            values.get("commune", ""),
-            problems,
-            placeholder=t("choose_commune", lang),
-        )
+        + commune_picker(lang, provinces, province, communes, values, problems)
         + fields.text("area_name", t("area_name", lang), values, problems, required=False, extra='maxlength="200"')
         + fields.area(
             "standards",

@@ -15,6 +15,7 @@ from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.ocop import current_rating, is_legacy_rating
 from ocop_stamps.core.vocabulary import LEGACY_GROUPS
 from ocop_stamps.places.addresses import migrate_address
+from ocop_stamps.storage.keys import PRODUCERS, producer_listing_key
 
 Item = dict[str, Any]
 
@@ -67,10 +68,20 @@ def lot_origin(item: Item) -> Item:
     return _address_field(item, "origin", item.get("production_date"))
 
 
+def producer_listed(item: Item) -> Item:
+    """A producer registered before the OCOP office's list existed joins it: ``gsi1`` keys
+    under ``PRODUCERS``, by its registration time (``storage.keys.producer_listing_key``)."""
+    if item.get("gsi1pk") or not item.get("producer_id"):
+        return item
+    created = str(item.get("created_at") or "")
+    return {**item, "gsi1pk": PRODUCERS, "gsi1sk": producer_listing_key(created, str(item["producer_id"]))}
+
+
 STEPS: tuple[Step, ...] = (
     Step("ocop-groups-148-2023", ("product",), product_groups),
     Step("ocop-ratings-decision-certificate", ("product",), product_ratings),
     Step("addresses-34-provinces-2025", ("producer",), producer_address),
     Step("origins-34-provinces-2025", ("lot",), lot_origin),
+    Step("producers-listed", ("producer",), producer_listed),
 )
 """Every step, in the order they run."""

@@ -151,6 +151,15 @@ def lot_code_claim_key(lot_code: str) -> str:
     return f"LOTCODE#{lot_code}"
 
 
+PRODUCERS = "PRODUCERS"
+"""``gsi1pk`` under which every producer is listed (the OCOP office's list of producers)."""
+
+
+def producer_listing_key(created_at: str, producer_id: str) -> str:
+    """``gsi1sk`` of a producer in the office's list: by registration time, so newest lists first."""
+    return f"PRODUCER#{created_at}#{producer_id}"
+
+
 def batch_listing_key(batch_no: int) -> str:
     """``gsi1sk`` of a batch under its producer: zero-padded so batches list in number order."""
     return f"BATCH#{batch_no:010d}"

@@ -68,6 +68,16 @@ class CatalogItem(_ReadsNFC, Model):
     demo = BooleanAttribute(default=False)
 
 
+class _ByProducer(GlobalSecondaryIndex[Any]):
+    """The catalog's ``gsi1``: a producer's products, lots and batches (``gsi1pk`` = the
+    producer's key, ``gsi1sk`` = the item's key; batches zero-padded). Each model declares its
+    own instance so a query builds items of that model (the console's lists, issue 15)."""
+
+    Meta = type("Meta", (), {"index_name": "gsi1", "projection": AllProjection()})
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
 class ProducerItem(CatalogItem):
     producer_id = UnicodeAttribute()
     name = UnicodeAttribute()
@@ -77,6 +87,10 @@ class ProducerItem(CatalogItem):
     address = MapAttribute[str, str]()
     phone = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="active")
+    # gsi1: every producer under ``PRODUCERS``, newest first (the OCOP office's list; keys.producer_listing_key)
+    by_producer = _ByProducer()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
 
 
 class _ByGtin(GlobalSecondaryIndex["ProductItem"]):
@@ -84,16 +98,6 @@ class _ByGtin(GlobalSecondaryIndex["ProductItem"]):
 
     Meta = type("Meta", (), {"index_name": "by_gtin", "projection": AllProjection()})
     gtin = UnicodeAttribute(hash_key=True)
-
-
-class _ByProducer(GlobalSecondaryIndex[Any]):
-    """The catalog's ``gsi1``: a producer's products, lots and batches (``gsi1pk`` = the
-    producer's key, ``gsi1sk`` = the item's key; batches zero-padded). Each model declares its
-    own instance so a query builds items of that model (the console's lists, issue 15)."""
-
-    Meta = type("Meta", (), {"index_name": "gsi1", "projection": AllProjection()})
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class ProductItem(CatalogItem):

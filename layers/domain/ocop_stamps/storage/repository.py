@@ -20,7 +20,15 @@ from pynamodb.transactions import TransactWrite
 from ocop_stamps.core.settings import get_settings
 from ocop_stamps.observability import tracer
 from ocop_stamps.storage import faults
-from ocop_stamps.storage.keys import PROFILE, batch_key, lot_code_claim_key, lot_key, producer_key, product_key
+from ocop_stamps.storage.keys import (
+    PRODUCERS,
+    PROFILE,
+    batch_key,
+    lot_code_claim_key,
+    lot_key,
+    producer_key,
+    product_key,
+)
 from ocop_stamps.storage.models import (
     Activation,
     BatchItem,
@@ -144,6 +152,18 @@ def producer_items(model: type[Any], producer_id: str, prefix: str, limit: int) 
         limit=limit,
     )
     return list(results)
+
+
+@tracer.capture_method(capture_response=False)
+@faults.retrying
+def listed_producers(limit: int) -> list[ProducerItem]:
+    """Up to ``limit`` producers, newest registered first: one Query of the catalog's ``gsi1``
+    under ``PRODUCERS`` (a page, never the whole list). Producers stored before the list existed
+    join it through the migration step ``producers-listed``."""
+    query = ProducerItem.by_producer.query(
+        PRODUCERS, ProducerItem.gsi1sk.startswith("PRODUCER#"), scan_index_forward=False, limit=limit
+    )
+    return list(query)
 
 
 @tracer.capture_method(capture_response=False)
