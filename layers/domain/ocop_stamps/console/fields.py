@@ -7,7 +7,6 @@ from ``frame.t``. Standard library and ``core`` only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
 from ocop_stamps.console.frame import e, t
 
