@@ -142,7 +142,7 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", CODE_KEYS_ARN),  # field checks decode codes; cursor keys derive from them
         *{
             (f"dynamodb:{a}", r)
-            for a in ("GetItem", "UpdateItem", "Query")
+            for a in ("GetItem", "BatchGetItem", "UpdateItem", "Query")
             for r in ("AlertsTable", "${AlertsTable.Arn}/index/*")
         },
     },
