@@ -119,6 +119,7 @@ EXPECTED_GRANTS = {
     SCAN_LOG_DRAIN: {
         ("dynamodb:UpdateItem", "StampsTable"),
         ("dynamodb:PutItem", "ScansTable"),
+        ("dynamodb:GetItem", "CatalogTable"),  # a pending scan judged, a report enriched, on replay
     },
     LABEL_WORKER: {
         ("dynamodb:GetItem", "CatalogTable"),
