@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from helpers import iam
 from ocop_stamps.codes.gs1 import gtin_check_digit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,11 @@ TEST_ORIGIN_SECRET = "test-origin-secret-5c1f0d9a"
 
 
 def load_handler(name: str) -> ModuleType:
-    """functions/<name>/app.py as a module of its own (every function's file is app.py)."""
+    """functions/<name>/app.py as a module of its own (every function's file is app.py).
+
+    Its ``lambda_handler`` is wrapped: every AWS call made while it runs must be one the
+    function's IAM policy in the template grants (``helpers.iam``; moto does not enforce IAM,
+    so a missing grant would otherwise first show as AccessDenied deployed)."""
     module_name = f"fn_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
@@ -37,6 +42,15 @@ def load_handler(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
+    handler = module.lambda_handler
+
+    def checked(event: Any, context: Any) -> Any:
+        with iam.recording() as needed:
+            result = handler(event, context)
+        iam.assert_granted(name, needed)
+        return result
+
+    module.lambda_handler = checked
     return module
 
 
@@ -127,6 +141,7 @@ def lambda_payload_bytes(response: Any) -> int:
 
 
 def invoke(function: str, event: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """One request through functions/<function>/app.py (its IAM checked: ``load_handler``)."""
     response = load_handler(function).lambda_handler(event, FakeContext())
     size = lambda_payload_bytes(response)
     assert size <= LAMBDA_RESPONSE_LIMIT, f"Lambda would refuse this {size:,}-byte response (API Gateway: 500)"

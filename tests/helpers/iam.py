@@ -32,6 +32,15 @@ _TABLES = {
     "alerts_table": "AlertsTable",
 }
 _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "ConditionCheck": "ConditionCheckItem", "Delete": "DeleteItem"}
+_S3_ACTIONS = {
+    "CreateMultipartUpload": "PutObject",
+    "UploadPart": "PutObject",
+    "CompleteMultipartUpload": "PutObject",
+    "HeadObject": "GetObject",
+    "ListObjectsV2": "ListBucket",
+    "ListObjects": "ListBucket",
+    "DeleteObjects": "DeleteObject",
+}
 _SERVICE_PREFIX = {"cognito-idp": "cognito-idp", "dynamodb": "dynamodb", "ssm": "ssm", "sqs": "sqs", "s3": "s3"}
 
 
@@ -77,6 +86,11 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> set[tuple[str
         # permissions: Actions and resource reference"): SendMessageBatch needs sqs:SendMessage.
         if service == "sqs" and operation.endswith("Batch"):
             operation = operation.removesuffix("Batch")
+        # S3 authorises several API operations by one action (Amazon S3 User Guide, "Policy
+        # actions for Amazon S3"): the parts of a multipart upload by s3:PutObject, HEAD by
+        # s3:GetObject, a listing by s3:ListBucket, a multi-delete by s3:DeleteObject.
+        if service == "s3":
+            operation = _S3_ACTIONS.get(operation, operation)
         return {(f"{_SERVICE_PREFIX.get(service, service)}:{operation}", "*")}
     ids = _table_ids()
 
@@ -94,6 +108,8 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> set[tuple[str
         return {("dynamodb:GetItem", where(item["Get"]["TableName"])) for item in params["TransactItems"]}
     if operation in ("BatchGetItem", "BatchWriteItem"):
         return {(f"dynamodb:{operation}", where(table)) for table in params["RequestItems"]}
+    if "TableName" not in params:  # ListTables, DescribeLimits...: an account-wide action
+        return {(f"dynamodb:{operation}", "*")}
     return {(f"dynamodb:{operation}", where(params["TableName"], params.get("IndexName")))}
 
 
@@ -127,3 +143,14 @@ def recording() -> Iterator[set[tuple[str, str]]]:
         yield seen
     finally:
         BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def function_id(name: str) -> str:
+    """functions/<name> -> its logical id in the template (``public_scan`` -> ``PublicScanFunction``)."""
+    return "".join(part.capitalize() for part in name.split("_")) + "Function"
+
+
+def assert_granted(name: str, needed: set[tuple[str, str]]) -> None:
+    """Fail when functions/<name> made a call its policy does not grant (it would be AccessDenied deployed)."""
+    gaps = missing(function_id(name), needed)
+    assert not gaps, f"{function_id(name)}: its policy in infra/template.yaml lacks {sorted(gaps)}"

@@ -119,6 +119,7 @@ EXPECTED_GRANTS = {
     SCAN_LOG_DRAIN: {
         ("dynamodb:UpdateItem", "StampsTable"),
         ("dynamodb:PutItem", "ScansTable"),
+        ("dynamodb:GetItem", "CatalogTable"),  # a pending scan judged, a report enriched, on replay
     },
     LABEL_WORKER: {
         ("dynamodb:GetItem", "CatalogTable"),
@@ -142,7 +143,7 @@ EXPECTED_GRANTS = {
         ("ssm:GetParameter", CODE_KEYS_ARN),  # field checks decode codes; cursor keys derive from them
         *{
             (f"dynamodb:{a}", r)
-            for a in ("GetItem", "UpdateItem", "Query")
+            for a in ("GetItem", "BatchGetItem", "UpdateItem", "Query")
             for r in ("AlertsTable", "${AlertsTable.Arn}/index/*")
         },
     },
