@@ -377,4 +377,5 @@ def test_given_more_batches_and_lots_when_the_new_pages_open_then_their_requests
         assert shop.activate(1, 2, batch_id=extra)[0] == 201
 
     assert requests() == before
-    assert before == [["GetItem", "GetItem"], [], ["GetItem", "GetItem"]]
+    # each page also checks the session was not signed out (one BatchGetItem)
+    assert before == [["BatchGetItem", "GetItem", "GetItem"], ["BatchGetItem"], ["BatchGetItem", "GetItem", "GetItem"]]

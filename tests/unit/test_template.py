@@ -150,6 +150,10 @@ EXPECTED_GRANTS = {
     CONSOLE: {
         *{(f"dynamodb:{a}", "CatalogTable") for a in ("GetItem", "PutItem", "UpdateItem", "ConditionCheckItem")},
         ("dynamodb:Query", "${CatalogTable.Arn}/index/gsi1"),  # a producer's products, lots, batches
+        ("dynamodb:Query", "${CatalogTable.Arn}/index/by_gtin"),  # the office's products: a GTIN's holder
+        ("dynamodb:GetItem", "StampsTable"),  # a field check: each scanned stamp as it stands
+        # the office's onboarding creates the producer's sign-in in this stack's pool only
+        *{(f"cognito-idp:{a}", "UserPool") for a in ("AdminCreateUser", "AdminAddUserToGroup", "AdminDeleteUser")},
         *{(f"dynamodb:{a}", "IdempotencyTable") for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
         ("dynamodb:BatchGetItem", "AlertsTable"),  # the batches' scan counters
         ("dynamodb:BatchGetItem", "CatalogTable"),  # every page: was the session signed out?
