@@ -64,8 +64,8 @@ class QrLayout:
     positions: np.ndarray  # flat matrix index of each message bit, in placement order
     placement: np.ndarray  # the same for each bit of the codewords before interleaving
     base: np.ndarray  # (size*size,) function patterns, reserved areas 0, data 0
-    mask_rows: np.ndarray  # (8, size) uint64: mask bits on the encoding region, packed by row
-    mask_cols: np.ndarray  # (8, size) uint64: the same, packed by column
+    mask_d: np.ndarray  # (size, 8, 2) the masks' line words (``_line_words``): changes
+    mask_p: np.ndarray  # (size, 8, 2) the same: modules
     mask_full: np.ndarray  # (8, size*size) uint8
     info_index: np.ndarray  # flat index of format/version/dark modules
     info_values: np.ndarray  # (8, len(info_index)) their values for each mask
@@ -150,6 +150,7 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
             info_index = np.flatnonzero(arr != 7)
         info_values.append(arr[info_index])
     assert info_index is not None
+    mask_d, mask_p = _line_words(_pack(masks), _pack(masks.transpose(0, 2, 1)), size)
     # codewords
     capacity = _CAPACITY[version][level]
     header = [0, 1, 0, 0] + [(data_length >> k) & 1 for k in reversed(range(_count_bits(version)))]
@@ -198,8 +199,8 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
         positions=positions,
         placement=placement,
         base=base.ravel(),
-        mask_rows=_pack(masks),
-        mask_cols=_pack(masks.transpose(0, 2, 1)),
+        mask_d=mask_d,
+        mask_p=mask_p,
         mask_full=masks.reshape(8, -1),
         info_index=info_index,
         info_values=np.array(info_values, dtype=np.uint8),
@@ -256,6 +257,29 @@ def _ecc(data: np.ndarray, ecc_len: int) -> np.ndarray:
     return np.ascontiguousarray(words.T).view(np.uint8)[:, :ecc_len]
 
 
+def _word(size: int) -> type[np.unsignedinteger[Any]]:
+    """The unsigned integer that holds a line's module changes (``size - 1`` bits) and its
+    first modules: 32 bits up to version 4 (33 modules), 64 beyond. Numpy's bitwise
+    operations cost per byte, so half-width words score twice as fast (issue 16)."""
+    return np.uint32 if size <= 33 else np.uint64
+
+
+def _line_words(rows: np.ndarray, cols: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Words ``(d, p)`` (size, N, 2) of N matrices' packed rows and columns (N, size) uint64:
+    ``[i, k, 0]`` is row i of matrix k, ``[i, k, 1]`` column i. ``d`` bit j: modules j and
+    j + 1 differ (j < size - 1); ``p`` bit j: module j is dark (j < the word's bits: a
+    33-module line keeps its modules 0-31, module 32 is ``p`` bit 31 xor ``d`` bit 31).
+
+    Both are linear over GF(2): the words of a masked line are the line's XOR the mask's."""
+    u = np.uint64
+    word = _word(size)
+    lines = np.empty((size, rows.shape[0], 2), dtype=np.uint64)
+    lines[:, :, 0], lines[:, :, 1] = rows.T, cols.T
+    d = (lines ^ (lines >> u(1))) & u((1 << (size - 1)) - 1)
+    p = lines & u((1 << min(size, 8 * np.dtype(word).itemsize)) - 1)
+    return d.astype(word, order="C"), p.astype(word, order="C")
+
+
 class _Work(threading.local):
     """Scratch arrays of the mask scoring, reused from one group of symbols to the next.
 
@@ -266,27 +290,17 @@ class _Work(threading.local):
     def __init__(self) -> None:
         self.key: tuple[int, int] = (0, 0)
         self.store: dict[str, np.ndarray] = {}
-        self.keep = np.empty(0, dtype=np.uint64)
 
     def ready(self, n: int, size: int) -> _Work:
         if self.key[0] < n or self.key[1] != size:
-            elements = 2 * n * 8 * size
-            dtypes = {
-                "lines": np.uint64,
-                "d": np.uint64,
-                "o": np.uint64,
-                "m": np.uint64,
-                "t": np.uint64,
-                "e": np.uint64,
-            }
-            dtypes |= {"c": np.uint8, "c3": np.uint8, "total": np.uint16, "x": np.uint16}
+            elements = size * n * 8 * 2  # lines x matrices (8 masks each) x (row, column)
+            word = _word(size)
+            dtypes: dict[str, Any] = {k: word for k in ("d", "p", "s1", "o", "o2", "t", "a", "b", "q")}
+            dtypes |= {"c5": np.uint8, "c6": np.uint8, "c3": np.uint8, "cq": np.uint8}
+            dtypes |= {"total": np.uint16, "x": np.uint16}
             self.store = {name: np.empty(elements, dtype=dt) for name, dt in dtypes.items()}
             self.store["flat"] = np.empty(n * size * size, dtype=np.uint8)
             self.store["float"] = np.empty(n * size * size, dtype=np.float64)
-            # N2 pairs a row with the next one in memory: only where both are of one symbol
-            keep = np.full(n * 8 * size, (1 << (size - 1)) - 1, dtype=np.uint64)
-            keep[size - 1 :: size] = 0
-            self.keep = keep
             self.key = (n, size)
         return self
 
@@ -297,98 +311,134 @@ class _Work(threading.local):
 _WORK = _Work()
 
 
-def _penalties(lines: np.ndarray, size: int, work: _Work) -> np.ndarray:
-    """Penalty (n, 8) of every mask of every symbol, with the full ISO rules as segno scores them.
+def _penalties(d: np.ndarray, p: np.ndarray, size: int, work: _Work) -> np.ndarray:
+    """Penalty (N,) of N matrices, with the rules of ISO/IEC 18004:2015 §7.8.3.1 (Table 11)
+    exactly as segno 1.6 scores them (``segno.encoder.mask_scores``).
 
-    ``lines`` is (2, n, 8, size) uint64: the rows, then the columns, of each symbol under
-    each mask, module j as bit j. Every operation writes into the scratch arrays of ``work``
-    (a few ~1 MB arrays at 256 symbols, alive at once: they stay in the CPU cache), and the
-    rules share their intermediate results: N1 and N3 both read off the module changes
-    ``d``, N2 reads ``d`` of the rows (issue 16)."""
-    u = np.uint64
-    shape = lines.shape
-    n = shape[1]
-    d, o, m, t, e = (work.get(k, shape) for k in "domte")
-    c, c3 = work.get("c", shape), work.get("c3", shape)
-    total, x = work.get("total", shape), work.get("x", shape)
-    # d, bit p: modules p and p+1 differ (p >= size - 1 counts as a change: the run ends)
-    np.right_shift(lines, u(1), out=d)
-    d ^= lines
-    d |= ~u((1 << (size - 1)) - 1)
-    np.right_shift(d, u(1), out=o)
-    np.bitwise_and(o, d, out=t)  # t = dd, bit p: modules p, p+1, p+2 alternate
-    o |= d  # o, bit p: a change in p..p+2
-    # N1: runs of >= 5 equal modules score run - 2 = (windows of 5) + 2 per run
-    np.right_shift(o, u(2), out=m)
-    m |= o
-    np.invert(m, out=m)  # m = win, bit p: modules p..p+4 equal
-    np.left_shift(d, u(1), out=e)
-    e |= u(1)
-    e &= m  # a window of 5 where a run starts
-    np.bitwise_count(e, out=c)
-    c <<= 1
-    np.add(c, np.bitwise_count(m, out=c3), out=total)
-    # N3: 1011101 = alternate (p..p+2), equal (p+2..p+4), alternate (p+4..p+6), p dark
-    np.right_shift(t, u(4), out=m)
-    m &= t
-    m &= lines
-    np.invert(o, out=o)
-    np.right_shift(o, u(2), out=e)
-    m &= e
-    m &= u((1 << (size - 6)) - 1)
-    # ... with 4 light modules before (p-4..p-1) or after (p+7..p+10) it, or at either
-    # edge; "a dark one among 4" is two doublings of the line
-    np.left_shift(lines, u(1), out=o)
-    o |= lines
-    np.left_shift(o, u(2), out=e)
-    o |= e  # bit q: a dark module in q-3..q
-    np.left_shift(o, u(1), out=e)
-    o >>= u(10)
-    o &= e  # dark before and dark after (never at either edge: outside is light)
-    np.invert(o, out=o)
-    m &= o  # m = the valid N3 patterns
-    np.bitwise_count(m, out=c3)
-    np.multiply(c3, np.uint16(_N3), out=x)
+    ``d`` and ``p`` are the (size, N, 2) words of ``_line_words``: every rule reads the
+    module changes ``d`` (plus ``p`` where a colour matters), all lines of all matrices at
+    once, one numpy operation per step. The rules, per row and per column:
+
+    * N1 (3 + i for a run of 5 + i modules of one colour): a run of L >= 5 holds L - 4
+      windows of 5 equal modules and L - 5 of 6, so N1 = 3 x windows of 5 - 2 x windows of 6.
+    * N2 (3 per 2 x 2 block of one colour, blocks overlapping): rows i and i + 1 unchanged at
+      j and of one colour at j.
+    * N3 (40 per 1:1:3:1:1 dark-light-dark-light-dark pattern with 4 light modules before
+      or after it): the changes 1 1 0 0 1 1 starting on a dark module; the light side read
+      off ``p`` before the pattern and off ``d`` after it (the edge counts as light). segno
+      looks for the next pattern 7 modules after a counted one, 4 after a rejected one: a
+      pattern 4 or 6 modules after a counted one is not counted; those lines are rare and
+      resolved one by one.
+    * N4 (10 per 5 % the dark modules are away from 50 %): the dark modules counted on the
+      rows and the columns, computed as segno does in floating point.
+
+    Every step writes into the scratch arrays of ``work``. Popcounts take a row and its
+    column as one 64-bit word when the words are 32-bit (issue 16)."""
+    word = d.dtype.type
+    shape = d.shape
+    lines, n = shape[0], shape[1]
+    pairs = word is np.uint32  # a row's and its column's words side by side = one uint64
+    cshape = (lines, n) if pairs else shape
+    s1, o, o2, t, a, b = (work.get(k, shape) for k in ("s1", "o", "o2", "t", "a", "b"))
+    c5, c6, c3 = (work.get(k, cshape) for k in ("c5", "c6", "c3"))
+    total, x = work.get("total", cshape), work.get("x", cshape)
+
+    def count(bits: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.bitwise_count(bits.view(np.uint64).reshape(cshape) if pairs else bits, out=out)
+
+    one = word(1)
+    # N1: windows of 5 equal modules (no change in p..p+3, p <= size - 5) and of 6
+    np.right_shift(d, one, out=s1)
+    np.bitwise_or(d, s1, out=o)  # o, bit p: a change at p or p+1
+    np.right_shift(o, word(2), out=o2)
+    np.bitwise_or(o, o2, out=a)
+    np.invert(a, out=a)
+    a &= word((1 << (size - 4)) - 1)
+    np.right_shift(a, one, out=b)
+    b &= a
+    count(a, c5)
+    count(b, c6)
+    np.multiply(c5, np.uint16(3), out=total)
+    np.multiply(c6, np.uint16(2), out=x)
+    total -= x  # never below 0: each run adds its length - 2
+    # N3: changes at p, p+1, none at p+2, p+3, changes at p+4, p+5, and module p dark
+    np.bitwise_and(d, s1, out=t)
+    np.right_shift(t, word(4), out=s1)
+    t &= s1
+    t &= p
+    np.invert(o2, out=o2)
+    t &= o2
+    # ... not counted if dark modules both among p-4..p-1 (two doublings of p) and among
+    # p+7..p+10: module p+6 is dark, so p+7 is light when d changes at p+6, then no change
+    # at p+7..p+9 (beyond the line d is 0: light); at either edge always counted
+    np.left_shift(p, one, out=a)
+    a |= p
+    np.left_shift(a, word(2), out=b)
+    a |= b
+    a <<= one
+    np.right_shift(d, word(6), out=b)
+    np.invert(b, out=b)
+    np.right_shift(o, word(7), out=o2)
+    b |= o2
+    np.right_shift(d, word(9), out=o2)
+    b |= o2
+    a &= b
+    np.invert(a, out=a)
+    a |= word(1 | (1 << (size - 7)))
+    t &= a  # t = the counted patterns (before segno's resume rule)
+    count(t, c3)
+    np.multiply(c3, np.uint16(40), out=x)
     total += x
-    # N2 (rows only): 2x2 blocks of one colour, 3 each; a row and the next one in memory
-    rows, row_d = lines[0].reshape(-1), d[0].reshape(-1)
-    blocks = e[0].reshape(-1)
-    np.bitwise_xor(rows[:-1], rows[1:], out=blocks[:-1])
-    blocks[:-1] |= row_d[:-1]
-    blocks[:-1] |= row_d[1:]
-    np.invert(blocks, out=blocks)
-    blocks[:-1] &= work.keep[: blocks.size - 1]
-    blocks[-1] = 0
-    np.bitwise_count(e[0], out=c[0])
-    np.multiply(c[0], np.uint16(3), out=x[0])
-    total[0] += x[0]
-    # (a reduction along 33 modules costs as much as ten bit operations: halve it first;
-    # a symbol's total never nears 2^31, and a line's fits a uint16)
-    total[0] += total[1]
-    score = total[0].sum(axis=-1, dtype=np.int32)
-    # N4: balance of dark and light
-    dark = np.bitwise_count(lines[0], out=c[0]).sum(axis=-1, dtype=np.int32)
-    score += 10 * (np.abs(dark * (100 / float(size * size)) - 50) / 5).astype(np.int32)
-    # segno resumes its search 7 modules after a counted N3 pattern, 4 after a rejected
-    # one: a match 4 or 6 modules after a counted one is never looked at. Only lines with
-    # two patterns or more can have one; they are rare, and resolved one by one here.
-    # (Every line through two finder patterns has two, far apart: gather the lines with two
-    # or more, keep those where one is 4 or 6 modules after another, resolve them one by one.)
-    hit = np.flatnonzero(c3 >= 2)
-    valid = m.reshape(-1)[hit]
-    near = valid & ((valid << u(4)) | (valid << u(6)))
-    hit, valid = hit[near != 0], valid[near != 0]
-    if hit.size:
-        full = u((1 << size) - 1)
-        examined = np.full(valid.shape, full, dtype=np.uint64)
-        for _ in range(size):
-            counted = valid & examined
-            new = full & ~((counted << u(4)) | (counted << u(6)))
-            if np.array_equal(new, examined):
-                break
-            examined = new
-        lost = np.bitwise_count(valid & ~examined).astype(np.int32)
-        np.subtract.at(score.reshape(-1), (hit // size) % (n * 8), _N3 * lost)
+    # N2, rows only: no change at j in rows i and i+1, and one colour at j
+    q = work.get("q", (lines - 1, n))
+    np.bitwise_xor(p[:-1, :, 0], p[1:, :, 0], out=q)
+    q |= d[:-1, :, 0]
+    q |= d[1:, :, 0]
+    np.invert(q, out=q)
+    q &= word((1 << (size - 1)) - 1)
+    blocks = np.bitwise_count(q, out=work.get("cq", q.shape))
+    row_total, row_x = (total[:-1], x[:-1]) if pairs else (total[:-1, :, 0], x[:-1, :, 0])
+    np.multiply(blocks, np.uint16(3), out=row_x)
+    row_total += row_x
+    score = total.sum(axis=0, dtype=np.int32)
+    if not pairs:
+        score = score.sum(axis=-1)
+    # N4: every module is in one row and one column; a 33-module line's words hold
+    # modules 0-31, so the last row and column are added once more (their words' modules
+    # 0-31 are counted once) and the last module (32, 32) from its row's words
+    count(p, c5)
+    dark = c5.sum(axis=0, dtype=np.int32)
+    if not pairs:
+        dark = dark.sum(axis=-1)
+    if size > 8 * np.dtype(word).itemsize:
+        dark += c5[-1]
+        dark //= 2
+        dark += ((p[-1, :, 0] ^ d[-1, :, 0]) >> word(size - 2)).astype(np.int32)
+    else:
+        dark //= 2
+    score += 10 * (np.abs(dark / float(size * size) * 100 - 50) / 5).astype(np.int32)
+    # segno's resume rule: only lines with a counted pattern 4 or 6 modules after another
+    # can lose one; they are rare, and resolved one by one
+    np.left_shift(t, word(4), out=a)
+    np.left_shift(t, word(6), out=b)
+    a |= b
+    a &= t
+    near = np.flatnonzero(a.view(np.uint64) if pairs else a)
+    if near.size:
+        if pairs:  # the 64-bit words found: a row and its column, take each
+            near = (2 * near[:, None] + np.arange(2)).ravel()
+            near = near[a.reshape(-1)[near] != 0]
+        valid, index = t.reshape(-1)[near], near // 2 % n
+        if valid.size:
+            examined = np.full(valid.shape, ~word(0), dtype=word)
+            for _ in range(size):
+                counted = valid & examined
+                new = ~((counted << word(4)) | (counted << word(6)))
+                if np.array_equal(new, examined):
+                    break
+                examined = new
+            lost = np.bitwise_count(valid & ~examined).astype(np.int32)
+            np.subtract.at(score, index, _N3 * lost)
     return score
 
 
@@ -408,6 +458,18 @@ def encode_matrices(contents: Sequence[bytes], error: str = "M") -> tuple[QrLayo
     for start in range(0, len(contents), GROUP):
         _encode_group(lay, data[start : start + GROUP], out[start : start + GROUP], work)
     return lay, out
+
+
+def _under_masks(words: np.ndarray, masks: np.ndarray, out: np.ndarray) -> None:
+    """``out`` (size, 8, n, 2) = ``words`` (size, n, 2) of n symbols XOR ``masks`` (size, 8, 2).
+
+    Symbols innermost, so that numpy runs long inner loops (a row's and its column's 32-bit
+    words XORed as one 64-bit word)."""
+    if words.dtype == np.uint32:
+        np.bitwise_xor(words.view(np.uint64)[:, None, :, 0], masks.view(np.uint64), out=out.view(np.uint64)[..., 0])
+    else:
+        for side in (0, 1):
+            np.bitwise_xor(words[:, None, :, side], masks[:, :, None, side], out=out[..., side])
 
 
 def _pack_lines(out: np.ndarray, work: _Work) -> tuple[np.ndarray, np.ndarray]:
@@ -455,11 +517,13 @@ def _encode_group(lay: QrLayout, data: np.ndarray, out: np.ndarray, work: _Work)
     flat = out.reshape(n, size * size)
     flat[:] = lay.base
     flat[:, lay.placement] = np.unpackbits(np.concatenate(parts + ecc_parts, axis=1), axis=1)
-    lines = work.get("lines", (2, n, 8, size))
-    rows, cols = _pack_lines(out, work)
-    np.bitwise_xor(rows[:, None, :], lay.mask_rows[None], out=lines[0])
-    np.bitwise_xor(cols[:, None, :], lay.mask_cols[None], out=lines[1])
-    best = np.argmin(_penalties(lines, size, work), axis=1)
+    # the words of every row and column of each symbol under each mask: (size, 8, n, 2)
+    changes, modules = _line_words(*_pack_lines(out, work), size)
+    d, p = work.get("d", (size, 8, n, 2)), work.get("p", (size, 8, n, 2))
+    _under_masks(changes, lay.mask_d, d)
+    _under_masks(modules, lay.mask_p, p)
+    scores = _penalties(d.reshape(size, 8 * n, 2), p.reshape(size, 8 * n, 2), size, work)
+    best = np.argmin(scores.reshape(8, n), axis=0)
     flat ^= np.take(lay.mask_full, best, axis=0, out=work.get("flat", (n, size * size)))
     flat[:, lay.info_index] = lay.info_values[best]
 
