@@ -423,7 +423,8 @@ def _penalties(d: np.ndarray, p: np.ndarray, size: int, work: _Work) -> np.ndarr
     np.left_shift(t, word(6), out=b)
     a |= b
     a &= t
-    near = np.flatnonzero(a.view(np.uint64) if pairs else a)
+    # (np.flatnonzero of a bool array: ~8x faster than of an integer one)
+    near = np.flatnonzero((a.view(np.uint64) if pairs else a).reshape(-1) != 0)
     if near.size:
         if pairs:  # the 64-bit words found: a row and its column, take each
             near = (2 * near[:, None] + np.arange(2)).ravel()
