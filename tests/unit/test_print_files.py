@@ -145,7 +145,7 @@ def _scores(matrices: np.ndarray) -> list[list[int]]:
     """Penalties of (n, 8, S, S) matrices of 0/1, scored as the encoder scores them."""
     n, size = matrices.shape[0], matrices.shape[-1]
     flat = matrices.reshape(-1, size, size)
-    changes, modules = qr._line_words(qr._pack(flat), qr._pack(flat.transpose(0, 2, 1)), size)
+    changes, modules = qr._line_words(qr._pack(flat).T, qr._pack(flat.transpose(0, 2, 1)).T, size)
     return qr._penalties(changes, modules, size, qr._Work().ready(n, size)).reshape(n, 8).tolist()
 
 
@@ -197,7 +197,7 @@ def test_given_any_block_when_its_error_correction_is_looked_up_then_it_is_the_l
         return
     data = np.random.default_rng(seed).integers(0, 256, (5, data_len), dtype=np.uint8)
 
-    assert np.array_equal(qr._ecc(data, ecc_len), qr._ecc_slow(data, ecc_len))
+    assert np.array_equal(qr._ecc(data.T, ecc_len).T, qr._ecc_slow(data, ecc_len))
 
 
 @given(

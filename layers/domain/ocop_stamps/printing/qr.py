@@ -56,17 +56,14 @@ class QrLayout:
     error: int
     size: int  # modules per side, without the quiet zone
     data_length: int  # bytes of content
-    header_bits: np.ndarray  # mode indicator + character count
-    tail_bits: int  # terminator + padding bits after the data
-    pad_codewords: np.ndarray
+    template: np.ndarray  # data codewords of empty content: header, terminator, padding
+    head: int  # the codeword whose low 4 bits hold the content's first 4
     blocks: tuple[tuple[int, int], ...]  # (data codewords, ecc codewords) per block
-    interleave: np.ndarray  # column order of the final message
-    positions: np.ndarray  # flat matrix index of each message bit, in placement order
-    placement: np.ndarray  # the same for each bit of the codewords before interleaving
-    base: np.ndarray  # (size*size,) function patterns, reserved areas 0, data 0
+    gather_rows: np.ndarray  # (size * width,) per module (i, j < width): its bit, or a constant
+    gather_cols: np.ndarray  # (size * width,) the same for module (j, i): the columns
+    mask_rows: np.ndarray  # (8, size) uint64: each mask's rows (encoding region only)
     mask_d: np.ndarray  # (size, 8, 2) the masks' line words (``_line_words``): changes
     mask_p: np.ndarray  # (size, 8, 2) the same: modules
-    mask_full: np.ndarray  # (8, size*size) uint8
     info_index: np.ndarray  # flat index of format/version/dark modules
     info_values: np.ndarray  # (8, len(info_index)) their values for each mask
 
@@ -150,7 +147,7 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
             info_index = np.flatnonzero(arr != 7)
         info_values.append(arr[info_index])
     assert info_index is not None
-    mask_d, mask_p = _line_words(_pack(masks), _pack(masks.transpose(0, 2, 1)), size)
+    mask_d, mask_p = _line_words(_pack(masks).T, _pack(masks.transpose(0, 2, 1)).T, size)
     # codewords
     capacity = _CAPACITY[version][level]
     header = [0, 1, 0, 0] + [(data_length >> k) & 1 for k in reversed(range(_count_bits(version)))]
@@ -162,7 +159,11 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
     padding = min(8 - (used + terminator) % 8, capacity - used - terminator)
     data_cw = capacity // 8
     first_pad = (used + terminator + padding) // 8
-    pad = np.array([0xEC if k % 2 == 0 else 0x11 for k in range(data_cw - first_pad)], dtype=np.uint8)
+    pad = [0xEC if k % 2 == 0 else 0x11 for k in range(data_cw - first_pad)]
+    # the content starts 4 bits into codeword len(header) // 8 (a 12- or 20-bit header)
+    assert len(header) % 8 == 4
+    stream = header + [0] * (8 * data_length + terminator + padding)
+    template = np.concatenate([np.packbits(np.array(stream, dtype=np.uint8)), np.array(pad, dtype=np.uint8)])
     blocks: list[tuple[int, int]] = []
     for ec in _ECC[version][level]:
         blocks += [(ec.num_data, ec.num_total - ec.num_data)] * ec.num_blocks
@@ -186,22 +187,28 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
     # ECC blocks, as computed) goes where bit b of its interleaved position goes
     placement = np.empty(message_bits, dtype=np.intp)
     placement[(8 * np.array(interleave)[:, None] + np.arange(8)).ravel()] = positions
+    # the matrix as a gather from [message bits..., 0, 1]: each module's bit, or a constant
+    # (function patterns, remainder bits 0); rows and columns padded to whole bytes with 0
+    source = base.ravel().astype(np.intp) + message_bits
+    source[placement] = np.arange(message_bits)
+    width = 8 * -(-size // 8)
+    square = np.full((size, width), message_bits, dtype=np.intp)
+    square[:, :size] = source.reshape(size, size)
+    gather_cols = np.full((size, width), message_bits, dtype=np.intp)
+    gather_cols[:, :size] = source.reshape(size, size).T
     return QrLayout(
         version=version,
         error=level,
         size=size,
         data_length=data_length,
-        header_bits=np.array(header, dtype=np.uint8),
-        tail_bits=terminator + padding,
-        pad_codewords=pad,
+        template=template,
+        head=len(header) // 8,
         blocks=tuple(blocks),
-        interleave=np.array(interleave, dtype=np.intp),
-        positions=positions,
-        placement=placement,
-        base=base.ravel(),
+        gather_rows=square.ravel(),
+        gather_cols=gather_cols.ravel(),
+        mask_rows=_pack(masks),
         mask_d=mask_d,
         mask_p=mask_p,
-        mask_full=masks.reshape(8, -1),
         info_index=info_index,
         info_values=np.array(info_values, dtype=np.uint8),
     )
@@ -245,16 +252,16 @@ def _ecc_table(data_len: int, ecc_len: int) -> np.ndarray:
 
 
 def _ecc(data: np.ndarray, ecc_len: int) -> np.ndarray:
-    """Reed-Solomon error correction codewords (n, ecc_len) of blocks (n, data_len).
+    """Reed-Solomon error correction codewords (ecc_len, n) of n blocks (data_len, n).
 
     The remainder is linear over GF(2^8), whose addition is XOR: it is the XOR of the
     remainders of each codeword alone, looked up in a table -- one gather and one
     reduction over 64-bit words instead of a division step per codeword (issue 16)."""
-    data_len = data.shape[1]
+    data_len = data.shape[0]
     table = _ecc_table(data_len, ecc_len)
-    rows = data + (256 * np.arange(data_len, dtype=np.intp))
-    words = np.bitwise_xor.reduce(np.take(table, rows, axis=1), axis=-1)  # (words, n)
-    return np.ascontiguousarray(words.T).view(np.uint8)[:, :ecc_len]
+    rows = data + (256 * np.arange(data_len, dtype=np.intp))[:, None]
+    words = np.bitwise_xor.reduce(np.take(table, rows, axis=1), axis=1)  # (words, n)
+    return np.ascontiguousarray(words.T).astype("<u8", copy=False).view(np.uint8)[:, :ecc_len].T
 
 
 def _word(size: int) -> type[np.unsignedinteger[Any]]:
@@ -265,16 +272,16 @@ def _word(size: int) -> type[np.unsignedinteger[Any]]:
 
 
 def _line_words(rows: np.ndarray, cols: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Words ``(d, p)`` (size, N, 2) of N matrices' packed rows and columns (N, size) uint64:
-    ``[i, k, 0]`` is row i of matrix k, ``[i, k, 1]`` column i. ``d`` bit j: modules j and
+    """Words ``(d, p)`` (size, N, 2) of N matrices' packed rows and columns (size, N) uint64
+    (module j of a line as bit j): ``[i, k, 0]`` is row i of matrix k, ``[i, k, 1]`` column i. ``d`` bit j: modules j and
     j + 1 differ (j < size - 1); ``p`` bit j: module j is dark (j < the word's bits: a
     33-module line keeps its modules 0-31, module 32 is ``p`` bit 31 xor ``d`` bit 31).
 
     Both are linear over GF(2): the words of a masked line are the line's XOR the mask's."""
     u = np.uint64
     word = _word(size)
-    lines = np.empty((size, rows.shape[0], 2), dtype=np.uint64)
-    lines[:, :, 0], lines[:, :, 1] = rows.T, cols.T
+    lines = np.empty((size, rows.shape[1], 2), dtype=np.uint64)
+    lines[:, :, 0], lines[:, :, 1] = rows, cols
     d = (lines ^ (lines >> u(1))) & u((1 << (size - 1)) - 1)
     p = lines & u((1 << min(size, 8 * np.dtype(word).itemsize)) - 1)
     return d.astype(word, order="C"), p.astype(word, order="C")
@@ -299,8 +306,6 @@ class _Work(threading.local):
             dtypes |= {"c5": np.uint8, "c6": np.uint8, "c3": np.uint8, "cq": np.uint8}
             dtypes |= {"total": np.uint16, "x": np.uint16}
             self.store = {name: np.empty(elements, dtype=dt) for name, dt in dtypes.items()}
-            self.store["flat"] = np.empty(n * size * size, dtype=np.uint8)
-            self.store["float"] = np.empty(n * size * size, dtype=np.float64)
             self.key = (n, size)
         return self
 
@@ -453,11 +458,11 @@ def encode_matrices(contents: Sequence[bytes], error: str = "M") -> tuple[QrLayo
     if any(len(c) != length for c in contents):
         raise ValueError("encode_matrices needs contents of one length; group them first")
     lay = layout(length, error)
-    data = np.frombuffer(b"".join(contents), dtype=np.uint8).reshape(len(contents), length)
+    data = np.frombuffer(b"".join(contents), dtype=np.uint8).reshape(len(contents), length).T
     out = np.empty((len(contents), lay.size, lay.size), dtype=np.uint8)
-    work = _WORK.ready(min(GROUP, len(contents)), lay.size)
+    work = _WORK.ready(8 * -(-min(GROUP, len(contents)) // 8), lay.size)
     for start in range(0, len(contents), GROUP):
-        _encode_group(lay, data[start : start + GROUP], out[start : start + GROUP], work)
+        _encode_group(lay, data[:, start : start + GROUP], out[start : start + GROUP], work)
     return lay, out
 
 
@@ -473,60 +478,80 @@ def _under_masks(words: np.ndarray, masks: np.ndarray, out: np.ndarray) -> None:
             np.bitwise_xor(words[:, None, :, side], masks[:, :, None, side], out=out[..., side])
 
 
-def _pack_lines(out: np.ndarray, work: _Work) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and columns of (n, S, S) matrices of 0/1 as (n, S) uint64, module j as bit j.
-
-    Up to 53 modules a side, two matrix products with the powers of two on one float copy
-    (exact in float64; BLAS makes them ~3x faster than ``np.packbits``, issue 16)."""
-    size = out.shape[1]
-    if size > 53:
-        return _pack(out), _pack(out.transpose(0, 2, 1))
-    square = work.get("float", out.shape)
-    np.copyto(square, out)
-    powers = _powers(size)
-    return np.matmul(square, powers).astype(np.uint64), np.matmul(powers, square).astype(np.uint64)
+_LANES = np.uint64(0x0101010101010101)  # bit 0 of each byte of a 64-bit word
 
 
-@lru_cache(maxsize=16)
-def _powers(size: int) -> np.ndarray:
-    return 2.0 ** np.arange(size)
+def _unpacked(codewords: np.ndarray) -> np.ndarray:
+    """The bits (8 c + t: bit t, most significant first, of codeword c) of codewords (c, n),
+    n a multiple of 8, followed by a row of 0 and a row of 1: (8 c + 2, n) uint8.
+
+    Eight symbols a 64-bit word (one a byte): a shift and a mask per bit."""
+    count, n = codewords.shape
+    out = np.empty((8 * count + 2, n), dtype=np.uint8)
+    lanes = out[: 8 * count].view(np.uint64).reshape(count, 8, n // 8)
+    words = codewords.view(np.uint64)
+    for t in range(8):
+        np.bitwise_and(words >> np.uint64(7 - t), _LANES, out=lanes[:, t])
+    out[-2], out[-1] = 0, 1
+    return out
+
+
+def _packed(bits: np.ndarray, size: int) -> np.ndarray:
+    """Lines (size, n) uint64, module j as bit j, of modules (size * width, n) of 0/1 (width
+    a multiple of 8, modules past ``size`` 0; n a multiple of 8): eight symbols a 64-bit
+    word for the bytes (a shift and an OR per bit), then a line's bytes into one word."""
+    width = bits.shape[0] // size
+    lanes = bits.view(np.uint64).reshape(size * width // 8, 8, -1)
+    octets = lanes[:, 0].copy()
+    for t in range(1, 8):
+        octets |= lanes[:, t] << np.uint64(t)
+    octets_by_line = octets.view(np.uint8).reshape(size, width // 8, -1)
+    words = octets_by_line[:, 0].astype(np.uint64)
+    for k in range(1, width // 8):
+        words |= octets_by_line[:, k].astype(np.uint64) << np.uint64(8 * k)
+    return words
 
 
 def _encode_group(lay: QrLayout, data: np.ndarray, out: np.ndarray, work: _Work) -> None:
-    """Matrices of ``data`` (n, data_length) uint8 into ``out`` (n, size, size), n <= ``GROUP``."""
-    n = data.shape[0]
-    bits = np.concatenate(
-        [
-            np.broadcast_to(lay.header_bits, (n, lay.header_bits.size)),
-            np.unpackbits(data, axis=1),
-            np.zeros((n, lay.tail_bits), dtype=np.uint8),
-        ],
-        axis=1,
-    )
-    codewords = np.concatenate(
-        [np.packbits(bits, axis=1), np.broadcast_to(lay.pad_codewords, (n, lay.pad_codewords.size))], axis=1
-    )
+    """Matrices of ``data`` (data_length, n) uint8 into ``out`` (n, size, size), n <= ``GROUP``.
+
+    Symbols innermost throughout: every step is a numpy operation over rows of n values,
+    and gathers move whole rows (issue 16)."""
+    length, n = data.shape
+    if n % 8:  # eight symbols a 64-bit word: pad the group with empty content
+        padded = np.zeros((length, n + 8 - n % 8), dtype=np.uint8)
+        padded[:, :n] = data
+        data, n = padded, padded.shape[1]
+    size = lay.size
+    # data codewords: the content shifted 4 bits into the template
+    codewords = np.empty((lay.template.size, n), dtype=np.uint8)
+    codewords[:] = lay.template[:, None]
+    head = lay.head
+    codewords[head : head + length] |= data >> np.uint8(4)
+    codewords[head + 1 : head + length + 1] |= data << np.uint8(4)
     parts = []
     ecc_parts = []
     offset = 0
     for nd, ne in lay.blocks:
-        block = codewords[:, offset : offset + nd]
+        block = codewords[offset : offset + nd]
         parts.append(block)
         ecc_parts.append(_ecc(block, ne))
         offset += nd
-    size = lay.size
-    flat = out.reshape(n, size * size)
-    flat[:] = lay.base
-    flat[:, lay.placement] = np.unpackbits(np.concatenate(parts + ecc_parts, axis=1), axis=1)
+    source = _unpacked(np.concatenate(parts + ecc_parts))
+    rows = _packed(np.take(source, lay.gather_rows, axis=0), size)
+    cols = _packed(np.take(source, lay.gather_cols, axis=0), size)
     # the words of every row and column of each symbol under each mask: (size, 8, n, 2)
-    changes, modules = _line_words(*_pack_lines(out, work), size)
+    changes, modules = _line_words(rows, cols, size)
     d, p = work.get("d", (size, 8, n, 2)), work.get("p", (size, 8, n, 2))
     _under_masks(changes, lay.mask_d, d)
     _under_masks(modules, lay.mask_p, p)
     scores = _penalties(d.reshape(size, 8 * n, 2), p.reshape(size, 8 * n, 2), size, work)
     best = np.argmin(scores.reshape(8, n), axis=0)
-    flat ^= np.take(lay.mask_full, best, axis=0, out=work.get("flat", (n, size * size)))
-    flat[:, lay.info_index] = lay.info_values[best]
+    # the chosen mask's rows, unpacked into the matrices (module j = bit j of the word)
+    final = np.bitwise_xor(rows.T, lay.mask_rows[best]).astype("<u8", copy=False)
+    unpacked = np.unpackbits(final.view(np.uint8), axis=1, bitorder="little").reshape(n, size, 64)
+    out[:] = unpacked[: len(out), :, :size]
+    out.reshape(len(out), size * size)[:, lay.info_index] = lay.info_values[best[: len(out)]]
 
 
 def encode_urls(urls: Sequence[str], error: str = "M") -> tuple[QrLayout, np.ndarray]:
