@@ -61,11 +61,10 @@ class QrLayout:
     blocks: tuple[tuple[int, int], ...]  # (data codewords, ecc codewords) per block
     gather_rows: np.ndarray  # (size * width,) per module (i, j < width): its bit, or a constant
     gather_cols: np.ndarray  # (size * width,) the same for module (j, i): the columns
-    mask_rows: np.ndarray  # (8, size) uint64: each mask's rows (encoding region only)
+    final_rows: np.ndarray  # (8, size) uint64: XORed into a symbol's rows under each mask,
+    # the mask on the encoding region and the format/version information (and dark module)
     mask_d: np.ndarray  # (size, 8, 2) the masks' line words (``_line_words``): changes
     mask_p: np.ndarray  # (size, 8, 2) the same: modules
-    info_index: np.ndarray  # flat index of format/version/dark modules
-    info_values: np.ndarray  # (8, len(info_index)) their values for each mask
 
     @property
     def error_name(self) -> str:
@@ -147,6 +146,10 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
             info_index = np.flatnonzero(arr != 7)
         info_values.append(arr[info_index])
     assert info_index is not None
+    # the information modules hold constants before masking (the base's): XOR them to their values
+    final = masks.reshape(8, -1).copy()
+    final[:, info_index] ^= base.ravel()[info_index] ^ np.array(info_values, dtype=np.uint8)
+    final = final.reshape(8, size, size)
     mask_d, mask_p = _line_words(_pack(masks).T, _pack(masks.transpose(0, 2, 1)).T, size)
     # codewords
     capacity = _CAPACITY[version][level]
@@ -206,11 +209,9 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
         blocks=tuple(blocks),
         gather_rows=square.ravel(),
         gather_cols=gather_cols.ravel(),
-        mask_rows=_pack(masks),
+        final_rows=_pack(final),
         mask_d=mask_d,
         mask_p=mask_p,
-        info_index=info_index,
-        info_values=np.array(info_values, dtype=np.uint8),
     )
 
 
@@ -240,15 +241,15 @@ def _ecc_slow(data: np.ndarray, ecc_len: int) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def _ecc_table(data_len: int, ecc_len: int) -> np.ndarray:
-    """Column 256 k + c: the remainder of a block holding byte c at position k and zeros
-    elsewhere, as uint64 words (one row per word)."""
+    """Row 256 k + c: the remainder of a block holding byte c at position k and zeros
+    elsewhere, as little-endian uint64 words."""
     probe = np.zeros((data_len * 256, data_len), dtype=np.uint8)
     k, c = np.divmod(np.arange(data_len * 256), 256)
     probe[np.arange(data_len * 256), k] = c
     words = -(-ecc_len // 8)
     table = np.zeros((data_len * 256, 8 * words), dtype=np.uint8)
     table[:, :ecc_len] = _ecc_slow(probe, ecc_len)
-    return np.ascontiguousarray(table.view(np.uint64).T)  # (words, data_len * 256)
+    return table.view("<u8")  # (data_len * 256, words)
 
 
 def _ecc(data: np.ndarray, ecc_len: int) -> np.ndarray:
@@ -260,8 +261,8 @@ def _ecc(data: np.ndarray, ecc_len: int) -> np.ndarray:
     data_len = data.shape[0]
     table = _ecc_table(data_len, ecc_len)
     rows = data + (256 * np.arange(data_len, dtype=np.intp))[:, None]
-    words = np.bitwise_xor.reduce(np.take(table, rows, axis=1), axis=1)  # (words, n)
-    return np.ascontiguousarray(words.T).astype("<u8", copy=False).view(np.uint8)[:, :ecc_len].T
+    words = np.bitwise_xor.reduce(np.take(table, rows, axis=0), axis=0)  # (n, words)
+    return words.view(np.uint8)[:, :ecc_len].T
 
 
 def _word(size: int) -> type[np.unsignedinteger[Any]]:
@@ -548,10 +549,9 @@ def _encode_group(lay: QrLayout, data: np.ndarray, out: np.ndarray, work: _Work)
     scores = _penalties(d.reshape(size, 8 * n, 2), p.reshape(size, 8 * n, 2), size, work)
     best = np.argmin(scores.reshape(8, n), axis=0)
     # the chosen mask's rows, unpacked into the matrices (module j = bit j of the word)
-    final = np.bitwise_xor(rows.T, lay.mask_rows[best]).astype("<u8", copy=False)
+    final = np.bitwise_xor(rows.T, lay.final_rows[best]).astype("<u8", copy=False)
     unpacked = np.unpackbits(final.view(np.uint8), axis=1, bitorder="little").reshape(n, size, 64)
     out[:] = unpacked[: len(out), :, :size]
-    out.reshape(len(out), size * size)[:, lay.info_index] = lay.info_values[best[: len(out)]]
 
 
 def encode_urls(urls: Sequence[str], error: str = "M") -> tuple[QrLayout, np.ndarray]:
