@@ -4,17 +4,20 @@ Every URL of one print job has the same length and shape (same origin, same rout
 16-character code, maybe a GTIN), so every symbol has the same version, the same function
 patterns and the same module order. This module builds that layout once with segno's own
 ISO/IEC 18004 routines (``segno.encoder``), then does the per-code work with numpy over a
-whole chunk of codes:
+group of codes, the codes innermost (every step is an operation over rows of ``GROUP``
+values; numpy runs those fastest):
 
-* data codewords: byte mode, terminator and pad codewords as segno writes them;
-* Reed-Solomon error correction: the long division vectorised over all codes, one
-  table lookup per data codeword;
-* placement: one fancy-index assignment with the precomputed module order;
-* mask selection: all eight masks are scored with the full ISO penalty rules (N1 runs,
-  N2 blocks, N3 finder-like patterns, N4 balance) on rows and columns packed into 64-bit
-  integers, and the lowest score wins -- the same choice segno makes, including segno's
-  exact N3 scan. The mask search is what made segno slow (~300 symbols/s); here it is a
-  few dozen bitwise numpy operations per chunk.
+* data codewords: byte mode, terminator and pad codewords as segno writes them (the
+  content shifted 4 bits into a template of the empty content's codewords);
+* Reed-Solomon error correction: the remainder is linear, so one table lookup per data
+  codeword and an XOR reduction;
+* placement: each module of the rows and of the columns gathered from the message bits
+  (or a function-pattern constant), packed eight symbols to a 64-bit word;
+* mask selection: all eight masks are scored with the penalty rules of ISO/IEC
+  18004:2015 §7.8.3.1 (N1 runs, N2 blocks, N3 finder-like patterns, N4 balance; Table 11)
+  exactly as segno 1.6 scores them, its N3 scan included, and the lowest score wins --
+  the same choice segno makes. The mask search is what made segno slow (~200 symbols/s);
+  here it is ~35 bitwise numpy operations on 32-bit words of module changes (``_penalties``).
 
 A test compares the matrices with ``segno.make`` module for module on a sample, and
 decodes rendered symbols with an independent decoder (zxing-cpp).
@@ -41,10 +44,10 @@ ERROR_LEVELS: dict[str, int] = {"M": consts.ERROR_LEVEL_M, "Q": consts.ERROR_LEV
 _BOOST_ORDER = [consts.ERROR_LEVEL_L, consts.ERROR_LEVEL_M, consts.ERROR_LEVEL_Q, consts.ERROR_LEVEL_H]
 _ERROR_NAMES = {consts.ERROR_LEVEL_L: "L", **{v: k for k, v in ERROR_LEVELS.items()}}
 QUIET_ZONE = 4  # modules of light margin on every side (ISO/IEC 18004 minimum)
-_N3 = 40
+_N3 = 40  # ISO/IEC 18004:2015 Table 11: points per finder-like pattern
 # Symbols encoded together: the mask scoring's arrays (8 masks x rows and columns of every
 # symbol) stay in the CPU cache up to a few hundred symbols; 1,000 at once ran 2.4x slower
-# (issue 16, docs/PERFORMANCE.md).
+# (issue 16, docs/PERFORMANCE.md). A multiple of 8 (eight symbols a 64-bit word).
 GROUP = 256
 
 
@@ -323,20 +326,24 @@ def _penalties(d: np.ndarray, p: np.ndarray, size: int, work: _Work) -> np.ndarr
 
     ``d`` and ``p`` are the (size, N, 2) words of ``_line_words``: every rule reads the
     module changes ``d`` (plus ``p`` where a colour matters), all lines of all matrices at
-    once, one numpy operation per step. The rules, per row and per column:
+    once, one numpy operation per step. The rules (ISO/IEC 18004:2015 §7.8.3.1, Table 11;
+    N1 = 3, N2 = 3, N3 = 40, N4 = 10), per row and per column:
 
-    * N1 (3 + i for a run of 5 + i modules of one colour): a run of L >= 5 holds L - 4
-      windows of 5 equal modules and L - 5 of 6, so N1 = 3 x windows of 5 - 2 x windows of 6.
-    * N2 (3 per 2 x 2 block of one colour, blocks overlapping): rows i and i + 1 unchanged at
-      j and of one colour at j.
-    * N3 (40 per 1:1:3:1:1 dark-light-dark-light-dark pattern with 4 light modules before
-      or after it): the changes 1 1 0 0 1 1 starting on a dark module; the light side read
-      off ``p`` before the pattern and off ``d`` after it (the edge counts as light). segno
-      looks for the next pattern 7 modules after a counted one, 4 after a rejected one: a
-      pattern 4 or 6 modules after a counted one is not counted; those lines are rare and
-      resolved one by one.
-    * N4 (10 per 5 % the dark modules are away from 50 %): the dark modules counted on the
-      rows and the columns, computed as segno does in floating point.
+    * N1, "adjacent modules in row/column in same color": N1 + i points for a run of 5 + i.
+      A run of L >= 5 holds L - 4 windows of 5 equal modules and L - 5 of 6, so the rule is
+      3 x windows of 5 - 2 x windows of 6.
+    * N2, "block of modules in same color": N2 x (m - 1) x (n - 1) for an m x n block,
+      counted as segno (and most encoders) count it, 3 per 2 x 2 block, blocks overlapping:
+      rows i and i + 1 unchanged at j and of one colour at j.
+    * N3, "1:1:3:1:1 (dark:light:dark:light:dark) pattern in row/column, preceded or followed
+      by light area 4 modules wide": the changes 1 1 0 0 1 1 starting on a dark module; the
+      light side read off ``p`` before the pattern and off ``d`` after it (beyond the edge
+      counts as light, as in segno). segno looks for the next pattern 7 modules after a
+      counted one, 4 after a rejected one: a pattern 4 or 6 modules after a counted one is
+      not counted; those lines are rare and resolved one by one.
+    * N4, "proportion of dark modules in entire symbol": N4 x k for 50 +- 5 (k + 1) %; the
+      dark modules counted on the rows and the columns, the proportion computed as segno
+      does in floating point (dark / modules x 100).
 
     Every step writes into the scratch arrays of ``work``. Popcounts take a row and its
     column as one 64-bit word when the words are 32-bit (issue 16)."""
