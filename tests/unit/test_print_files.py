@@ -241,3 +241,32 @@ def test_given_matrices_all_of_one_colour_or_nearly_when_scored_then_every_penal
         for masks in matrices
     ]
     assert _scores(matrices) == expected
+
+
+def _lengths_per_version_and_level() -> list[tuple[int, str]]:
+    """The shortest and the longest content of each (version, level) the encoder supports."""
+    seen: dict[tuple[int, str], list[int]] = {}
+    for error in ("M", "Q", "H"):
+        for length in range(1, 260):
+            try:
+                layout = qr.layout(length, error)
+            except ValueError:
+                break
+            seen.setdefault((layout.version, layout.error_name), []).append(length)
+    return sorted({(min(v), e) for (_, e), v in seen.items()} | {(max(v), e) for (_, e), v in seen.items()})
+
+
+@pytest.mark.parametrize(("length", "error"), _lengths_per_version_and_level())
+def test_given_random_contents_of_each_version_and_level_when_encoded_then_each_symbol_is_segnos(
+    length: int, error: str
+) -> None:
+    rng = random.Random(length * 7 + ord(error))
+    alphabet = rng.choice([bytes(range(256)), ALPHABET.encode(), b"\x00\xff", b"01"])
+    contents = [bytes(rng.choice(alphabet) for _ in range(length)) for _ in range(11)]  # a group not of 8
+
+    layout, matrices = qr.encode_matrices(contents, error)
+
+    for content, matrix in zip(contents[:: len(contents) - 1], matrices[:: len(contents) - 1], strict=True):
+        ref = segno.make(content, error=error.lower(), mode="byte", micro=False, boost_error=True)
+        assert (ref.version, ref.error) == (layout.version, layout.error_name)
+        assert np.array_equal(np.array([list(r) for r in ref.matrix], dtype=np.uint8), matrix)
