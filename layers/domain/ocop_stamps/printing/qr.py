@@ -412,7 +412,7 @@ def _penalties(d: np.ndarray, p: np.ndarray, size: int, work: _Work) -> np.ndarr
     blocks = np.bitwise_count(q, out=work.get("cq", q.shape))
     row_total, row_x = (total[:-1], x[:-1]) if pairs else (total[:-1, :, 0], x[:-1, :, 0])
     np.multiply(blocks, np.uint16(3), out=row_x)
-    row_total += row_x
+    np.add(row_total, row_x, out=row_total)  # (a view of ``total``)
     score = total.sum(axis=0, dtype=np.int32)
     if not pairs:
         score = score.sum(axis=-1)
