@@ -141,9 +141,12 @@ def test_given_code_characters_in_several_font_subsets_when_printed_then_reportl
 
 
 # --- the bulk QR encoder's parts against segno's own (issue 16) ---------------------------------
-def _as_lines(matrices: np.ndarray) -> np.ndarray:
-    """(n, 8, S, S) of 0/1 -> (2, n, 8, S) packed rows, then columns, as the encoder scores them."""
-    return np.stack([qr._pack(matrices), qr._pack(matrices.transpose(0, 1, 3, 2))])
+def _scores(matrices: np.ndarray) -> list[list[int]]:
+    """Penalties of (n, 8, S, S) matrices of 0/1, scored as the encoder scores them."""
+    n, size = matrices.shape[0], matrices.shape[-1]
+    flat = matrices.reshape(-1, size, size)
+    changes, modules = qr._line_words(qr._pack(flat).T, qr._pack(flat.transpose(0, 2, 1)).T, size)
+    return qr._penalties(changes, modules, size, qr._Work().ready(n, size)).reshape(n, 8).tolist()
 
 
 def _stamp_finder_like(matrix: np.ndarray, rng: np.random.Generator) -> None:
@@ -160,24 +163,29 @@ def _stamp_finder_like(matrix: np.ndarray, rng: np.random.Generator) -> None:
             matrix[start : start + bits.size, line] = bits
 
 
-@given(st.sampled_from([21, 25, 29, 33, 45, 57]), st.integers(0, 2**32 - 1), st.booleans())
-@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from([21, 25, 29, 33, 37, 45, 57, 61]),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+    st.sampled_from([0.5, 0.5, 0.2, 0.8, 0.03, 0.97]),
+)
+@settings(max_examples=40, deadline=None)
 def test_given_any_matrices_when_scored_then_every_penalty_is_the_one_segno_computes(
-    size: int, seed: int, patterned: bool
+    size: int, seed: int, patterned: bool, dark: float
 ) -> None:
     rng = np.random.default_rng(seed)
-    matrices = rng.integers(0, 2, (2, 8, size, size), dtype=np.uint8)
+    matrices = (rng.random((2, 8, size, size)) < dark).astype(np.uint8)
     if patterned:
         for matrix in matrices.reshape(-1, size, size):
             _stamp_finder_like(matrix, rng)
 
-    scores = qr._penalties(_as_lines(matrices), size, qr._Work().ready(2, size))
+    scores = _scores(matrices)
 
     expected = [
         [_enc.evaluate_mask(tuple(bytearray(row) for row in matrix), size, size) for matrix in masks]
         for masks in matrices
     ]
-    assert scores.tolist() == expected
+    assert scores == expected
 
 
 @given(st.integers(1, 123), st.integers(7, 30), st.integers(0, 2**32 - 1))
@@ -189,7 +197,7 @@ def test_given_any_block_when_its_error_correction_is_looked_up_then_it_is_the_l
         return
     data = np.random.default_rng(seed).integers(0, 256, (5, data_len), dtype=np.uint8)
 
-    assert np.array_equal(qr._ecc(data, ecc_len), qr._ecc_slow(data, ecc_len))
+    assert np.array_equal(qr._ecc(data.T, ecc_len).T, qr._ecc_slow(data, ecc_len))
 
 
 @given(
@@ -212,6 +220,53 @@ def test_given_contents_of_any_length_level_and_group_size_when_encoded_then_eac
         qr.GROUP = saved
 
     for content, matrix in zip(contents[:: 1 + 45 // 6], matrices[:: 1 + 45 // 6], strict=True):
+        ref = segno.make(content, error=error.lower(), mode="byte", micro=False, boost_error=True)
+        assert (ref.version, ref.error) == (layout.version, layout.error_name)
+        assert np.array_equal(np.array([list(r) for r in ref.matrix], dtype=np.uint8), matrix)
+
+
+@pytest.mark.parametrize("size", [21, 25, 29, 33, 37, 41, 61])
+def test_given_matrices_all_of_one_colour_or_nearly_when_scored_then_every_penalty_is_segnos(size: int) -> None:
+    # N4's bounds: segno computes dark / modules * 100 in floating point (an all-dark 33 x 33
+    # matrix scores 100 there, 90 with the product taken the other way round)
+    matrices = np.zeros((2, 8, size, size), dtype=np.uint8)
+    matrices[1] = 1
+    for k in range(8):
+        matrices[0, k].flat[k * 97 % (size * size)] = 1
+        matrices[1, k].flat[k * 89 % (size * size)] = 0 if k else 1
+        matrices[1, k, -1, -1] = k % 2  # the corner a 33-module line's word leaves out
+
+    expected = [
+        [_enc.evaluate_mask(tuple(bytearray(row) for row in matrix), size, size) for matrix in masks]
+        for masks in matrices
+    ]
+    assert _scores(matrices) == expected
+
+
+def _lengths_per_version_and_level() -> list[tuple[int, str]]:
+    """The shortest and the longest content of each (version, level) the encoder supports."""
+    seen: dict[tuple[int, str], list[int]] = {}
+    for error in ("M", "Q", "H"):
+        for length in range(1, 260):
+            try:
+                layout = qr.layout(length, error)
+            except ValueError:
+                break
+            seen.setdefault((layout.version, layout.error_name), []).append(length)
+    return sorted({(min(v), e) for (_, e), v in seen.items()} | {(max(v), e) for (_, e), v in seen.items()})
+
+
+@pytest.mark.parametrize(("length", "error"), _lengths_per_version_and_level())
+def test_given_random_contents_of_each_version_and_level_when_encoded_then_each_symbol_is_segnos(
+    length: int, error: str
+) -> None:
+    rng = random.Random(length * 7 + ord(error))
+    alphabet = rng.choice([bytes(range(256)), ALPHABET.encode(), b"\x00\xff", b"01"])
+    contents = [bytes(rng.choice(alphabet) for _ in range(length)) for _ in range(11)]  # a group not of 8
+
+    layout, matrices = qr.encode_matrices(contents, error)
+
+    for content, matrix in zip(contents[:: len(contents) - 1], matrices[:: len(contents) - 1], strict=True):
         ref = segno.make(content, error=error.lower(), mode="byte", micro=False, boost_error=True)
         assert (ref.version, ref.error) == (layout.version, layout.error_name)
         assert np.array_equal(np.array([list(r) for r in ref.matrix], dtype=np.uint8), matrix)

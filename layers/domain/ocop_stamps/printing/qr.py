@@ -4,17 +4,20 @@ Every URL of one print job has the same length and shape (same origin, same rout
 16-character code, maybe a GTIN), so every symbol has the same version, the same function
 patterns and the same module order. This module builds that layout once with segno's own
 ISO/IEC 18004 routines (``segno.encoder``), then does the per-code work with numpy over a
-whole chunk of codes:
+group of codes, the codes innermost (every step is an operation over rows of ``GROUP``
+values; numpy runs those fastest):
 
-* data codewords: byte mode, terminator and pad codewords as segno writes them;
-* Reed-Solomon error correction: the long division vectorised over all codes, one
-  table lookup per data codeword;
-* placement: one fancy-index assignment with the precomputed module order;
-* mask selection: all eight masks are scored with the full ISO penalty rules (N1 runs,
-  N2 blocks, N3 finder-like patterns, N4 balance) on rows and columns packed into 64-bit
-  integers, and the lowest score wins -- the same choice segno makes, including segno's
-  exact N3 scan. The mask search is what made segno slow (~300 symbols/s); here it is a
-  few dozen bitwise numpy operations per chunk.
+* data codewords: byte mode, terminator and pad codewords as segno writes them (the
+  content shifted 4 bits into a template of the empty content's codewords);
+* Reed-Solomon error correction: the remainder is linear, so one table lookup per data
+  codeword and an XOR reduction;
+* placement: each module of the rows and of the columns gathered from the message bits
+  (or a function-pattern constant), packed eight symbols to a 64-bit word;
+* mask selection: all eight masks are scored with the penalty rules of ISO/IEC
+  18004:2015 §7.8.3.1 (N1 runs, N2 blocks, N3 finder-like patterns, N4 balance; Table 11)
+  exactly as segno 1.6 scores them, its N3 scan included, and the lowest score wins --
+  the same choice segno makes. The mask search is what made segno slow (~200 symbols/s);
+  here it is ~35 bitwise numpy operations on 32-bit words of module changes (``_penalties``).
 
 A test compares the matrices with ``segno.make`` module for module on a sample, and
 decodes rendered symbols with an independent decoder (zxing-cpp).
@@ -41,10 +44,10 @@ ERROR_LEVELS: dict[str, int] = {"M": consts.ERROR_LEVEL_M, "Q": consts.ERROR_LEV
 _BOOST_ORDER = [consts.ERROR_LEVEL_L, consts.ERROR_LEVEL_M, consts.ERROR_LEVEL_Q, consts.ERROR_LEVEL_H]
 _ERROR_NAMES = {consts.ERROR_LEVEL_L: "L", **{v: k for k, v in ERROR_LEVELS.items()}}
 QUIET_ZONE = 4  # modules of light margin on every side (ISO/IEC 18004 minimum)
-_N3 = 40
+_N3 = 40  # ISO/IEC 18004:2015 Table 11: points per finder-like pattern
 # Symbols encoded together: the mask scoring's arrays (8 masks x rows and columns of every
 # symbol) stay in the CPU cache up to a few hundred symbols; 1,000 at once ran 2.4x slower
-# (issue 16, docs/PERFORMANCE.md).
+# (issue 16, docs/PERFORMANCE.md). A multiple of 8 (eight symbols a 64-bit word).
 GROUP = 256
 
 
@@ -56,19 +59,15 @@ class QrLayout:
     error: int
     size: int  # modules per side, without the quiet zone
     data_length: int  # bytes of content
-    header_bits: np.ndarray  # mode indicator + character count
-    tail_bits: int  # terminator + padding bits after the data
-    pad_codewords: np.ndarray
+    template: np.ndarray  # data codewords of empty content: header, terminator, padding
+    head: int  # the codeword whose low 4 bits hold the content's first 4
     blocks: tuple[tuple[int, int], ...]  # (data codewords, ecc codewords) per block
-    interleave: np.ndarray  # column order of the final message
-    positions: np.ndarray  # flat matrix index of each message bit, in placement order
-    placement: np.ndarray  # the same for each bit of the codewords before interleaving
-    base: np.ndarray  # (size*size,) function patterns, reserved areas 0, data 0
-    mask_rows: np.ndarray  # (8, size) uint64: mask bits on the encoding region, packed by row
-    mask_cols: np.ndarray  # (8, size) uint64: the same, packed by column
-    mask_full: np.ndarray  # (8, size*size) uint8
-    info_index: np.ndarray  # flat index of format/version/dark modules
-    info_values: np.ndarray  # (8, len(info_index)) their values for each mask
+    gather_rows: np.ndarray  # (size * width,) per module (i, j < width): its bit, or a constant
+    gather_cols: np.ndarray  # (size * width,) the same for module (j, i): the columns
+    final_rows: np.ndarray  # (8, size) uint64: XORed into a symbol's rows under each mask,
+    # the mask on the encoding region and the format/version information (and dark module)
+    mask_d: np.ndarray  # (size, 8, 2) the masks' line words (``_line_words``): changes
+    mask_p: np.ndarray  # (size, 8, 2) the same: modules
 
     @property
     def error_name(self) -> str:
@@ -150,6 +149,11 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
             info_index = np.flatnonzero(arr != 7)
         info_values.append(arr[info_index])
     assert info_index is not None
+    # the information modules hold constants before masking (the base's): XOR them to their values
+    final = masks.reshape(8, -1).copy()
+    final[:, info_index] ^= base.ravel()[info_index] ^ np.array(info_values, dtype=np.uint8)
+    final = final.reshape(8, size, size)
+    mask_d, mask_p = _line_words(_pack(masks).T, _pack(masks.transpose(0, 2, 1)).T, size)
     # codewords
     capacity = _CAPACITY[version][level]
     header = [0, 1, 0, 0] + [(data_length >> k) & 1 for k in reversed(range(_count_bits(version)))]
@@ -161,7 +165,11 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
     padding = min(8 - (used + terminator) % 8, capacity - used - terminator)
     data_cw = capacity // 8
     first_pad = (used + terminator + padding) // 8
-    pad = np.array([0xEC if k % 2 == 0 else 0x11 for k in range(data_cw - first_pad)], dtype=np.uint8)
+    pad = [0xEC if k % 2 == 0 else 0x11 for k in range(data_cw - first_pad)]
+    # the content starts 4 bits into codeword len(header) // 8 (a 12- or 20-bit header)
+    assert len(header) % 8 == 4
+    stream = header + [0] * (8 * data_length + terminator + padding)
+    template = np.concatenate([np.packbits(np.array(stream, dtype=np.uint8)), np.array(pad, dtype=np.uint8)])
     blocks: list[tuple[int, int]] = []
     for ec in _ECC[version][level]:
         blocks += [(ec.num_data, ec.num_total - ec.num_data)] * ec.num_blocks
@@ -185,24 +193,28 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
     # ECC blocks, as computed) goes where bit b of its interleaved position goes
     placement = np.empty(message_bits, dtype=np.intp)
     placement[(8 * np.array(interleave)[:, None] + np.arange(8)).ravel()] = positions
+    # the matrix as a gather from [message bits..., 0, 1]: each module's bit, or a constant
+    # (function patterns, remainder bits 0); rows and columns padded to whole bytes with 0
+    source = base.ravel().astype(np.intp) + message_bits
+    source[placement] = np.arange(message_bits)
+    width = 8 * -(-size // 8)
+    square = np.full((size, width), message_bits, dtype=np.intp)
+    square[:, :size] = source.reshape(size, size)
+    gather_cols = np.full((size, width), message_bits, dtype=np.intp)
+    gather_cols[:, :size] = source.reshape(size, size).T
     return QrLayout(
         version=version,
         error=level,
         size=size,
         data_length=data_length,
-        header_bits=np.array(header, dtype=np.uint8),
-        tail_bits=terminator + padding,
-        pad_codewords=pad,
+        template=template,
+        head=len(header) // 8,
         blocks=tuple(blocks),
-        interleave=np.array(interleave, dtype=np.intp),
-        positions=positions,
-        placement=placement,
-        base=base.ravel(),
-        mask_rows=_pack(masks),
-        mask_cols=_pack(masks.transpose(0, 2, 1)),
-        mask_full=masks.reshape(8, -1),
-        info_index=info_index,
-        info_values=np.array(info_values, dtype=np.uint8),
+        gather_rows=square.ravel(),
+        gather_cols=gather_cols.ravel(),
+        final_rows=_pack(final),
+        mask_d=mask_d,
+        mask_p=mask_p,
     )
 
 
@@ -232,28 +244,51 @@ def _ecc_slow(data: np.ndarray, ecc_len: int) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def _ecc_table(data_len: int, ecc_len: int) -> np.ndarray:
-    """Column 256 k + c: the remainder of a block holding byte c at position k and zeros
-    elsewhere, as uint64 words (one row per word)."""
+    """Row 256 k + c: the remainder of a block holding byte c at position k and zeros
+    elsewhere, as little-endian uint64 words."""
     probe = np.zeros((data_len * 256, data_len), dtype=np.uint8)
     k, c = np.divmod(np.arange(data_len * 256), 256)
     probe[np.arange(data_len * 256), k] = c
     words = -(-ecc_len // 8)
     table = np.zeros((data_len * 256, 8 * words), dtype=np.uint8)
     table[:, :ecc_len] = _ecc_slow(probe, ecc_len)
-    return np.ascontiguousarray(table.view(np.uint64).T)  # (words, data_len * 256)
+    return table.view("<u8")  # (data_len * 256, words)
 
 
 def _ecc(data: np.ndarray, ecc_len: int) -> np.ndarray:
-    """Reed-Solomon error correction codewords (n, ecc_len) of blocks (n, data_len).
+    """Reed-Solomon error correction codewords (ecc_len, n) of n blocks (data_len, n).
 
     The remainder is linear over GF(2^8), whose addition is XOR: it is the XOR of the
     remainders of each codeword alone, looked up in a table -- one gather and one
     reduction over 64-bit words instead of a division step per codeword (issue 16)."""
-    data_len = data.shape[1]
+    data_len = data.shape[0]
     table = _ecc_table(data_len, ecc_len)
-    rows = data + (256 * np.arange(data_len, dtype=np.intp))
-    words = np.bitwise_xor.reduce(np.take(table, rows, axis=1), axis=-1)  # (words, n)
-    return np.ascontiguousarray(words.T).view(np.uint8)[:, :ecc_len]
+    rows = data + (256 * np.arange(data_len, dtype=np.intp))[:, None]
+    words = np.bitwise_xor.reduce(np.take(table, rows, axis=0), axis=0)  # (n, words)
+    return words.view(np.uint8)[:, :ecc_len].T
+
+
+def _word(size: int) -> type[np.unsignedinteger[Any]]:
+    """The unsigned integer that holds a line's module changes (``size - 1`` bits) and its
+    first modules: 32 bits up to version 4 (33 modules), 64 beyond. Numpy's bitwise
+    operations cost per byte, so half-width words score twice as fast (issue 16)."""
+    return np.uint32 if size <= 33 else np.uint64
+
+
+def _line_words(rows: np.ndarray, cols: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Words ``(d, p)`` (size, N, 2) of N matrices' packed rows and columns (size, N) uint64
+    (module j of a line as bit j): ``[i, k, 0]`` is row i of matrix k, ``[i, k, 1]`` column i. ``d`` bit j: modules j and
+    j + 1 differ (j < size - 1); ``p`` bit j: module j is dark (j < the word's bits: a
+    33-module line keeps its modules 0-31, module 32 is ``p`` bit 31 xor ``d`` bit 31).
+
+    Both are linear over GF(2): the words of a masked line are the line's XOR the mask's."""
+    u = np.uint64
+    word = _word(size)
+    lines = np.empty((size, rows.shape[1], 2), dtype=np.uint64)
+    lines[:, :, 0], lines[:, :, 1] = rows, cols
+    d = (lines ^ (lines >> u(1))) & u((1 << (size - 1)) - 1)
+    p = lines & u((1 << min(size, 8 * np.dtype(word).itemsize)) - 1)
+    return d.astype(word, order="C"), p.astype(word, order="C")
 
 
 class _Work(threading.local):
@@ -266,27 +301,15 @@ class _Work(threading.local):
     def __init__(self) -> None:
         self.key: tuple[int, int] = (0, 0)
         self.store: dict[str, np.ndarray] = {}
-        self.keep = np.empty(0, dtype=np.uint64)
 
     def ready(self, n: int, size: int) -> _Work:
         if self.key[0] < n or self.key[1] != size:
-            elements = 2 * n * 8 * size
-            dtypes = {
-                "lines": np.uint64,
-                "d": np.uint64,
-                "o": np.uint64,
-                "m": np.uint64,
-                "t": np.uint64,
-                "e": np.uint64,
-            }
-            dtypes |= {"c": np.uint8, "c3": np.uint8, "total": np.uint16, "x": np.uint16}
+            elements = size * n * 8 * 2  # lines x matrices (8 masks each) x (row, column)
+            word = _word(size)
+            dtypes: dict[str, Any] = {k: word for k in ("d", "p", "s1", "o", "o2", "t", "a", "b", "q")}
+            dtypes |= {"c5": np.uint8, "c6": np.uint8, "c3": np.uint8, "cq": np.uint8}
+            dtypes |= {"total": np.uint16, "x": np.uint16}
             self.store = {name: np.empty(elements, dtype=dt) for name, dt in dtypes.items()}
-            self.store["flat"] = np.empty(n * size * size, dtype=np.uint8)
-            self.store["float"] = np.empty(n * size * size, dtype=np.float64)
-            # N2 pairs a row with the next one in memory: only where both are of one symbol
-            keep = np.full(n * 8 * size, (1 << (size - 1)) - 1, dtype=np.uint64)
-            keep[size - 1 :: size] = 0
-            self.keep = keep
             self.key = (n, size)
         return self
 
@@ -297,98 +320,139 @@ class _Work(threading.local):
 _WORK = _Work()
 
 
-def _penalties(lines: np.ndarray, size: int, work: _Work) -> np.ndarray:
-    """Penalty (n, 8) of every mask of every symbol, with the full ISO rules as segno scores them.
+def _penalties(d: np.ndarray, p: np.ndarray, size: int, work: _Work) -> np.ndarray:
+    """Penalty (N,) of N matrices, with the rules of ISO/IEC 18004:2015 §7.8.3.1 (Table 11)
+    exactly as segno 1.6 scores them (``segno.encoder.mask_scores``).
 
-    ``lines`` is (2, n, 8, size) uint64: the rows, then the columns, of each symbol under
-    each mask, module j as bit j. Every operation writes into the scratch arrays of ``work``
-    (a few ~1 MB arrays at 256 symbols, alive at once: they stay in the CPU cache), and the
-    rules share their intermediate results: N1 and N3 both read off the module changes
-    ``d``, N2 reads ``d`` of the rows (issue 16)."""
-    u = np.uint64
-    shape = lines.shape
-    n = shape[1]
-    d, o, m, t, e = (work.get(k, shape) for k in "domte")
-    c, c3 = work.get("c", shape), work.get("c3", shape)
-    total, x = work.get("total", shape), work.get("x", shape)
-    # d, bit p: modules p and p+1 differ (p >= size - 1 counts as a change: the run ends)
-    np.right_shift(lines, u(1), out=d)
-    d ^= lines
-    d |= ~u((1 << (size - 1)) - 1)
-    np.right_shift(d, u(1), out=o)
-    np.bitwise_and(o, d, out=t)  # t = dd, bit p: modules p, p+1, p+2 alternate
-    o |= d  # o, bit p: a change in p..p+2
-    # N1: runs of >= 5 equal modules score run - 2 = (windows of 5) + 2 per run
-    np.right_shift(o, u(2), out=m)
-    m |= o
-    np.invert(m, out=m)  # m = win, bit p: modules p..p+4 equal
-    np.left_shift(d, u(1), out=e)
-    e |= u(1)
-    e &= m  # a window of 5 where a run starts
-    np.bitwise_count(e, out=c)
-    c <<= 1
-    np.add(c, np.bitwise_count(m, out=c3), out=total)
-    # N3: 1011101 = alternate (p..p+2), equal (p+2..p+4), alternate (p+4..p+6), p dark
-    np.right_shift(t, u(4), out=m)
-    m &= t
-    m &= lines
-    np.invert(o, out=o)
-    np.right_shift(o, u(2), out=e)
-    m &= e
-    m &= u((1 << (size - 6)) - 1)
-    # ... with 4 light modules before (p-4..p-1) or after (p+7..p+10) it, or at either
-    # edge; "a dark one among 4" is two doublings of the line
-    np.left_shift(lines, u(1), out=o)
-    o |= lines
-    np.left_shift(o, u(2), out=e)
-    o |= e  # bit q: a dark module in q-3..q
-    np.left_shift(o, u(1), out=e)
-    o >>= u(10)
-    o &= e  # dark before and dark after (never at either edge: outside is light)
-    np.invert(o, out=o)
-    m &= o  # m = the valid N3 patterns
-    np.bitwise_count(m, out=c3)
-    np.multiply(c3, np.uint16(_N3), out=x)
+    ``d`` and ``p`` are the (size, N, 2) words of ``_line_words``: every rule reads the
+    module changes ``d`` (plus ``p`` where a colour matters), all lines of all matrices at
+    once, one numpy operation per step. The rules (ISO/IEC 18004:2015 §7.8.3.1, Table 11;
+    N1 = 3, N2 = 3, N3 = 40, N4 = 10), per row and per column:
+
+    * N1, "adjacent modules in row/column in same color": N1 + i points for a run of 5 + i.
+      A run of L >= 5 holds L - 4 windows of 5 equal modules and L - 5 of 6, so the rule is
+      3 x windows of 5 - 2 x windows of 6.
+    * N2, "block of modules in same color": N2 x (m - 1) x (n - 1) for an m x n block,
+      counted as segno (and most encoders) count it, 3 per 2 x 2 block, blocks overlapping:
+      rows i and i + 1 unchanged at j and of one colour at j.
+    * N3, "1:1:3:1:1 (dark:light:dark:light:dark) pattern in row/column, preceded or followed
+      by light area 4 modules wide": the changes 1 1 0 0 1 1 starting on a dark module; the
+      light side read off ``p`` before the pattern and off ``d`` after it (beyond the edge
+      counts as light, as in segno). segno looks for the next pattern 7 modules after a
+      counted one, 4 after a rejected one: a pattern 4 or 6 modules after a counted one is
+      not counted; those lines are rare and resolved one by one.
+    * N4, "proportion of dark modules in entire symbol": N4 x k for 50 +- 5 (k + 1) %; the
+      dark modules counted on the rows and the columns, the proportion computed as segno
+      does in floating point (dark / modules x 100).
+
+    Every step writes into the scratch arrays of ``work``. Popcounts take a row and its
+    column as one 64-bit word when the words are 32-bit (issue 16)."""
+    word = d.dtype.type
+    shape = d.shape
+    lines, n = shape[0], shape[1]
+    pairs = word is np.uint32  # a row's and its column's words side by side = one uint64
+    cshape = (lines, n) if pairs else shape
+    s1, o, o2, t, a, b = (work.get(k, shape) for k in ("s1", "o", "o2", "t", "a", "b"))
+    c5, c6, c3 = (work.get(k, cshape) for k in ("c5", "c6", "c3"))
+    total, x = work.get("total", cshape), work.get("x", cshape)
+
+    def count(bits: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.bitwise_count(bits.view(np.uint64).reshape(cshape) if pairs else bits, out=out)
+
+    one = word(1)
+    # N1: windows of 5 equal modules (no change in p..p+3, p <= size - 5) and of 6
+    np.right_shift(d, one, out=s1)
+    np.bitwise_or(d, s1, out=o)  # o, bit p: a change at p or p+1
+    np.right_shift(o, word(2), out=o2)
+    np.bitwise_or(o, o2, out=a)
+    np.invert(a, out=a)
+    a &= word((1 << (size - 4)) - 1)
+    np.right_shift(a, one, out=b)
+    b &= a
+    count(a, c5)
+    count(b, c6)
+    np.multiply(c5, np.uint16(3), out=total)
+    np.multiply(c6, np.uint16(2), out=x)
+    total -= x  # never below 0: each run adds its length - 2
+    # N3: changes at p, p+1, none at p+2, p+3, changes at p+4, p+5, and module p dark
+    np.bitwise_and(d, s1, out=t)
+    np.right_shift(t, word(4), out=s1)
+    t &= s1
+    t &= p
+    np.invert(o2, out=o2)
+    t &= o2
+    # ... not counted if dark modules both among p-4..p-1 (two doublings of p) and among
+    # p+7..p+10: module p+6 is dark, so p+7 is light when d changes at p+6, then no change
+    # at p+7..p+9 (beyond the line d is 0: light); at either edge always counted
+    np.left_shift(p, one, out=a)
+    a |= p
+    np.left_shift(a, word(2), out=b)
+    a |= b
+    a <<= one
+    np.right_shift(d, word(6), out=b)
+    np.invert(b, out=b)
+    np.right_shift(o, word(7), out=o2)
+    b |= o2
+    np.right_shift(d, word(9), out=o2)
+    b |= o2
+    a &= b
+    np.invert(a, out=a)
+    a |= word(1 | (1 << (size - 7)))
+    t &= a  # t = the counted patterns (before segno's resume rule)
+    count(t, c3)
+    np.multiply(c3, np.uint16(40), out=x)
     total += x
-    # N2 (rows only): 2x2 blocks of one colour, 3 each; a row and the next one in memory
-    rows, row_d = lines[0].reshape(-1), d[0].reshape(-1)
-    blocks = e[0].reshape(-1)
-    np.bitwise_xor(rows[:-1], rows[1:], out=blocks[:-1])
-    blocks[:-1] |= row_d[:-1]
-    blocks[:-1] |= row_d[1:]
-    np.invert(blocks, out=blocks)
-    blocks[:-1] &= work.keep[: blocks.size - 1]
-    blocks[-1] = 0
-    np.bitwise_count(e[0], out=c[0])
-    np.multiply(c[0], np.uint16(3), out=x[0])
-    total[0] += x[0]
-    # (a reduction along 33 modules costs as much as ten bit operations: halve it first;
-    # a symbol's total never nears 2^31, and a line's fits a uint16)
-    total[0] += total[1]
-    score = total[0].sum(axis=-1, dtype=np.int32)
-    # N4: balance of dark and light
-    dark = np.bitwise_count(lines[0], out=c[0]).sum(axis=-1, dtype=np.int32)
-    score += 10 * (np.abs(dark * (100 / float(size * size)) - 50) / 5).astype(np.int32)
-    # segno resumes its search 7 modules after a counted N3 pattern, 4 after a rejected
-    # one: a match 4 or 6 modules after a counted one is never looked at. Only lines with
-    # two patterns or more can have one; they are rare, and resolved one by one here.
-    # (Every line through two finder patterns has two, far apart: gather the lines with two
-    # or more, keep those where one is 4 or 6 modules after another, resolve them one by one.)
-    hit = np.flatnonzero(c3 >= 2)
-    valid = m.reshape(-1)[hit]
-    near = valid & ((valid << u(4)) | (valid << u(6)))
-    hit, valid = hit[near != 0], valid[near != 0]
-    if hit.size:
-        full = u((1 << size) - 1)
-        examined = np.full(valid.shape, full, dtype=np.uint64)
-        for _ in range(size):
-            counted = valid & examined
-            new = full & ~((counted << u(4)) | (counted << u(6)))
-            if np.array_equal(new, examined):
-                break
-            examined = new
-        lost = np.bitwise_count(valid & ~examined).astype(np.int32)
-        np.subtract.at(score.reshape(-1), (hit // size) % (n * 8), _N3 * lost)
+    # N2, rows only: no change at j in rows i and i+1, and one colour at j
+    q = work.get("q", (lines - 1, n))
+    np.bitwise_xor(p[:-1, :, 0], p[1:, :, 0], out=q)
+    q |= d[:-1, :, 0]
+    q |= d[1:, :, 0]
+    np.invert(q, out=q)
+    q &= word((1 << (size - 1)) - 1)
+    blocks = np.bitwise_count(q, out=work.get("cq", q.shape))
+    row_total, row_x = (total[:-1], x[:-1]) if pairs else (total[:-1, :, 0], x[:-1, :, 0])
+    np.multiply(blocks, np.uint16(3), out=row_x)
+    np.add(row_total, row_x, out=row_total)  # (a view of ``total``)
+    score = total.sum(axis=0, dtype=np.int32)
+    if not pairs:
+        score = score.sum(axis=-1)
+    # N4: every module is in one row and one column; a 33-module line's words hold
+    # modules 0-31, so the last row and column are added once more (their words' modules
+    # 0-31 are counted once) and the last module (32, 32) from its row's words
+    count(p, c5)
+    dark = c5.sum(axis=0, dtype=np.int32)
+    if not pairs:
+        dark = dark.sum(axis=-1)
+    if size > 8 * np.dtype(word).itemsize:
+        dark += c5[-1]
+        dark //= 2
+        dark += ((p[-1, :, 0] ^ d[-1, :, 0]) >> word(size - 2)).astype(np.int32)
+    else:
+        dark //= 2
+    score += 10 * (np.abs(dark / float(size * size) * 100 - 50) / 5).astype(np.int32)
+    # segno's resume rule: only lines with a counted pattern 4 or 6 modules after another
+    # can lose one; they are rare, and resolved one by one
+    np.left_shift(t, word(4), out=a)
+    np.left_shift(t, word(6), out=b)
+    a |= b
+    a &= t
+    # (np.flatnonzero of a bool array: ~8x faster than of an integer one)
+    near = np.flatnonzero((a.view(np.uint64) if pairs else a).reshape(-1) != 0)
+    if near.size:
+        if pairs:  # the 64-bit words found: a row and its column, take each
+            near = (2 * near[:, None] + np.arange(2)).ravel()
+            near = near[a.reshape(-1)[near] != 0]
+        valid, index = t.reshape(-1)[near], near // 2 % n
+        if valid.size:
+            examined = np.full(valid.shape, ~word(0), dtype=word)
+            for _ in range(size):
+                counted = valid & examined
+                new = ~((counted << word(4)) | (counted << word(6)))
+                if np.array_equal(new, examined):
+                    break
+                examined = new
+            lost = np.bitwise_count(valid & ~examined).astype(np.int32)
+            np.subtract.at(score, index, _N3 * lost)
     return score
 
 
@@ -402,66 +466,99 @@ def encode_matrices(contents: Sequence[bytes], error: str = "M") -> tuple[QrLayo
     if any(len(c) != length for c in contents):
         raise ValueError("encode_matrices needs contents of one length; group them first")
     lay = layout(length, error)
-    data = np.frombuffer(b"".join(contents), dtype=np.uint8).reshape(len(contents), length)
+    data = np.frombuffer(b"".join(contents), dtype=np.uint8).reshape(len(contents), length).T
     out = np.empty((len(contents), lay.size, lay.size), dtype=np.uint8)
-    work = _WORK.ready(min(GROUP, len(contents)), lay.size)
+    work = _WORK.ready(8 * -(-min(GROUP, len(contents)) // 8), lay.size)
     for start in range(0, len(contents), GROUP):
-        _encode_group(lay, data[start : start + GROUP], out[start : start + GROUP], work)
+        _encode_group(lay, data[:, start : start + GROUP], out[start : start + GROUP], work)
     return lay, out
 
 
-def _pack_lines(out: np.ndarray, work: _Work) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and columns of (n, S, S) matrices of 0/1 as (n, S) uint64, module j as bit j.
+def _under_masks(words: np.ndarray, masks: np.ndarray, out: np.ndarray) -> None:
+    """``out`` (size, 8, n, 2) = ``words`` (size, n, 2) of n symbols XOR ``masks`` (size, 8, 2).
 
-    Up to 53 modules a side, two matrix products with the powers of two on one float copy
-    (exact in float64; BLAS makes them ~3x faster than ``np.packbits``, issue 16)."""
-    size = out.shape[1]
-    if size > 53:
-        return _pack(out), _pack(out.transpose(0, 2, 1))
-    square = work.get("float", out.shape)
-    np.copyto(square, out)
-    powers = _powers(size)
-    return np.matmul(square, powers).astype(np.uint64), np.matmul(powers, square).astype(np.uint64)
+    Symbols innermost, so that numpy runs long inner loops (a row's and its column's 32-bit
+    words XORed as one 64-bit word)."""
+    if words.dtype == np.uint32:
+        np.bitwise_xor(words.view(np.uint64)[:, None, :, 0], masks.view(np.uint64), out=out.view(np.uint64)[..., 0])
+    else:
+        for side in (0, 1):
+            np.bitwise_xor(words[:, None, :, side], masks[:, :, None, side], out=out[..., side])
 
 
-@lru_cache(maxsize=16)
-def _powers(size: int) -> np.ndarray:
-    return 2.0 ** np.arange(size)
+_LANES = np.uint64(0x0101010101010101)  # bit 0 of each byte of a 64-bit word
+
+
+def _unpacked(codewords: np.ndarray) -> np.ndarray:
+    """The bits (8 c + t: bit t, most significant first, of codeword c) of codewords (c, n),
+    n a multiple of 8, followed by a row of 0 and a row of 1: (8 c + 2, n) uint8.
+
+    Eight symbols a 64-bit word (one a byte): a shift and a mask per bit."""
+    count, n = codewords.shape
+    out = np.empty((8 * count + 2, n), dtype=np.uint8)
+    lanes = out[: 8 * count].view(np.uint64).reshape(count, 8, n // 8)
+    words = codewords.view(np.uint64)
+    for t in range(8):
+        np.bitwise_and(words >> np.uint64(7 - t), _LANES, out=lanes[:, t])
+    out[-2], out[-1] = 0, 1
+    return out
+
+
+def _packed(bits: np.ndarray, size: int) -> np.ndarray:
+    """Lines (size, n) uint64, module j as bit j, of modules (size * width, n) of 0/1 (width
+    a multiple of 8, modules past ``size`` 0; n a multiple of 8): eight symbols a 64-bit
+    word for the bytes (a shift and an OR per bit), then a line's bytes into one word."""
+    width = bits.shape[0] // size
+    lanes = bits.view(np.uint64).reshape(size * width // 8, 8, -1)
+    octets = lanes[:, 0].copy()
+    for t in range(1, 8):
+        octets |= lanes[:, t] << np.uint64(t)
+    octets_by_line = octets.view(np.uint8).reshape(size, width // 8, -1)
+    words = octets_by_line[:, 0].astype(np.uint64)
+    for k in range(1, width // 8):
+        words |= octets_by_line[:, k].astype(np.uint64) << np.uint64(8 * k)
+    return words
 
 
 def _encode_group(lay: QrLayout, data: np.ndarray, out: np.ndarray, work: _Work) -> None:
-    """Matrices of ``data`` (n, data_length) uint8 into ``out`` (n, size, size), n <= ``GROUP``."""
-    n = data.shape[0]
-    bits = np.concatenate(
-        [
-            np.broadcast_to(lay.header_bits, (n, lay.header_bits.size)),
-            np.unpackbits(data, axis=1),
-            np.zeros((n, lay.tail_bits), dtype=np.uint8),
-        ],
-        axis=1,
-    )
-    codewords = np.concatenate(
-        [np.packbits(bits, axis=1), np.broadcast_to(lay.pad_codewords, (n, lay.pad_codewords.size))], axis=1
-    )
+    """Matrices of ``data`` (data_length, n) uint8 into ``out`` (n, size, size), n <= ``GROUP``.
+
+    Symbols innermost throughout: every step is a numpy operation over rows of n values,
+    and gathers move whole rows (issue 16)."""
+    length, n = data.shape
+    if n % 8:  # eight symbols a 64-bit word: pad the group with empty content
+        padded = np.zeros((length, n + 8 - n % 8), dtype=np.uint8)
+        padded[:, :n] = data
+        data, n = padded, padded.shape[1]
+    size = lay.size
+    # data codewords: the content shifted 4 bits into the template
+    codewords = np.empty((lay.template.size, n), dtype=np.uint8)
+    codewords[:] = lay.template[:, None]
+    head = lay.head
+    codewords[head : head + length] |= data >> np.uint8(4)
+    codewords[head + 1 : head + length + 1] |= data << np.uint8(4)
     parts = []
     ecc_parts = []
     offset = 0
     for nd, ne in lay.blocks:
-        block = codewords[:, offset : offset + nd]
+        block = codewords[offset : offset + nd]
         parts.append(block)
         ecc_parts.append(_ecc(block, ne))
         offset += nd
-    size = lay.size
-    flat = out.reshape(n, size * size)
-    flat[:] = lay.base
-    flat[:, lay.placement] = np.unpackbits(np.concatenate(parts + ecc_parts, axis=1), axis=1)
-    lines = work.get("lines", (2, n, 8, size))
-    rows, cols = _pack_lines(out, work)
-    np.bitwise_xor(rows[:, None, :], lay.mask_rows[None], out=lines[0])
-    np.bitwise_xor(cols[:, None, :], lay.mask_cols[None], out=lines[1])
-    best = np.argmin(_penalties(lines, size, work), axis=1)
-    flat ^= np.take(lay.mask_full, best, axis=0, out=work.get("flat", (n, size * size)))
-    flat[:, lay.info_index] = lay.info_values[best]
+    source = _unpacked(np.concatenate(parts + ecc_parts))
+    rows = _packed(np.take(source, lay.gather_rows, axis=0), size)
+    cols = _packed(np.take(source, lay.gather_cols, axis=0), size)
+    # the words of every row and column of each symbol under each mask: (size, 8, n, 2)
+    changes, modules = _line_words(rows, cols, size)
+    d, p = work.get("d", (size, 8, n, 2)), work.get("p", (size, 8, n, 2))
+    _under_masks(changes, lay.mask_d, d)
+    _under_masks(modules, lay.mask_p, p)
+    scores = _penalties(d.reshape(size, 8 * n, 2), p.reshape(size, 8 * n, 2), size, work)
+    best = np.argmin(scores.reshape(8, n), axis=0)
+    # the chosen mask's rows, unpacked into the matrices (module j = bit j of the word)
+    final = np.bitwise_xor(rows.T, lay.final_rows[best]).astype("<u8", copy=False)
+    unpacked = np.unpackbits(final.view(np.uint8), axis=1, bitorder="little").reshape(n, size, 64)
+    out[:] = unpacked[: len(out), :, :size]
 
 
 def encode_urls(urls: Sequence[str], error: str = "M") -> tuple[QrLayout, np.ndarray]:
