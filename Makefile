@@ -17,7 +17,7 @@ XDIST = -n $(WORKERS) --dist loadfile
 
 include infra/sam.mk
 
-.PHONY: venv dev test unit integration e2e lint format typecheck bench clean browser migrate
+.PHONY: venv dev test unit integration e2e lint format typecheck bench clean browser migrate screenshots
 
 venv: $(VENV)/.installed
 
@@ -78,6 +78,18 @@ typecheck: venv
 # the environment (CATALOG_TABLE, AWS_REGION, credentials). ARGS=--dry-run counts without writing.
 migrate: venv
 	PYTHONPATH=layers/domain $(PY) -m ocop_stamps.migration $(ARGS)
+
+# The README's pictures: the browser tests' screenshots (phone, 360 px), written to
+# docs/screenshots/ instead of .local/screenshots/. Re-run after a page changes; commit them.
+SCREENSHOTS = console-overview.png console-lot-steps.png console-summary-phone.png \
+	console-field-check-phone.png console-onboard.png genuine.png
+screenshots: venv browser
+	rm -rf .local/readme-shots && mkdir -p .local/readme-shots docs/screenshots
+	OCOP_SCREENSHOTS=$(CURDIR)/.local/readme-shots $(VENV)/bin/pytest -q $(XDIST) -p no:schemathesis \
+		tests/e2e/test_console_browser.py tests/e2e/test_console_producer_jobs.py \
+		tests/e2e/test_console_inspector_browser.py tests/e2e/test_console_admin_browser.py \
+		tests/e2e/test_browser.py
+	cd .local/readme-shots && cp $(SCREENSHOTS) $(CURDIR)/docs/screenshots/
 
 bench: venv
 	$(PY) tests/perf/bench.py

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from helpers.clicks import landed
+
 if TYPE_CHECKING:
     from helpers.local_stack import LocalStack
 
@@ -144,7 +146,7 @@ def producer_jobs(me: Console, batch_path: str) -> dict[str, Any]:
     me.check()
     seen["recall_confirm"] = page.inner_text("main")
     page.get_by_role("button", name="Thu hồi lô E2E-01").dblclick()
-    page.wait_for_url(re.compile(r".*/console/lots/lot_\w+\?recalled=1$"))
+    landed(page, re.compile(r".*/console/lots/lot_\w+\?recalled=1$"))
     me.check()
     seen["recalled"] = page.inner_text("main")
     # void serials 1-5 of the batch just issued, through its confirmation
@@ -157,7 +159,7 @@ def producer_jobs(me: Console, batch_path: str) -> dict[str, Any]:
     me.check()
     seen["void_confirm"] = page.inner_text("main")
     page.get_by_role("button", name="Hủy 5 tem").dblclick()
-    page.wait_for_url(re.compile(r".*/void/done\?first=1&last=5$"))
+    landed(page, re.compile(r".*/void/done\?first=1&last=5$"))
     me.check()
     me.open(batch_path)
     seen["voided"] = page.inner_text("main")
@@ -204,6 +206,18 @@ def test_given_a_producer_when_using_the_console_then_every_flow_holds_and_axe_f
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             me.page.screenshot(path=str(SCREENSHOTS / "console-overview.png"), full_page=True)
         sideways = me.page.evaluate("() => document.scrollingElement.scrollWidth") - SCREENS[screen]["width"]
+        # text at 200 % (WCAG 1.4.4): the overview and a batch's page still fit the width, no sideways scroll
+        zoomed = []
+        for lang in ("vi", "en"):
+            for path in ("/console", before[0]):
+                me.open(f"{path}?lang={lang}")
+                zoomed.append(
+                    me.page.evaluate(
+                        "() => { document.documentElement.style.fontSize = '200%';"
+                        " return document.scrollingElement.scrollWidth - window.innerWidth; }"
+                    )
+                )
+        me.open("/console?lang=vi")
         me.open(before[-1])  # a batch of the demo producer
         batch_text = me.page.inner_text("main")
 
@@ -214,7 +228,7 @@ def test_given_a_producer_when_using_the_console_then_every_flow_holds_and_axe_f
         sent = {name: me.page.get_attribute(f"input[name={name}]", "value") for name in ("csrf", "idempotency_key")}
         product = me.page.eval_on_selector("#product_id", "s => s.value")
         me.page.dblclick("form.stack button[type=submit]")
-        me.page.wait_for_url(re.compile(r".*/console/batches/\d+\?issued=1$"))
+        landed(me.page, re.compile(r".*/console/batches/\d+\?issued=1$"))
         me.check()
         issued_text = me.page.inner_text("main")
         issued_url = me.page.url
@@ -239,7 +253,7 @@ def test_given_a_producer_when_using_the_console_then_every_flow_holds_and_axe_f
         me.page.wait_for_load_state()
         me.check()
         english = me.page.get_attribute("html", "lang")
-        me.page.get_by_role("button", name="Sign out").click()
+        me.page.get_by_role("button", name="Sign out", exact=True).click()
         me.page.wait_for_url(re.compile(r".*/console/signed-out$"))
         me.check()
         me.open("/console")
@@ -263,6 +277,7 @@ def test_given_a_producer_when_using_the_console_then_every_flow_holds_and_axe_f
     assert "Sản phẩm" in overview and "Lô sản xuất" in overview and "Đợt cấp tem" in overview
     assert "Đã cấp" in batch_text and "Lượt quét" in batch_text and "Đã hủy" in batch_text
     assert sideways <= 0
+    assert zoomed == [0, 0, 0, 0]
     assert "Đã cấp đợt tem số" in issued_text
     assert len(after) == len(before) + 1  # double tap + one more send: ONE batch
     assert forged.status == 403 and "Biểu mẫu đã hết hạn" in forged_text and "The form expired" in forged_text

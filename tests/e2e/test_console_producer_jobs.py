@@ -9,8 +9,8 @@ serious or critical violation on any page; no page asks another host for anythin
 
 On the phone, the same void by camera: Chromium's fake camera films the first, then the last
 label of a fresh roll (test_console_camera's video of real labels, read by the vendored jsQR);
-two presses of the scan button add both codes as two lines (the first label, still in view at
-the second press, is not added twice), and both stamps then scan ``void``.
+one press of the scan button keeps the camera on and adds each new code as a line (the first
+label, still in view, is not added twice) until "Dừng camera", and both stamps then scan ``void``.
 
 Helpers and the browser fixture are test_console_browser's (as test_console_camera uses them).
 """
@@ -29,6 +29,7 @@ import requests
 
 from e2e.test_console_browser import CHROMIUM, FLAGS, SCREENS, SCREENSHOTS, Console, pytestmark  # noqa: F401
 from e2e.test_console_camera import NO_DETECTOR, SIZE, Roll, _api
+from helpers.clicks import landed
 
 try:
     from playwright.sync_api import sync_playwright
@@ -147,7 +148,7 @@ def _recall_and_lift(me: Console, lot_path: str, lot_code: str) -> dict[str, Any
     me.check()
     seen["lift_confirm"] = page.inner_text("main")
     page.get_by_role("button", name=f"Gỡ lệnh thu hồi lô {lot_code}").dblclick()
-    page.wait_for_url(re.compile(r".*\?lifted=1$"))
+    landed(page, re.compile(r".*\?lifted=1$"))
     me.check()
     seen["lifted"] = page.inner_text("main")
     seen["lifted_path"] = urlsplit(page.url).path
@@ -169,7 +170,7 @@ def _void_by_code(me: Console, code: str) -> dict[str, Any]:
     me.check()
     seen["confirm"] = page.inner_text("main")
     page.get_by_role("button", name="Hủy 1 tem").dblclick()
-    page.wait_for_url(re.compile(r".*/console/stamps/void/done\?s=\d+:\d+$"))
+    landed(page, re.compile(r".*/console/stamps/void/done\?s=\d+:\d+$"))
     me.check()
     seen["done"] = page.inner_text("main")
     return seen
@@ -231,16 +232,15 @@ def test_given_two_labels_in_front_of_the_camera_when_scanned_into_the_void_form
         me.sign_in(ROLE, USER)
         me.open("/console/stamps/void")
         button = me.page.get_by_role("button", name="Quét bằng camera (tem cần hủy)")
-        lines = []
-        for wanted in (1, 2):
-            button.click()
-            me.page.wait_for_function(
-                f"() => document.getElementById('codes').value.trim().split(/\\s+/).filter(Boolean).length === {wanted}"
-                " && document.getElementById('camera').hidden",
-                timeout=30_000,
-            )
-            lines = me.page.input_value("#codes").split("\n")
+        button.click()  # the camera stays on, adding each new label as a line, until stopped
+        me.page.wait_for_function(
+            "() => document.getElementById('codes').value.trim().split(/\\s+/).filter(Boolean).length === 2",
+            timeout=60_000,
+        )
         said = me.page.inner_text("#camera-status")
+        me.page.get_by_role("button", name="Dừng camera").click()
+        me.page.wait_for_function("() => document.getElementById('camera').hidden", timeout=10_000)
+        lines = [line for line in me.page.input_value("#codes").split("\n") if line.strip()]
         me.check()  # axe on the filled form
         me.page.select_option("#reason", "lost")
         me.page.get_by_role("button", name="Tiếp tục").click()
@@ -248,7 +248,7 @@ def test_given_two_labels_in_front_of_the_camera_when_scanned_into_the_void_form
         me.check()
         confirm = me.page.inner_text("main")
         me.page.get_by_role("button", name="Hủy 2 tem").dblclick()
-        me.page.wait_for_url(re.compile(r".*/console/stamps/void/done\?s=\d+:\d+,\d+:\d+$"))
+        landed(me.page, re.compile(r".*/console/stamps/void/done\?s=\d+:\d+,\d+:\d+$"))
         me.check()
         foreign, csp = me.foreign(), me.csp_refusals
     finally:

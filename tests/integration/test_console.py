@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -415,3 +415,67 @@ def test_given_a_producer_with_more_batches_when_the_overview_opens_then_its_req
     assert status == 200 and len(re.findall(r'href="/console/batches/\d+"', page)) == 6
     # 3 Queries (products, lots, batches), the batches' scan counts, the session's revocation check
     assert sorted(with_one) == sorted(with_six) == sorted(["Query", "Query", "Query", "BatchGetItem", "BatchGetItem"])
+
+
+@pytest.mark.parametrize("next_path", ["/console%0A", "/console\r\nSet-Cookie: x=1", "/console/\x00", "/console/\x7f"])
+def test_given_a_sign_in_link_whose_next_holds_a_control_character_then_sign_in_lands_on_the_console(
+    local_console: None, next_path: str
+) -> None:
+    browser = Browser()
+    _, _, page = browser.request("GET", "/console/sign-in", query={"next": next_path.replace("%0A", "\n")})
+
+    status, headers, _ = browser.request(
+        "POST", "/console/sign-in", {"csrf": _field(page, "csrf"), "user": "producer", "next": _field(page, "next")}
+    )
+
+    assert status == 303 and headers["Location"] == "/console"
+
+
+def test_given_two_tabs_when_both_sign_out_then_the_second_lands_on_signed_out_too(local_console: None) -> None:
+    Shop()
+    browser = Browser()
+    sign_in(browser, "producer")
+    _, _, page = browser.request("GET", "/console")
+    token = _field(page, "csrf")
+
+    first = browser.request("POST", "/console/sign-out", {"csrf": token})
+    second = browser.request("POST", "/console/sign-out", {"csrf": token})
+
+    assert first[0] == second[0] == 303
+    assert first[1]["Location"] == second[1]["Location"] == "/console/signed-out"
+
+
+def test_given_other_methods_when_sent_then_head_is_get_without_a_body_and_the_rest_405_with_allow(
+    local_console: None,
+) -> None:
+    Shop()
+    browser = Browser()
+    sign_in(browser, "producer")
+
+    got = browser.request("GET", "/console")
+    head = browser.request("HEAD", "/console")
+    put = browser.request("PUT", "/console/batches")
+    css = browser.request("POST", "/console/console.css", {})
+
+    assert head[0] == got[0] == 200 and head[2] == "" and head[1]["Content-Type"] == got[1]["Content-Type"]
+    assert put[0] == 405 and put[1]["Allow"] == "GET, HEAD, POST" and 'lang="en"' in put[2]
+    assert css[0] == 405 and css[1]["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize("size", ["１０", "١٢", "²"])
+def test_given_a_batch_size_in_digits_of_another_script_then_the_form_refuses_it_and_issues_nothing(
+    local_console: None, size: str
+) -> None:
+    shop = Shop()
+    browser = Browser()
+    sign_in(browser, "producer")
+    _, _, form = browser.request("GET", "/console/batches/new")
+    fields = {"csrf": _field(form, "csrf"), "idempotency_key": _field(form, "idempotency_key")}
+
+    status, _, page = browser.request(
+        "POST", "/console/batches", {**fields, "product_id": shop.product["product_id"], "size": quote(size)}
+    )
+    _, _, overview = browser.request("GET", "/console")
+
+    assert status == 422 and 'id="size-err"' in page
+    assert len(re.findall(r'href="/console/batches/\d+"', overview)) == 1

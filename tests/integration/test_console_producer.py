@@ -290,7 +290,7 @@ def test_given_serials_outside_the_batch_when_voided_then_the_domain_refusal_sho
         {"csrf": _csrf(form), "step": "do", "first_serial": "990", "last_serial": "1200", "reason": "damaged"},
     )
 
-    assert status == 400 and 'id="first_serial-err"' in page and "nằm ngoài khoảng này" in page
+    assert status == 400 and 'id="last_serial-err"' in page and "nằm ngoài khoảng này" in page  # the last is wrong
 
 
 # --- recall --------------------------------------------------------------------------------------
@@ -442,3 +442,30 @@ def test_given_dynamodb_conflicting_on_every_try_when_a_form_is_sent_then_a_409_
     assert _batch_voided(shop, me) == "0"
     _, _, lot_page = me.get(f"/console/lots/{shop.lot['lot_id']}")
     assert "thu hồi" not in lot_page.split("<main")[1].split("</h1>")[0]
+
+
+def test_given_a_range_the_batch_cannot_void_when_confirming_then_the_form_says_why_at_its_field_before_any_promise(
+    producer: tuple[Shop, Person],
+) -> None:
+    shop, me = producer
+    _, _, form = me.get(f"/console/batches/{shop.batch_id}/void")
+    csrf = _csrf(form)
+    me.post(
+        f"/console/batches/{shop.batch_id}/void",
+        {"csrf": csrf, "step": "do", "first_serial": "9", "last_serial": "10", "reason": "lost"},
+    )
+
+    beyond = me.post(
+        f"/console/batches/{shop.batch_id}/void",
+        {"csrf": csrf, "step": "confirm", "first_serial": "1", "last_serial": "1001", "reason": "damaged"},
+    )
+    overlapping = me.post(
+        f"/console/batches/{shop.batch_id}/void",
+        {"csrf": csrf, "step": "confirm", "first_serial": "5", "last_serial": "9", "reason": "damaged"},
+    )
+
+    assert beyond[0] == 400 and 'id="last_serial-err"' in beyond[2] and "Bạn sắp hủy" not in beyond[2]
+    assert (
+        overlapping[0] == 409 and 'id="first_serial-err"' in overlapping[2] and "đã bị hủy trước đó" in overlapping[2]
+    )
+    assert _batch_voided(shop, me) == "2"

@@ -358,3 +358,25 @@ def test_given_a_boolean_size_when_issuing_then_no_batch_of_one_is_issued(shop) 
 
     assert status == 422 and answer["error"]["details"][0]["field"] == "size"
     assert shop.issue(3)["batch_id"] == str(int(shop.batch_id) + 1)  # no number was used by the refused request
+
+
+PARAM_ROUTES = [r for r in ROUTES if r.authorized and "{" in r.path and "+}" not in r.path]
+
+
+@pytest.mark.parametrize("digits", ["²", "١٢", "１０"], ids=["superscript", "arabic-indic", "full-width"])
+def test_given_digits_of_another_script_in_any_path_parameter_then_a_4xx_in_the_one_shape_never_a_500(
+    aws: None, digits: str
+) -> None:
+    # str.isdigit() is true of all three; int() refuses the first (a 500) and reads the others
+    # as numbers no client of ours means: only ASCII 0-9 are digits (core.text.is_digits)
+    for route in PARAM_ROUTES:
+        path = re.sub(r"{(\w+)}", digits, route.path)
+        params = {name: digits for name in re.findall(r"{(\w+)}", route.path)}
+        event = http_event(route.method, path, route=route.path, claims=_caller(route), path_parameters=params)
+        if route.method in ("POST", "PUT", "PATCH"):
+            event["body"], event["headers"]["content-type"] = "{}", "application/json"
+
+        status, answer = invoke_json(_code_dir(route), event)
+
+        assert 400 <= status < 500, (route.route_key, answer)
+        assert answer["error"]["code"] != "internal_error"

@@ -77,7 +77,12 @@ def banner(
         lines.append("Thử quét tem / Try a stamp (trình duyệt / browser, or add -H 'Accept: application/json'):")
         for kind, url in summary.stamps.items():
             lines.append(f"  {labels.get(kind, kind):<32} {url}")
-        lines.append(f"  Đợt tem / Batches: {', '.join(summary.batches)}   (producer token: {summary.producer_id})")
+        owners: dict[str, list[str]] = {}
+        for batch_id, owner in summary.batches.items():  # each batch under the producer that owns it
+            owners.setdefault(owner, []).append(batch_id)
+        for owner, ids in owners.items():
+            lines.append(f"  Đợt tem / Batches of {owner}: {', '.join(ids)}")
+        lines.append(f"  (producer token: {summary.producer_id})")
         if summary.reused:
             lines.append("  (dữ liệu demo đã có sẵn / demo data was already there)")
         lines.append("")

@@ -31,6 +31,7 @@ from ocop_stamps.core.errors import DomainError, unavailable
 from ocop_stamps.core.limits import fits, payload_bytes
 from ocop_stamps.core.schema import RULES_VI
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.observability import logger
 from ocop_stamps.storage.faults import fault_of, request_budget
 from ocop_stamps.storage.models import bind_tables
@@ -184,7 +185,7 @@ def field_vi(path: str) -> str:
     """A request field as a Vietnamese sentence names it: its words, then its path in backticks
     ('hạn sử dụng (`lot.expiry_date`)'); the path alone when the catalogue has no words for it
     (docs/WORDS.md: a raw name only inside backticks)."""
-    names = [part for part in path.split(".") if not part.isdigit()]
+    names = [part for part in path.split(".") if not is_digits(part)]
     key = f"field.{names[-1]}" if names else ""
     if key in words.CATALOGUES["vi"]:
         return f"{words.text(key, 'vi')} (`{path}`)"

@@ -36,6 +36,7 @@ from ocop_stamps.console.frame import e, t
 from ocop_stamps.core import words
 from ocop_stamps.core.dates import day_of, show
 from ocop_stamps.core.errors import DomainError, NotFound
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.core.vocabulary import VN_TZ, Verdict
 from ocop_stamps.issuing import batches as issuing
 from ocop_stamps.issuing.activation import activate
@@ -225,7 +226,7 @@ def _lot_code(ask: Ask, lot_id: str) -> str:
 
 
 def _serial(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) <= 7 else None
+    return int(text) if text and is_digits(text) and len(text) <= 7 else None
 
 
 def _bind(ask: Ask, batch: Any, base_url: str) -> Reply:

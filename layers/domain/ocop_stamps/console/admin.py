@@ -36,6 +36,7 @@ from ocop_stamps.core.errors import Conflict, DomainError, NotFound
 from ocop_stamps.core.ids import iso, new_id, utc_now
 from ocop_stamps.core.ocop import status_notice
 from ocop_stamps.core.schema import RULES_VI
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.core.vocabulary import COUNTRY_LABELS, OcopGroup, ProducerKind, RatingAction, RatingStatus
 from ocop_stamps.places import provinces
 
@@ -95,7 +96,7 @@ OWN_ID_WAIT_SECONDS = 0.5
 
 def _field_of(table: Mapping[str, str], names: tuple[str, ...], fallback: str) -> Callable[[str], str]:
     def field(path: str) -> str:
-        parts = [p for p in path.split(".") if p and not p.isdigit()]
+        parts = [p for p in path.split(".") if p and not is_digits(p)]
         for n in range(len(parts), 0, -1):
             joined = ".".join(parts[:n])
             if joined in table:
@@ -359,7 +360,7 @@ def _rating_body(values: Mapping[str, str]) -> dict[str, Any]:
         **_given(values, "issuing_body"),
     }
     rating: dict[str, Any] = {
-        "stars": int(stars) if stars.isdigit() and len(stars) < 3 else stars,
+        "stars": int(stars) if is_digits(stars) and len(stars) < 3 else stars,
         "decision": decision,
         "certificate": {"number": values.get("certificate_number", "").strip()},
         **_given(values, "valid_until"),

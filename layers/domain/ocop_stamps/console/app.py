@@ -37,6 +37,7 @@ from ocop_stamps.core import words
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import Conflict, DomainError, Forbidden
 from ocop_stamps.core.settings import Settings, get_settings
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.inspection.counts import scans_by_batch
 from ocop_stamps.issuing import batches as issuing
 from ocop_stamps.issuing.idempotency import issue_once
@@ -127,7 +128,11 @@ def _domain_error(request: Request, exc: DomainError, who: Session | None) -> di
 
 
 def _next_path(value: str | None) -> str:
-    """Where to go after sign-in: a console path on this site only (no open redirect)."""
+    """Where to go after sign-in: a console path on this site only (no open redirect), printable
+    ASCII only -- it becomes a ``Location`` header, where a line break is an injected header
+    (and botocore-free Lambda answers refuse it with a 500)."""
+    if value and not all(" " < c < "\x7f" for c in value):
+        return "/console"
     if value and value.startswith("/console") and not value.startswith("//") and "\\" not in value:
         parts = urlsplit(value)
         if not parts.scheme and not parts.netloc:
@@ -290,7 +295,7 @@ def _request_batch(request: Request, who: Session, principal: Principal, form: M
     size_text = form.get("size", "").strip()
     if not form.get("product_id"):
         problems["product_id"] = words.text("console.need_product", lang)
-    if not size_text.isdigit() or not 1 <= int(size_text) <= MAX_BATCH_SIZE:
+    if not is_digits(size_text) or not 1 <= int(size_text) <= MAX_BATCH_SIZE:
         problems["size"] = words.text("console.need_size", lang)
     if len(form.get("note", "")) > views.MAX_NOTE:
         problems["note"] = words.text("console.note_too_long", lang)
@@ -399,6 +404,9 @@ def _route(request: Request) -> dict[str, Any]:
     form: dict[str, str] = {}
     if method == "POST":
         form = request.form()
+        if path == "/console/sign-out" and who is None:  # already signed out (another tab): nothing to end
+            request.set_cookie(SESSION_COOKIE, "", 0)
+            return _redirect(request, "/console/signed-out")
         if who is None or not sessions.csrf_ok(console_keys(), who.sid, form.get("csrf")):
             logger.warning("console post refused: no valid CSRF token", extra={"path": path})
             return _error(request, 403, "csrf", who)
@@ -447,7 +455,25 @@ def stylesheet(event: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def handle(event: Mapping[str, Any]) -> dict[str, Any]:
-    """One console request (HTTP API payload 2.0) -> its Lambda proxy answer."""
+    """One console request (HTTP API payload 2.0) -> its Lambda proxy answer.
+
+    HEAD is GET without the body (RFC 9110, 9.3.2); any method but GET, HEAD and POST is a 405
+    page with ``Allow`` (and POST to a static file too): never a 404 for a path that exists."""
+    http = dict((event.get("requestContext") or {}).get("http") or {})
+    method = str(http.get("method", "GET")).upper()
+    static = str(event.get("rawPath") or "") == frame.CSS_PATH or str(event.get("rawPath") or "").startswith(
+        assets.PREFIX
+    )
+    if method == "HEAD":
+        answer = handle(
+            {**event, "requestContext": {**(event.get("requestContext") or {}), "http": {**http, "method": "GET"}}}
+        )
+        return {**answer, "body": "", "isBase64Encoded": False}
+    if method not in ("GET", "POST") or (static and method != "GET"):
+        allow = "GET, HEAD" if static else "GET, HEAD, POST"
+        answer = _error(Request(event), 405, "method")
+        answer["headers"]["Allow"] = allow
+        return answer
     if str(event.get("rawPath") or "") == frame.CSS_PATH:
         return stylesheet(event)
     if str(event.get("rawPath") or "").startswith(assets.PREFIX):

@@ -36,9 +36,12 @@ CSS = (
     "@media(min-width:40rem){.cards{grid-template-columns:repeat(auto-fill,minmax(18rem,1fr))}}"
     ".card{border:1px solid #c4c4c4;border-radius:.5rem;padding:.75rem}"
     ".card h3{font-size:1.05rem;margin:0 0 .4rem;overflow-wrap:anywhere}"
-    "dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem .75rem;margin:0}"
-    "dt{color:#444;font-weight:600}dd{margin:0;overflow-wrap:anywhere}"
-    ".counts{grid-template-columns:repeat(4,auto)}"
+    # minmax(0, ...) and overflow-wrap: a long word wraps inside its column instead of pushing
+    # the page sideways with text at 200 % on a 360-px phone (WCAG 1.4.4, 1.4.10)
+    "dl{display:grid;grid-template-columns:minmax(0,max-content) minmax(0,1fr);gap:.2rem .75rem;margin:0}"
+    "dt{color:#444;font-weight:600;overflow-wrap:anywhere}dd{margin:0;overflow-wrap:anywhere}"
+    "main h2,main h3,main p,main li,main a,main label,main legend{overflow-wrap:anywhere}"
+    ".counts{grid-template-columns:repeat(4,minmax(0,1fr))}"
     ".counts dt,.counts dd{text-align:center}.counts dd{font-size:1.15rem;font-weight:700;grid-row:2}"
     ".ok{color:#0b5d27}.bad{color:#a11d1d;font-weight:600}"
     ".note{background:#e8f5ec;color:#0b4d22;border-left:4px solid #0b6b2e;padding:.5rem .75rem}"

@@ -24,6 +24,7 @@ from ocop_stamps.core import words
 from ocop_stamps.core.cursors import InvalidCursor
 from ocop_stamps.core.errors import BadRequest, Conflict, DomainError, Forbidden, NotFound
 from ocop_stamps.core.limits import BODY_BUDGET
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.inspection import alerts, summary
 from ocop_stamps.inspection import queries as scan_query
 from ocop_stamps.inspection.schemas import AlertStatusChange
@@ -165,7 +166,7 @@ def _summary(ctx: Ctx) -> Outcome:
             problems["province"], status = _pair("insp.err.province_scope", lang), 403
         else:
             narrowed = scan_query.Scope(frozenset({code}))
-    days = int(values["days"]) if values["days"].isdigit() else 0
+    days = int(values["days"]) if is_digits(values["days"]) else 0
     if not 1 <= days <= summary.MAX_DAYS:
         problems["days"], status = _pair("insp.err.days", lang), 400
     if problems:
@@ -191,7 +192,7 @@ def _parts(ctx: Ctx) -> Outcome:
     if filters is None:
         return Shown(400, title, views.scans_page(lang, values, problems, [], None))
     cursor = ctx.query.get("cursor") or None
-    part = int(ctx.query["part"]) if ctx.query.get("part", "").isdigit() and len(ctx.query["part"]) < 6 else 1
+    part = int(ctx.query["part"]) if is_digits(ctx.query.get("part", "")) and len(ctx.query["part"]) < 6 else 1
     try:
         chunks, state = scan_query.export_csv(filters, scope, MAX_EXPORT_ROWS, cursor, budget=EXPORT_BUDGET)
         for _ in chunks:  # the part is read as it is written: its count and cursor are known at the end

@@ -35,6 +35,7 @@ from ocop_stamps.core.dates import day_of
 from ocop_stamps.core.errors import Conflict, DomainError
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.schema import RULES_VI
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.core.vocabulary import VN_TZ, VoidReason
 from ocop_stamps.issuing import batches as issuing
 from ocop_stamps.lifecycle import recalls, voids
@@ -74,7 +75,9 @@ def _problems(exc: ValidationError, names: tuple[str, ...], lang: str) -> dict[s
 
 
 def _domain_problem(exc: DomainError, field: str, lang: str) -> dict[str, str]:
-    return {field: exc.message if lang == "en" else exc.message_vi}
+    """The refusal at the field the domain names (``details[].field``), else at ``field``."""
+    named = next((d.get("field") for d in exc.details or [] if isinstance(d, dict) and d.get("field")), None)
+    return {str(named or field): exc.message if lang == "en" else exc.message_vi}
 
 
 # --- void --------------------------------------------------------------------------------------
@@ -86,7 +89,7 @@ def _void_body(form: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {"reason": form.get("reason", "")}
     for name in ("first_serial", "last_serial"):
         text = form.get(name, "").strip()
-        body[name] = int(text) if text.isdigit() and len(text) < 10 else text
+        body[name] = int(text) if is_digits(text) and len(text) < 10 else text
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
     return body
@@ -115,6 +118,10 @@ def _void_post(ctx: Ctx, batch_id: str) -> Outcome:
     assert data.first_serial is not None and data.last_serial is not None  # code is never sent here
     first, last = data.first_serial, data.last_serial
     if ctx.form.get("step") != "do":
+        try:  # the batch as it is now: a confirmation never promises what the deed will refuse
+            voids.check_range(batch, data)
+        except DomainError as exc:
+            return _void_form(ctx, batch_id, values, _domain_problem(exc, "first_serial", ctx.lang), exc.status)
         producer = registry.own_producer(producer_id)
         reason_text = t("reason_is", ctx.lang, reason=words.text(f"void_reason.{data.reason.value}", ctx.lang))
         body = views_lifecycle.void_confirm(

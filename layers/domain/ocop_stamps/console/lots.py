@@ -35,6 +35,7 @@ from ocop_stamps.console.outcome import Ctx, Moved, Outcome, Shown
 from ocop_stamps.core import words
 from ocop_stamps.core.errors import Conflict, DomainError, NotFound
 from ocop_stamps.core.schema import RULES_VI
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.places import communes, provinces
 
 FORM_FIELDS = (
@@ -105,7 +106,7 @@ def step_rows(form: Mapping[str, str], more: int = 0) -> int:
     """How many step rows the form shows: as many as it had (``step_rows``), at least two and
     every row that holds something, plus ``more``; at most ``MAX_STEP_ROWS``."""
     text = form.get("step_rows", "")
-    asked = int(text) if text.isdigit() and len(text) <= 2 else DEFAULT_STEP_ROWS
+    asked = int(text) if is_digits(text) and len(text) <= 2 else DEFAULT_STEP_ROWS
     filled = [i + 1 for i in range(MAX_STEP_ROWS) if any(form.get(step_name(i, f), "").strip() for f in STEP_FIELDS)]
     return min(MAX_STEP_ROWS, max(DEFAULT_STEP_ROWS, asked, *filled) + more)
 
@@ -137,7 +138,7 @@ def _body(form: Mapping[str, str]) -> dict[str, Any]:
         "product_id": form.get("product_id", ""),
         "lot_code": form.get("lot_code", "").strip(),
         "production_date": form.get("production_date", ""),
-        "quantity": int(quantity) if quantity.isdigit() else quantity,
+        "quantity": int(quantity) if is_digits(quantity) else quantity,
         "unit": form.get("unit", "").strip(),
         "origin": {k: v for k, v in origin.items() if v},
         "standards": _lines(form.get("standards", "")),
@@ -150,7 +151,7 @@ def _body(form: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _field(path: str) -> str:
-    names = [p for p in path.split(".") if not p.isdigit()]
+    names = [p for p in path.split(".") if not is_digits(p)]
     joined = ".".join(names)
     if joined in _FIELD_OF:
         return _FIELD_OF[joined]
@@ -169,7 +170,7 @@ def _step_field(path: str, rows: list[int]) -> str:
     """The form field of a step's path (``process_steps.1.place.commune`` -> ``s3_commune``
     when the second filled step is row 3); '' for a path outside the steps."""
     parts = path.split(".")
-    if parts[0] != "process_steps" or len(parts) < 2 or not parts[1].isdigit() or int(parts[1]) >= len(rows):
+    if parts[0] != "process_steps" or len(parts) < 2 or not is_digits(parts[1]) or int(parts[1]) >= len(rows):
         return ""
     name = parts[2] if len(parts) > 2 else "step"
     field = "commune" if name == "place" else name if name in STEP_FIELDS else "step"

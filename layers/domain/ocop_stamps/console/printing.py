@@ -25,6 +25,7 @@ from ocop_stamps.console.outcome import Ctx, Moved, Outcome, Sent, Shown
 from ocop_stamps.core import words
 from ocop_stamps.core.errors import DomainError
 from ocop_stamps.core.schema import RULES_VI
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.issuing import batches as issuing
 from ocop_stamps.printing import jobs as print_jobs
 from ocop_stamps.printing.schemas import PrintFilesIn
@@ -49,7 +50,7 @@ def _body(form: Mapping[str, str]) -> dict[str, Any]:
     for name in ("first_serial", "last_serial"):
         text = form.get(name, "").strip()
         if text:
-            body[name] = int(text) if text.isdigit() and len(text) < 10 else text
+            body[name] = int(text) if is_digits(text) and len(text) < 10 else text
     if form.get("cut_marks"):
         body["cut_marks"] = True
     return body

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ocop_stamps.core.cursors import CursorKeys as Keys  # signing keys by version, current signs
+from ocop_stamps.core.text import is_digits
 
 SESSION_COOKIE = "ocop_console"
 LOGIN_COOKIE = "ocop_console_login"
@@ -67,7 +68,7 @@ def unseal(keys: Keys, purpose: str, value: str | None, now: float | None = None
     if not value or value.count(".") != 2 or len(value) > 4096:
         return None
     version_text, payload, mac = value.split(".")
-    if not version_text.startswith("v") or not version_text[1:].isdigit():
+    if not version_text.startswith("v") or not is_digits(version_text[1:]):
         return None
     key = keys.keys.get(int(version_text[1:]))
     if key is None or not hmac.compare_digest(mac, _mac(key, purpose, payload)):

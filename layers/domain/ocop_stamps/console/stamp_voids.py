@@ -35,6 +35,7 @@ from ocop_stamps.console.views_stamp_voids import Stamp
 from ocop_stamps.core import words
 from ocop_stamps.core.errors import DomainError, NotFound
 from ocop_stamps.core.ids import iso, utc_now
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.issuing import batches as issuing
 from ocop_stamps.lifecycle import voids
 from ocop_stamps.lifecycle.schemas import VoidIn
@@ -170,7 +171,7 @@ def _done(ctx: Ctx) -> Shown | None:
     wanted: list[tuple[int, int]] = []
     for part in ctx.query.get("s", "").split(",")[:MAX_CODES]:
         batch_text, _, serial_text = part.partition(":")
-        if not (batch_text.isdigit() and serial_text.isdigit() and len(batch_text) < 10 and len(serial_text) < 10):
+        if not (is_digits(batch_text) and is_digits(serial_text) and len(batch_text) < 10 and len(serial_text) < 10):
             return None
         wanted.append((int(batch_text), int(serial_text)))
     batches: dict[int, Any] = {}

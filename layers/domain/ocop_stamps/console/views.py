@@ -200,8 +200,9 @@ def local_sign_in(lang: str, users: Mapping[str, Mapping[str, Any]], csrf: str, 
         f'<input type="hidden" name="csrf" value="{e(csrf)}">'
         f'<input type="hidden" name="next" value="{e(next_path)}">'
         f'<input type="hidden" name="user" value="{e(key)}">'
-        f'<button type="submit">{t("sign_in_as", lang, role=_role(claims, lang))}</button>'
-        f'<span class="muted">{e(claims.get("cognito:username"))}</span></form></li>'
+        # the user's name inside the button: two producers' buttons must not share one name
+        f'<button type="submit">{t("sign_in_as", lang, role=_role(claims, lang))}: '
+        f"{e(claims.get('cognito:username'))}</button></form></li>"
         for key, claims in users.items()
     )
     warn = f'<p class="alert" role="alert">{t("sign_in_failed", lang)}</p>' if failed else ""

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ocop_stamps.core.errors import BadRequest
+from ocop_stamps.core.text import is_digits
 
 MAX_STATE_BYTES = 16_384
 _MAC_BYTES = 16
@@ -79,7 +80,7 @@ def unseal(keys: CursorKeys, binding: str, cursor: str) -> Any:
     """The state a cursor from ``seal(keys, binding, ...)`` holds; ``InvalidCursor`` for anything else."""
     try:
         version_text, data, mac = cursor.split(".")
-        if not version_text.isdigit() or len(version_text) > 4:
+        if not is_digits(version_text) or len(version_text) > 4:
             raise ValueError("no version")
         key = keys.keys.get(int(version_text))
         if key is None or not hmac.compare_digest(mac.encode(), _mac(key, binding, data).encode()):

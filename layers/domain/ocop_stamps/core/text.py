@@ -70,3 +70,12 @@ def nfc(value: Any) -> Any:
         same = all(a is b for a, b in zip(value, items, strict=True))
         return value if same else type(value)(items)
     return value
+
+
+def is_digits(value: str) -> bool:
+    """Whether ``value`` is one or more ASCII digits 0-9 and nothing else.
+
+    ``str.isdigit`` is not that: it is also true of superscripts ("²", which ``int`` then
+    refuses: a 500) and of other scripts' digits ("١٢", full-width "１０", which ``int`` reads
+    as numbers no form or API of ours means). Every number a client sends is read with this."""
+    return value.isascii() and value.isdigit()

@@ -67,6 +67,13 @@ from ocop_stamps.storage import repository as repo
 from ocop_stamps.storage.keys import SHARDS, shard_of
 from ocop_stamps.storage.notify import sns_publisher
 
+EN_SCANNED_STAMP = {  # the English subject of a "scanned anyway" alert, with its article
+    Verdict.void: "A void stamp",
+    Verdict.recalled: "A stamp of a recalled lot",
+    Verdict.expired: "An expired stamp",
+    Verdict.not_activated: "A stamp never activated",
+}
+
 MARKER_DAYS = 8  # longer than the stream's 24 h retention and the retry window
 
 
@@ -246,7 +253,7 @@ def rules_for(
                 subject,
                 day,
                 f"Tem {vi_state} vẫn được quét: mã {code} ({vi_subject}, {place_name}).",
-                f"A {verdict.replace('_', ' ')} stamp was scanned: code {code} ({en_subject}).",
+                f"{EN_SCANNED_STAMP[verdict]} was scanned: code {code} ({en_subject}).",
                 {"verdict": verdict},
             )
         )

@@ -30,6 +30,7 @@ from ocop_stamps.core import cursors, dates
 from ocop_stamps.core.auth import Principal
 from ocop_stamps.core.errors import BadRequest, Forbidden
 from ocop_stamps.core.limits import BODY_BUDGET, text_bytes
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.core.vocabulary import LOG_VERDICT_LABELS, VN_TZ
 from ocop_stamps.places.provinces import CURRENT, OLD, merged_into
 from ocop_stamps.places.scopes import EVERYWHERE, NO_PLACE, code_of, is_old, name_of, spellings_of
@@ -144,7 +145,7 @@ def make_filters(
     if code:
         f.code = normalize(code)[:32] or "-"
     if batch:
-        if not batch.isdigit():
+        if not is_digits(batch):
             raise _bad("batch must be a batch number.", "Đợt tem (`batch`) phải là một số.")
         f.batch = str(int(batch))
     if province:
@@ -169,7 +170,7 @@ def province_filter(value: str) -> str:
     if value == NO_PLACE:
         return NO_PLACE
     found = code_of(value)
-    before = OLD.get(value.strip().zfill(2)) if value.strip().isdigit() else None
+    before = OLD.get(value.strip().zfill(2)) if is_digits(value.strip()) else None
     if found is None and before is not None:  # a GSO code of the 63: digits are read as today's codes only
         now = CURRENT[before.now]
         raise _bad(
@@ -327,7 +328,7 @@ def _decode(cursor: str, binding: str, reads: int) -> dict[int, list[str] | None
     if not isinstance(data, dict):
         raise cursors.InvalidCursor()
     for key, value in data.items():
-        i = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else -1
+        i = int(key) if isinstance(key, str) and key.isascii() and is_digits(key) else -1
         well_formed = value is None or (
             isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
         )

@@ -20,6 +20,7 @@ from ocop_stamps.core.errors import BadRequest, NotFound
 from ocop_stamps.core.ids import iso, utc_now
 from ocop_stamps.core.limits import BODY_BUDGET, text_bytes
 from ocop_stamps.core.settings import get_settings
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.epcis import events as epcis
 from ocop_stamps.epcis.history import event_item
 from ocop_stamps.issuing.schemas import BatchIn
@@ -122,7 +123,7 @@ def issue_batch(producer_id: str, data: BatchIn, base_url: str) -> dict[str, Any
 
 
 def parse_batch_id(batch_id: str) -> int:
-    if not batch_id.isdigit() or not 1 <= int(batch_id) <= 16_777_215 or len(batch_id) > 9:
+    if not is_digits(batch_id) or not 1 <= int(batch_id) <= 16_777_215 or len(batch_id) > 9:
         raise NotFound(f"There is no batch '{batch_id[:40]}'.", f"Không có đợt cấp tem '{batch_id[:40]}'.")
     return int(batch_id)
 

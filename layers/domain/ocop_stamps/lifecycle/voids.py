@@ -39,24 +39,40 @@ def _serials(batch_no: int, data: VoidIn) -> tuple[int, int]:
     return stamp.serial, stamp.serial
 
 
+def check_range(batch: Any, data: VoidIn) -> tuple[int, int, VoidRange | None]:
+    """The serial range ``data`` asks to void in ``batch`` (a BatchItem, as stored now):
+    ``(first, last, the same void already made or None)``, without writing anything.
+
+    Raises ``BadRequest`` for a range outside the batch (``details`` names ``last_serial``) and
+    ``Conflict`` for one that overlaps stamps already void (names ``first_serial``). The console's
+    confirmation asks this before it shows what buyers will see; ``void`` asks it again."""
+    batch_id = str(int(batch.batch_no))
+    first, last = _serials(int(batch.batch_no), data)
+    if last > int(batch.size):
+        raise BadRequest(
+            f"Batch {batch_id} has serials 1 to {int(batch.size)}; {last} is outside it.",
+            f"Đợt cấp tem {batch_id} có sê-ri từ 1 đến {int(batch.size)}; sê-ri {last} nằm ngoài khoảng này.",
+            details=[{"field": "last_serial", "problem": "outside the batch"}],
+        )
+    for v in batch.voids:
+        if int(v.first) == first and int(v.last) == last and v.reason == data.reason.value:
+            return first, last, v  # a retry: the same answer
+        if int(v.first) <= last and first <= int(v.last):
+            raise Conflict(
+                f"Serials {int(v.first)}–{int(v.last)} of batch {batch_id} are already void.",
+                f"Sê-ri {int(v.first)}–{int(v.last)} của đợt {batch_id} đã bị hủy trước đó.",
+                details=[{"field": "first_serial", "problem": "overlaps a void range"}],
+            )
+    return first, last, None
+
+
 def void(producer_id: str, batch_id: str, data: VoidIn, base_url: str) -> dict[str, Any]:
     """Cancel stamps (damaged, lost, destroyed...): scans of them answer ``void`` from now on."""
     for _ in range(CONFLICT_ATTEMPTS):
         batch = own_batch(producer_id, batch_id, consistent=True)
-        first, last = _serials(int(batch.batch_no), data)
-        if last > int(batch.size):
-            raise BadRequest(
-                f"Batch {batch_id} has serials 1 to {int(batch.size)}; {last} is outside it.",
-                f"Đợt cấp tem {batch_id} có sê-ri từ 1 đến {int(batch.size)}; sê-ri {last} nằm ngoài khoảng này.",
-            )
-        for v in batch.voids:
-            if int(v.first) == first and int(v.last) == last and v.reason == data.reason.value:
-                return {"batch": batch_view(batch), "void": _void_view(v)}  # a retry: same answer
-            if int(v.first) <= last and first <= int(v.last):
-                raise Conflict(
-                    f"Serials {int(v.first)}–{int(v.last)} of batch {batch_id} are already void.",
-                    f"Sê-ri {int(v.first)}–{int(v.last)} của đợt {batch_id} đã bị hủy trước đó.",
-                )
+        first, last, same = check_range(batch, data)
+        if same is not None:
+            return {"batch": batch_view(batch), "void": _void_view(same)}  # a retry: same answer
         moment = utc_now()
         entry = VoidRange(first=first, last=last, reason=data.reason.value, note=data.note, at=iso(moment))
         product = repo.get_product(batch.product_id)

@@ -15,6 +15,7 @@ from collections import defaultdict
 from functools import cache
 from typing import NamedTuple
 
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.places.names import fold_commune, fold_district, fold_full
 
 
@@ -75,7 +76,7 @@ def _old() -> _OldIndex:
 
 def commune(code: str) -> Commune | None:
     """Today's commune with this GSO code ("5953" or "05953"); None if there is none."""
-    return _current().by_code.get(code.strip().zfill(5)) if code.strip().isdigit() else None
+    return _current().by_code.get(code.strip().zfill(5)) if is_digits(code.strip()) else None
 
 
 def in_province(province: str) -> tuple[Commune, ...]:
@@ -98,7 +99,7 @@ def find(value: str, province: str) -> tuple[Commune, ...]:
     name with or without its unit word and diacritics ('Xã Kha Sơn', 'kha son'). Several when a
     name without its unit word fits several ('An Phú': a xã and a phường)."""
     value = value.strip()
-    if value.isdigit():
+    if is_digits(value):
         found = commune(value)
         return (found,) if found is not None and found.province == province else ()
     return _match(value, in_province(province))
@@ -109,7 +110,7 @@ def find_old(value: str, provinces: tuple[str, ...], district: str | None = None
     names (a code or a name), narrowed to ``district`` when one is given and it fits."""
     value = value.strip()
     index = _old()
-    if value.isdigit():
+    if is_digits(value):
         found = index.by_code.get(value.zfill(5))
         return (found,) if found is not None and found.province in provinces else ()
     units = tuple(u for p in provinces for u in index.by_province.get(p, ()))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import cache
 from typing import NamedTuple
 
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.places.names import fold_province
 from ocop_stamps.places.table import OLD_PROVINCES, PROVINCES
 
@@ -55,7 +56,7 @@ def current(value: object) -> Province | None:
     """A province of today by GSO code ("19", 19) or name ('Thái Nguyên', 'tinh thai nguyen',
     'TP HCM', 'Hồ Chí Minh', 'Huế'); None when ``value`` names no province of today."""
     text = str(value or "").strip()
-    if text.isdigit():
+    if is_digits(text):
         return CURRENT.get(text.zfill(2))
     code = _by_name()[0].get(fold_province(text))
     return CURRENT[code] if code else None
@@ -67,7 +68,7 @@ def old(value: object) -> OldProvince | None:
     text = str(value or "").strip()
     if text.upper() in _OLD_BY_ISO:
         return _OLD_BY_ISO[text.upper()]
-    if text.isdigit():
+    if is_digits(text):
         return OLD.get(text.zfill(2))
     code = _by_name()[1].get(fold_province(text))
     return OLD[code] if code else None

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.core.vocabulary import ascii_text
 from ocop_stamps.places.provinces import CURRENT, OLD, current, merged_into, now_of
 
@@ -44,7 +45,7 @@ def code_of(value: object) -> str | None:
     if _ISO.match(text.upper()):
         found = now_of(text.upper())
         return found.code if found else None
-    if text.isdigit():
+    if is_digits(text):
         return text.zfill(2) if text.zfill(2) in CURRENT else None
     found = now_of(text)
     return found.code if found else None
@@ -54,7 +55,7 @@ def is_old(value: object) -> bool:
     """Whether ``value`` names a province as it was before 1 July 2025 and not as it is now
     ('VN-03', 'Hà Giang', 'Thừa Thiên Huế'; not '08', 'Tuyên Quang')."""
     text = str(value if value is not None else "").strip()
-    if not text or text.isdigit() or code_of(text) is None:
+    if not text or is_digits(text) or code_of(text) is None:
         return False
     if _ISO.match(text.upper()):
         return True

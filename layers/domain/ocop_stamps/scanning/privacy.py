@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import re
 
+from ocop_stamps.core.text import is_digits
 from ocop_stamps.places.scopes import code_of
 
 _UA_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -81,5 +82,5 @@ def coarse_place(headers: dict[str, str]) -> tuple[str | None, str | None]:
     if country and region and not region.startswith(country + "-"):
         region = f"{country}-{region}"
     if country == "VN" and region:
-        return country, code_of(region) or code_of(region[3:] if region[3:].isdigit() else None) or region
+        return country, code_of(region) or code_of(region[3:] if is_digits(region[3:]) else None) or region
     return country, region

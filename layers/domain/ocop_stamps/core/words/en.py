@@ -323,6 +323,7 @@ TEXTS: dict[str, str] = {
     "console.sign_in_failed": "Could not sign in: the sign-in expired or was not valid. Please try again.",
     "console.sign_out": "Sign out",
     "console.signed_out": "You are signed out.",
+    "console.method": "This page does not take that kind of request; open it in a browser.",
     "console.sign_out_everywhere": "Sign out on every device",
     "console.sign_out_everywhere_hint": "Use this if you lost your phone or forgot to sign out on another computer: every session of yours ends at once.",
     "console.sign_in_again": "Sign in again",

@@ -328,6 +328,7 @@ TEXTS: dict[str, str] = {
     "console.sign_in_failed": "Không đăng nhập được: phiên đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng thử lại.",
     "console.sign_out": "Đăng xuất",
     "console.signed_out": "Bạn đã đăng xuất.",
+    "console.method": "Trang này không nhận kiểu yêu cầu đó; hãy mở nó bằng trình duyệt.",
     "console.sign_out_everywhere": "Đăng xuất trên mọi thiết bị",
     "console.sign_out_everywhere_hint": "Dùng khi bạn mất điện thoại hoặc quên đăng xuất trên máy khác: mọi phiên đăng nhập của bạn sẽ kết thúc ngay.",
     "console.sign_in_again": "Đăng nhập lại",
