@@ -360,17 +360,25 @@ def _encode_many_python(keys: CodeKeys, version: int, batch: int, first: int, co
 
 
 def _encode_many_numpy(keys: CodeKeys, version: int, batch: int, first: int, count: int) -> list[str]:
-    """The same rounds vectorised over 64-bit words: a handful of numpy operations per round
-    and ``NUMPY_PASS`` codes, none per code."""
-    lines = ascii_lines(keys, batch, first, count, version=version)
-    return lines.tobytes().decode("ascii").split("\n")[:-1]
+    """The same rounds vectorised over 64-bit words (``_digit_rows``); the list of strings is one
+    ``translate``, one ``decode`` and one ``split`` of the rows, with no Python code per code."""
+    codes = _digit_rows(keys, version, batch, first, count).translate(_TO_ASCII).decode("ascii").split("\n")
+    codes.pop()  # the empty string after the last newline
+    return codes
 
 
-# Codes per AES pass of the numpy path: 64 KB of blocks in and out, in the CPU cache (AES-ECB
-# through ``cryptography`` runs ~8x faster on 4,096 blocks than on a million, issue 16).
-NUMPY_PASS = 4096
+# Codes per pass of the numpy path: each round is one AES-ECB call over a pass's blocks; a pass's
+# arrays (a few hundred KB) stay in the CPU's L2 cache. 16,384 ran faster per code than 4,096
+# (fewer numpy calls, each costing ~1-3 us on this machine) and than 65,536 (issue 16).
+NUMPY_PASS = 16_384
 # "OCOPv1", key version and round number: the first 8 bytes of every round's block.
 _HEAD = b"OCOPv1"
+# A row of ``_digit_rows``: the 16 digit values, then this byte; ``_TO_ASCII`` maps the values
+# 0..31 to the alphabet and this byte to the newline.
+_END = 0xFF
+_TO_ASCII = bytes(
+    ALPHABET.encode()[b] if b < len(ALPHABET) else ord("\n") if b == _END else b for b in range(256)
+)
 
 
 def _check_masks() -> list[tuple[int, int]]:
@@ -390,35 +398,103 @@ def _check_masks() -> list[tuple[int, int]]:
     return out
 
 
-class _Tables:
-    """Lookup tables of the numpy path, built on first use (~1 ms).
-
-    ``pairs``: a 10-bit value -> its two code characters as one little-endian uint16;
-    ``check``: per half (left, right) and 12-bit chunk of it (bits 24-34, 12-23, 0-11), the
-    chunk's share of the check symbol -- the check is linear over GF(2) in the block's bits,
-    so it is the XOR of the shares."""
-
-    def __init__(self) -> None:
-        import numpy as np
-
-        chars = np.frombuffer(ALPHABET.encode(), dtype=np.uint8).astype(np.uint16)
-        values = np.arange(1024)
-        self.pairs = (chars[values >> 5] | (chars[values & 31] << 8)).astype("<u2")
-        masks = _check_masks()
-        chunk = np.arange(4096, dtype=np.uint64)
-        self.check: list[list[np.ndarray]] = []
-        for half in range(2):
-            tables = []
-            for shift in (24, 12, 0):
-                share = np.zeros(4096, dtype=np.uint8)
-                for b, pair in enumerate(masks):
-                    bits = np.bitwise_count((chunk << np.uint64(shift)) & np.uint64(pair[half])) & 1
-                    share |= (bits << b).astype(np.uint8)
-                tables.append(share)
-            self.check.append(tables)
+# Bit 8k of a word (k = 0..4) times this lands on bit 56 + k, and no two other products share a
+# bit or carry into bits 56..63: the five parities of ``_check_digits`` gathered into one byte.
+_GATHER = sum(1 << (56 - 7 * k) for k in range(5))
+# ``_spread``: (mask of the low part, mask of the shifted high part, shift) per step; 40 bits
+# as 2 x 20, then 4 x 10, then 8 x 5 bits, each group in the low bits of its own lane.
+_SPREAD = (
+    (0x00000000000FFFFF, 0x000FFFFF00000000, 12),
+    (0x000003FF000003FF, 0x03FF000003FF0000, 6),
+    (0x001F001F001F001F, 0x1F001F001F001F00, 3),
+)
 
 
-_tables: _Tables | None = None
+def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int) -> bytearray:
+    """``count`` rows of 17 bytes: the 16 digit values (0..31, version first, check symbol last)
+    of the codes of serials ``first .. first+count-1`` of ``batch``, then ``_END`` (numpy needed;
+    ranges checked by the callers). ``translate(_TO_ASCII)`` turns them into lines of text.
+
+    Per pass of ``NUMPY_PASS`` codes, in 64-bit words: the ten Feistel rounds (one AES-ECB call
+    each); the check symbol as five parities (``_check_digits``); the 70-bit block with the
+    version and the check as two 40-bit words spread to one digit a byte (``_spread``)."""
+    import numpy as np
+
+    u = np.uint64
+    rows = bytearray(17 * count)
+    lines = np.frombuffer(rows, dtype=np.uint8).reshape(count, 17)
+    lines[:, 16] = _END
+    m = min(count, NUMPY_PASS)
+    block = np.empty((m, 2), dtype=">u8")  # the AES blocks, big-endian as AES reads them
+    result = bytearray(16 * m + 15)  # update_into wants a block of room to spare
+    words = np.empty((m, 2), dtype=np.uint64)  # per code: the two 40-bit words, then spread
+    f = np.empty(m, dtype=np.uint64)
+    scratch = (np.empty((m, 2), dtype=np.uint64), np.empty((m, 5), dtype=np.uint64), np.empty((m, 5), dtype=np.uint64))
+    heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
+    low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
+    enc = keys.cipher(version).encryptor()
+    for start in range(0, count, NUMPY_PASS):
+        m = min(NUMPY_PASS, count - start)
+        serials = np.arange(first + start, first + start + m, dtype=np.uint64)
+        # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
+        left = (serials >> u(low)) | u(batch << (SERIAL_BITS - low))
+        right = (serials & u((1 << low) - 1)) << u(TAG_BITS)
+        data = memoryview(block[:m].view(np.uint8)).cast("B")
+        head = np.frombuffer(result, dtype=">u8", count=2 * m)[0::2]  # first 8 bytes of each output
+        for rnd in range(ROUNDS):
+            block[:m, 0] = heads[rnd]
+            block[:m, 1] = right
+            enc.update_into(data, result)
+            np.copyto(f[:m], head)
+            f[:m] >>= u(29)  # the first 5 bytes, >> 5: 35 bits
+            left ^= f[:m]
+            left, right = right, left
+        w = words[:m]
+        np.bitwise_or(left, u(version << HALF_BITS), out=w[:, 0])
+        np.left_shift(right, u(5), out=w[:, 1])
+        w[:, 1] |= _check_digits(version, left, right, *(a[:m] for a in scratch[1:]))
+        _spread(w, scratch[0][:m])
+        lines[start : start + m, :16] = w.view(np.uint8)
+    return rows
+
+
+def _check_digits(version: int, left: np.ndarray, right: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(m,) uint64: the check symbol of each block (halves ``left``, ``right``); ``a``, ``b``
+    (m, 5) uint64 scratch. Bit k of the check is the parity of the block's bits under
+    ``_check_masks()[k]``: five masked XORs, one ``bitwise_count``, one multiply to gather."""
+    import numpy as np
+
+    global _MASKS
+    if _MASKS is None:
+        _MASKS = np.array(_check_masks(), dtype=np.uint64).T.copy()  # (2, 5): left masks, right masks
+    np.bitwise_and(left[:, None], _MASKS[0], out=a)
+    np.bitwise_and(right[:, None], _MASKS[1], out=b)
+    a ^= b
+    counts = np.zeros((a.shape[0], 8), dtype=np.uint8)
+    np.bitwise_count(a, out=counts[:, :5])
+    parities = counts.view(np.uint64)[:, 0]
+    parities &= np.uint64(0x0101010101)
+    parities *= np.uint64(_GATHER)
+    parities >>= np.uint64(56)
+    parities ^= np.uint64(_MUL_TABLE[0][version])  # the version's share (weight x^15)
+    return parities
+
+
+_MASKS: np.ndarray | None = None
+
+
+def _spread(words: np.ndarray, t: np.ndarray) -> None:
+    """In place: each 40-bit value of ``words`` (uint64) as its eight 5-bit digits, most significant
+    first, one to a byte in memory order; ``t`` scratch of the same shape."""
+    import numpy as np
+
+    u = np.uint64
+    for low_mask, high_mask, shift in _SPREAD:
+        np.left_shift(words, u(shift), out=t)
+        t &= u(high_mask)
+        words &= u(low_mask)
+        words |= t
+    words.byteswap(inplace=True)
 
 
 def ascii_lines(keys: CodeKeys, batch: int, first: int, count: int, *, version: int) -> np.ndarray:
@@ -428,71 +504,5 @@ def ascii_lines(keys: CodeKeys, batch: int, first: int, count: int, *, version: 
     The bytes codes.csv is assembled from, without a Python string per code."""
     import numpy as np
 
-    global _tables
-    if _tables is None:
-        _tables = _Tables()
-    u = np.uint64
-    out = np.empty((count, 17), dtype=np.uint8)
-    out[:, 16] = ord("\n")
-    m = min(count, NUMPY_PASS)
-    words = np.empty((m, 2), dtype=">u8")  # the AES blocks, big-endian as AES reads them
-    result = bytearray(16 * m + 15)  # update_into wants a block of room to spare
-    f = np.empty(m, dtype=np.uint64)
-    scratch = (np.empty(m, dtype=np.uint64), np.empty(m, dtype=np.uint8), np.empty((m, 8), dtype="<u2"))
-    heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
-    low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
-    enc = keys.cipher(version).encryptor()
-    for start in range(0, count, NUMPY_PASS):
-        m = min(NUMPY_PASS, count - start)
-        serials = np.arange(first + start, first + start + m, dtype=np.uint64)
-        # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
-        left = (u(batch) << u(SERIAL_BITS - low)) | (serials >> u(low))
-        right = (serials & u((1 << low) - 1)) << u(TAG_BITS)
-        block = words[:m]
-        data = memoryview(block.view(np.uint8)).cast("B")
-        head = np.frombuffer(result, dtype=">u8", count=2 * m)[0::2]  # first 8 bytes of each output
-        for rnd in range(ROUNDS):
-            block[:, 0] = heads[rnd]
-            block[:, 1] = right
-            enc.update_into(data, result)
-            np.right_shift(head, u(29), out=f[:m])  # the first 5 bytes, >> 5: 35 bits
-            left ^= f[:m]
-            left, right = right, left
-        index, check, pairs = (a[:m] for a in scratch)
-        _chars(version, left, right, _tables, index, check, pairs)
-        out[start : start + m, :16] = pairs.view(np.uint8)
-    return out
-
-
-def _chars(
-    version: int,
-    left: np.ndarray,
-    right: np.ndarray,
-    tables: _Tables,
-    index: np.ndarray,
-    check: np.ndarray,
-    pairs: np.ndarray,
-) -> None:
-    """The 16 characters of each code into ``pairs`` (m, 8) uint16, two per table lookup:
-    version and digit 0, digits 1-2, ..., digit 13 and the check symbol."""
-    import numpy as np
-
-    u = np.uint64
-    for col, half, shifts in ((1, left, (20, 10, 0)), (4, right, (25, 15, 5))):
-        for k, shift in enumerate(shifts):
-            np.right_shift(half, u(shift), out=index)
-            index &= u(1023)
-            pairs[:, col + k] = tables.pairs[index]
-    check[:] = _MUL_TABLE[0][version]
-    for half, shares in zip((left, right), tables.check, strict=True):
-        for shift, table in zip((24, 12, 0), shares, strict=True):
-            np.right_shift(half, u(shift), out=index)
-            index &= u(4095)
-            check ^= table[index]
-    np.right_shift(left, u(30), out=index)
-    index |= u(version << 5)
-    pairs[:, 0] = tables.pairs[index]
-    np.bitwise_and(right, u(31), out=index)
-    index <<= u(5)
-    index |= check
-    pairs[:, 7] = tables.pairs[index]
+    rows = _digit_rows(keys, version, batch, first, count).translate(_TO_ASCII)
+    return np.frombuffer(rows, dtype=np.uint8).reshape(count, 17)
