@@ -27,10 +27,11 @@ tests keep ``encode``, the plain path and the numpy path identical.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
 from ocop_stamps.core.vocabulary import CROCKFORD
 
@@ -410,6 +411,61 @@ _SPREAD = (
 )
 
 
+class _Workspace:
+    """The arrays of one pass of ``_digit_rows``, kept per thread and reused from call to call:
+    fresh arrays of this size are ``mmap``ed and paged in anew on every call (issue 16)."""
+
+    def __init__(self, size: int) -> None:
+        import numpy as np
+
+        self.size = size
+        self.result = bytearray(16 * size + 15)  # update_into wants a block of room to spare
+        self.head = np.frombuffer(self.result, dtype=">u8", count=2 * size)[0::2]  # first 8 bytes of each output
+        self.serials, self.left, self.right, self.f = np.empty((4, size), dtype=np.uint64)
+        self.words = np.empty((2, size), dtype=np.uint64)
+        self.spread = np.empty((2, size), dtype=np.uint64)
+        self.a, self.b = np.empty((2, 5, size), dtype=np.uint64)
+        self.c = np.empty((5, size), dtype=np.uint8)
+        self._blocks: dict[int, list[tuple[np.ndarray, memoryview]]] = {}
+        self._encryptors: dict[Cipher[modes.ECB], CipherContext] = {}
+
+    def encryptor(self, cipher: Cipher[modes.ECB]) -> CipherContext:
+        """The thread's encryptor of ``cipher``, made once (~40 us each): ECB carries no state from
+        one call to the next as long as every call is whole blocks, as the rounds' are."""
+        enc = self._encryptors.get(cipher)
+        if enc is None:
+            if len(self._encryptors) >= 4:
+                self._encryptors.clear()
+            enc = self._encryptors[cipher] = cipher.encryptor()
+        return enc
+
+    def rounds(self, version: int) -> list[tuple[np.ndarray, memoryview]]:
+        """Per round: (the column the half goes in, the whole AES input as bytes) of a
+        (size, 2) big-endian uint64 array whose column 0 already holds the round's first 8 bytes
+        (``_HEAD``, version, round)."""
+        import numpy as np
+
+        rounds = self._blocks.get(version)
+        if rounds is None:
+            if len(self._blocks) >= 2:  # a process issues with one key version, decodes with any
+                self._blocks.clear()
+            blocks = np.empty((ROUNDS, self.size, 2), dtype=">u8")
+            for rnd in range(ROUNDS):
+                blocks[rnd, :, 0] = int.from_bytes(_HEAD + bytes((version, rnd)), "big")
+            rounds = self._blocks[version] = [(b[:, 1], memoryview(b.view(np.uint8)).cast("B")) for b in blocks]
+        return rounds
+
+
+_workspaces = threading.local()
+
+
+def _workspace() -> _Workspace:
+    ws: _Workspace | None = getattr(_workspaces, "ws", None)
+    if ws is None or ws.size != NUMPY_PASS:
+        ws = _workspaces.ws = _Workspace(NUMPY_PASS)
+    return ws
+
+
 def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int) -> bytearray:
     """``count`` rows of 17 bytes: the 16 digit values (0..31, version first, check symbol last)
     of the codes of serials ``first .. first+count-1`` of ``batch``, then ``_END`` (numpy needed;
@@ -417,84 +473,84 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
 
     Per pass of ``NUMPY_PASS`` codes, in 64-bit words: the ten Feistel rounds (one AES-ECB call
     each); the check symbol as five parities (``_check_digits``); the 70-bit block with the
-    version and the check as two 40-bit words spread to one digit a byte (``_spread``)."""
+    version and the check as two 40-bit words spread to one digit a byte (``_spread``) and
+    stored big-endian straight into the rows."""
     import numpy as np
 
     u = np.uint64
     rows = bytearray(17 * count)
-    lines = np.frombuffer(rows, dtype=np.uint8).reshape(count, 17)
-    lines[:, 16] = _END
-    m = min(count, NUMPY_PASS)
-    block = np.empty((m, 2), dtype=">u8")  # the AES blocks, big-endian as AES reads them
-    result = bytearray(16 * m + 15)  # update_into wants a block of room to spare
-    words = np.empty((m, 2), dtype=np.uint64)  # per code: the two 40-bit words, then spread
-    f = np.empty(m, dtype=np.uint64)
-    scratch = (np.empty((m, 2), dtype=np.uint64), np.empty((m, 5), dtype=np.uint64), np.empty((m, 5), dtype=np.uint64))
-    heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
+    np.frombuffer(rows, dtype=np.uint8)[16::17] = _END
+    # The rows' two 8-byte words, unaligned (17-byte stride), big-endian: digit 0 in byte 0.
+    row_words = [np.ndarray((count,), dtype=">u8", buffer=rows, offset=k, strides=(17,)) for k in (0, 8)]
+    ws = _workspace()
+    rounds = ws.rounds(version)
     low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
-    enc = keys.cipher(version).encryptor()
-    for start in range(0, count, NUMPY_PASS):
-        m = min(NUMPY_PASS, count - start)
-        serials = np.arange(first + start, first + start + m, dtype=np.uint64)
+    enc = ws.encryptor(keys.cipher(version))
+    for start in range(0, count, ws.size):
+        m = min(ws.size, count - start)
+        serials, left, right, f = (a[:m] for a in (ws.serials, ws.left, ws.right, ws.f))
+        words = ws.words[:, :m]
+        serials[:] = np.arange(first + start, first + start + m, dtype=np.uint64)
         # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
-        left = (serials >> u(low)) | u(batch << (SERIAL_BITS - low))
-        right = (serials & u((1 << low) - 1)) << u(TAG_BITS)
-        data = memoryview(block[:m].view(np.uint8)).cast("B")
-        head = np.frombuffer(result, dtype=">u8", count=2 * m)[0::2]  # first 8 bytes of each output
-        for rnd in range(ROUNDS):
-            block[:m, 0] = heads[rnd]
-            block[:m, 1] = right
-            enc.update_into(data, result)
-            np.copyto(f[:m], head)
-            f[:m] >>= u(29)  # the first 5 bytes, >> 5: 35 bits
-            left ^= f[:m]
+        np.right_shift(serials, u(low), out=left)
+        left |= u(batch << (SERIAL_BITS - low))
+        np.bitwise_and(serials, u((1 << low) - 1), out=right)
+        right <<= u(TAG_BITS)
+        head = ws.head[:m]
+        top35 = u(29)
+        for column, data in rounds:
+            if m < ws.size:
+                column, data = column[:m], data[: 16 * m]
+            np.copyto(column, right)
+            enc.update_into(data, ws.result)
+            np.copyto(f, head)
+            f >>= top35  # the first 5 bytes, >> 5: 35 bits
+            left ^= f
             left, right = right, left
-        w = words[:m]
-        np.bitwise_or(left, u(version << HALF_BITS), out=w[:, 0])
-        np.left_shift(right, u(5), out=w[:, 1])
-        w[:, 1] |= _check_digits(version, left, right, *(a[:m] for a in scratch[1:]))
-        _spread(w, scratch[0][:m])
-        lines[start : start + m, :16] = w.view(np.uint8)
+        np.bitwise_or(left, u(version << HALF_BITS), out=words[0])
+        np.left_shift(right, u(5), out=words[1])
+        np.bitwise_or(words[1], _check_digits(version, left, right, ws.a[:, :m], ws.b[:, :m], ws.c[:, :m]), out=words[1])
+        _spread(words, ws.spread[:, :m])
+        for word, out in zip(words, row_words, strict=True):
+            np.copyto(out[start : start + m], word)
     return rows
 
 
-def _check_digits(version: int, left: np.ndarray, right: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(m,) uint64: the check symbol of each block (halves ``left``, ``right``); ``a``, ``b``
-    (m, 5) uint64 scratch. Bit k of the check is the parity of the block's bits under
-    ``_check_masks()[k]``: five masked XORs, one ``bitwise_count``, one multiply to gather."""
+def _check_digits(version: int, left: np.ndarray, right: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """(m,) uint8: the check symbol of each block (halves ``left``, ``right``); ``a``, ``b`` (5, m)
+    uint64 and ``c`` (5, m) uint8 scratch. Bit k of the check is the parity of the block's bits
+    under ``_check_masks()[k]``: masked XORs, one ``bitwise_count``, an OR of the five rows."""
     import numpy as np
 
     global _MASKS
-    if _MASKS is None:
-        _MASKS = np.array(_check_masks(), dtype=np.uint64).T.copy()  # (2, 5): left masks, right masks
-    np.bitwise_and(left[:, None], _MASKS[0], out=a)
-    np.bitwise_and(right[:, None], _MASKS[1], out=b)
+    if _MASKS is None:  # (left masks, right masks, bit k of row k), each (5, 1)
+        _MASKS = (*np.array(_check_masks(), dtype=np.uint64).T.reshape(2, 5, 1), np.arange(5, dtype=np.uint8)[:, None])
+    left_masks, right_masks, bits = _MASKS
+    np.bitwise_and(left, left_masks, out=a)
+    np.bitwise_and(right, right_masks, out=b)
     a ^= b
-    counts = np.zeros((a.shape[0], 8), dtype=np.uint8)
-    np.bitwise_count(a, out=counts[:, :5])
-    parities = counts.view(np.uint64)[:, 0]
-    parities &= np.uint64(0x0101010101)
-    parities *= np.uint64(_GATHER)
-    parities >>= np.uint64(56)
-    parities ^= np.uint64(_MUL_TABLE[0][version])  # the version's share (weight x^15)
-    return parities
+    np.bitwise_count(a, out=c)
+    c &= np.uint8(1)
+    c <<= bits
+    check = np.bitwise_or.reduce(c, axis=0)
+    check ^= np.uint8(_MUL_TABLE[0][version])  # the version's share (weight x^15)
+    return check
 
 
-_MASKS: np.ndarray | None = None
+_MASKS: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
-def _spread(words: np.ndarray, t: np.ndarray) -> None:
-    """In place: each 40-bit value of ``words`` (uint64) as its eight 5-bit digits, most significant
-    first, one to a byte in memory order; ``t`` scratch of the same shape."""
+def _spread(word: np.ndarray, t: np.ndarray) -> None:
+    """In place: each 40-bit value of ``word`` (uint64) as its eight 5-bit digits, one to a byte,
+    the least significant digit in the lowest byte; ``t`` scratch of the same shape."""
     import numpy as np
 
     u = np.uint64
     for low_mask, high_mask, shift in _SPREAD:
-        np.left_shift(words, u(shift), out=t)
+        np.left_shift(word, u(shift), out=t)
         t &= u(high_mask)
-        words &= u(low_mask)
-        words |= t
-    words.byteswap(inplace=True)
+        word &= u(low_mask)
+        word |= t
 
 
 def ascii_lines(keys: CodeKeys, batch: int, first: int, count: int, *, version: int) -> np.ndarray:
