@@ -412,48 +412,33 @@ _SPREAD = (
 
 
 class _Workspace:
-    """The arrays of one pass of ``_digit_rows``, kept per thread and reused from call to call:
-    fresh arrays of this size are ``mmap``ed and paged in anew on every call (issue 16)."""
+    """The arrays of a pass of ``_digit_rows``, kept per thread and reused from call to call
+    (fresh arrays of this size are ``mmap``ed and paged in anew on every call), and the
+    thread's AES encryptors (~40 us to make one)."""
 
     def __init__(self, size: int) -> None:
         import numpy as np
 
         self.size = size
+        self.block = np.empty((size, 2), dtype=">u8")  # the AES blocks, big-endian as AES reads them
+        self.data = memoryview(self.block.view(np.uint8)).cast("B")
         self.result = bytearray(16 * size + 15)  # update_into wants a block of room to spare
         self.head = np.frombuffer(self.result, dtype=">u8", count=2 * size)[0::2]  # first 8 bytes of each output
         self.serials, self.left, self.right, self.f = np.empty((4, size), dtype=np.uint64)
-        self.words = np.empty((2, size), dtype=np.uint64)
-        self.spread = np.empty((2, size), dtype=np.uint64)
+        self.words, self.spread = np.empty((2, 2, size), dtype=np.uint64)
         self.a, self.b = np.empty((2, 5, size), dtype=np.uint64)
         self.c = np.empty((5, size), dtype=np.uint8)
-        self._blocks: dict[int, list[tuple[np.ndarray, memoryview]]] = {}
         self._encryptors: dict[Cipher[modes.ECB], CipherContext] = {}
 
     def encryptor(self, cipher: Cipher[modes.ECB]) -> CipherContext:
-        """The thread's encryptor of ``cipher``, made once (~40 us each): ECB carries no state from
-        one call to the next as long as every call is whole blocks, as the rounds' are."""
+        """The thread's encryptor of ``cipher``: ECB carries nothing from one call to the next as
+        long as every call is whole blocks, as the rounds' are."""
         enc = self._encryptors.get(cipher)
         if enc is None:
             if len(self._encryptors) >= 4:
                 self._encryptors.clear()
             enc = self._encryptors[cipher] = cipher.encryptor()
         return enc
-
-    def rounds(self, version: int) -> list[tuple[np.ndarray, memoryview]]:
-        """Per round: (the column the half goes in, the whole AES input as bytes) of a
-        (size, 2) big-endian uint64 array whose column 0 already holds the round's first 8 bytes
-        (``_HEAD``, version, round)."""
-        import numpy as np
-
-        rounds = self._blocks.get(version)
-        if rounds is None:
-            if len(self._blocks) >= 2:  # a process issues with one key version, decodes with any
-                self._blocks.clear()
-            blocks = np.empty((ROUNDS, self.size, 2), dtype=">u8")
-            for rnd in range(ROUNDS):
-                blocks[rnd, :, 0] = int.from_bytes(_HEAD + bytes((version, rnd)), "big")
-            rounds = self._blocks[version] = [(b[:, 1], memoryview(b.view(np.uint8)).cast("B")) for b in blocks]
-        return rounds
 
 
 _workspaces = threading.local()
@@ -474,7 +459,7 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
     Per pass of ``NUMPY_PASS`` codes, in 64-bit words: the ten Feistel rounds (one AES-ECB call
     each); the check symbol as five parities (``_check_digits``); the 70-bit block with the
     version and the check as two 40-bit words spread to one digit a byte (``_spread``) and
-    stored big-endian straight into the rows."""
+    stored big-endian straight into the rows. About 60 numpy calls a pass, none per code."""
     import numpy as np
 
     u = np.uint64
@@ -483,25 +468,24 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
     # The rows' two 8-byte words, unaligned (17-byte stride), big-endian: digit 0 in byte 0.
     row_words = [np.ndarray((count,), dtype=">u8", buffer=rows, offset=k, strides=(17,)) for k in (0, 8)]
     ws = _workspace()
-    rounds = ws.rounds(version)
+    heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
     low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
+    top35 = u(64 - HALF_BITS)
     enc = ws.encryptor(keys.cipher(version))
     for start in range(0, count, ws.size):
         m = min(ws.size, count - start)
-        serials, left, right, f = (a[:m] for a in (ws.serials, ws.left, ws.right, ws.f))
-        words = ws.words[:, :m]
+        serials, left, right, f, head = (a[:m] for a in (ws.serials, ws.left, ws.right, ws.f, ws.head))
+        block, data, words = ws.block[:m], ws.data[: 16 * m], ws.words[:, :m]
         serials[:] = np.arange(first + start, first + start + m, dtype=np.uint64)
         # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
         np.right_shift(serials, u(low), out=left)
         left |= u(batch << (SERIAL_BITS - low))
         np.bitwise_and(serials, u((1 << low) - 1), out=right)
         right <<= u(TAG_BITS)
-        head = ws.head[:m]
-        top35 = u(29)
-        for column, data in rounds:
-            if m < ws.size:
-                column, data = column[:m], data[: 16 * m]
-            np.copyto(column, right)
+        head_column, half_column = block[:, 0], block[:, 1]
+        for rnd in range(ROUNDS):
+            head_column[:] = heads[rnd]
+            half_column[:] = right
             enc.update_into(data, ws.result)
             np.copyto(f, head)
             f >>= top35  # the first 5 bytes, >> 5: 35 bits
@@ -509,7 +493,7 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
             left, right = right, left
         np.bitwise_or(left, u(version << HALF_BITS), out=words[0])
         np.left_shift(right, u(5), out=words[1])
-        np.bitwise_or(words[1], _check_digits(version, left, right, ws.a[:, :m], ws.b[:, :m], ws.c[:, :m]), out=words[1])
+        words[1] |= _check_digits(version, left, right, ws.a[:, :m], ws.b[:, :m], ws.c[:, :m])
         _spread(words, ws.spread[:, :m])
         for word, out in zip(words, row_words, strict=True):
             np.copyto(out[start : start + m], word)
