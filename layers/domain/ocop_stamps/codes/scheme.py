@@ -426,8 +426,9 @@ class _Workspace:
         self.head = np.frombuffer(self.result, dtype=">u8", count=2 * size)[0::2]  # first 8 bytes of each output
         self.serials, self.left, self.right, self.f = np.empty((4, size), dtype=np.uint64)
         self.words, self.spread = np.empty((2, 2, size), dtype=np.uint64)
+        self.iota = np.arange(size, dtype=np.uint64)
         self.a, self.b = np.empty((2, 5, size), dtype=np.uint64)
-        self.c = np.empty((5, size), dtype=np.uint8)
+        self.counts = np.zeros((size, 8), dtype=np.uint8)  # columns 5..7 stay 0
         self._encryptors: dict[Cipher[modes.ECB], CipherContext] = {}
 
     def encryptor(self, cipher: Cipher[modes.ECB]) -> CipherContext:
@@ -444,10 +445,12 @@ class _Workspace:
 _workspaces = threading.local()
 
 
-def _workspace() -> _Workspace:
+def _workspace(count: int) -> _Workspace:
+    """The thread's workspace, for passes of at least ``min(count, NUMPY_PASS)`` codes and at most
+    ``NUMPY_PASS``: sized by the largest range asked for so far (~190 bytes a code, 3 MB at most)."""
     ws: _Workspace | None = getattr(_workspaces, "ws", None)
-    if ws is None or ws.size != NUMPY_PASS:
-        ws = _workspaces.ws = _Workspace(NUMPY_PASS)
+    if ws is None or ws.size < min(count, NUMPY_PASS) or ws.size > NUMPY_PASS:
+        ws = _workspaces.ws = _Workspace(min(count, NUMPY_PASS))
     return ws
 
 
@@ -467,7 +470,7 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
     np.frombuffer(rows, dtype=np.uint8)[16::17] = _END
     # The rows' two 8-byte words, unaligned (17-byte stride), big-endian: digit 0 in byte 0.
     row_words = [np.ndarray((count,), dtype=">u8", buffer=rows, offset=k, strides=(17,)) for k in (0, 8)]
-    ws = _workspace()
+    ws = _workspace(count)
     heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
     low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
     top35 = u(64 - HALF_BITS)
@@ -476,7 +479,7 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
         m = min(ws.size, count - start)
         serials, left, right, f, head = (a[:m] for a in (ws.serials, ws.left, ws.right, ws.f, ws.head))
         block, data, words = ws.block[:m], ws.data[: 16 * m], ws.words[:, :m]
-        serials[:] = np.arange(first + start, first + start + m, dtype=np.uint64)
+        np.add(ws.iota[:m], u(first + start), out=serials)
         # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
         np.right_shift(serials, u(low), out=left)
         left |= u(batch << (SERIAL_BITS - low))
@@ -493,35 +496,41 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
             left, right = right, left
         np.bitwise_or(left, u(version << HALF_BITS), out=words[0])
         np.left_shift(right, u(5), out=words[1])
-        words[1] |= _check_digits(version, left, right, ws.a[:, :m], ws.b[:, :m], ws.c[:, :m])
+        check = _check_digits(version, left, right, ws.a[:, :m], ws.b[:, :m], ws.counts[:m], serials)
+        words[1] |= check
         _spread(words, ws.spread[:, :m])
         for word, out in zip(words, row_words, strict=True):
             np.copyto(out[start : start + m], word)
     return rows
 
 
-def _check_digits(version: int, left: np.ndarray, right: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """(m,) uint8: the check symbol of each block (halves ``left``, ``right``); ``a``, ``b`` (5, m)
-    uint64 and ``c`` (5, m) uint8 scratch. Bit k of the check is the parity of the block's bits
-    under ``_check_masks()[k]``: masked XORs, one ``bitwise_count``, an OR of the five rows."""
+def _check_digits(
+    version: int, left: np.ndarray, right: np.ndarray, a: np.ndarray, b: np.ndarray, counts: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """``out`` (m,) uint64: the check symbol of each block (halves ``left``, ``right``). Scratch:
+    ``a``, ``b`` (5, m) uint64, ``counts`` (m, 8) uint8 with columns 5..7 zero.
+
+    Bit k of the check is the parity of the block's bits under ``_check_masks()[k]``: the masked
+    halves XORed, one ``bitwise_count`` into byte k of each code's word, and the five low bits
+    gathered into one byte by one multiply (``_GATHER``)."""
     import numpy as np
 
     global _MASKS
-    if _MASKS is None:  # (left masks, right masks, bit k of row k), each (5, 1)
-        _MASKS = (*np.array(_check_masks(), dtype=np.uint64).T.reshape(2, 5, 1), np.arange(5, dtype=np.uint8)[:, None])
-    left_masks, right_masks, bits = _MASKS
+    if _MASKS is None:  # (left masks, right masks), each (5, 1)
+        _MASKS = tuple(np.array(_check_masks(), dtype=np.uint64).T.reshape(2, 5, 1))
+    left_masks, right_masks = _MASKS
     np.bitwise_and(left, left_masks, out=a)
     np.bitwise_and(right, right_masks, out=b)
     a ^= b
-    np.bitwise_count(a, out=c)
-    c &= np.uint8(1)
-    c <<= bits
-    check = np.bitwise_or.reduce(c, axis=0)
-    check ^= np.uint8(_MUL_TABLE[0][version])  # the version's share (weight x^15)
-    return check
+    np.bitwise_count(a, out=counts[:, :5].T)
+    np.bitwise_and(counts.view(np.uint64)[:, 0], np.uint64(0x0101010101), out=out)
+    out *= np.uint64(_GATHER)
+    out >>= np.uint64(56)
+    out ^= np.uint64(_MUL_TABLE[0][version])  # the version's share (weight x^15)
+    return out
 
 
-_MASKS: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+_MASKS: tuple[np.ndarray, ...] | None = None
 
 
 def _spread(word: np.ndarray, t: np.ndarray) -> None:
