@@ -377,9 +377,7 @@ _HEAD = b"OCOPv1"
 # A row of ``_digit_rows``: the 16 digit values, then this byte; ``_TO_ASCII`` maps the values
 # 0..31 to the alphabet and this byte to the newline.
 _END = 0xFF
-_TO_ASCII = bytes(
-    ALPHABET.encode()[b] if b < len(ALPHABET) else ord("\n") if b == _END else b for b in range(256)
-)
+_TO_ASCII = bytes(ALPHABET.encode()[b] if b < len(ALPHABET) else ord("\n") if b == _END else b for b in range(256))
 
 
 def _check_masks() -> list[tuple[int, int]]:
