@@ -18,8 +18,9 @@ rejects all but one forgery in 67 million before any I/O.
 The permutation is a balanced Feistel network over two 35-bit halves with AES-128 as
 round function and ten rounds (as NIST FF1 uses for small domains). ``encode_many``
 runs the same rounds over a whole range with one AES call per round (per pass of
-``NUMPY_PASS`` codes): vectorised with numpy for large ranges (a million codes in ~0.4 s of
-CPU, docs/PERFORMANCE.md), in plain Python for small ones or where numpy is not installed. numpy ships in the print layer only (issue 10): the
+``NUMPY_PASS`` codes): vectorised with numpy for large ranges (a million codes in ~0.2-0.3 s of
+CPU on a shared 2-core EPYC, docs/PERFORMANCE.md "Issue 16"), in plain Python for small ones or
+where numpy is not installed. numpy ships in the print layer only (issue 10): the
 functions without it (public scan, admin, inspector, ...) reach ``encode_many`` through
 EPCIS events of at most ``MAX_EPC_LIST`` codes and always take the plain path. Property
 tests keep ``encode``, the plain path and the numpy path identical.
@@ -237,10 +238,11 @@ def group(code: str, size: int = 4) -> str:
 # --- bulk encoding --------------------------------------------------------------------
 
 
-# Both paths make one AES call per round; the plain one costs ~25 us a code, numpy's ~1-2 us
-# plus ~0.7 ms of set-up (measured crossover ~50 codes). Below this count the plain path
-# takes < 8 ms, less than the ~150 ms a cold function would spend importing numpy, so small
-# ranges never import it -- including every EPCIS event list (MAX_EPC_LIST = 100).
+# Both paths make one AES call per round; the plain one costs ~20 us a code, numpy's ~0.2 us
+# plus ~0.2 ms a call (~90 numpy calls; measured crossover ~10 codes, issue 16). Below this
+# count the plain path takes < 8 ms, less than the ~150 ms a cold function would spend
+# importing numpy, so small ranges never import it -- including every EPCIS event list
+# (MAX_EPC_LIST = 100).
 NUMPY_MIN_COUNT = 256
 
 
@@ -249,7 +251,8 @@ def encode_many(keys: CodeKeys, batch: int, first: int, count: int, *, version: 
 
     Each Feistel round is one AES-ECB call over all blocks (of a pass). Ranges of ``NUMPY_MIN_COUNT``
     codes or more use numpy when it can be imported (the print layer); everything else,
-    and every range where numpy is missing, runs the same rounds in plain Python.
+    and every range where numpy is missing, runs the same rounds in plain Python. Thread-safe:
+    the numpy path keeps its arrays and encryptors per thread.
     """
     version = keys.current if version is None else version
     _check_range(first, count)
@@ -368,9 +371,11 @@ def _encode_many_numpy(keys: CodeKeys, version: int, batch: int, first: int, cou
     return codes
 
 
-# Codes per pass of the numpy path: each round is one AES-ECB call over a pass's blocks; a pass's
-# arrays (a few hundred KB) stay in the CPU's L2 cache. 16,384 ran faster per code than 4,096
-# (fewer numpy calls, each costing ~1-3 us on this machine) and than 65,536 (issue 16).
+# Codes per pass of the numpy path, at most: each round is one AES-ECB call over a pass's blocks.
+# A pass makes ~90 numpy calls of ~1.7 us each on the issue-16 machine whatever its size, so
+# passes are as long as the callers' chunks (codes.csv and the benchmark ask 10,000 at a time):
+# 4,096 or 8,192 ran 10-60 % slower per code on 10,000-code calls (issue 16). The per-thread
+# workspace (``_Workspace``) holds ~190 bytes a code of a pass: 3 MB at most.
 NUMPY_PASS = 16_384
 # "OCOPv1", key version and round number: the first 8 bytes of every round's block.
 _HEAD = b"OCOPv1"
