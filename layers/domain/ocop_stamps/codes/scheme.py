@@ -239,7 +239,7 @@ def group(code: str, size: int = 4) -> str:
 
 
 # Both paths make one AES call per round; the plain one costs ~20 us a code, numpy's ~0.2 us
-# plus ~0.2 ms a call (~90 numpy calls; measured crossover ~10 codes, issue 16). Below this
+# plus ~0.2 ms a call (~80 numpy calls; measured crossover ~10 codes, issue 16). Below this
 # count the plain path takes < 8 ms, less than the ~150 ms a cold function would spend
 # importing numpy, so small ranges never import it -- including every EPCIS event list
 # (MAX_EPC_LIST = 100).
@@ -372,10 +372,10 @@ def _encode_many_numpy(keys: CodeKeys, version: int, batch: int, first: int, cou
 
 
 # Codes per pass of the numpy path, at most: each round is one AES-ECB call over a pass's blocks.
-# A pass makes ~90 numpy calls of ~1.7 us each on the issue-16 machine whatever its size, so
+# A pass makes ~80 numpy calls of ~1.7 us each on the issue-16 machine whatever its size, so
 # passes are as long as the callers' chunks (codes.csv and the benchmark ask 10,000 at a time):
 # 4,096 or 8,192 ran 10-60 % slower per code on 10,000-code calls (issue 16). The per-thread
-# workspace (``_Workspace``) holds ~190 bytes a code of a pass: 3 MB at most.
+# workspace (``_Workspace``) holds ~110 bytes a code of a pass: 1.8 MB at most.
 NUMPY_PASS = 16_384
 # "OCOPv1", key version and round number: the first 8 bytes of every round's block.
 _HEAD = b"OCOPv1"
@@ -430,7 +430,6 @@ class _Workspace:
         self.serials, self.left, self.right, self.f = np.empty((4, size), dtype=np.uint64)
         self.words, self.spread = np.empty((2, 2, size), dtype=np.uint64)
         self.iota = np.arange(size, dtype=np.uint64)
-        self.a, self.b = np.empty((2, 5, size), dtype=np.uint64)
         self.counts = np.zeros((size, 8), dtype=np.uint8)  # columns 5..7 stay 0
         self._encryptors: dict[Cipher[modes.ECB], CipherContext] = {}
 
@@ -450,7 +449,7 @@ _workspaces = threading.local()
 
 def _workspace(count: int) -> _Workspace:
     """The thread's workspace, for passes of at least ``min(count, NUMPY_PASS)`` codes and at most
-    ``NUMPY_PASS``: sized by the largest range asked for so far (~190 bytes a code, 3 MB at most)."""
+    ``NUMPY_PASS``: sized by the largest range asked for so far (~110 bytes a code, 1.8 MB at most)."""
     ws: _Workspace | None = getattr(_workspaces, "ws", None)
     if ws is None or ws.size < min(count, NUMPY_PASS) or ws.size > NUMPY_PASS:
         ws = _workspaces.ws = _Workspace(min(count, NUMPY_PASS))
@@ -465,7 +464,7 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
     Per pass of ``NUMPY_PASS`` codes, in 64-bit words: the ten Feistel rounds (one AES-ECB call
     each); the check symbol as five parities (``_check_digits``); the 70-bit block with the
     version and the check as two 40-bit words spread to one digit a byte (``_spread``) and
-    stored big-endian straight into the rows. About 60 numpy calls a pass, none per code."""
+    stored big-endian straight into the rows. About 80 numpy calls a pass, none per code."""
     import numpy as np
 
     u = np.uint64
@@ -499,7 +498,7 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
             left, right = right, left
         np.bitwise_or(left, u(version << HALF_BITS), out=words[0])
         np.left_shift(right, u(5), out=words[1])
-        check = _check_digits(version, left, right, ws.a[:, :m], ws.b[:, :m], ws.counts[:m], serials)
+        check = _check_digits(version, left, right, ws.spread[:, :m], ws.counts[:m], serials)
         words[1] |= check
         _spread(words, ws.spread[:, :m])
         for word, out in zip(words, row_words, strict=True):
@@ -508,24 +507,25 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
 
 
 def _check_digits(
-    version: int, left: np.ndarray, right: np.ndarray, a: np.ndarray, b: np.ndarray, counts: np.ndarray, out: np.ndarray
+    version: int, left: np.ndarray, right: np.ndarray, t: np.ndarray, counts: np.ndarray, out: np.ndarray
 ) -> np.ndarray:
     """``out`` (m,) uint64: the check symbol of each block (halves ``left``, ``right``). Scratch:
-    ``a``, ``b`` (5, m) uint64, ``counts`` (m, 8) uint8 with columns 5..7 zero.
+    ``t`` (2, m) uint64, ``counts`` (m, 8) uint8 with columns 5..7 zero.
 
-    Bit k of the check is the parity of the block's bits under ``_check_masks()[k]``: the masked
-    halves XORed, one ``bitwise_count`` into byte k of each code's word, and the five low bits
+    Bit k of the check is the parity of the block's bits under ``_check_masks()[k]``: per bit the
+    masked halves XORed and ``bitwise_count``ed into byte k of each code's word (arrays of one
+    code each, which stay in the CPU cache: (5, m) arrays ran slower), then the five low bits
     gathered into one byte by one multiply (``_GATHER``)."""
     import numpy as np
 
     global _MASKS
-    if _MASKS is None:  # (left masks, right masks), each (5, 1)
-        _MASKS = tuple(np.array(_check_masks(), dtype=np.uint64).T.reshape(2, 5, 1))
-    left_masks, right_masks = _MASKS
-    np.bitwise_and(left, left_masks, out=a)
-    np.bitwise_and(right, right_masks, out=b)
-    a ^= b
-    np.bitwise_count(a, out=counts[:, :5].T)
+    if _MASKS is None:
+        _MASKS = [(np.uint64(left_mask), np.uint64(right_mask)) for left_mask, right_mask in _check_masks()]
+    for k, (left_mask, right_mask) in enumerate(_MASKS):
+        np.bitwise_and(left, left_mask, out=t[0])
+        np.bitwise_and(right, right_mask, out=t[1])
+        t[0] ^= t[1]
+        np.bitwise_count(t[0], out=counts[:, k])
     np.bitwise_and(counts.view(np.uint64)[:, 0], np.uint64(0x0101010101), out=out)
     out *= np.uint64(_GATHER)
     out >>= np.uint64(56)
@@ -533,7 +533,7 @@ def _check_digits(
     return out
 
 
-_MASKS: tuple[np.ndarray, ...] | None = None
+_MASKS: list[tuple[np.uint64, np.uint64]] | None = None
 
 
 def _spread(word: np.ndarray, t: np.ndarray) -> None:
