@@ -288,25 +288,40 @@ def code_lines(
         raise ValueError(f"batch {batch} outside 1..{MAX_BATCH}")
     import numpy as np
 
-    codes = ascii_lines(keys, batch, first, count, version=version)
+    codes = _digit_rows(keys, version, batch, first, count).translate(_TO_ASCII)
+    # Each code's 16 ASCII bytes as two 8-byte words (unaligned, 17-byte stride): copied into
+    # the rows as words, not as 16-byte rows (numpy copies short rows byte by byte).
+    code_words = [np.ndarray((count,), dtype="<u8", buffer=codes, offset=k, strides=(17,)) for k in (0, 8)]
     encoded = [p.encode("utf-8") for p in pieces]
-    out = []
+    groups = []
     lo = first
     while lo < first + count:
         width = len(str(lo))
         hi = min(first + count, 10**width)  # serials of one width: rows of one length
-        template = b"0" * width + (b"0" * 16).join(encoded)
-        rows = np.empty((hi - lo, len(template)), dtype=np.uint8)
-        rows[:] = np.frombuffer(template, dtype=np.uint8)
+        groups.append((lo, hi, width, b"0" * width + (b"0" * 16).join(encoded)))
+        lo = hi
+    # All rows in one buffer, decoded once: the rows of each group laid out as its template,
+    # repeated in place (``bytearray *=``: a temporary ``template * n`` of a MB cost 40x more).
+    text = bytearray(groups[0][3])
+    text *= groups[0][1] - groups[0][0]
+    for lo, hi, _, template in groups[1:]:  # only ranges across a power of ten
+        part = bytearray(template)
+        part *= hi - lo
+        text += part
+    offset = 0
+    for lo, hi, width, template in groups:
+        n, length = hi - lo, len(template)
+        rows = np.frombuffer(text, dtype=np.uint8, count=n * length, offset=offset).reshape(n, length)
         rows[:, :width] = _decimal(np.arange(lo, hi, dtype=np.int64))[:, 8 - width :]
         col = width
         for part in encoded[:-1]:
             col += len(part)
-            rows[:, col : col + 16] = codes[lo - first : hi - first, :16]
+            for k, words in zip((0, 8), code_words, strict=True):
+                column = np.ndarray((n,), dtype="<u8", buffer=text, offset=offset + col + k, strides=(length,))
+                np.copyto(column, words[lo - first : hi - first])
             col += 16
-        out.append(rows.tobytes())
-        lo = hi
-    return b"".join(out).decode("utf-8")
+        offset += n * length
+    return text.decode("utf-8")
 
 
 _DIGITS4: np.ndarray | None = None
