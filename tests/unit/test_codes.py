@@ -314,12 +314,14 @@ def test_given_serial_zero_or_past_the_last_when_encoded_in_bulk_then_refused():
             encode_many(KEYS, 1, first, n)
 
 
-def test_given_a_range_when_asked_as_ascii_lines_then_they_are_the_codes_each_with_a_newline():
-    lines = codes.ascii_lines(KEYS, 42, 990, 600, version=2)
-    assert lines.shape == (600, 17)
-    assert lines.tobytes().decode("ascii") == "".join(
-        c + "\n" for c in codes._encode_many_python(KEYS, 2, 42, 990, 600)
-    )
+def test_given_the_same_layout_chunk_after_chunk_when_lines_are_written_then_no_chunk_keeps_the_last_ones_text():
+    # the rows' buffer is reused while the layout stays (serial width, pieces, count): only the
+    # serials and codes are written again, so every byte of them must be written each time
+    for v, first in [(1, 100_000), (2, 100_300), (2, 200_000), (1, 100_000)]:
+        expected = _lines_one_by_one(v, 5, first, 300, PIECES)
+        assert codes.code_lines(KEYS, 5, first, 300, PIECES, version=v) == expected
+    wider = (";", "", "|" + "é" * 40 + "\n")  # two codes side by side, a longer tail
+    assert codes.code_lines(KEYS, 5, 999_900, 300, wider, version=2) == _lines_one_by_one(2, 5, 999_900, 300, wider)
 
 
 # The numpy path reuses a workspace per thread (arrays, AES blocks, encryptors): threads encoding

@@ -288,10 +288,6 @@ def code_lines(
         raise ValueError(f"batch {batch} outside 1..{MAX_BATCH}")
     import numpy as np
 
-    codes = _digit_rows(keys, version, batch, first, count).translate(_TO_ASCII)
-    # Each code's 16 ASCII bytes as two 8-byte words (unaligned, 17-byte stride): copied into
-    # the rows as words, not as 16-byte rows (numpy copies short rows byte by byte).
-    code_words = [np.ndarray((count,), dtype="<u8", buffer=codes, offset=k, strides=(17,)) for k in (0, 8)]
     encoded = [p.encode("utf-8") for p in pieces]
     groups = []
     lo = first
@@ -300,28 +296,21 @@ def code_lines(
         hi = min(first + count, 10**width)  # serials of one width: rows of one length
         groups.append((lo, hi, width, b"0" * width + (b"0" * 16).join(encoded)))
         lo = hi
-    # All rows in one buffer, decoded once: the rows of each group laid out as its template,
-    # repeated in place (``bytearray *=``: a temporary ``template * n`` of a MB cost 40x more).
-    text = bytearray(groups[0][3])
-    text *= groups[0][1] - groups[0][0]
-    for lo, hi, _, template in groups[1:]:  # only ranges across a power of ten
-        part = bytearray(template)
-        part *= hi - lo
-        text += part
+    text = _workspace(count).csv_text([(hi - lo, template) for lo, hi, _, template in groups])
     offset = 0
     for lo, hi, width, template in groups:
         n, length = hi - lo, len(template)
         rows = np.frombuffer(text, dtype=np.uint8, count=n * length, offset=offset).reshape(n, length)
         rows[:, :width] = _decimal(np.arange(lo, hi, dtype=np.int64))[:, 8 - width :]
+        columns = []
         col = width
         for part in encoded[:-1]:
             col += len(part)
-            for k, words in zip((0, 8), code_words, strict=True):
-                column = np.ndarray((n,), dtype="<u8", buffer=text, offset=offset + col + k, strides=(length,))
-                np.copyto(column, words[lo - first : hi - first])
+            columns.append(offset + col)
             col += 16
+        _code_words(keys, version, batch, lo, n, text, columns, length)
         offset += n * length
-    return text.decode("utf-8")
+    return str(memoryview(text)[:offset], "utf-8")
 
 
 _DIGITS4: np.ndarray | None = None
@@ -379,9 +368,12 @@ def _encode_many_python(keys: CodeKeys, version: int, batch: int, first: int, co
 
 
 def _encode_many_numpy(keys: CodeKeys, version: int, batch: int, first: int, count: int) -> list[str]:
-    """The same rounds vectorised over 64-bit words (``_digit_rows``); the list of strings is one
-    ``translate``, one ``decode`` and one ``split`` of the rows, with no Python code per code."""
-    codes = _digit_rows(keys, version, batch, first, count).translate(_TO_ASCII).decode("ascii").split("\n")
+    """The same rounds vectorised over 64-bit words (``_code_words``), the codes written as ASCII
+    into lines of 17 bytes; the list of strings is one ``decode`` and one ``split`` of the lines,
+    with no Python code per code."""
+    lines = _workspace(count).lines(count)
+    _code_words(keys, version, batch, first, count, lines, [0], 17)
+    codes = str(memoryview(lines)[: 17 * count], "ascii").split("\n")
     codes.pop()  # the empty string after the last newline
     return codes
 
@@ -394,10 +386,6 @@ def _encode_many_numpy(keys: CodeKeys, version: int, batch: int, first: int, cou
 NUMPY_PASS = 16_384
 # "OCOPv1", key version and round number: the first 8 bytes of every round's block.
 _HEAD = b"OCOPv1"
-# A row of ``_digit_rows``: the 16 digit values, then this byte; ``_TO_ASCII`` maps the values
-# 0..31 to the alphabet and this byte to the newline.
-_END = 0xFF
-_TO_ASCII = bytes(ALPHABET.encode()[b] if b < len(ALPHABET) else ord("\n") if b == _END else b for b in range(256))
 
 
 def _check_masks() -> list[tuple[int, int]]:
@@ -421,11 +409,10 @@ def _check_masks() -> list[tuple[int, int]]:
 # bit or carry into bits 56..63: the five parities of ``_check_digits`` gathered into one byte.
 _GATHER = sum(1 << (56 - 7 * k) for k in range(5))
 # ``_spread``: (mask of the low part, mask of the shifted high part, shift) per step; 40 bits
-# as 2 x 20, then 4 x 10, then 8 x 5 bits, each group in the low bits of its own lane.
+# as 2 x 20, then 4 x 10 bits, each group of two digits in the low bits of its 16-bit lane.
 _SPREAD = (
     (0x00000000000FFFFF, 0x000FFFFF00000000, 12),
     (0x000003FF000003FF, 0x03FF000003FF0000, 6),
-    (0x001F001F001F001F, 0x1F001F001F001F00, 3),
 )
 
 
@@ -447,6 +434,38 @@ class _Workspace:
         self.iota = np.arange(size, dtype=np.uint64)
         self.counts = np.zeros((size, 8), dtype=np.uint8)  # columns 5..7 stay 0
         self._encryptors: dict[Cipher[modes.ECB], CipherContext] = {}
+        self._lines = bytearray()
+        self._csv: tuple[list[tuple[int, bytes]], bytearray] = ([], bytearray())
+
+    def lines(self, count: int) -> bytearray:
+        """At least ``count`` lines of 16 bytes and a newline; the newlines stay in place from call
+        to call (kept for up to ``size`` lines: a larger range gets a buffer of its own)."""
+        if len(self._lines) >= 17 * count:
+            return self._lines
+        lines = bytearray(b"0" * 16 + b"\n") * count
+        if count <= self.size:
+            self._lines = lines
+        return lines
+
+    def csv_text(self, groups: list[tuple[int, bytes]]) -> bytearray:
+        """Rows laid out as ``groups`` ((rows, template) each) one after another, reused while the
+        layout stays the same (every chunk of a batch's codes.csv after the first few): only the
+        serials and the codes are written again. Built with ``bytearray *=`` in place: a
+        temporary ``template * n`` of a MB cost ~40x more on the issue-16 machine. Kept for up
+        to ``size`` rows: a larger range gets a buffer of its own."""
+        if groups == self._csv[0]:
+            return self._csv[1]
+        text = bytearray()
+        for n, template in groups:
+            part = bytearray(template)
+            part *= n
+            if text:
+                text += part
+            else:
+                text = part
+        if sum(n for n, _ in groups) <= self.size:
+            self._csv = (groups, text)
+        return text
 
     def encryptor(self, cipher: Cipher[modes.ECB]) -> CipherContext:
         """The thread's encryptor of ``cipher``: ECB carries nothing from one call to the next as
@@ -471,23 +490,37 @@ def _workspace(count: int) -> _Workspace:
     return ws
 
 
-def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int) -> bytearray:
-    """``count`` rows of 17 bytes: the 16 digit values (0..31, version first, check symbol last)
-    of the codes of serials ``first .. first+count-1`` of ``batch``, then ``_END`` (numpy needed;
-    ranges checked by the callers). ``translate(_TO_ASCII)`` turns them into lines of text.
+def _code_words(
+    keys: CodeKeys,
+    version: int,
+    batch: int,
+    first: int,
+    count: int,
+    out: bytearray,
+    columns: Sequence[int],
+    stride: int,
+) -> None:
+    """Write the 16 ASCII characters of the codes of serials ``first .. first+count-1`` of
+    ``batch`` into ``out``: code i at ``column + i * stride`` for each of ``columns`` (numpy
+    needed; ranges checked by the callers).
 
     Per pass of ``NUMPY_PASS`` codes, in 64-bit words: the ten Feistel rounds (one AES-ECB call
     each); the check symbol as five parities (``_check_digits``); the 70-bit block with the
-    version and the check as two 40-bit words spread to one digit a byte (``_spread``) and
-    stored big-endian straight into the rows. About 80 numpy calls a pass, none per code."""
+    version and the check as two 40-bit words, spread to two digits per 16-bit lane
+    (``_spread``), each lane turned into its two characters by one table lookup (``_pairs``),
+    and the words stored big-endian (first character first) straight into ``out``. About 80
+    numpy calls a pass, none per code."""
     import numpy as np
 
     u = np.uint64
-    rows = bytearray(17 * count)
-    np.frombuffer(rows, dtype=np.uint8)[16::17] = _END
-    # The rows' two 8-byte words, unaligned (17-byte stride), big-endian: digit 0 in byte 0.
-    row_words = [np.ndarray((count,), dtype=">u8", buffer=rows, offset=k, strides=(17,)) for k in (0, 8)]
+    # Each code's 16 characters as two 8-byte words (unaligned, ``stride`` apart), big-endian.
+    sinks = [
+        np.ndarray((count,), dtype=">u8", buffer=out, offset=column + k, strides=(stride,))
+        for column in columns
+        for k in (0, 8)
+    ]
     ws = _workspace(count)
+    pairs = _pairs()
     heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
     low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
     top35 = u(64 - HALF_BITS)
@@ -495,7 +528,7 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
     for start in range(0, count, ws.size):
         m = min(ws.size, count - start)
         serials, left, right, f, head = (a[:m] for a in (ws.serials, ws.left, ws.right, ws.f, ws.head))
-        block, data, words = ws.block[:m], ws.data[: 16 * m], ws.words[:, :m]
+        block, data, words, spare = ws.block[:m], ws.data[: 16 * m], ws.words[:, :m], ws.spread[:, :m]
         np.add(ws.iota[:m], u(first + start), out=serials)
         # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
         np.right_shift(serials, u(low), out=left)
@@ -513,12 +546,28 @@ def _digit_rows(keys: CodeKeys, version: int, batch: int, first: int, count: int
             left, right = right, left
         np.bitwise_or(left, u(version << HALF_BITS), out=words[0])
         np.left_shift(right, u(5), out=words[1])
-        check = _check_digits(version, left, right, ws.spread[:, :m], ws.counts[:m], serials)
-        words[1] |= check
-        _spread(words, ws.spread[:, :m])
-        for word, out in zip(words, row_words, strict=True):
-            np.copyto(out[start : start + m], word)
-    return rows
+        words[1] |= _check_digits(version, left, right, spare, ws.counts[:m], serials)
+        _spread(words, spare)
+        for word, chars in zip(words, spare, strict=True):
+            np.take(pairs, word.view(np.uint16), out=chars.view(np.uint16), mode="wrap")
+        for k, sink in enumerate(sinks):
+            np.copyto(sink[start : start + m], spare[k % 2])
+
+
+_PAIRS: np.ndarray | None = None
+
+
+def _pairs() -> np.ndarray:
+    """(1024,) uint16: two digits (the first in bits 5-9, the second in bits 0-4) -> their two
+    characters, the first in the high byte (written big-endian, it comes first)."""
+    import numpy as np
+
+    global _PAIRS
+    if _PAIRS is None:
+        chars = np.frombuffer(ALPHABET.encode(), dtype=np.uint8).astype(np.uint16)
+        values = np.arange(1024)
+        _PAIRS = (chars[values >> 5] << 8) | chars[values & 31]
+    return _PAIRS
 
 
 def _check_digits(
@@ -552,8 +601,9 @@ _MASKS: list[tuple[np.uint64, np.uint64]] | None = None
 
 
 def _spread(word: np.ndarray, t: np.ndarray) -> None:
-    """In place: each 40-bit value of ``word`` (uint64) as its eight 5-bit digits, one to a byte,
-    the least significant digit in the lowest byte; ``t`` scratch of the same shape."""
+    """In place: each 40-bit value of ``word`` (uint64) as four 10-bit values (two 5-bit digits
+    each), one to a 16-bit lane, the least significant in the lowest lane; ``t`` scratch of the
+    same shape."""
     import numpy as np
 
     u = np.uint64
@@ -562,14 +612,3 @@ def _spread(word: np.ndarray, t: np.ndarray) -> None:
         t &= u(high_mask)
         word &= u(low_mask)
         word |= t
-
-
-def ascii_lines(keys: CodeKeys, batch: int, first: int, count: int, *, version: int) -> np.ndarray:
-    """(count, 17) uint8: the codes of serials ``first .. first+count-1`` of ``batch`` in ASCII,
-    each followed by a newline (numpy needed; ranges checked by the callers).
-
-    The bytes codes.csv is assembled from, without a Python string per code."""
-    import numpy as np
-
-    rows = _digit_rows(keys, version, batch, first, count).translate(_TO_ASCII)
-    return np.frombuffer(rows, dtype=np.uint8).reshape(count, 17)
