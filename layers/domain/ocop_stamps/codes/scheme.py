@@ -382,7 +382,8 @@ def _encode_many_numpy(keys: CodeKeys, version: int, batch: int, first: int, cou
 # A pass makes ~80 numpy calls of ~1.7 us each on the issue-16 machine whatever its size, so
 # passes are as long as the callers' chunks (codes.csv and the benchmark ask 10,000 at a time):
 # 4,096 or 8,192 ran 10-60 % slower per code on 10,000-code calls (issue 16). The per-thread
-# workspace (``_Workspace``) holds ~110 bytes a code of a pass: 1.8 MB at most.
+# workspace (``_Workspace``) holds ~110 bytes a code of a pass in arrays, plus the lines and
+# codes.csv rows it reuses (17 and ~110 bytes a code): ~4 MB at most.
 NUMPY_PASS = 16_384
 # "OCOPv1", key version and round number: the first 8 bytes of every round's block.
 _HEAD = b"OCOPv1"
@@ -417,9 +418,10 @@ _SPREAD = (
 
 
 class _Workspace:
-    """The arrays of a pass of ``_digit_rows``, kept per thread and reused from call to call
-    (fresh arrays of this size are ``mmap``ed and paged in anew on every call), and the
-    thread's AES encryptors (~40 us to make one)."""
+    """The arrays of a pass of ``_code_words`` and the text buffers of ``encode_many`` and
+    ``code_lines``, kept per thread and reused from call to call (fresh buffers of this size
+    are ``mmap``ed and paged in anew on every call: filling a fresh 1.1 MB took ~1.6 ms on the
+    issue-16 machine, a reused one ~40 us), and the thread's AES encryptors (~40 us each)."""
 
     def __init__(self, size: int) -> None:
         import numpy as np
@@ -483,7 +485,7 @@ _workspaces = threading.local()
 
 def _workspace(count: int) -> _Workspace:
     """The thread's workspace, for passes of at least ``min(count, NUMPY_PASS)`` codes and at most
-    ``NUMPY_PASS``: sized by the largest range asked for so far (~110 bytes a code, 1.8 MB at most)."""
+    ``NUMPY_PASS``: sized by the largest range asked for so far (see ``NUMPY_PASS``)."""
     ws: _Workspace | None = getattr(_workspaces, "ws", None)
     if ws is None or ws.size < min(count, NUMPY_PASS) or ws.size > NUMPY_PASS:
         ws = _workspaces.ws = _Workspace(min(count, NUMPY_PASS))
