@@ -523,7 +523,7 @@ def _code_words(
     ]
     ws = _workspace(count)
     pairs = _pairs()
-    heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
+    head_word = int.from_bytes(_HEAD + bytes((version, 0)), "big")  # the round number in byte 7
     low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
     top35 = u(64 - HALF_BITS)
     enc = ws.encryptor(keys.cipher(version))
@@ -537,10 +537,11 @@ def _code_words(
         left |= u(batch << (SERIAL_BITS - low))
         np.bitwise_and(serials, u((1 << low) - 1), out=right)
         right <<= u(TAG_BITS)
-        head_column, half_column = block[:, 0], block[:, 1]
+        block[:, 0] = head_word
+        round_byte, half_column = block.view(np.uint8)[:, 7], block[:, 1]
         for rnd in range(ROUNDS):
-            head_column[:] = heads[rnd]
-            half_column[:] = right
+            round_byte.fill(rnd)
+            np.copyto(half_column, right)
             enc.update_into(data, ws.result)
             np.copyto(f, head)
             f >>= top35  # the first 5 bytes, >> 5: 35 bits
