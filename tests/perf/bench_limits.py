@@ -1,6 +1,8 @@
 """Issue 16 benchmark, not a test: the print path against what this machine can do.
 
-    PYTHONPATH=layers/domain:tests/perf:tests .venv/bin/python tests/perf/bench_limits.py [--quick]
+    PYTHONPATH=layers/domain:tests/perf:tests .venv/bin/python tests/perf/bench_limits.py [--quick] [--codes]
+
+``--codes`` measures only the codes and codes.csv ratios (same definitions, same repeats).
 
 Every figure is a ratio of two rates measured side by side in one run, in CPU seconds of this
 process (``time.process_time``), so that the load of a shared machine cancels out as far as
@@ -193,6 +195,43 @@ def code_rates(total: int) -> dict[str, float]:
     return rates
 
 
+def add_code_rates(add: Callable[[str, float], None], quick: bool) -> None:
+    """One repeat of the codes and codes.csv ratios against AES-ECB, into ``add``."""
+    one_call, best = aes_rates()
+    codes = code_rates(100_000 if quick else 500_000)
+    add("aes blocks/s, one 16 MB call", one_call)
+    add("aes blocks/s, 4096-block calls", best)
+    add("encode_many codes/s before", codes["encode_many_before"])
+    add("encode_many codes/s", codes["encode_many"])
+    add("codes.csv rows/s", codes["csv"])
+    add("codes / AES blocks (one 16 MB call)", codes["encode_many"] / one_call)
+    add("codes / AES blocks (4096-block calls)", codes["encode_many"] / best)
+    add("codes now / before", codes["encode_many"] / codes["encode_many_before"])
+    add("csv / encode_many", codes["csv"] / codes["encode_many"])
+
+
+def report(rows: dict[str, list[float]]) -> None:
+    width = max(len(k) for k in rows)
+    for name, values in rows.items():
+        fmt = "{:.2f}" if "/" in name and "/s" not in name and "bytes" not in name else "{:,.0f}"
+        print(f"{name:<{width}}  {spread(values, fmt)}")
+
+
+def codes_only(quick: bool) -> int:
+    print("machine:", machine())
+    rows: dict[str, list[float]] = {}
+    for rep in range(3):
+        add_code_rates(lambda name, value: rows.setdefault(name, []).append(value), quick)
+        print(f"run {rep + 1} done", flush=True)
+    print()
+    report(rows)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    if FAILURES:
+        print("FAILED:", *FAILURES, sep="\n  ")
+        return 1
+    return 0
+
+
 def spread(values: list[float], fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
@@ -216,6 +255,8 @@ def main() -> int:
     from ocop_stamps.printing import render
 
     quick = "--quick" in sys.argv
+    if "--codes" in sys.argv:
+        return codes_only(quick)
     labels = 1300 if quick else 5005
     print("machine:", machine())
     import random
@@ -259,23 +300,10 @@ def main() -> int:
         add("qr symbols/s", now)
         add("QR now / before", now / before)
         # codes and codes.csv against AES-ECB
-        one_call, best = aes_rates()
-        codes = code_rates(100_000 if quick else 500_000)
-        add("aes blocks/s, one 16 MB call", one_call)
-        add("aes blocks/s, 4096-block calls", best)
-        add("encode_many codes/s before", codes["encode_many_before"])
-        add("encode_many codes/s", codes["encode_many"])
-        add("codes.csv rows/s", codes["csv"])
-        add("codes / AES blocks (one 16 MB call)", codes["encode_many"] / one_call)
-        add("codes / AES blocks (4096-block calls)", codes["encode_many"] / best)
-        add("codes now / before", codes["encode_many"] / codes["encode_many_before"])
-        add("csv / encode_many", codes["csv"] / codes["encode_many"])
+        add_code_rates(add, quick)
         print(f"run {rep + 1} done", flush=True)
     print()
-    width = max(len(k) for k in rows)
-    for name, values in rows.items():
-        fmt = "{:.2f}" if "/" in name and "/s" not in name and "bytes" not in name else "{:,.0f}"
-        print(f"{name:<{width}}  {spread(values, fmt)}")
+    report(rows)
     print(
         f"\nlabel images decoded: {decoded} checked (first, middle and last page at 300 and 150 dpi, pdfium + zxing-cpp)"
     )

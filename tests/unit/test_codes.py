@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
@@ -245,3 +248,97 @@ def test_given_out_of_range_serials_or_too_few_pieces_when_lines_are_asked_then_
             codes.code_lines(KEYS, b, first, n, PIECES)
     with pytest.raises(ValueError):
         codes.code_lines(KEYS, 1, 1, 300, ("only one",))
+
+
+# --- issue 16, second pass: the numpy path in 64-bit words and one translate + split ----------
+# Printed labels never change (DESIGN.md, "Code"): these codes and digests were computed with
+# the encoder on main before the rewrite (commit 30ccda4), and must stay exactly these.
+GOLDEN = {
+    (1, 1, 1): "1V5A8GRQ049FX92F",
+    (1, codes.MAX_BATCH, codes.MAX_SERIAL): "1RFB1V37F5DBCB6R",
+    (2, 42, 1): "2Q4XKVANNNMF67DC",
+    (2, 42, codes.MAX_SERIAL): "2KCGKF4HQEA1G8FC",
+}
+GOLDEN_RANGES = {
+    (1, 42, 1, 20_000): "4f158bd43f5aab896f0b6905b4a76af5e11ed9fddca02702608659049b11ed05",
+    (
+        2,
+        codes.MAX_BATCH,
+        codes.MAX_SERIAL - 19_999,
+        20_000,
+    ): "7240a332f2b3e8483c0b2366524e47a86f3a2700a823ecabc9b61fb63ba9571f",
+}
+
+
+def test_given_the_keys_of_the_golden_codes_when_encoded_by_every_path_then_the_printed_codes_are_unchanged():
+    for (v, b, s), printed in GOLDEN.items():
+        assert encode(KEYS, b, s, version=v) == printed
+        assert codes._encode_many_numpy(KEYS, v, b, s, 1) == [printed]
+    for (v, b, first, n), digest in GOLDEN_RANGES.items():
+        bulk = encode_many(KEYS, b, first, n, version=v)
+        assert hashlib.sha256("\n".join(bulk).encode()).hexdigest() == digest
+        assert bulk[0] == encode(KEYS, b, first, version=v) and bulk[-1] == encode(KEYS, b, first + n - 1, version=v)
+
+
+# Every key version the alphabet allows at its ends (0 and 31), AES-128 and AES-256 keys.
+ALL_VERSIONS = CodeKeys({0: bytes(range(100, 116)), 1: KEYS._keys[1], 2: KEYS._keys[2], 31: bytes(range(200, 232))})
+
+
+def _ranges() -> list[tuple[int, int, int]]:
+    """(batch, first, count): the edges of the code space and of the passes, and random ones."""
+    rng = random.Random(16)
+    edge_batches = [1, 2, 2**23 - 1, 2**23, codes.MAX_BATCH - 1, codes.MAX_BATCH]
+    out = []
+    for b in edge_batches:
+        out += [(b, 1, 1), (b, 1, 700), (b, codes.MAX_SERIAL, 1), (b, codes.MAX_SERIAL - 699, 700)]
+    out += [(7, 2**19 - 350, 700), (9, 511, 3), (9, 1, codes.NUMPY_PASS + 257)]
+    for _ in range(25):
+        n = rng.choice([1, 2, 17, 255, 256, 1000, 4097])
+        out.append((rng.randint(1, codes.MAX_BATCH), rng.randint(1, codes.MAX_SERIAL - n + 1), n))
+    return out
+
+
+def test_given_many_batches_ranges_and_key_versions_when_encoded_by_numpy_then_each_code_is_the_references():
+    for v in (0, 1, 2, 31):
+        for b, first, n in _ranges():
+            vectorised = codes._encode_many_numpy(ALL_VERSIONS, v, b, first, n)
+            assert vectorised == codes._encode_many_python(ALL_VERSIONS, v, b, first, n), (v, b, first, n)
+            step = max(1, n // 5)
+            assert vectorised[::step] == [encode(ALL_VERSIONS, b, s, version=v) for s in range(first, first + n, step)]
+            assert vectorised[-1] == encode(ALL_VERSIONS, b, first + n - 1, version=v)
+
+
+def test_given_serial_zero_or_past_the_last_when_encoded_in_bulk_then_refused():
+    for first, n in [(0, 1), (0, 300), (codes.MAX_SERIAL, 2), (codes.MAX_SERIAL - 298, 300)]:
+        with pytest.raises(ValueError):
+            encode_many(KEYS, 1, first, n)
+
+
+def test_given_the_same_layout_chunk_after_chunk_when_lines_are_written_then_no_chunk_keeps_the_last_ones_text():
+    # the rows' buffer is reused while the layout stays (serial width, pieces, count): only the
+    # serials and codes are written again, so every byte of them must be written each time
+    for v, first in [(1, 100_000), (2, 100_300), (2, 200_000), (1, 100_000)]:
+        expected = _lines_one_by_one(v, 5, first, 300, PIECES)
+        assert codes.code_lines(KEYS, 5, first, 300, PIECES, version=v) == expected
+    wider = (";", "", "|" + "é" * 40 + "\n")  # two codes side by side, a longer tail
+    assert codes.code_lines(KEYS, 5, 999_900, 300, wider, version=2) == _lines_one_by_one(2, 5, 999_900, 300, wider)
+
+
+# The numpy path reuses a workspace per thread (arrays, AES blocks, encryptors): threads encoding
+# at once, ranges growing and shrinking and key versions alternating must not see each other's.
+def test_given_threads_encoding_at_once_when_compared_with_the_reference_then_every_code_is_right():
+    jobs = [(v, b, first, n) for v in (1, 2) for b, first, n in [(5, 1, 3000), (6, 900_000, 700), (7, 10, 20_000)]]
+    expected = {job: codes._encode_many_python(KEYS, *job) for job in jobs}
+
+    def run(job: tuple[int, int, int, int]) -> bool:
+        return all(codes._encode_many_numpy(KEYS, *job) == expected[job] for _ in range(3))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(run, jobs * 2))
+
+
+def test_given_ranges_growing_and_shrinking_across_key_versions_when_encoded_then_each_is_the_references():
+    for v, n in [(1, 300), (2, 5000), (1, 260), (31, 20_000), (0, 257), (2, 1)]:
+        assert codes._encode_many_numpy(ALL_VERSIONS, v, 77, 33, n) == codes._encode_many_python(
+            ALL_VERSIONS, v, 77, 33, n
+        )

@@ -18,8 +18,9 @@ rejects all but one forgery in 67 million before any I/O.
 The permutation is a balanced Feistel network over two 35-bit halves with AES-128 as
 round function and ten rounds (as NIST FF1 uses for small domains). ``encode_many``
 runs the same rounds over a whole range with one AES call per round (per pass of
-``NUMPY_PASS`` codes): vectorised with numpy for large ranges (a million codes in ~0.4 s of
-CPU, docs/PERFORMANCE.md), in plain Python for small ones or where numpy is not installed. numpy ships in the print layer only (issue 10): the
+``NUMPY_PASS`` codes): vectorised with numpy for large ranges (a million codes in ~0.2-0.3 s of
+CPU on a shared 2-core EPYC, docs/PERFORMANCE.md "Issue 16"), in plain Python for small ones or
+where numpy is not installed. numpy ships in the print layer only (issue 10): the
 functions without it (public scan, admin, inspector, ...) reach ``encode_many`` through
 EPCIS events of at most ``MAX_EPC_LIST`` codes and always take the plain path. Property
 tests keep ``encode``, the plain path and the numpy path identical.
@@ -27,10 +28,11 @@ tests keep ``encode``, the plain path and the numpy path identical.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
 from ocop_stamps.core.vocabulary import CROCKFORD
 
@@ -236,10 +238,11 @@ def group(code: str, size: int = 4) -> str:
 # --- bulk encoding --------------------------------------------------------------------
 
 
-# Both paths make one AES call per round; the plain one costs ~25 us a code, numpy's ~1-2 us
-# plus ~0.7 ms of set-up (measured crossover ~50 codes). Below this count the plain path
-# takes < 8 ms, less than the ~150 ms a cold function would spend importing numpy, so small
-# ranges never import it -- including every EPCIS event list (MAX_EPC_LIST = 100).
+# Both paths make one AES call per round; the plain one costs ~20 us a code, numpy's ~0.2 us
+# plus ~0.2 ms a call (~80 numpy calls; measured crossover ~10 codes, issue 16). Below this
+# count the plain path takes < 8 ms, less than the ~150 ms a cold function would spend
+# importing numpy, so small ranges never import it -- including every EPCIS event list
+# (MAX_EPC_LIST = 100).
 NUMPY_MIN_COUNT = 256
 
 
@@ -248,7 +251,8 @@ def encode_many(keys: CodeKeys, batch: int, first: int, count: int, *, version: 
 
     Each Feistel round is one AES-ECB call over all blocks (of a pass). Ranges of ``NUMPY_MIN_COUNT``
     codes or more use numpy when it can be imported (the print layer); everything else,
-    and every range where numpy is missing, runs the same rounds in plain Python.
+    and every range where numpy is missing, runs the same rounds in plain Python. Thread-safe:
+    the numpy path keeps its arrays and encryptors per thread.
     """
     version = keys.current if version is None else version
     _check_range(first, count)
@@ -284,25 +288,29 @@ def code_lines(
         raise ValueError(f"batch {batch} outside 1..{MAX_BATCH}")
     import numpy as np
 
-    codes = ascii_lines(keys, batch, first, count, version=version)
     encoded = [p.encode("utf-8") for p in pieces]
-    out = []
+    groups = []
     lo = first
     while lo < first + count:
         width = len(str(lo))
         hi = min(first + count, 10**width)  # serials of one width: rows of one length
-        template = b"0" * width + (b"0" * 16).join(encoded)
-        rows = np.empty((hi - lo, len(template)), dtype=np.uint8)
-        rows[:] = np.frombuffer(template, dtype=np.uint8)
+        groups.append((lo, hi, width, b"0" * width + (b"0" * 16).join(encoded)))
+        lo = hi
+    text = _workspace(count).csv_text([(hi - lo, template) for lo, hi, _, template in groups])
+    offset = 0
+    for lo, hi, width, template in groups:
+        n, length = hi - lo, len(template)
+        rows = np.frombuffer(text, dtype=np.uint8, count=n * length, offset=offset).reshape(n, length)
         rows[:, :width] = _decimal(np.arange(lo, hi, dtype=np.int64))[:, 8 - width :]
+        columns = []
         col = width
         for part in encoded[:-1]:
             col += len(part)
-            rows[:, col : col + 16] = codes[lo - first : hi - first, :16]
+            columns.append(offset + col)
             col += 16
-        out.append(rows.tobytes())
-        lo = hi
-    return b"".join(out).decode("utf-8")
+        _code_words(keys, version, batch, lo, n, text, columns, length)
+        offset += n * length
+    return str(memoryview(text)[:offset], "utf-8")
 
 
 _DIGITS4: np.ndarray | None = None
@@ -360,15 +368,23 @@ def _encode_many_python(keys: CodeKeys, version: int, batch: int, first: int, co
 
 
 def _encode_many_numpy(keys: CodeKeys, version: int, batch: int, first: int, count: int) -> list[str]:
-    """The same rounds vectorised over 64-bit words: a handful of numpy operations per round
-    and ``NUMPY_PASS`` codes, none per code."""
-    lines = ascii_lines(keys, batch, first, count, version=version)
-    return lines.tobytes().decode("ascii").split("\n")[:-1]
+    """The same rounds vectorised over 64-bit words (``_code_words``), the codes written as ASCII
+    into lines of 17 bytes; the list of strings is one ``decode`` and one ``split`` of the lines,
+    with no Python code per code."""
+    lines = _workspace(count).lines(count)
+    _code_words(keys, version, batch, first, count, lines, [0], 17)
+    codes = str(memoryview(lines)[: 17 * count], "ascii").split("\n")
+    codes.pop()  # the empty string after the last newline
+    return codes
 
 
-# Codes per AES pass of the numpy path: 64 KB of blocks in and out, in the CPU cache (AES-ECB
-# through ``cryptography`` runs ~8x faster on 4,096 blocks than on a million, issue 16).
-NUMPY_PASS = 4096
+# Codes per pass of the numpy path, at most: each round is one AES-ECB call over a pass's blocks.
+# A pass makes ~80 numpy calls of ~1.7 us each on the issue-16 machine whatever its size, so
+# passes are as long as the callers' chunks (codes.csv and the benchmark ask 10,000 at a time):
+# 4,096 or 8,192 ran 10-60 % slower per code on 10,000-code calls (issue 16). The per-thread
+# workspace (``_Workspace``) holds ~110 bytes a code of a pass in arrays, plus the lines and
+# codes.csv rows it reuses (17 and ~110 bytes a code): ~4 MB at most.
+NUMPY_PASS = 16_384
 # "OCOPv1", key version and round number: the first 8 bytes of every round's block.
 _HEAD = b"OCOPv1"
 
@@ -390,109 +406,212 @@ def _check_masks() -> list[tuple[int, int]]:
     return out
 
 
-class _Tables:
-    """Lookup tables of the numpy path, built on first use (~1 ms).
+# Bit 8k of a word (k = 0..4) times this lands on bit 56 + k, and no two other products share a
+# bit or carry into bits 56..63: the five parities of ``_check_digits`` gathered into one byte.
+_GATHER = sum(1 << (56 - 7 * k) for k in range(5))
+# ``_spread``: (mask of the low part, mask of the shifted high part, shift) per step; 40 bits
+# as 2 x 20, then 4 x 10 bits, each group of two digits in the low bits of its 16-bit lane.
+_SPREAD = (
+    (0x00000000000FFFFF, 0x000FFFFF00000000, 12),
+    (0x000003FF000003FF, 0x03FF000003FF0000, 6),
+)
 
-    ``pairs``: a 10-bit value -> its two code characters as one little-endian uint16;
-    ``check``: per half (left, right) and 12-bit chunk of it (bits 24-34, 12-23, 0-11), the
-    chunk's share of the check symbol -- the check is linear over GF(2) in the block's bits,
-    so it is the XOR of the shares."""
 
-    def __init__(self) -> None:
+class _Workspace:
+    """The arrays of a pass of ``_code_words`` and the text buffers of ``encode_many`` and
+    ``code_lines``, kept per thread and reused from call to call (fresh buffers of this size
+    are ``mmap``ed and paged in anew on every call: filling a fresh 1.1 MB took ~1.6 ms on the
+    issue-16 machine, a reused one ~40 us), and the thread's AES encryptors (~40 us each)."""
+
+    def __init__(self, size: int) -> None:
         import numpy as np
 
-        chars = np.frombuffer(ALPHABET.encode(), dtype=np.uint8).astype(np.uint16)
-        values = np.arange(1024)
-        self.pairs = (chars[values >> 5] | (chars[values & 31] << 8)).astype("<u2")
-        masks = _check_masks()
-        chunk = np.arange(4096, dtype=np.uint64)
-        self.check: list[list[np.ndarray]] = []
-        for half in range(2):
-            tables = []
-            for shift in (24, 12, 0):
-                share = np.zeros(4096, dtype=np.uint8)
-                for b, pair in enumerate(masks):
-                    bits = np.bitwise_count((chunk << np.uint64(shift)) & np.uint64(pair[half])) & 1
-                    share |= (bits << b).astype(np.uint8)
-                tables.append(share)
-            self.check.append(tables)
+        self.size = size
+        self.block = np.empty((size, 2), dtype=">u8")  # the AES blocks, big-endian as AES reads them
+        self.data = memoryview(self.block.view(np.uint8)).cast("B")
+        self.result = bytearray(16 * size + 15)  # update_into wants a block of room to spare
+        self.head = np.frombuffer(self.result, dtype=">u8", count=2 * size)[0::2]  # first 8 bytes of each output
+        self.serials, self.left, self.right, self.f = np.empty((4, size), dtype=np.uint64)
+        self.words, self.spread = np.empty((2, 2, size), dtype=np.uint64)
+        self.iota = np.arange(size, dtype=np.uint64)
+        self.counts = np.zeros((size, 8), dtype=np.uint8)  # columns 5..7 stay 0
+        self._encryptors: dict[Cipher[modes.ECB], CipherContext] = {}
+        self._lines = bytearray()
+        self._csv: tuple[list[tuple[int, bytes]], bytearray] = ([], bytearray())
+
+    def lines(self, count: int) -> bytearray:
+        """At least ``count`` lines of 16 bytes and a newline; the newlines stay in place from call
+        to call (kept for up to ``size`` lines: a larger range gets a buffer of its own)."""
+        if len(self._lines) >= 17 * count:
+            return self._lines
+        lines = bytearray(b"0" * 16 + b"\n") * count
+        if count <= self.size:
+            self._lines = lines
+        return lines
+
+    def csv_text(self, groups: list[tuple[int, bytes]]) -> bytearray:
+        """Rows laid out as ``groups`` ((rows, template) each) one after another, reused while the
+        layout stays the same (every chunk of a batch's codes.csv after the first few): only the
+        serials and the codes are written again. Built with ``bytearray *=`` in place: a
+        temporary ``template * n`` of a MB cost ~40x more on the issue-16 machine. Kept for up
+        to ``size`` rows: a larger range gets a buffer of its own."""
+        if groups == self._csv[0]:
+            return self._csv[1]
+        text = bytearray()
+        for n, template in groups:
+            part = bytearray(template)
+            part *= n
+            if text:
+                text += part
+            else:
+                text = part
+        if sum(n for n, _ in groups) <= self.size:
+            self._csv = (groups, text)
+        return text
+
+    def encryptor(self, cipher: Cipher[modes.ECB]) -> CipherContext:
+        """The thread's encryptor of ``cipher``: ECB carries nothing from one call to the next as
+        long as every call is whole blocks, as the rounds' are."""
+        enc = self._encryptors.get(cipher)
+        if enc is None:
+            if len(self._encryptors) >= 4:
+                self._encryptors.clear()
+            enc = self._encryptors[cipher] = cipher.encryptor()
+        return enc
 
 
-_tables: _Tables | None = None
+_workspaces = threading.local()
 
 
-def ascii_lines(keys: CodeKeys, batch: int, first: int, count: int, *, version: int) -> np.ndarray:
-    """(count, 17) uint8: the codes of serials ``first .. first+count-1`` of ``batch`` in ASCII,
-    each followed by a newline (numpy needed; ranges checked by the callers).
+def _workspace(count: int) -> _Workspace:
+    """The thread's workspace, for passes of at least ``min(count, NUMPY_PASS)`` codes and at most
+    ``NUMPY_PASS``: sized by the largest range asked for so far (see ``NUMPY_PASS``)."""
+    ws: _Workspace | None = getattr(_workspaces, "ws", None)
+    if ws is None or ws.size < min(count, NUMPY_PASS) or ws.size > NUMPY_PASS:
+        ws = _workspaces.ws = _Workspace(min(count, NUMPY_PASS))
+    return ws
 
-    The bytes codes.csv is assembled from, without a Python string per code."""
+
+def _code_words(
+    keys: CodeKeys,
+    version: int,
+    batch: int,
+    first: int,
+    count: int,
+    out: bytearray,
+    columns: Sequence[int],
+    stride: int,
+) -> None:
+    """Write the 16 ASCII characters of the codes of serials ``first .. first+count-1`` of
+    ``batch`` into ``out``: code i at ``column + i * stride`` for each of ``columns`` (numpy
+    needed; ranges checked by the callers).
+
+    Per pass of ``NUMPY_PASS`` codes, in 64-bit words: the ten Feistel rounds (one AES-ECB call
+    each); the check symbol as five parities (``_check_digits``); the 70-bit block with the
+    version and the check as two 40-bit words, spread to two digits per 16-bit lane
+    (``_spread``), each lane turned into its two characters by one table lookup (``_pairs``),
+    and the words stored big-endian (first character first) straight into ``out``. About 80
+    numpy calls a pass, none per code."""
     import numpy as np
 
-    global _tables
-    if _tables is None:
-        _tables = _Tables()
     u = np.uint64
-    out = np.empty((count, 17), dtype=np.uint8)
-    out[:, 16] = ord("\n")
-    m = min(count, NUMPY_PASS)
-    words = np.empty((m, 2), dtype=">u8")  # the AES blocks, big-endian as AES reads them
-    result = bytearray(16 * m + 15)  # update_into wants a block of room to spare
-    f = np.empty(m, dtype=np.uint64)
-    scratch = (np.empty(m, dtype=np.uint64), np.empty(m, dtype=np.uint8), np.empty((m, 8), dtype="<u2"))
-    heads = [int.from_bytes(_HEAD + bytes((version, rnd)), "big") for rnd in range(ROUNDS)]
+    # Each code's 16 characters as two 8-byte words (unaligned, ``stride`` apart), big-endian.
+    sinks = [
+        np.ndarray((count,), dtype=">u8", buffer=out, offset=column + k, strides=(stride,))
+        for column in columns
+        for k in (0, 8)
+    ]
+    ws = _workspace(count)
+    pairs = _pairs()
+    head_word = int.from_bytes(_HEAD + bytes((version, 0)), "big")  # the round number in byte 7
     low = HALF_BITS - TAG_BITS  # serial bits that fall in the right half
-    enc = keys.cipher(version).encryptor()
-    for start in range(0, count, NUMPY_PASS):
-        m = min(NUMPY_PASS, count - start)
-        serials = np.arange(first + start, first + start + m, dtype=np.uint64)
+    top35 = u(64 - HALF_BITS)
+    enc = ws.encryptor(keys.cipher(version))
+    for start in range(0, count, ws.size):
+        m = min(ws.size, count - start)
+        serials, left, right, f, head = (a[:m] for a in (ws.serials, ws.left, ws.right, ws.f, ws.head))
+        block, data, words, spare = ws.block[:m], ws.data[: 16 * m], ws.words[:, :m], ws.spread[:, :m]
+        np.add(ws.iota[:m], u(first + start), out=serials)
         # 70-bit plaintexts do not fit a uint64: build the two 35-bit halves directly.
-        left = (u(batch) << u(SERIAL_BITS - low)) | (serials >> u(low))
-        right = (serials & u((1 << low) - 1)) << u(TAG_BITS)
-        block = words[:m]
-        data = memoryview(block.view(np.uint8)).cast("B")
-        head = np.frombuffer(result, dtype=">u8", count=2 * m)[0::2]  # first 8 bytes of each output
+        np.right_shift(serials, u(low), out=left)
+        left |= u(batch << (SERIAL_BITS - low))
+        np.bitwise_and(serials, u((1 << low) - 1), out=right)
+        right <<= u(TAG_BITS)
+        block[:, 0] = head_word
+        round_byte, half_column = block.view(np.uint8)[:, 7], block[:, 1]
         for rnd in range(ROUNDS):
-            block[:, 0] = heads[rnd]
-            block[:, 1] = right
-            enc.update_into(data, result)
-            np.right_shift(head, u(29), out=f[:m])  # the first 5 bytes, >> 5: 35 bits
-            left ^= f[:m]
+            round_byte.fill(rnd)
+            np.copyto(half_column, right)
+            enc.update_into(data, ws.result)
+            np.copyto(f, head)
+            f >>= top35  # the first 5 bytes, >> 5: 35 bits
+            left ^= f
             left, right = right, left
-        index, check, pairs = (a[:m] for a in scratch)
-        _chars(version, left, right, _tables, index, check, pairs)
-        out[start : start + m, :16] = pairs.view(np.uint8)
+        np.bitwise_or(left, u(version << HALF_BITS), out=words[0])
+        np.left_shift(right, u(5), out=words[1])
+        words[1] |= _check_digits(version, left, right, spare, ws.counts[:m], serials)
+        _spread(words, spare)
+        for word, chars in zip(words, spare, strict=True):
+            np.take(pairs, word.view(np.uint16), out=chars.view(np.uint16), mode="wrap")
+        for k, sink in enumerate(sinks):
+            np.copyto(sink[start : start + m], spare[k % 2])
+
+
+_PAIRS: np.ndarray | None = None
+
+
+def _pairs() -> np.ndarray:
+    """(1024,) uint16: two digits (the first in bits 5-9, the second in bits 0-4) -> their two
+    characters, the first in the high byte (written big-endian, it comes first)."""
+    import numpy as np
+
+    global _PAIRS
+    if _PAIRS is None:
+        chars = np.frombuffer(ALPHABET.encode(), dtype=np.uint8).astype(np.uint16)
+        values = np.arange(1024)
+        _PAIRS = (chars[values >> 5] << 8) | chars[values & 31]
+    return _PAIRS
+
+
+def _check_digits(
+    version: int, left: np.ndarray, right: np.ndarray, t: np.ndarray, counts: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """``out`` (m,) uint64: the check symbol of each block (halves ``left``, ``right``). Scratch:
+    ``t`` (2, m) uint64, ``counts`` (m, 8) uint8 with columns 5..7 zero.
+
+    Bit k of the check is the parity of the block's bits under ``_check_masks()[k]``: per bit the
+    masked halves XORed and ``bitwise_count``ed into byte k of each code's word (arrays of one
+    code each, which stay in the CPU cache: (5, m) arrays ran slower), then the five low bits
+    gathered into one byte by one multiply (``_GATHER``)."""
+    import numpy as np
+
+    global _MASKS
+    if _MASKS is None:
+        _MASKS = [(np.uint64(left_mask), np.uint64(right_mask)) for left_mask, right_mask in _check_masks()]
+    for k, (left_mask, right_mask) in enumerate(_MASKS):
+        np.bitwise_and(left, left_mask, out=t[0])
+        np.bitwise_and(right, right_mask, out=t[1])
+        t[0] ^= t[1]
+        np.bitwise_count(t[0], out=counts[:, k])
+    np.bitwise_and(counts.view(np.uint64)[:, 0], np.uint64(0x0101010101), out=out)
+    out *= np.uint64(_GATHER)
+    out >>= np.uint64(56)
+    out ^= np.uint64(_MUL_TABLE[0][version])  # the version's share (weight x^15)
     return out
 
 
-def _chars(
-    version: int,
-    left: np.ndarray,
-    right: np.ndarray,
-    tables: _Tables,
-    index: np.ndarray,
-    check: np.ndarray,
-    pairs: np.ndarray,
-) -> None:
-    """The 16 characters of each code into ``pairs`` (m, 8) uint16, two per table lookup:
-    version and digit 0, digits 1-2, ..., digit 13 and the check symbol."""
+_MASKS: list[tuple[np.uint64, np.uint64]] | None = None
+
+
+def _spread(word: np.ndarray, t: np.ndarray) -> None:
+    """In place: each 40-bit value of ``word`` (uint64) as four 10-bit values (two 5-bit digits
+    each), one to a 16-bit lane, the least significant in the lowest lane; ``t`` scratch of the
+    same shape."""
     import numpy as np
 
     u = np.uint64
-    for col, half, shifts in ((1, left, (20, 10, 0)), (4, right, (25, 15, 5))):
-        for k, shift in enumerate(shifts):
-            np.right_shift(half, u(shift), out=index)
-            index &= u(1023)
-            pairs[:, col + k] = tables.pairs[index]
-    check[:] = _MUL_TABLE[0][version]
-    for half, shares in zip((left, right), tables.check, strict=True):
-        for shift, table in zip((24, 12, 0), shares, strict=True):
-            np.right_shift(half, u(shift), out=index)
-            index &= u(4095)
-            check ^= table[index]
-    np.right_shift(left, u(30), out=index)
-    index |= u(version << 5)
-    pairs[:, 0] = tables.pairs[index]
-    np.bitwise_and(right, u(31), out=index)
-    index <<= u(5)
-    index |= check
-    pairs[:, 7] = tables.pairs[index]
+    for low_mask, high_mask, shift in _SPREAD:
+        np.left_shift(word, u(shift), out=t)
+        t &= u(high_mask)
+        word &= u(low_mask)
+        word |= t
