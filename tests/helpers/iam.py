@@ -16,6 +16,7 @@ action only (their resources are parameters and queues the template names once).
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -126,23 +127,40 @@ def missing(function_id: str, needed: set[tuple[str, str]]) -> set[tuple[str, st
     return {need for need in needed if not allowed(*need)}
 
 
-@contextmanager
-def recording() -> Iterator[set[tuple[str, str]]]:
-    """Every AWS call made inside, as the IAM (action, resource) pairs it needs."""
+_current = threading.local()  # the set the running handler's calls go into, per thread
+
+
+def _install() -> None:
+    """Wrap botocore's one call path once (again if a test's monkeypatch replaced it since):
+    patching and unpatching per request would race between threads (a test's concurrent
+    requests) and leave one thread's wrapper in place of another's."""
     from botocore.client import BaseClient
 
-    seen: set[tuple[str, str]] = set()
-    original = BaseClient._make_api_call
+    if getattr(BaseClient._make_api_call, "_iam_recorder", False):
+        return
+    inner = BaseClient._make_api_call
 
     def record(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        seen.update(needs(self.meta.service_model.service_name, operation, params))
-        return original(self, operation, params)
+        seen = getattr(_current, "seen", None)
+        if seen is not None:
+            seen.update(needs(self.meta.service_model.service_name, operation, params))
+        return inner(self, operation, params)
 
+    record._iam_recorder = True  # type: ignore[attr-defined]
     BaseClient._make_api_call = record  # type: ignore[method-assign]
+
+
+@contextmanager
+def recording() -> Iterator[set[tuple[str, str]]]:
+    """Every AWS call made inside, in this thread, as the IAM (action, resource) pairs it needs."""
+    _install()
+    outer = getattr(_current, "seen", None)
+    seen: set[tuple[str, str]] = set()
+    _current.seen = seen
     try:
         yield seen
     finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
+        _current.seen = outer
 
 
 def function_id(name: str) -> str:

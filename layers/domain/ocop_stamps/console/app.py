@@ -130,7 +130,7 @@ def _domain_error(request: Request, exc: DomainError, who: Session | None) -> di
 def _next_path(value: str | None) -> str:
     """Where to go after sign-in: a console path on this site only (no open redirect), printable
     ASCII only -- it becomes a ``Location`` header, where a line break is an injected header
-    (and botocore-free Lambda answers refuse it with a 500)."""
+    (the server refuses such a header: it was a 500)."""
     if value and not all(" " < c < "\x7f" for c in value):
         return "/console"
     if value and value.startswith("/console") and not value.startswith("//") and "\\" not in value:
