@@ -48,6 +48,14 @@ def producer(local_console: None) -> Iterator[tuple[Shop, Person]]:
     yield shop, me
 
 
+def _lot_form_in_thai_nguyen(me: Person) -> tuple[str, str]:
+    """The lot form's step 2 for Thái Nguyên, and the code of its commune Kha Sơn."""
+    _, _, form = me.get("/console/lots/new", province="19")
+    commune = re.search(r'<option value="(\d{5})">Xã Kha Sơn</option>', form)
+    assert commune
+    return form, commune.group(1)
+
+
 def _batch_voided(shop: Shop, me: Person) -> str:
     _, _, page = me.get(f"/console/batches/{shop.batch_id}")
     found = re.search(r"Đã hủy</dt><dd>([\d.]+)</dd>", page)
@@ -75,9 +83,7 @@ def test_given_a_filled_lot_form_when_sent_then_the_lot_is_registered_and_shown(
     producer: tuple[Shop, Person],
 ) -> None:
     shop, me = producer
-    _, _, form = me.get("/console/lots/new", province="19")
-    commune = re.search(r'<option value="(\d{5})">Xã Kha Sơn</option>', form)
-    assert commune
+    form, kha_son = _lot_form_in_thai_nguyen(me)
 
     status, headers, _ = me.post(
         "/console/lots",
@@ -90,7 +96,7 @@ def test_given_a_filled_lot_form_when_sent_then_the_lot_is_registered_and_shown(
             "expiry_date": "2028-11-20",
             "quantity": "300",
             "unit": "hộp",
-            "commune": commune.group(1),
+            "commune": kha_son,
             "area_name": "Xóm Phẩm",
             "standards": "TCVN 12850:2019\n\nTCCS 01:2024/HH",
             "certifications": "VietGAP",
@@ -108,9 +114,7 @@ def test_given_wrong_lot_fields_when_sent_then_each_problem_shows_next_to_its_fi
     producer: tuple[Shop, Person],
 ) -> None:
     shop, me = producer
-    _, _, form = me.get("/console/lots/new", province="19")
-    commune = re.search(r'<option value="(\d{5})">Xã Kha Sơn</option>', form)
-    assert commune
+    form, kha_son = _lot_form_in_thai_nguyen(me)
     good = {
         "csrf": _csrf(form),
         "province": "19",
@@ -120,7 +124,7 @@ def test_given_wrong_lot_fields_when_sent_then_each_problem_shows_next_to_its_fi
         "expiry_date": "2028-11-01",
         "quantity": "10",
         "unit": "hộp",
-        "commune": commune.group(1),
+        "commune": kha_son,
     }
 
     typed = me.post("/console/lots", {**good, "lot_code": "HH 2026", "quantity": "0"})  # the schema's fields
@@ -144,9 +148,7 @@ def test_given_a_lot_code_already_used_when_registered_again_then_the_domain_say
     producer: tuple[Shop, Person],
 ) -> None:
     shop, me = producer
-    _, _, form = me.get("/console/lots/new", province="19")
-    commune = re.search(r'<option value="(\d{5})">Xã Kha Sơn</option>', form)
-    assert commune
+    form, kha_son = _lot_form_in_thai_nguyen(me)
 
     status, _, page = me.post(
         "/console/lots",
@@ -159,7 +161,7 @@ def test_given_a_lot_code_already_used_when_registered_again_then_the_domain_say
             "expiry_date": "2028-11-20",
             "quantity": "10",
             "unit": "hộp",
-            "commune": commune.group(1),
+            "commune": kha_son,
         },
     )
 
@@ -399,9 +401,7 @@ def test_given_dynamodb_conflicting_on_every_try_when_a_form_is_sent_then_a_409_
     from botocore.exceptions import ClientError
 
     shop, me = producer
-    _, _, form = me.get("/console/lots/new", province="19")
-    commune = re.search(r'<option value="(\d{5})">Xã Kha Sơn</option>', form)
-    assert commune
+    form, kha_son = _lot_form_in_thai_nguyen(me)
     csrf = _csrf(form)
     path, fields = {
         "void": (
@@ -417,7 +417,7 @@ def test_given_dynamodb_conflicting_on_every_try_when_a_form_is_sent_then_a_409_
             {
                 "product_id": shop.product["product_id"],
                 "province": "19",
-                "commune": commune.group(1),
+                "commune": kha_son,
                 "lot_code": "BUSY-1",
                 "production_date": "2026-11-01",
                 "expiry_date": "2028-11-01",
