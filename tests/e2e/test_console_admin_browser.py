@@ -22,6 +22,7 @@ import pytest
 
 from e2e.test_browser import PHONE_UA  # a buyer's phone: a headless browser's own agent is not counted as a person
 from e2e.test_console_browser import CHROMIUM, FLAGS, SCREENS, SCREENSHOTS, Console, pytestmark  # noqa: F401
+from helpers.clicks import landed
 from ocop_local.demo import DEMO_GTIN
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def _submit(me: Console, name: str, *, double: bool = False, landing: str | None
     else:
         button.click()
     if landing:
-        me.page.wait_for_url(re.compile(landing))
+        landed(me.page, re.compile(landing))
     me.page.wait_for_load_state()
     me.check()
 
