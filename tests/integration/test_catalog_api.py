@@ -52,6 +52,29 @@ def test_given_a_gtin_with_a_wrong_check_digit_then_422_names_the_right_digit(aw
     assert "should be 9" in body["error"]["details"][0]["problem"]
 
 
+@pytest.mark.parametrize("gtin", [None, "8930000000019"], ids=["no-gtin", "gtin"])
+def test_given_a_product_id_chosen_by_the_client_when_the_registration_is_retried_then_one_product_and_a_409(
+    aws, gtin
+):
+    invoke_json("admin_api", sample("admin-create-producer"))
+    event = with_body(sample("admin-create-product"), product_id="prd_0123456789ab", gtin=gtin)
+
+    first, made = invoke_json("admin_api", event)
+    again, refused = invoke_json("admin_api", event)
+
+    assert first == 201 and made["product_id"] == "prd_0123456789ab"
+    assert again == 409 and refused["error"]["details"] == [{"field": "product_id", "problem": "already registered"}]
+    assert "prd_0123456789ab" in refused["error"]["message"] and "Đã có sản phẩm" in refused["error"]["message_vi"]
+
+
+@pytest.mark.parametrize("product_id", ["prd_ABCDEFGHJKMN", "hoan-hoa", "prd_0123", ""])
+def test_given_a_product_id_not_in_the_services_form_then_422_at_product_id(aws, product_id):
+    invoke_json("admin_api", sample("admin-create-producer"))
+    status, body = invoke_json("admin_api", with_body(sample("admin-create-product"), product_id=product_id))
+    assert status == 422
+    assert body["error"]["details"][0]["field"] == "product_id"
+
+
 def test_given_a_product_with_stars_out_of_range_or_a_future_decision_then_422(aws):
     invoke_json("admin_api", sample("admin-create-producer"))
     bad_stars = rating(stars=6, date="2024-01-01")

@@ -204,7 +204,8 @@ def test_given_an_email_that_has_an_account_when_onboarding_then_409_at_the_emai
 # --- products ------------------------------------------------------------------------------------
 def _product_form(me: Person, shop: Shop, **fields: str) -> dict[str, str]:
     _, _, page = me.get("/console/products/new", producer=shop.producer_id)
-    form = {"csrf": _csrf(page), "producer_id": shop.producer_id, "name": "Trà hoa vàng Hoan Hoa", "group": "beverage"}
+    form = {"csrf": _csrf(page), "product_id": _hidden(page, "product_id"), "producer_id": shop.producer_id}
+    form |= {"name": "Trà hoa vàng Hoan Hoa", "group": "beverage"}
     form |= {"made_in_country": "VN", "made_in_place": "Thái Nguyên", "standards": "TCCS 02:2025/HH"}
     return {**form, **fields}
 
@@ -236,6 +237,37 @@ def test_given_a_filled_product_form_when_sent_then_the_product_is_on_its_produc
     assert status == 303 and headers["Location"].startswith("/console/products/prd_")
     assert "Đồ uống" in page and "Thái Nguyên, Việt Nam" in page and "Chưa được đánh giá" in page
     assert "Trà hoa vàng Hoan Hoa" in producer
+
+
+@pytest.mark.parametrize("gtin", ["", "8930000000125"], ids=["no-gtin", "gtin"])
+def test_given_the_product_form_when_sent_twice_then_one_product_and_both_land_on_it(console: Shop, gtin: str) -> None:
+    shop = console
+    me = _as("admin")
+    form = _product_form(me, shop, gtin=gtin)
+
+    first, first_headers, _ = me.post("/console/products", form)
+    second, second_headers, _ = me.post("/console/products", form)
+    _, _, producer = me.get(f"/console/producers/{shop.producer_id}")
+
+    landing = f"/console/products/{form['product_id']}?registered=1"
+    assert first == 303 and first_headers["Location"] == landing
+    assert second == 303 and second_headers["Location"] == landing
+    assert producer.count("Trà hoa vàng Hoan Hoa") == 1
+
+
+def test_given_a_product_form_carrying_another_products_id_when_sent_then_409_and_that_product_unchanged(
+    console: Shop,
+) -> None:
+    shop = console
+    me = _as("admin")
+    _, made, _ = me.post("/console/products", _product_form(me, shop))
+    taken = made["Location"].split("?")[0].rsplit("/", 1)[1]
+
+    status, _, page = me.post("/console/products", _product_form(me, shop, product_id=taken, name="Chè khác"))
+    _, _, kept = me.get(f"/console/products/{taken}")
+
+    assert status == 409 and "Đã có sản phẩm với mã" in page
+    assert "Trà hoa vàng Hoan Hoa" in kept and "Chè khác" not in kept
 
 
 # --- ratings -------------------------------------------------------------------------------------

@@ -72,13 +72,15 @@ def _gtin_taken(gtin: str) -> Conflict:
 def register_product(data: ProductIn) -> dict[str, Any]:
     """Register a product (dict of its view). NotFound for an unknown producer; Conflict (409)
     when its GTIN is another product's: held by a ``GtinClaim`` written with the product, and
-    looked up in the ``by_gtin`` index for products registered before the claims existed."""
+    looked up in the ``by_gtin`` index for products registered before the claims existed; Conflict
+    (409) when ``data.product_id`` is taken (a retried registration: one product, decision of
+    2026-11-30, docs/CONSOLE.md)."""
     if repo.get_producer(data.producer_id) is None:
         raise NotFound(
             f"Producer '{data.producer_id}' is not registered; register it first (`POST /producers`).",
             f"Chưa có chủ thể '{data.producer_id}'; hãy đăng ký chủ thể trước (`POST /producers`).",
         )
-    product_id = new_id("prd")
+    product_id = data.product_id or new_id("prd")
     ocop = {**checked(data.ocop, "ocop"), "action": RatingAction.record.value} if data.ocop else None
     item = ProductItem(
         table_keys.product_key(product_id),
@@ -104,10 +106,13 @@ def register_product(data: ProductIn) -> dict[str, Any]:
         repeat_threshold=data.repeat_threshold,
     )
     if data.gtin is None:
-        repo.create(item)
+        try:
+            repo.create(item)
+        except repo.AlreadyExists:
+            raise _product_id_taken(product_id) from None
         return product_view(item)
     if repo.products_with_gtin(data.gtin, limit=1):
-        raise _gtin_taken(data.gtin)
+        raise _gtin_or_id_taken(data, product_id)
     claim = GtinClaim(
         table_keys.gtin_claim_key(data.gtin),
         table_keys.PROFILE,
@@ -118,8 +123,24 @@ def register_product(data: ProductIn) -> dict[str, Any]:
     try:
         repo.create_product(item, claim)
     except repo.AlreadyExists:
-        raise _gtin_taken(data.gtin) from None
+        raise _gtin_or_id_taken(data, product_id) from None
     return product_view(item)
+
+
+def _gtin_or_id_taken(data: ProductIn, product_id: str) -> Conflict:
+    """The refusal of a product whose GTIN is claimed: its id's, when the client chose the id and
+    a product has it (a retry of a registration that went through), else the GTIN's."""
+    if data.product_id and repo.get_product(product_id) is not None:
+        return _product_id_taken(product_id)
+    return _gtin_taken(str(data.gtin))
+
+
+def _product_id_taken(product_id: str) -> Conflict:
+    return Conflict(
+        f"A product with id '{product_id}' already exists.",
+        f"Đã có sản phẩm với mã '{product_id}'.",
+        details=[{"field": "product_id", "problem": "already registered"}],
+    )
 
 
 def own_producer(producer_id: str) -> dict[str, Any]:

@@ -126,6 +126,13 @@ class MadeIn(Strict):
 
 
 class ProductIn(Strict):
+    product_id: str | None = Field(
+        default=None,
+        pattern=r"^prd_[0-9a-z]{12}$",
+        description="Optional id chosen by the client, in the form the service makes (`prd_` and 12 "
+        "lowercase letters or digits), so that a retried registration is one product: a second "
+        "registration with the same id is refused (409). Generated when absent.",
+    )
     producer_id: EntityId
     name: Text
     name_en: Text | None = None

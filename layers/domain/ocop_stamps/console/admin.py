@@ -54,6 +54,7 @@ PRODUCER_FIELDS = (
     "account_email",
 )
 PRODUCT_FIELDS = (
+    "product_id",
     "producer_id",
     "name",
     "name_en",
@@ -264,12 +265,14 @@ def _product_form(ctx: Ctx, values: Mapping[str, str], problems: Mapping[str, Bo
     groups = [(g.value, words.text(f"ocop_group.{g.value}", lang)) for g in OcopGroup]
     countries = [(code, pair[1] if lang == "en" else pair[0]) for code, pair in COUNTRY_LABELS.items()]
     values = {"made_in_country": "VN", **{k: v for k, v in values.items() if v}}
+    values.setdefault("product_id", new_id("prd"))  # the form's idempotency key, made when it is shown
     body = views_admin.product_form(lang, producers, groups, countries, ctx.csrf, values, problems)
     return Shown(status, words.text("console.adm.new_product", lang), body)
 
 
 def _product_body(values: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
+        "product_id": values.get("product_id") or new_id("prd"),
         "producer_id": values.get("producer_id", ""),
         "name": values.get("name", "").strip(),
         "group": values.get("group", ""),
@@ -283,6 +286,26 @@ def _product_body(values: Mapping[str, str]) -> dict[str, Any]:
     return body
 
 
+def _same_product(data: ProductIn) -> bool:
+    """Whether the product with this form's id is the one this form describes (its first send).
+    The product and its GTIN claim are one transaction: when the id is there, so is all of it."""
+    found = _product_or_none(str(data.product_id))
+    return (
+        found is not None
+        and found.get("producer_id") == data.producer_id
+        and found.get("name") == data.name
+        and found.get("gtin") == data.gtin
+    )
+
+
+def _product_or_none(product_id: str) -> dict[str, Any] | None:
+    """The product as ``registry.product_record`` shows it, or None when there is none."""
+    try:
+        return registry.product_record(product_id)
+    except NotFound:
+        return None
+
+
 def _register_product(ctx: Ctx) -> Outcome:
     lang = ctx.lang
     values = {k: ctx.form.get(k, "") for k in PRODUCT_FIELDS}
@@ -293,6 +316,8 @@ def _register_product(ctx: Ctx) -> Outcome:
     try:
         made = registry.register_product(data)
     except DomainError as exc:
+        if isinstance(exc, Conflict) and _same_product(data):  # this form, sent twice: its product is there
+            return Moved(f"/console/products/{data.product_id}?{urlencode({'registered': 1})}")
         if exc.status not in (400, 404, 409, 422):
             raise
         fallback = "producer_id" if isinstance(exc, NotFound) else "gtin" if isinstance(exc, Conflict) else "name"

@@ -198,7 +198,8 @@ def product_form(
     problems: fields.Problems,
 ) -> str:
     """Register a product: the producer (fixed when the form came from its page, else a list),
-    name, group of Decision 148, GTIN (optional), origin, standards, description, picture."""
+    name, group of Decision 148, GTIN (optional), origin, standards, description, picture. The
+    form carries ``product_id``, made when it was shown: a second send of it is the same product."""
     chosen = values.get("producer_id", "")
     if len(producers) == 1 and producers[0][0] == chosen:
         who = fields.hidden("producer_id", chosen) + f"<p>{t('adm.for_producer', lang, name=producers[0][1])}</p>"
@@ -210,6 +211,7 @@ def product_form(
         fields.summary(lang, problems, "adm.invalid")
         + '<form class="stack" method="post" action="/console/products">'
         + fields.hidden("csrf", csrf)
+        + fields.hidden("product_id", values.get("product_id", ""))
         + who
         + fields.text("name", t("adm.product_name", lang), values, problems, extra='maxlength="200"')
         + fields.text("name_en", t("adm.name_en", lang), values, problems, required=False, extra='maxlength="200"')
