@@ -53,9 +53,7 @@ def test_given_a_gtin_with_a_wrong_check_digit_then_422_names_the_right_digit(aw
 
 
 @pytest.mark.parametrize("gtin", [None, "8930000000019"], ids=["no-gtin", "gtin"])
-def test_given_a_product_id_chosen_by_the_client_when_the_registration_is_retried_then_one_product_and_a_409(
-    aws, gtin
-):
+def test_given_a_product_id_chosen_by_the_client_when_the_registration_is_retried_then_one_product_and_a_409(aws, gtin):
     invoke_json("admin_api", sample("admin-create-producer"))
     event = with_body(sample("admin-create-product"), product_id="prd_0123456789ab", gtin=gtin)
 

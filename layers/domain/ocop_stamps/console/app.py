@@ -77,16 +77,24 @@ class Request:
         self.set_cookies.append(sessions.cookie(name, value, max_age, secure=self.secure))
 
     def form(self) -> dict[str, str]:
-        """The posted form (``application/x-www-form-urlencoded``); the first value of each field."""
+        """The posted form (``application/x-www-form-urlencoded``); the first value of each field.
+        ``FormTooLarge`` past ``MAX_FORM_BYTES`` or ``MAX_FORM_FIELDS`` (a 413 page, nothing done)."""
         raw = self.event.get("body") or ""
-        data = base64.b64decode(raw) if self.event.get("isBase64Encoded") else str(raw).encode()
-        if len(data) > MAX_FORM_BYTES:
+        try:
+            data = base64.b64decode(raw) if self.event.get("isBase64Encoded") else str(raw).encode()
+        except ValueError:  # not base64: nothing a browser sends
             return {}
+        if len(data) > MAX_FORM_BYTES:
+            raise FormTooLarge
         try:
             fields = parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
-        except ValueError:  # more fields than any form of the console's (so no CSRF token: 403)
-            return {}
+        except ValueError:  # more fields than any form of the console's
+            raise FormTooLarge from None
         return {k: v[0] for k, v in fields.items()}
+
+
+class FormTooLarge(Exception):
+    """A posted form over ``MAX_FORM_BYTES`` or ``MAX_FORM_FIELDS``: answered 413, nothing done."""
 
 
 def _answer(request: Request, status: int, body: str, extra: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -200,7 +208,10 @@ def _signed_in(request: Request, claims: Mapping[str, Any], next_path: str) -> d
 
 def _local_sign_in(request: Request) -> dict[str, Any]:
     users = _local_users(get_settings())
-    form = request.form()
+    try:
+        form = request.form()
+    except FormTooLarge:
+        return _error(request, 413, "too_large")
     login = sessions.unseal(console_keys(), "login", request.cookies.get(LOGIN_COOKIE))
     if not users:
         return _error(request, 404, "not_found")
@@ -403,7 +414,11 @@ def _route(request: Request) -> dict[str, Any]:
         who = None
     form: dict[str, str] = {}
     if method == "POST":
-        form = request.form()
+        try:
+            form = request.form()
+        except FormTooLarge:
+            logger.warning("console post refused: form too large", extra={"path": path})
+            return _error(request, 413, "too_large", who)
         if path == "/console/sign-out" and who is None:  # already signed out (another tab): nothing to end
             request.set_cookie(SESSION_COOKIE, "", 0)
             return _redirect(request, "/console/signed-out")

@@ -413,6 +413,7 @@ TEXTS: dict[str, str] = {
     "console.api_docs": "API documentation",
     "console.csrf": "The form expired or did not come from this page, so it was not processed. Reload the page and send it again.",
     "console.not_found": "This page does not exist, or it does not belong to your account.",
+    "console.too_large": "The form is too large, so it was not processed (64 KB and 200 fields at most). Shorten it and send it again.",
     "console.forbidden": "Your account may not use this.",
     "console.error": "Something went wrong",
     "console.back": "Back to the overview",

@@ -418,6 +418,7 @@ TEXTS: dict[str, str] = {
     "console.api_docs": "Tài liệu API",
     "console.csrf": "Biểu mẫu đã hết hạn hoặc không đến từ trang này, nên chưa được xử lý. Hãy tải lại trang rồi gửi lại.",
     "console.not_found": "Không tìm thấy trang này, hoặc nó không thuộc về tài khoản của bạn.",
+    "console.too_large": "Biểu mẫu quá lớn nên chưa được xử lý (tối đa 64 KB và 200 ô). Hãy bớt nội dung rồi gửi lại.",
     "console.forbidden": "Tài khoản của bạn không được dùng chức năng này.",
     "console.error": "Đã xảy ra lỗi",
     "console.back": "Về trang tổng quan",
