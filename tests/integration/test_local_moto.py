@@ -7,11 +7,14 @@ record, in order, off the request path.
   exactly what moto's own rollback leaves.
 - ``_partition_queries``: a Query on a table's key reads its partition only; pages, order,
   conditions and filters must be moto's own.
+- ``_plain_json_answers``: DynamoDB's item operations answered as plain JSON; what a botocore
+  client parses must be what it parses of moto's own serialiser, for every kind of value.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -57,14 +60,16 @@ def ddb(aws: None) -> Any:
 
 @pytest.fixture
 def moto_own(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto's TransactWriteItems and Query as shipped, for comparison."""
+    """moto's TransactWriteItems, Query and answers as shipped, for comparison."""
     import moto.dynamodb.models as ddb_models
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoResult
 
     monkeypatch.setattr(DynamoDBBackend, "transact_write_items", DynamoDBBackend.transact_write_items.__wrapped__)
     monkeypatch.setattr(ddb_models, "copy", copy)
     monkeypatch.setattr(Table, "query", Table.query.__wrapped__)
+    monkeypatch.setattr(DynamoResult, "execute_result", DynamoResult.execute_result.__wrapped__)
     yield
 
 
@@ -284,3 +289,149 @@ def test_given_a_detector_that_always_fails_then_the_batch_is_dead_lettered_and_
     messages = boto3.client("sqs").receive_message(QueueUrl=dead_letters, MaxNumberOfMessages=10).get("Messages", [])
     assert seen == ["after"]
     assert len(messages) == 1 and '"batchSize": 1' in messages[0]["Body"]
+
+
+def _every_kind(pk: str, sk: str) -> dict[str, Any]:
+    """An item with a value of every DynamoDB type, Vietnamese text and an empty string among them."""
+    return {
+        "pk": {"S": pk},
+        "sk": {"S": sk},
+        "g": {"S": "G"},
+        "s": {"S": "Trà hoa vàng Đồng Hỷ"},
+        "empty": {"S": ""},
+        "n": {"N": "-12.50"},
+        "big": {"N": "123456789012345678901234567890"},
+        "yes": {"BOOL": True},
+        "none": {"NULL": True},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2.5"]},
+        "l": {"L": [{"S": "x"}, {"N": "1"}, {"M": {"k": {"BOOL": False}}}]},
+        "m": {"M": {"nested": {"L": []}, "text": {"S": "Kha Sơn"}}},
+    }
+
+
+def _item_operations(ddb: Any, name: str, *, binary: bool) -> list[Any]:
+    """What a client parses of each item operation the stack uses, on a fresh table."""
+    _table(ddb, name)
+    extra = {"b": {"B": b"\x00\xffbin"}, "bs": {"BS": [b"1", b"2"]}} if binary else {}
+    key = {"pk": {"S": "A"}, "sk": {"S": "1"}}
+    seen: list[Any] = [ddb.put_item(TableName=name, Item={**_every_kind("A", "1"), **extra})]
+    for sk in "2345":
+        ddb.put_item(TableName=name, Item=_every_kind("A", sk))
+    seen.append(ddb.put_item(TableName=name, Item=_every_kind("A", "5"), ReturnValues="ALL_OLD"))
+    seen.append(ddb.get_item(TableName=name, Key=key))
+    seen.append(ddb.get_item(TableName=name, Key={"pk": {"S": "A"}, "sk": {"S": "9"}}))
+    seen.append(
+        ddb.get_item(
+            TableName=name, Key=key, ProjectionExpression="s, l[2].k, m.#t", ExpressionAttributeNames={"#t": "text"}
+        )
+    )
+    page = ddb.query(
+        TableName=name, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "A"}}, Limit=2
+    )
+    seen += [
+        page,
+        ddb.query(
+            TableName=name,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "A"}},
+            ExclusiveStartKey=page["LastEvaluatedKey"],
+            ScanIndexForward=False,
+        ),
+    ]
+    seen.append(
+        ddb.query(
+            TableName=name,
+            IndexName="by_g",
+            KeyConditionExpression="g = :g",
+            ExpressionAttributeValues={":g": {"S": "G"}},
+            Select="COUNT",
+        )
+    )
+    seen.append(ddb.scan(TableName=name, FilterExpression="sk > :s", ExpressionAttributeValues={":s": {"S": "3"}}))
+    for returns in ("ALL_NEW", "UPDATED_OLD", "NONE"):
+        seen.append(
+            ddb.update_item(
+                TableName=name,
+                Key=key,
+                UpdateExpression="ADD ns :x SET n = n + :one",
+                ExpressionAttributeValues={":x": {"NS": ["7"]}, ":one": {"N": "1"}},
+                ReturnValues=returns,
+            )
+        )
+    seen.append(
+        ddb.batch_get_item(
+            RequestItems={
+                name: {"Keys": [key, {"pk": {"S": "A"}, "sk": {"S": "2"}}, {"pk": {"S": "Z"}, "sk": {"S": "0"}}]}
+            }
+        )
+    )
+    seen.append(
+        ddb.batch_write_item(
+            RequestItems={
+                name: [
+                    {"PutRequest": {"Item": _every_kind("B", "1")}},
+                    {"DeleteRequest": {"Key": {"pk": {"S": "A"}, "sk": {"S": "4"}}}},
+                ]
+            }
+        )
+    )
+    seen.append(
+        ddb.transact_get_items(
+            TransactItems=[
+                {"Get": {"TableName": name, "Key": key}},
+                {"Get": {"TableName": name, "Key": {"pk": {"S": "Q"}, "sk": {"S": "0"}}}},
+            ]
+        )
+    )
+    seen.append(
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": name,
+                        "Key": key,
+                        "UpdateExpression": "SET yes = :f",
+                        "ExpressionAttributeValues": {":f": {"BOOL": False}},
+                    }
+                }
+            ]
+        )
+    )
+    seen.append(ddb.delete_item(TableName=name, Key={"pk": {"S": "A"}, "sk": {"S": "3"}}, ReturnValues="ALL_OLD"))
+    try:
+        ddb.put_item(
+            TableName=name,
+            Item=_every_kind("A", "1"),
+            ConditionExpression="attribute_not_exists(pk)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as exc:
+        seen.append((exc.response["Error"], exc.response.get("Item")))
+    for answer in seen:
+        if isinstance(answer, dict):
+            answer.pop("ResponseMetadata", None)
+    return json.loads(json.dumps(seen, default=repr).replace(name, "TABLE"))  # one table's answers as the other's
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["plain", "with-binary"])
+def test_given_every_kind_of_value_when_item_operations_answer_as_plain_json_then_clients_parse_motos_own(
+    ddb: Any, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, binary: bool
+) -> None:
+    from moto.core.serialize import JSONSerializer
+
+    walks: list[str] = []
+    serialize = JSONSerializer.serialize
+    monkeypatch.setattr(
+        JSONSerializer, "serialize", lambda self, result: walks.append(self.operation_name) or serialize(self, result)
+    )
+    plain = _item_operations(ddb, TABLE + "-plain", binary=binary)
+    plain_walks = list(walks)
+    request.getfixturevalue("moto_own")
+    own = _item_operations(ddb, TABLE + "-own", binary=binary)
+
+    assert plain == own
+    assert len(plain) == 18 and plain[2]["Item"]["s"] == {"S": "Trà hoa vàng Đồng Hỷ"}
+    # moto's serialiser walked only the errors and, with binary values, the answers that carry them
+    reads = {"GetItem", "Query", "Scan", "UpdateItem", "BatchGetItem", "TransactGetItems", "DeleteItem"}
+    assert ("GetItem" in plain_walks) if binary else not reads & set(plain_walks)

@@ -95,6 +95,7 @@ def _serve_moto(conn: Connection, init: MotoInit | None) -> None:
     _name_process("ocop-moto")
     backend._journal_transactions()
     backend._partition_queries()
+    backend._plain_json_answers()
     moto_app = DomainDispatcherApplication(create_backend_app)
 
     def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
