@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,14 +63,14 @@ def ddb(aws: None) -> Any:
 def moto_own(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto's TransactWriteItems, Query and answers as shipped, for comparison."""
     import moto.dynamodb.models as ddb_models
+    from moto.core.responses import ActionResult
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
-    from moto.dynamodb.responses import DynamoResult
 
     monkeypatch.setattr(DynamoDBBackend, "transact_write_items", DynamoDBBackend.transact_write_items.__wrapped__)
     monkeypatch.setattr(ddb_models, "copy", copy)
     monkeypatch.setattr(Table, "query", Table.query.__wrapped__)
-    monkeypatch.setattr(DynamoResult, "execute_result", DynamoResult.execute_result.__wrapped__)
+    monkeypatch.setattr(ActionResult, "execute_result", ActionResult.execute_result.__wrapped__)
     yield
 
 
@@ -408,6 +409,15 @@ def _item_operations(ddb: Any, name: str, *, binary: bool) -> list[Any]:
         )
     except ClientError as exc:
         seen.append((exc.response["Error"], exc.response.get("Item")))
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    ds = boto3.client("dynamodbstreams")
+    shard = ds.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = ds.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    for record in ds.get_records(ShardIterator=it)["Records"]:
+        change = record["dynamodb"]
+        assert abs(change.pop("ApproximateCreationDateTime").timestamp() - time.time()) < 60
+        assert change.pop("SizeBytes") > 0 and change.pop("SequenceNumber")  # moto's estimate; its counter
+        seen.append({"event": record["eventName"], **change})
     for answer in seen:
         if isinstance(answer, dict):
             answer.pop("ResponseMetadata", None)
@@ -431,7 +441,7 @@ def test_given_every_kind_of_value_when_item_operations_answer_as_plain_json_the
     own = _item_operations(ddb, TABLE + "-own", binary=binary)
 
     assert plain == own
-    assert len(plain) == 18 and plain[2]["Item"]["s"] == {"S": "Trà hoa vàng Đồng Hỷ"}
+    assert len(plain) == 18 + 13 and plain[2]["Item"]["s"] == {"S": "Trà hoa vàng Đồng Hỷ"}
     # moto's serialiser walked only the errors and, with binary values, the answers that carry them
-    reads = {"GetItem", "Query", "Scan", "UpdateItem", "BatchGetItem", "TransactGetItems", "DeleteItem"}
+    reads = {"GetItem", "Query", "Scan", "UpdateItem", "BatchGetItem", "TransactGetItems", "DeleteItem", "GetRecords"}
     assert ("GetItem" in plain_walks) if binary else not reads & set(plain_walks)

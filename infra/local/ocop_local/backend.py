@@ -312,20 +312,22 @@ def _partition_queries() -> None:
     Table.query = partitioned  # type: ignore[method-assign]
 
 
-# DynamoDB's item operations: their answers are items, keys, counts and capacity -- JSON as moto
-# holds them. (Streams' GetRecords carries datetimes; table operations are rare.)
+# DynamoDB's item operations and DynamoDB Streams' GetRecords: their answers are items, keys,
+# counts and capacity -- JSON as moto holds them (GetRecords: and one datetime a record).
+# Table and stream descriptions are rare and keep moto's serialiser.
 PLAIN_JSON_OPERATIONS = frozenset(
     {
-        "GetItem",
-        "PutItem",
-        "UpdateItem",
-        "DeleteItem",
-        "Query",
-        "Scan",
-        "BatchGetItem",
-        "BatchWriteItem",
-        "TransactGetItems",
-        "TransactWriteItems",
+        ("dynamodb", "GetItem"),
+        ("dynamodb", "PutItem"),
+        ("dynamodb", "UpdateItem"),
+        ("dynamodb", "DeleteItem"),
+        ("dynamodb", "Query"),
+        ("dynamodb", "Scan"),
+        ("dynamodb", "BatchGetItem"),
+        ("dynamodb", "BatchWriteItem"),
+        ("dynamodb", "TransactGetItems"),
+        ("dynamodb", "TransactWriteItems"),
+        ("dynamodbstreams", "GetRecords"),
     }
 )
 
@@ -334,40 +336,61 @@ def _not_plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not plain JSON")
 
 
+def _epoch_seconds(value: Any) -> Any:
+    """A stream record's ``ApproximateCreationDateTime`` as moto's serialiser writes a JSON
+    protocol's timestamp: epoch seconds, truncated to the millisecond."""
+    from datetime import datetime
+
+    from moto.core.serialize import TimestampSerializer
+
+    if isinstance(value, datetime):
+        return TimestampSerializer._timestamp_unixtimestamp(value)
+    raise TypeError(f"{type(value).__name__} is not plain JSON")
+
+
 def _plain_json_answers() -> None:
-    """DynamoDB's item operations answered as ``json.dumps`` of the result moto built.
+    """DynamoDB's item operations (and Streams' GetRecords) answered as ``json.dumps`` of the
+    result moto built.
 
     moto (5.2, ``ActionResult.execute_result``) walks every answer through its generic
     serialiser, shape by shape, trying several aliases of each member's name: for DynamoDB,
     whose results are already dicts in the wire's own names, that walk was most of moto's
     CPU per request (a Query of 5 items of 25 attributes: 47.6 ms against 7.1 ms, GetItem
     10.5 against 3.4, in-process with boto3, issue 16). Here a result of the operations in
-    ``PLAIN_JSON_OPERATIONS`` that is plain JSON -- str, int, float, bool, lists, dicts --
-    is dumped as it is, without its ``None`` members; anything else (bytes of a binary
-    attribute, a datetime, an error) takes moto's own serialiser. What a botocore client
-    parses is the same either way (``tests/integration/test_local_moto.py`` compares them).
+    ``PLAIN_JSON_OPERATIONS`` that is plain JSON -- str, int, float, bool, lists, dicts, and
+    GetRecords' datetimes as epoch seconds -- is dumped as it is, without its top-level
+    ``None`` members; anything else (bytes of a binary attribute, a stream record with a
+    binary attribute, an error) takes moto's own serialiser. What a botocore client parses
+    is the same either way (``tests/integration/test_local_moto.py`` compares them).
     """
-    from moto.dynamodb.responses import DynamoResult
+    from moto.core.responses import ActionResult
 
-    if getattr(DynamoResult.execute_result, "_ocop_plain", False):
+    if getattr(ActionResult.execute_result, "_ocop_plain", False):
         return
-    original = DynamoResult.execute_result
+    original = ActionResult.execute_result
 
     def plain(self: Any, context: Any) -> Any:
         result = self.result
-        if context.operation_model.name in PLAIN_JSON_OPERATIONS and isinstance(result, dict):
+        operation = context.operation_model
+        which = (operation.service_model.service_name, operation.name)
+        if which in PLAIN_JSON_OPERATIONS and isinstance(result, dict):
+            streams = which[0] == "dynamodbstreams"
             try:
                 body = json.dumps(
-                    {k: v for k, v in result.items() if v is not None}, default=_not_plain, allow_nan=False
+                    {k: v for k, v in result.items() if v is not None},
+                    default=_epoch_seconds if streams else _not_plain,
+                    allow_nan=False,
                 )
             except (TypeError, ValueError):
+                return original(self, context)
+            if streams and ('"B":' in body or '"BS":' in body):  # moto's serialiser encodes those itself
                 return original(self, context)
             return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
         return original(self, context)
 
     plain._ocop_plain = True  # type: ignore[attr-defined]
     plain.__wrapped__ = original  # type: ignore[attr-defined]
-    DynamoResult.execute_result = plain  # type: ignore[method-assign]
+    ActionResult.execute_result = plain  # type: ignore[method-assign]
 
 
 @contextmanager
