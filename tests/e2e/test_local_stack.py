@@ -25,6 +25,7 @@ from ocop_local.template import Route, http_routes, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_ROUTES = http_routes(load_template())
+ADDRESSED_ROUTES = [r for r in TEMPLATE_ROUTES if r.path != "$default"]  # $default: every other address
 # Which role may call each function's authorized routes.
 ROLE_OF_FUNCTION = {
     "AdminApiFunction": "admin",
@@ -81,7 +82,7 @@ def _sample_path(route: Route, stack: LocalStack) -> str:
 
 
 # --- routes ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("route", TEMPLATE_ROUTES, ids=[r.route_key for r in TEMPLATE_ROUTES])
+@pytest.mark.parametrize("route", ADDRESSED_ROUTES, ids=[r.route_key for r in ADDRESSED_ROUTES])
 def test_given_the_local_stack_when_a_template_route_is_called_with_the_right_role_then_its_function_handles_it(
     local_stack: LocalStack, route: Route
 ) -> None:
@@ -107,16 +108,27 @@ def test_given_the_local_stack_when_a_template_route_is_called_with_the_right_ro
 
 
 @pytest.mark.parametrize(("method", "path"), NOT_IN_TEMPLATE, ids=[f"{m} {p}" for m, p in NOT_IN_TEMPLATE])
-def test_given_the_local_stack_when_a_path_or_method_is_not_in_the_template_then_the_gateway_answers_404(
+def test_given_the_local_stack_when_a_path_or_method_is_not_in_the_template_then_404_in_the_apis_error_shape(
     local_stack: LocalStack, method: str, path: str
 ) -> None:
-    before = local_stack.invocation_count()
+    # the template's $default route (no Path, no Method) gives them to the public function
+    before = local_stack.invocation_count("PublicScanFunction")
 
     response = requests.request(method, local_stack.url(path), headers=local_stack.bearer("admin"), timeout=30)
 
     assert response.status_code == 404
-    assert response.json() == GATEWAY_NOT_FOUND
-    assert local_stack.invocation_count() == before
+    error = response.json()["error"]
+    assert error["code"] == "route_not_found" and error["message"] and error["message_vi"] == "Không có trang này."
+    assert local_stack.invocation_count("PublicScanFunction") == before + 1
+
+
+def test_given_a_browser_when_it_opens_an_address_no_route_names_then_the_no_such_page_page_in_vietnamese(
+    local_stack: LocalStack,
+) -> None:
+    response = requests.get(local_stack.url("/wp-login.php"), headers={"Accept": "text/html"}, timeout=30)
+
+    assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
+    assert "<html lang=vi>" in response.text
 
 
 def test_given_the_template_when_the_local_stack_starts_then_it_serves_exactly_the_template_routes(

@@ -40,6 +40,7 @@ EXPECTED_ROUTES = {
     "POST /v/{code}/pin": PUBLIC_SCAN,
     "ANY /01/{dl+}": PUBLIC_SCAN,
     "GET /.well-known/gs1resolver": PUBLIC_SCAN,
+    "ANY $default": PUBLIC_SCAN,  # every other address: the API's 404 in its error shape
     "POST /producers": ADMIN_API,
     "POST /products": ADMIN_API,
     "POST /lots": PRODUCER_API,
@@ -266,6 +267,7 @@ def test_given_the_routes_when_auth_is_read_then_only_the_consumer_pages_resolve
         [
             *CONSUMER_ROUTES,
             *RESOLVER_ROUTES,
+            "ANY $default",  # every address no route names: the public function's 404
             *("GET /docs/producer", "GET /docs/admin", "GET /docs/inspector"),
             *("POST /sms/inbound", "GET /docs/sms"),  # the gateway's shared secret, checked by the function (issue 14)
             "ANY /console",  # the console checks its own signed session (docs/CONSOLE.md)
@@ -279,8 +281,10 @@ def test_given_the_public_routes_when_throttling_is_read_then_each_has_its_own_l
 ) -> None:
     settings = template["Resources"]["HttpApi"]["Properties"]["RouteSettings"]
 
-    for key in [*CONSUMER_ROUTES, *RESOLVER_ROUTES, "POST /sms/inbound"]:
+    for key in [*CONSUMER_ROUTES, *RESOLVER_ROUTES, "POST /sms/inbound", "$default"]:
         assert settings[key]["ThrottlingRateLimit"] <= settings[key]["ThrottlingBurstLimit"], key
+    # addresses no route names (probes, typos): a 404 each, limited far below the scan page
+    assert settings["$default"]["ThrottlingRateLimit"] < settings["GET /v"]["ThrottlingRateLimit"]
     # reports write to the log: far below the scan page's limit
     assert settings["POST /v/{code}/report"]["ThrottlingRateLimit"] < settings["GET /v/{code}"]["ThrottlingRateLimit"]
     assert settings["POST /v/{code}/pin"]["ThrottlingRateLimit"] < settings["GET /v/{code}"]["ThrottlingRateLimit"]

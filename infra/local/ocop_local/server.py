@@ -4,7 +4,8 @@
 routes of ``infra/template.yaml`` -- and only those:
 
 * route selection as API Gateway does it: a literal segment beats ``{param}``, ``{proxy+}``
-  is greedy, a method beats ``ANY``; no route -> ``404 {"message":"Not Found"}``;
+  is greedy, a method beats ``ANY``, any route beats ``$default`` (the template gives it to
+  the public function); with no route at all -> ``404 {"message":"Not Found"}``;
 * routes behind the JWT authorizer need ``Authorization: Bearer <JWT>`` signed by the
   local key (``tokens.py``) with the right issuer, audience and expiry; otherwise
   ``401 {"message":"Unauthorized"}`` and the function is never invoked;
