@@ -440,6 +440,10 @@ def run(processes: int, args: argparse.Namespace) -> dict[str, Any]:
             "examples": mismatches[:3],
             "ok": not mismatches and scanner.statuses[200] == answered,
         }
+        with child.seen:  # what the server logged of its failures, to see why
+            failures = [line[:3000] for line in child.lines if '"level":"ERROR"' in line or " -> 5" in line]
+        if failures:
+            report["server_errors"] = failures[:5]
         if profile:
             text = requests.get(f"{child.moto_url}{PROFILE_PATH}", timeout=600).text
             Path(args.profile_moto).write_text(text, encoding="utf-8")

@@ -174,7 +174,7 @@ def _serve_processes(
         http = server.new_server(_Placeholder(), args.host, args.port)  # type: ignore[arg-type]
         base_url = server.base_url_of(http)
         env = server.local_environment(template, base_url, state_dir)  # credentials decided before the endpoint
-        server.apply_local_environment({**env, **processes.moto_environment(moto_url)})
+        server.apply_local_environment({**env, **processes.moto_environment(moto)})
         pool = processes.WorkerPool(args.processes, os.environ)  # they import the handlers meanwhile
         app = processes.make_app(template, pool, state_dir=state_dir)
         http.app = app

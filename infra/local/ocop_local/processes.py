@@ -10,7 +10,9 @@ share one interpreter, hence one core (the GIL): 8 clients get what 1 gets
   Its requests are taken one at a time (``backend._MOTO_LOCK`` around moto's WSGI app), and
   moto's transactions are journaled and its key Queries read one partition
   (``backend._journal_transactions``, ``backend._partition_queries``) *in that process*,
-  exactly as in one process: the cost of a scan stays flat as the tables grow.
+  exactly as in one process: the cost of a scan stays flat as the tables grow. The workers'
+  DynamoDB and Streams requests do not take HTTP: they go over an authenticated
+  ``multiprocessing`` connection to that process (``_through_pipe``, ``PIPE_VARIABLE``).
 * **the functions run in N worker processes** (``WorkerPool``), each importing every handler,
   like Lambda's concurrent execution environments: the gateway (this process) routes,
   authorizes and builds the event, then hands it to the least busy worker, which runs it in
@@ -27,20 +29,26 @@ and, if the parent is killed, when the pipe to it closes (each child watches it)
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 import logging
 import multiprocessing
 import os
 import re
+import secrets
 import signal
+import socket
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from http import HTTPStatus
-from multiprocessing.connection import Connection
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Connection, answer_challenge, deliver_challenge
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import backend, server
 from .template import default_template_path, edge, function_properties, http_routes, load_template
@@ -109,9 +117,113 @@ def _serve_moto(conn: Connection, init: MotoInit | None) -> None:
 
     app = init(one_at_a_time) if init is not None else one_at_a_time
     http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=server.QuietRequestHandler)
-    conn.send(http.port)
+    key = secrets.token_bytes(32)
+    listener = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=_serve_pipe, args=(listener, key), name="moto-pipe", daemon=True).start()
+    conn.send((http.port, listener.getsockname()[:2], key.hex()))
     _watch_parent(conn, lambda: os._exit(0))
     http.serve_forever()
+
+
+# --- DynamoDB over a pipe ----------------------------------------------------------------------
+# The workers' DynamoDB and DynamoDB Streams requests -- every request of a scan and of the
+# anomaly detector -- reach moto's process over a ``multiprocessing`` connection instead of
+# HTTP: the request as botocore signed it, answered by moto's in-process path under the lock,
+# as ``_as_in_process`` answers it over HTTP. Werkzeug's HTTP parsing and urllib3's were about a
+# third of the stack's CPU per scan (issue 16). Every other service still goes over HTTP.
+PIPE_VARIABLE = "OCOP_LOCAL_MOTO_PIPE"  # JSON: moto's url, the listener's address and key
+
+
+def _serve_pipe(listener: socket.socket, key: bytes) -> None:
+    """moto's process: one thread per connection, which first checks the client's key (as
+    ``multiprocessing.connection.Listener`` does, but in that thread: a handshake in the accept
+    loop made every other connection wait, a second and more when moto was busy), then answers
+    each request under ``_MOTO_LOCK``."""
+
+    def serve(sock: socket.socket) -> None:
+        from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
+        from moto.core.models import botocore_stubber
+
+        pipe = Connection(sock.detach())
+        try:
+            deliver_challenge(pipe, key)
+            answer_challenge(pipe, key)
+            while True:
+                method, url, headers, body = pipe.recv()
+                prepared = HTTPHeaders()
+                for name, value in headers.items():
+                    prepared[name] = value
+                request = AWSPreparedRequest(method, url, prepared, body, stream_output=False)
+                with backend._MOTO_LOCK:
+                    answered = botocore_stubber.process_request(request)
+                status, answer_headers, answer = answered or (400, {}, b'{"__type":"UnknownOperationException"}')
+                pipe.send((status, dict(answer_headers), answer.encode() if isinstance(answer, str) else answer))
+        except (EOFError, OSError, AuthenticationError):  # the client ended, or had not the key
+            pass
+        finally:
+            pipe.close()
+
+    while True:
+        try:
+            sock, _ = listener.accept()
+        except OSError:  # out of descriptors, say: the next client may fare better
+            threading.Event().wait(0.1)
+            continue
+        threading.Thread(target=serve, args=(sock,), name="moto-pipe-conn", daemon=True).start()
+
+
+class _RawBody(io.BytesIO):
+    """An answer's body as botocore reads a raw HTTP response (``stream``)."""
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        chunk = self.read()
+        while chunk:
+            yield chunk
+            chunk = self.read()
+
+
+_pipes = threading.local()
+
+
+def _through_pipe(moto_url: str, address: tuple[str, int], key: bytes) -> Callable[..., Any]:
+    """A botocore ``before-send`` handler: a DynamoDB or Streams request for moto's url, sent
+    over this thread's connection to moto's process; None (send it as usual) for any other."""
+    from botocore.awsrequest import AWSResponse
+
+    def forward(request: Any, **_kwargs: Any) -> Any:
+        if not request.url.startswith(moto_url):
+            return None
+        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        api = headers.get("X-Amz-Target", "").partition("_")[0]
+        scope = _SCOPE.search(headers.get("Authorization", ""))
+        if scope is None or api not in _IN_PROCESS_HOSTS:
+            return None
+        host = _IN_PROCESS_HOSTS[api].format(scope.group(1))
+        headers["Host"] = host
+        body = request.body
+        body = body.encode() if isinstance(body, str) else (body.read() if hasattr(body, "read") else body or b"")
+        pipe = getattr(_pipes, "conn", None)
+        if pipe is None:
+            pipe = _pipes.conn = Client(address, authkey=key)
+        path = urlsplit(request.url).path or "/"
+        pipe.send((request.method, f"https://{host}{path}", headers, body))
+        status, answer_headers, answer = pipe.recv()
+        return AWSResponse(request.url, status, answer_headers, _RawBody(answer))
+
+    return forward
+
+
+def _use_pipe(environ: Mapping[str, str]) -> None:
+    """In a worker, before any botocore session exists: DynamoDB's requests for moto go over the
+    pipe (``PIPE_VARIABLE``); nothing changes when the variable is absent."""
+    import botocore.handlers
+
+    given = environ.get(PIPE_VARIABLE)
+    if not given:
+        return
+    pipe = json.loads(given)
+    handler = _through_pipe(pipe["url"], (pipe["host"], int(pipe["port"])), bytes.fromhex(pipe["key"]))
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-send", handler))
 
 
 # Services answered as moto answers them in one process (``_as_in_process``): the scan path's
@@ -155,6 +267,7 @@ class MotoServer:
     def __init__(self, init: MotoInit | None = None) -> None:
         self.init = init
         self.url = ""
+        self.pipe: dict[str, Any] = {}  # where DynamoDB's requests go (``_through_pipe``), once started
         self._conn: Connection | None = None
         self._process: Any = None
 
@@ -166,7 +279,9 @@ class MotoServer:
         if not parent.poll(START_SECONDS):
             self.stop()
             raise RuntimeError("moto's server did not start")
-        self.url = f"http://127.0.0.1:{parent.recv()}"
+        port, address, key = parent.recv()
+        self.url = f"http://127.0.0.1:{port}"
+        self.pipe = {"url": self.url, "host": address[0], "port": address[1], "key": key}
         self._conn = parent
         return self.url
 
@@ -238,6 +353,7 @@ def _work(conn: Connection, environ: dict[str, str], number: int) -> None:
     _name_process(f"ocop-worker-{number}")
     os.environ.clear()
     os.environ.update(environ)
+    _use_pipe(environ)  # before any botocore session is made
     server.apply_local_environment(environ)
     server.serialize_metrics()
     template = load_template()
@@ -403,7 +519,10 @@ def make_app(
     return server.LocalGateway(routes, functions, state_dir=state_dir, edge_config=edge(loaded))
 
 
-def moto_environment(url: str) -> dict[str, str]:
-    """Where every process's AWS calls go: ``AWS_ENDPOINT_URL`` at moto's server, unless the
-    caller already moved every service; a per-service variable still wins for its service."""
-    return {} if os.environ.get(backend.ENDPOINT_VARIABLE) else {backend.ENDPOINT_VARIABLE: url}
+def moto_environment(moto: MotoServer) -> dict[str, str]:
+    """Where every process's AWS calls go: ``AWS_ENDPOINT_URL`` at moto's server (and its pipe for
+    DynamoDB, ``PIPE_VARIABLE``), unless the caller already moved every service; a per-service
+    variable still wins for its service (the pipe carries only requests for moto's url)."""
+    if os.environ.get(backend.ENDPOINT_VARIABLE):
+        return {}
+    return {backend.ENDPOINT_VARIABLE: moto.url, PIPE_VARIABLE: json.dumps(moto.pipe)}
