@@ -191,8 +191,8 @@ def _through_pipe(moto_url: str, address: tuple[str, int], key: bytes) -> Callab
     from botocore.awsrequest import AWSResponse
 
     def forward(request: Any, **_kwargs: Any) -> Any:
-        if not request.url.startswith(moto_url):
-            return None
+        if not (request.url == moto_url or request.url.startswith(moto_url + "/")):
+            return None  # another endpoint (or port 39175 when moto is on 3917)
         headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
         api = headers.get("X-Amz-Target", "").partition("_")[0]
         scope = _SCOPE.search(headers.get("Authorization", ""))
