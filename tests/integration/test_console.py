@@ -185,6 +185,21 @@ def test_given_a_post_larger_than_any_console_form_then_a_413_page_in_both_langu
     assert len(re.findall(r'href="/console/batches/\d+"', overview)) == 1  # the shop's own, none more
 
 
+@pytest.mark.parametrize("token", ["%C3%A9", "%FF%FE", "%ED%A0%80"], ids=["e-acute", "not-utf8", "surrogate"])
+def test_given_a_csrf_token_that_is_not_ascii_when_posted_then_the_expired_form_page_not_a_500(
+    local_console: None, token: str
+) -> None:
+    browser = Browser()
+    sign_in(browser, "producer")
+
+    status, _, page = browser.request("POST", "/console/batches", {"csrf": token, "size": "5"})
+    anonymous = Browser()
+    anonymous.request("GET", "/console/sign-in")
+    signing_in = anonymous.request("POST", "/console/sign-in", {"csrf": token, "user": "admin"})
+
+    assert status == signing_in[0] == 403 and "The form expired" in page
+
+
 def test_given_a_form_body_marked_base64_that_is_not_when_posted_then_a_403_page_not_a_500(local_console: None) -> None:
     browser = Browser()
     sign_in(browser, "producer")

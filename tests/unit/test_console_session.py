@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -167,3 +168,24 @@ def test_given_a_cookie_made_before_sessions_knew_their_start_when_read_then_its
     back = Session.unseal(KEYS, old, now=1_796_000_000)
 
     assert back is not None and back.issued_at_ms == (1_796_028_800 - session.SESSION_SECONDS) * 1000
+
+
+NOT_ASCII = ["é", "\ufffd\ufffd", "ｔｏｋｅｎ", "\ud800", "токен", "a\x00b"]
+
+
+@pytest.mark.parametrize("given", NOT_ASCII)
+def test_given_a_secret_a_client_sent_with_non_ascii_text_when_checked_then_it_is_refused_never_an_error(
+    given: str,
+) -> None:
+    # found by a break tester: hmac.compare_digest raises TypeError on two str with non-ASCII
+    # characters, so a CSRF token "%C3%A9" was a 500 on every console form
+    from ocop_stamps.core.text import same_secret
+    from ocop_stamps.scanning import view_tokens
+
+    version, payload, _ = Session.from_claims(CLAIMS).seal(KEYS).split(".")
+
+    assert session.csrf_ok(KEYS, "sid-1", given) is False
+    assert Session.unseal(KEYS, f"{version}.{payload}.{given}") is None
+    assert oauth.state_matches("state-1", given) is False
+    assert view_tokens.check(b"k" * 32, f"eyJ9.{given}", "CODE", dt.datetime.now(dt.UTC)) is None
+    assert same_secret(given, given) is True and same_secret(given, "x") is False

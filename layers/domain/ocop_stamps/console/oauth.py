@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -29,6 +28,8 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
+
+from ocop_stamps.core.text import same_secret
 
 TOKEN_TIMEOUT_SECONDS = 5.0
 SCOPES = "openid email"
@@ -89,7 +90,7 @@ def start(config: Config) -> Start:
 
 def state_matches(expected: str | None, returned: str | None) -> bool:
     """The callback's state is the one this browser's cookie holds (constant time)."""
-    return bool(expected) and bool(returned) and hmac.compare_digest(str(expected), str(returned))
+    return bool(expected) and bool(returned) and same_secret(str(returned), str(expected))
 
 
 def logout_url(config: Config, signed_out_uri: str) -> str:

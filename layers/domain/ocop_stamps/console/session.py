@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ocop_stamps.core.cursors import CursorKeys as Keys  # signing keys by version, current signs
-from ocop_stamps.core.text import is_digits
+from ocop_stamps.core.text import is_digits, same_secret
 
 SESSION_COOKIE = "ocop_console"
 LOGIN_COOKIE = "ocop_console_login"
@@ -71,7 +71,7 @@ def unseal(keys: Keys, purpose: str, value: str | None, now: float | None = None
     if not version_text.startswith("v") or not is_digits(version_text[1:]):
         return None
     key = keys.keys.get(int(version_text[1:]))
-    if key is None or not hmac.compare_digest(mac, _mac(key, purpose, payload)):
+    if key is None or not same_secret(mac, _mac(key, purpose, payload)):
         return None
     try:
         data = json.loads(_unb64(payload))
@@ -176,7 +176,7 @@ def csrf_ok(keys: Keys, sid: str | None, token: str | None) -> bool:
     """Whether ``token`` is the CSRF token of ``sid`` under any key in force (constant time)."""
     if not sid or not token or len(token) > 100:
         return False
-    return any(hmac.compare_digest(token, _mac(key, "csrf", sid)) for key in keys.keys.values())
+    return any(same_secret(token, _mac(key, "csrf", sid)) for key in keys.keys.values())
 
 
 def cookie(name: str, value: str, max_age: int, *, secure: bool = True) -> str:

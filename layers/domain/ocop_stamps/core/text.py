@@ -11,6 +11,7 @@ typed today. Standard library only: the public scan function imports it.
 
 from __future__ import annotations
 
+import hmac
 import re
 import unicodedata
 from typing import Any
@@ -79,3 +80,11 @@ def is_digits(value: str) -> bool:
     refuses: a 500) and of other scripts' digits ("١٢", full-width "１０", which ``int`` reads
     as numbers no form or API of ours means). Every number a client sends is read with this."""
     return value.isascii() and value.isdigit()
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Whether ``given`` (from a client: a token, a MAC, a state) equals ``expected``, in
+    constant time. ``hmac.compare_digest`` refuses two ``str`` with a non-ASCII character
+    (TypeError: a CSRF token ``%C3%A9`` was a 500 on every console form); this compares their
+    UTF-8 bytes, lone surrogates included, so any text a client sends is simply not equal."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))

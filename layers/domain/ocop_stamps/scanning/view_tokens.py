@@ -17,6 +17,8 @@ import hmac
 import json
 from typing import Any
 
+from ocop_stamps.core.text import same_secret
+
 MAX_AGE = dt.timedelta(minutes=15)
 
 
@@ -33,7 +35,7 @@ def check(key: bytes, token: str, code: str, now: dt.datetime) -> dict[str, Any]
     """The payload if the token is ours, for this code and fresh; None otherwise."""
     try:
         data, mac = token.split(".", 1)
-        if len(token) > 600 or not hmac.compare_digest(mac, _mac(key, data.encode())):
+        if len(token) > 600 or not same_secret(mac, _mac(key, data.encode())):
             return None
         payload = json.loads(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
         scanned = dt.datetime.fromisoformat(str(payload["t"]).replace("Z", "+00:00"))
