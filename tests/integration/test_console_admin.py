@@ -265,9 +265,28 @@ def test_given_a_product_form_carrying_another_products_id_when_sent_then_409_an
 
     status, _, page = me.post("/console/products", _product_form(me, shop, product_id=taken, name="Chè khác"))
     _, _, kept = me.get(f"/console/products/{taken}")
+    again, moved, _ = me.post(
+        "/console/products",
+        {**_product_form(me, shop, name="Chè khác"), "csrf": _csrf(page), "product_id": _hidden(page, "product_id")},
+    )
 
-    assert status == 409 and "Đã có sản phẩm với mã" in page
+    assert status == 409 and "Biểu mẫu này đã được gửi" in page and "This form was already sent" in page
+    assert _hidden(page, "product_id") != taken and 'value="Chè khác"' in page  # a new form, kept as typed
     assert "Trà hoa vàng Hoan Hoa" in kept and "Chè khác" not in kept
+    assert again == 303 and taken not in moved["Location"]  # sent again: another product
+
+
+@pytest.mark.parametrize("product_id", ["garbage", "PRD_ABCDEFABCDEF", "prd_" + "a" * 5000, " ", "prd_abcdefabcdeı"])
+def test_given_a_product_form_whose_hidden_id_was_edited_when_sent_then_it_registers_as_a_new_form(
+    console: Shop, product_id: str
+) -> None:
+    # found by a break tester: an id the schema refuses made the form's error words a KeyError (500)
+    shop = console
+    me = _as("admin")
+
+    status, headers, _ = me.post("/console/products", _product_form(me, shop, product_id=product_id))
+
+    assert status == 303 and re.fullmatch(r"/console/products/prd_[0-9a-z]{12}\?registered=1", headers["Location"])
 
 
 # --- ratings -------------------------------------------------------------------------------------

@@ -299,3 +299,19 @@ def test_given_a_production_date_in_the_future_when_refused_then_the_vietnamese_
         "mã lô (`lot_code`). Xem chi tiết."
     )
     assert "tương lai" not in message_vi
+
+
+def test_given_every_field_of_the_offices_forms_when_refused_then_each_has_its_own_words_in_both_languages() -> None:
+    # found by a break tester: the product form's hidden product_id had no words, so a refusal
+    # of it (an edited id) raised KeyError while the page was being made: a 500
+    from ocop_stamps.console import admin
+
+    missing = [
+        (form, field, lang)
+        for form in ("PRODUCER_FIELDS", "PRODUCT_FIELDS", "RATING_FIELDS")
+        for field in getattr(admin, form)
+        for lang in ("vi", "en")
+        if f"console.adm.err.{field}" not in words.CATALOGUES[lang]
+    ]
+
+    assert missing == []

@@ -17,6 +17,7 @@ withdrawal sent twice finds the rating withdrawn with the same reason and lands 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -272,7 +273,7 @@ def _product_form(ctx: Ctx, values: Mapping[str, str], problems: Mapping[str, Bo
 
 def _product_body(values: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "product_id": values.get("product_id") or new_id("prd"),
+        "product_id": _form_product_id(values),
         "producer_id": values.get("producer_id", ""),
         "name": values.get("name", "").strip(),
         "group": values.get("group", ""),
@@ -284,6 +285,16 @@ def _product_body(values: Mapping[str, str]) -> dict[str, Any]:
         if "made_in_place" in body["made_in"]:
             body["made_in"]["place"] = body["made_in"].pop("made_in_place")
     return body
+
+
+_PRODUCT_ID = re.compile(r"prd_[0-9a-z]{12}")
+
+
+def _form_product_id(values: Mapping[str, str]) -> str:
+    """The id the form was shown with (its idempotency key), or a new one when the hidden field
+    is missing or not one the console makes (edited by hand: the form is then a new one)."""
+    given = values.get("product_id", "")
+    return given if _PRODUCT_ID.fullmatch(given) else new_id("prd")
 
 
 def _same_product(data: ProductIn) -> bool:
@@ -309,6 +320,7 @@ def _product_or_none(product_id: str) -> dict[str, Any] | None:
 def _register_product(ctx: Ctx) -> Outcome:
     lang = ctx.lang
     values = {k: ctx.form.get(k, "") for k in PRODUCT_FIELDS}
+    values["product_id"] = _form_product_id(values)
     try:
         data = ProductIn.model_validate(_product_body(values))
     except ValidationError as exc:
@@ -318,6 +330,10 @@ def _register_product(ctx: Ctx) -> Outcome:
     except DomainError as exc:
         if isinstance(exc, Conflict) and _same_product(data):  # this form, sent twice: its product is there
             return Moved(f"/console/products/{data.product_id}?{urlencode({'registered': 1})}")
+        if isinstance(exc, Conflict) and any(d.get("field") == "product_id" for d in exc.details):
+            # this form went through before, then was changed: a new form (a new id) for another product
+            fresh = {**values, "product_id": new_id("prd")}
+            return _product_form(ctx, fresh, {"name": _said("product_id", lang)}, 409)
         if exc.status not in (400, 404, 409, 422):
             raise
         fallback = "producer_id" if isinstance(exc, NotFound) else "gtin" if isinstance(exc, Conflict) else "name"

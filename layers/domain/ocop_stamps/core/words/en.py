@@ -850,6 +850,7 @@ TEXTS: dict[str, str] = {
     "console.adm.rating_title": "OCOP rating: {name}",
     "console.adm.withdraw_title": "Withdraw the rating: {name}",
     "console.adm.withdraw_confirm_title": "Confirm the withdrawal",
+    "console.adm.err.product_id": "This form was already sent and its product registered. To register another product, check the fields and send it again.",
     "console.adm.err.name": "Enter a name (at most 200 characters).",
     "console.adm.err.kind": "Choose the kind of producer.",
     "console.adm.err.owner": "The representative's name takes at most 200 characters.",

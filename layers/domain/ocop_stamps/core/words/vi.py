@@ -855,6 +855,7 @@ TEXTS: dict[str, str] = {
     "console.adm.rating_title": "Hạng sao OCOP: {name}",
     "console.adm.withdraw_title": "Thu hồi hạng sao: {name}",
     "console.adm.withdraw_confirm_title": "Xác nhận thu hồi hạng sao",
+    "console.adm.err.product_id": "Biểu mẫu này đã được gửi và sản phẩm của nó đã được đăng ký. Nếu bạn muốn đăng ký thêm một sản phẩm khác, hãy kiểm tra lại các ô rồi gửi lần nữa.",
     "console.adm.err.name": "Hãy nhập tên (tối đa 200 ký tự).",
     "console.adm.err.kind": "Hãy chọn loại hình chủ thể.",
     "console.adm.err.owner": "Tên người đại diện tối đa 200 ký tự.",
