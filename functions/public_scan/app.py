@@ -62,7 +62,7 @@ def _no_route() -> Response:
     shape, or a page for a browser, as the Digital Link's 400 answers."""
     headers, query = _request()
     accept = headers.get("accept", "")
-    if "text/html" in accept and not wants_json(accept):
+    if wants(accept, "text/html") and not wants_json(accept):
         return _html(404, scan_page.render_no_page(choose_lang(query, headers)))
     return error_response(404, "route_not_found", "No such page.", "Không có trang này.", headers={**NO_STORE})
 

@@ -6,6 +6,7 @@ it, and nobody without the key may use it."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client
@@ -102,3 +103,23 @@ def test_given_the_pipe_when_a_client_without_the_key_connects_then_it_is_refuse
     tables = ddb.list_tables()["TableNames"]
 
     assert isinstance(tables, list) and seen == ["pipe "]  # answered, over the pipe
+
+
+def test_given_a_workers_connection_to_moto_breaks_when_it_calls_again_then_it_reconnects_and_is_answered(
+    moto: processes.MotoServer,
+) -> None:
+    # found by a break tester: a broken connection stayed cached, and every later request of
+    # that worker thread was a 500 until the stack was restarted
+    import socket
+
+    seen: list[str] = []
+    ddb = _session(moto, piped=True, seen=seen).client("dynamodb", endpoint_url=moto.url)
+    ddb.list_tables()
+    broken = processes._pipes.conn
+    socket.socket(fileno=os.dup(broken.fileno())).shutdown(socket.SHUT_RDWR)
+
+    tables = ddb.list_tables()["TableNames"]
+
+    assert isinstance(tables, list)
+    assert processes._pipes.conn is not None and processes._pipes.conn is not broken
+    assert seen == ["pipe "] * 2  # the first call, then botocore's retry on a new connection (the broken try raised)

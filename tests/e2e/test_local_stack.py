@@ -122,13 +122,20 @@ def test_given_the_local_stack_when_a_path_or_method_is_not_in_the_template_then
     assert local_stack.invocation_count("PublicScanFunction") == before + 1
 
 
+@pytest.mark.parametrize(
+    ("accept", "html"),
+    [("text/html", True), ("TEXT/HTML", True), ("application/json;q=0.1, text/html", True), ("text/html;q=0", False)],
+)
 def test_given_a_browser_when_it_opens_an_address_no_route_names_then_the_no_such_page_page_in_vietnamese(
-    local_stack: LocalStack,
+    local_stack: LocalStack, accept: str, html: bool
 ) -> None:
-    response = requests.get(local_stack.url("/wp-login.php"), headers={"Accept": "text/html"}, timeout=30)
+    response = requests.get(local_stack.url("/wp-login.php"), headers={"Accept": accept}, timeout=30)
 
-    assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
-    assert "<html lang=vi>" in response.text
+    assert response.status_code == 404
+    if html:
+        assert response.headers["Content-Type"].startswith("text/html") and "<html lang=vi>" in response.text
+    else:
+        assert response.json()["error"]["code"] == "route_not_found"
 
 
 def test_given_the_template_when_the_local_stack_starts_then_it_serves_exactly_the_template_routes(

@@ -26,7 +26,7 @@ from ocop_stamps.core.vocabulary import (
     VoidReason,
 )
 from ocop_stamps.pages import scan_page
-from ocop_stamps.pages.negotiation import choose_lang, read_form, wants
+from ocop_stamps.pages.negotiation import choose_lang, read_form, wants, wants_json
 from ocop_stamps.pages.scan_page import CSS, render, safe_http_url
 
 
@@ -565,6 +565,30 @@ def test_given_any_page_then_lang_title_viewport_labels_and_alt_texts_are_there(
 
 
 # --- negotiation and forms ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("accept", "json"),
+    [
+        ("application/json", True),
+        ("APPLICATION/JSON", True),
+        ("text/html, application/json", True),  # either: the API's own form
+        ("application/json;q=0.1, text/html", False),
+        ("text/html;q=0.5, application/json;q=0.9", True),
+        ("TEXT/HTML", False),
+        ("text/html;q=0, application/json;q=0.2", True),
+        ("application/json;q=0", False),
+        ("*/*", False),
+        ("", False),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),  # a browser
+    ],
+)
+def test_given_an_accept_header_when_json_or_html_is_chosen_then_weights_and_case_decide(
+    accept: str, json: bool
+) -> None:
+    # found by a break tester: the 404 for an unknown address chose by substring, so
+    # "text/html;q=0" got HTML and "TEXT/HTML" JSON
+    assert wants_json(accept) is json
+
+
 @pytest.mark.parametrize(
     ("query", "accept_language", "lang"),
     [

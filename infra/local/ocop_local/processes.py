@@ -35,6 +35,7 @@ import json
 import logging
 import multiprocessing
 import os
+import pickle
 import re
 import secrets
 import signal
@@ -144,23 +145,35 @@ def _serve_pipe(listener: socket.socket, key: bytes) -> None:
         from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
         from moto.core.models import botocore_stubber
 
-        pipe = Connection(sock.detach())
+        pipe = Connection(os.dup(sock.fileno()))
+        # a client that never completes the handshake is cut off (shutdown wakes the read)
+        cut = threading.Timer(HANDSHAKE_SECONDS, _shut, args=(sock,))
+        cut.start()
         try:
             deliver_challenge(pipe, key)
             answer_challenge(pipe, key)
+            cut.cancel()
+            sock.close()  # the connection stays open on ``pipe``'s own descriptor
             while True:
-                method, url, headers, body = pipe.recv()
+                method, url, headers, body = pickle.loads(pipe.recv_bytes())  # noqa: S301 -- a peer that proved the key
                 prepared = HTTPHeaders()
                 for name, value in headers.items():
                     prepared[name] = value
                 request = AWSPreparedRequest(method, url, prepared, body, stream_output=False)
-                with backend._MOTO_LOCK:
-                    answered = botocore_stubber.process_request(request)
+                try:
+                    with backend._MOTO_LOCK:
+                        answered = botocore_stubber.process_request(request)
+                except Exception as exc:  # moto failed: a 500 the client retries, as over HTTP
+                    log.exception("moto failed on a request over the pipe")
+                    answered = (500, {"Content-Type": "application/x-amz-json-1.0"}, _internal_error(exc))
                 status, answer_headers, answer = answered or (400, {}, b'{"__type":"UnknownOperationException"}')
-                pipe.send((status, dict(answer_headers), answer.encode() if isinstance(answer, str) else answer))
-        except (EOFError, OSError, AuthenticationError):  # the client ended, or had not the key
+                data = answer.encode() if isinstance(answer, str) else answer
+                pipe.send_bytes(pickle.dumps((status, dict(answer_headers), data)))
+        except (EOFError, OSError, AuthenticationError):  # the client ended, was cut off, or had not the key
             pass
         finally:
+            cut.cancel()
+            sock.close()
             pipe.close()
 
     while True:
@@ -170,6 +183,22 @@ def _serve_pipe(listener: socket.socket, key: bytes) -> None:
             threading.Event().wait(0.1)
             continue
         threading.Thread(target=serve, args=(sock,), name="moto-pipe-conn", daemon=True).start()
+
+
+HANDSHAKE_SECONDS = 10.0  # a client of the pipe has this long to prove it holds the key
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
+
+
+def _internal_error(exc: Exception) -> bytes:
+    return json.dumps(
+        {"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": f"moto: {type(exc).__name__}"}
+    ).encode()
 
 
 class _RawBody(io.BytesIO):
@@ -189,6 +218,7 @@ def _through_pipe(moto_url: str, address: tuple[str, int], key: bytes) -> Callab
     """A botocore ``before-send`` handler: a DynamoDB or Streams request for moto's url, sent
     over this thread's connection to moto's process; None (send it as usual) for any other."""
     from botocore.awsrequest import AWSResponse
+    from botocore.exceptions import ConnectionClosedError
 
     def forward(request: Any, **_kwargs: Any) -> Any:
         if not (request.url == moto_url or request.url.startswith(moto_url + "/")):
@@ -202,12 +232,26 @@ def _through_pipe(moto_url: str, address: tuple[str, int], key: bytes) -> Callab
         headers["Host"] = host
         body = request.body
         body = body.encode() if isinstance(body, str) else (body.read() if hasattr(body, "read") else body or b"")
-        pipe = getattr(_pipes, "conn", None)
-        if pipe is None:
-            pipe = _pipes.conn = Client(address, authkey=key)
         path = urlsplit(request.url).path or "/"
-        pipe.send((request.method, f"https://{host}{path}", headers, body))
-        status, answer_headers, answer = pipe.recv()
+        pipe = getattr(_pipes, "conn", None)
+        try:
+            if pipe is None:
+                pipe = _pipes.conn = Client(address, authkey=key)
+            # bytes pickled here, not ``send``/``recv``: those pickle into a BytesIO whose buffer a
+            # failed write's traceback kept exported, and CPython 3.12 crashed freeing it
+            pipe.send_bytes(pickle.dumps((request.method, f"https://{host}{path}", headers, body)))
+            status, answer_headers, answer = pickle.loads(pipe.recv_bytes())  # noqa: S301 -- moto, which proved the key
+        except (OSError, EOFError):
+            broken = True
+        else:
+            broken = False
+        if broken:
+            # a broken connection is dropped (the next request makes a new one), and botocore
+            # is told what it would be told of a dropped HTTP connection: it retries
+            _pipes.conn = None
+            if pipe is not None:
+                pipe.close()
+            raise ConnectionClosedError(endpoint_url=request.url)
         return AWSResponse(request.url, status, answer_headers, _RawBody(answer))
 
     return forward

@@ -63,7 +63,13 @@ def wants(accept: str, media_type: str) -> bool:
 
 
 def wants_json(accept: str) -> bool:
-    return wants(accept, "application/json")
+    """True when Accept names ``application/json`` with a weight above zero and no lower than
+    ``text/html``'s (RFC 9110 §12.5.1; media types are case-insensitive). A tie is JSON, the
+    API's own form: ``text/html, application/json`` asks for either."""
+    items = _accept_items(accept[:512])
+    json_q = max((q for t, q in items if t == "application/json"), default=0.0)
+    html_q = max((q for t, q in items if t == "text/html"), default=0.0)
+    return json_q > 0 and json_q >= html_q
 
 
 def _form_text(body: str | bytes | None, base64_encoded: bool) -> str | None:
