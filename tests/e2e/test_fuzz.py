@@ -204,7 +204,8 @@ PUBLIC_SPEC: dict[str, Any] = {
 
 
 def test_the_public_fuzz_spec_covers_every_public_route_of_the_template() -> None:
-    public = {r.route_key for r in ROUTES if not r.authorized and not r.path.startswith("/docs/")}
+    # $default has no path to describe: the body fuzzing below sends to an address no route names
+    public = {r.route_key for r in ROUTES if not r.authorized and not r.path.startswith(("/docs/", "$default"))}
     assert public == set(PUBLIC_PATHS)
     assert {p for paths in PUBLIC_PATHS.values() for p in paths} == set(PUBLIC_SPEC["paths"])
 
@@ -248,6 +249,8 @@ def _fill(route: Route, local_stack: LocalStack) -> str:
         "code": genuine.rsplit("/", 1)[-1],
         "dl+": "09506000134352/21/" + genuine.rsplit("/", 1)[-1],
     }
+    if route.path == "$default":  # every address no route names
+        return "/no-such-address"
     return re.sub(r"{([\w+]+)}", lambda m: values.get(m.group(1), "x"), route.path)
 
 
