@@ -201,6 +201,17 @@ def test_given_a_chosen_preset_when_previewed_then_one_label_shows_at_its_size_i
     assert 'width="52.5mm" height="29.7mm"' in label and shop.codes(1, 1)[0][:4] in label.replace(" ", "")
 
 
+@pytest.mark.parametrize("preset", ["zzz", "A4-40", "a4-40 ", "<b>"])
+def test_given_a_preset_the_print_page_does_not_offer_when_previewed_then_the_404_page_not_another_label(
+    producer: tuple[Shop, Person], preset: str
+) -> None:
+    shop, me = producer
+
+    status, headers, page = me.get(f"/console/batches/{shop.batch_id}/print/label.svg", preset=preset)
+
+    assert status == 404 and headers["Content-Type"].startswith("text/html") and "<b>" not in page
+
+
 def test_given_a_small_range_when_downloaded_then_the_pdf_comes_back_at_once(
     producer: tuple[Shop, Person], print_resources: None
 ) -> None:

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from ocop_stamps.console import views_printing
 from ocop_stamps.console.outcome import Ctx, Moved, Outcome, Sent, Shown
 from ocop_stamps.core import words
-from ocop_stamps.core.errors import DomainError
+from ocop_stamps.core.errors import DomainError, NotFound
 from ocop_stamps.core.schema import RULES_VI
 from ocop_stamps.core.text import is_digits
 from ocop_stamps.issuing import batches as issuing
@@ -81,9 +81,12 @@ def _form(ctx: Ctx, batch_id: str, values: Mapping[str, str], problems: Mapping[
 
 
 def _preview(ctx: Ctx, batch_id: str) -> Sent:
-    data = PrintFilesIn.model_validate(
-        {"preset": ctx.query.get("preset") if ctx.query.get("preset") in PRESETS else None}
-    )
+    """One label of the batch as SVG, on the preset asked for (the default with none); a preset
+    the print page does not offer is the 404 page, never another preset's label."""
+    asked = ctx.query.get("preset") or None
+    if asked is not None and asked not in PRESETS:
+        raise NotFound(f"No print preset '{asked}'.", f"Không có mẫu in '{asked}'.")
+    data = PrintFilesIn.model_validate({"preset": asked})
     svg = print_jobs.preview_label(ctx.principal.own_producer_id(), batch_id, data, ctx.base_url)
     return Sent("image/svg+xml; charset=utf-8", svg)
 
