@@ -192,7 +192,7 @@ def scan_other(code: str) -> Response:  # the route names the code; it is not re
     return _not_allowed(STAMP_METHODS)
 
 
-@app.get("/v")
+@app.route("/v", method=["GET", "HEAD"])
 def typed_code() -> Response:
     """The form to type a code (``/v``), and its answer (``/v?code=…``), counted as ``typed``."""
     headers, query = _request()
@@ -264,7 +264,7 @@ def report(code: str) -> Response:
     return Response(status_code=303, body="", headers={"Location": see, **NO_STORE})
 
 
-@app.get("/v/<code>/report")
+@app.route("/v/<code>/report", method=["GET", "HEAD"])
 def report_page(code: str) -> Response:
     from ocop_stamps.scanning.reports import report_key
 
@@ -279,7 +279,7 @@ def report_page(code: str) -> Response:
 # --- the scratch-off PIN of a two-layer stamp (issue 14, docs/PIN.md) -----------------------
 
 
-@app.get("/v/<code>/pin")
+@app.route("/v/<code>/pin", method=["GET", "HEAD"])
 def pin_address(code: str) -> Response:
     """The address a PIN form posts to, opened again (reloaded, bookmarked, shared): 303 to the
     stamp's page, where the form is. Nothing is counted here; the page counts as any visit."""
@@ -489,7 +489,7 @@ def digital_link_other() -> Response:
     return _not_allowed("GET, HEAD, OPTIONS")
 
 
-@app.get("/.well-known/gs1resolver")
+@app.route("/.well-known/gs1resolver", method=["GET", "HEAD"])
 def resolver_description() -> Response:
     from ocop_stamps.scanning import digital_link as dl
 
@@ -501,4 +501,9 @@ def resolver_description() -> Response:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with request_budget(context):  # DynamoDB retries end well inside the function's 10 s
-        return app.resolve(event, context)
+        answer = app.resolve(event, context)
+    if (event.get("requestContext") or {}).get("http", {}).get("method") == "HEAD":
+        # every public GET answers HEAD as GET without the body (RFC 9110 §9.3.2): link checkers
+        # and previews; a HEAD is never a person, so it counts nothing (``classify``)
+        answer = {**answer, "body": "", "isBase64Encoded": False}
+    return answer

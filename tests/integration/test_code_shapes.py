@@ -87,6 +87,31 @@ def test_given_head_on_a_genuine_stamp_then_200_without_a_body_and_nothing_count
     assert json.loads(body)["scan"]["count"] == 1  # the buyer's first real scan is the first
 
 
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/v", ""),
+        ("/v", "code={stamp}"),
+        ("/v/{stamp}/report", ""),
+        ("/v/{stamp}/pin", ""),
+        ("/.well-known/gs1resolver", ""),
+    ],
+)
+def test_given_head_on_every_public_get_address_then_the_gets_answer_without_a_body_and_nothing_counted(
+    shop: Shop, stamp: str, path: str, query: str
+):
+    # issue 11's leftover: these answered HEAD with a 404 (no HEAD route; now the $default
+    # route brings HEAD to the public function, which answers it as GET without the body)
+    path, query = path.format(stamp=stamp), query.format(stamp=stamp)
+
+    head = request(path, method="HEAD", raw_query=query, accept="text/html")
+    counted = _stamp_count(stamp)
+    got = request(path, raw_query=query, accept="text/html")  # (a GET of /v?code= counts, after)
+
+    assert head[2] == "" and head[0] < 400 and counted == 0
+    assert (head[0], head[1].get("content-type")) == (got[0], got[1].get("content-type"))
+
+
 def test_given_a_warm_function_then_head_costs_one_read_and_the_log_line_and_never_the_counter(
     shop: Shop, stamp: str, ddb_calls: list
 ):
