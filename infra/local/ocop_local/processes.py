@@ -142,9 +142,6 @@ def _serve_pipe(listener: socket.socket, key: bytes) -> None:
     each request under ``_MOTO_LOCK``."""
 
     def serve(sock: socket.socket) -> None:
-        from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
-        from moto.core.models import botocore_stubber
-
         pipe = Connection(os.dup(sock.fileno()))
         # a client that never completes the handshake is cut off (shutdown wakes the read)
         cut = threading.Timer(HANDSHAKE_SECONDS, _shut, args=(sock,))
@@ -156,13 +153,9 @@ def _serve_pipe(listener: socket.socket, key: bytes) -> None:
             sock.close()  # the connection stays open on ``pipe``'s own descriptor
             while True:
                 method, url, headers, body = pickle.loads(pipe.recv_bytes())  # noqa: S301 -- a peer that proved the key
-                prepared = HTTPHeaders()
-                for name, value in headers.items():
-                    prepared[name] = value
-                request = AWSPreparedRequest(method, url, prepared, body, stream_output=False)
                 try:
                     with backend._MOTO_LOCK:
-                        answered = botocore_stubber.process_request(request)
+                        answered = _in_process(method, url, headers, body)
                 except Exception as exc:  # moto failed: a 500 the client retries, as over HTTP
                     log.exception("moto failed on a request over the pipe")
                     answered = (500, {"Content-Type": "application/x-amz-json-1.0"}, _internal_error(exc))
@@ -224,11 +217,9 @@ def _through_pipe(moto_url: str, address: tuple[str, int], key: bytes) -> Callab
         if not (request.url == moto_url or request.url.startswith(moto_url + "/")):
             return None  # another endpoint (or port 39175 when moto is on 3917)
         headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
-        api = headers.get("X-Amz-Target", "").partition("_")[0]
-        scope = _SCOPE.search(headers.get("Authorization", ""))
-        if scope is None or api not in _IN_PROCESS_HOSTS:
+        host = _aws_host(headers.get("X-Amz-Target", ""), headers.get("Authorization", ""))
+        if host is None:
             return None
-        host = _IN_PROCESS_HOSTS[api].format(scope.group(1))
         headers["Host"] = host
         body = request.body
         body = body.encode() if isinstance(body, str) else (body.read() if hasattr(body, "read") else body or b"")
@@ -282,18 +273,10 @@ def _as_in_process(environ: dict[str, Any]) -> tuple[int, Mapping[str, Any], str
     ``mock_aws`` and the one-process stack use: ``BotocoreStubber.process_request``), not its
     Flask server: the same moto code and answers, for about half the server's CPU per request.
     ``None`` for every other request (moto's server app answers it). Called under the lock."""
-    from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
-    from moto.core.models import botocore_stubber
-
-    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    api = environ.get("HTTP_X_AMZ_TARGET", "").partition("_")[0]
-    if scope is None or api not in _IN_PROCESS_HOSTS:
+    host = _aws_host(environ.get("HTTP_X_AMZ_TARGET", ""), environ.get("HTTP_AUTHORIZATION", ""))
+    if host is None:
         return None
-    host = _IN_PROCESS_HOSTS[api].format(scope.group(1))
-    headers = HTTPHeaders()
-    for name, value in environ.items():
-        if name.startswith("HTTP_"):
-            headers[name[5:].replace("_", "-").title()] = value
+    headers = {name[5:].replace("_", "-").title(): value for name, value in environ.items() if name.startswith("HTTP_")}
     for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(name):
             headers[name.replace("_", "-").title()] = environ[name]
@@ -301,7 +284,31 @@ def _as_in_process(environ: dict[str, Any]) -> tuple[int, Mapping[str, Any], str
     body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     query = environ.get("QUERY_STRING")
     url = f"https://{host}{environ.get('PATH_INFO') or '/'}" + (f"?{query}" if query else "")
-    request = AWSPreparedRequest(environ["REQUEST_METHOD"], url, headers, body, stream_output=False)
+    return _in_process(environ["REQUEST_METHOD"], url, headers, body)
+
+
+def _aws_host(target: str, authorization: str) -> str | None:
+    """The AWS host moto's in-process path expects for a DynamoDB or Streams request, from its
+    ``X-Amz-Target`` and the region its signature names; None for any other request."""
+    scope = _SCOPE.search(authorization)
+    api = target.partition("_")[0]
+    if scope is None or api not in _IN_PROCESS_HOSTS:
+        return None
+    return _IN_PROCESS_HOSTS[api].format(scope.group(1))
+
+
+def _in_process(
+    method: str, url: str, headers: Mapping[str, str], body: bytes
+) -> tuple[int, Mapping[str, Any], str | bytes] | None:
+    """moto's in-process answer (``BotocoreStubber.process_request``) to a request for an AWS
+    ``url``, as over HTTP (``_as_in_process``) or the pipe (``_serve_pipe``). Called under the lock."""
+    from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
+    from moto.core.models import botocore_stubber
+
+    prepared = HTTPHeaders()
+    for name, value in headers.items():
+        prepared[name] = value
+    request = AWSPreparedRequest(method, url, prepared, body, stream_output=False)
     return botocore_stubber.process_request(request)  # type: ignore[no-any-return]
 
 
