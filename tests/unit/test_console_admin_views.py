@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from helpers.forms import unlabelled
 from ocop_stamps.console import admin
 from ocop_stamps.console import views_admin as views
 from ocop_stamps.console.fields import Both
@@ -33,18 +34,6 @@ PRODUCT = {
         {**RATED, "action": "renew", "at": "2026-10-11T01:00:00Z", "reason": EVIL},
     ],
 }
-
-
-def _unlabelled(html: str) -> list[str]:
-    """Each input, select and textarea (not hidden) without an id or without a <label for> it."""
-    missing = []
-    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
-        if 'type="hidden"' in tag:
-            continue
-        found = re.search(r'\bid="([^"]+)"', tag)
-        if not found or f'<label for="{found.group(1)}">' not in html:
-            missing.append(tag)
-    return missing
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -77,7 +66,7 @@ def test_given_a_province_and_problems_when_onboarding_then_step_two_marks_them_
     assert 'aria-describedby="tax_code-err tax_code-hint"' in html
     assert '<p>Mã số thuế sai</p><p class="muted" lang="en">Wrong tax code</p>' in html
     assert '<a href="#tax_code">Mã số thuế sai</a>' in html  # the summary, in the page's language
-    assert _unlabelled(html) == []
+    assert unlabelled(html) == []
 
 
 def test_given_a_new_producer_id_then_it_is_a_slug_producer_in_accepts() -> None:
@@ -124,7 +113,7 @@ def test_given_the_rating_form_with_a_refusal_then_it_sits_at_its_field_and_ever
     assert 'aria-describedby="issuing_level-err issuing_level-hint"' in html
     assert '<fieldset id="stars">' in html and 'id="stars-err"' in html
     assert 'value="4" checked' in html
-    assert _unlabelled(html) == []
+    assert unlabelled(html) == []
 
 
 def test_given_a_withdrawal_to_confirm_then_it_says_what_buyers_will_read_in_both_languages() -> None:

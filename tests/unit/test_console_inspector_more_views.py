@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from helpers.forms import unlabelled
 from ocop_stamps.console import views_field_checks as checks
 from ocop_stamps.console import views_inspector as views
 from ocop_stamps.inspection.summary import chart
@@ -34,18 +35,6 @@ SEEN = [
     {"given": "b", "code": "B", "verdict": "unknown", "product_name": None, "lot_code": None, "lot_id": None},
 ]
 RECORD = {"province": "01", "lot_id": "l1", "lot_code": EVIL, "codes": "A\nB", "place": EVIL, "result": "fail"}
-
-
-def _unlabelled(html: str) -> list[str]:
-    """Each input, select and textarea (not hidden) without an id or without a <label for> it."""
-    missing = []
-    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
-        if 'type="hidden"' in tag:
-            continue
-        found = re.search(r'\bid="([^"]+)"', tag)
-        if not found or f'<label for="{found.group(1)}">' not in html:
-            missing.append(tag)
-    return missing
 
 
 def _pages() -> dict[str, str]:
@@ -78,7 +67,7 @@ def test_given_values_with_markup_when_a_page_renders_then_none_reaches_it_raw_a
     html = _pages()[name]
 
     assert "<script>" not in html
-    assert _unlabelled(html) == []
+    assert unlabelled(html) == []
 
 
 def test_given_a_summary_when_rendered_then_each_chart_has_a_caption_and_a_table_of_its_numbers() -> None:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from helpers.forms import unlabelled
 from ocop_stamps.console import views_inspector as views
 
 EVIL = '<script>alert("x")</script>'
@@ -31,18 +32,6 @@ ALERT = {
 }
 
 
-def _unlabelled(html: str) -> list[str]:
-    """Each input, select and textarea (not hidden) without an id or without a <label for> it."""
-    missing = []
-    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
-        if 'type="hidden"' in tag:
-            continue
-        found = re.search(r'\bid="([^"]+)"', tag)
-        if not found or f'<label for="{found.group(1)}">' not in html:
-            missing.append(tag)
-    return missing
-
-
 def _pages() -> dict[str, str]:
     values = {name: EVIL for name in views.SCAN_FILTERS} | {"note": EVIL, "status": "resolved"}
     return {
@@ -62,7 +51,7 @@ def test_given_values_with_markup_when_an_inspector_page_renders_then_none_reach
     html = _pages()[name]
 
     assert "<script>" not in html
-    assert _unlabelled(html) == []
+    assert unlabelled(html) == []
 
 
 def test_given_a_scan_line_when_shown_then_its_time_is_vietnam_time_to_the_minute_and_its_verdict_in_words() -> None:
