@@ -296,6 +296,20 @@ def province_choices(lang: str, provinces: Sequence[tuple[str, str]]) -> list[tu
     return [("", t("insp.all_provinces", lang)), *provinces]
 
 
+def _province_select(
+    lang: str, provinces: Sequence[tuple[str, str]], values: Mapping[str, str], problems: Mapping[str, Problem]
+) -> str:
+    """The province filter of the summary and the alert queue (``province_choices``)."""
+    return _select(
+        "province",
+        t("insp.province_pick", lang),
+        province_choices(lang, provinces),
+        values.get("province", ""),
+        problems,
+        lang,
+    )
+
+
 def _table_of(caption: str, heads: Sequence[str], rows: Sequence[tuple[object, object]]) -> str:
     """A two-column table: a row heading (a name), then its number."""
     head = "".join(f'<th scope="col">{h}</th>' for h in heads)
@@ -329,14 +343,7 @@ def summary_page(
     form = (
         '<form class="stack filters" method="get" action="/console/summary">'
         + _select("days", t("insp.days", lang), periods, values.get("days", "30"), problems, lang)
-        + _select(
-            "province",
-            t("insp.province_pick", lang),
-            province_choices(lang, provinces),
-            values.get("province", ""),
-            problems,
-            lang,
-        )
+        + _province_select(lang, provinces, values, problems)
         + f'<button type="submit">{t("insp.show", lang)}</button></form>'
     )
     top = problems_summary(lang, problems, "insp.filters_invalid", "f-")
@@ -408,14 +415,7 @@ def queue_filters(
         + '<form class="stack filters" method="get" action="/console/alerts">'
         f'<input type="hidden" name="status" value="{e(status)}">'
         + _select("type", t("insp.f.type", lang), types, values.get("type", ""), problems, lang)
-        + _select(
-            "province",
-            t("insp.province_pick", lang),
-            province_choices(lang, provinces),
-            values.get("province", ""),
-            problems,
-            lang,
-        )
+        + _province_select(lang, provinces, values, problems)
         + f'<button type="submit">{t("insp.filter", lang)}</button></form>'
     )
 
