@@ -181,10 +181,7 @@ def scan(code: str) -> Response:
     # against the stamp's own lot, as when the Digital Link is answered in place)
     lot = query.get("lot") or None
     own = f"{scan_page.code_path(code)}?lot={quote(lot, safe='')}" if lot else None  # the switch keeps it
-    answer = _answer_scan(code, channel, own, extra=dict(CORS), label_lot=lot)
-    if method == "HEAD":
-        answer.body = ""
-    return answer
+    return _answer_scan(code, channel, own, extra=dict(CORS), label_lot=lot)  # HEAD: the body goes in lambda_handler
 
 
 @app.route(STAMP_PAGE, method=["POST", "PUT", "PATCH", "DELETE"])
@@ -390,14 +387,9 @@ def digital_link() -> Response:
         )
     link_type = next(iter(link_types), None)
     wants_linkset = link_type == "linkset" or (link_type is None and wants(accept, LINKSET))
-    answer = (
-        _walk_up(dl, link, link_type, wants_linkset)
-        if link.serial is None
-        else _stamp_link(dl, link, link_type, wants_linkset)
-    )
-    if method == "HEAD":
-        answer.body = ""
-    return answer
+    if link.serial is None:  # HEAD: the body goes in lambda_handler
+        return _walk_up(dl, link, link_type, wants_linkset)
+    return _stamp_link(dl, link, link_type, wants_linkset)
 
 
 def _stamp_link(dl: Any, link: Any, link_type: str | None, wants_linkset: bool) -> Response:
