@@ -125,10 +125,14 @@ class MadeIn(Strict):
         return value
 
 
+# A product id as ``core.ids.new_id("prd")`` makes it: a client may choose one (``ProductIn``).
+PRODUCT_ID_PATTERN = r"^prd_[0-9a-z]{12}$"
+
+
 class ProductIn(Strict):
     product_id: str | None = Field(
         default=None,
-        pattern=r"^prd_[0-9a-z]{12}$",
+        pattern=PRODUCT_ID_PATTERN,
         description="Optional id chosen by the client, in the form the service makes (`prd_` and 12 "
         "lowercase letters or digits), so that a retried registration is one product: a second "
         "registration with the same id is refused (409). Generated when absent.",

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from pydantic import ValidationError
 
 from ocop_stamps.catalog import ratings, registry
-from ocop_stamps.catalog.schemas import ProducerIn, ProductIn, RatingIn
+from ocop_stamps.catalog.schemas import PRODUCT_ID_PATTERN, ProducerIn, ProductIn, RatingIn
 from ocop_stamps.console import views_admin
 from ocop_stamps.console.fields import Both
 from ocop_stamps.console.frame import other, t
@@ -287,7 +287,7 @@ def _product_body(values: Mapping[str, str]) -> dict[str, Any]:
     return body
 
 
-_PRODUCT_ID = re.compile(r"prd_[0-9a-z]{12}")
+_PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
 
 
 def _form_product_id(values: Mapping[str, str]) -> str:
