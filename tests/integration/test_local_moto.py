@@ -14,6 +14,7 @@ record, in order, off the request path.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import threading
 import time
@@ -62,15 +63,32 @@ def ddb(aws: None) -> Any:
 @pytest.fixture
 def moto_own(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto's TransactWriteItems, Query and answers as shipped, for comparison."""
+    import moto.core.responses as responses
     import moto.dynamodb.models as ddb_models
+    import moto.dynamodb.models.table as table_module
     from moto.core.responses import ActionResult
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     monkeypatch.setattr(DynamoDBBackend, "transact_write_items", DynamoDBBackend.transact_write_items.__wrapped__)
     monkeypatch.setattr(ddb_models, "copy", copy)
-    monkeypatch.setattr(Table, "query", Table.query.__wrapped__)
+    monkeypatch.setattr(Table, "query", inspect.unwrap(Table.query))
+    monkeypatch.setattr(table_module, "copy", copy)
+    monkeypatch.setattr(Item, "project", Item.project.__wrapped__)
+    monkeypatch.setattr(UpdateExpressionParser, "make", vars(UpdateExpressionParser)["make"]._ocop_shipped)
+    monkeypatch.setattr(validators, "deepcopy", validators.deepcopy.__wrapped__)
+    monkeypatch.setattr(
+        DepthFirstTraverser, "traverse_node_recursively", DepthFirstTraverser.traverse_node_recursively.__wrapped__
+    )
+    monkeypatch.setattr(
+        validators.ActionCountValidator, "traverse", validators.ActionCountValidator.traverse.__wrapped__
+    )
     monkeypatch.setattr(ActionResult, "execute_result", ActionResult.execute_result.__wrapped__)
+    monkeypatch.setattr(responses, "method_names_from_class", responses.method_names_from_class.__wrapped__)
     yield
 
 
@@ -181,6 +199,28 @@ QUERIES: list[dict[str, Any]] = [
     },
     {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "nobody"}}},
     {"IndexName": "by_g", "KeyConditionExpression": "g = :g", "ExpressionAttributeValues": {":g": {"S": "G1"}}},
+    # projections (the detector's kind: top-level names, newest first, a limit), and the kinds moto keeps
+    {
+        "KeyConditionExpression": "pk = :p AND sk >= :s",
+        "ProjectionExpression": "sk, n, #g, nothere",
+        "ExpressionAttributeNames": {"#g": "g"},
+        "ExpressionAttributeValues": {":p": {"S": "P1"}, ":s": {"S": "10"}},
+        "ScanIndexForward": False,
+        "Limit": 3,
+    },
+    {
+        "KeyConditionExpression": "pk = :p",
+        "FilterExpression": "n > :n",
+        "ProjectionExpression": "n",
+        "ExpressionAttributeValues": {":p": {"S": "P0"}, ":n": {"N": "5"}},
+    },
+    {
+        "IndexName": "by_g",
+        "KeyConditionExpression": "g = :g",
+        "ProjectionExpression": "pk, n",
+        "ExpressionAttributeValues": {":g": {"S": "G0"}},
+        "Limit": 7,
+    },
 ]
 
 
@@ -203,6 +243,134 @@ def test_given_partitions_when_queried_then_every_page_is_motos_own(ddb: Any, re
 
     assert answers == [_pages(ddb, TABLE, q) for q in QUERIES]
     assert len(answers[0][0]) == 20 and len(answers[3]) > 1  # real partitions, real pages
+    assert len(answers[6]) > 1 and set(answers[6][0][0]) == {"sk", "n", "g"}  # projected, paged
+
+
+def test_given_items_of_every_kind_when_a_query_projects_top_level_names_then_it_converts_only_those(
+    ddb: Any, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    _table(ddb, TABLE)
+    for sk in "123":
+        ddb.put_item(TableName=TABLE, Item={**_every_kind("A", sk), "b": {"B": b"\x00\xff"}, "bs": {"BS": [b"1"]}})
+    everything = "pk, sk, s, #empty, n, big, yes, #none, ss, ns, l, m, b, bs, nothere"
+    query = {
+        "KeyConditionExpression": "pk = :p",
+        "ProjectionExpression": everything,
+        "ExpressionAttributeNames": {"#none": "none", "#empty": "empty"},
+        "ExpressionAttributeValues": {":p": {"S": "A"}},
+    }
+    whole_items: list[str] = []
+    for name in ("to_regular_json", "__deepcopy__"):
+        shipped = getattr(Item, name)
+        monkeypatch.setattr(Item, name, lambda self, *a, _f=shipped, _n=name: whole_items.append(_n) or _f(self, *a))
+    projected = _pages(ddb, TABLE, query)
+    got = ddb.get_item(TableName=TABLE, Key={"pk": {"S": "A"}, "sk": {"S": "2"}}, ProjectionExpression="m, b, sk")
+    got.pop("ResponseMetadata")
+    assert whole_items == []  # no whole item converted or copied
+    request.getfixturevalue("moto_own")
+
+    assert projected == _pages(ddb, TABLE, query)
+    again = ddb.get_item(TableName=TABLE, Key={"pk": {"S": "A"}, "sk": {"S": "2"}}, ProjectionExpression="m, b, sk")
+    assert got == {"Item": again["Item"]} and set(got["Item"]) == {"m", "b", "sk"}
+    assert len(projected[0]) == 3 and projected[0][0]["s"] == {"S": "Trà hoa vàng Đồng Hỷ"}
+
+
+def _tree(node: Any) -> Any:
+    """A parsed expression as plain data: node types, and each leaf's value."""
+    if not hasattr(node, "children"):
+        return repr(node)
+    children = node.children
+    return [type(node).__name__, node.type, None if children is None else [_tree(child) for child in children]]
+
+
+def test_given_one_update_expression_when_it_updates_many_items_then_each_is_motos_own_and_its_tree_unchanged(
+    ddb: Any, request: pytest.FixtureRequest
+) -> None:
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    expression = "SET n = n + :one, #t = list_append(if_not_exists(#t, :empty), :e) ADD c :one REMOVE gone"
+
+    def run(name: str) -> list[Any]:
+        _table(ddb, name)
+        seen = []
+        for i in range(4):
+            key = {"pk": {"S": "U"}, "sk": {"S": str(i % 2)}}
+            ddb.put_item(TableName=name, Item={**key, "n": {"N": str(i)}, "gone": {"S": "x"}}) if i < 2 else None
+            seen.append(
+                ddb.update_item(
+                    TableName=name,
+                    Key=key,
+                    UpdateExpression=expression,
+                    ExpressionAttributeNames={"#t": "trail"},
+                    ExpressionAttributeValues={
+                        ":one": {"N": str(i + 1)},
+                        ":empty": {"L": []},
+                        ":e": {"L": [{"N": str(i)}]},
+                    },
+                    ReturnValues="ALL_NEW",
+                )["Attributes"]
+            )
+        refusals = [
+            ("SET = 1", {}),  # not an expression
+            ("SET a = :v SET b = :v", {":v": {"N": "1"}}),  # a second SET clause
+            ("ADD a :v SET b = :v ADD c :v", {":v": {"N": "1"}}),  # a second ADD, after a SET
+            ("SET a = :v, a = :v", {":v": {"N": "1"}}),  # one path twice
+            ("SET pk = :v", {":v": {"S": "x"}}),  # the key
+            ("SET n = n + :v", {":v": {"S": "x"}}),  # a number plus a string
+        ]
+        for text, values in refusals * 2:  # a refused expression is refused every time
+            with pytest.raises(ClientError) as refused:
+                ddb.update_item(
+                    TableName=name,
+                    Key={"pk": {"S": "U"}, "sk": {"S": "0"}},
+                    UpdateExpression=text,
+                    **({"ExpressionAttributeValues": values} if values else {}),
+                )
+            seen.append(refused.value.response["Error"])
+        return seen
+
+    ours = run(TABLE + "-once")
+    kept = UpdateExpressionParser.make(expression)
+    assert UpdateExpressionParser.make(expression) is kept  # parsed once, then served
+    request.getfixturevalue("moto_own")
+
+    assert ours == run(TABLE + "-own")
+    assert _tree(kept) == _tree(UpdateExpressionParser.make(expression))  # no request changed the kept tree
+    assert ours[3]["trail"] == {"L": [{"N": "1"}, {"N": "3"}]} and ours[3]["c"] == {"N": "6"}
+    assert len({error["Message"] for error in ours[4:]}) == 6  # six different refusals
+
+
+def test_given_parsed_update_expressions_when_copied_then_the_copy_is_deepcopys_and_unusual_trees_are_left_to_it() -> (
+    None
+):
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.parsing.ast_nodes import DDBTypedValue
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    from ocop_local.backend import _copy_tree, _UnusualTree
+
+    texts = [
+        "SET a = :v",
+        "SET #a.b[2] = list_append(if_not_exists(c, :e), :v), d = d - :one REMOVE x[1], y ADD s :set DELETE t :set",
+    ]
+    for text in texts:
+        tree = UpdateExpressionParser.make(text)
+        copied = _copy_tree(tree)
+        assert _tree(copied) == _tree(copy.deepcopy(tree)) == _tree(tree)
+        nodes = [copied]
+        while nodes:  # every node new, every parent the copy's own
+            node = nodes.pop()
+            for child in node.children or []:
+                if hasattr(child, "children"):
+                    assert child.parent is node
+                    nodes.append(child)
+    with pytest.raises(_UnusualTree):  # a value moto put in a tree: deepcopy's to copy
+        _copy_tree(DDBTypedValue(DynamoType({"S": "x"})))
+    subtree = UpdateExpressionParser.make("SET a = :v").children[0]
+    with pytest.raises(_UnusualTree):  # a subtree: deepcopy would copy its parents too
+        _copy_tree(subtree)
 
 
 def test_given_scans_written_when_the_consumer_catches_up_then_it_saw_each_once_in_order_per_code(
@@ -445,3 +613,24 @@ def test_given_every_kind_of_value_when_item_operations_answer_as_plain_json_the
     # moto's serialiser walked only the errors and, with binary values, the answers that carry them
     reads = {"GetItem", "Query", "Scan", "UpdateItem", "BatchGetItem", "TransactGetItems", "DeleteItem", "GetRecords"}
     assert ("GetItem" in plain_walks) if binary else not reads & set(plain_walks)
+
+
+def test_given_a_handler_class_when_its_actions_are_looked_up_then_they_are_listed_once_and_again_for_a_new_one() -> (
+    None
+):
+    from ocop_local.backend import _MethodNames
+
+    class Handler:
+        def get_item(self) -> None: ...
+
+    listings: list[type] = []
+
+    def listed(clazz: type) -> list[str]:
+        listings.append(clazz)
+        return [name for name, value in vars(clazz).items() if callable(value)]
+
+    names = _MethodNames(listed, Handler)
+    assert "get_item" in names and "get_item" in names and "put_item" not in names
+    assert len(listings) == 2  # once made, once for the name it lacked
+    Handler.put_item = lambda self: None  # type: ignore[attr-defined]
+    assert "put_item" in names and "put_item" in names and len(listings) == 3

@@ -17,7 +17,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -183,8 +183,20 @@ def _serialize_moto() -> None:
 
     locked._ocop_locked = True  # type: ignore[attr-defined]
     BotocoreStubber.__call__ = locked  # type: ignore[method-assign]
+    lighter_moto()
+
+
+def lighter_moto() -> None:
+    """Every change to how moto works that leaves what it answers as it was (issue 16), in
+    whichever process serves moto: this one, or ``ocop-moto`` (``processes._serve_moto``).
+    Each is exact only one request at a time (``_MOTO_LOCK``), and each is compared with
+    moto's own by ``tests/integration/test_local_moto.py``."""
     _journal_transactions()
     _partition_queries()
+    _projections_of_what_is_asked()
+    _update_expressions_parsed_once()
+    _update_expressions_validated_lighter()
+    _actions_listed_once()
     _plain_json_answers()
 
 
@@ -312,6 +324,237 @@ def _partition_queries() -> None:
     Table.query = partitioned  # type: ignore[method-assign]
 
 
+class _ProjectedResults:
+    """``copy`` as moto's ``table`` module sees it: the one deep copy of a Query's results
+    (``Table.query``) is skipped when ``projecting`` says a projection follows, which builds
+    every answered item anew from its attributes; every other copy is made as before."""
+
+    def __init__(self) -> None:
+        self._next = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def projecting(self) -> None:
+        self._next.shallow = True
+
+    def deepcopy(self, x: Any, memo: dict[int, Any] | None = None) -> Any:
+        if getattr(self._next, "shallow", False):
+            self._next.shallow = False
+            return list(x)
+        return copy.deepcopy(x, memo)
+
+
+def _projections_of_what_is_asked() -> None:
+    """A ProjectionExpression of top-level attributes converts those attributes only.
+
+    moto (5.x, ``Item.project``) turns the *whole* item into plain Python once per projected
+    attribute and back, after ``Table.query`` has deep-copied every result: the anomaly
+    detector's look at a code's recent scans (9 of a record's ~25 attributes, up to 500
+    records) was a third of moto's process under load (py-spy, 8 workers, issue 16). Here a
+    projection of distinct top-level names converts just those attributes, each exactly as
+    moto's ``Item.to_regular_json`` does, into a new item built as moto builds it; the deep
+    copy before it is skipped, as the projection shares nothing with the stored items.
+    Nested paths, list elements and repeated names take moto's own code. The answers are
+    moto's own (``tests/integration/test_local_moto.py`` compares them).
+    """
+    import moto.dynamodb.models.table as table_module
+    from moto.dynamodb.models.dynamo_type import Item, deserializer, serializer
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Item.project, "_ocop_projected", False):
+        return
+    original = Item.project
+    results = _ProjectedResults()
+
+    def project(self: Any, projection_expressions: list[list[str]]) -> Any:
+        names = [path[0] for path in projection_expressions if len(path) == 1 and "[" not in path[0]]
+        if len(names) != len(projection_expressions) or len(set(names)) != len(names):
+            return original(self, projection_expressions)
+        attrs = self.attrs
+        wanted = {name: deserializer.deserialize(attrs[name].to_regular_json()) for name in names if name in attrs}
+        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=serializer.serialize(wanted)["M"])
+
+    query = Table.query
+
+    def projected_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        positional = dict(zip(("projection_expressions", "index_name"), args[5:7], strict=False))
+        asked = {**positional, **kwargs}
+        if asked.get("projection_expressions") and not asked.get("index_name"):
+            results.projecting()
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            results._next.shallow = False
+
+    project._ocop_projected = True  # type: ignore[attr-defined]
+    project.__wrapped__ = original  # type: ignore[attr-defined]
+    projected_query.__wrapped__ = query  # type: ignore[attr-defined]
+    Item.project = project  # type: ignore[method-assign]
+    Table.query = projected_query  # type: ignore[method-assign]
+    table_module.copy = results  # type: ignore[assignment]
+
+
+def _update_expressions_parsed_once() -> None:
+    """Each UpdateExpression text is parsed once, not twice per request.
+
+    moto (5.x) parses an update's expression in the handler (to list its placeholders) and
+    again in the back end (``DynamoDBBackend.update_item``), for every update and every
+    transaction's update: ~6 % of moto's process under load, the detector's and the scan
+    path's few expressions each time. The tree is only read (``find_clauses``) or deep-copied
+    before it is validated and run (``UpdateExpressionValidator``), so one parsed tree per
+    text serves every request; an expression moto refuses is parsed (and refused) each time.
+    At most ``UPDATE_EXPRESSIONS_KEPT`` texts are kept.
+    """
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    shipped = vars(UpdateExpressionParser)["make"]
+    if getattr(shipped, "_ocop_once", False):
+        return
+    parse = shipped.__func__
+    parsed: dict[str, Any] = {}
+
+    def make(cls: Any, expression_str: str) -> Any:
+        tree = parsed.get(expression_str)
+        if tree is None:
+            tree = parse(cls, expression_str)
+            if len(parsed) >= UPDATE_EXPRESSIONS_KEPT:
+                parsed.clear()
+            parsed[expression_str] = tree
+        return tree
+
+    once = classmethod(make)
+    once._ocop_once = True  # type: ignore[attr-defined]
+    once._ocop_shipped = shipped  # type: ignore[attr-defined]
+    UpdateExpressionParser.make = once  # type: ignore[method-assign, assignment]
+
+
+UPDATE_EXPRESSIONS_KEPT = 512  # the stack has a few dozen; a bound for scripts that make their own
+
+
+class _UnusualTree(Exception):
+    """A tree ``_copy_tree`` leaves to ``copy.deepcopy``."""
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _copy_tree(root: Any) -> Any:
+    """What ``copy.deepcopy`` makes of a parsed update expression, made directly.
+
+    A parsed tree is nodes whose only attributes are ``type`` (a str), ``children`` (nodes
+    and str/int leaves) and ``parent`` (the node that lists it): each node is made as
+    ``deepcopy`` makes it (``cls.__new__``, then its attributes in their order), with the
+    same leaves and the copied parent. Anything else -- another attribute, another kind of
+    leaf, a node listed twice, a parent elsewhere, a subtree with a parent -- raises
+    ``_UnusualTree``, and the caller deep-copies as moto does.
+    """
+    if root.parent is not None:
+        raise _UnusualTree
+    seen: set[int] = set()
+
+    def clone(node: Any, parent: Any) -> Any:
+        attributes = node.__dict__
+        if id(node) in seen or len(attributes) != 3 or list(attributes) != ["type", "children", "parent"]:
+            raise _UnusualTree
+        seen.add(id(node))
+        made = object.__new__(type(node))
+        children = attributes["children"]
+        copied = None
+        if children is not None:
+            if type(children) is not list:
+                raise _UnusualTree
+            copied = []
+            for child in children:
+                if type(child) in _ATOMS:
+                    copied.append(child)
+                elif hasattr(child, "children") and getattr(child, "parent", None) is node:
+                    copied.append(clone(child, made))
+                else:
+                    raise _UnusualTree
+        if type(attributes["type"]) is not str:
+            raise _UnusualTree
+        made.__dict__.update(type=attributes["type"], children=copied, parent=parent)
+        return made
+
+    return clone(root, None)
+
+
+def _update_expressions_validated_lighter() -> None:
+    """An UpdateExpression's tree copied and walked for what it is, not more.
+
+    moto (5.x) validates every update on a deep copy of its parsed tree (``Validator``), then
+    walks it once per rule -- ten walks, each building its rule's map of node types anew at
+    every node (``DepthFirstTraverser.nodes_to_be_processed``). For the scan path's stamp
+    counter (one UpdateItem of seven actions), the copy was 37 % of the update and the maps
+    another 15 % (py-spy, in-process, issue 16). Here the copy is ``_copy_tree`` (anything
+    unusual still goes to ``copy.deepcopy``), and each walker builds its map once: every
+    ``_processing_map`` in moto maps node types to the walker's own methods, the same at
+    every node. What is validated and how is moto's own (``tests/integration/test_local_moto.py``
+    compares the answers).
+    """
+    import moto.dynamodb.parsing.validators as validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+
+    if getattr(DepthFirstTraverser.traverse_node_recursively, "_ocop_walk", False):
+        return
+    walk = DepthFirstTraverser.traverse_node_recursively
+
+    def deepcopy(x: Any, memo: dict[int, Any] | None = None) -> Any:
+        if memo is None and isinstance(x, Node):
+            try:
+                return _copy_tree(x)
+            except _UnusualTree:
+                pass
+        return copy.deepcopy(x, memo)
+
+    def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+        kept = self.__dict__.get("_ocop_map")
+        if kept is None:
+            mapping = self._processing_map()
+            kept = self.__dict__["_ocop_map"] = (tuple(mapping), tuple(mapping.items()))
+        return _walk(self, node, child_id, kept)
+
+    def _walk(self: Any, node: Any, child_id: int, kept: tuple[Any, Any]) -> Any:
+        # moto's traverse_node_recursively, with the map built once
+        if isinstance(node, Node):
+            parent_node = node.parent
+            if node.children is not None:
+                for i, child_node in enumerate(node.children):
+                    self.pre_processing_of_child(node, i)
+                    _walk(self, child_node, i, kept)
+            if isinstance(node, kept[0]):
+                node = next((process(node) for kind, process in kept[1] if isinstance(node, kind)), None)
+                node.parent = parent_node
+                if parent_node:
+                    parent_node.children[child_id] = node
+        return node
+
+    count_actions = validators.ActionCountValidator.traverse
+    clauses = (
+        validators.UpdateExpressionAddClause,
+        validators.UpdateExpressionRemoveClause,
+        validators.UpdateExpressionSetClause,
+    )
+
+    def one_clause_each(self: Any, node: Any) -> Any:
+        # moto checks every UpdateExpression node of the tree for a second ADD, REMOVE or SET
+        # clause (each check a walk of its subtree); the root's clauses include every
+        # subtree's, so when the root has at most one of each no check can fail and the tree
+        # is returned as moto's walk returns it. Otherwise moto's walk finds which fails first.
+        if isinstance(node, validators.UpdateExpression) and all(len(node.find_clauses([c])) <= 1 for c in clauses):
+            return node
+        return count_actions(self, node)
+
+    one_clause_each.__wrapped__ = count_actions  # type: ignore[attr-defined]
+    validators.ActionCountValidator.traverse = one_clause_each  # type: ignore[method-assign]
+    traverse_node_recursively._ocop_walk = True  # type: ignore[attr-defined]
+    traverse_node_recursively.__wrapped__ = walk  # type: ignore[attr-defined]
+    deepcopy.__wrapped__ = validators.deepcopy  # type: ignore[attr-defined]
+    DepthFirstTraverser.traverse_node_recursively = traverse_node_recursively  # type: ignore[method-assign]
+    validators.deepcopy = deepcopy  # type: ignore[assignment]
+
+
 # DynamoDB's item operations and DynamoDB Streams' GetRecords: their answers are items, keys,
 # counts and capacity -- JSON as moto holds them (GetRecords: and one datetime a record).
 # Table and stream descriptions are rare and keep moto's serialiser.
@@ -391,6 +634,46 @@ def _plain_json_answers() -> None:
     plain._ocop_plain = True  # type: ignore[attr-defined]
     plain.__wrapped__ = original  # type: ignore[attr-defined]
     ActionResult.execute_result = plain  # type: ignore[method-assign]
+
+
+class _MethodNames:
+    """A handler class's method names as moto lists them, listed again only when a name is
+    asked that the last list lacks (a method added since): ``in`` answers as a fresh list
+    would, unless a method was removed from the class, which nothing here does."""
+
+    def __init__(self, listed: Callable[[type], list[str]], handler: type) -> None:
+        self._listed, self._handler = listed, handler
+        self._names = frozenset(listed(handler))
+
+    def __contains__(self, name: object) -> bool:
+        if name not in self._names:
+            self._names = frozenset(self._listed(self._handler))
+        return name in self._names
+
+
+def _actions_listed_once() -> None:
+    """Each request's action looked up among its handler's methods listed once, not anew.
+
+    moto (5.x, ``BaseResponse.call_action``) lists every method of the handler's class with
+    ``inspect.getmembers`` on every request, to see whether the action is one: 11 % of a
+    GetItem in-process (py-spy, issue 16). Here each class's list is kept (``_MethodNames``).
+    """
+    import moto.core.responses as responses
+
+    if isinstance(getattr(responses.method_names_from_class, "_ocop_kept", None), dict):
+        return
+    listed = responses.method_names_from_class
+    kept: dict[type, _MethodNames] = {}
+
+    def method_names_from_class(clazz: type) -> Any:
+        names = kept.get(clazz)
+        if names is None:
+            names = kept[clazz] = _MethodNames(listed, clazz)
+        return names
+
+    method_names_from_class._ocop_kept = kept  # type: ignore[attr-defined]
+    method_names_from_class.__wrapped__ = listed  # type: ignore[attr-defined]
+    responses.method_names_from_class = method_names_from_class  # type: ignore[assignment]
 
 
 @contextmanager

@@ -8,9 +8,9 @@ share one interpreter, hence one core (the GIL): 8 clients get what 1 gets
   a free port, the one AWS back end of every other process (``AWS_ENDPOINT_URL``; a service
   another ``AWS_ENDPOINT_URL_<SERVICE>`` moves stays where it was moved, docs/OPERATIONS.md).
   Its requests are taken one at a time (``backend._MOTO_LOCK`` around moto's WSGI app), and
-  moto's transactions are journaled and its key Queries read one partition
-  (``backend._journal_transactions``, ``backend._partition_queries``) *in that process*,
-  exactly as in one process: the cost of a scan stays flat as the tables grow. The workers'
+  moto is lightened *in that process* exactly as in one (``backend.lighter_moto``: journaled
+  transactions, key Queries that read one partition, ...): the cost of a scan stays flat as
+  the tables grow. The workers'
   DynamoDB and Streams requests do not take HTTP: they go over an authenticated
   ``multiprocessing`` connection to that process (``_through_pipe``, ``PIPE_VARIABLE``).
 * **the functions run in N worker processes** (``WorkerPool``), each importing every handler,
@@ -102,9 +102,7 @@ def _serve_moto(conn: Connection, init: MotoInit | None) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal: the parent stops us
     _name_process("ocop-moto")
-    backend._journal_transactions()
-    backend._partition_queries()
-    backend._plain_json_answers()
+    backend.lighter_moto()
     moto_app = DomainDispatcherApplication(create_backend_app)
 
     def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
