@@ -79,7 +79,7 @@ def moto_own(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(Table, "query", inspect.unwrap(Table.query))
     monkeypatch.setattr(table_module, "copy", copy)
     monkeypatch.setattr(Item, "project", Item.project.__wrapped__)
-    monkeypatch.setattr(UpdateExpressionParser, "make", vars(UpdateExpressionParser)["make"]._ocop_shipped)
+    monkeypatch.setattr(UpdateExpressionParser, "make", vars(UpdateExpressionParser)["make"].__func__.__wrapped__)
     monkeypatch.setattr(validators, "deepcopy", validators.deepcopy.__wrapped__)
     monkeypatch.setattr(
         DepthFirstTraverser, "traverse_node_recursively", DepthFirstTraverser.traverse_node_recursively.__wrapped__
@@ -89,6 +89,7 @@ def moto_own(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     )
     monkeypatch.setattr(ActionResult, "execute_result", ActionResult.execute_result.__wrapped__)
     monkeypatch.setattr(responses, "method_names_from_class", responses.method_names_from_class.__wrapped__)
+    monkeypatch.setattr(Item, "__init__", Item.__init__.__wrapped__)
     yield
 
 
@@ -634,3 +635,43 @@ def test_given_a_handler_class_when_its_actions_are_looked_up_then_they_are_list
     assert len(listings) == 2  # once made, once for the name it lacked
     Handler.put_item = lambda self: None  # type: ignore[attr-defined]
     assert "put_item" in names and "put_item" in names and len(listings) == 3
+
+
+def _sized_puts(ddb: Any, name: str) -> list[Any]:
+    """Items of one or many attributes each side of moto's size limit, put and updated."""
+    _table(ddb, name)
+    answers: list[Any] = []
+    key = {"pk": {"S": "S"}, "sk": {"S": "1"}}
+    for filler in (404_900, 404_990, 405_100):  # one large attribute (plus the keys' ~10 bytes)
+        items = [
+            {**key, "big": {"S": "x" * filler}},
+            {**key, **{f"a{i:02d}": {"S": "y" * (filler // 40)} for i in range(40)}},  # forty, the last one tips it
+            {**key, "big": {"S": "đ" * (filler // 2)}},  # two bytes a character
+        ]
+        for item in items:
+            try:
+                ddb.put_item(TableName=name, Item=item)
+                answers.append(("put", len(ddb.get_item(TableName=name, Key=key)["Item"])))
+            except ClientError as exc:
+                answers.append(exc.response["Error"])
+    try:
+        ddb.update_item(
+            TableName=name,
+            Key=key,
+            UpdateExpression="SET more = :m",
+            ExpressionAttributeValues={":m": {"S": "z" * 9000}},
+        )
+        answers.append("updated")
+    except ClientError as exc:
+        answers.append(exc.response["Error"])
+    return answers
+
+
+def test_given_items_around_the_size_limit_when_put_then_each_is_taken_or_refused_as_moto_does(
+    ddb: Any, request: pytest.FixtureRequest
+) -> None:
+    ours = _sized_puts(ddb, TABLE + "-sized")
+    request.getfixturevalue("moto_own")
+
+    assert ours == _sized_puts(ddb, TABLE + "-own")
+    assert ("put", 3) in ours and {"put"} != {a[0] if isinstance(a, tuple) else "refused" for a in ours}

@@ -297,7 +297,7 @@ def product_page(lang: str, product: Mapping[str, Any], producer_name: str, flas
     """One product: its facts, its rating now, the steps to take on it, and its rating history."""
     pid = e(product.get("product_id"))
     ocop = product.get("ocop") or None
-    live = bool(ocop) and ocop.get("status") != "withdrawn"
+    live = ocop is not None and ocop.get("status") != "withdrawn"
     actions = [f'<a class="button" href="/console/products/{pid}/rating?action=record">{t("adm.do_record", lang)}</a>']
     if live:
         actions.append(

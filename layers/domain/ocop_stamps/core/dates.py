@@ -138,7 +138,7 @@ def show(value: object) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, dt.datetime):
-        moment: dt.datetime | None = value
+        moment = value
     elif isinstance(value, dt.date):
         return _dmy(value)
     else:
@@ -146,9 +146,10 @@ def show(value: object) -> str:
         if len(text) <= 10:
             day = day_of(text)
             return _dmy(day) if day is not None else text
-        moment = _moment(text)
-        if moment is None:
+        parsed = _moment(text)
+        if parsed is None:
             return text
+        moment = parsed
     local = _in_vietnam(moment)
     return f"{local.hour:02d}:{local.minute:02d}, {_dmy(local.date())}"
 

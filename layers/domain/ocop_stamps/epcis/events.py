@@ -40,10 +40,17 @@ def _time(moment: dt.datetime) -> tuple[str, str]:
 
 
 def _base(
-    event_type: str, action: str, moment: dt.datetime, *, recorded: dt.datetime | None = None, **fields: Any
+    event_type: str,
+    action: str,
+    moment: dt.datetime,
+    *,
+    recorded: dt.datetime | None = None,
+    extensions: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
     """An EPCIS 2.0 event of ``moment``; ``recorded`` is when it is written (``recordTime``),
-    given when it is not the moment itself: a field check entered days after it was made."""
+    given when it is not the moment itself: a field check entered days after it was made.
+    ``fields``: the standard's own fields; ``extensions``: ours (``ocop:`` names), after them."""
     when, offset = _time(moment)
     event = {
         "type": event_type,
@@ -53,7 +60,7 @@ def _base(
         "recordTime": _time(recorded)[0] if recorded is not None else when,
         "action": action,
     }
-    event.update({k: v for k, v in fields.items() if v is not None})
+    event.update({k: v for k, v in {**fields, **(extensions or {})}.items() if v is not None})
     return event
 
 
@@ -106,7 +113,7 @@ def commissioning(
         disposition="active",
         readPoint=place(base_url, producer_id),
         bizLocation=place(base_url, producer_id),
-        **{"ocop:batchId": str(batch_no), "ocop:serialRange": f"1-{size}"},
+        extensions={"ocop:batchId": str(batch_no), "ocop:serialRange": f"1-{size}"},
     )
 
 
@@ -146,7 +153,7 @@ def packing(
         readPoint=place(base_url, lot["producer_id"]),
         bizLocation=place(base_url, lot["producer_id"]),
         ilmd=ilmd,
-        **{"ocop:batchId": str(batch_no), "ocop:serialRange": f"{first}-{last}", "ocop:lotId": lot["lot_id"]},
+        extensions={"ocop:batchId": str(batch_no), "ocop:serialRange": f"{first}-{last}", "ocop:lotId": lot["lot_id"]},
     )
 
 
@@ -173,7 +180,7 @@ def destroying(
         bizStep="destroying",
         disposition="destroyed",
         readPoint=place(base_url, producer_id),
-        **{
+        extensions={
             "ocop:batchId": str(batch_no),
             "ocop:serialRange": f"{first}-{last}",
             "ocop:reason": reason,
@@ -204,7 +211,12 @@ def retail_sale(
         epcList=[stamp_uri(base_url, code, gtin)],
         bizStep="retail_selling",
         disposition="retail_sold",
-        **{"ocop:batchId": str(batch_no), "ocop:serial": str(serial), "ocop:lotId": lot_id, "ocop:province": province},
+        extensions={
+            "ocop:batchId": str(batch_no),
+            "ocop:serial": str(serial),
+            "ocop:lotId": lot_id,
+            "ocop:province": province,
+        },
     )
 
 
@@ -227,7 +239,7 @@ def recall_step(
         quantityList=[{"epcClass": klass}],
         disposition="recalled" if recalled else "active",
         readPoint=place(base_url, lot["producer_id"]),
-        **{
+        extensions={
             "ocop:lotId": lot["lot_id"],
             "ocop:recallAction": "recall" if recalled else "lift",
             "ocop:reason": reason,
@@ -259,7 +271,7 @@ def rating_step(
         disposition="active" if action != "withdraw" else "non_conformant",
         readPoint=place(base_url, producer_id),
         certificationInfo=f"{base_url}/products/{quote(product_id)}/ocop/{quote(cert, safe='')}",
-        **{
+        extensions={
             "ocop:ratingAction": action,
             "ocop:stars": rating.get("stars"),
             "ocop:certificateNumber": (rating.get("certificate") or {}).get("number"),

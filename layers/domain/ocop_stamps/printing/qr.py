@@ -150,9 +150,9 @@ def layout(data_length: int, error: str = "M") -> QrLayout:
         info_values.append(arr[info_index])
     assert info_index is not None
     # the information modules hold constants before masking (the base's): XOR them to their values
-    final = masks.reshape(8, -1).copy()
-    final[:, info_index] ^= base.ravel()[info_index] ^ np.array(info_values, dtype=np.uint8)
-    final = final.reshape(8, size, size)
+    flat = masks.reshape(8, -1).copy()
+    flat[:, info_index] ^= base.ravel()[info_index] ^ np.array(info_values, dtype=np.uint8)
+    final = flat.reshape(8, size, size)
     mask_d, mask_p = _line_words(_pack(masks).T, _pack(masks.transpose(0, 2, 1)).T, size)
     # codewords
     capacity = _CAPACITY[version][level]
@@ -413,14 +413,14 @@ def _penalties(d: np.ndarray, p: np.ndarray, size: int, work: _Work) -> np.ndarr
     row_total, row_x = (total[:-1], x[:-1]) if pairs else (total[:-1, :, 0], x[:-1, :, 0])
     np.multiply(blocks, np.uint16(3), out=row_x)
     np.add(row_total, row_x, out=row_total)  # (a view of ``total``)
-    score = total.sum(axis=0, dtype=np.int32)
+    score: np.ndarray = total.sum(axis=0, dtype=np.int32)
     if not pairs:
         score = score.sum(axis=-1)
     # N4: every module is in one row and one column; a 33-module line's words hold
     # modules 0-31, so the last row and column are added once more (their words' modules
     # 0-31 are counted once) and the last module (32, 32) from its row's words
     count(p, c5)
-    dark = c5.sum(axis=0, dtype=np.int32)
+    dark: np.ndarray = c5.sum(axis=0, dtype=np.int32)
     if not pairs:
         dark = dark.sum(axis=-1)
     if size > 8 * np.dtype(word).itemsize:
