@@ -675,3 +675,71 @@ def test_given_items_around_the_size_limit_when_put_then_each_is_taken_or_refuse
 
     assert ours == _sized_puts(ddb, TABLE + "-own")
     assert ("put", 3) in ours and {"put"} != {a[0] if isinstance(a, tuple) else "refused" for a in ours}
+
+
+def _turns(lock: Any, first: bool, second: bool) -> list[str]:
+    """The order in which two requests waiting for ``lock`` get it, the first having come first."""
+    order: list[str] = []
+
+    def request(name: str, background: bool, ready: threading.Event) -> None:
+        ready.set()
+        with lock.held(background):
+            order.append(name)
+
+    lock.acquire()  # a request in moto
+    threads = []
+    for name, background in (("first", first), ("second", second)):
+        ready = threading.Event()
+        threads.append(threading.Thread(target=request, args=(name, background, ready)))
+        threads[-1].start()
+        ready.wait()
+        time.sleep(0.05)  # it is waiting now
+    lock.release()
+    for thread in threads:
+        thread.join(5)
+    return order
+
+
+def test_given_moto_busy_when_a_background_request_and_then_a_scans_wait_then_the_scans_goes_first() -> None:
+    from ocop_local.backend import MotoLock
+
+    assert _turns(MotoLock(), first=True, second=False) == ["second", "first"]  # the detector's waits
+    assert _turns(MotoLock(), first=False, second=True) == ["first", "second"]
+    assert _turns(MotoLock(), first=False, second=False) in (["first", "second"], ["second", "first"])
+
+
+def test_given_requests_of_the_request_path_without_pause_when_the_detector_waits_then_it_gets_a_turn_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ocop_local import backend
+
+    monkeypatch.setattr(backend, "BACKGROUND_WAIT_SECONDS", 0.2)
+    lock, stop, turns = backend.MotoLock(), threading.Event(), []
+
+    def scans() -> None:  # always one waiting while another holds it
+        while not stop.is_set():
+            with lock.held(False):
+                time.sleep(0.002)
+
+    busy = [threading.Thread(target=scans) for _ in range(3)]
+    for thread in busy:
+        thread.start()
+    started = time.monotonic()
+    with lock.held(True):
+        turns.append(time.monotonic() - started)
+        with lock:  # re-entrant: moto calling itself in the same thread
+            turns.append("again")
+    stop.set()
+    for thread in busy:
+        thread.join(5)
+    assert turns[1] == "again" and 0.15 < turns[0] < 2.0  # it waited for the scans, not for ever
+
+
+def test_given_the_template_when_worker_functions_are_made_then_only_event_fed_ones_run_in_the_background() -> None:
+    from ocop_local import processes
+    from ocop_local.template import load_template
+
+    functions = processes._local_functions(load_template(), set())
+    background = {name for name, function in functions.items() if function.background}
+    assert background == set(processes.EVENT_FUNCTIONS)
+    assert "PublicScanFunction" in functions

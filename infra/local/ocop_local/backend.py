@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -156,7 +157,91 @@ def migrate() -> dict[str, Any]:
     return {**runner.run().to_json(), "scans_home_province": backfill.home_provinces()}
 
 
-_MOTO_LOCK = threading.RLock()
+class MotoLock:
+    """One request at a time into moto (re-entrant), the request path's before the rest.
+
+    On AWS the anomaly detector, the scan-log drain and the label worker read and write
+    DynamoDB beside the scans, never queued with them; here one moto serves all of them, one
+    request at a time, so under a burst the detector's queries and transactions took a fifth
+    of moto's turns from the scans (issue 16, measured with ``tests/perf/load.py``). A request
+    made in the background (``in_background``: a thread of those functions, or the stream
+    consumer's) therefore waits while a request of the request path is waiting, for at most
+    ``BACKGROUND_WAIT_SECONDS`` at a time, then takes its turn as any other: the detector
+    falls behind during a burst and catches up after it, as it does on AWS when its shard
+    iterator lags; it still sees every record, in order.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = threading.Condition()
+        self._waiting = 0  # requests of the request path waiting for the lock
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self, background: bool = False) -> None:
+        me = threading.get_ident()
+        if self._owner == me:  # only this thread sets it to its own id
+            self._depth += 1
+            return
+        if background:
+            deadline = time.monotonic() + BACKGROUND_WAIT_SECONDS
+            while True:
+                with self._state:
+                    while self._waiting and (left := deadline - time.monotonic()) > 0:
+                        self._state.wait(left)
+                self._lock.acquire()
+                if not self._waiting or time.monotonic() >= deadline:
+                    break
+                self._lock.release()  # a request of the request path came meanwhile: it goes first
+        else:
+            with self._state:
+                self._waiting += 1
+            try:
+                self._lock.acquire()
+            finally:
+                with self._state:
+                    self._waiting -= 1
+                    if not self._waiting:
+                        self._state.notify_all()
+        self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self._owner = None
+            self._lock.release()
+
+    @contextmanager
+    def held(self, background: bool) -> Iterator[None]:
+        self.acquire(background)
+        try:
+            yield
+        finally:
+            self.release()
+
+    def __enter__(self) -> None:
+        self.acquire(in_background())
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+BACKGROUND_WAIT_SECONDS = 0.5  # the longest a background request waits for the request path to pause
+_background = threading.local()
+
+
+def in_background() -> bool:
+    """Whether this thread's requests to moto wait for the request path's (``MotoLock``)."""
+    return getattr(_background, "on", False)
+
+
+def run_in_background() -> None:
+    """Mark this thread's moto requests as background ones, for the thread's life: the stream
+    consumer's, and each execution environment of an event-fed function."""
+    _background.on = True
+
+
+_MOTO_LOCK = MotoLock()
 
 
 def _serialize_moto() -> None:

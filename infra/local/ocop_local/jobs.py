@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from . import backend
 from .lambda_context import LocalLambdaContext
 from .server import load_handler
 from .template import default_template_path, function_properties
@@ -128,6 +129,8 @@ class WorkerPoller(threading.Thread):
 
     def run(self) -> None:  # a daemon thread: it ends with the process, or with stop()
         import boto3
+
+        backend.run_in_background()  # in one process the label worker runs in this thread
 
         sqs = boto3.client("sqs", region_name=os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1"))
         while not self.stopping.is_set():

@@ -137,7 +137,8 @@ def _serve_pipe(listener: socket.socket, key: bytes) -> None:
     """moto's process: one thread per connection, which first checks the client's key (as
     ``multiprocessing.connection.Listener`` does, but in that thread: a handshake in the accept
     loop made every other connection wait, a second and more when moto was busy), then answers
-    each request under ``_MOTO_LOCK``."""
+    each request under ``_MOTO_LOCK``, a background one's (``backend.in_background`` in the
+    worker's thread: an event-fed function's) after the request path's."""
 
     def serve(sock: socket.socket) -> None:
         pipe = Connection(os.dup(sock.fileno()))
@@ -150,9 +151,9 @@ def _serve_pipe(listener: socket.socket, key: bytes) -> None:
             cut.cancel()
             sock.close()  # the connection stays open on ``pipe``'s own descriptor
             while True:
-                method, url, headers, body = pickle.loads(pipe.recv_bytes())  # noqa: S301 -- a peer that proved the key
+                method, url, headers, body, background = pickle.loads(pipe.recv_bytes())  # noqa: S301 -- a peer that proved the key
                 try:
-                    with backend._MOTO_LOCK:
+                    with backend._MOTO_LOCK.held(background):
                         answered = _in_process(method, url, headers, body)
                 except Exception as exc:  # moto failed: a 500 the client retries, as over HTTP
                     log.exception("moto failed on a request over the pipe")
@@ -228,7 +229,8 @@ def _through_pipe(moto_url: str, address: tuple[str, int], key: bytes) -> Callab
                 pipe = _pipes.conn = Client(address, authkey=key)
             # bytes pickled here, not ``send``/``recv``: those pickle into a BytesIO whose buffer a
             # failed write's traceback kept exported, and CPython 3.12 crashed freeing it
-            pipe.send_bytes(pickle.dumps((request.method, f"https://{host}{path}", headers, body)))
+            message = (request.method, f"https://{host}{path}", headers, body, backend.in_background())
+            pipe.send_bytes(pickle.dumps(message))
             status, answer_headers, answer = pickle.loads(pipe.recv_bytes())  # noqa: S301 -- moto, which proved the key
         except (OSError, EOFError):
             broken = True
@@ -384,6 +386,7 @@ def _local_functions(template: dict[str, Any], eager: set[str]) -> dict[str, ser
             memory_mb=int(props.get("MemorySize", 128)),
             timeout_seconds=float(props.get("Timeout", 3)),
             concurrency=WORKER_CONCURRENCY,
+            background=function_id in EVENT_FUNCTIONS,
         )
         if function_id in eager:
             function.handler  # noqa: B018 -- import now: a broken handler fails at start

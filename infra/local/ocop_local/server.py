@@ -210,6 +210,8 @@ class _Environment(threading.Thread):
         self.inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
     def run(self) -> None:  # a daemon thread: it ends with the process
+        if self.function.background:
+            backend.run_in_background()
         while True:
             job = self.inbox.get()
             try:
@@ -229,6 +231,7 @@ class LocalFunction:
     memory_mb: int = 128
     timeout_seconds: float = 3.0
     concurrency: int = LOCAL_CONCURRENCY
+    background: bool = False  # event-fed: its moto requests wait for the request path's (backend.MotoLock)
     _handler: Callable[[dict[str, Any], Any], Any] | None = field(default=None, repr=False)
     _idle: list[_Environment] = field(default_factory=list, repr=False)
     _started: int = field(default=0, repr=False)

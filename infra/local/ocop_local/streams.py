@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import backend
 from .lambda_context import LocalLambdaContext
 from .server import load_handler
 from .template import default_template_path, function_properties
@@ -181,6 +182,7 @@ class StreamConsumer(threading.Thread):
         self._polls_begun = self._polls_ended = 0
 
     def run(self) -> None:  # a daemon thread: it ends with the process, or with stop()
+        backend.run_in_background()  # in one process the detector runs in this thread
         while not self._stopping.is_set():
             self._wake.clear()
             with self._passes:
