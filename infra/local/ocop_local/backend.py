@@ -421,8 +421,8 @@ class _ProjectedResults:
     def __getattr__(self, name: str) -> Any:
         return getattr(copy, name)
 
-    def projecting(self) -> None:
-        self._next.shallow = True
+    def projecting(self, soon: bool = True) -> None:
+        self._next.shallow = soon
 
     def deepcopy(self, x: Any, memo: dict[int, Any] | None = None) -> Any:
         if getattr(self._next, "shallow", False):
@@ -471,7 +471,7 @@ def _projections_of_what_is_asked() -> None:
         try:
             return query(self, hash_key, *args, **kwargs)
         finally:
-            results._next.shallow = False
+            results.projecting(False)  # a query that failed before its copy leaves none pending
 
     project._ocop_projected = True  # type: ignore[attr-defined]
     project.__wrapped__ = original  # type: ignore[attr-defined]

@@ -7,12 +7,12 @@ share one interpreter, hence one core (the GIL): 8 clients get what 1 gets
 * **moto is served once over loopback** (``MotoServer``): a process of its own on 127.0.0.1 at
   a free port, the one AWS back end of every other process (``AWS_ENDPOINT_URL``; a service
   another ``AWS_ENDPOINT_URL_<SERVICE>`` moves stays where it was moved, docs/OPERATIONS.md).
-  Its requests are taken one at a time (``backend._MOTO_LOCK`` around moto's WSGI app), and
+  Its requests are taken one at a time (``backend._MOTO_LOCK``, the request path's first), and
   moto is lightened *in that process* exactly as in one (``backend.lighter_moto``: journaled
   transactions, key Queries that read one partition, ...): the cost of a scan stays flat as
-  the tables grow. The workers'
-  DynamoDB and Streams requests do not take HTTP: they go over an authenticated
-  ``multiprocessing`` connection to that process (``_through_pipe``, ``PIPE_VARIABLE``).
+  the tables grow. The workers' DynamoDB and Streams requests do not take HTTP: they go over
+  an authenticated ``multiprocessing`` connection to that process (``_through_pipe``,
+  ``PIPE_VARIABLE``), each marked as the request path's or the background's.
 * **the functions run in N worker processes** (``WorkerPool``), each importing every handler,
   like Lambda's concurrent execution environments: the gateway (this process) routes,
   authorizes and builds the event, then hands it to the least busy worker, which runs it in
