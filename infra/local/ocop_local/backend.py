@@ -315,6 +315,12 @@ def _journal_transactions() -> None:
     the items it names, and ``_MOTO_LOCK`` keeps any other request from running in between.
     """
     import moto.dynamodb.models as ddb_models
+    from moto.dynamodb.exceptions import (
+        MockValidationException,
+        ResourceNotFoundException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
@@ -326,13 +332,27 @@ def _journal_transactions() -> None:
     def journaled(self: Any, transact_items: list[dict[str, Any]]) -> None:
         saved: list[tuple[Any, Any, Any, bool, Any]] = []  # table, hash, range, hash existed, pre-image
         streams: dict[int, tuple[Any, int]] = {}
-        for entry in transact_items if isinstance(transact_items, list) else []:
+        entries = transact_items if isinstance(transact_items, list) else []
+        # moto snapshots the tables an entry's first operation names *by name* (an ARN is not a
+        # key of ``self.tables``) and restores those, whatever name the writes used
+        restored = {
+            id(self.tables[name])
+            for entry in entries
+            if isinstance(entry, dict) and entry
+            for op in [next(iter(entry.values()))]
+            if isinstance(op, dict) and isinstance(name := op.get("TableName"), str) and name in self.tables
+        }
+        for entry in entries:
             if not isinstance(entry, dict) or len(entry) != 1:
-                continue  # moto refuses it before writing anything
+                continue  # moto refuses it when it comes to it, writing nothing of it
             ((kind, op),) = entry.items()
-            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
-            if table is None:
-                continue  # moto answers ResourceNotFound: nothing written
+            try:
+                named = op.get("TableName") if isinstance(op, dict) else None
+                table = self.get_table(named) if isinstance(named, str) else None
+            except ResourceNotFoundException:
+                table = None  # moto cancels on it: nothing written there
+            if table is None or id(table) not in restored:
+                continue
             key = op.get("Item") if kind == "Put" else op.get("Key")
             if not isinstance(key, dict) or table.hash_key_attr not in key:
                 continue
@@ -347,7 +367,13 @@ def _journal_transactions() -> None:
                 streams.setdefault(id(table), (table, len(table.stream_shard.items)))
         try:
             original(self, transact_items)
-        except BaseException:
+        except BaseException as exc:
+            # moto restores its snapshots on a cancellation and on a validation error met inside
+            # its loop; "one operation per entry" it raises outside the loop, restoring nothing
+            if isinstance(exc, TransactWriteSingleOpException) or not isinstance(
+                exc, (MockValidationException, TransactionCanceledException)
+            ):
+                raise
             for table, hash_value, range_value, had_hash, before in reversed(saved):
                 if range_value is None:
                     if before is None:
@@ -677,6 +703,29 @@ def _epoch_seconds(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not plain JSON")
 
 
+_CAPACITY_UNITS = ("CapacityUnits", "ReadCapacityUnits", "WriteCapacityUnits")
+
+
+def _capacity_as_double(value: Any) -> Any:
+    """A ConsumedCapacity (one, a list, and the tables and indexes in each) with its units as
+    floats, the wire's ``Double`` as moto's serialiser writes it (BatchGetItem counts ints)."""
+    if isinstance(value, list):
+        return [_capacity_as_double(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    made: dict[str, Any] = {}
+    for key, inner in value.items():
+        if key in _CAPACITY_UNITS and isinstance(inner, int) and not isinstance(inner, bool):
+            made[key] = float(inner)
+        elif key == "Table":
+            made[key] = _capacity_as_double(inner)
+        elif key in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes") and isinstance(inner, dict):
+            made[key] = {name: _capacity_as_double(units) for name, units in inner.items()}
+        else:
+            made[key] = inner
+    return made
+
+
 def _plain_json_answers() -> None:
     """DynamoDB's item operations (and Streams' GetRecords) answered as ``json.dumps`` of the
     result moto built.
@@ -706,7 +755,11 @@ def _plain_json_answers() -> None:
             streams = which[0] == "dynamodbstreams"
             try:
                 body = json.dumps(
-                    {k: v for k, v in result.items() if v is not None},
+                    {
+                        k: _capacity_as_double(v) if k == "ConsumedCapacity" else v
+                        for k, v in result.items()
+                        if v is not None
+                    },
                     default=_epoch_seconds if streams else _not_plain,
                     allow_nan=False,
                 )
