@@ -396,6 +396,27 @@ def _journal_transactions() -> None:
     DynamoDBBackend.transact_write_items = journaled  # type: ignore[method-assign]
 
 
+# ``Table.query``'s parameters after ``hash_key``, in order (moto 5.x; DynamoDBBackend.query
+# passes them by position)
+_QUERY_PARAMETERS = (
+    "range_comparison",
+    "range_objs",
+    "limit",
+    "exclusive_start_key",
+    "scan_index_forward",
+    "projection_expressions",
+    "index_name",
+)
+
+
+def _query_argument(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """One of ``Table.query``'s arguments after ``hash_key``, given by position or by name."""
+    if name in kwargs:
+        return kwargs[name]
+    at = _QUERY_PARAMETERS.index(name)
+    return args[at] if len(args) > at else None
+
+
 def _partition_queries() -> None:
     """Query on a table's own key reads that partition only, as DynamoDB does.
 
@@ -413,8 +434,7 @@ def _partition_queries() -> None:
     original = Table.query
 
     def partitioned(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = kwargs["index_name"] if "index_name" in kwargs else (args[6] if len(args) > 6 else None)
-        if index_name or hash_key is None or "all_items" in vars(self):
+        if _query_argument("index_name", args, kwargs) or hash_key is None or "all_items" in vars(self):
             return original(self, hash_key, *args, **kwargs)
         part = self.items.get(hash_key)  # .get: the defaultdict gains no empty partition
 
@@ -490,9 +510,7 @@ def _projections_of_what_is_asked() -> None:
     query = Table.query
 
     def projected_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        positional = dict(zip(("projection_expressions", "index_name"), args[5:7], strict=False))
-        asked = {**positional, **kwargs}
-        if asked.get("projection_expressions") and not asked.get("index_name"):
+        if _query_argument("projection_expressions", args, kwargs) and not _query_argument("index_name", args, kwargs):
             results.projecting()
         try:
             return query(self, hash_key, *args, **kwargs)
