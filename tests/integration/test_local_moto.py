@@ -343,6 +343,41 @@ def test_given_one_update_expression_when_it_updates_many_items_then_each_is_mot
     assert len({error["Message"] for error in ours[4:]}) == 6  # six different refusals
 
 
+def test_given_update_expressions_when_their_clauses_are_counted_in_one_walk_then_each_count_is_find_clauses_own() -> (
+    None
+):
+    from moto.dynamodb.parsing import ast_nodes as nodes
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    from ocop_local.backend import _clause_counts
+
+    clauses = (nodes.UpdateExpressionAddClause, nodes.UpdateExpressionRemoveClause, nodes.UpdateExpressionSetClause)
+    texts = [
+        "SET a = :v",
+        "ADD #0 :0 SET #1 = :1, #2 = if_not_exists (#2, :2) ADD #3 :3",
+        "SET a = :v SET b = :v",
+        "REMOVE a SET b = list_append(if_not_exists(c, :e), :v) REMOVE d ADD e :one DELETE s :set",
+    ]
+    trees = [UpdateExpressionParser.make(text) for text in texts]
+    # a tree the grammar never makes: clauses inside clauses of their own and other types
+    inner_add = nodes.UpdateExpressionAddClause(children=[nodes.UpdateExpressionSetClause(children=[])])
+    trees.append(
+        nodes.UpdateExpression(
+            children=[
+                nodes.UpdateExpressionAddClause(children=[inner_add, nodes.UpdateExpressionRemoveClause(children=[])]),
+                nodes.UpdateExpressionSetClause(children=[nodes.UpdateExpressionAddClause(children=[]), "leaf"]),
+            ]
+        )
+    )
+    checked = 0
+    while trees:
+        node = trees.pop()
+        assert _clause_counts(node, clauses) == {c: len(node.find_clauses([c])) for c in clauses}
+        checked += 1
+        trees.extend(child for child in node.children or [] if isinstance(child, nodes.Node))
+    assert checked > 60
+
+
 def test_given_parsed_update_expressions_when_copied_then_the_copy_is_deepcopys_and_unusual_trees_are_left_to_it() -> (
     None
 ):

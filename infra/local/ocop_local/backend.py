@@ -610,6 +610,60 @@ def _copy_tree(root: Any) -> Any:
     return clone(root, None)
 
 
+# A walker's kinds (its processing map's keys, in order) -> node type -> the index of the
+# first kind that type is a subclass of (moto's ``process``: the first match wins), or -1.
+# Walkers are made anew for every update (``Validator.get_ast_processors``); their kinds are
+# the same classes each time, so what a type matches is decided once per run.
+_KIND_OF_TYPE: dict[tuple[type, ...], dict[type, int]] = {}
+
+
+class _Walker:
+    """One walker's processing map as ``_update_expressions_validated_lighter`` walks it: the
+    function that processes a node of a given type (None: not processed), and the walker's own
+    ``pre_processing_of_child`` (None: moto's, which does nothing)."""
+
+    __slots__ = ("functions", "hook", "index", "kinds")
+
+    def __init__(self, mapping: dict[type, Callable[[Any], Any]], hook: Callable[[Any, int], None] | None):
+        self.kinds, self.functions, self.hook = tuple(mapping), tuple(mapping.values()), hook
+        self.index = _KIND_OF_TYPE.setdefault(self.kinds, {})
+
+    def processes(self, kind: type) -> Callable[[Any], Any] | None:
+        i = self.index.get(kind)
+        if i is None:
+            i = self.index[kind] = next((n for n, k in enumerate(self.kinds) if issubclass(kind, k)), -1)
+        return None if i < 0 else self.functions[i]
+
+
+_SEARCHED: dict[type, bool] = {}  # a type -> is it one moto's ``Node.find_clauses`` descends into
+
+
+def _clause_counts(node: Any, clauses: tuple[type, ...]) -> dict[type, int]:
+    """``{c: len(node.find_clauses([c])) for c in clauses}`` in one walk of ``node``'s subtree.
+
+    moto's search, for one clause type c: a child of type c is counted and not searched
+    further (for c); any other child that is an Expression or an UpdateExpressionFunction is
+    searched. So a child counts for its type unless it lies inside a node of that same type.
+    """
+    from moto.dynamodb.parsing.ast_nodes import Expression, UpdateExpressionFunction  # type: ignore[attr-defined]
+
+    counts = dict.fromkeys(clauses, 0)
+
+    def search(parent: Any, inside: frozenset[type]) -> None:
+        for child in parent.children or []:
+            kind = type(child)
+            if kind in counts and kind not in inside:
+                counts[kind] += 1
+            descend = _SEARCHED.get(kind)
+            if descend is None:
+                descend = _SEARCHED[kind] = isinstance(child, (Expression, UpdateExpressionFunction))
+            if descend:
+                search(child, inside | {kind} if kind in counts else inside)
+
+    search(node, frozenset())
+    return counts
+
+
 def _update_expressions_validated_lighter() -> None:
     """An UpdateExpression's tree copied and walked for what it is, not more.
 
@@ -620,8 +674,11 @@ def _update_expressions_validated_lighter() -> None:
     another 15 % (py-spy, in-process, issue 16). Here the copy is ``_copy_tree`` (anything
     unusual still goes to ``copy.deepcopy``), and each walker builds its map once: every
     ``_processing_map`` in moto maps node types to the walker's own methods, the same at
-    every node. What is validated and how is moto's own (``tests/integration/test_local_moto.py``
-    compares the answers).
+    every node. What depends only on a node's type -- is it a Node (an ``ABCMeta`` check, a
+    Python call each time), which kind of the map processes it -- is decided once per type
+    for the run (``_Walker``), leaves are not walked into, and the one-clause check counts
+    the three clause types in one walk (``_clause_counts``). What is validated and how is
+    moto's own (``tests/integration/test_local_moto.py`` compares the answers).
     """
     import moto.dynamodb.parsing.validators as validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
@@ -638,26 +695,42 @@ def _update_expressions_validated_lighter() -> None:
                 pass
         return copy.deepcopy(x, memo)
 
+    is_node: dict[type, bool] = {}  # a type -> isinstance(an instance, Node): ABCMeta's check, once per type
+    default_hook = DepthFirstTraverser.pre_processing_of_child
+
     def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
         kept = self.__dict__.get("_ocop_map")
         if kept is None:
-            mapping = self._processing_map()
-            kept = self.__dict__["_ocop_map"] = (tuple(mapping), tuple(mapping.items()))
-        return _walk(self, node, child_id, kept)
+            hook = self.pre_processing_of_child
+            kept = self.__dict__["_ocop_map"] = _Walker(
+                self._processing_map(), None if getattr(hook, "__func__", None) is default_hook else hook
+            )
+        return _walk(node, child_id, kept)
 
-    def _walk(self: Any, node: Any, child_id: int, kept: tuple[Any, Any]) -> Any:
-        # moto's traverse_node_recursively, with the map built once
-        if isinstance(node, Node):
-            parent_node = node.parent
-            if node.children is not None:
-                for i, child_node in enumerate(node.children):
-                    self.pre_processing_of_child(node, i)
-                    _walk(self, child_node, i, kept)
-            if isinstance(node, kept[0]):
-                node = next((process(node) for kind, process in kept[1] if isinstance(node, kind)), None)
-                node.parent = parent_node
-                if parent_node:
-                    parent_node.children[child_id] = node
+    def _walk(node: Any, child_id: int, kept: _Walker) -> Any:
+        # moto's traverse_node_recursively, with what depends only on a node's type (is it a
+        # Node; which of the walker's kinds processes it, the first that matches as in
+        # moto's ``process``) decided once per type, and moto's no-op hook not called
+        kind = type(node)
+        node_kind = is_node.get(kind)
+        if node_kind is None:
+            node_kind = is_node[kind] = isinstance(node, Node)
+        if not node_kind:
+            return node
+        parent_node = node.parent
+        if node.children is not None:
+            hook = kept.hook
+            for i, child_node in enumerate(node.children):
+                if hook is not None:
+                    hook(node, i)
+                if is_node.get(type(child_node)) is not False:  # a leaf (str, value) is left as it is
+                    _walk(child_node, i, kept)
+        process = kept.processes(kind)
+        if process is not None:
+            node = process(node)
+            node.parent = parent_node
+            if parent_node:
+                parent_node.children[child_id] = node
         return node
 
     count_actions = validators.ActionCountValidator.traverse
@@ -672,7 +745,7 @@ def _update_expressions_validated_lighter() -> None:
         # clause (each check a walk of its subtree); the root's clauses include every
         # subtree's, so when the root has at most one of each no check can fail and the tree
         # is returned as moto's walk returns it. Otherwise moto's walk finds which fails first.
-        if isinstance(node, validators.UpdateExpression) and all(len(node.find_clauses([c])) <= 1 for c in clauses):
+        if isinstance(node, validators.UpdateExpression) and max(_clause_counts(node, clauses).values()) <= 1:
             return node
         return count_actions(self, node)
 
