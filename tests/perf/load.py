@@ -42,10 +42,12 @@ import argparse
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -430,7 +432,7 @@ class Scanner:
 def run(processes: int, args: argparse.Namespace) -> dict[str, Any]:
     """Every measure, on a stack started with ``--processes processes``."""
     port = free_port()
-    state = Path("/tmp") / f"ocop-load-{uuid.uuid4().hex[:8]}"
+    state = Path(tempfile.mkdtemp(prefix="ocop-load-"))  # its secrets and tokens: removed at the end
     load_at_start = os.getloadavg()[0]
     profile = bool(args.profile_moto) and processes > 0
     child = Child(port, state, processes, profile)
@@ -476,6 +478,7 @@ def run(processes: int, args: argparse.Namespace) -> dict[str, Any]:
         return report
     finally:
         child.stop()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def main() -> int:
